@@ -1,0 +1,41 @@
+# Lifeline: the two commands a newcomer needs are `make run` and `make test`.
+# Both set up a fresh Debian 12 machine first (scripts/setup.sh).
+
+CARGO ?= cargo
+NPM   ?= npm
+
+.PHONY: run test setup ui build lint test-rust test-ui test-e2e bench clean
+
+## Set up what is missing, build, start a local signaling server, open the app.
+run: setup build
+	./scripts/run.sh
+
+## Set up what is missing, then every check CI runs.
+test: setup lint test-ui test-rust test-e2e
+
+setup:
+	./scripts/setup.sh
+
+ui:
+	$(NPM) --prefix ui run build
+
+build: ui
+	$(CARGO) build -p lifeline -p lifeline-signaling
+
+lint: ui
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(NPM) --prefix ui run check
+
+test-ui:
+	$(NPM) --prefix ui test
+
+test-rust: ui
+	$(CARGO) test --workspace --exclude lifeline-e2e
+
+test-e2e: build
+	$(CARGO) test -p lifeline-e2e -- --test-threads 2
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist

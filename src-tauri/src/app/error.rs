@@ -1,0 +1,62 @@
+//! Errors as the UI sees them: `{"code": "...", "message": "..."}`. The code is
+//! stable and machine-readable (the UI picks its translated text by code);
+//! the message is English detail for the "details" line and the logs.
+
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use crate::settings::SettingsError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+}
+
+impl AppError {
+    /// The stable code the UI switches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Settings(SettingsError::Write { .. }) => "settings_write_failed",
+            AppError::Settings(SettingsError::UnknownLanguage(_)) => "unknown_language",
+        }
+    }
+}
+
+impl Serialize for AppError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("AppError", 2)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.to_string())?;
+        s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crosses_to_the_ui_as_code_and_message() {
+        let error = AppError::from(SettingsError::UnknownLanguage("xx".into()));
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"code":"unknown_language","message":"unsupported language \"xx\""}"#
+        );
+    }
+
+    #[test]
+    fn write_failures_name_the_file() {
+        let error = AppError::from(SettingsError::Write {
+            path: "/ro/settings.json".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        });
+        let json: serde_json::Value = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["code"], "settings_write_failed");
+        assert!(
+            json["message"]
+                .as_str()
+                .unwrap()
+                .contains("/ro/settings.json")
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! The Tauri layer: the only module that imports `tauri`. It turns the
+//! engine's state into managed state, exposes it through one-line commands,
+//! and maps errors to `{code, message}` for the UI.
+
+mod commands;
+pub mod error;
+mod state;
+
+pub use error::AppError;
+pub use state::AppState;
+
+use crate::config::AppConfig;
+
+/// Builds the Tauri app with its state and commands, and runs its event loop.
+pub fn run(config: AppConfig) {
+    let state = AppState::new(config);
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::get_settings,
+            commands::set_mode,
+            commands::set_language,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        tracing::error!(%error, "the app could not start");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,95 @@
+//! Start-up configuration: which signaling server to use and where the app
+//! keeps its files. Resolved once in [`AppConfig::from_env`] and then read-only.
+
+use std::path::{Path, PathBuf};
+
+/// The signaling server `make run` starts next to the app.
+pub const DEFAULT_SIGNALING_URL: &str = "ws://127.0.0.1:7890/ws";
+
+/// Directory name under the platform's data and config dirs.
+const APP_DIR: &str = "lifeline";
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// WebSocket URL of the support desk's signaling server.
+    pub signaling_url: String,
+    /// Logs, transcripts and other files the app writes.
+    pub data_dir: PathBuf,
+    /// The user's settings file lives here.
+    pub config_dir: PathBuf,
+}
+
+impl AppConfig {
+    /// Reads `LIFELINE_SIGNALING_URL`, then falls back to the local default.
+    /// The data and config dirs follow the platform's conventions
+    /// (`$XDG_DATA_HOME` and `$XDG_CONFIG_HOME` on Linux).
+    pub fn from_env() -> Self {
+        Self::resolve(
+            std::env::var("LIFELINE_SIGNALING_URL").ok(),
+            dirs::data_dir(),
+            dirs::config_dir(),
+        )
+    }
+
+    fn resolve(
+        signaling_url: Option<String>,
+        data_base: Option<PathBuf>,
+        config_base: Option<PathBuf>,
+    ) -> Self {
+        let signaling_url = signaling_url
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| DEFAULT_SIGNALING_URL.to_owned());
+        // With no home directory at all, fall back to the working directory
+        // rather than refusing to start.
+        let data_dir = data_base
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(APP_DIR);
+        let config_dir = config_base
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(APP_DIR);
+        Self {
+            signaling_url,
+            data_dir,
+            config_dir,
+        }
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    pub fn settings_path(&self) -> PathBuf {
+        self.config_dir.join("settings.json")
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_to_the_local_signaling_server() {
+        let config = AppConfig::resolve(None, Some("/d".into()), Some("/c".into()));
+        assert_eq!(config.signaling_url, DEFAULT_SIGNALING_URL);
+        assert_eq!(config.data_dir, PathBuf::from("/d/lifeline"));
+        assert_eq!(
+            config.settings_path(),
+            PathBuf::from("/c/lifeline/settings.json")
+        );
+        assert_eq!(config.log_dir(), PathBuf::from("/d/lifeline/logs"));
+    }
+
+    #[test]
+    fn an_explicit_url_wins_and_blank_is_ignored() {
+        let config = AppConfig::resolve(Some(" ws://desk:1/ws ".into()), None, None);
+        assert_eq!(config.signaling_url, "ws://desk:1/ws");
+        let config = AppConfig::resolve(Some("  ".into()), None, None);
+        assert_eq!(config.signaling_url, DEFAULT_SIGNALING_URL);
+        assert_eq!(config.data_dir, PathBuf::from("./lifeline"));
+    }
+}

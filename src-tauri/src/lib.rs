@@ -1,0 +1,34 @@
+//! Lifeline, the desktop app: one binary with a client mode (the person who
+//! needs help) and an expert mode (the support desk).
+//!
+//! # Layout
+//! - [`app`]: the only module that imports `tauri`. Commands are one-liners
+//!   into managed state; errors cross to the UI as `{code, message}`.
+//! - [`config`]: where the app's files live and which signaling server it
+//!   uses, resolved once at start-up.
+//! - [`settings`]: the user's remembered choices, owned by one store.
+//! - [`logging`]: `tracing` to stderr and to a log file in the data dir.
+//!
+//! # Run loop
+//! [`run`] resolves the configuration, starts logging, and hands managed state
+//! to the Tauri builder; from then on the webview drives the app through
+//! commands, and Tauri's event loop owns the main thread.
+
+pub mod app;
+pub mod config;
+pub mod logging;
+pub mod settings;
+
+/// Starts the app and blocks until its last window closes.
+pub fn run() {
+    let config = config::AppConfig::from_env();
+    // Keep the guard alive for the whole run so the log file is flushed.
+    let _log_guard = logging::init(&config.log_dir());
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        signaling = %config.signaling_url,
+        data_dir = %config.data_dir.display(),
+        "Lifeline starting"
+    );
+    app::run(config);
+}

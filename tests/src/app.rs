@@ -1,0 +1,238 @@
+//! One Lifeline app instance under test: its own X server, its own
+//! `tauri-driver` (and through it `WebKitWebDriver` and the app), its own
+//! data and config dirs, and a WebDriver client connected to it.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::process::ChildGuard;
+use crate::signaling::SignalingServer;
+use crate::xvfb::Xvfb;
+
+/// How long to wait for the UI to appear after launch.
+const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Default, Clone)]
+pub struct AppOptions {
+    /// Extra environment variables for the app.
+    pub env: Vec<(String, String)>,
+}
+
+pub struct AppInstance {
+    name: String,
+    client: Client,
+    home: tempfile::TempDir,
+    driver_log: PathBuf,
+    // Dropped in field order: the driver (and the app) before the X server.
+    driver: Mutex<Option<ChildGuard>>,
+    xvfb: Xvfb,
+}
+
+impl AppInstance {
+    pub(crate) async fn launch(
+        name: &str,
+        server: &SignalingServer,
+        options: AppOptions,
+    ) -> anyhow::Result<Self> {
+        let app_binary = crate::paths::binary("lifeline")?;
+        let xvfb = Xvfb::start()?;
+        let home = tempfile::Builder::new()
+            .prefix(&format!("lifeline-{name}-"))
+            .tempdir()?;
+        let driver_log = home.path().join("tauri-driver.log");
+
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut command = Command::new("tauri-driver");
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", xvfb.display())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", home.path().join("runtime"))
+            .env("LIFELINE_SIGNALING_URL", server.ws_url())
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            // No accessibility bus or GPU in a test X server.
+            .env("NO_AT_BRIDGE", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(std::fs::File::create(&driver_log)?))
+            .stderr(Stdio::from(
+                std::fs::File::options().append(true).open(&driver_log)?,
+            ));
+        for (key, value) in &options.env {
+            command.env(key, value);
+        }
+        std::fs::create_dir_all(home.path().join("runtime"))?;
+        let driver = ChildGuard::spawn("tauri-driver", command)?;
+        wait_for_port(port, Duration::from_secs(15)).await?;
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("wry"));
+        capabilities.insert("tauri:options".into(), json!({ "application": app_binary }));
+        let client = ClientBuilder::rustls()?
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| anyhow::anyhow!("WebDriver session for {name} failed: {e}"))?;
+
+        let instance = Self {
+            name: name.to_owned(),
+            client,
+            home,
+            driver_log,
+            driver: Mutex::new(Some(driver)),
+            xvfb,
+        };
+        // The app has loaded once its shell (the header) is in the DOM.
+        instance.wait_for(".brand").await?;
+        Ok(instance)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The WebDriver client, for anything the helpers below do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn xvfb(&self) -> &Xvfb {
+        &self.xvfb
+    }
+
+    /// This instance's `$XDG_DATA_HOME/lifeline`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.path().join("data").join("lifeline")
+    }
+
+    /// This instance's `$XDG_CONFIG_HOME/lifeline`.
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.path().join("config").join("lifeline")
+    }
+
+    /// Waits for an element matching a CSS selector.
+    pub async fn wait_for(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        self.client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {css} did not appear: {e}", self.name))
+    }
+
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.wait_for(css)
+            .await?
+            .click()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: clicking {css} failed: {e}", self.name))
+    }
+
+    pub async fn text(&self, css: &str) -> anyhow::Result<String> {
+        Ok(self.wait_for(css).await?.text().await?)
+    }
+
+    /// Reloads the app's page, as a restart of the UI would.
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        self.client.refresh().await?;
+        self.wait_for(".brand").await?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the webview, as WebDriver sees it, and checks that it
+    /// is a real image of the window's size.
+    pub async fn save_screenshot(&self, path: &Path) -> anyhow::Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let decoder = png::Decoder::new(std::io::Cursor::new(&png));
+        let info = decoder.read_info()?.info().clone();
+        anyhow::ensure!(
+            info.width > 100 && info.height > 100,
+            "screenshot is only {}x{}",
+            info.width,
+            info.height
+        );
+        std::fs::write(path, &png)?;
+        Ok(path.to_path_buf())
+    }
+
+    /// Best effort: a WebDriver screenshot, the whole X screen, the driver's
+    /// output and the app's own log files.
+    pub(crate) async fn save_failure_artifacts(&self, dir: &Path) {
+        let prefix = dir.join(&self.name);
+        let webview = prefix.with_extension("failure.png");
+        if let Err(error) =
+            tokio::time::timeout(Duration::from_secs(10), self.save_screenshot(&webview)).await
+        {
+            eprintln!("e2e: {}: no WebDriver screenshot: {error}", self.name);
+        }
+        let screen = dir.join(format!("{}.screen.png", self.name));
+        if let Err(error) = self.xvfb.run(
+            "import",
+            &["-window", "root", &screen.display().to_string()],
+        ) {
+            eprintln!("e2e: {}: no X screenshot: {error:#}", self.name);
+        }
+        let _ = std::fs::copy(
+            &self.driver_log,
+            dir.join(format!("{}.driver.log", self.name)),
+        );
+        let logs = dir.join(format!("{}.logs", self.name));
+        let _ = std::fs::create_dir_all(&logs);
+        crate::artifacts::copy_tree(&self.data_dir().join("logs"), &logs);
+    }
+
+    /// Ends the WebDriver session (which quits the app), then the driver.
+    pub(crate) async fn close(&self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.client.clone().close()).await;
+        let driver = self.driver.lock().unwrap_or_else(|p| p.into_inner()).take();
+        drop(driver);
+    }
+}
+
+impl Drop for AppInstance {
+    fn drop(&mut self) {
+        // If close() never ran (a panic elsewhere), the guard still ends the
+        // driver's whole process group here.
+        let driver = self
+            .driver
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        drop(driver);
+    }
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+async fn wait_for_port(port: u16, timeout: Duration) -> anyhow::Result<()> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("tauri-driver did not listen on port {port} within {timeout:?}")
+}

@@ -1,0 +1,153 @@
+//! The end-to-end harness: real processes, real X servers, the real webview.
+//!
+//! Every test runs inside [`e2e`], which hands it a [`Harness`]. Through it a
+//! test starts a real `lifeline-signaling` on port 0 ([`Harness::signaling`])
+//! and any number of real Lifeline apps ([`Harness::launch_app`]), each on
+//! its own `Xvfb -noreset` display, driven through its own `tauri-driver` +
+//! `WebKitWebDriver` pair.
+//!
+//! # Layout
+//! - [`process`]: a child process in its own process group, killed with its
+//!   descendants when dropped, even on panic.
+//! - [`xvfb`]: one X server per app instance, numbered by `-displayfd`.
+//! - [`signaling`]: the real signaling server on a free loopback port.
+//! - [`app`]: one app instance: X server, WebDriver pair, data dirs, client.
+//! - [`artifacts`]: screenshots and logs under `target/e2e-artifacts/`.
+//! - [`paths`]: where the built binaries and the workspace live.
+//!
+//! # Failure artifacts
+//! When a test body returns an error or panics, [`e2e`] saves a WebDriver
+//! screenshot, an X screenshot and the logs of every app the test launched
+//! under `target/e2e-artifacts/<test>/`, then fails the test.
+
+pub mod app;
+pub mod artifacts;
+pub mod paths;
+pub mod process;
+pub mod signaling;
+pub mod xvfb;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+
+use futures_util::FutureExt;
+
+pub use app::{AppInstance, AppOptions};
+pub use fantoccini::Locator;
+pub use signaling::SignalingServer;
+
+/// What a test body gets: a way to start the real parts, and bookkeeping so
+/// that failures leave artifacts and nothing outlives the test.
+#[derive(Clone)]
+pub struct Harness {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    test_name: String,
+    // A std Mutex: it guards a plain list, is never held across an await,
+    // and must be usable from the synchronous failure path.
+    apps: Mutex<Vec<Arc<AppInstance>>>,
+}
+
+impl Harness {
+    fn new(test_name: &str) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                test_name: test_name.to_owned(),
+                apps: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    pub fn test_name(&self) -> &str {
+        &self.inner.test_name
+    }
+
+    /// Starts a fresh signaling server with its own database.
+    pub async fn signaling(&self) -> anyhow::Result<SignalingServer> {
+        SignalingServer::start().await
+    }
+
+    /// Launches an app instance named `name` on its own X display, pointed at
+    /// `server`, and waits until its UI has loaded.
+    pub async fn launch_app(
+        &self,
+        name: &str,
+        server: &SignalingServer,
+    ) -> anyhow::Result<Arc<AppInstance>> {
+        self.launch_app_with(name, server, AppOptions::default())
+            .await
+    }
+
+    pub async fn launch_app_with(
+        &self,
+        name: &str,
+        server: &SignalingServer,
+        options: AppOptions,
+    ) -> anyhow::Result<Arc<AppInstance>> {
+        let app = Arc::new(AppInstance::launch(name, server, options).await?);
+        self.apps().push(app.clone());
+        Ok(app)
+    }
+
+    /// Saves a named screenshot of `app` as a test artifact and returns its path.
+    pub async fn screenshot(
+        &self,
+        app: &AppInstance,
+        label: &str,
+    ) -> anyhow::Result<std::path::PathBuf> {
+        let dir = artifacts::dir_for(self.test_name())?;
+        app.save_screenshot(&dir.join(format!("{}-{label}.png", app.name())))
+            .await
+    }
+
+    fn apps(&self) -> std::sync::MutexGuard<'_, Vec<Arc<AppInstance>>> {
+        // The list stays consistent even if a holder panicked.
+        self.inner.apps.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn save_failure_artifacts(&self) {
+        let apps: Vec<_> = self.apps().clone();
+        let dir = match artifacts::dir_for(self.test_name()) {
+            Ok(dir) => dir,
+            Err(error) => {
+                eprintln!("e2e: cannot create the artifacts dir: {error:#}");
+                return;
+            }
+        };
+        for app in apps {
+            app.save_failure_artifacts(&dir).await;
+        }
+        eprintln!("e2e: failure artifacts saved in {}", dir.display());
+    }
+
+    async fn shutdown(&self) {
+        let apps: Vec<_> = std::mem::take(&mut *self.apps());
+        for app in apps {
+            app.close().await;
+        }
+    }
+}
+
+/// Runs one end-to-end test body. On an error or a panic it saves failure
+/// artifacts before failing; in every case it closes the apps it launched.
+pub async fn e2e<F, Fut>(test_name: &str, body: F)
+where
+    F: FnOnce(Harness) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let harness = Harness::new(test_name);
+    let outcome = AssertUnwindSafe(body(harness.clone())).catch_unwind().await;
+    let failed = !matches!(outcome, Ok(Ok(())));
+    if failed {
+        harness.save_failure_artifacts().await;
+    }
+    harness.shutdown().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => panic!("{test_name} failed: {error:#}"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}

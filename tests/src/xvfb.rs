@@ -1,0 +1,85 @@
+//! One X server per app instance. `-displayfd` lets Xvfb pick a free display
+//! number and tell us, so parallel tests never collide; `-noreset` keeps the
+//! server from resetting when its last client leaves (which would break
+//! capture and input injection between clients).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::process::ChildGuard;
+
+/// The screen size every test display gets.
+pub const SCREEN: (u32, u32) = (1280, 800);
+
+#[derive(Debug)]
+pub struct Xvfb {
+    display: u32,
+    _guard: ChildGuard,
+}
+
+impl Xvfb {
+    pub fn start() -> anyhow::Result<Self> {
+        let mut command = Command::new("Xvfb");
+        command
+            .args([
+                "-displayfd",
+                "1",
+                "-noreset",
+                "-nolisten",
+                "tcp",
+                "-screen",
+                "0",
+            ])
+            .arg(format!("{}x{}x24", SCREEN.0, SCREEN.1))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut guard = ChildGuard::spawn("Xvfb", command)?;
+        let stdout = guard
+            .child_mut()
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("Xvfb stdout was not captured"))?;
+
+        // Xvfb writes the display number once it accepts connections.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(15))
+            .map_err(|_| anyhow::anyhow!("Xvfb did not report a display within 15 s"))?;
+        let display = line
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("Xvfb reported {line:?} instead of a display number"))?;
+        Ok(Self {
+            display,
+            _guard: guard,
+        })
+    }
+
+    /// The value for `DISPLAY`, such as `:12`.
+    pub fn display(&self) -> String {
+        format!(":{}", self.display)
+    }
+
+    /// Runs an X client (xdotool, import, xterm…) against this display and
+    /// returns its stdout.
+    pub fn run(&self, program: &str, args: &[&str]) -> anyhow::Result<String> {
+        let output = Command::new(program)
+            .args(args)
+            .env("DISPLAY", self.display())
+            .output()
+            .map_err(|e| anyhow::anyhow!("cannot run {program}: {e}"))?;
+        anyhow::ensure!(
+            output.status.success(),
+            "{program} {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+}

@@ -1,0 +1,43 @@
+// Typed wrappers over the Rust commands in src-tauri/src/app/commands.rs.
+// Every command rejects with an `ApiError` ({code, message}); see error.rs.
+import { invoke } from "@tauri-apps/api/core";
+
+export type Mode = "client" | "expert";
+
+export interface AppInfo {
+  version: string;
+  signalingUrl: string;
+  dataDir: string;
+}
+
+export interface Settings {
+  mode: Mode | null;
+  language: string | null;
+}
+
+export interface ApiError {
+  code: string;
+  message: string;
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as ApiError).code === "string" &&
+    typeof (value as ApiError).message === "string"
+  );
+}
+
+/** Normalises anything a command rejected with into an ApiError. */
+export function toApiError(value: unknown): ApiError {
+  if (isApiError(value)) return value;
+  return { code: "unexpected", message: String(value) };
+}
+
+export const api = {
+  appInfo: () => invoke<AppInfo>("app_info"),
+  getSettings: () => invoke<Settings>("get_settings"),
+  setMode: (mode: Mode | null) => invoke<Settings>("set_mode", { mode }),
+  setLanguage: (language: string) => invoke<Settings>("set_language", { language }),
+};
