@@ -4,6 +4,8 @@
 //! # Layout
 //! - [`app`]: the only module that imports `tauri`. Commands are one-liners
 //!   into managed state; errors cross to the UI as `{code, message}`.
+//! - [`peer`]: the only module that imports `webrtc`: one peer connection,
+//!   its signals, and the safety code derived from both DTLS fingerprints.
 //! - [`config`]: where the app's files live and which signaling server it
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.
@@ -17,6 +19,7 @@
 pub mod app;
 pub mod config;
 pub mod logging;
+pub mod peer;
 pub mod settings;
 
 /// Starts the app and blocks until its last window closes.

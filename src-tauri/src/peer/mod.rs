@@ -1,0 +1,293 @@
+//! The WebRTC peer: the only module that imports `webrtc`.
+//!
+//! A [`Peer`] wraps one webrtc-rs `PeerConnection`. The expert's app is the
+//! [`Role::Offerer`] and the client's the [`Role::Answerer`], so a client
+//! never has to take an offer it did not ask for: the session layer only hands
+//! it one after the client accepted. Events (local candidates, state changes,
+//! incoming channels and tracks) come out of the bounded receiver returned by
+//! [`Peer::new`]; its owner — the session actor — is the only reader.
+//!
+//! Signals to and from the other peer are [`Signal`]s, relayed opaquely by
+//! the signaling server. Remote candidates that arrive before the remote
+//! description are queued, since webrtc-rs rejects them until then.
+
+mod handler;
+pub mod safety;
+mod signal;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, mpsc};
+use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceCandidateInit,
+    RTCIceServer, RTCSessionDescription, SettingEngineBuilder,
+};
+
+pub use signal::{Signal, SignalError};
+
+/// How many events may wait for the session actor.
+const EVENT_QUEUE: usize = 256;
+
+/// Which side of the offer/answer exchange this peer plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The expert: creates the offer and the data channels.
+    Offerer,
+    /// The client: answers, after its user accepted the request.
+    Answerer,
+}
+
+/// A STUN or TURN server, as the signaling server hands them out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    pub username: String,
+    pub credential: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PeerSettings {
+    pub ice_servers: Vec<IceServer>,
+    /// Local UDP addresses to bind. `0.0.0.0:0` binds every interface on an
+    /// ephemeral port; tests use `127.0.0.1:0`.
+    pub udp_addrs: Vec<String>,
+    /// How often ICE retries connectivity checks; shorter connects sooner.
+    pub ice_check_interval: Duration,
+}
+
+impl Default for PeerSettings {
+    fn default() -> Self {
+        Self {
+            ice_servers: Vec::new(),
+            udp_addrs: vec!["0.0.0.0:0".into()],
+            ice_check_interval: Duration::from_millis(20),
+        }
+    }
+}
+
+/// The connection's state as the session layer cares about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    Disconnected,
+    Failed,
+    Closed,
+}
+
+pub enum PeerEvent {
+    /// A signal to send to the other peer (a trickled local candidate).
+    LocalSignal(Signal),
+    GatheringComplete,
+    State(ConnectionState),
+    /// A data channel the other peer opened.
+    DataChannel(Arc<dyn DataChannel>),
+    /// A media track the other peer sends.
+    Track(Arc<dyn TrackRemote>),
+}
+
+impl std::fmt::Debug for PeerEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PeerEvent::LocalSignal(signal) => f.debug_tuple("LocalSignal").field(signal).finish(),
+            PeerEvent::GatheringComplete => f.write_str("GatheringComplete"),
+            PeerEvent::State(state) => f.debug_tuple("State").field(state).finish(),
+            PeerEvent::DataChannel(channel) => {
+                f.debug_tuple("DataChannel").field(&channel.id()).finish()
+            }
+            PeerEvent::Track(_) => f.write_str("Track"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PeerError {
+    #[error("WebRTC: {0}")]
+    WebRtc(#[from] webrtc::error::Error),
+    #[error(transparent)]
+    Signal(#[from] SignalError),
+    #[error("a {role:?} peer does not accept a remote {kind}")]
+    UnexpectedSignal { role: Role, kind: &'static str },
+}
+
+/// How a data channel delivers messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Reliable and ordered: control, chat, files, key and button events.
+    Reliable,
+    /// Unordered, never retransmitted: stale pointer moves are worthless.
+    Latest,
+}
+
+pub struct Peer {
+    role: Role,
+    pc: Arc<dyn PeerConnection>,
+    // Candidates that arrived before the remote description; a tokio Mutex
+    // because it is held across `add_ice_candidate(..).await`.
+    pending: Mutex<Option<Vec<RTCIceCandidateInit>>>,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Peer {
+    /// Builds a connection and returns it with its event stream.
+    pub async fn new(
+        role: Role,
+        settings: &PeerSettings,
+    ) -> Result<(Self, mpsc::Receiver<PeerEvent>), PeerError> {
+        let (events, receiver) = mpsc::channel(EVENT_QUEUE);
+        let ice_servers = settings
+            .ice_servers
+            .iter()
+            .map(|s| RTCIceServer {
+                urls: s.urls.clone(),
+                username: s.username.clone(),
+                credential: s.credential.clone(),
+            })
+            .collect();
+        let configuration = RTCConfigurationBuilder::new()
+            .with_ice_servers(ice_servers)
+            .build();
+        let setting_engine = SettingEngineBuilder::new()
+            // mDNS would bind UDP 5353 for every connection and leak nothing
+            // we need: candidates go through the desk's signaling server.
+            .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
+            .with_ice_connection_attempts(Some(settings.ice_check_interval), None)
+            .build();
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(configuration)
+            .with_setting_engine(setting_engine)
+            .with_handler(Arc::new(handler::Forwarder { events }))
+            .with_udp_addrs(settings.udp_addrs.clone())
+            .build()
+            .await?;
+        let peer = Self {
+            role,
+            pc: Arc::new(pc),
+            pending: Mutex::new(Some(Vec::new())),
+        };
+        Ok((peer, receiver))
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Opens a data channel (offerer only; the answerer receives them as
+    /// [`PeerEvent::DataChannel`]).
+    pub async fn create_data_channel(
+        &self,
+        label: &str,
+        delivery: Delivery,
+    ) -> Result<Arc<dyn DataChannel>, PeerError> {
+        let init = match delivery {
+            Delivery::Reliable => RTCDataChannelInit {
+                ordered: true,
+                ..Default::default()
+            },
+            Delivery::Latest => RTCDataChannelInit {
+                ordered: false,
+                max_retransmits: Some(0),
+                ..Default::default()
+            },
+        };
+        Ok(self.pc.create_data_channel(label, Some(init)).await?)
+    }
+
+    /// Creates the offer and sets it locally (offerer only).
+    pub async fn create_offer(&self) -> Result<Signal, PeerError> {
+        if self.role != Role::Offerer {
+            return Err(PeerError::UnexpectedSignal {
+                role: self.role,
+                kind: "offer request",
+            });
+        }
+        let offer = self.pc.create_offer(None).await?;
+        self.pc.set_local_description(offer.clone()).await?;
+        Ok(Signal::Offer { sdp: offer.sdp })
+    }
+
+    /// Applies a signal from the other peer. An offer yields the answer to
+    /// send back. Signals that do not fit this peer's role are refused.
+    pub async fn handle_signal(&self, signal: Signal) -> Result<Option<Signal>, PeerError> {
+        signal.check_size()?;
+        match (self.role, signal) {
+            (Role::Answerer, Signal::Offer { sdp }) => {
+                self.pc
+                    .set_remote_description(RTCSessionDescription::offer(sdp)?)
+                    .await?;
+                self.flush_pending().await?;
+                let answer = self.pc.create_answer(None).await?;
+                self.pc.set_local_description(answer.clone()).await?;
+                Ok(Some(Signal::Answer { sdp: answer.sdp }))
+            }
+            (Role::Offerer, Signal::Answer { sdp }) => {
+                self.pc
+                    .set_remote_description(RTCSessionDescription::answer(sdp)?)
+                    .await?;
+                self.flush_pending().await?;
+                Ok(None)
+            }
+            (
+                _,
+                Signal::Ice {
+                    candidate,
+                    sdp_mid,
+                    sdp_mline_index,
+                },
+            ) => {
+                let init = RTCIceCandidateInit {
+                    candidate,
+                    sdp_mid,
+                    sdp_mline_index,
+                    ..Default::default()
+                };
+                let mut pending = self.pending.lock().await;
+                match pending.as_mut() {
+                    Some(queue) => queue.push(init),
+                    None => self.pc.add_ice_candidate(init).await?,
+                }
+                Ok(None)
+            }
+            (role, Signal::Offer { .. }) => Err(PeerError::UnexpectedSignal {
+                role,
+                kind: "offer",
+            }),
+            (role, Signal::Answer { .. }) => Err(PeerError::UnexpectedSignal {
+                role,
+                kind: "answer",
+            }),
+        }
+    }
+
+    async fn flush_pending(&self) -> Result<(), PeerError> {
+        let mut pending = self.pending.lock().await;
+        for candidate in pending.take().unwrap_or_default() {
+            self.pc.add_ice_candidate(candidate).await?;
+        }
+        Ok(())
+    }
+
+    /// The 6-digit code both people compare, once both descriptions are set.
+    pub async fn safety_code(&self) -> Option<String> {
+        let local = self.pc.local_description().await?;
+        let remote = self.pc.remote_description().await?;
+        safety::safety_code(&local.sdp, &remote.sdp)
+    }
+
+    /// Closes the connection: ends every channel, track and event stream.
+    pub async fn close(&self) {
+        if let Err(error) = self.pc.close().await {
+            tracing::debug!(%error, "closing the peer connection");
+        }
+    }
+}
