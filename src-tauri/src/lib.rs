@@ -6,6 +6,8 @@
 //!   into managed state; errors cross to the UI as `{code, message}`.
 //! - [`peer`]: the only module that imports `webrtc`: one peer connection,
 //!   its signals, and the safety code derived from both DTLS fingerprints.
+//! - [`session`]: a session's rules: the permission scopes the client granted.
+//! - [`transfer`]: file transfer; [`transfer::safe_path`] vets received names.
 //! - [`config`]: where the app's files live and which signaling server it
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.
@@ -20,7 +22,9 @@ pub mod app;
 pub mod config;
 pub mod logging;
 pub mod peer;
+pub mod session;
 pub mod settings;
+pub mod transfer;
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
