@@ -8,6 +8,7 @@
 //!   its signals, and the safety code derived from both DTLS fingerprints.
 //! - [`session`]: a session's rules: the permission scopes the client granted.
 //! - [`transfer`]: file transfer; [`transfer::safe_path`] vets received names.
+//! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
 //! - [`config`]: where the app's files live and which signaling server it
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.
@@ -20,6 +21,7 @@
 
 pub mod app;
 pub mod config;
+pub mod input;
 pub mod logging;
 pub mod peer;
 pub mod session;
