@@ -160,6 +160,15 @@ impl AppInstance {
     /// Saves a PNG of the webview, as WebDriver sees it, and checks that it
     /// is a real image of the window's size.
     pub async fn save_screenshot(&self, path: &Path) -> anyhow::Result<PathBuf> {
+        // WebKitWebDriver snapshots the last painted frame, which can lag
+        // the DOM; wait until two more frames have been painted.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await?;
         let png = self.client.screenshot().await?;
         let decoder = png::Decoder::new(std::io::Cursor::new(&png));
         let info = decoder.read_info()?.info().clone();
