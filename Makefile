@@ -33,7 +33,11 @@ test-ui:
 test-rust: ui
 	$(CARGO) test --workspace --exclude lifeline-e2e
 
-test-e2e: build
+# The e2e tests drive the built binaries. Building them through `cargo test
+# --no-run` with the same packages as test-rust reuses its compiled crates
+# (a plain `cargo build` resolves features differently and recompiles Tauri).
+test-e2e: ui
+	$(CARGO) test --workspace --exclude lifeline-e2e --no-run
 	$(CARGO) test -p lifeline-e2e -- --test-threads 2
 
 clean:

@@ -9,6 +9,8 @@
 //! - [`session`]: a session's rules: the permission scopes the client granted.
 //! - [`transfer`]: file transfer; [`transfer::safe_path`] vets received names.
 //! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
+//! - [`desk`]: the link to the support desk's signaling server: one task
+//!   owns the WebSocket, reconnects with back-off and publishes its status.
 //! - [`config`]: where the app's files live and which signaling server it
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.
@@ -21,6 +23,7 @@
 
 pub mod app;
 pub mod config;
+pub mod desk;
 pub mod input;
 pub mod logging;
 pub mod peer;

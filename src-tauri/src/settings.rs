@@ -16,6 +16,15 @@ pub enum Mode {
     Expert,
 }
 
+impl From<Mode> for lifeline_signaling::protocol::Role {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Client => lifeline_signaling::protocol::Role::Client,
+            Mode::Expert => lifeline_signaling::protocol::Role::Expert,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Settings {

@@ -1,8 +1,10 @@
 //! The real signaling server, started from its built binary on a free
-//! loopback port with a database of its own.
+//! loopback port with a database of its own. It can be stopped and restarted
+//! on the same address, as an outage would.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -13,64 +15,45 @@ use crate::process::ChildGuard;
 pub struct SignalingServer {
     addr: SocketAddr,
     database_url: String,
-    _dir: tempfile::TempDir,
-    _guard: ChildGuard,
+    dir: tempfile::TempDir,
+    guard: Option<ChildGuard>,
 }
 
 impl SignalingServer {
     pub async fn start() -> anyhow::Result<Self> {
-        tokio::task::spawn_blocking(Self::start_blocking).await?
+        tokio::task::spawn_blocking(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("lifeline-signaling-")
+                .tempdir()?;
+            let database_url =
+                format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
+            let (addr, guard) = launch("127.0.0.1:0", &database_url, dir.path())?;
+            Ok(Self {
+                addr,
+                database_url,
+                dir,
+                guard: Some(guard),
+            })
+        })
+        .await?
     }
 
-    fn start_blocking() -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("lifeline-signaling-")
-            .tempdir()?;
-        let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
-        let mut command = Command::new(crate::paths::binary("lifeline-signaling")?);
-        command
-            .args(["--listen", "127.0.0.1:0", "--database-url", &database_url])
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(std::fs::File::create(
-                dir.path().join("signaling.log"),
-            )?));
-        let mut guard = ChildGuard::spawn("lifeline-signaling", command)?;
-        let stdout = guard
-            .child_mut()
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("signaling stdout was not captured"))?;
+    /// Stops the server, as a crash or an outage would.
+    pub fn stop(&mut self) {
+        self.guard.take();
+    }
 
-        // The server prints `listening on <addr>` once it accepts connections.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            let _ = tx.send(line);
-            // Keep draining so the server never blocks on a full pipe.
-            let _ = std::io::copy(&mut reader.take(u64::MAX), &mut std::io::sink());
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .map_err(|_| anyhow::anyhow!("lifeline-signaling did not start within 20 s"))?;
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok())
-            .ok_or_else(|| {
-                anyhow::anyhow!("unexpected first line from lifeline-signaling: {line:?}")
-            })?;
-        Ok(Self {
-            addr,
-            database_url,
-            _dir: dir,
-            _guard: guard,
-        })
+    /// Starts it again on the same address with the same database.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        let listen = self.addr.to_string();
+        let database_url = self.database_url.clone();
+        let dir = self.dir.path().to_path_buf();
+        let (addr, guard) =
+            tokio::task::spawn_blocking(move || launch(&listen, &database_url, &dir)).await??;
+        anyhow::ensure!(addr == self.addr, "restarted on {addr}, not {}", self.addr);
+        self.guard = Some(guard);
+        Ok(())
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -89,4 +72,57 @@ impl SignalingServer {
     pub fn database_url(&self) -> &str {
         &self.database_url
     }
+
+    /// The server's log file (stderr), for failure artifacts.
+    pub fn log_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("signaling.log")
+    }
+}
+
+/// Starts the binary on `listen` and waits for its `listening on` line.
+fn launch(
+    listen: &str,
+    database_url: &str,
+    dir: &Path,
+) -> anyhow::Result<(SocketAddr, ChildGuard)> {
+    let log = std::fs::File::options()
+        .create(true)
+        .append(true)
+        .open(dir.join("signaling.log"))?;
+    let mut command = Command::new(crate::paths::binary("lifeline-signaling")?);
+    command
+        .args(["--listen", listen, "--database-url", database_url])
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log));
+    let mut guard = ChildGuard::spawn("lifeline-signaling", command)?;
+    let stdout = guard
+        .child_mut()
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("signaling stdout was not captured"))?;
+
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let _ = reader.read_line(&mut line);
+        let _ = tx.send(line);
+        // Keep draining so the server never blocks on a full pipe.
+        let _ = std::io::copy(&mut reader.take(u64::MAX), &mut std::io::sink());
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| anyhow::anyhow!("lifeline-signaling did not start within 20 s"))?;
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!("unexpected first line from lifeline-signaling: {line:?}")
+        })?;
+    Ok((addr, guard))
 }

@@ -1,9 +1,10 @@
 //! Tauri commands: each one line into managed state. Arguments and results
 //! are camelCase JSON; errors are `{code, message}` (see [`super::error`]).
 
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use super::{AppError, AppState, state::AppInfo};
+use crate::desk::DeskStatus;
 use crate::settings::{Mode, Settings};
 
 #[tauri::command]
@@ -24,4 +25,25 @@ pub fn set_mode(state: State<'_, AppState>, mode: Option<Mode>) -> Result<Settin
 #[tauri::command]
 pub fn set_language(state: State<'_, AppState>, language: String) -> Result<Settings, AppError> {
     Ok(state.settings.set_language(&language)?)
+}
+
+/// Links to the support desk in the given mode. Async so that it runs on
+/// the runtime that will own the link's task.
+#[tauri::command]
+pub async fn desk_connect(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    mode: Mode,
+) -> Result<DeskStatus, AppError> {
+    Ok(state.connect_desk(&app, mode.into()))
+}
+
+#[tauri::command]
+pub fn desk_disconnect(state: State<'_, AppState>) {
+    state.disconnect_desk();
+}
+
+#[tauri::command]
+pub fn desk_status(state: State<'_, AppState>) -> DeskStatus {
+    state.desk_status()
 }

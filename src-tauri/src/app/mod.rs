@@ -4,6 +4,7 @@
 
 mod commands;
 pub mod error;
+mod events;
 mod state;
 
 pub use error::AppError;
@@ -21,6 +22,9 @@ pub fn run(config: AppConfig) {
             commands::get_settings,
             commands::set_mode,
             commands::set_language,
+            commands::desk_connect,
+            commands::desk_disconnect,
+            commands::desk_status,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

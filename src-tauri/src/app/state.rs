@@ -1,15 +1,23 @@
 //! The state Tauri manages for the app's lifetime. Each field has one owner;
 //! commands borrow it through `tauri::State`.
 
+use std::sync::Mutex;
+
+use lifeline_signaling::protocol::Role;
 use serde::Serialize;
+use tauri::AppHandle;
 
 use crate::config::AppConfig;
+use crate::desk::DeskStatus;
+use crate::desk::link::{self, DeskLink};
 use crate::settings::SettingsStore;
 
 #[derive(Debug)]
 pub struct AppState {
     pub config: AppConfig,
     pub settings: SettingsStore,
+    // A std Mutex: held only to swap the handle, never across an await.
+    desk: Mutex<Option<(Role, DeskLink)>>,
 }
 
 /// What the UI shows about this installation.
@@ -24,7 +32,11 @@ pub struct AppInfo {
 impl AppState {
     pub fn new(config: AppConfig) -> Self {
         let settings = SettingsStore::load(config.settings_path());
-        Self { config, settings }
+        Self {
+            config,
+            settings,
+            desk: Mutex::new(None),
+        }
     }
 
     pub fn info(&self) -> AppInfo {
@@ -33,5 +45,32 @@ impl AppState {
             signaling_url: self.config.signaling_url.clone(),
             data_dir: self.config.data_dir().display().to_string(),
         }
+    }
+
+    /// Links to the desk as `role`, keeping an existing link of that role.
+    /// Must run inside the async runtime (async commands do).
+    pub fn connect_desk(&self, app: &AppHandle, role: Role) -> DeskStatus {
+        let mut desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
+        match desk.as_ref() {
+            Some((current, link)) if *current == role => link.status(),
+            _ => {
+                let link = link::spawn(self.config.signaling_url.clone(), role);
+                super::events::forward_desk_status(app.clone(), link.subscribe());
+                let status = link.status();
+                // Replacing the old link drops it, which stops its task.
+                *desk = Some((role, link));
+                status
+            }
+        }
+    }
+
+    pub fn disconnect_desk(&self) {
+        self.desk.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    pub fn desk_status(&self) -> DeskStatus {
+        let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
+        desk.as_ref()
+            .map_or(DeskStatus::Idle, |(_, link)| link.status())
     }
 }

@@ -1,6 +1,7 @@
 // Typed wrappers over the Rust commands in src-tauri/src/app/commands.rs.
 // Every command rejects with an `ApiError` ({code, message}); see error.rs.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 export type Mode = "client" | "expert";
 
@@ -14,6 +15,13 @@ export interface Settings {
   mode: Mode | null;
   language: string | null;
 }
+
+/** The link to the support desk (src-tauri/src/desk/mod.rs). */
+export type DeskStatus =
+  | { state: "idle" }
+  | { state: "connecting" }
+  | { state: "connected" }
+  | { state: "offline"; retryAtMs: number; reason: string };
 
 export interface ApiError {
   code: string;
@@ -40,4 +48,9 @@ export const api = {
   getSettings: () => invoke<Settings>("get_settings"),
   setMode: (mode: Mode | null) => invoke<Settings>("set_mode", { mode }),
   setLanguage: (language: string) => invoke<Settings>("set_language", { language }),
+  deskConnect: (mode: Mode) => invoke<DeskStatus>("desk_connect", { mode }),
+  deskDisconnect: () => invoke<void>("desk_disconnect"),
+  deskStatus: () => invoke<DeskStatus>("desk_status"),
+  onDeskStatus: (handler: (status: DeskStatus) => void): Promise<UnlistenFn> =>
+    listen<DeskStatus>("desk-status", (event) => handler(event.payload)),
 };

@@ -17,6 +17,11 @@ export const en = {
     "When your support expert asks for it, get an ID and read it to them over the phone. Nobody can see or control your computer until you accept.",
   "expert.title": "Support a customer",
   "expert.intro": "Ask the customer to click “Get ID” in Lifeline and read it to you.",
+  "desk.idle": "Not connected to the support desk.",
+  "desk.connecting": "Connecting to the support desk…",
+  "desk.connected": "Connected to the support desk.",
+  "desk.offline": "Can't reach the support desk. Retrying in {seconds} s.",
+  "desk.retrying": "Can't reach the support desk. Retrying now…",
   "desk.label": "Support desk",
   "error.loadFailed": "Lifeline could not load its settings. Try restarting it.",
 } as const;

@@ -19,6 +19,11 @@ export const it: Record<MessageKey, string> = {
     "Quando il tecnico lo chiede, ottenga un ID e glielo legga al telefono. Nessuno può vedere o controllare il suo computer finché lei non accetta.",
   "expert.title": "Assistere un cliente",
   "expert.intro": "Chieda al cliente di fare clic su “Ottieni ID” in Lifeline e di leggerglielo.",
+  "desk.idle": "Non connesso al centro di assistenza.",
+  "desk.connecting": "Connessione al centro di assistenza in corso…",
+  "desk.connected": "Connesso al centro di assistenza.",
+  "desk.offline": "Impossibile raggiungere il centro di assistenza. Nuovo tentativo tra {seconds} s.",
+  "desk.retrying": "Impossibile raggiungere il centro di assistenza. Nuovo tentativo in corso…",
   "desk.label": "Centro di assistenza",
   "error.loadFailed": "Lifeline non è riuscito a caricare le impostazioni. Provi a riavviarlo.",
 };
