@@ -38,7 +38,6 @@ pub enum ErrorCode {
     MalformedMessage,
     UnsupportedVersion,
     HelloRequired,
-    MessageTooLarge,
 }
 
 impl ServerMessage {
