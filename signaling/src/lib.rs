@@ -2,11 +2,14 @@
 //!
 //! # Layout
 //! - [`protocol`]: the wire types shared with the app.
+//! - [`ids`]: one-time six-digit client IDs: issue, expire, use, supersede.
 //! - [`connection`]: one task per WebSocket; parses, bounds and answers.
 //! - [`serve`]: the HTTP listener: `/ws`, `/healthz`.
 
 #[cfg(feature = "server")]
 pub mod connection;
+#[cfg(feature = "server")]
+pub mod ids;
 pub mod protocol;
 
 #[cfg(feature = "server")]

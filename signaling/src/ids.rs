@@ -1,0 +1,513 @@
+//! One-time client IDs: six digits, valid for one hour, good for one session.
+//!
+//! [`IdRegistry`] is a synchronous state machine: every call takes `now`, so
+//! tests move time forward instead of sleeping, and its owner (the hub) is the
+//! only one that touches it. It follows the seeds' rules:
+//! - an ID is drawn from a CSPRNG ([`IdSource`], `ring` in production);
+//! - it expires one hour after it was issued;
+//! - it is used up by the first session it starts;
+//! - asking again supersedes the client's previous ID, and so does the client
+//!   leaving or staying disconnected past a grace period;
+//! - an ID is never handed out while live, nor within an hour of its end, so a
+//!   stale ID read over the phone can never reach a different person.
+//!
+//! A client that reconnects within the grace period reclaims its ID with the
+//! secret it received when the ID was issued.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+use ring::digest;
+
+/// How long an ID stays valid, and how long a spent ID is kept from reuse.
+pub const ID_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// A six-digit client ID, such as `048213`. Parsing validates the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(u32);
+
+impl ClientId {
+    pub const SPACE: u32 = 1_000_000;
+
+    /// Wraps a number below one million.
+    pub fn new(value: u32) -> Option<Self> {
+        (value < Self::SPACE).then_some(Self(value))
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:06}", self.0)
+    }
+}
+
+/// Why a typed ID is not even a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum IdFormatError {
+    #[error("no client ID was entered")]
+    Empty,
+    #[error("a client ID is exactly six digits")]
+    NotSixDigits,
+}
+
+impl TryFrom<&str> for ClientId {
+    type Error = IdFormatError;
+
+    /// Accepts six digits, ignoring the spaces people type between groups.
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.is_empty() {
+            return Err(IdFormatError::Empty);
+        }
+        if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IdFormatError::NotSixDigits);
+        }
+        // Six ASCII digits always parse and are below one million.
+        Ok(Self(digits.parse().expect("six digits")))
+    }
+}
+
+/// Random numbers for IDs and reclaim secrets.
+pub trait IdSource {
+    /// A uniformly random ID number below [`ClientId::SPACE`].
+    fn id_number(&mut self) -> u32;
+    /// A random secret the client proves ownership with.
+    fn secret(&mut self) -> [u8; 16];
+}
+
+/// The production source: `ring`'s system CSPRNG.
+#[derive(Debug)]
+pub struct SystemIdSource(ring::rand::SystemRandom);
+
+impl Default for SystemIdSource {
+    fn default() -> Self {
+        Self(ring::rand::SystemRandom::new())
+    }
+}
+
+impl IdSource for SystemIdSource {
+    fn id_number(&mut self) -> u32 {
+        // Rejection sampling: the largest multiple of a million below 2^32
+        // keeps every ID equally likely.
+        const LIMIT: u32 = u32::MAX - (u32::MAX % ClientId::SPACE);
+        loop {
+            let value = u32::from_be_bytes(random_bytes(&self.0));
+            if value < LIMIT {
+                return value % ClientId::SPACE;
+            }
+        }
+    }
+
+    fn secret(&mut self) -> [u8; 16] {
+        random_bytes(&self.0)
+    }
+}
+
+fn random_bytes<const N: usize>(rng: &ring::rand::SystemRandom) -> [u8; N] {
+    // The OS CSPRNG only fails when the platform has none at all, in which
+    // case the server cannot issue safe IDs and must not pretend to.
+    ring::rand::generate::<[u8; N]>(rng)
+        .expect("the system CSPRNG works")
+        .expose()
+}
+
+/// What an expert learns when looking an ID up; each has its own message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    #[error("no client has this ID")]
+    Unknown,
+    #[error("this ID was already used for a session")]
+    Used,
+    #[error("the client has a newer ID")]
+    Superseded,
+    #[error("this ID has expired")]
+    Expired,
+    #[error("the client is offline")]
+    Offline,
+}
+
+/// The registry is (nearly) full; the server is under attack or misconfigured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no free client ID could be found")]
+pub struct Exhausted;
+
+/// A freshly issued ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub id: ClientId,
+    pub expires_at: Instant,
+    /// Hex secret for reclaiming the ID after a reconnect.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone)]
+enum State<O> {
+    Live {
+        owner: O,
+        expires_at: Instant,
+        /// Set while the owner is disconnected: when its grace ends.
+        offline_until: Option<Instant>,
+        secret_hash: digest::Digest,
+    },
+    /// Ended (used, superseded or expired) at `since`; kept to answer
+    /// lookups and to keep the number from being reissued for an hour.
+    Ended { how: LookupError, since: Instant },
+}
+
+#[derive(Debug)]
+pub struct IdRegistry<O> {
+    entries: HashMap<ClientId, State<O>>,
+    by_owner: HashMap<O, ClientId>,
+    grace: Duration,
+}
+
+impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
+    /// `grace`: how long a disconnected client keeps its ID.
+    pub fn new(grace: Duration) -> Self {
+        Self {
+            entries: HashMap::new(),
+            by_owner: HashMap::new(),
+            grace,
+        }
+    }
+
+    /// Issues a new ID to `owner`, superseding any ID it held.
+    pub fn issue(
+        &mut self,
+        now: Instant,
+        owner: O,
+        source: &mut impl IdSource,
+    ) -> Result<Issued, Exhausted> {
+        self.advance(now);
+        self.end_owner(now, owner, LookupError::Superseded);
+        // With at most a few thousand IDs in use, a collision is rare; 64
+        // draws failing means the space is nearly full.
+        let id = (0..64)
+            .map(|_| ClientId(source.id_number() % ClientId::SPACE))
+            .find(|id| !self.entries.contains_key(id))
+            .ok_or(Exhausted)?;
+        let secret = hex::encode(source.secret());
+        let expires_at = now + ID_LIFETIME;
+        self.entries.insert(
+            id,
+            State::Live {
+                owner,
+                expires_at,
+                offline_until: None,
+                secret_hash: digest::digest(&digest::SHA256, secret.as_bytes()),
+            },
+        );
+        self.by_owner.insert(owner, id);
+        Ok(Issued {
+            id,
+            expires_at,
+            secret,
+        })
+    }
+
+    /// Finds the client behind `id` for an expert's connect request.
+    pub fn lookup(&mut self, now: Instant, id: ClientId) -> Result<O, LookupError> {
+        self.advance(now);
+        match self.entries.get(&id) {
+            None => Err(LookupError::Unknown),
+            Some(State::Ended { how, .. }) => Err(*how),
+            Some(State::Live {
+                offline_until: Some(_),
+                ..
+            }) => Err(LookupError::Offline),
+            Some(State::Live { owner, .. }) => Ok(*owner),
+        }
+    }
+
+    /// Marks `id` as spent by the session it just started.
+    pub fn mark_used(&mut self, now: Instant, id: ClientId) {
+        if let Some(State::Live { owner, .. }) = self.entries.get(&id) {
+            let owner = *owner;
+            self.by_owner.remove(&owner);
+            self.entries.insert(
+                id,
+                State::Ended {
+                    how: LookupError::Used,
+                    since: now,
+                },
+            );
+        }
+    }
+
+    /// The client asked to leave (pressed Exit): its ID ends now.
+    pub fn owner_left(&mut self, now: Instant, owner: O) {
+        self.end_owner(now, owner, LookupError::Superseded);
+    }
+
+    /// The owner's connection dropped: its ID survives the grace period.
+    pub fn owner_disconnected(&mut self, now: Instant, owner: O) {
+        let Some(id) = self.by_owner.get(&owner) else {
+            return;
+        };
+        if let Some(State::Live { offline_until, .. }) = self.entries.get_mut(id) {
+            *offline_until = Some(now + self.grace);
+        }
+    }
+
+    /// A reconnected client proves it owns `id` with its secret and takes it
+    /// over on its new connection. Returns false (and changes nothing) if
+    /// the ID is not live or the secret is wrong.
+    pub fn reclaim(&mut self, now: Instant, id: ClientId, secret: &str, new_owner: O) -> bool {
+        self.advance(now);
+        let presented = digest::digest(&digest::SHA256, secret.as_bytes());
+        let Some(State::Live {
+            owner,
+            offline_until,
+            secret_hash,
+            ..
+        }) = self.entries.get_mut(&id)
+        else {
+            return false;
+        };
+        if presented.as_ref() != secret_hash.as_ref() {
+            return false;
+        }
+        let old = std::mem::replace(owner, new_owner);
+        *offline_until = None;
+        self.by_owner.remove(&old);
+        self.by_owner.insert(new_owner, id);
+        true
+    }
+
+    /// Applies expiry, ends grace periods and forgets IDs that ended more
+    /// than an hour ago. Called by every entry point; the hub may also call
+    /// it on a timer.
+    pub fn advance(&mut self, now: Instant) {
+        let mut ended = Vec::new();
+        self.entries.retain(|id, state| match state {
+            State::Live { expires_at, .. } if now >= *expires_at => {
+                ended.push((*id, LookupError::Expired, *expires_at));
+                true
+            }
+            State::Live {
+                offline_until: Some(until),
+                ..
+            } if now >= *until => {
+                ended.push((*id, LookupError::Superseded, *until));
+                true
+            }
+            State::Live { .. } => true,
+            State::Ended { since, .. } => now.saturating_duration_since(*since) < ID_LIFETIME,
+        });
+        for (id, how, since) in ended {
+            if let Some(State::Live { owner, .. }) =
+                self.entries.insert(id, State::Ended { how, since })
+            {
+                self.by_owner.remove(&owner);
+            }
+        }
+    }
+
+    /// The ID `owner` currently holds, if any.
+    pub fn id_of(&self, owner: O) -> Option<ClientId> {
+        self.by_owner.get(&owner).copied()
+    }
+
+    /// How many IDs are live or still held back from reuse.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn end_owner(&mut self, now: Instant, owner: O, how: LookupError) {
+        if let Some(id) = self.by_owner.remove(&owner) {
+            self.entries.insert(id, State::Ended { how, since: now });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out a scripted sequence of numbers, then counts upwards.
+    struct Scripted(Vec<u32>, u32);
+
+    impl IdSource for Scripted {
+        fn id_number(&mut self) -> u32 {
+            if self.0.is_empty() {
+                self.1 += 1;
+                self.1
+            } else {
+                self.0.remove(0)
+            }
+        }
+        fn secret(&mut self) -> [u8; 16] {
+            [7; 16]
+        }
+    }
+
+    const GRACE: Duration = Duration::from_secs(30);
+
+    fn registry() -> IdRegistry<u64> {
+        IdRegistry::new(GRACE)
+    }
+
+    #[test]
+    fn parses_six_digits_with_spaces_and_rejects_the_rest() {
+        assert_eq!(ClientId::try_from("482 913").unwrap().to_string(), "482913");
+        assert_eq!(ClientId::try_from("048213").unwrap().to_string(), "048213");
+        assert_eq!(ClientId::try_from("  "), Err(IdFormatError::Empty));
+        assert_eq!(
+            ClientId::try_from("48291"),
+            Err(IdFormatError::NotSixDigits)
+        );
+        assert_eq!(
+            ClientId::try_from("4829134"),
+            Err(IdFormatError::NotSixDigits)
+        );
+        assert_eq!(
+            ClientId::try_from("48a913"),
+            Err(IdFormatError::NotSixDigits)
+        );
+        assert_eq!(
+            ClientId::try_from("４８２９１３"),
+            Err(IdFormatError::NotSixDigits)
+        );
+        assert!(ClientId::new(999_999).is_some());
+        assert!(ClientId::new(1_000_000).is_none());
+    }
+
+    #[test]
+    fn an_issued_id_finds_its_client_until_it_is_used() {
+        let now = Instant::now();
+        let mut ids = registry();
+        let issued = ids.issue(now, 1, &mut Scripted(vec![482_913], 0)).unwrap();
+        assert_eq!(issued.id.to_string(), "482913");
+        assert_eq!(issued.expires_at, now + ID_LIFETIME);
+        assert_eq!(ids.lookup(now, issued.id), Ok(1));
+        ids.mark_used(now, issued.id);
+        assert_eq!(ids.lookup(now, issued.id), Err(LookupError::Used));
+        assert_eq!(ids.id_of(1), None);
+    }
+
+    #[test]
+    fn unknown_ids_are_unknown() {
+        let mut ids = registry();
+        assert_eq!(
+            ids.lookup(Instant::now(), ClientId(123_456)),
+            Err(LookupError::Unknown)
+        );
+    }
+
+    #[test]
+    fn ids_expire_after_an_hour() {
+        let now = Instant::now();
+        let mut ids = registry();
+        let issued = ids.issue(now, 1, &mut Scripted(vec![1], 0)).unwrap();
+        assert_eq!(
+            ids.lookup(now + ID_LIFETIME - Duration::from_secs(1), issued.id),
+            Ok(1)
+        );
+        assert_eq!(
+            ids.lookup(now + ID_LIFETIME, issued.id),
+            Err(LookupError::Expired)
+        );
+    }
+
+    #[test]
+    fn asking_again_supersedes_the_old_id() {
+        let now = Instant::now();
+        let mut ids = registry();
+        let mut source = Scripted(vec![111_111, 222_222], 0);
+        let first = ids.issue(now, 1, &mut source).unwrap();
+        let second = ids.issue(now, 1, &mut source).unwrap();
+        assert_eq!(ids.lookup(now, first.id), Err(LookupError::Superseded));
+        assert_eq!(ids.lookup(now, second.id), Ok(1));
+    }
+
+    #[test]
+    fn leaving_supersedes_the_id() {
+        let now = Instant::now();
+        let mut ids = registry();
+        let issued = ids.issue(now, 1, &mut Scripted(vec![5], 0)).unwrap();
+        ids.owner_left(now, 1);
+        assert_eq!(ids.lookup(now, issued.id), Err(LookupError::Superseded));
+    }
+
+    #[test]
+    fn a_disconnected_client_is_offline_then_superseded_after_the_grace() {
+        let now = Instant::now();
+        let mut ids = registry();
+        let issued = ids.issue(now, 1, &mut Scripted(vec![5], 0)).unwrap();
+        ids.owner_disconnected(now, 1);
+        assert_eq!(
+            ids.lookup(now + GRACE / 2, issued.id),
+            Err(LookupError::Offline)
+        );
+        assert_eq!(
+            ids.lookup(now + GRACE, issued.id),
+            Err(LookupError::Superseded)
+        );
+        assert_eq!(ids.id_of(1), None);
+    }
+
+    #[test]
+    fn a_reconnecting_client_reclaims_its_id_only_with_the_secret() {
+        let now = Instant::now();
+        let mut ids = registry();
+        let issued = ids.issue(now, 1, &mut Scripted(vec![5], 0)).unwrap();
+        ids.owner_disconnected(now, 1);
+        assert!(!ids.reclaim(now, issued.id, "not the secret", 2));
+        assert_eq!(ids.lookup(now, issued.id), Err(LookupError::Offline));
+        assert!(ids.reclaim(now, issued.id, &issued.secret, 2));
+        assert_eq!(ids.lookup(now + GRACE * 2, issued.id), Ok(2));
+        assert_eq!(ids.id_of(2), Some(issued.id));
+        assert_eq!(ids.id_of(1), None);
+    }
+
+    #[test]
+    fn a_spent_id_is_not_reissued_within_the_hour() {
+        let now = Instant::now();
+        let mut ids = registry();
+        let first = ids.issue(now, 1, &mut Scripted(vec![42], 0)).unwrap();
+        ids.mark_used(now, first.id);
+        // The source offers 42 again first; the registry must skip it.
+        let again = ids
+            .issue(
+                now + Duration::from_secs(60),
+                2,
+                &mut Scripted(vec![42, 43], 0),
+            )
+            .unwrap();
+        assert_eq!(again.id, ClientId(43));
+        // A live ID held by someone else is skipped too.
+        let third = ids.issue(now, 3, &mut Scripted(vec![43, 44], 0)).unwrap();
+        assert_eq!(third.id, ClientId(44));
+        // An hour after it was spent, 42 may come back.
+        let later = now + ID_LIFETIME + Duration::from_secs(1);
+        let reissued = ids.issue(later, 4, &mut Scripted(vec![42], 0)).unwrap();
+        assert_eq!(reissued.id, ClientId(42));
+    }
+
+    #[test]
+    fn a_full_space_is_reported_not_looped_on() {
+        let now = Instant::now();
+        let mut ids = registry();
+        ids.issue(now, 1, &mut Scripted(vec![9], 0)).unwrap();
+        let mut always_nine = Scripted(vec![9; 64], 0);
+        assert_eq!(ids.issue(now, 2, &mut always_nine), Err(Exhausted));
+    }
+
+    #[test]
+    fn the_system_source_stays_in_range_and_varies() {
+        let mut source = SystemIdSource::default();
+        let draws: Vec<u32> = (0..200).map(|_| source.id_number()).collect();
+        assert!(draws.iter().all(|&n| n < ClientId::SPACE));
+        let mut distinct = draws.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(distinct.len() > 190, "{} distinct of 200", distinct.len());
+        assert_ne!(source.secret(), source.secret());
+    }
+}
