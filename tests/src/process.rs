@@ -5,8 +5,10 @@
 //! WebKitWebDriver, which starts the app) — and nothing else: the harness only
 //! signals groups it created.
 
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
@@ -31,8 +33,25 @@ impl ChildGuard {
         })
     }
 
-    pub fn child_mut(&mut self) -> &mut Child {
-        &mut self.child
+    /// Waits up to `timeout` for the first line the child prints on its
+    /// (piped) stdout, then keeps draining the pipe in the background so
+    /// the child never blocks on it.
+    pub fn first_stdout_line(&mut self, timeout: Duration) -> anyhow::Result<String> {
+        let stdout = self
+            .child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("{}: stdout was not piped", self.name))?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = tx.send(line);
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        rx.recv_timeout(timeout)
+            .map_err(|_| anyhow::anyhow!("{} printed nothing within {timeout:?}", self.name))
     }
 
     pub fn id(&self) -> u32 {

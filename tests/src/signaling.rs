@@ -2,11 +2,9 @@
 //! loopback port with a database of its own. It can be stopped and restarted
 //! on the same address, as an outage would.
 
-use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::process::ChildGuard;
@@ -99,24 +97,8 @@ fn launch(
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log));
     let mut guard = ChildGuard::spawn("lifeline-signaling", command)?;
-    let stdout = guard
-        .child_mut()
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("signaling stdout was not captured"))?;
-
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let _ = reader.read_line(&mut line);
-        let _ = tx.send(line);
-        // Keep draining so the server never blocks on a full pipe.
-        let _ = std::io::copy(&mut reader.take(u64::MAX), &mut std::io::sink());
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .map_err(|_| anyhow::anyhow!("lifeline-signaling did not start within 20 s"))?;
+    // The server prints `listening on <addr>` once it accepts connections.
+    let line = guard.first_stdout_line(Duration::from_secs(20))?;
     let addr = line
         .trim()
         .strip_prefix("listening on ")

@@ -3,9 +3,7 @@
 //! server from resetting when its last client leaves (which would break
 //! capture and input injection between clients).
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::process::ChildGuard;
@@ -36,22 +34,8 @@ impl Xvfb {
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut guard = ChildGuard::spawn("Xvfb", command)?;
-        let stdout = guard
-            .child_mut()
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("Xvfb stdout was not captured"))?;
-
         // Xvfb writes the display number once it accepts connections.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(15))
-            .map_err(|_| anyhow::anyhow!("Xvfb did not report a display within 15 s"))?;
+        let line = guard.first_stdout_line(Duration::from_secs(15))?;
         let display = line
             .trim()
             .parse()
