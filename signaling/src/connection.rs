@@ -1,15 +1,21 @@
-//! One task per WebSocket. It owns nothing shared: it parses each frame,
-//! answers it, and never panics on what a peer sends.
+//! One task per WebSocket. It parses and bounds each frame, answers what it
+//! can itself, and asks the hub for everything shared. A peer's input never
+//! panics it, and one connection's failure never touches another.
+
+use std::time::Instant;
 
 use axum::extract::ws::{Message, WebSocket};
 
-use crate::protocol::{AppMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage};
+use crate::hub::{ConnId, HubHandle};
+use crate::protocol::{
+    AppMessage, ErrorCode, MAX_DESCRIPTION_CHARS, PROTOCOL_VERSION, Role, ServerMessage,
+};
 
-pub async fn run(mut socket: WebSocket) {
-    let mut greeted = false;
+pub async fn run(mut socket: WebSocket, conn: ConnId, hub: HubHandle) {
+    let mut role: Option<Role> = None;
     while let Some(Ok(frame)) = socket.recv().await {
         let reply = match frame {
-            Message::Text(text) => handle(&mut greeted, text.as_str()),
+            Message::Text(text) => handle(&mut role, conn, &hub, text.as_str()).await,
             Message::Binary(_) => Some(ServerMessage::error(
                 ErrorCode::MalformedMessage,
                 "messages are JSON text frames",
@@ -25,9 +31,15 @@ pub async fn run(mut socket: WebSocket) {
             }
         }
     }
+    hub.disconnected(conn).await;
 }
 
-fn handle(greeted: &mut bool, text: &str) -> Option<ServerMessage> {
+async fn handle(
+    role: &mut Option<Role>,
+    conn: ConnId,
+    hub: &HubHandle,
+    text: &str,
+) -> Option<ServerMessage> {
     let message = match serde_json::from_str::<AppMessage>(text) {
         Ok(message) => message,
         Err(error) => {
@@ -37,23 +49,57 @@ fn handle(greeted: &mut bool, text: &str) -> Option<ServerMessage> {
             ));
         }
     };
-    match message {
-        AppMessage::Hello { version, .. } if version != PROTOCOL_VERSION => {
+    match (message, *role) {
+        (AppMessage::Hello { version, .. }, _) if version != PROTOCOL_VERSION => {
             Some(ServerMessage::error(
                 ErrorCode::UnsupportedVersion,
                 format!("this server speaks protocol {PROTOCOL_VERSION}, not {version}"),
             ))
         }
-        AppMessage::Hello { .. } => {
-            *greeted = true;
+        (
+            AppMessage::Hello {
+                role: hello_role, ..
+            },
+            _,
+        ) => {
+            *role = Some(hello_role);
             Some(ServerMessage::Welcome {
                 version: PROTOCOL_VERSION,
             })
         }
-        _ if !*greeted => Some(ServerMessage::error(
+        (_, None) => Some(ServerMessage::error(
             ErrorCode::HelloRequired,
             "the first message must be hello",
         )),
-        AppMessage::Ping => Some(ServerMessage::Pong),
+        (AppMessage::Ping, Some(_)) => Some(ServerMessage::Pong),
+        (AppMessage::RequestId { description, .. }, Some(Role::Client)) => {
+            let chars = description.chars().count();
+            if chars > MAX_DESCRIPTION_CHARS {
+                return Some(ServerMessage::error(
+                    ErrorCode::DescriptionTooLong,
+                    format!(
+                        "the description has {chars} characters; at most {MAX_DESCRIPTION_CHARS} are allowed"
+                    ),
+                ));
+            }
+            Some(match hub.issue_id(conn).await {
+                Some(issued) => ServerMessage::IdIssued {
+                    id: issued.id.to_string(),
+                    expires_in_secs: issued
+                        .expires_at
+                        .saturating_duration_since(Instant::now())
+                        .as_secs(),
+                    secret: issued.secret,
+                },
+                None => ServerMessage::error(
+                    ErrorCode::Unavailable,
+                    "no client ID is available; try again shortly",
+                ),
+            })
+        }
+        (AppMessage::RequestId { .. }, Some(Role::Expert)) => Some(ServerMessage::error(
+            ErrorCode::WrongRole,
+            "only clients ask for client IDs",
+        )),
     }
 }
