@@ -79,6 +79,20 @@ pub enum ErrorCode {
     Unavailable,
 }
 
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedMessage => "malformed_message",
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::HelloRequired => "hello_required",
+            ErrorCode::WrongRole => "wrong_role",
+            ErrorCode::DescriptionTooLong => "description_too_long",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+}
+
 impl ServerMessage {
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
         ServerMessage::Error {
@@ -141,6 +155,20 @@ mod tests {
             json(&ServerMessage::error(ErrorCode::UnsupportedVersion, "v9")),
             r#"{"type":"error","code":"unsupported_version","message":"v9"}"#
         );
+    }
+
+    #[test]
+    fn error_codes_print_as_they_serialise() {
+        for code in [
+            ErrorCode::MalformedMessage,
+            ErrorCode::UnsupportedVersion,
+            ErrorCode::HelloRequired,
+            ErrorCode::WrongRole,
+            ErrorCode::DescriptionTooLong,
+            ErrorCode::Unavailable,
+        ] {
+            assert_eq!(json(&code), format!("\"{}\"", code.as_str()));
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
 //! - [`desk`]: the link to the support desk's signaling server: one task
 //!   owns the WebSocket, reconnects with back-off and publishes its status.
+//! - [`platform`]: facts that differ by OS (computer name, OS name).
 //! - [`config`]: where the app's files live and which signaling server it
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.
@@ -27,6 +28,7 @@ pub mod desk;
 pub mod input;
 pub mod logging;
 pub mod peer;
+pub mod platform;
 pub mod session;
 pub mod settings;
 pub mod transfer;

@@ -4,7 +4,7 @@
 use tauri::{AppHandle, State};
 
 use super::{AppError, AppState, state::AppInfo};
-use crate::desk::DeskStatus;
+use crate::desk::{DeskStatus, IssuedId};
 use crate::settings::{Mode, Settings};
 
 #[tauri::command]
@@ -46,4 +46,15 @@ pub fn desk_disconnect(state: State<'_, AppState>) {
 #[tauri::command]
 pub fn desk_status(state: State<'_, AppState>) -> DeskStatus {
     state.desk_status()
+}
+
+/// Client mode: asks the desk for a new one-time ID. The previous one, if
+/// any, stops working.
+#[tauri::command]
+pub async fn client_get_id(
+    state: State<'_, AppState>,
+    description: String,
+) -> Result<IssuedId, AppError> {
+    let desk = state.desk_client(Mode::Client.into())?;
+    Ok(desk.request_id(description).await?)
 }

@@ -4,12 +4,15 @@
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use crate::desk::DeskError;
 use crate::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Desk(#[from] DeskError),
 }
 
 impl AppError {
@@ -18,6 +21,11 @@ impl AppError {
         match self {
             AppError::Settings(SettingsError::Write { .. }) => "settings_write_failed",
             AppError::Settings(SettingsError::UnknownLanguage(_)) => "unknown_language",
+            AppError::Desk(DeskError::Offline) => "desk_offline",
+            AppError::Desk(DeskError::Timeout) => "desk_timeout",
+            AppError::Desk(DeskError::NotLinked) => "desk_not_linked",
+            // The desk's own code, so the UI shows the matching message.
+            AppError::Desk(DeskError::Refused { code, .. }) => code.as_str(),
         }
     }
 }
@@ -41,6 +49,22 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&error).unwrap(),
             r#"{"code":"unknown_language","message":"unsupported language \"xx\""}"#
+        );
+    }
+
+    #[test]
+    fn the_desks_refusals_keep_the_desks_code() {
+        let error = AppError::from(DeskError::Refused {
+            code: lifeline_signaling::protocol::ErrorCode::DescriptionTooLong,
+            message: "61 characters".into(),
+        });
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"code":"description_too_long","message":"the support desk refused: 61 characters"}"#
+        );
+        assert_eq!(
+            serde_json::to_value(AppError::from(DeskError::Offline)).unwrap()["code"],
+            "desk_offline"
         );
     }
 

@@ -25,6 +25,7 @@ pub fn run(config: AppConfig) {
             commands::desk_connect,
             commands::desk_disconnect,
             commands::desk_status,
+            commands::client_get_id,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -8,8 +8,8 @@ use serde::Serialize;
 use tauri::AppHandle;
 
 use crate::config::AppConfig;
-use crate::desk::DeskStatus;
-use crate::desk::link::{self, DeskLink};
+use crate::desk::link::{self, DeskClient, DeskLink};
+use crate::desk::{DeskError, DeskStatus};
 use crate::settings::SettingsStore;
 
 #[derive(Debug)]
@@ -66,6 +66,15 @@ impl AppState {
 
     pub fn disconnect_desk(&self) {
         self.desk.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// The link's request side, if linked as `role`.
+    pub fn desk_client(&self, role: Role) -> Result<DeskClient, DeskError> {
+        let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
+        match desk.as_ref() {
+            Some((current, link)) if *current == role => Ok(link.client()),
+            _ => Err(DeskError::NotLinked),
+        }
     }
 
     pub fn desk_status(&self) -> DeskStatus {

@@ -3,26 +3,50 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
-use lifeline_signaling::protocol::{AppMessage, PROTOCOL_VERSION, Role, ServerMessage};
-use tokio::sync::watch;
+use lifeline_signaling::protocol::{
+    AppMessage, ComputerInfo, PROTOCOL_VERSION, Role, ServerMessage,
+};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::DeskStatus;
 use super::backoff::Backoff;
+use super::{DeskError, DeskStatus, IssuedId};
+use crate::platform;
 
 /// How long one connection attempt (TCP, WebSocket and hello) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request may wait for the desk's answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often an idle link proves it is alive.
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// A link that has heard nothing for this long is considered dead.
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// Requests waiting for the link task.
+const COMMAND_QUEUE: usize = 16;
+
+type Reply<T> = oneshot::Sender<Result<T, DeskError>>;
+
+#[derive(Debug)]
+enum Command {
+    RequestId {
+        description: String,
+        reply: Reply<IssuedId>,
+    },
+}
 
 /// A handle to the running link. Dropping it stops the task.
 #[derive(Debug)]
 pub struct DeskLink {
     status: watch::Receiver<DeskStatus>,
+    client: DeskClient,
     task: JoinHandle<()>,
+}
+
+/// Sends requests through a running link; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DeskClient {
+    commands: mpsc::Sender<Command>,
 }
 
 impl DeskLink {
@@ -33,6 +57,26 @@ impl DeskLink {
     /// A receiver that sees every status change.
     pub fn subscribe(&self) -> watch::Receiver<DeskStatus> {
         self.status.clone()
+    }
+
+    pub fn client(&self) -> DeskClient {
+        self.client.clone()
+    }
+}
+
+impl DeskClient {
+    /// Asks the desk for a new one-time client ID.
+    pub async fn request_id(&self, description: String) -> Result<IssuedId, DeskError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::RequestId { description, reply })
+            .await
+            .map_err(|_| DeskError::Offline)?;
+        match tokio::time::timeout(REQUEST_TIMEOUT + CONNECT_TIMEOUT, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(DeskError::Offline),
+            Err(_) => Err(DeskError::Timeout),
+        }
     }
 }
 
@@ -45,11 +89,21 @@ impl Drop for DeskLink {
 /// Starts the link to `url` as `role` on the current tokio runtime.
 pub fn spawn(url: String, role: Role) -> DeskLink {
     let (tx, rx) = watch::channel(DeskStatus::Connecting);
-    let task = tokio::spawn(run(url, role, tx));
-    DeskLink { status: rx, task }
+    let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+    let task = tokio::spawn(run(url, role, tx, inbox));
+    DeskLink {
+        status: rx,
+        client: DeskClient { commands },
+        task,
+    }
 }
 
-async fn run(url: String, role: Role, status: watch::Sender<DeskStatus>) {
+async fn run(
+    url: String,
+    role: Role,
+    status: watch::Sender<DeskStatus>,
+    mut commands: mpsc::Receiver<Command>,
+) {
     let mut backoff = Backoff::default();
     loop {
         status.send_replace(DeskStatus::Connecting);
@@ -58,7 +112,7 @@ async fn run(url: String, role: Role, status: watch::Sender<DeskStatus>) {
                 tracing::info!(%url, "connected to the support desk");
                 backoff.connected(Instant::now());
                 status.send_replace(DeskStatus::Connected);
-                serve(socket).await
+                serve(socket, &mut commands).await
             }
             Ok(Err(reason)) => reason,
             Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
@@ -69,7 +123,28 @@ async fn run(url: String, role: Role, status: watch::Sender<DeskStatus>) {
             retry_at_ms: unix_ms() + delay.as_millis() as u64,
             reason,
         });
-        tokio::time::sleep(delay).await;
+        // While offline, requests fail at once instead of waiting.
+        let retry = tokio::time::sleep(delay);
+        tokio::pin!(retry);
+        loop {
+            tokio::select! {
+                () = &mut retry => break,
+                command = commands.recv() => match command {
+                    Some(command) => command.fail(DeskError::Offline),
+                    None => return,
+                },
+            }
+        }
+    }
+}
+
+impl Command {
+    fn fail(self, error: DeskError) {
+        match self {
+            Command::RequestId { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
+        }
     }
 }
 
@@ -98,34 +173,81 @@ async fn connect(url: &str, role: Role) -> Result<Socket, String> {
     }
 }
 
-/// Keeps a connected link alive until it drops; returns why it dropped.
-async fn serve(mut socket: Socket) -> String {
+/// Serves one connected link until it drops; returns why it dropped.
+async fn serve(mut socket: Socket, commands: &mut mpsc::Receiver<Command>) -> String {
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
     let mut last_heard = Instant::now();
-    loop {
+    // The request awaiting the desk's answer; the protocol answers in order.
+    let mut pending: Option<Reply<IssuedId>> = None;
+    let reason = loop {
         tokio::select! {
             frame = socket.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
                     last_heard = Instant::now();
                     match serde_json::from_str::<ServerMessage>(&text) {
-                        Ok(message) => tracing::debug!(?message, "from the desk"),
+                        Ok(message) => answer(&mut pending, message),
                         Err(error) => tracing::warn!(%error, "unreadable message from the desk"),
                     }
                 }
-                Some(Ok(Message::Close(_))) | None => return "the desk closed the connection".into(),
+                Some(Ok(Message::Close(_))) | None => break "the desk closed the connection".to_owned(),
                 Some(Ok(_)) => last_heard = Instant::now(),
-                Some(Err(error)) => return format!("connection lost: {error}"),
+                Some(Err(error)) => break format!("connection lost: {error}"),
+            },
+            command = commands.recv() => match command {
+                Some(Command::RequestId { description, reply }) => {
+                    let computer = platform::computer();
+                    let message = AppMessage::RequestId {
+                        description,
+                        computer: ComputerInfo { name: computer.name, os: computer.os, user: computer.user },
+                    };
+                    if let Err(reason) = send(&mut socket, &message).await {
+                        let _ = reply.send(Err(DeskError::Offline));
+                        break reason;
+                    }
+                    pending = Some(reply);
+                }
+                None => break "the app closed the link".to_owned(),
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
-                    return "the desk stopped answering".into();
+                    break "the desk stopped answering".to_owned();
                 }
                 if let Err(reason) = send(&mut socket, &AppMessage::Ping).await {
-                    return reason;
+                    break reason;
                 }
             }
         }
+    };
+    if let Some(reply) = pending {
+        let _ = reply.send(Err(DeskError::Offline));
+    }
+    reason
+}
+
+/// Routes a message from the desk to the request waiting for it.
+fn answer(pending: &mut Option<Reply<IssuedId>>, message: ServerMessage) {
+    match message {
+        ServerMessage::IdIssued {
+            id,
+            expires_in_secs,
+            ..
+        } => {
+            let issued = IssuedId {
+                id,
+                expires_at_ms: unix_ms() + expires_in_secs * 1000,
+            };
+            if let Some(reply) = pending.take() {
+                let _ = reply.send(Ok(issued));
+            }
+        }
+        ServerMessage::Error { code, message } => match pending.take() {
+            Some(reply) => {
+                let _ = reply.send(Err(DeskError::Refused { code, message }));
+            }
+            None => tracing::warn!(?code, %message, "the desk reported an error"),
+        },
+        ServerMessage::Pong | ServerMessage::Welcome { .. } => {}
     }
 }
 

@@ -27,3 +27,29 @@ pub enum DeskStatus {
         reason: String,
     },
 }
+
+/// A client ID as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedId {
+    /// Six digits.
+    pub id: String,
+    /// When it stops working (Unix ms), for the countdown.
+    pub expires_at_ms: u64,
+}
+
+/// Why a request to the desk failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    #[error("the support desk cannot be reached")]
+    Offline,
+    #[error("the support desk did not answer in time")]
+    Timeout,
+    #[error("the support desk refused: {message}")]
+    Refused {
+        code: lifeline_signaling::protocol::ErrorCode,
+        message: String,
+    },
+    #[error("not linked to the support desk as a client")]
+    NotLinked,
+}

@@ -23,6 +23,12 @@ export type DeskStatus =
   | { state: "connected" }
   | { state: "offline"; retryAtMs: number; reason: string };
 
+/** A one-time client ID (src-tauri/src/desk/mod.rs). */
+export interface IssuedId {
+  id: string;
+  expiresAtMs: number;
+}
+
 export interface ApiError {
   code: string;
   message: string;
@@ -51,6 +57,7 @@ export const api = {
   deskConnect: (mode: Mode) => invoke<DeskStatus>("desk_connect", { mode }),
   deskDisconnect: () => invoke<void>("desk_disconnect"),
   deskStatus: () => invoke<DeskStatus>("desk_status"),
+  clientGetId: (description: string) => invoke<IssuedId>("client_get_id", { description }),
   onDeskStatus: (handler: (status: DeskStatus) => void): Promise<UnlistenFn> =>
     listen<DeskStatus>("desk-status", (event) => handler(event.payload)),
 };

@@ -1,0 +1,30 @@
+//! Facts about this computer that differ by platform. `cfg` lives here and
+//! in the backend files only.
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+use linux as backend;
+
+#[cfg(not(target_os = "linux"))]
+mod generic;
+#[cfg(not(target_os = "linux"))]
+use generic as backend;
+
+/// The client's computer, as the expert and the desk's records see it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Computer {
+    pub name: String,
+    pub os: String,
+    pub user: String,
+}
+
+pub fn computer() -> Computer {
+    Computer {
+        name: backend::host_name().unwrap_or_default(),
+        os: backend::os_name(),
+        user: std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_default(),
+    }
+}

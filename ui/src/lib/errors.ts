@@ -1,0 +1,9 @@
+// Turns an ApiError into words for people: a known code gets its own
+// message, anything else a general one; the code goes in a details line.
+import type { ApiError } from "./api";
+import { catalogs, type MessageKey } from "./i18n";
+
+export function errorKey(error: ApiError): MessageKey {
+  const key = `error.${error.code}`;
+  return key in catalogs.en ? (key as MessageKey) : "error.generic";
+}
