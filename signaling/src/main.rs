@@ -41,8 +41,30 @@ async fn main() -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     tracing::info!(%addr, database = %args.database_url, "lifeline-signaling started");
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new connections; open ones may finish");
     };
     lifeline_signaling::serve(listener, lifeline_signaling::Config::default(), shutdown).await?;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from systemd and container runtimes.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server")
+            }
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
