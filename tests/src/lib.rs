@@ -18,7 +18,8 @@
 //! # Failure artifacts
 //! When a test body returns an error or panics, [`e2e`] saves a WebDriver
 //! screenshot, an X screenshot and the logs of every app the test launched
-//! under `target/e2e-artifacts/<test>/`, then fails the test.
+//! under `target/e2e-artifacts/<test>/`, then fails the test. The signaling
+//! server always logs to `signaling.log` there.
 
 pub mod app;
 pub mod artifacts;
@@ -65,9 +66,13 @@ impl Harness {
         &self.inner.test_name
     }
 
-    /// Starts a fresh signaling server with its own database.
+    /// Starts a fresh signaling server with its own database. Its log is
+    /// kept as `signaling.log` among the test's artifacts.
     pub async fn signaling(&self) -> anyhow::Result<SignalingServer> {
-        SignalingServer::start().await
+        let log = artifacts::dir_for(self.test_name())?.join("signaling.log");
+        // A fresh log per run of the test.
+        let _ = std::fs::remove_file(&log);
+        SignalingServer::start(log).await
     }
 
     /// Launches an app instance named `name` on its own X display, pointed at

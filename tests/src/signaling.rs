@@ -1,9 +1,11 @@
 //! The real signaling server, started from its built binary on a free
 //! loopback port with a database of its own. It can be stopped and restarted
-//! on the same address, as an outage would.
+//! on the same address, as an outage would. Its log goes to a file the
+//! caller names (the harness puts it among the test's artifacts), so it
+//! outlives the server's temporary directory.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -13,23 +15,26 @@ use crate::process::ChildGuard;
 pub struct SignalingServer {
     addr: SocketAddr,
     database_url: String,
-    dir: tempfile::TempDir,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
     guard: Option<ChildGuard>,
 }
 
 impl SignalingServer {
-    pub async fn start() -> anyhow::Result<Self> {
-        tokio::task::spawn_blocking(|| {
+    /// Starts a server whose stderr is appended to `log`.
+    pub async fn start(log: PathBuf) -> anyhow::Result<Self> {
+        tokio::task::spawn_blocking(move || {
             let dir = tempfile::Builder::new()
                 .prefix("lifeline-signaling-")
                 .tempdir()?;
             let database_url =
                 format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
-            let (addr, guard) = launch("127.0.0.1:0", &database_url, dir.path())?;
+            let (addr, guard) = launch("127.0.0.1:0", &database_url, &log)?;
             Ok(Self {
                 addr,
                 database_url,
-                dir,
+                log,
+                _dir: dir,
                 guard: Some(guard),
             })
         })
@@ -46,9 +51,9 @@ impl SignalingServer {
         self.stop();
         let listen = self.addr.to_string();
         let database_url = self.database_url.clone();
-        let dir = self.dir.path().to_path_buf();
+        let log = self.log.clone();
         let (addr, guard) =
-            tokio::task::spawn_blocking(move || launch(&listen, &database_url, &dir)).await??;
+            tokio::task::spawn_blocking(move || launch(&listen, &database_url, &log)).await??;
         anyhow::ensure!(addr == self.addr, "restarted on {addr}, not {}", self.addr);
         self.guard = Some(guard);
         Ok(())
@@ -62,31 +67,19 @@ impl SignalingServer {
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
     }
-
-    pub fn http_url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    pub fn database_url(&self) -> &str {
-        &self.database_url
-    }
-
-    /// The server's log file (stderr), for failure artifacts.
-    pub fn log_path(&self) -> std::path::PathBuf {
-        self.dir.path().join("signaling.log")
-    }
 }
 
 /// Starts the binary on `listen` and waits for its `listening on` line.
 fn launch(
     listen: &str,
     database_url: &str,
-    dir: &Path,
+    log: &Path,
 ) -> anyhow::Result<(SocketAddr, ChildGuard)> {
     let log = std::fs::File::options()
         .create(true)
         .append(true)
-        .open(dir.join("signaling.log"))?;
+        .open(log)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", log.display()))?;
     let mut command = Command::new(crate::paths::binary("lifeline-signaling")?);
     command
         .args(["--listen", listen, "--database-url", database_url])
