@@ -166,7 +166,7 @@ async fn connect(url: &str, role: Role) -> Result<Socket, String> {
     .await?;
     match next_message(&mut socket).await? {
         ServerMessage::Welcome { .. } => Ok(socket),
-        ServerMessage::Error { code, message } => {
+        ServerMessage::Error { code, message, .. } => {
             Err(format!("the desk refused us ({code:?}): {message}"))
         }
         other => Err(format!("unexpected greeting: {other:?}")),
@@ -241,13 +241,14 @@ fn answer(pending: &mut Option<Reply<IssuedId>>, message: ServerMessage) {
                 let _ = reply.send(Ok(issued));
             }
         }
-        ServerMessage::Error { code, message } => match pending.take() {
+        ServerMessage::Error { code, message, .. } => match pending.take() {
             Some(reply) => {
                 let _ = reply.send(Err(DeskError::Refused { code, message }));
             }
             None => tracing::warn!(?code, %message, "the desk reported an error"),
         },
         ServerMessage::Pong | ServerMessage::Welcome { .. } => {}
+        other => tracing::debug!(?other, "not handled yet"),
     }
 }
 

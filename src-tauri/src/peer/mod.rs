@@ -13,7 +13,6 @@
 
 mod handler;
 pub mod safety;
-mod signal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +25,7 @@ use webrtc::peer_connection::{
     RTCIceServer, RTCSessionDescription, SettingEngineBuilder,
 };
 
-pub use signal::{Signal, SignalError};
+pub use lifeline_signaling::protocol::signal::{Signal, SignalError};
 
 /// How many events may wait for the session actor.
 const EVENT_QUEUE: usize = 256;

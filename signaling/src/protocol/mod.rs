@@ -1,0 +1,383 @@
+//! The wire protocol between the app and the signaling server: one tagged
+//! enum per direction, JSON text frames. The first message on a connection
+//! is `hello` and carries [`PROTOCOL_VERSION`].
+
+use serde::{Deserialize, Serialize};
+
+pub mod scopes;
+pub mod signal;
+
+pub use scopes::{Scope, Scopes};
+pub use signal::Signal;
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The longest request description a client may attach (PANTHEON's limit).
+pub const MAX_DESCRIPTION_CHARS: usize = 60;
+
+/// The longest notes an expert may attach to a request or a session record.
+pub const MAX_NOTES_CHARS: usize = 2000;
+
+/// Names one connect request, and the session it becomes if accepted:
+/// 32 hex digits from the server's CSPRNG.
+pub type SessionId = String;
+
+/// The client's computer, as shown to the expert and kept in the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComputerInfo {
+    pub name: String,
+    pub os: String,
+    pub user: String,
+}
+
+/// Which side of a support session a connection speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Client,
+    Expert,
+}
+
+/// A STUN or TURN server for both peers, in `RTCIceServer`'s shape. TURN
+/// entries carry time-limited credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// App → server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AppMessage {
+    Hello {
+        version: u32,
+        role: Role,
+    },
+    Ping,
+    /// A client asks for a one-time ID; any earlier ID it held stops working.
+    RequestId {
+        #[serde(default)]
+        description: String,
+        #[serde(default)]
+        computer: ComputerInfo,
+    },
+    /// A client that reconnected takes its ID back with the secret it got.
+    Reclaim {
+        id: String,
+        secret: String,
+    },
+    /// A client is done: its ID stops working now.
+    ReleaseId,
+    /// An expert signs in with the desk's account.
+    Login {
+        user: String,
+        password: String,
+    },
+    /// An expert signs in again with the token from an earlier `signed_in`.
+    Resume {
+        token: String,
+    },
+    /// An expert signs out; the token stops working.
+    Logout,
+    /// An expert asks to reach the client holding `id`. The ID is sent as
+    /// typed, so that the server can tell an empty or malformed ID apart.
+    Connect {
+        id: String,
+        #[serde(default)]
+        notes: String,
+        scopes: Scopes,
+    },
+    /// Either side withdraws a request that is still waiting for an answer.
+    Cancel {
+        session: SessionId,
+    },
+    /// The client accepts, granting `scopes` (at most those requested).
+    Accept {
+        session: SessionId,
+        scopes: Scopes,
+    },
+    /// The client declines.
+    Decline {
+        session: SessionId,
+    },
+    /// SDP or ICE for the other peer of an accepted session.
+    Signal {
+        session: SessionId,
+        signal: Signal,
+    },
+    /// The expert's peer connection is up: the session record's start time.
+    Connected {
+        session: SessionId,
+    },
+    /// The expert amends the notes of a session, during it or after.
+    SetNotes {
+        session: SessionId,
+        notes: String,
+    },
+    /// Either side ends the session.
+    Bye {
+        session: SessionId,
+    },
+}
+
+/// Why an expert is no longer signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOutReason {
+    /// The expert asked to.
+    Requested,
+    /// No activity for the desk's idle limit (8 hours by default).
+    Inactivity,
+}
+
+/// How the other side of a session went away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// It sent `bye`: someone pressed Stop or Disconnect.
+    Bye,
+    /// Its connection to the server dropped.
+    Disconnected,
+}
+
+/// Server → app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    Welcome {
+        version: u32,
+    },
+    Pong,
+    /// The client's new ID (six digits), how long it stays valid, and the
+    /// secret that lets the client keep it across a reconnect.
+    IdIssued {
+        id: String,
+        expires_in_secs: u64,
+        secret: String,
+    },
+    /// The client's `reclaim` worked; the ID is on this connection now.
+    IdReclaimed {
+        id: String,
+        expires_in_secs: u64,
+    },
+    /// The client's ID ended, as it asked.
+    IdReleased,
+    SignedIn {
+        display_name: String,
+        token: String,
+        idle_timeout_secs: u64,
+    },
+    SignedOut {
+        reason: SignOutReason,
+    },
+    /// To the expert: the ID belongs to a connected client, which has been
+    /// asked. "Remote client located. Waiting for client's connection
+    /// approval."
+    Located {
+        session: SessionId,
+        description: String,
+        computer: ComputerInfo,
+        expires_in_secs: u64,
+    },
+    /// To the client: an expert asks to connect.
+    ConnectRequest {
+        session: SessionId,
+        expert: String,
+        notes: String,
+        scopes: Scopes,
+        expires_in_secs: u64,
+    },
+    /// To the expert: the client said no.
+    Declined {
+        session: SessionId,
+    },
+    /// To both: the client accepted; signals may flow.
+    SessionStarted {
+        session: SessionId,
+        scopes: Scopes,
+        ice_servers: Vec<IceServer>,
+    },
+    /// To both: nobody answered within the consent timeout.
+    RequestTimedOut {
+        session: SessionId,
+    },
+    /// To the other side: the request was withdrawn before an answer.
+    RequestCancelled {
+        session: SessionId,
+    },
+    /// From the other peer of the session.
+    Signal {
+        session: SessionId,
+        signal: Signal,
+    },
+    /// The other side of the session is gone.
+    PeerLeft {
+        session: SessionId,
+        reason: LeaveReason,
+    },
+    NotesSaved {
+        session: SessionId,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// For `rate_limited`: when trying again can succeed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_secs: Option<u64>,
+    },
+}
+
+/// Defines [`ErrorCode`] with its wire names in one list, so `as_str`,
+/// `ALL` and serde cannot drift apart.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident => $wire:literal,)*) => {
+        /// Stable error codes; the app picks its translated text by code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as it appears on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $wire,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// Not JSON, not an object of a known `type`, a binary frame, or a
+    /// field out of bounds.
+    MalformedMessage => "malformed_message",
+    UnsupportedVersion => "unsupported_version",
+    HelloRequired => "hello_required",
+    /// The message is for the other role (an expert asking for a client ID).
+    WrongRole => "wrong_role",
+    /// The request description is over [`MAX_DESCRIPTION_CHARS`].
+    DescriptionTooLong => "description_too_long",
+    /// The notes are over [`MAX_NOTES_CHARS`].
+    NotesTooLong => "notes_too_long",
+    /// The server cannot take the request now; try again shortly.
+    Unavailable => "unavailable",
+    /// The ID or secret of a `reclaim` does not match a live ID.
+    ReclaimFailed => "reclaim_failed",
+    /// Wrong user name or password (never says which).
+    BadCredentials => "bad_credentials",
+    /// The token is unknown, revoked, or expired after inactivity.
+    InvalidToken => "invalid_token",
+    /// The message needs a signed-in expert.
+    NotSignedIn => "not_signed_in",
+    /// `connect` with an empty ID.
+    IdEmpty => "id_empty",
+    /// `connect` with something other than six digits.
+    IdInvalid => "id_invalid",
+    /// No client holds this ID.
+    IdUnknown => "id_unknown",
+    /// The ID was already used for a session.
+    IdUsed => "id_used",
+    /// The client has asked for a newer ID since.
+    IdSuperseded => "id_superseded",
+    /// The ID is more than an hour old.
+    IdExpired => "id_expired",
+    /// The client holding the ID is not connected right now.
+    ClientOffline => "client_offline",
+    /// The client is already answering another request or in a session.
+    ClientBusy => "client_busy",
+    /// This connection already has a request or session open.
+    Busy => "busy",
+    /// No such session on this connection (or not yours to touch).
+    NoSuchSession => "no_such_session",
+    /// The session is still waiting for the client's answer.
+    NotAccepted => "not_accepted",
+    /// Too many attempts; see `retry_after_secs`.
+    RateLimited => "rate_limited",
+    /// This address has too many open connections.
+    TooManyConnections => "too_many_connections",
+}
+
+impl ServerMessage {
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap()
+    }
+
+    #[test]
+    fn golden_json() {
+        assert_eq!(
+            json(&AppMessage::Hello {
+                version: 1,
+                role: Role::Client
+            }),
+            r#"{"type":"hello","version":1,"role":"client"}"#
+        );
+        assert_eq!(json(&AppMessage::Ping), r#"{"type":"ping"}"#);
+        assert_eq!(
+            json(&AppMessage::RequestId {
+                description: "printer".into(),
+                computer: ComputerInfo {
+                    name: "pc1".into(),
+                    os: "Linux".into(),
+                    user: "ann".into()
+                },
+            }),
+            r#"{"type":"request_id","description":"printer","computer":{"name":"pc1","os":"Linux","user":"ann"}}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<AppMessage>(r#"{"type":"request_id"}"#).unwrap(),
+            AppMessage::RequestId {
+                description: String::new(),
+                computer: ComputerInfo::default()
+            }
+        );
+        assert_eq!(
+            json(&ServerMessage::IdIssued {
+                id: "048213".into(),
+                expires_in_secs: 3600,
+                secret: "ab".into()
+            }),
+            r#"{"type":"id_issued","id":"048213","expires_in_secs":3600,"secret":"ab"}"#
+        );
+        assert_eq!(
+            json(&ServerMessage::Welcome { version: 1 }),
+            r#"{"type":"welcome","version":1}"#
+        );
+        assert_eq!(json(&ServerMessage::Pong), r#"{"type":"pong"}"#);
+        assert_eq!(
+            json(&ServerMessage::error(ErrorCode::UnsupportedVersion, "v9")),
+            r#"{"type":"error","code":"unsupported_version","message":"v9"}"#
+        );
+    }
+
+    #[test]
+    fn error_codes_print_as_they_serialise() {
+        for &code in ErrorCode::ALL {
+            assert_eq!(json(&code), format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn unknown_types_do_not_parse() {
+        assert!(serde_json::from_str::<AppMessage>(r#"{"type":"reboot_server"}"#).is_err());
+    }
+}
