@@ -1,27 +1,97 @@
-//! One task per WebSocket. It parses and bounds each frame, answers what it
-//! can itself, and asks the hub for everything shared. A peer's input never
-//! panics it, and one connection's failure never touches another.
+//! One task per WebSocket. It parses and bounds each frame, keeps the
+//! connection's own state (its role, the signed-in expert), applies the
+//! abuse limits, and asks the hub for everything shared. It also drains the
+//! connection's outbox, where the hub puts what it has to say.
+//!
+//! A peer's input never panics it, and one connection's failure never
+//! touches another.
 
-use std::time::Instant;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
 
-use crate::hub::{ConnId, HubHandle};
+use crate::accounts::{AccountError, Expert};
+use crate::hub::{ConnId, Refusal};
+use crate::ids::{ClientId, IdFormatError};
+use crate::limits::{ConnectionSlot, RetryAfter};
 use crate::protocol::{
-    AppMessage, ErrorCode, MAX_DESCRIPTION_CHARS, PROTOCOL_VERSION, Role, ServerMessage,
+    AppMessage, ErrorCode, MAX_DESCRIPTION_CHARS, MAX_NOTES_CHARS, PROTOCOL_VERSION, Role,
+    ServerMessage, SignOutReason,
 };
+use crate::state::Shared;
 
-pub async fn run(mut socket: WebSocket, conn: ConnId, hub: HubHandle) {
-    let mut role: Option<Role> = None;
-    while let Some(Ok(frame)) = socket.recv().await {
-        let reply = match frame {
-            Message::Text(text) => handle(&mut role, conn, &hub, text.as_str()).await,
-            Message::Binary(_) => Some(ServerMessage::error(
-                ErrorCode::MalformedMessage,
-                "messages are JSON text frames",
-            )),
-            Message::Close(_) => break,
-            Message::Ping(_) | Message::Pong(_) => None,
+/// How many messages the hub may queue for one connection.
+const OUTBOX: usize = 256;
+
+/// A signed-in expert on this connection.
+struct SignedIn {
+    expert: Expert,
+    token: String,
+    /// The last thing the expert did (not pings): the idle clock.
+    last_active: Instant,
+}
+
+struct Connection {
+    conn: ConnId,
+    ip: IpAddr,
+    shared: Arc<Shared>,
+    outbox: mpsc::Sender<ServerMessage>,
+    role: Option<Role>,
+    signed_in: Option<SignedIn>,
+}
+
+pub async fn run(
+    mut socket: WebSocket,
+    conn: ConnId,
+    ip: IpAddr,
+    shared: Arc<Shared>,
+    slot: ConnectionSlot,
+) {
+    shared
+        .metrics
+        .connections_open
+        .fetch_add(1, Ordering::Relaxed);
+    let idle = shared.config.idle_timeout;
+    let (outbox, mut outgoing) = mpsc::channel(OUTBOX);
+    let mut this = Connection {
+        conn,
+        ip,
+        shared: Arc::clone(&shared),
+        outbox,
+        role: None,
+        signed_in: None,
+    };
+    let mut last_heard = Instant::now();
+    loop {
+        let sign_out_at = this.sign_out_at();
+        let reply = tokio::select! {
+            frame = socket.recv() => {
+                let Some(Ok(frame)) = frame else { break };
+                last_heard = Instant::now();
+                match frame {
+                    Message::Text(text) => this.handle(text.as_str()).await,
+                    Message::Binary(_) => Some(ServerMessage::error(
+                        ErrorCode::MalformedMessage,
+                        "messages are JSON text frames",
+                    )),
+                    Message::Close(_) => break,
+                    Message::Ping(_) | Message::Pong(_) => None,
+                }
+            }
+            Some(message) = outgoing.recv() => Some(message),
+            () = sleep_until(last_heard + idle) => {
+                tracing::debug!(conn = conn.0, "idle timeout");
+                break;
+            }
+            () = sleep_until(sign_out_at), if this.signed_in.is_some() => {
+                this.signed_in = None;
+                Some(ServerMessage::SignedOut { reason: SignOutReason::Inactivity })
+            }
         };
         if let Some(reply) = reply {
             // Serialising our own enum of strings and numbers cannot fail.
@@ -31,75 +101,379 @@ pub async fn run(mut socket: WebSocket, conn: ConnId, hub: HubHandle) {
             }
         }
     }
-    hub.disconnected(conn).await;
+    if this.role.is_some() {
+        shared.hub.disconnected(conn).await;
+    }
+    shared
+        .metrics
+        .connections_open
+        .fetch_sub(1, Ordering::Relaxed);
+    drop(slot);
 }
 
-async fn handle(
-    role: &mut Option<Role>,
-    conn: ConnId,
-    hub: &HubHandle,
-    text: &str,
-) -> Option<ServerMessage> {
-    let message = match serde_json::from_str::<AppMessage>(text) {
-        Ok(message) => message,
-        Err(error) => {
-            return Some(ServerMessage::error(
-                ErrorCode::MalformedMessage,
-                error.to_string(),
-            ));
-        }
-    };
-    match (message, *role) {
-        (AppMessage::Hello { version, .. }, _) if version != PROTOCOL_VERSION => {
-            Some(ServerMessage::error(
-                ErrorCode::UnsupportedVersion,
-                format!("this server speaks protocol {PROTOCOL_VERSION}, not {version}"),
-            ))
-        }
-        (
-            AppMessage::Hello {
-                role: hello_role, ..
-            },
-            _,
-        ) => {
-            *role = Some(hello_role);
-            Some(ServerMessage::Welcome {
-                version: PROTOCOL_VERSION,
-            })
-        }
-        (_, None) => Some(ServerMessage::error(
-            ErrorCode::HelloRequired,
-            "the first message must be hello",
-        )),
-        (AppMessage::Ping, Some(_)) => Some(ServerMessage::Pong),
-        (AppMessage::RequestId { description, .. }, Some(Role::Client)) => {
-            let chars = description.chars().count();
-            if chars > MAX_DESCRIPTION_CHARS {
+fn refused(refusal: Refusal) -> Option<ServerMessage> {
+    Some(ServerMessage::error(refusal.code, refusal.message))
+}
+
+fn rate_limited(retry: RetryAfter) -> Option<ServerMessage> {
+    let secs = retry.secs();
+    Some(ServerMessage::Error {
+        code: ErrorCode::RateLimited,
+        message: format!("too many attempts; try again in {secs} s"),
+        retry_after_secs: Some(secs),
+    })
+}
+
+fn wrong_role(what: &str) -> Option<ServerMessage> {
+    Some(ServerMessage::error(ErrorCode::WrongRole, what))
+}
+
+fn unavailable(error: AccountError) -> Option<ServerMessage> {
+    tracing::error!(%error, "account store failed");
+    Some(ServerMessage::error(
+        ErrorCode::Unavailable,
+        "the desk cannot check accounts right now; try again shortly",
+    ))
+}
+
+impl Connection {
+    fn sign_out_at(&self) -> Instant {
+        let idle = self.shared.accounts.idle_timeout();
+        self.signed_in
+            .as_ref()
+            .map_or_else(|| Instant::now() + idle, |s| s.last_active + idle)
+    }
+
+    async fn handle(&mut self, text: &str) -> Option<ServerMessage> {
+        let message = match serde_json::from_str::<AppMessage>(text) {
+            Ok(message) => message,
+            Err(error) => {
                 return Some(ServerMessage::error(
-                    ErrorCode::DescriptionTooLong,
-                    format!(
-                        "the description has {chars} characters; at most {MAX_DESCRIPTION_CHARS} are allowed"
-                    ),
+                    ErrorCode::MalformedMessage,
+                    error.to_string(),
                 ));
             }
-            Some(match hub.issue_id(conn).await {
-                Some(issued) => ServerMessage::IdIssued {
-                    id: issued.id.to_string(),
-                    expires_in_secs: issued
-                        .expires_at
-                        .saturating_duration_since(Instant::now())
-                        .as_secs(),
-                    secret: issued.secret,
+        };
+        let Some(role) = self.role else {
+            return self.hello(message).await;
+        };
+        let hub = &self.shared.hub;
+        let conn = self.conn;
+        match (message, role) {
+            (AppMessage::Hello { .. }, _) => Some(ServerMessage::error(
+                ErrorCode::MalformedMessage,
+                "hello was already said on this connection",
+            )),
+            (AppMessage::Ping, _) => Some(ServerMessage::Pong),
+
+            (
+                AppMessage::RequestId {
+                    description,
+                    computer,
                 },
-                None => ServerMessage::error(
-                    ErrorCode::Unavailable,
-                    "no client ID is available; try again shortly",
-                ),
-            })
+                Role::Client,
+            ) => {
+                let chars = description.chars().count();
+                if chars > MAX_DESCRIPTION_CHARS {
+                    return Some(ServerMessage::error(
+                        ErrorCode::DescriptionTooLong,
+                        format!(
+                            "the description has {chars} characters; at most {MAX_DESCRIPTION_CHARS} are allowed"
+                        ),
+                    ));
+                }
+                hub.issue_id(conn, description, computer)
+                    .await
+                    .err()
+                    .and_then(refused)
+            }
+            (AppMessage::Reclaim { id, secret }, Role::Client) => {
+                let Ok(id) = ClientId::try_from(id.as_str()) else {
+                    return Some(ServerMessage::error(
+                        ErrorCode::ReclaimFailed,
+                        "that is not a client ID",
+                    ));
+                };
+                hub.reclaim(conn, id, secret).await.err().and_then(refused)
+            }
+            (AppMessage::ReleaseId, Role::Client) => {
+                hub.release_id(conn).await.err().and_then(refused)
+            }
+            (AppMessage::Accept { session, scopes }, Role::Client) => hub
+                .answer(conn, session, Some(scopes))
+                .await
+                .err()
+                .and_then(refused),
+            (AppMessage::Decline { session }, Role::Client) => hub
+                .answer(conn, session, None)
+                .await
+                .err()
+                .and_then(refused),
+
+            (AppMessage::Login { user, password }, Role::Expert) => {
+                self.login(&user, &password).await
+            }
+            (AppMessage::Resume { token }, Role::Expert) => self.resume(token).await,
+            (AppMessage::Logout, Role::Expert) => {
+                let signed_in = self.signed_in.take()?;
+                if let Err(error) = self.shared.accounts.logout(&signed_in.token).await {
+                    return unavailable(error);
+                }
+                Some(ServerMessage::SignedOut {
+                    reason: SignOutReason::Requested,
+                })
+            }
+            (AppMessage::Connect { id, notes, scopes }, Role::Expert) => {
+                self.connect(&id, notes, scopes).await
+            }
+            (AppMessage::SetNotes { session, notes }, Role::Expert) => {
+                self.set_notes(session, notes).await
+            }
+
+            (AppMessage::Cancel { session }, _) => {
+                hub.cancel(conn, session).await.err().and_then(refused)
+            }
+            (AppMessage::Signal { session, signal }, _) => {
+                if let Err(error) = signal.check_size() {
+                    return Some(ServerMessage::error(
+                        ErrorCode::MalformedMessage,
+                        error.to_string(),
+                    ));
+                }
+                hub.relay(conn, session, signal)
+                    .await
+                    .err()
+                    .and_then(refused)
+            }
+            (AppMessage::Connected { session }, _) => {
+                hub.connected(conn, session).await.err().and_then(refused)
+            }
+            (AppMessage::Bye { session }, _) => {
+                hub.bye(conn, session).await.err().and_then(refused)
+            }
+
+            (
+                AppMessage::RequestId { .. }
+                | AppMessage::Reclaim { .. }
+                | AppMessage::ReleaseId
+                | AppMessage::Accept { .. }
+                | AppMessage::Decline { .. },
+                Role::Expert,
+            ) => wrong_role("only clients send this"),
+            (
+                AppMessage::Login { .. }
+                | AppMessage::Resume { .. }
+                | AppMessage::Logout
+                | AppMessage::Connect { .. }
+                | AppMessage::SetNotes { .. },
+                Role::Client,
+            ) => wrong_role("only experts send this"),
         }
-        (AppMessage::RequestId { .. }, Some(Role::Expert)) => Some(ServerMessage::error(
-            ErrorCode::WrongRole,
-            "only clients ask for client IDs",
-        )),
+    }
+
+    async fn hello(&mut self, message: AppMessage) -> Option<ServerMessage> {
+        match message {
+            AppMessage::Hello { version, .. } if version != PROTOCOL_VERSION => {
+                Some(ServerMessage::error(
+                    ErrorCode::UnsupportedVersion,
+                    format!("this server speaks protocol {PROTOCOL_VERSION}, not {version}"),
+                ))
+            }
+            AppMessage::Hello { role, .. } => {
+                self.role = Some(role);
+                self.shared
+                    .hub
+                    .register(self.conn, self.outbox.clone())
+                    .await;
+                Some(ServerMessage::Welcome {
+                    version: PROTOCOL_VERSION,
+                })
+            }
+            _ => Some(ServerMessage::error(
+                ErrorCode::HelloRequired,
+                "the first message must be hello",
+            )),
+        }
+    }
+
+    async fn login(&mut self, user: &str, password: &str) -> Option<ServerMessage> {
+        let limits = &self.shared.limits;
+        if let Err(retry) = limits.check_login(self.ip, user) {
+            self.shared
+                .metrics
+                .rate_limited_logins
+                .fetch_add(1, Ordering::Relaxed);
+            return rate_limited(retry);
+        }
+        match self.shared.accounts.login(user, password).await {
+            Ok((expert, token)) => {
+                tracing::info!(user = %expert.username, ip = %self.ip, "expert signed in");
+                Some(self.signed_in(expert, token))
+            }
+            Err(AccountError::BadCredentials) => {
+                tracing::info!(%user, ip = %self.ip, "failed sign-in");
+                limits.login_failed(self.ip, user);
+                Some(ServerMessage::error(
+                    ErrorCode::BadCredentials,
+                    "wrong user name or password",
+                ))
+            }
+            Err(error) => unavailable(error),
+        }
+    }
+
+    async fn resume(&mut self, token: String) -> Option<ServerMessage> {
+        // Tokens are 256-bit, so guessing is hopeless; the limit only keeps
+        // a flood of attempts off the database.
+        if let Err(retry) = self.shared.limits.check_login(self.ip, "#token") {
+            return rate_limited(retry);
+        }
+        match self.shared.accounts.resume(&token).await {
+            Ok(expert) => Some(self.signed_in(expert, token)),
+            Err(AccountError::InvalidToken) => {
+                self.shared.limits.login_failed(self.ip, "#token");
+                Some(ServerMessage::error(
+                    ErrorCode::InvalidToken,
+                    "signed out: the sign-in expired or was revoked",
+                ))
+            }
+            Err(error) => unavailable(error),
+        }
+    }
+
+    fn signed_in(&mut self, expert: Expert, token: String) -> ServerMessage {
+        let idle = self.shared.accounts.idle_timeout();
+        let message = ServerMessage::SignedIn {
+            display_name: expert.display_name.clone(),
+            token: token.clone(),
+            idle_timeout_secs: idle.as_secs(),
+        };
+        self.signed_in = Some(SignedIn {
+            expert,
+            token,
+            last_active: Instant::now(),
+        });
+        message
+    }
+
+    /// Records activity: checks the token is still good and resets the idle
+    /// clock. `None` means the expert is (now) signed out.
+    async fn active_expert(&mut self) -> Result<Expert, Option<ServerMessage>> {
+        let Some(signed_in) = &mut self.signed_in else {
+            return Err(Some(ServerMessage::error(
+                ErrorCode::NotSignedIn,
+                "sign in to the desk first",
+            )));
+        };
+        match self.shared.accounts.resume(&signed_in.token).await {
+            Ok(expert) => {
+                signed_in.last_active = Instant::now();
+                signed_in.expert = expert.clone();
+                Ok(expert)
+            }
+            Err(AccountError::InvalidToken) => {
+                self.signed_in = None;
+                Err(Some(ServerMessage::error(
+                    ErrorCode::InvalidToken,
+                    "signed out: the sign-in expired or was revoked",
+                )))
+            }
+            Err(error) => Err(unavailable(error)),
+        }
+    }
+
+    async fn connect(
+        &mut self,
+        id: &str,
+        notes: String,
+        scopes: crate::protocol::Scopes,
+    ) -> Option<ServerMessage> {
+        let expert = match self.active_expert().await {
+            Ok(expert) => expert,
+            Err(reply) => return reply,
+        };
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            return Some(ServerMessage::error(
+                ErrorCode::NotesTooLong,
+                format!("notes are limited to {MAX_NOTES_CHARS} characters"),
+            ));
+        }
+        let id = match ClientId::try_from(id) {
+            Ok(id) => id,
+            Err(IdFormatError::Empty) => {
+                return Some(ServerMessage::error(
+                    ErrorCode::IdEmpty,
+                    "enter the client's ID",
+                ));
+            }
+            Err(IdFormatError::NotSixDigits) => {
+                return Some(ServerMessage::error(
+                    ErrorCode::IdInvalid,
+                    "a client ID is six digits",
+                ));
+            }
+        };
+        let limits = &self.shared.limits;
+        if let Err(retry) = limits.check_connect(self.ip, &expert.username) {
+            self.shared
+                .metrics
+                .rate_limited_connects
+                .fetch_add(1, Ordering::Relaxed);
+            return rate_limited(retry);
+        }
+        let username = expert.username.clone();
+        let result = self
+            .shared
+            .hub
+            .connect(self.conn, expert, id, notes, scopes)
+            .await;
+        let refusal = result.err()?;
+        if matches!(
+            refusal.code,
+            ErrorCode::IdUnknown
+                | ErrorCode::IdUsed
+                | ErrorCode::IdSuperseded
+                | ErrorCode::IdExpired
+        ) {
+            tracing::info!(user = %username, ip = %self.ip, code = refusal.code.as_str(), "connect missed");
+            limits.connect_failed(self.ip, &username);
+        }
+        refused(refusal)
+    }
+
+    async fn set_notes(&mut self, session: String, notes: String) -> Option<ServerMessage> {
+        let expert = match self.active_expert().await {
+            Ok(expert) => expert,
+            Err(reply) => return reply,
+        };
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            return Some(ServerMessage::error(
+                ErrorCode::NotesTooLong,
+                format!("notes are limited to {MAX_NOTES_CHARS} characters"),
+            ));
+        }
+        match self
+            .shared
+            .records
+            .set_notes(session.clone(), expert.username, notes)
+            .await
+        {
+            Ok(true) => Some(ServerMessage::NotesSaved { session }),
+            Ok(false) => Some(ServerMessage::error(
+                ErrorCode::NoSuchSession,
+                "no session of yours has this ID",
+            )),
+            Err(error) => {
+                tracing::error!(%error, "cannot save notes");
+                Some(ServerMessage::error(
+                    ErrorCode::Unavailable,
+                    "the notes could not be saved; try again",
+                ))
+            }
+        }
     }
 }
+
+/// Idle connections are closed after this long without a frame, unless the
+/// configuration says otherwise. Apps ping every 20 s.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);

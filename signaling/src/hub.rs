@@ -1,14 +1,31 @@
-//! The hub: the one owner of client IDs (and, as the server grows, of
-//! pairings and consent). It runs as a single task; connections talk to it
-//! through a cloneable [`HubHandle`] — a bounded `mpsc` sender plus `oneshot`
-//! replies — so no lock guards its state. Time comes from the caller's clock
-//! at each request, which keeps the registry itself a pure state machine.
+//! The hub: the one owner of client IDs, pairings and the connections'
+//! outboxes. It runs as a single task; connections talk to it through a
+//! cloneable [`HubHandle`] — a bounded `mpsc` sender plus `oneshot` replies —
+//! so no lock guards its state.
+//!
+//! Everything the hub says to a connection goes through that connection's
+//! outbox, in order; a request's reply carries only whether it was refused.
+//! Time comes from `Instant::now()` at each request and feeds the pure state
+//! machines ([`IdRegistry`], [`Pairings`]), which tests drive directly.
 
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::ids::{IdRegistry, Issued, SystemIdSource};
+use crate::accounts::Expert;
+use crate::db::unix_ms;
+use crate::ice::IceConfig;
+use crate::ids::{ClientId, IdRegistry, LookupError, SystemIdSource};
+use crate::metrics::Metrics;
+use crate::pairings::{Pairing, PairingError, Pairings, Stage};
+use crate::protocol::{
+    ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage, SessionId, Signal,
+};
+use crate::random;
+use crate::records::{NewRecord, Outcome, RecordEvent, RecordsHandle};
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,11 +34,119 @@ pub struct ConnId(pub u64);
 /// How many requests may wait for the hub before senders wait too.
 const QUEUE: usize = 1024;
 
+/// What the hub needs to know from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// How long a disconnected client keeps its ID.
+    pub reconnect_grace: Duration,
+    /// How long a client ID stays valid (an hour).
+    pub id_lifetime: Duration,
+    /// How long a client has to answer a connect request.
+    pub consent_timeout: Duration,
+    pub ice: IceConfig,
+}
+
+/// A request the hub refused, as the connection will report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<LookupError> for Refusal {
+    fn from(error: LookupError) -> Self {
+        let code = match error {
+            LookupError::Unknown => ErrorCode::IdUnknown,
+            LookupError::Used => ErrorCode::IdUsed,
+            LookupError::Superseded => ErrorCode::IdSuperseded,
+            LookupError::Expired => ErrorCode::IdExpired,
+            LookupError::Offline => ErrorCode::ClientOffline,
+        };
+        Refusal::new(code, error.to_string())
+    }
+}
+
+impl From<PairingError> for Refusal {
+    fn from(error: PairingError) -> Self {
+        let code = match error {
+            PairingError::Busy => ErrorCode::Busy,
+            PairingError::ClientBusy => ErrorCode::ClientBusy,
+            PairingError::NoSuchSession | PairingError::AlreadyAnswered => ErrorCode::NoSuchSession,
+            PairingError::NotAccepted => ErrorCode::NotAccepted,
+            PairingError::NotTheClient => ErrorCode::WrongRole,
+        };
+        Refusal::new(code, error.to_string())
+    }
+}
+
+type Reply = oneshot::Sender<Result<(), Refusal>>;
+
 #[derive(Debug)]
 enum Request {
+    Register {
+        conn: ConnId,
+        outbox: mpsc::Sender<ServerMessage>,
+    },
     IssueId {
         conn: ConnId,
-        reply: oneshot::Sender<Option<Issued>>,
+        description: String,
+        computer: ComputerInfo,
+        reply: Reply,
+    },
+    Reclaim {
+        conn: ConnId,
+        id: ClientId,
+        secret: String,
+        reply: Reply,
+    },
+    ReleaseId {
+        conn: ConnId,
+        reply: Reply,
+    },
+    Connect {
+        conn: ConnId,
+        expert: Expert,
+        id: ClientId,
+        notes: String,
+        scopes: Scopes,
+        reply: Reply,
+    },
+    Answer {
+        conn: ConnId,
+        session: SessionId,
+        /// `Some(scopes)` accepts, `None` declines.
+        accept: Option<Scopes>,
+        reply: Reply,
+    },
+    Cancel {
+        conn: ConnId,
+        session: SessionId,
+        reply: Reply,
+    },
+    Relay {
+        conn: ConnId,
+        session: SessionId,
+        signal: Signal,
+        reply: Reply,
+    },
+    Connected {
+        conn: ConnId,
+        session: SessionId,
+        reply: Reply,
+    },
+    Bye {
+        conn: ConnId,
+        session: SessionId,
+        reply: Reply,
     },
     Disconnected {
         conn: ConnId,
@@ -35,42 +160,595 @@ pub struct HubHandle {
 }
 
 impl HubHandle {
-    /// Issues a new ID to `conn`, superseding its previous one. `None` if
-    /// the hub is gone or no ID is free.
-    pub async fn issue_id(&self, conn: ConnId) -> Option<Issued> {
+    async fn call(&self, request: impl FnOnce(Reply) -> Request) -> Result<(), Refusal> {
         let (reply, answer) = oneshot::channel();
+        let gone = || Refusal::new(ErrorCode::Unavailable, "the server is shutting down");
         self.requests
-            .send(Request::IssueId { conn, reply })
+            .send(request(reply))
             .await
-            .ok()?;
-        answer.await.ok().flatten()
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
     }
 
-    /// Tells the hub a connection ended; its ID survives the grace period.
+    /// Gives the hub the connection's outbox; everything the hub says to it
+    /// from now on goes there.
+    pub async fn register(&self, conn: ConnId, outbox: mpsc::Sender<ServerMessage>) {
+        let _ = self.requests.send(Request::Register { conn, outbox }).await;
+    }
+
+    pub async fn issue_id(
+        &self,
+        conn: ConnId,
+        description: String,
+        computer: ComputerInfo,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::IssueId {
+            conn,
+            description,
+            computer,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn reclaim(&self, conn: ConnId, id: ClientId, secret: String) -> Result<(), Refusal> {
+        self.call(|reply| Request::Reclaim {
+            conn,
+            id,
+            secret,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn release_id(&self, conn: ConnId) -> Result<(), Refusal> {
+        self.call(|reply| Request::ReleaseId { conn, reply }).await
+    }
+
+    pub async fn connect(
+        &self,
+        conn: ConnId,
+        expert: Expert,
+        id: ClientId,
+        notes: String,
+        scopes: Scopes,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::Connect {
+            conn,
+            expert,
+            id,
+            notes,
+            scopes,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn answer(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        accept: Option<Scopes>,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::Answer {
+            conn,
+            session,
+            accept,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn cancel(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
+        self.call(|reply| Request::Cancel {
+            conn,
+            session,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn relay(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        signal: Signal,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::Relay {
+            conn,
+            session,
+            signal,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn connected(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
+        self.call(|reply| Request::Connected {
+            conn,
+            session,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn bye(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
+        self.call(|reply| Request::Bye {
+            conn,
+            session,
+            reply,
+        })
+        .await
+    }
+
+    /// Tells the hub a connection ended: its ID survives the grace period,
+    /// and the other side of its pairing is told.
     pub async fn disconnected(&self, conn: ConnId) {
         let _ = self.requests.send(Request::Disconnected { conn }).await;
     }
 }
 
+/// What the hub keeps per registered connection.
+#[derive(Debug)]
+struct Conn {
+    outbox: mpsc::Sender<ServerMessage>,
+    /// A client's request description and computer, from its `request_id`.
+    about: Option<(String, ComputerInfo)>,
+}
+
+struct Hub {
+    config: HubConfig,
+    ids: IdRegistry<ConnId>,
+    source: SystemIdSource,
+    pairings: Pairings,
+    conns: HashMap<ConnId, Conn>,
+    records: RecordsHandle,
+    metrics: Arc<Metrics>,
+}
+
 /// Starts the hub task; it ends when every handle is dropped.
-pub fn spawn(grace: Duration) -> HubHandle {
+pub fn spawn(config: HubConfig, records: RecordsHandle, metrics: Arc<Metrics>) -> HubHandle {
     let (requests, mut inbox) = mpsc::channel(QUEUE);
+    let mut hub = Hub {
+        ids: IdRegistry::with_lifetime(config.reconnect_grace, config.id_lifetime),
+        config,
+        source: SystemIdSource,
+        pairings: Pairings::default(),
+        conns: HashMap::new(),
+        records,
+        metrics,
+    };
     tokio::spawn(async move {
-        let mut ids = IdRegistry::new(grace);
-        let mut source = SystemIdSource::default();
-        while let Some(request) = inbox.recv().await {
-            let now = Instant::now();
-            match request {
-                Request::IssueId { conn, reply } => {
-                    let issued = ids.issue(now, conn, &mut source).ok();
-                    if issued.is_none() {
-                        tracing::error!(live = ids.len(), "no free client ID");
-                    }
-                    let _ = reply.send(issued);
+        loop {
+            let deadline = hub.pairings.next_deadline();
+            let timer = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
                 }
-                Request::Disconnected { conn } => ids.owner_disconnected(now, conn),
+            };
+            tokio::select! {
+                request = inbox.recv() => match request {
+                    Some(request) => hub.handle(Instant::now(), request),
+                    None => break,
+                },
+                () = timer => hub.expire(Instant::now()),
             }
         }
     });
     HubHandle { requests }
+}
+
+fn answer(reply: Reply, result: Result<(), Refusal>) {
+    // The connection may have gone meanwhile; then nobody needs the answer.
+    let _ = reply.send(result);
+}
+
+impl Hub {
+    fn handle(&mut self, now: Instant, request: Request) {
+        match request {
+            Request::Register { conn, outbox } => {
+                self.conns.insert(
+                    conn,
+                    Conn {
+                        outbox,
+                        about: None,
+                    },
+                );
+            }
+            Request::IssueId {
+                conn,
+                description,
+                computer,
+                reply,
+            } => answer(reply, self.issue_id(now, conn, description, computer)),
+            Request::Reclaim {
+                conn,
+                id,
+                secret,
+                reply,
+            } => answer(reply, self.reclaim(now, conn, id, &secret)),
+            Request::ReleaseId { conn, reply } => {
+                self.ids.owner_left(now, conn);
+                self.push(conn, ServerMessage::IdReleased);
+                answer(reply, Ok(()));
+            }
+            Request::Connect {
+                conn,
+                expert,
+                id,
+                notes,
+                scopes,
+                reply,
+            } => answer(reply, self.connect(now, conn, expert, id, notes, scopes)),
+            Request::Answer {
+                conn,
+                session,
+                accept,
+                reply,
+            } => answer(reply, self.answer(conn, &session, accept)),
+            Request::Cancel {
+                conn,
+                session,
+                reply,
+            } => answer(reply, self.cancel(conn, &session)),
+            Request::Relay {
+                conn,
+                session,
+                signal,
+                reply,
+            } => answer(reply, self.relay(conn, session, signal)),
+            Request::Connected {
+                conn,
+                session,
+                reply,
+            } => answer(reply, self.connected(conn, session)),
+            Request::Bye {
+                conn,
+                session,
+                reply,
+            } => answer(reply, self.bye(conn, &session)),
+            Request::Disconnected { conn } => self.disconnected(now, conn),
+        }
+    }
+
+    /// Sends to a connection's outbox. A full outbox means the socket has
+    /// stopped draining; the message is dropped and the connection will be
+    /// closed by its idle timeout.
+    fn push(&self, conn: ConnId, message: ServerMessage) {
+        if let Some(entry) = self.conns.get(&conn)
+            && let Err(error) = entry.outbox.try_send(message)
+        {
+            tracing::warn!(conn = conn.0, %error, "outbox full or closed; message dropped");
+        }
+    }
+
+    fn issue_id(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        description: String,
+        computer: ComputerInfo,
+    ) -> Result<(), Refusal> {
+        if self.pairings.session_of(conn).is_some() {
+            return Err(Refusal::new(
+                ErrorCode::Busy,
+                "a new ID cannot be issued during a request or session",
+            ));
+        }
+        let issued = self.ids.issue(now, conn, &mut self.source).map_err(|_| {
+            tracing::error!(live = self.ids.len(), "no free client ID");
+            Refusal::new(
+                ErrorCode::Unavailable,
+                "no client ID is available; try again shortly",
+            )
+        })?;
+        if let Some(entry) = self.conns.get_mut(&conn) {
+            entry.about = Some((description, computer));
+        }
+        self.push(
+            conn,
+            ServerMessage::IdIssued {
+                id: issued.id.to_string(),
+                expires_in_secs: issued.expires_at.saturating_duration_since(now).as_secs(),
+                secret: issued.secret,
+            },
+        );
+        Ok(())
+    }
+
+    fn reclaim(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        id: ClientId,
+        secret: &str,
+    ) -> Result<(), Refusal> {
+        let Some(expires_at) = self.ids.reclaim(now, id, secret, conn) else {
+            return Err(Refusal::new(
+                ErrorCode::ReclaimFailed,
+                "this ID is no longer live, or the secret does not match",
+            ));
+        };
+        self.push(
+            conn,
+            ServerMessage::IdReclaimed {
+                id: id.to_string(),
+                expires_in_secs: expires_at.saturating_duration_since(now).as_secs(),
+            },
+        );
+        Ok(())
+    }
+
+    fn connect(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        expert: Expert,
+        id: ClientId,
+        notes: String,
+        scopes: Scopes,
+    ) -> Result<(), Refusal> {
+        let client = self.ids.lookup(now, id)?;
+        let session = random::hex::<16>();
+        self.pairings.open(
+            session.clone(),
+            Pairing {
+                expert: conn,
+                client,
+                client_id: id,
+                requested: scopes,
+                stage: Stage::Pending {
+                    deadline: now + self.config.consent_timeout,
+                },
+            },
+        )?;
+        let (description, computer) = self
+            .conns
+            .get(&client)
+            .and_then(|c| c.about.clone())
+            .unwrap_or_default();
+        let expires_in_secs = self.config.consent_timeout.as_secs();
+        self.push(
+            conn,
+            ServerMessage::Located {
+                session: session.clone(),
+                description: description.clone(),
+                computer: computer.clone(),
+                expires_in_secs,
+            },
+        );
+        self.push(
+            client,
+            ServerMessage::ConnectRequest {
+                session: session.clone(),
+                expert: expert.display_name.clone(),
+                notes: notes.clone(),
+                scopes,
+                expires_in_secs,
+            },
+        );
+        self.records.send(RecordEvent::Requested(NewRecord {
+            session,
+            client_id: id.to_string(),
+            description,
+            computer,
+            expert: expert.username,
+            notes,
+            requested: scopes,
+            at_ms: unix_ms(SystemTime::now()),
+        }));
+        self.metrics.requests_total.fetch_add(1, Ordering::Relaxed);
+        self.update_pairing_gauge();
+        Ok(())
+    }
+
+    fn answer(
+        &mut self,
+        conn: ConnId,
+        session: &str,
+        accept: Option<Scopes>,
+    ) -> Result<(), Refusal> {
+        let at_ms = unix_ms(SystemTime::now());
+        let Some(scopes) = accept else {
+            self.pairings.check_answer(conn, session)?;
+            if let Some(pairing) = self.pairings.close(session) {
+                self.push(
+                    pairing.expert,
+                    ServerMessage::Declined {
+                        session: session.to_owned(),
+                    },
+                );
+            }
+            self.finish(session, Outcome::Declined, None, "declined");
+            return Ok(());
+        };
+        let granted = self.pairings.accept(conn, session, scopes)?;
+        let pairing = self.pairings.get(conn, session)?.clone();
+        self.ids.mark_used(Instant::now(), pairing.client_id);
+        let ice_servers = self.config.ice.servers(SystemTime::now(), session);
+        for side in [pairing.expert, pairing.client] {
+            self.push(
+                side,
+                ServerMessage::SessionStarted {
+                    session: session.to_owned(),
+                    scopes: granted,
+                    ice_servers: ice_servers.clone(),
+                },
+            );
+        }
+        self.records.send(RecordEvent::Answered {
+            session: session.to_owned(),
+            at_ms,
+            outcome: Outcome::Accepted,
+            granted: Some(granted),
+        });
+        self.metrics.outcome(Outcome::Accepted);
+        Ok(())
+    }
+
+    fn cancel(&mut self, conn: ConnId, session: &str) -> Result<(), Refusal> {
+        let pairing = self.pairings.get(conn, session)?;
+        if !matches!(pairing.stage, Stage::Pending { .. }) {
+            return Err(Refusal::new(
+                ErrorCode::NoSuchSession,
+                "the request was already answered; end the session with bye",
+            ));
+        }
+        let (role, other) = pairing.side_of(conn).ok_or(PairingError::NoSuchSession)?;
+        self.pairings.close(session);
+        self.push(
+            other,
+            ServerMessage::RequestCancelled {
+                session: session.to_owned(),
+            },
+        );
+        let reason = match role {
+            Role::Expert => "expert_cancelled",
+            Role::Client => "client_cancelled",
+        };
+        self.finish(session, Outcome::Cancelled, None, reason);
+        Ok(())
+    }
+
+    fn relay(&mut self, conn: ConnId, session: SessionId, signal: Signal) -> Result<(), Refusal> {
+        let (role, other) = self.pairings.relay_target(conn, &session)?;
+        let allowed = matches!(
+            (&signal, role),
+            (Signal::Offer { .. }, Role::Expert)
+                | (Signal::Answer { .. }, Role::Client)
+                | (Signal::Ice { .. }, _)
+        );
+        if !allowed {
+            return Err(Refusal::new(
+                ErrorCode::WrongRole,
+                "the expert offers and the client answers",
+            ));
+        }
+        self.push(other, ServerMessage::Signal { session, signal });
+        self.metrics.signals_relayed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn connected(&mut self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
+        let (role, _) = self.pairings.relay_target(conn, &session)?;
+        if role == Role::Expert {
+            self.records.send(RecordEvent::Started {
+                session,
+                at_ms: unix_ms(SystemTime::now()),
+            });
+        }
+        Ok(())
+    }
+
+    fn bye(&mut self, conn: ConnId, session: &str) -> Result<(), Refusal> {
+        let pairing = self.pairings.get(conn, session)?;
+        if matches!(pairing.stage, Stage::Pending { .. }) {
+            return self.cancel(conn, session);
+        }
+        let (role, other) = pairing.side_of(conn).ok_or(PairingError::NoSuchSession)?;
+        self.pairings.close(session);
+        self.push(
+            other,
+            ServerMessage::PeerLeft {
+                session: session.to_owned(),
+                reason: LeaveReason::Bye,
+            },
+        );
+        self.end(
+            session,
+            match role {
+                Role::Expert => "expert_bye",
+                Role::Client => "client_bye",
+            },
+        );
+        Ok(())
+    }
+
+    fn disconnected(&mut self, now: Instant, conn: ConnId) {
+        self.ids.owner_disconnected(now, conn);
+        if let Some(session) = self.pairings.session_of(conn).cloned()
+            && let Some(pairing) = self.pairings.close(&session)
+            && let Some((role, other)) = pairing.side_of(conn)
+        {
+            let reason = match role {
+                Role::Expert => "expert_disconnected",
+                Role::Client => "client_disconnected",
+            };
+            match pairing.stage {
+                Stage::Pending { .. } => {
+                    self.push(
+                        other,
+                        ServerMessage::RequestCancelled {
+                            session: session.clone(),
+                        },
+                    );
+                    self.finish(&session, Outcome::Cancelled, None, reason);
+                }
+                Stage::Active { .. } => {
+                    self.push(
+                        other,
+                        ServerMessage::PeerLeft {
+                            session: session.clone(),
+                            reason: LeaveReason::Disconnected,
+                        },
+                    );
+                    self.end(&session, reason);
+                }
+            }
+        }
+        self.conns.remove(&conn);
+    }
+
+    /// Ends every request whose consent deadline has passed.
+    fn expire(&mut self, now: Instant) {
+        for session in self.pairings.overdue(now) {
+            if let Some(pairing) = self.pairings.close(&session) {
+                for side in [pairing.expert, pairing.client] {
+                    self.push(
+                        side,
+                        ServerMessage::RequestTimedOut {
+                            session: session.clone(),
+                        },
+                    );
+                }
+                self.finish(&session, Outcome::Timeout, None, "timeout");
+            }
+        }
+    }
+
+    /// A request ended without becoming a session.
+    fn finish(
+        &self,
+        session: &str,
+        outcome: Outcome,
+        granted: Option<Scopes>,
+        reason: &'static str,
+    ) {
+        let at_ms = unix_ms(SystemTime::now());
+        self.records.send(RecordEvent::Answered {
+            session: session.to_owned(),
+            at_ms,
+            outcome,
+            granted,
+        });
+        self.metrics.outcome(outcome);
+        self.end(session, reason);
+    }
+
+    fn end(&self, session: &str, reason: &'static str) {
+        self.records.send(RecordEvent::Ended {
+            session: session.to_owned(),
+            at_ms: unix_ms(SystemTime::now()),
+            reason,
+        });
+        self.update_pairing_gauge();
+    }
+
+    fn update_pairing_gauge(&self) {
+        let active = i64::try_from(self.pairings.len()).unwrap_or(i64::MAX);
+        self.metrics
+            .pairings_active
+            .store(active, Ordering::Relaxed);
+    }
 }

@@ -21,7 +21,10 @@ use std::time::{Duration, Instant};
 
 use ring::digest;
 
-/// How long an ID stays valid, and how long a spent ID is kept from reuse.
+use crate::random;
+
+/// How long an ID stays valid, and how long a spent ID is kept from reuse
+/// (the seeds' rule; configurable only so tests can shorten it).
 pub const ID_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 /// A six-digit client ID, such as `048213`. Parsing validates the format.
@@ -78,14 +81,8 @@ pub trait IdSource {
 }
 
 /// The production source: `ring`'s system CSPRNG.
-#[derive(Debug)]
-pub struct SystemIdSource(ring::rand::SystemRandom);
-
-impl Default for SystemIdSource {
-    fn default() -> Self {
-        Self(ring::rand::SystemRandom::new())
-    }
-}
+#[derive(Debug, Default)]
+pub struct SystemIdSource;
 
 impl IdSource for SystemIdSource {
     fn id_number(&mut self) -> u32 {
@@ -93,7 +90,7 @@ impl IdSource for SystemIdSource {
         // keeps every ID equally likely.
         const LIMIT: u32 = u32::MAX - (u32::MAX % ClientId::SPACE);
         loop {
-            let value = u32::from_be_bytes(random_bytes(&self.0));
+            let value = u32::from_be_bytes(random::bytes());
             if value < LIMIT {
                 return value % ClientId::SPACE;
             }
@@ -101,16 +98,8 @@ impl IdSource for SystemIdSource {
     }
 
     fn secret(&mut self) -> [u8; 16] {
-        random_bytes(&self.0)
+        random::bytes()
     }
-}
-
-fn random_bytes<const N: usize>(rng: &ring::rand::SystemRandom) -> [u8; N] {
-    // The OS CSPRNG only fails when the platform has none at all, in which
-    // case the server cannot issue safe IDs and must not pretend to.
-    ring::rand::generate::<[u8; N]>(rng)
-        .expect("the system CSPRNG works")
-        .expose()
 }
 
 /// What an expert learns when looking an ID up; each has its own message.
@@ -161,15 +150,22 @@ pub struct IdRegistry<O> {
     entries: HashMap<ClientId, State<O>>,
     by_owner: HashMap<O, ClientId>,
     grace: Duration,
+    lifetime: Duration,
 }
 
 impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
     /// `grace`: how long a disconnected client keeps its ID.
     pub fn new(grace: Duration) -> Self {
+        Self::with_lifetime(grace, ID_LIFETIME)
+    }
+
+    /// As [`IdRegistry::new`], with IDs living `lifetime` instead of an hour.
+    pub fn with_lifetime(grace: Duration, lifetime: Duration) -> Self {
         Self {
             entries: HashMap::new(),
             by_owner: HashMap::new(),
             grace,
+            lifetime,
         }
     }
 
@@ -189,7 +185,7 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
             .find(|id| !self.entries.contains_key(id))
             .ok_or(Exhausted)?;
         let secret = hex::encode(source.secret());
-        let expires_at = now + ID_LIFETIME;
+        let expires_at = now + self.lifetime;
         self.entries.insert(
             id,
             State::Live {
@@ -252,28 +248,34 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
     }
 
     /// A reconnected client proves it owns `id` with its secret and takes it
-    /// over on its new connection. Returns false (and changes nothing) if
-    /// the ID is not live or the secret is wrong.
-    pub fn reclaim(&mut self, now: Instant, id: ClientId, secret: &str, new_owner: O) -> bool {
+    /// over on its new connection. Returns when the ID expires, or `None`
+    /// (and changes nothing) if the ID is not live or the secret is wrong.
+    pub fn reclaim(
+        &mut self,
+        now: Instant,
+        id: ClientId,
+        secret: &str,
+        new_owner: O,
+    ) -> Option<Instant> {
         self.advance(now);
         let presented = digest::digest(&digest::SHA256, secret.as_bytes());
         let Some(State::Live {
             owner,
             offline_until,
             secret_hash,
-            ..
+            expires_at,
         }) = self.entries.get_mut(&id)
         else {
-            return false;
+            return None;
         };
         if presented.as_ref() != secret_hash.as_ref() {
-            return false;
+            return None;
         }
         let old = std::mem::replace(owner, new_owner);
         *offline_until = None;
         self.by_owner.remove(&old);
         self.by_owner.insert(new_owner, id);
-        true
+        Some(*expires_at)
     }
 
     /// Applies expiry, ends grace periods and forgets IDs that ended more
@@ -294,7 +296,7 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
                 true
             }
             State::Live { .. } => true,
-            State::Ended { since, .. } => now.saturating_duration_since(*since) < ID_LIFETIME,
+            State::Ended { since, .. } => now.saturating_duration_since(*since) < self.lifetime,
         });
         for (id, how, since) in ended {
             if let Some(State::Live { owner, .. }) =
@@ -458,9 +460,12 @@ mod tests {
         let mut ids = registry();
         let issued = ids.issue(now, 1, &mut Scripted(vec![5], 0)).unwrap();
         ids.owner_disconnected(now, 1);
-        assert!(!ids.reclaim(now, issued.id, "not the secret", 2));
+        assert!(ids.reclaim(now, issued.id, "not the secret", 2).is_none());
         assert_eq!(ids.lookup(now, issued.id), Err(LookupError::Offline));
-        assert!(ids.reclaim(now, issued.id, &issued.secret, 2));
+        assert_eq!(
+            ids.reclaim(now, issued.id, &issued.secret, 2),
+            Some(issued.expires_at)
+        );
         assert_eq!(ids.lookup(now + GRACE * 2, issued.id), Ok(2));
         assert_eq!(ids.id_of(2), Some(issued.id));
         assert_eq!(ids.id_of(1), None);
@@ -501,7 +506,7 @@ mod tests {
 
     #[test]
     fn the_system_source_stays_in_range_and_varies() {
-        let mut source = SystemIdSource::default();
+        let mut source = SystemIdSource;
         let draws: Vec<u32> = (0..200).map(|_| source.id_number()).collect();
         assert!(draws.iter().all(|&n| n < ClientId::SPACE));
         let mut distinct = draws.clone();

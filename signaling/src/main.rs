@@ -1,29 +1,49 @@
-//! `lifeline-signaling`: the support desk's signaling server.
+//! `lifeline-signaling`: the support desk's signaling server, and the
+//! administration of its expert accounts.
+
+mod admin;
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
-use clap::Parser;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use lifeline_signaling::Config;
+use lifeline_signaling::config::FileConfig;
+use lifeline_signaling::http::Server;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(version, about = "Lifeline's signaling server")]
 struct Args {
-    /// Address to listen on.
-    #[arg(
-        long,
-        env = "LIFELINE_SIGNALING_LISTEN",
-        default_value = "127.0.0.1:7890"
-    )]
-    listen: SocketAddr,
-    /// Database for expert accounts and session records.
-    #[arg(
-        long,
-        env = "LIFELINE_SIGNALING_DATABASE_URL",
-        default_value = "sqlite://lifeline-signaling.db?mode=rwc"
-    )]
-    database_url: String,
+    /// TOML configuration file; flags and environment variables win over it.
+    #[arg(long, env = "LIFELINE_SIGNALING_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Database for expert accounts and session records (sqlx URL).
+    #[arg(long, env = "LIFELINE_SIGNALING_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:7890].
+    #[arg(long, env = "LIFELINE_SIGNALING_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Seconds a client has to answer a connect request [default: 300].
+    #[arg(long, env = "LIFELINE_SIGNALING_CONSENT_TIMEOUT_SECS")]
+    consent_timeout_secs: Option<u64>,
+    /// Most open connections from one IP address [default: 64].
+    #[arg(long, env = "LIFELINE_SIGNALING_MAX_CONNECTIONS_PER_IP")]
+    max_connections_per_ip: Option<u32>,
+    #[command(subcommand)]
+    command: Option<Command>,
 }
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the desk's expert accounts.
+    #[command(subcommand)]
+    Expert(admin::ExpertCommand),
+}
+
+const DEFAULT_LISTEN: &str = "127.0.0.1:7890";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -34,17 +54,52 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let mut config = Config::default();
+    let mut listen = None;
+    if let Some(path) = &args.config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let file = FileConfig::parse(&text).with_context(|| format!("in {}", path.display()))?;
+        listen = file.listen;
+        file.apply(&mut config);
+    }
+    if let Some(url) = args.database_url {
+        config.database_url = url;
+    }
+    if let Some(secs) = args.consent_timeout_secs {
+        config.consent_timeout = std::time::Duration::from_secs(secs);
+    }
+    if let Some(max) = args.max_connections_per_ip {
+        config.limits.max_connections_per_ip = max;
+    }
+    match args.command {
+        Some(Command::Expert(command)) => admin::run(command, &config.database_url).await,
+        None => {
+            let listen = args
+                .listen
+                .or(listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("valid default"));
+            serve(listen, config).await
+        }
+    }
+}
+
+async fn serve(listen: SocketAddr, config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
-    // Scripts and tests read this line to learn the port.
-    println!("listening on {addr}");
-    std::io::stdout().flush()?;
-    tracing::info!(%addr, database = %args.database_url, "lifeline-signaling started");
+    tracing::info!(%addr, "lifeline-signaling starting");
     let shutdown = async {
         shutdown_signal().await;
         tracing::info!("shutting down: no new connections; open ones may finish");
     };
-    lifeline_signaling::serve(listener, lifeline_signaling::Config::default(), shutdown).await?;
+    let server = Server::open(config).await?;
+    // Scripts and tests read this line to learn the port; the database is
+    // open by now, so connections will be served.
+    println!("listening on {addr}");
+    std::io::stdout().flush()?;
+    server.run(listener, shutdown).await?;
     Ok(())
 }
 

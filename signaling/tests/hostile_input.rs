@@ -59,3 +59,39 @@ async fn hostile_frames_hurt_only_their_sender() {
     let id = exchange(&mut bystander, r#"{"type":"request_id"}"#).await;
     assert_eq!(id["type"], "id_issued");
 }
+
+#[tokio::test]
+async fn invalid_utf8_and_unknown_types_are_refused() {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    let url = start().await;
+    let mut client = hello(&url, "client").await;
+    for unknown in [
+        r#"{"type":"reboot_server"}"#,
+        r#"{"type":"signal","session":"x","signal":{"kind":"exploit"}}"#,
+        r#"{"type":"accept","session":"x","scopes":["root"]}"#,
+    ] {
+        let reply = exchange(&mut client, unknown).await;
+        assert_eq!(reply["code"], "malformed_message", "{unknown} → {reply}");
+    }
+
+    // A text frame that is not UTF-8 breaks the WebSocket protocol: the
+    // server closes this connection, and only this one.
+    let mut bystander = hello(&url, "client").await;
+    let frame = Frame::message(vec![b'{', 0xc3, 0x28, b'}'], OpCode::Data(Data::Text), true);
+    let _ = client.send(Message::Frame(frame)).await;
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match client.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    assert!(closed);
+    let pong = exchange(&mut bystander, r#"{"type":"ping"}"#).await;
+    assert_eq!(pong["type"], "pong");
+}

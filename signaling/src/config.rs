@@ -1,0 +1,177 @@
+//! The server's settings: built in code by tests and embedders, or read
+//! from a TOML file by the binary, with flags and environment on top.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::backoff::BackoffPolicy;
+use crate::ice::IceConfig;
+use crate::limits::LimitsConfig;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// sqlx URL: `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    /// The largest WebSocket message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// How long a disconnected client keeps its ID.
+    pub reconnect_grace: Duration,
+    /// How long a client ID stays valid: one hour, the seeds' rule. Not in
+    /// the file format; tests shorten it.
+    pub id_lifetime: Duration,
+    /// How long a client has to answer a connect request (5 minutes).
+    pub consent_timeout: Duration,
+    /// An expert's sign-in ends after this long without activity (8 hours).
+    pub token_idle: Duration,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+    pub limits: LimitsConfig,
+    pub ice: IceConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://lifeline-signaling.db?mode=rwc".into(),
+            max_message_bytes: 64 * 1024,
+            reconnect_grace: Duration::from_secs(30),
+            id_lifetime: crate::ids::ID_LIFETIME,
+            consent_timeout: Duration::from_secs(5 * 60),
+            token_idle: Duration::from_secs(8 * 3600),
+            idle_timeout: Duration::from_secs(60),
+            limits: LimitsConfig::default(),
+            ice: IceConfig {
+                turn_ttl: Duration::from_secs(12 * 3600),
+                ..IceConfig::default()
+            },
+        }
+    }
+}
+
+/// The TOML file: every key optional; unknown keys are an error, so a typo
+/// does not silently fall back to a default. See `docs/deploy-signaling.md`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub max_message_bytes: Option<usize>,
+    pub reconnect_grace_secs: Option<u64>,
+    pub consent_timeout_secs: Option<u64>,
+    pub token_idle_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub limits: FileLimits,
+    pub ice: FileIce,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileLimits {
+    pub logins_per_minute: Option<u32>,
+    pub connects_per_minute: Option<u32>,
+    pub max_connections_per_ip: Option<u32>,
+    pub free_failures: Option<u32>,
+    pub first_backoff_secs: Option<u64>,
+    pub max_backoff_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileIce {
+    pub stun_urls: Vec<String>,
+    pub turn_urls: Vec<String>,
+    pub turn_secret: Option<String>,
+    pub turn_ttl_secs: Option<u64>,
+}
+
+impl FileConfig {
+    pub fn parse(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Applies the file's settings over `config`.
+    pub fn apply(self, config: &mut Config) {
+        let secs = Duration::from_secs;
+        if let Some(url) = self.database_url {
+            config.database_url = url;
+        }
+        if let Some(bytes) = self.max_message_bytes {
+            config.max_message_bytes = bytes;
+        }
+        if let Some(s) = self.reconnect_grace_secs {
+            config.reconnect_grace = secs(s);
+        }
+        if let Some(s) = self.consent_timeout_secs {
+            config.consent_timeout = secs(s);
+        }
+        if let Some(s) = self.token_idle_secs {
+            config.token_idle = secs(s);
+        }
+        if let Some(s) = self.idle_timeout_secs {
+            config.idle_timeout = secs(s);
+        }
+        let limits = &mut config.limits;
+        let file = self.limits;
+        limits.logins_per_minute = file.logins_per_minute.unwrap_or(limits.logins_per_minute);
+        limits.connects_per_minute = file
+            .connects_per_minute
+            .unwrap_or(limits.connects_per_minute);
+        limits.max_connections_per_ip = file
+            .max_connections_per_ip
+            .unwrap_or(limits.max_connections_per_ip);
+        let BackoffPolicy {
+            free_failures,
+            first_wait,
+            max_wait,
+            ..
+        } = &mut limits.failures;
+        *free_failures = file.free_failures.unwrap_or(*free_failures);
+        *first_wait = file.first_backoff_secs.map_or(*first_wait, secs);
+        *max_wait = file.max_backoff_secs.map_or(*max_wait, secs);
+        let ice = &mut config.ice;
+        ice.stun_urls = self.ice.stun_urls;
+        ice.turn_urls = self.ice.turn_urls;
+        ice.turn_secret = self.ice.turn_secret;
+        ice.turn_ttl = self.ice.turn_ttl_secs.map_or(ice.turn_ttl, secs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults() {
+        let file = FileConfig::parse(
+            r#"
+            listen = "0.0.0.0:443"
+            database_url = "postgres://desk@db/lifeline"
+            consent_timeout_secs = 120
+            [limits]
+            max_connections_per_ip = 8
+            first_backoff_secs = 2
+            [ice]
+            stun_urls = ["stun:stun.example.org:3478"]
+            turn_urls = ["turn:turn.example.org:3478?transport=udp"]
+            turn_secret = "north"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(file.listen, Some("0.0.0.0:443".parse().unwrap()));
+        let mut config = Config::default();
+        file.apply(&mut config);
+        assert_eq!(config.consent_timeout, Duration::from_secs(120));
+        assert_eq!(config.database_url, "postgres://desk@db/lifeline");
+        assert_eq!(config.limits.max_connections_per_ip, 8);
+        assert_eq!(config.limits.failures.first_wait, Duration::from_secs(2));
+        assert_eq!(config.limits.logins_per_minute, 10, "untouched default");
+        assert_eq!(config.ice.turn_secret.as_deref(), Some("north"));
+    }
+
+    #[test]
+    fn typos_are_errors() {
+        assert!(FileConfig::parse("consent_timeout = 5").is_err());
+    }
+}

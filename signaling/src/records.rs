@@ -1,0 +1,272 @@
+//! Session records: the desk's Session Usage Report.
+//!
+//! Every connect request becomes one row, written by one task in the order
+//! the hub reports events, so a row is always created before it is updated.
+//! Reads (`GET /api/sessions`) go to the database directly.
+
+use serde::Serialize;
+use sqlx::{AnyPool, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::protocol::{ComputerInfo, Scopes};
+
+/// How a request ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Accepted,
+    Declined,
+    Timeout,
+    Cancelled,
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Declined => "declined",
+            Outcome::Timeout => "timeout",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// A new request, as the hub knows it when the expert connects.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub session: String,
+    pub client_id: String,
+    pub description: String,
+    pub computer: ComputerInfo,
+    pub expert: String,
+    pub notes: String,
+    pub requested: Scopes,
+    pub at_ms: i64,
+}
+
+#[derive(Debug)]
+pub enum RecordEvent {
+    Requested(NewRecord),
+    /// The client answered, or the request ended without an answer.
+    Answered {
+        session: String,
+        at_ms: i64,
+        outcome: Outcome,
+        granted: Option<Scopes>,
+    },
+    /// The peers reported their connection up.
+    Started {
+        session: String,
+        at_ms: i64,
+    },
+    Ended {
+        session: String,
+        at_ms: i64,
+        reason: &'static str,
+    },
+    /// Notes amended by `expert`; answers whether the row was theirs.
+    SetNotes {
+        session: String,
+        expert: String,
+        notes: String,
+        reply: oneshot::Sender<Result<bool, sqlx::Error>>,
+    },
+}
+
+/// The hub's and connections' way to the writer task.
+#[derive(Debug, Clone)]
+pub struct RecordsHandle {
+    events: mpsc::UnboundedSender<RecordEvent>,
+}
+
+impl RecordsHandle {
+    pub fn send(&self, event: RecordEvent) {
+        if self.events.send(event).is_err() {
+            tracing::error!("the session records writer has stopped; an event was lost");
+        }
+    }
+
+    pub async fn set_notes(
+        &self,
+        session: String,
+        expert: String,
+        notes: String,
+    ) -> Result<bool, sqlx::Error> {
+        let (reply, answer) = oneshot::channel();
+        self.send(RecordEvent::SetNotes {
+            session,
+            expert,
+            notes,
+            reply,
+        });
+        answer.await.unwrap_or(Err(sqlx::Error::PoolClosed))
+    }
+}
+
+/// Starts the writer task; it ends when every handle is dropped, after
+/// writing what was queued.
+pub fn spawn_writer(pool: AnyPool) -> RecordsHandle {
+    let (events, mut inbox) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(event) = inbox.recv().await {
+            if let Err(error) = apply(&pool, event).await {
+                tracing::error!(%error, "cannot write a session record");
+            }
+        }
+    });
+    RecordsHandle { events }
+}
+
+async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
+    match event {
+        RecordEvent::Requested(r) => {
+            sqlx::query(
+                "INSERT INTO sessions (session_id, client_id, description, computer_name,
+                     computer_os, computer_user, expert, notes, scopes_requested, requested_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(r.session)
+            .bind(r.client_id)
+            .bind(r.description)
+            .bind(r.computer.name)
+            .bind(r.computer.os)
+            .bind(r.computer.user)
+            .bind(r.expert)
+            .bind(r.notes)
+            .bind(scopes_text(r.requested))
+            .bind(r.at_ms)
+            .execute(pool)
+            .await?;
+        }
+        RecordEvent::Answered {
+            session,
+            at_ms,
+            outcome,
+            granted,
+        } => {
+            sqlx::query(
+                "UPDATE sessions SET answered_at = $1, outcome = $2, scopes_granted = $3
+                 WHERE session_id = $4",
+            )
+            .bind(at_ms)
+            .bind(outcome.as_str())
+            .bind(granted.map(scopes_text))
+            .bind(session)
+            .execute(pool)
+            .await?;
+        }
+        RecordEvent::Started { session, at_ms } => {
+            sqlx::query(
+                "UPDATE sessions SET started_at = $1 WHERE session_id = $2 AND started_at IS NULL",
+            )
+            .bind(at_ms)
+            .bind(session)
+            .execute(pool)
+            .await?;
+        }
+        RecordEvent::Ended {
+            session,
+            at_ms,
+            reason,
+        } => {
+            sqlx::query(
+                "UPDATE sessions SET ended_at = $1, end_reason = $2
+                 WHERE session_id = $3 AND ended_at IS NULL",
+            )
+            .bind(at_ms)
+            .bind(reason)
+            .bind(session)
+            .execute(pool)
+            .await?;
+        }
+        RecordEvent::SetNotes {
+            session,
+            expert,
+            notes,
+            reply,
+        } => {
+            let result =
+                sqlx::query("UPDATE sessions SET notes = $1 WHERE session_id = $2 AND expert = $3")
+                    .bind(notes)
+                    .bind(session)
+                    .bind(expert)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected() == 1);
+            let _ = reply.send(result);
+        }
+    }
+    Ok(())
+}
+
+fn scopes_text(scopes: Scopes) -> String {
+    scopes
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One row of the report, as `GET /api/sessions` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionRecord {
+    pub session_id: String,
+    pub client_id: String,
+    pub description: String,
+    pub computer_name: String,
+    pub computer_os: String,
+    pub computer_user: String,
+    pub expert: String,
+    pub notes: String,
+    pub scopes_requested: String,
+    pub scopes_granted: Option<String>,
+    pub requested_at_ms: i64,
+    pub answered_at_ms: Option<i64>,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    pub outcome: Option<String>,
+    pub end_reason: Option<String>,
+}
+
+/// Rows requested in `[from_ms, to_ms)`, oldest first.
+pub async fn list(
+    pool: &AnyPool,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<SessionRecord>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT session_id, client_id, description, computer_name, computer_os, computer_user,
+                expert, notes, scopes_requested, scopes_granted, requested_at, answered_at,
+                started_at, ended_at, outcome, end_reason
+         FROM sessions WHERE requested_at >= $1 AND requested_at < $2
+         ORDER BY requested_at, session_id",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SessionRecord {
+                session_id: row.try_get("session_id")?,
+                client_id: row.try_get("client_id")?,
+                description: row.try_get("description")?,
+                computer_name: row.try_get("computer_name")?,
+                computer_os: row.try_get("computer_os")?,
+                computer_user: row.try_get("computer_user")?,
+                expert: row.try_get("expert")?,
+                notes: row.try_get("notes")?,
+                scopes_requested: row.try_get("scopes_requested")?,
+                scopes_granted: row.try_get("scopes_granted")?,
+                requested_at_ms: row.try_get("requested_at")?,
+                answered_at_ms: row.try_get("answered_at")?,
+                started_at_ms: row.try_get("started_at")?,
+                ended_at_ms: row.try_get("ended_at")?,
+                outcome: row.try_get("outcome")?,
+                end_reason: row.try_get("end_reason")?,
+            })
+        })
+        .collect()
+}

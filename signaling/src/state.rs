@@ -1,0 +1,24 @@
+//! What every connection and HTTP handler shares: handles to the owners of
+//! state (the hub, the databases' stores, the limits), never the state.
+
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+
+use crate::accounts::Accounts;
+use crate::config::Config;
+use crate::hub::HubHandle;
+use crate::limits::Limits;
+use crate::metrics::Metrics;
+use crate::records::RecordsHandle;
+
+#[derive(Debug)]
+pub struct Shared {
+    pub config: Config,
+    pub pool: AnyPool,
+    pub hub: HubHandle,
+    pub accounts: Accounts,
+    pub records: RecordsHandle,
+    pub limits: Limits,
+    pub metrics: Arc<Metrics>,
+}
