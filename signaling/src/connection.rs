@@ -67,6 +67,7 @@ pub async fn run(
         signed_in: None,
     };
     let mut last_heard = Instant::now();
+    let mut closing = shared.closing.clone();
     loop {
         let sign_out_at = this.sign_out_at();
         let reply = tokio::select! {
@@ -86,6 +87,15 @@ pub async fn run(
             Some(message) = outgoing.recv() => Some(message),
             () = sleep_until(last_heard + idle) => {
                 tracing::debug!(conn = conn.0, "idle timeout");
+                break;
+            }
+            () = async { let _ = closing.wait_for(|closing| *closing).await; } => {
+                let _ = socket
+                    .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                        code: axum::extract::ws::close_code::AWAY,
+                        reason: "the server is shutting down".into(),
+                    })))
+                    .await;
                 break;
             }
             () = sleep_until(sign_out_at), if this.signed_in.is_some() => {

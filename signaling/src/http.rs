@@ -45,6 +45,7 @@ pub async fn serve(
 #[derive(Debug)]
 pub struct Server {
     shared: Arc<Shared>,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -64,7 +65,9 @@ impl Server {
             records.clone(),
             Arc::clone(&metrics),
         );
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
+            closing: closing_rx,
             accounts: Accounts::new(pool.clone(), config.token_idle),
             limits: Limits::new(config.limits),
             config,
@@ -73,7 +76,7 @@ impl Server {
             records,
             metrics,
         });
-        Ok(Self { shared })
+        Ok(Self { shared, closing })
     }
 
     pub async fn run(
@@ -87,6 +90,11 @@ impl Server {
             .route("/api/sessions", get(sessions))
             .route("/ws", get(websocket))
             .with_state(self.shared);
+        let closing = self.closing;
+        let shutdown = async move {
+            shutdown.await;
+            closing.send_replace(true);
+        };
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

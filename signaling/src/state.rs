@@ -21,4 +21,7 @@ pub struct Shared {
     pub records: RecordsHandle,
     pub limits: Limits,
     pub metrics: Arc<Metrics>,
+    /// Becomes true when the server shuts down: connections say goodbye
+    /// (close code 1001) instead of holding the shutdown open.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }

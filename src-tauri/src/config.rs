@@ -17,6 +17,9 @@ pub struct AppConfig {
     pub data_dir: PathBuf,
     /// The user's settings file lives here.
     pub config_dir: PathBuf,
+    /// Local UDP addresses for WebRTC (`LIFELINE_UDP_ADDRS`, comma
+    /// separated); every interface on an ephemeral port by default.
+    pub udp_addrs: Vec<String>,
 }
 
 impl AppConfig {
@@ -29,6 +32,7 @@ impl AppConfig {
             dirs::data_dir(),
             dirs::config_dir(),
         )
+        .with_udp_addrs(std::env::var("LIFELINE_UDP_ADDRS").ok())
     }
 
     fn resolve(
@@ -52,7 +56,21 @@ impl AppConfig {
             signaling_url,
             data_dir,
             config_dir,
+            udp_addrs: vec!["0.0.0.0:0".into()],
         }
+    }
+
+    fn with_udp_addrs(mut self, addrs: Option<String>) -> Self {
+        let addrs: Vec<String> = addrs
+            .unwrap_or_default()
+            .split(',')
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+        if !addrs.is_empty() {
+            self.udp_addrs = addrs;
+        }
+        self
     }
 
     pub fn log_dir(&self) -> PathBuf {

@@ -23,6 +23,7 @@
 //! commands, and Tauri's event loop owns the main thread.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod desk;
 pub mod input;

@@ -5,6 +5,9 @@ use tauri::{AppHandle, State};
 
 use super::{AppError, AppState, state::AppInfo};
 use crate::desk::{DeskStatus, IssuedId};
+use crate::session::engine::Command;
+use crate::session::scopes::Scopes;
+use crate::session::view::SessionView;
 use crate::settings::{Mode, Settings};
 
 #[tauri::command]
@@ -57,4 +60,63 @@ pub async fn client_get_id(
 ) -> Result<IssuedId, AppError> {
     let desk = state.desk_client(Mode::Client.into())?;
     Ok(desk.request_id(description).await?)
+}
+
+#[tauri::command]
+pub fn session_view(state: State<'_, AppState>) -> SessionView {
+    state.session_view()
+}
+
+/// Expert mode: signs in to the desk. The outcome arrives as a session
+/// update (`signedInAs`, or a `bad_credentials` notice).
+#[tauri::command]
+pub async fn expert_login(
+    state: State<'_, AppState>,
+    user: String,
+    password: String,
+) -> Result<(), AppError> {
+    Ok(state
+        .session()?
+        .command(Command::Login { user, password })
+        .await?)
+}
+
+#[tauri::command]
+pub async fn expert_logout(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::Logout).await?)
+}
+
+/// Expert mode: asks to reach the client holding `id`.
+#[tauri::command]
+pub async fn expert_connect(
+    state: State<'_, AppState>,
+    id: String,
+    notes: String,
+    scopes: Scopes,
+) -> Result<(), AppError> {
+    let command = Command::Connect { id, notes, scopes };
+    Ok(state.session()?.command(command).await?)
+}
+
+/// Withdraws a pending request (expert) or dismisses it (client).
+#[tauri::command]
+pub async fn session_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::Cancel).await?)
+}
+
+/// Client mode: accepts the expert's request with the ticked scopes.
+#[tauri::command]
+pub async fn client_accept(state: State<'_, AppState>, scopes: Scopes) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::Accept { scopes }).await?)
+}
+
+#[tauri::command]
+pub async fn client_decline(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::Decline).await?)
+}
+
+/// Ends the running session, from either side.
+#[tauri::command]
+pub async fn session_stop(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::Stop).await?)
 }

@@ -5,6 +5,7 @@
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::desk::DeskError;
+use crate::session::engine::SessionError;
 use crate::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +14,8 @@ pub enum AppError {
     Settings(#[from] SettingsError),
     #[error(transparent)]
     Desk(#[from] DeskError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
 }
 
 impl AppError {
@@ -26,6 +29,7 @@ impl AppError {
             AppError::Desk(DeskError::NotLinked) => "desk_not_linked",
             // The desk's own code, so the UI shows the matching message.
             AppError::Desk(DeskError::Refused { code, .. }) => code.as_str(),
+            AppError::Session(SessionError::Stopped) => "session_stopped",
         }
     }
 }

@@ -1,24 +1,28 @@
 //! Events pushed to the webview. Status changes are rare, so Tauri events
 //! suit them; video frames use `ipc::Channel` instead (see the media work).
 
+use serde::Serialize;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::watch;
 
-use crate::desk::DeskStatus;
-
-/// The event that carries every [`DeskStatus`] change.
+/// Every [`crate::desk::DeskStatus`] change.
 pub const DESK_STATUS: &str = "desk-status";
+/// Every [`crate::session::view::SessionView`] change.
+pub const SESSION: &str = "session";
 
-/// Forwards each status change of a desk link to the webview until the link
-/// is dropped (its sender closes).
-pub fn forward_desk_status(app: AppHandle, mut status: watch::Receiver<DeskStatus>) {
+/// Forwards each value a watch channel takes to the webview as `event`,
+/// until the sender is dropped.
+pub fn forward<T>(app: AppHandle, event: &'static str, mut values: watch::Receiver<T>)
+where
+    T: Serialize + Clone + Send + Sync + 'static,
+{
     tauri::async_runtime::spawn(async move {
         loop {
-            let current = status.borrow_and_update().clone();
-            if let Err(error) = app.emit(DESK_STATUS, &current) {
-                tracing::warn!(%error, "could not send the desk status to the UI");
+            let current = values.borrow_and_update().clone();
+            if let Err(error) = app.emit(event, &current) {
+                tracing::warn!(%error, event, "could not send an update to the UI");
             }
-            if status.changed().await.is_err() {
+            if values.changed().await.is_err() {
                 break;
             }
         }

@@ -26,6 +26,14 @@ pub fn run(config: AppConfig) {
             commands::desk_disconnect,
             commands::desk_status,
             commands::client_get_id,
+            commands::session_view,
+            commands::expert_login,
+            commands::expert_logout,
+            commands::expert_connect,
+            commands::session_cancel,
+            commands::client_accept,
+            commands::client_decline,
+            commands::session_stop,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

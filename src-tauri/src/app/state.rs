@@ -1,7 +1,7 @@
 //! The state Tauri manages for the app's lifetime. Each field has one owner;
 //! commands borrow it through `tauri::State`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use lifeline_signaling::protocol::Role;
 use serde::Serialize;
@@ -10,14 +10,27 @@ use tauri::AppHandle;
 use crate::config::AppConfig;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::{DeskError, DeskStatus};
+use crate::peer::PeerSettings;
+use crate::session::engine::{self, SessionHandle};
+use crate::session::view::SessionView;
 use crate::settings::SettingsStore;
+
+/// The link to the desk in one mode, and the session engine speaking
+/// through it. Dropped together: the link's task stops and the engine ends
+/// any session.
+#[derive(Debug)]
+struct Desk {
+    role: Role,
+    link: DeskLink,
+    session: Arc<SessionHandle>,
+}
 
 #[derive(Debug)]
 pub struct AppState {
     pub config: AppConfig,
     pub settings: SettingsStore,
     // A std Mutex: held only to swap the handle, never across an await.
-    desk: Mutex<Option<(Role, DeskLink)>>,
+    desk: Mutex<Option<Desk>>,
 }
 
 /// What the UI shows about this installation.
@@ -51,17 +64,25 @@ impl AppState {
     /// Must run inside the async runtime (async commands do).
     pub fn connect_desk(&self, app: &AppHandle, role: Role) -> DeskStatus {
         let mut desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
-        match desk.as_ref() {
-            Some((current, link)) if *current == role => link.status(),
-            _ => {
-                let link = link::spawn(self.config.signaling_url.clone(), role);
-                super::events::forward_desk_status(app.clone(), link.subscribe());
-                let status = link.status();
-                // Replacing the old link drops it, which stops its task.
-                *desk = Some((role, link));
-                status
-            }
+        if let Some(current) = desk.as_ref().filter(|d| d.role == role) {
+            return current.link.status();
         }
+        let (link, events) = link::spawn(self.config.signaling_url.clone(), role);
+        let settings = PeerSettings {
+            udp_addrs: self.config.udp_addrs.clone(),
+            ..PeerSettings::default()
+        };
+        let session = engine::spawn(role, link.client(), events, settings);
+        super::events::forward(app.clone(), super::events::DESK_STATUS, link.subscribe());
+        super::events::forward(app.clone(), super::events::SESSION, session.subscribe());
+        let status = link.status();
+        // Replacing the old desk drops it, which stops its tasks.
+        *desk = Some(Desk {
+            role,
+            link,
+            session: Arc::new(session),
+        });
+        status
     }
 
     pub fn disconnect_desk(&self) {
@@ -72,14 +93,25 @@ impl AppState {
     pub fn desk_client(&self, role: Role) -> Result<DeskClient, DeskError> {
         let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
         match desk.as_ref() {
-            Some((current, link)) if *current == role => Ok(link.client()),
+            Some(current) if current.role == role => Ok(current.link.client()),
             _ => Err(DeskError::NotLinked),
         }
     }
 
-    pub fn desk_status(&self) -> DeskStatus {
+    /// The session engine, if linked to the desk in any mode.
+    pub fn session(&self) -> Result<Arc<SessionHandle>, DeskError> {
         let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
         desk.as_ref()
-            .map_or(DeskStatus::Idle, |(_, link)| link.status())
+            .map(|d| Arc::clone(&d.session))
+            .ok_or(DeskError::NotLinked)
+    }
+
+    pub fn session_view(&self) -> SessionView {
+        self.session().map(|s| s.view()).unwrap_or_default()
+    }
+
+    pub fn desk_status(&self) -> DeskStatus {
+        let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
+        desk.as_ref().map_or(DeskStatus::Idle, |d| d.link.status())
     }
 }

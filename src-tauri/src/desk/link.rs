@@ -1,10 +1,17 @@
 //! The task that owns the WebSocket to the signaling server.
+//!
+//! Besides keeping the connection alive it is the transport for the session
+//! engine: [`DeskClient::send`] puts any message on the wire, and every
+//! message from the desk that is not a direct answer goes to the events
+//! receiver returned by [`spawn`]. After a reconnect it restores what the
+//! desk forgot with the old connection: an expert's sign-in (with the token)
+//! and a client's ID (with its reclaim secret).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
 use lifeline_signaling::protocol::{
-    AppMessage, ComputerInfo, PROTOCOL_VERSION, Role, ServerMessage,
+    AppMessage, ComputerInfo, ErrorCode, PROTOCOL_VERSION, Role, ServerMessage,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -12,6 +19,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::backoff::Backoff;
 use super::{DeskError, DeskStatus, IssuedId};
+use crate::clock::unix_ms;
 use crate::platform;
 
 /// How long one connection attempt (TCP, WebSocket and hello) may take.
@@ -33,6 +41,19 @@ enum Command {
         description: String,
         reply: Reply<IssuedId>,
     },
+    Send {
+        message: AppMessage,
+        reply: Reply<()>,
+    },
+}
+
+/// What the link re-sends after a reconnect.
+#[derive(Debug, Default)]
+struct Restore {
+    /// An expert's sign-in token.
+    token: Option<String>,
+    /// A client's ID and its reclaim secret.
+    id: Option<(String, String)>,
 }
 
 /// A handle to the running link. Dropping it stops the task.
@@ -65,6 +86,16 @@ impl DeskLink {
 }
 
 impl DeskClient {
+    /// Sends one message to the desk. Fails at once while offline.
+    pub async fn send(&self, message: AppMessage) -> Result<(), DeskError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Send { message, reply })
+            .await
+            .map_err(|_| DeskError::Offline)?;
+        answer.await.unwrap_or(Err(DeskError::Offline))
+    }
+
     /// Asks the desk for a new one-time client ID.
     pub async fn request_id(&self, description: String) -> Result<IssuedId, DeskError> {
         let (reply, answer) = oneshot::channel();
@@ -86,16 +117,21 @@ impl Drop for DeskLink {
     }
 }
 
+/// The desk's messages for the session engine, in arrival order.
+pub type DeskEvents = mpsc::UnboundedReceiver<ServerMessage>;
+
 /// Starts the link to `url` as `role` on the current tokio runtime.
-pub fn spawn(url: String, role: Role) -> DeskLink {
+pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
     let (tx, rx) = watch::channel(DeskStatus::Connecting);
     let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
-    let task = tokio::spawn(run(url, role, tx, inbox));
-    DeskLink {
+    let (events, events_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(url, role, tx, inbox, events));
+    let link = DeskLink {
         status: rx,
         client: DeskClient { commands },
         task,
-    }
+    };
+    (link, events_rx)
 }
 
 async fn run(
@@ -103,16 +139,23 @@ async fn run(
     role: Role,
     status: watch::Sender<DeskStatus>,
     mut commands: mpsc::Receiver<Command>,
+    events: mpsc::UnboundedSender<ServerMessage>,
 ) {
     let mut backoff = Backoff::default();
+    let mut restore = Restore::default();
     loop {
         status.send_replace(DeskStatus::Connecting);
         let reason = match tokio::time::timeout(CONNECT_TIMEOUT, connect(&url, role)).await {
-            Ok(Ok(socket)) => {
+            Ok(Ok(mut socket)) => {
                 tracing::info!(%url, "connected to the support desk");
                 backoff.connected(Instant::now());
-                status.send_replace(DeskStatus::Connected);
-                serve(socket, &mut commands).await
+                match restore_state(&mut socket, &restore).await {
+                    Ok(()) => {
+                        status.send_replace(DeskStatus::Connected);
+                        serve(socket, &mut commands, &events, &mut restore).await
+                    }
+                    Err(reason) => reason,
+                }
             }
             Ok(Err(reason)) => reason,
             Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
@@ -144,8 +187,36 @@ impl Command {
             Command::RequestId { reply, .. } => {
                 let _ = reply.send(Err(error));
             }
+            Command::Send { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
         }
     }
+}
+
+/// Re-sends the sign-in and the client ID the desk knew before a
+/// reconnect. Their answers arrive as ordinary events.
+async fn restore_state(socket: &mut Socket, restore: &Restore) -> Result<(), String> {
+    if let Some(token) = &restore.token {
+        send(
+            socket,
+            &AppMessage::Resume {
+                token: token.clone(),
+            },
+        )
+        .await?;
+    }
+    if let Some((id, secret)) = &restore.id {
+        send(
+            socket,
+            &AppMessage::Reclaim {
+                id: id.clone(),
+                secret: secret.clone(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 type Socket =
@@ -174,7 +245,12 @@ async fn connect(url: &str, role: Role) -> Result<Socket, String> {
 }
 
 /// Serves one connected link until it drops; returns why it dropped.
-async fn serve(mut socket: Socket, commands: &mut mpsc::Receiver<Command>) -> String {
+async fn serve(
+    mut socket: Socket,
+    commands: &mut mpsc::Receiver<Command>,
+    events: &mpsc::UnboundedSender<ServerMessage>,
+    restore: &mut Restore,
+) -> String {
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
     let mut last_heard = Instant::now();
@@ -186,7 +262,12 @@ async fn serve(mut socket: Socket, commands: &mut mpsc::Receiver<Command>) -> St
                 Some(Ok(Message::Text(text))) => {
                     last_heard = Instant::now();
                     match serde_json::from_str::<ServerMessage>(&text) {
-                        Ok(message) => answer(&mut pending, message),
+                        Ok(message) => {
+                            remember(restore, &message);
+                            if let Some(event) = answer(&mut pending, message) {
+                                let _ = events.send(event);
+                            }
+                        }
                         Err(error) => tracing::warn!(%error, "unreadable message from the desk"),
                     }
                 }
@@ -207,6 +288,21 @@ async fn serve(mut socket: Socket, commands: &mut mpsc::Receiver<Command>) -> St
                     }
                     pending = Some(reply);
                 }
+                Some(Command::Send { message, reply }) => {
+                    if matches!(message, AppMessage::Logout) {
+                        restore.token = None;
+                    }
+                    if matches!(message, AppMessage::ReleaseId) {
+                        restore.id = None;
+                    }
+                    match send(&mut socket, &message).await {
+                        Ok(()) => { let _ = reply.send(Ok(())); }
+                        Err(reason) => {
+                            let _ = reply.send(Err(DeskError::Offline));
+                            break reason;
+                        }
+                    }
+                }
                 None => break "the app closed the link".to_owned(),
             },
             _ = ping.tick() => {
@@ -225,30 +321,52 @@ async fn serve(mut socket: Socket, commands: &mut mpsc::Receiver<Command>) -> St
     reason
 }
 
-/// Routes a message from the desk to the request waiting for it.
-fn answer(pending: &mut Option<Reply<IssuedId>>, message: ServerMessage) {
+/// Keeps what a reconnect must restore up to date.
+fn remember(restore: &mut Restore, message: &ServerMessage) {
+    match message {
+        ServerMessage::SignedIn { token, .. } => restore.token = Some(token.clone()),
+        ServerMessage::SignedOut { .. } => restore.token = None,
+        ServerMessage::IdIssued { id, secret, .. } => {
+            restore.id = Some((id.clone(), secret.clone()));
+        }
+        ServerMessage::IdReleased => restore.id = None,
+        ServerMessage::Error { code, .. } => match code {
+            ErrorCode::InvalidToken => restore.token = None,
+            ErrorCode::ReclaimFailed => restore.id = None,
+            _ => {}
+        },
+        // A used ID cannot be reclaimed; the session no longer needs it.
+        ServerMessage::SessionStarted { .. } => restore.id = None,
+        _ => {}
+    }
+}
+
+/// Routes a message from the desk to the request waiting for it; returns
+/// it when it is an event for the session engine instead.
+fn answer(pending: &mut Option<Reply<IssuedId>>, message: ServerMessage) -> Option<ServerMessage> {
     match message {
         ServerMessage::IdIssued {
-            id,
+            ref id,
             expires_in_secs,
             ..
         } => {
             let issued = IssuedId {
-                id,
+                id: id.clone(),
                 expires_at_ms: unix_ms() + expires_in_secs * 1000,
             };
             if let Some(reply) = pending.take() {
                 let _ = reply.send(Ok(issued));
             }
+            Some(message)
         }
-        ServerMessage::Error { code, message, .. } => match pending.take() {
-            Some(reply) => {
+        ServerMessage::Error { code, message, .. } if pending.is_some() => {
+            if let Some(reply) = pending.take() {
                 let _ = reply.send(Err(DeskError::Refused { code, message }));
             }
-            None => tracing::warn!(?code, %message, "the desk reported an error"),
-        },
-        ServerMessage::Pong | ServerMessage::Welcome { .. } => {}
-        other => tracing::debug!(?other, "not handled yet"),
+            None
+        }
+        ServerMessage::Pong | ServerMessage::Welcome { .. } => None,
+        other => Some(other),
     }
 }
 
@@ -275,13 +393,6 @@ async fn next_message(socket: &mut Socket) -> Result<ServerMessage, String> {
             Some(Err(error)) => return Err(format!("connection lost: {error}")),
         }
     }
-}
-
-fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// A fraction in [0, 1) for back-off jitter, from the clock's sub-second

@@ -1,8 +1,15 @@
-//! A support session's rules, independent of transport: which permissions
-//! were granted, and (as the session grows) its state machine.
+//! A support session: its rules and the engine that runs it.
 //!
-//! The scope types are the signaling protocol's, so the consent the server
-//! relays and the grant the engine enforces are one definition.
+//! - [`scopes`]: the permissions a client grants (the protocol's types, so
+//!   the consent the server relays and the grant the engine enforces are one
+//!   definition).
+//! - [`engine`]: the task that owns the request, the consent and the peer.
+//! - [`view`]: the snapshot the UI renders.
+//! - [`control`]: messages on the peers' control channel.
+
+pub mod control;
+pub mod engine;
+pub mod view;
 
 pub mod scopes {
     pub use lifeline_signaling::protocol::scopes::{Scope, ScopeDenied, Scopes};

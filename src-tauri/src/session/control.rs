@@ -1,0 +1,44 @@
+//! Messages on the peers' reliable `control` data channel. Version 1 holds
+//! only what the session itself needs: ending it without the server.
+
+use serde::{Deserialize, Serialize};
+
+/// The most bytes a control message may have.
+pub const MAX_CONTROL_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ControlMessage {
+    /// The sender ended the session (Stop or Disconnect).
+    Bye,
+}
+
+impl ControlMessage {
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.len() > MAX_CONTROL_BYTES {
+            return Err(format!("{} bytes is over the limit", bytes.len()));
+        }
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("control message serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_garbage() {
+        assert_eq!(ControlMessage::Bye.to_json(), r#"{"type":"bye"}"#);
+        assert_eq!(
+            ControlMessage::parse(br#"{"type":"bye"}"#),
+            Ok(ControlMessage::Bye)
+        );
+        assert!(ControlMessage::parse(b"\xff").is_err());
+        assert!(ControlMessage::parse(br#"{"type":"format_disk"}"#).is_err());
+        assert!(ControlMessage::parse(&vec![b' '; MAX_CONTROL_BYTES + 1]).is_err());
+    }
+}

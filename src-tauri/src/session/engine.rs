@@ -1,0 +1,576 @@
+//! The session engine: one task per app that owns the support session —
+//! the pending request, the consent, the WebRTC peer and its control
+//! channel — and publishes a [`SessionView`] on every change.
+//!
+//! Consent is enforced here, not in the UI: a client creates its peer only
+//! when the desk confirms a session it accepted, and it ignores every
+//! signal for any other session, so no offer is ever answered without the
+//! client's Accept. Once the peers are connected nothing depends on the
+//! desk: the session ends on Stop, on the peer's `bye` over the control
+//! channel, or when the connection fails, and survives the desk going away.
+
+use std::sync::Arc;
+
+use lifeline_signaling::protocol::{
+    AppMessage, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
+    SignOutReason, Signal,
+};
+use tokio::sync::{mpsc, watch};
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+
+use super::control::ControlMessage;
+use super::view::{Notice, Phase, SessionView};
+use crate::clock::unix_ms;
+use crate::desk::link::{DeskClient, DeskEvents};
+use crate::peer::{self, ConnectionState, Delivery, Peer, PeerEvent, PeerSettings};
+
+/// The label of the reliable channel for session control.
+pub const CONTROL_CHANNEL: &str = "control";
+
+/// What the UI asks the engine to do.
+#[derive(Debug)]
+pub enum Command {
+    Login {
+        user: String,
+        password: String,
+    },
+    Logout,
+    Connect {
+        id: String,
+        notes: String,
+        scopes: Scopes,
+    },
+    /// Withdraw the pending request (expert) or close the dialog (client).
+    Cancel,
+    Accept {
+        scopes: Scopes,
+    },
+    Decline,
+    /// End the running session.
+    Stop,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("the session engine has stopped")]
+    Stopped,
+}
+
+/// The UI's handle to the engine. Dropping it ends the engine, which
+/// closes any running session.
+#[derive(Debug)]
+pub struct SessionHandle {
+    commands: mpsc::Sender<Command>,
+    view: watch::Receiver<SessionView>,
+}
+
+impl SessionHandle {
+    pub async fn command(&self, command: Command) -> Result<(), SessionError> {
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| SessionError::Stopped)
+    }
+
+    pub fn view(&self) -> SessionView {
+        self.view.borrow().clone()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<SessionView> {
+        self.view.clone()
+    }
+}
+
+/// Starts the engine for `role`, speaking through `desk` and hearing the
+/// desk through `events`.
+pub fn spawn(
+    role: Role,
+    desk: DeskClient,
+    events: DeskEvents,
+    settings: PeerSettings,
+) -> SessionHandle {
+    let (commands, inbox) = mpsc::channel(16);
+    let (view, view_rx) = watch::channel(SessionView::default());
+    let (control_tx, control_rx) = mpsc::channel(64);
+    let engine = Engine {
+        role,
+        desk,
+        settings,
+        view,
+        live: None,
+        control_tx,
+    };
+    tokio::spawn(engine.run(inbox, events, control_rx));
+    SessionHandle {
+        commands,
+        view: view_rx,
+    }
+}
+
+/// A session with a peer connection.
+struct Live {
+    session: String,
+    peer: Peer,
+    events: mpsc::Receiver<PeerEvent>,
+    control: Option<Arc<dyn DataChannel>>,
+    /// Who is on the other side, for the banner.
+    name: String,
+    scopes: Scopes,
+}
+
+/// What a control channel's reader reports.
+#[derive(Debug)]
+enum ControlEvent {
+    Message(ControlMessage),
+    Closed,
+}
+
+struct Engine {
+    role: Role,
+    desk: DeskClient,
+    settings: PeerSettings,
+    view: watch::Sender<SessionView>,
+    live: Option<Live>,
+    control_tx: mpsc::Sender<(String, ControlEvent)>,
+}
+
+async fn next_peer_event(live: &mut Option<Live>) -> Option<PeerEvent> {
+    match live {
+        Some(live) => live.events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Engine {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut desk_events: DeskEvents,
+        mut control: mpsc::Receiver<(String, ControlEvent)>,
+    ) {
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => self.on_command(command).await,
+                    None => break,
+                },
+                message = desk_events.recv() => match message {
+                    Some(message) => self.on_desk(message).await,
+                    None => break,
+                },
+                Some(event) = next_peer_event(&mut self.live) => self.on_peer(event).await,
+                Some((session, event)) = control.recv() => self.on_control(&session, event).await,
+            }
+        }
+        self.end(true, None).await;
+    }
+
+    fn phase(&self) -> Phase {
+        self.view.borrow().phase.clone()
+    }
+
+    fn set_phase(&self, phase: Phase, notice: Option<Notice>) {
+        self.view.send_modify(|view| {
+            view.phase = phase;
+            if notice.is_some() {
+                view.notice = notice;
+            }
+        });
+    }
+
+    fn notice(&self, code: &str, message: impl Into<String>) {
+        let notice = Notice::new(code, message);
+        self.view.send_modify(|view| view.notice = Some(notice));
+    }
+
+    async fn send(&self, message: AppMessage) {
+        if let Err(error) = self.desk.send(message).await {
+            self.notice("desk_offline", error.to_string());
+        }
+    }
+
+    async fn on_command(&mut self, command: Command) {
+        match (command, self.phase()) {
+            (Command::Login { user, password }, _) => {
+                self.send(AppMessage::Login { user, password }).await;
+            }
+            (Command::Logout, _) => {
+                self.send(AppMessage::Logout).await;
+                self.view.send_modify(|view| view.signed_in_as = None);
+            }
+            (Command::Connect { id, notes, scopes }, Phase::Idle) => {
+                self.view.send_modify(|view| view.notice = None);
+                self.send(AppMessage::Connect { id, notes, scopes }).await;
+            }
+            (Command::Connect { .. }, _) => {
+                self.notice("busy", "a request or session is already open");
+            }
+            (Command::Cancel, Phase::Waiting { session, .. } | Phase::Asked { session, .. }) => {
+                self.send(AppMessage::Cancel { session }).await;
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("cancelled", "request withdrawn")),
+                );
+            }
+            (
+                Command::Accept { scopes },
+                Phase::Asked {
+                    session,
+                    expert,
+                    scopes: asked,
+                    ..
+                },
+            ) => {
+                let granted = asked.intersect(scopes);
+                self.send(AppMessage::Accept {
+                    session: session.clone(),
+                    scopes: granted,
+                })
+                .await;
+                self.set_phase(
+                    Phase::Connecting {
+                        session,
+                        peer: expert,
+                        scopes: granted,
+                    },
+                    None,
+                );
+            }
+            (Command::Decline, Phase::Asked { session, .. }) => {
+                self.send(AppMessage::Decline { session }).await;
+                self.set_phase(Phase::Idle, Some(Notice::new("declined", "you declined")));
+            }
+            (Command::Stop, Phase::Connecting { .. } | Phase::Active { .. }) => {
+                self.end(
+                    true,
+                    Some(Notice::new("ended", "the session was ended here")),
+                )
+                .await;
+            }
+            (command, phase) => {
+                tracing::debug!(?command, ?phase, "command does not apply now");
+            }
+        }
+    }
+
+    async fn on_desk(&mut self, message: ServerMessage) {
+        let now = unix_ms();
+        let current = self.phase();
+        match message {
+            ServerMessage::SignedIn { display_name, .. } => {
+                self.view.send_modify(|view| {
+                    view.signed_in_as = Some(display_name);
+                    view.notice = None;
+                });
+            }
+            ServerMessage::SignedOut { reason } => {
+                self.view.send_modify(|view| view.signed_in_as = None);
+                if reason == SignOutReason::Inactivity {
+                    self.notice(
+                        "signed_out",
+                        "signed out after a long time without activity",
+                    );
+                }
+            }
+            ServerMessage::Located {
+                session,
+                description,
+                computer,
+                expires_in_secs,
+            } if current == Phase::Idle => {
+                self.set_phase(
+                    Phase::Waiting {
+                        session,
+                        description,
+                        computer,
+                        expires_at_ms: now + expires_in_secs * 1000,
+                    },
+                    Some(Notice::new("located", "waiting for the client's approval")),
+                );
+            }
+            ServerMessage::ConnectRequest {
+                session,
+                expert,
+                notes,
+                scopes,
+                expires_in_secs,
+            } if current == Phase::Idle => {
+                self.set_phase(
+                    Phase::Asked {
+                        session,
+                        expert,
+                        notes,
+                        scopes,
+                        expires_at_ms: now + expires_in_secs * 1000,
+                    },
+                    None,
+                );
+            }
+            ServerMessage::Declined { session } if current.session() == Some(&session) => {
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("declined", "the client declined")),
+                );
+            }
+            ServerMessage::RequestTimedOut { session } if current.session() == Some(&session) => {
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("timeout", "no answer in time")),
+                );
+            }
+            ServerMessage::RequestCancelled { session } if current.session() == Some(&session) => {
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("cancelled", "the request was withdrawn")),
+                );
+            }
+            ServerMessage::SessionStarted {
+                session,
+                scopes,
+                ice_servers,
+            } if current.session() == Some(&session) && self.live.is_none() => {
+                let name = match &current {
+                    Phase::Waiting { computer, .. } => computer.name.clone(),
+                    Phase::Connecting { peer, .. } => peer.clone(),
+                    _ => String::new(),
+                };
+                self.start_peer(session, scopes, name, &ice_servers).await;
+            }
+            ServerMessage::Signal { session, signal } => self.on_signal(&session, signal).await,
+            ServerMessage::PeerLeft { session, reason } if current.session() == Some(&session) => {
+                let connected = matches!(current, Phase::Active { .. });
+                if reason == LeaveReason::Disconnected && connected {
+                    // Peer to peer, the session does not need the desk.
+                    tracing::info!("the other side lost the desk; the session goes on");
+                } else {
+                    self.end(false, Some(Notice::new("peer_left", "the other side left")))
+                        .await;
+                }
+            }
+            ServerMessage::Error { code, message, .. } => self.notice(code.as_str(), message),
+            other => tracing::debug!(?other, "desk message not for the session"),
+        }
+    }
+
+    async fn start_peer(
+        &mut self,
+        session: String,
+        scopes: Scopes,
+        name: String,
+        ice_servers: &[DeskIceServer],
+    ) {
+        let peer_role = match self.role {
+            Role::Expert => peer::Role::Offerer,
+            Role::Client => peer::Role::Answerer,
+        };
+        let settings = PeerSettings {
+            ice_servers: ice_servers
+                .iter()
+                .map(|s| peer::IceServer {
+                    urls: s.urls.clone(),
+                    username: s.username.clone().unwrap_or_default(),
+                    credential: s.credential.clone().unwrap_or_default(),
+                })
+                .collect(),
+            ..self.settings.clone()
+        };
+        let (peer, events) = match Peer::new(peer_role, &settings).await {
+            Ok(created) => created,
+            Err(error) => {
+                tracing::error!(%error, "cannot create the peer connection");
+                self.send(AppMessage::Bye { session }).await;
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("connection_failed", error.to_string())),
+                );
+                return;
+            }
+        };
+        let mut live = Live {
+            session: session.clone(),
+            peer,
+            events,
+            control: None,
+            name: name.clone(),
+            scopes,
+        };
+        let notice = match self.role {
+            Role::Expert => Some(Notice::new("established", "the client accepted")),
+            Role::Client => None,
+        };
+        self.set_phase(
+            Phase::Connecting {
+                session: session.clone(),
+                peer: name,
+                scopes,
+            },
+            notice,
+        );
+        if self.role == Role::Expert {
+            let offer = async {
+                let control = live
+                    .peer
+                    .create_data_channel(CONTROL_CHANNEL, Delivery::Reliable)
+                    .await?;
+                let offer = live.peer.create_offer().await?;
+                Ok::<_, peer::PeerError>((control, offer))
+            };
+            match offer.await {
+                Ok((control, offer)) => {
+                    self.watch_control(&session, Arc::clone(&control));
+                    live.control = Some(control);
+                    self.live = Some(live);
+                    self.send(AppMessage::Signal {
+                        session,
+                        signal: offer,
+                    })
+                    .await;
+                }
+                Err(error) => {
+                    self.live = Some(live);
+                    self.end(
+                        true,
+                        Some(Notice::new("connection_failed", error.to_string())),
+                    )
+                    .await;
+                }
+            }
+        } else {
+            self.live = Some(live);
+        }
+    }
+
+    async fn on_signal(&mut self, session: &str, signal: Signal) {
+        // Only the live session's peer takes signals: a client that has not
+        // accepted has no peer, so an offer goes nowhere.
+        let Some(live) = self.live.as_ref().filter(|l| l.session == session) else {
+            tracing::warn!(%session, "signal for no live session ignored");
+            return;
+        };
+        match live.peer.handle_signal(signal).await {
+            Ok(Some(reply)) => {
+                self.send(AppMessage::Signal {
+                    session: session.to_owned(),
+                    signal: reply,
+                })
+                .await;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "the peer's signal was refused"),
+        }
+    }
+
+    async fn on_peer(&mut self, event: PeerEvent) {
+        let Some(live) = &mut self.live else { return };
+        let session = live.session.clone();
+        match event {
+            PeerEvent::LocalSignal(signal) => {
+                self.send(AppMessage::Signal { session, signal }).await;
+            }
+            PeerEvent::State(ConnectionState::Connected) => {
+                let code = live.peer.safety_code().await.unwrap_or_default();
+                let phase = Phase::Active {
+                    session: session.clone(),
+                    peer: live.name.clone(),
+                    scopes: live.scopes,
+                    safety_code: code,
+                    since_ms: unix_ms(),
+                };
+                self.set_phase(phase, None);
+                if self.role == Role::Expert {
+                    self.send(AppMessage::Connected { session }).await;
+                }
+            }
+            PeerEvent::State(ConnectionState::Failed) => {
+                self.end(
+                    true,
+                    Some(Notice::new(
+                        "connection_failed",
+                        "the direct connection failed",
+                    )),
+                )
+                .await;
+            }
+            PeerEvent::State(ConnectionState::Closed) => {
+                self.end(
+                    false,
+                    Some(Notice::new("peer_left", "the connection closed")),
+                )
+                .await;
+            }
+            PeerEvent::DataChannel(channel) => {
+                let label = channel.label().await.unwrap_or_default();
+                if label == CONTROL_CHANNEL && live.control.is_none() {
+                    live.control = Some(Arc::clone(&channel));
+                    self.watch_control(&session, channel);
+                } else {
+                    tracing::warn!(%label, "unexpected data channel closed");
+                    let _ = channel.close().await;
+                }
+            }
+            PeerEvent::State(_) | PeerEvent::GatheringComplete | PeerEvent::Track(_) => {}
+        }
+    }
+
+    /// Reads a control channel on its own task, reporting to the engine.
+    fn watch_control(&self, session: &str, channel: Arc<dyn DataChannel>) {
+        let tx = self.control_tx.clone();
+        let session = session.to_owned();
+        tokio::spawn(async move {
+            loop {
+                let event = match channel.poll().await {
+                    Some(DataChannelEvent::OnMessage(message)) => {
+                        match ControlMessage::parse(&message.data) {
+                            Ok(message) => ControlEvent::Message(message),
+                            Err(error) => {
+                                tracing::warn!(%error, "malformed control message dropped");
+                                continue;
+                            }
+                        }
+                    }
+                    Some(DataChannelEvent::OnClose) | None => ControlEvent::Closed,
+                    Some(_) => continue,
+                };
+                let closed = matches!(event, ControlEvent::Closed);
+                if tx.send((session.clone(), event)).await.is_err() || closed {
+                    break;
+                }
+            }
+        });
+    }
+
+    async fn on_control(&mut self, session: &str, event: ControlEvent) {
+        if self.live.as_ref().map(|l| l.session.as_str()) != Some(session) {
+            return;
+        }
+        match event {
+            ControlEvent::Message(ControlMessage::Bye) | ControlEvent::Closed => {
+                self.end(
+                    false,
+                    Some(Notice::new("peer_left", "the other side ended the session")),
+                )
+                .await;
+            }
+        }
+    }
+
+    /// Ends the session: tells the other side when `tell` (over the control
+    /// channel, and through the desk if it is there), closes the peer, and
+    /// returns to idle.
+    async fn end(&mut self, tell: bool, notice: Option<Notice>) {
+        let session = self.phase().session().map(str::to_owned);
+        if let Some(live) = self.live.take() {
+            if tell && let Some(control) = &live.control {
+                let _ = control.send_text(&ControlMessage::Bye.to_json()).await;
+            }
+            live.peer.close().await;
+        }
+        if tell && let Some(session) = session {
+            // Best effort: the session must end even with the desk gone.
+            let _ = self.desk.send(AppMessage::Bye { session }).await;
+        }
+        if notice.is_some() || self.phase() != Phase::Idle {
+            self.set_phase(Phase::Idle, notice);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! What the UI sees of the support session: one serialisable snapshot,
+//! published by the engine on every change.
+
+use lifeline_signaling::protocol::{ComputerInfo, Scopes};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    /// The signed-in expert's display name (expert mode).
+    pub signed_in_as: Option<String>,
+    pub phase: Phase,
+    /// The latest outcome or error, for the status line. The UI picks its
+    /// translated text by `code`.
+    pub notice: Option<Notice>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    #[default]
+    Idle,
+    /// Expert: the client was located and is being asked.
+    #[serde(rename_all = "camelCase")]
+    Waiting {
+        session: String,
+        description: String,
+        computer: ComputerInfo,
+        expires_at_ms: u64,
+    },
+    /// Client: an expert asks; the consent dialog is open.
+    #[serde(rename_all = "camelCase")]
+    Asked {
+        session: String,
+        expert: String,
+        notes: String,
+        scopes: Scopes,
+        expires_at_ms: u64,
+    },
+    /// Accepted; the peers are connecting directly.
+    #[serde(rename_all = "camelCase")]
+    Connecting {
+        session: String,
+        peer: String,
+        scopes: Scopes,
+    },
+    /// The peer-to-peer connection is up.
+    #[serde(rename_all = "camelCase")]
+    Active {
+        session: String,
+        peer: String,
+        scopes: Scopes,
+        safety_code: String,
+        since_ms: u64,
+    },
+}
+
+impl Phase {
+    pub fn session(&self) -> Option<&str> {
+        match self {
+            Phase::Idle => None,
+            Phase::Waiting { session, .. }
+            | Phase::Asked { session, .. }
+            | Phase::Connecting { session, .. }
+            | Phase::Active { session, .. } => Some(session),
+        }
+    }
+}
+
+/// An outcome to show: `located`, `established`, `declined`, `timeout`,
+/// `cancelled`, `peer_left`, `ended`, `connection_failed`, `signed_out`,
+/// or one of the desk's error codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub code: String,
+    pub message: String,
+}
+
+impl Notice {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_for_the_ui() {
+        let view = SessionView {
+            signed_in_as: Some("Ann".into()),
+            phase: Phase::Active {
+                session: "s1".into(),
+                peer: "pc-7".into(),
+                scopes: Scopes::NONE,
+                safety_code: "123456".into(),
+                since_ms: 5,
+            },
+            notice: Some(Notice::new("established", "up")),
+        };
+        assert_eq!(
+            serde_json::to_value(&view).unwrap(),
+            serde_json::json!({
+                "signedInAs": "Ann",
+                "phase": {"phase": "active", "session": "s1", "peer": "pc-7", "scopes": [],
+                          "safetyCode": "123456", "sinceMs": 5},
+                "notice": {"code": "established", "message": "up"}
+            })
+        );
+    }
+}

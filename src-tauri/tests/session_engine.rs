@@ -1,0 +1,182 @@
+//! Two session engines — an expert's and a client's — through the real
+//! signaling server and real WebRTC on loopback: sign-in, connect, consent
+//! with fewer scopes than asked, equal safety codes, and a session that
+//! outlives the server and ends peer to peer.
+
+use std::time::Duration;
+
+use lifeline_lib::desk::DeskStatus;
+use lifeline_lib::desk::link::{self, DeskLink};
+use lifeline_lib::peer::PeerSettings;
+use lifeline_lib::session::engine::{self, Command, SessionHandle};
+use lifeline_lib::session::scopes::{Scope, Scopes};
+use lifeline_lib::session::view::{Phase, SessionView};
+use lifeline_signaling::accounts::Accounts;
+use lifeline_signaling::http::Server;
+use lifeline_signaling::protocol::Role;
+use tokio::sync::{oneshot, watch};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn wait_for<T: Clone + std::fmt::Debug>(
+    rx: &mut watch::Receiver<T>,
+    what: &str,
+    ok: impl Fn(&T) -> bool,
+) -> T {
+    let result = tokio::time::timeout(Duration::from_secs(15), async {
+        rx.wait_for(|v| ok(v)).await.map(|v| v.clone())
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => value,
+        _ => panic!(
+            "timed out waiting for {what}; last: {:?}",
+            rx.borrow().clone()
+        ),
+    }
+}
+
+fn side(url: &str, role: Role) -> (DeskLink, SessionHandle) {
+    let (link, events) = link::spawn(url.to_owned(), role);
+    let settings = PeerSettings {
+        udp_addrs: vec!["127.0.0.1:0".into()],
+        ..PeerSettings::default()
+    };
+    let session = engine::spawn(role, link.client(), events, settings);
+    (link, session)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_consented_connected_and_survives_the_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = lifeline_signaling::Config {
+        database_url: format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display()),
+        ..Default::default()
+    };
+    let pool = lifeline_signaling::db::open(&config.database_url)
+        .await
+        .unwrap();
+    Accounts::new(pool, Duration::from_secs(3600))
+        .add("ann", "Ann from the Help Desk", PASSWORD)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let server = Server::open(config).await.unwrap();
+    let (stop_server, stopped) = oneshot::channel::<()>();
+    let server_task = tokio::spawn(server.run(listener, async {
+        let _ = stopped.await;
+    }));
+
+    let (client_link, client) = side(&url, Role::Client);
+    let (expert_link, expert) = side(&url, Role::Expert);
+    for link in [&client_link, &expert_link] {
+        wait_for(&mut link.subscribe(), "the desk", |s| {
+            *s == DeskStatus::Connected
+        })
+        .await;
+    }
+    let mut client_view = client.subscribe();
+    let mut expert_view = expert.subscribe();
+
+    let id = client_link
+        .client()
+        .request_id("Printer does not print".into())
+        .await
+        .unwrap()
+        .id;
+
+    expert
+        .command(Command::Login {
+            user: "ann".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
+
+    let asked: Scopes = [Scope::View, Scope::Control].into_iter().collect();
+    expert
+        .command(Command::Connect {
+            id,
+            notes: "ticket 4711".into(),
+            scopes: asked,
+        })
+        .await
+        .unwrap();
+    let waiting = wait_for(&mut expert_view, "located", |v| {
+        matches!(v.phase, Phase::Waiting { .. })
+    })
+    .await;
+    assert_eq!(waiting.notice.unwrap().code, "located");
+    let request = wait_for(&mut client_view, "the consent request", |v| {
+        matches!(v.phase, Phase::Asked { .. })
+    })
+    .await;
+    let Phase::Asked {
+        expert: name,
+        notes,
+        scopes,
+        ..
+    } = request.phase
+    else {
+        unreachable!()
+    };
+    assert_eq!(name, "Ann from the Help Desk");
+    assert_eq!(notes, "ticket 4711");
+    assert_eq!(scopes, asked);
+
+    // The client grants view only.
+    let view_only: Scopes = [Scope::View].into_iter().collect();
+    client
+        .command(Command::Accept { scopes: view_only })
+        .await
+        .unwrap();
+    let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
+    let expert_active = wait_for(&mut expert_view, "the expert's session", active).await;
+    let client_active = wait_for(&mut client_view, "the client's session", active).await;
+    assert_eq!(expert_active.notice.as_ref().unwrap().code, "established");
+    let (
+        Phase::Active {
+            safety_code: expert_code,
+            scopes: expert_scopes,
+            ..
+        },
+        Phase::Active {
+            safety_code: client_code,
+            scopes: client_scopes,
+            peer,
+            ..
+        },
+    ) = (expert_active.phase, client_active.phase)
+    else {
+        unreachable!()
+    };
+    assert_eq!(expert_code.len(), 7, "six digits, grouped: {expert_code}");
+    assert_eq!(expert_code, client_code, "no one in the middle");
+    assert_eq!(expert_scopes, view_only);
+    assert_eq!(client_scopes, view_only);
+    assert_eq!(peer, "Ann from the Help Desk");
+
+    // The desk goes away (the links keep retrying); the session does not.
+    let _ = stop_server.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server_task).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(matches!(expert.view().phase, Phase::Active { .. }));
+    assert!(matches!(client.view().phase, Phase::Active { .. }));
+
+    // The client stops; the expert hears it peer to peer.
+    client.command(Command::Stop).await.unwrap();
+    let ended = wait_for(&mut expert_view, "the end", |v| v.phase == Phase::Idle).await;
+    assert_eq!(ended.notice.unwrap().code, "peer_left");
+    let stopped = wait_for(&mut client_view, "the client's end", |v| {
+        v.phase == Phase::Idle
+    })
+    .await;
+    assert_eq!(stopped.notice.unwrap().code, "ended");
+    wait_for(&mut client_link.subscribe(), "the desk to be gone", |s| {
+        matches!(s, DeskStatus::Offline { .. })
+    })
+    .await;
+    drop(expert_link);
+}
