@@ -146,6 +146,16 @@ impl AppInstance {
             .map_err(|e| anyhow::anyhow!("{}: clicking {css} failed: {e}", self.name))
     }
 
+    /// Replaces the contents of an input with `text`, typed key by key.
+    pub async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let field = self.wait_for(css).await?;
+        field.clear().await?;
+        if !text.is_empty() {
+            field.send_keys(text).await?;
+        }
+        Ok(())
+    }
+
     pub async fn text(&self, css: &str) -> anyhow::Result<String> {
         Ok(self.wait_for(css).await?.text().await?)
     }

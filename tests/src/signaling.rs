@@ -59,6 +59,46 @@ impl SignalingServer {
         Ok(())
     }
 
+    /// Adds an expert account with the server's own `expert add` command.
+    pub async fn add_expert(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
+        use std::io::Write;
+        let mut command = Command::new(crate::paths::binary("lifeline-signaling")?);
+        command
+            .args([
+                "--database-url",
+                &self.database_url,
+                "expert",
+                "add",
+                username,
+            ])
+            .args(["--display-name", display_name, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let password = format!("{password}\n");
+        let output = tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn()?;
+            child
+                .stdin
+                .take()
+                .expect("stdin is piped")
+                .write_all(password.as_bytes())?;
+            child.wait_with_output()
+        })
+        .await??;
+        anyhow::ensure!(
+            output.status.success(),
+            "expert add failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(())
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

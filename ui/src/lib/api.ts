@@ -2,6 +2,7 @@
 // Every command rejects with an `ApiError` ({code, message}); see error.rs.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Scope, SessionView } from "./session";
 
 export type Mode = "client" | "expert";
 
@@ -60,4 +61,15 @@ export const api = {
   clientGetId: (description: string) => invoke<IssuedId>("client_get_id", { description }),
   onDeskStatus: (handler: (status: DeskStatus) => void): Promise<UnlistenFn> =>
     listen<DeskStatus>("desk-status", (event) => handler(event.payload)),
+  sessionView: () => invoke<SessionView>("session_view"),
+  onSession: (handler: (view: SessionView) => void): Promise<UnlistenFn> =>
+    listen<SessionView>("session", (event) => handler(event.payload)),
+  expertLogin: (user: string, password: string) => invoke<void>("expert_login", { user, password }),
+  expertLogout: () => invoke<void>("expert_logout"),
+  expertConnect: (id: string, notes: string, scopes: Scope[]) =>
+    invoke<void>("expert_connect", { id, notes, scopes }),
+  sessionCancel: () => invoke<void>("session_cancel"),
+  clientAccept: (scopes: Scope[]) => invoke<void>("client_accept", { scopes }),
+  clientDecline: () => invoke<void>("client_decline"),
+  sessionStop: () => invoke<void>("session_stop"),
 };

@@ -1,0 +1,153 @@
+//! The whole consent flow between two real apps, each on its own X server,
+//! through the real signaling server, with WebRTC between the two app
+//! processes: the expert signs in, malformed IDs get Techinline's messages,
+//! the client sees who asks for what and grants less, both show the same
+//! safety code, the client stops the session, and the spent ID is refused.
+
+use lifeline_e2e::{AppOptions, e2e};
+
+const PASSWORD: &str = "correct horse battery";
+
+fn loopback() -> AppOptions {
+    AppOptions {
+        env: vec![("LIFELINE_UDP_ADDRS".into(), "127.0.0.1:0".into())],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expert_reaches_a_client_who_consents_and_stops() {
+    e2e("support_session", |h| async move {
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let client = h.launch_app_with("client", &server, loopback()).await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+
+        client.click("#mode-client").await?;
+        client
+            .wait_for("#desk-status[data-state='connected']")
+            .await?;
+        client.type_into("#description", "Printer offline").await?;
+        client.click("#get-id").await?;
+        let id = client.text("#client-id").await?;
+
+        expert.click("#mode-expert").await?;
+        expert
+            .wait_for("#desk-status[data-state='connected']")
+            .await?;
+        expert.type_into("#sign-in-user", "ann").await?;
+        expert
+            .type_into("#sign-in-password", "wrong password")
+            .await?;
+        expert.click("#sign-in-submit").await?;
+        let refused = expert
+            .text("#session-notice[data-code='bad_credentials']")
+            .await?;
+        anyhow::ensure!(
+            refused.starts_with("Wrong user name or password."),
+            "{refused:?}"
+        );
+        expert.type_into("#sign-in-password", PASSWORD).await?;
+        expert.click("#sign-in-submit").await?;
+        let who = expert.text("#signed-in-as").await?;
+        anyhow::ensure!(who == "Signed in as Ann from the Help Desk", "{who:?}");
+
+        for (typed, code, message) in [
+            ("", "id_empty", "Please enter the Client ID."),
+            (
+                "12345",
+                "id_invalid",
+                "Wrong Client ID. A Client ID is a 6-digit number.",
+            ),
+        ] {
+            expert.type_into("#client-id-input", typed).await?;
+            expert.click("#connect").await?;
+            let shown = expert
+                .text(&format!("#session-notice[data-code='{code}']"))
+                .await?;
+            anyhow::ensure!(shown.starts_with(message), "{typed:?} → {shown:?}");
+        }
+
+        // The ID as read over the phone, with its space.
+        expert.type_into("#client-id-input", &id).await?;
+        expert.type_into("#notes", "Ticket 4711: printer").await?;
+        expert.click("#connect").await?;
+        let located = expert.text("#session-notice[data-code='located']").await?;
+        anyhow::ensure!(
+            located == "Remote client located. Waiting for client's connection approval.",
+            "{located:?}"
+        );
+        expert.wait_for("#request-countdown").await?;
+
+        let title = client.text("#consent-title").await?;
+        anyhow::ensure!(
+            title == "Ann from the Help Desk wants to connect to your computer",
+            "{title:?}"
+        );
+        let notes = client.text("#consent-notes").await?;
+        anyhow::ensure!(notes == "Ticket 4711: printer", "{notes:?}");
+        client.wait_for("#grant-files").await?;
+        anyhow::ensure!(
+            client
+                .client()
+                .find(lifeline_e2e::Locator::Css("#grant-reboot"))
+                .await
+                .is_err(),
+            "reboot was not asked for, so it is not offered"
+        );
+        let countdown = client.text("#consent-countdown").await?;
+        anyhow::ensure!(
+            countdown.starts_with("This request closes in 5:00")
+                || countdown.starts_with("This request closes in 4:5"),
+            "{countdown:?}"
+        );
+        h.screenshot(&client, "consent").await?;
+        client.click("#grant-control").await?;
+        client.click("#consent-accept").await?;
+
+        let established = expert
+            .text("#session-notice[data-code='established']")
+            .await?;
+        anyhow::ensure!(
+            established == "Support session has been established with the client.",
+            "{established:?}"
+        );
+        let expert_code = expert.text("#safety-code").await?;
+        let client_code = client.text("#safety-code").await?;
+        anyhow::ensure!(expert_code.len() == 7, "{expert_code:?}");
+        anyhow::ensure!(expert_code == client_code, "{expert_code} ≠ {client_code}");
+        let scopes = client.text("#session-scopes").await?;
+        anyhow::ensure!(
+            scopes == "View the screen, Transfer files and folders, Transfer clipboard content",
+            "control was unticked: {scopes:?}"
+        );
+        let with = client.text("#session-peer").await?;
+        anyhow::ensure!(with == "Session with Ann from the Help Desk", "{with:?}");
+        h.screenshot(&client, "client-session").await?;
+        h.screenshot(&expert, "expert-session").await?;
+
+        client.click("#session-stop").await?;
+        let left = expert
+            .text("#session-notice[data-code='peer_left']")
+            .await?;
+        anyhow::ensure!(
+            left.starts_with("The client has ended the session."),
+            "{left:?}"
+        );
+        client
+            .wait_for("#session-notice[data-code='ended']")
+            .await?;
+
+        // The ID started a session, so it is spent.
+        expert.type_into("#client-id-input", &id).await?;
+        expert.click("#connect").await?;
+        let used = expert.text("#session-notice[data-code='id_used']").await?;
+        anyhow::ensure!(
+            used.starts_with("This Client ID has already been used for a session."),
+            "{used:?}"
+        );
+        Ok(())
+    })
+    .await;
+}

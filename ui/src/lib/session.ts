@@ -1,0 +1,86 @@
+// The session as the engine publishes it (src-tauri/src/session/view.rs),
+// and how its notices and scopes turn into words.
+import type { Mode } from "./api";
+import { catalogs, type MessageKey } from "./i18n";
+
+export type Scope = "view" | "control" | "files" | "clipboard" | "reboot";
+export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot"];
+
+export interface ComputerInfo {
+  name: string;
+  os: string;
+  user: string;
+}
+
+export type Phase =
+  | { phase: "idle" }
+  | {
+      phase: "waiting";
+      session: string;
+      description: string;
+      computer: ComputerInfo;
+      expiresAtMs: number;
+    }
+  | {
+      phase: "asked";
+      session: string;
+      expert: string;
+      notes: string;
+      scopes: Scope[];
+      expiresAtMs: number;
+    }
+  | { phase: "connecting"; session: string; peer: string; scopes: Scope[] }
+  | {
+      phase: "active";
+      session: string;
+      peer: string;
+      scopes: Scope[];
+      safetyCode: string;
+      sinceMs: number;
+    };
+
+export interface Notice {
+  code: string;
+  message: string;
+}
+
+export interface SessionView {
+  signedInAs: string | null;
+  phase: Phase;
+  notice: Notice | null;
+}
+
+export const IDLE_VIEW: SessionView = { signedInAs: null, phase: { phase: "idle" }, notice: null };
+
+function known(key: string): key is MessageKey {
+  return key in catalogs.en;
+}
+
+/**
+ * The catalog key for a notice: a mode-specific text first (the expert and
+ * the client see a decline differently), then a shared one, then the
+ * desk's error text, then a general message.
+ */
+export function noticeKey(mode: Mode, code: string): MessageKey {
+  for (const key of [`notice.${mode}.${code}`, `notice.${code}`, `error.${code}`]) {
+    if (known(key)) return key;
+  }
+  return "error.generic";
+}
+
+/** Notices that report a problem rather than progress. */
+export function isProblem(code: string): boolean {
+  return !["located", "established", "ended"].includes(code);
+}
+
+export function scopeKey(scope: Scope): MessageKey {
+  return `scope.${scope}` as MessageKey;
+}
+
+/** Minutes and seconds left, as `4:05`. */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return `${minutes}:${String(seconds).padStart(2, "0")}`;
+}
