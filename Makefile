@@ -40,6 +40,10 @@ test-e2e: ui
 	$(CARGO) test --workspace --exclude lifeline-e2e --no-run
 	$(CARGO) test -p lifeline-e2e -- --test-threads 2
 
+## Benchmarks: they print figures and assert nothing about speed.
+bench: setup
+	$(CARGO) bench -p lifeline-signaling --bench load
+
 clean:
 	$(CARGO) clean
 	rm -rf ui/dist

@@ -6,8 +6,9 @@
 //! nobody in. A token stops working after `idle` without use (8 hours by
 //! default, Techinline's rule) and at logout.
 
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -21,6 +22,8 @@ use crate::random;
 const MAX_NAME_CHARS: usize = 64;
 /// The shortest password `expert add` and `expert passwd` accept.
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// How stale a token's last-use time may get before it is written again.
+const TOUCH_EVERY_MS: i64 = 60_000;
 /// Longer passwords only cost hashing time.
 const MAX_PASSWORD_BYTES: usize = 1024;
 
@@ -65,11 +68,34 @@ pub enum AccountError {
 pub struct Accounts {
     pool: AnyPool,
     idle: Duration,
+    /// Tokens checked against the database in the last [`RECHECK`], so an
+    /// expert's every action does not cost a query. Logout and password
+    /// changes through this server clear entries at once; revocations by
+    /// another process (the `expert` command) take effect within
+    /// [`RECHECK`].
+    verified: Arc<Mutex<HashMap<String, Verified>>>,
 }
+
+#[derive(Debug, Clone)]
+struct Verified {
+    expert: Expert,
+    checked: Instant,
+}
+
+/// How long a token check is trusted before the database is asked again.
+const RECHECK: Duration = Duration::from_secs(30);
 
 impl Accounts {
     pub fn new(pool: AnyPool, idle: Duration) -> Self {
-        Self { pool, idle }
+        Self {
+            pool,
+            idle,
+            verified: Arc::default(),
+        }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Verified>> {
+        self.verified.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How long a token lives without use.
@@ -195,6 +221,14 @@ impl Accounts {
     /// limit is deleted and refused.
     pub async fn resume(&self, token: &str) -> Result<Expert, AccountError> {
         let hash = token_hash(token);
+        let trust = RECHECK.min(self.idle / 4);
+        if let Some(hit) = self
+            .cache()
+            .get(&hash)
+            .filter(|v| v.checked.elapsed() < trust)
+        {
+            return Ok(hit.expert.clone());
+        }
         let now = now_ms();
         let idle_ms = i64::try_from(self.idle.as_millis()).unwrap_or(i64::MAX);
         let row = sqlx::query(
@@ -213,18 +247,35 @@ impl Accounts {
             self.logout(token).await?;
             return Err(AccountError::InvalidToken);
         }
-        sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE token_hash = $2")
-            .bind(now)
-            .bind(&hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(Expert {
+        // A minute's precision is plenty against an idle limit of hours, and
+        // spares the database a write on every action.
+        if now.saturating_sub(last_used) >= TOUCH_EVERY_MS {
+            sqlx::query("UPDATE tokens SET last_used_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(&hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        let expert = Expert {
             username: row.try_get("username")?,
             display_name: row.try_get("display_name")?,
-        })
+        };
+        let mut cache = self.cache();
+        if cache.len() >= 100_000 {
+            cache.retain(|_, v| v.checked.elapsed() < RECHECK);
+        }
+        cache.insert(
+            hash,
+            Verified {
+                expert: expert.clone(),
+                checked: Instant::now(),
+            },
+        );
+        Ok(expert)
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), AccountError> {
+        self.cache().remove(&token_hash(token));
         sqlx::query("DELETE FROM tokens WHERE token_hash = $1")
             .bind(token_hash(token))
             .execute(&self.pool)
@@ -233,6 +284,7 @@ impl Accounts {
     }
 
     async fn revoke_all(&self, username: &str) -> Result<(), AccountError> {
+        self.cache().retain(|_, v| v.expert.username != username);
         sqlx::query("DELETE FROM tokens WHERE username = $1")
             .bind(username)
             .execute(&self.pool)

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::accounts::{AccountError, Expert};
-use crate::hub::{ConnId, Refusal};
+use crate::hub::{ConnId, Outbox, Refusal};
 use crate::ids::{ClientId, IdFormatError};
 use crate::limits::{ConnectionSlot, RetryAfter};
 use crate::protocol::{
@@ -40,7 +40,7 @@ struct Connection {
     conn: ConnId,
     ip: IpAddr,
     shared: Arc<Shared>,
-    outbox: mpsc::Sender<ServerMessage>,
+    outbox: Outbox,
     role: Option<Role>,
     signed_in: Option<SignedIn>,
 }
@@ -75,7 +75,9 @@ pub async fn run(
                 let Some(Ok(frame)) = frame else { break };
                 last_heard = Instant::now();
                 match frame {
-                    Message::Text(text) => this.handle(text.as_str()).await,
+                    // Boxed: the handler's future is large and only lives while a
+                    // message is handled, not while the connection idles.
+                    Message::Text(text) => Box::pin(this.handle(text.as_str())).await,
                     Message::Binary(_) => Some(ServerMessage::error(
                         ErrorCode::MalformedMessage,
                         "messages are JSON text frames",
@@ -84,7 +86,7 @@ pub async fn run(
                     Message::Ping(_) | Message::Pong(_) => None,
                 }
             }
-            Some(message) = outgoing.recv() => Some(message),
+            Some(message) = outgoing.recv() => Some(*message),
             () = sleep_until(last_heard + idle) => {
                 tracing::debug!(conn = conn.0, "idle timeout");
                 break;

@@ -131,8 +131,12 @@ async fn websocket(
         .fetch_add(1, Ordering::Relaxed);
     let conn = ConnId(NEXT_CONN.fetch_add(1, Ordering::Relaxed));
     let max = shared.config.max_message_bytes;
+    // Small buffers: signaling messages are a few KiB, and idle connections
+    // are the common case (tungstenite reserves 128 KiB to read by default).
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| connection::run(socket, conn, ip, shared, slot))
 }
 

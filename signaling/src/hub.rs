@@ -31,6 +31,10 @@ use crate::records::{NewRecord, Outcome, RecordEvent, RecordsHandle};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConnId(pub u64);
 
+/// Where the hub puts messages for one connection. Boxed, so that an
+/// idle connection's channel costs pointers rather than whole messages.
+pub type Outbox = mpsc::Sender<Box<ServerMessage>>;
+
 /// How many requests may wait for the hub before senders wait too.
 const QUEUE: usize = 1024;
 
@@ -94,7 +98,7 @@ type Reply = oneshot::Sender<Result<(), Refusal>>;
 enum Request {
     Register {
         conn: ConnId,
-        outbox: mpsc::Sender<ServerMessage>,
+        outbox: Outbox,
     },
     IssueId {
         conn: ConnId,
@@ -172,7 +176,7 @@ impl HubHandle {
 
     /// Gives the hub the connection's outbox; everything the hub says to it
     /// from now on goes there.
-    pub async fn register(&self, conn: ConnId, outbox: mpsc::Sender<ServerMessage>) {
+    pub async fn register(&self, conn: ConnId, outbox: Outbox) {
         let _ = self.requests.send(Request::Register { conn, outbox }).await;
     }
 
@@ -291,7 +295,7 @@ impl HubHandle {
 /// What the hub keeps per registered connection.
 #[derive(Debug)]
 struct Conn {
-    outbox: mpsc::Sender<ServerMessage>,
+    outbox: Outbox,
     /// A client's request description and computer, from its `request_id`.
     about: Option<(String, ComputerInfo)>,
 }
@@ -416,10 +420,16 @@ impl Hub {
     /// stopped draining; the message is dropped and the connection will be
     /// closed by its idle timeout.
     fn push(&self, conn: ConnId, message: ServerMessage) {
-        if let Some(entry) = self.conns.get(&conn)
-            && let Err(error) = entry.outbox.try_send(message)
-        {
-            tracing::warn!(conn = conn.0, %error, "outbox full or closed; message dropped");
+        let Some(entry) = self.conns.get(&conn) else {
+            return;
+        };
+        match entry.outbox.try_send(Box::new(message)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(conn = conn.0, "outbox full; message dropped");
+            }
+            // The connection is ending; the hub hears of it next.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
 

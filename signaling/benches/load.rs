@@ -1,0 +1,322 @@
+//! `make bench`: loads the real signaling server, started from its release
+//! binary as a separate process, over loopback from several 127.0.0.x source
+//! addresses. Prints idle connections held and memory per connection,
+//! connects per second, and p50/p99 latencies for an expert's connect
+//! reaching the client and for a relayed signal, with 1k active pairs.
+//!
+//! Not a timed test: it asserts nothing about speed, it reports.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpSocket;
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{WebSocketStream, client_async};
+
+type Ws = WebSocketStream<tokio::net::TcpStream>;
+
+const GOAL_IDLE: usize = 100_000;
+const PAIRS: usize = 1_000;
+const SIGNAL_ROUNDS: usize = 20;
+/// Connects, and then signals, in flight at the same moment.
+const CONNECTS_IN_FLIGHT: usize = 32;
+const SOURCES: u8 = 5;
+const PASSWORD: &str = "bench password 1";
+
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl ServerProcess {
+    fn rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// The soft limit on open files, which bounds both processes.
+fn open_file_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024)
+}
+
+async fn run() -> anyhow::Result<()> {
+    let binary = env!("CARGO_BIN_EXE_lifeline-signaling");
+    let dir = tempfile::tempdir()?;
+    let config = dir.path().join("bench.toml");
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"{database_url}\"\nidle_timeout_secs = 3600\n\
+             [limits]\nmax_connections_per_ip = 1000000\nlogins_per_minute = 1000000\n\
+             connects_per_minute = 1000000\n"
+        ),
+    )?;
+    let mut add = Command::new(binary)
+        .args(["--config"])
+        .arg(&config)
+        .args([
+            "expert",
+            "add",
+            "bench",
+            "--display-name",
+            "Bench",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())?;
+    anyhow::ensure!(add.wait()?.success(), "expert add failed");
+
+    let mut child = Command::new(binary)
+        .args(["--listen", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(
+            dir.path().join("server.log"),
+        )?))
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
+    let server = ServerProcess(child);
+    let addr: SocketAddr = line.trim().trim_start_matches("listening on ").parse()?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let limit = open_file_limit();
+    let idle_target = GOAL_IDLE.min(limit.saturating_sub(2 * PAIRS + 1500));
+    println!("Lifeline signaling load benchmark");
+    println!("  server: release binary, separate process, {addr}");
+    println!(
+        "  sources: 127.0.0.1–127.0.0.{SOURCES}; open-file limit {limit} per process \
+         (the server holds at most that many sockets)"
+    );
+
+    // Idle connections: connect + hello, 256 in flight.
+    let rss_before = server.rss_kib();
+    let started = Instant::now();
+    let idle = open_many(addr, idle_target, "client").await?;
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_after = server.rss_kib();
+    let per_conn = (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / idle.len() as f64;
+    println!();
+    println!(
+        "  idle WebSockets held      {:>9}   (goal {GOAL_IDLE})",
+        idle.len()
+    );
+    println!(
+        "  server RSS                {:>9.1} MiB → {:.1} MiB",
+        rss_before as f64 / 1024.0,
+        rss_after as f64 / 1024.0
+    );
+    println!(
+        "  RSS per connection        {:>9.1} KiB  → {:.2} GB at 100k (goal ≤ 1 GB)",
+        per_conn / 1024.0,
+        per_conn * 100_000.0 / 1e9
+    );
+    println!(
+        "  connects per second       {:>9.0}      (connect + hello; goal ≥ 5000/s)",
+        idle.len() as f64 / elapsed.as_secs_f64()
+    );
+
+    // 1k active pairs: clients with IDs, experts signed in with one token.
+    let token = login(addr).await?;
+    let clients = open_many(addr, PAIRS, "client").await?;
+    let experts = open_many(addr, PAIRS, "expert").await?;
+    let gate = Arc::new(Semaphore::new(CONNECTS_IN_FLIGHT));
+    let barrier = Arc::new(tokio::sync::Barrier::new(PAIRS));
+    let mut tasks = Vec::new();
+    for (i, (client, expert)) in clients.into_iter().zip(experts).enumerate() {
+        let token = token.clone();
+        let gate = Arc::clone(&gate);
+        let barrier = Arc::clone(&barrier);
+        tasks.push(tokio::spawn(async move {
+            pair(i, client, expert, &token, &gate, &barrier).await
+        }));
+    }
+    let mut connect_ms = Vec::new();
+    let mut signal_ms = Vec::new();
+    for task in tasks {
+        let (connect, signals) = task.await??;
+        connect_ms.push(connect);
+        signal_ms.extend(signals);
+    }
+    println!(
+        "  connect → request         p50 {:>6.2} ms   p99 {:>6.2} ms   ({PAIRS} pairs, {CONNECTS_IN_FLIGHT} connects in flight; goal p99 ≤ 5 ms)",
+        percentile(&mut connect_ms, 50.0),
+        percentile(&mut connect_ms, 99.0)
+    );
+    println!(
+        "  relayed signal            p50 {:>6.2} ms   p99 {:>6.2} ms   ({} signals, {PAIRS} active pairs, {CONNECTS_IN_FLIGHT} in flight)",
+        percentile(&mut signal_ms, 50.0),
+        percentile(&mut signal_ms, 99.0),
+        signal_ms.len()
+    );
+    drop(idle);
+    Ok(())
+}
+
+/// Opens `n` WebSockets with `hello` as `role`, spread over the source
+/// addresses, 256 at a time.
+async fn open_many(addr: SocketAddr, n: usize, role: &'static str) -> anyhow::Result<Vec<Ws>> {
+    let gate = Arc::new(Semaphore::new(256));
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let gate = Arc::clone(&gate);
+        let source = Ipv4Addr::new(127, 0, 0, 1 + (i % usize::from(SOURCES)) as u8);
+        tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await?;
+            open(addr, source, role).await
+        }));
+    }
+    let mut sockets = Vec::with_capacity(n);
+    for task in tasks {
+        sockets.push(task.await??);
+    }
+    Ok(sockets)
+}
+
+async fn open(addr: SocketAddr, source: Ipv4Addr, role: &str) -> anyhow::Result<Ws> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((source, 0)))?;
+    let stream = socket.connect(addr).await?;
+    let (mut ws, _) = client_async(format!("ws://{addr}/ws"), stream).await?;
+    let welcome = exchange(
+        &mut ws,
+        &format!(r#"{{"type":"hello","version":1,"role":"{role}"}}"#),
+    )
+    .await?;
+    anyhow::ensure!(welcome["type"] == "welcome", "{welcome}");
+    Ok(ws)
+}
+
+async fn login(addr: SocketAddr) -> anyhow::Result<String> {
+    let mut ws = open(addr, Ipv4Addr::LOCALHOST, "expert").await?;
+    let reply = exchange(
+        &mut ws,
+        &format!(r#"{{"type":"login","user":"bench","password":"{PASSWORD}"}}"#),
+    )
+    .await?;
+    Ok(reply["token"].as_str().unwrap_or_default().to_owned())
+}
+
+/// One pair's work: sign in, get an ID, connect and time the request's
+/// arrival, accept, then time relayed signals.
+async fn pair(
+    i: usize,
+    mut client: Ws,
+    mut expert: Ws,
+    token: &str,
+    gate: &Semaphore,
+    phase: &tokio::sync::Barrier,
+) -> anyhow::Result<(f64, Vec<f64>)> {
+    let signed = exchange(
+        &mut expert,
+        &format!(r#"{{"type":"resume","token":"{token}"}}"#),
+    )
+    .await?;
+    anyhow::ensure!(signed["type"] == "signed_in", "pair {i}: {signed}");
+    let issued = exchange(&mut client, r#"{"type":"request_id"}"#).await?;
+    let id = issued["id"].as_str().unwrap_or_default().to_owned();
+    // Each phase starts when every pair has finished the one before.
+    phase.wait().await;
+
+    let permit = gate.acquire().await?;
+    let started = Instant::now();
+    send(
+        &mut expert,
+        &format!(r#"{{"type":"connect","id":"{id}","scopes":["view"]}}"#),
+    )
+    .await?;
+    let request = recv(&mut client).await?;
+    let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
+    drop(permit);
+    anyhow::ensure!(request["type"] == "connect_request", "pair {i}: {request}");
+    let located = recv(&mut expert).await?;
+    let session = located["session"].as_str().unwrap_or_default().to_owned();
+    send(
+        &mut client,
+        &format!(r#"{{"type":"accept","session":"{session}","scopes":["view"]}}"#),
+    )
+    .await?;
+    recv(&mut client).await?;
+    recv(&mut expert).await?;
+    phase.wait().await;
+
+    let signal = format!(
+        r#"{{"type":"signal","session":"{session}","signal":{{"kind":"ice","candidate":"candidate:1 1 udp 2122260223 192.0.2.{} 50000 typ host","sdpMid":"0","sdpMLineIndex":0}}}}"#,
+        i % 250
+    );
+    let mut signals = Vec::with_capacity(SIGNAL_ROUNDS);
+    for _ in 0..SIGNAL_ROUNDS {
+        let _permit = gate.acquire().await?;
+        let started = Instant::now();
+        send(&mut expert, &signal).await?;
+        let relayed = recv(&mut client).await?;
+        signals.push(started.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(relayed["type"] == "signal", "pair {i}: {relayed}");
+    }
+    Ok((connect_ms, signals))
+}
+
+async fn send(ws: &mut Ws, text: &str) -> anyhow::Result<()> {
+    ws.send(Message::text(text)).await?;
+    Ok(())
+}
+
+async fn recv(ws: &mut Ws) -> anyhow::Result<serde_json::Value> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), ws.next()).await? {
+            Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text)?),
+            Some(Ok(_)) => continue,
+            other => anyhow::bail!("connection ended: {other:?}"),
+        }
+    }
+}
+
+async fn exchange(ws: &mut Ws, text: &str) -> anyhow::Result<serde_json::Value> {
+    send(ws, text).await?;
+    recv(ws).await
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * (values.len() - 1) as f64).round() as usize;
+    values[rank]
+}
