@@ -18,12 +18,21 @@ server_pid=""
 cleanup() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi; }
 trap cleanup EXIT INT TERM
 
+DB_URL="sqlite://$DATA_DIR/desk.db?mode=rwc"
+SIGNALING="$PROFILE_DIR/lifeline-signaling"
+
+# A local desk needs one expert to sign in with: create "demo" once.
+if [ -z "$("$SIGNALING" --database-url "$DB_URL" expert list 2>/dev/null)" ]; then
+  echo "demo-expert" | "$SIGNALING" --database-url "$DB_URL" \
+    expert add demo --display-name "Demo Expert" --password-stdin >/dev/null
+  echo "Created the expert account demo / demo-expert on the local desk."
+fi
+
 if curl -fsS "http://$LISTEN/healthz" >/dev/null 2>&1; then
   echo "Using the signaling server already running on $LISTEN"
 else
   echo "Starting lifeline-signaling on $LISTEN (log: $DATA_DIR/signaling.log)"
-  "$PROFILE_DIR/lifeline-signaling" --listen "$LISTEN" \
-    --database-url "sqlite://$DATA_DIR/desk.db?mode=rwc" \
+  "$SIGNALING" --listen "$LISTEN" --database-url "$DB_URL" \
     >/dev/null 2>>"$DATA_DIR/signaling.log" &
   server_pid=$!
   for _ in $(seq 1 100); do
