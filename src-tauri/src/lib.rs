@@ -5,8 +5,12 @@
 //! - [`app`]: the only module that imports `tauri`. Commands are one-liners
 //!   into managed state; errors cross to the UI as `{code, message}`.
 //! - [`peer`]: the only module that imports `webrtc`: one peer connection,
-//!   its signals, and the safety code derived from both DTLS fingerprints.
-//! - [`session`]: a session's rules: the permission scopes the client granted.
+//!   its signals, the VP8 screen track (with capture times and keyframe
+//!   requests), and the safety code derived from both DTLS fingerprints.
+//! - [`session`]: the session engine: consent, the peer connection's life,
+//!   the permission scopes the client granted, and the screen it shares.
+//! - [`media`]: screen capture, BGRA→I420, VP8 encoding on its own thread,
+//!   and RTP reassembly on the expert's side; no `tauri`, no `webrtc`.
 //! - [`transfer`]: file transfer; [`transfer::safe_path`] vets received names.
 //! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
 //! - [`desk`]: the link to the support desk's signaling server: one task
@@ -28,6 +32,7 @@ pub mod config;
 pub mod desk;
 pub mod input;
 pub mod logging;
+pub mod media;
 pub mod peer;
 pub mod platform;
 pub mod session;

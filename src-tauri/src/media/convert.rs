@@ -1,0 +1,126 @@
+//! RGBA → I420 with the `yuv` crate's SIMD paths (BT.601, limited range:
+//! what VP8 decoders assume). The I420 image is one contiguous buffer, as
+//! libvpx wants it; odd dimensions are cropped by one pixel, since VP8's
+//! 4:2:0 needs even ones.
+
+use yuv::{BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix};
+
+use super::frame::RgbaFrame;
+
+/// Y plane, then U, then V; strides `width` and `width / 2`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct I420Frame {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for I420Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "I420Frame({}×{})", self.width, self.height)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertError {
+    #[error("a {width}×{height} RGBA frame needs {need} bytes, not {got}")]
+    WrongLength {
+        width: u32,
+        height: u32,
+        need: usize,
+        got: usize,
+    },
+    #[error("the frame is too small to encode: {0}×{1}")]
+    TooSmall(u32, u32),
+    #[error("conversion failed: {0}")]
+    Yuv(String),
+}
+
+/// Converts `rgba` into `out`, reusing its buffer.
+pub fn rgba_to_i420(rgba: &RgbaFrame, out: &mut I420Frame) -> Result<(), ConvertError> {
+    let need = rgba.width as usize * rgba.height as usize * 4;
+    if rgba.data.len() != need {
+        return Err(ConvertError::WrongLength {
+            width: rgba.width,
+            height: rgba.height,
+            need,
+            got: rgba.data.len(),
+        });
+    }
+    let (width, height) = (rgba.width & !1, rgba.height & !1);
+    if width == 0 || height == 0 {
+        return Err(ConvertError::TooSmall(rgba.width, rgba.height));
+    }
+    let luma = width as usize * height as usize;
+    let chroma = luma / 4;
+    out.width = width;
+    out.height = height;
+    out.data.resize(luma + 2 * chroma, 0);
+    let (y, rest) = out.data.split_at_mut(luma);
+    let (u, v) = rest.split_at_mut(chroma);
+    let mut planar = YuvPlanarImageMut {
+        y_plane: BufferStoreMut::Borrowed(y),
+        y_stride: width,
+        u_plane: BufferStoreMut::Borrowed(u),
+        u_stride: width / 2,
+        v_plane: BufferStoreMut::Borrowed(v),
+        v_stride: width / 2,
+        width,
+        height,
+    };
+    // The source keeps its full row stride, so a cropped column is skipped.
+    yuv::rgba_to_yuv420(
+        &mut planar,
+        &rgba.data,
+        rgba.width * 4,
+        YuvRange::Limited,
+        YuvStandardMatrix::Bt601,
+        YuvConversionMode::Balanced,
+    )
+    .map_err(|e| ConvertError::Yuv(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solid(width: u32, height: u32, rgba: [u8; 4]) -> RgbaFrame {
+        RgbaFrame {
+            width,
+            height,
+            data: rgba.repeat((width * height) as usize),
+        }
+    }
+
+    #[test]
+    fn solid_colours_land_on_bt601_limited_values() {
+        let mut out = I420Frame::default();
+        rgba_to_i420(&solid(64, 32, [255, 0, 0, 255]), &mut out).unwrap();
+        let (y, u, v) = (out.data[0], out.data[64 * 32], out.data[64 * 32 + 16 * 32]);
+        // BT.601 limited red: Y 81, U 90, V 240.
+        assert!(
+            y.abs_diff(81) <= 2 && u.abs_diff(90) <= 2 && v.abs_diff(240) <= 2,
+            "{y} {u} {v}"
+        );
+        rgba_to_i420(&solid(64, 32, [255, 255, 255, 255]), &mut out).unwrap();
+        assert!(out.data[0].abs_diff(235) <= 2);
+    }
+
+    #[test]
+    fn odd_sizes_are_cropped_and_bad_buffers_refused() {
+        let mut out = I420Frame::default();
+        rgba_to_i420(&solid(65, 33, [0, 0, 0, 255]), &mut out).unwrap();
+        assert_eq!((out.width, out.height), (64, 32));
+        assert_eq!(out.data.len(), 64 * 32 * 3 / 2);
+        let short = RgbaFrame {
+            width: 10,
+            height: 10,
+            data: vec![0; 12],
+        };
+        assert!(matches!(
+            rgba_to_i420(&short, &mut out),
+            Err(ConvertError::WrongLength { .. })
+        ));
+        assert!(rgba_to_i420(&solid(1, 1, [0; 4]), &mut out).is_err());
+    }
+}
