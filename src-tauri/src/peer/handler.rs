@@ -2,7 +2,7 @@
 //! driver loop (which also keeps ICE, DTLS and SCTP alive), so they only
 //! forward events into a bounded channel and return.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::mpsc;
 use webrtc::data_channel::DataChannel;
@@ -12,10 +12,13 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState,
 };
 
+use super::video::VideoReceiver;
 use super::{ConnectionState, PeerEvent, Signal};
 
 pub(super) struct Forwarder {
     pub(super) events: mpsc::Sender<PeerEvent>,
+    /// The capture-time extension's id, set once the remote description is.
+    pub(super) capture_time_id: Arc<OnceLock<u8>>,
 }
 
 impl Forwarder {
@@ -64,6 +67,7 @@ impl PeerConnectionEventHandler for Forwarder {
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        self.forward(PeerEvent::Track(track));
+        let id = self.capture_time_id.get().copied();
+        self.forward(PeerEvent::Video(VideoReceiver::new(track, id)));
     }
 }

@@ -11,15 +11,22 @@
 //! the signaling server. Remote candidates that arrive before the remote
 //! description are queued, since webrtc-rs rejects them until then.
 
+pub mod capture_time;
 mod handler;
+mod keyframe_requests;
 pub mod safety;
+pub mod video;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use rtc::interceptor::{Registry, Slot};
+use rtc::peer_connection::configuration::interceptor_registry::register_default_interceptors;
+use rtc::peer_connection::configuration::media_engine::MediaEngine;
+use rtc::rtp_transceiver::rtp_sender::{RTCRtpHeaderExtensionCapability, RtpCodecKind};
+use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use tokio::sync::{Mutex, mpsc};
 use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
-use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceCandidateInit,
     RTCIceServer, RTCSessionDescription, SettingEngineBuilder,
@@ -55,6 +62,9 @@ pub struct PeerSettings {
     pub udp_addrs: Vec<String>,
     /// How often ICE retries connectivity checks; shorter connects sooner.
     pub ice_check_interval: Duration,
+    /// The answerer adds the screen's video track to its answer (the
+    /// client granted `view`).
+    pub share_screen: bool,
 }
 
 impl Default for PeerSettings {
@@ -63,6 +73,7 @@ impl Default for PeerSettings {
             ice_servers: Vec::new(),
             udp_addrs: vec!["0.0.0.0:0".into()],
             ice_check_interval: Duration::from_millis(20),
+            share_screen: false,
         }
     }
 }
@@ -84,8 +95,8 @@ pub enum PeerEvent {
     State(ConnectionState),
     /// A data channel the other peer opened.
     DataChannel(Arc<dyn DataChannel>),
-    /// A media track the other peer sends.
-    Track(Arc<dyn TrackRemote>),
+    /// The screen track the other peer sends.
+    Video(video::VideoReceiver),
 }
 
 impl std::fmt::Debug for PeerEvent {
@@ -97,7 +108,7 @@ impl std::fmt::Debug for PeerEvent {
             PeerEvent::DataChannel(channel) => {
                 f.debug_tuple("DataChannel").field(&channel.id()).finish()
             }
-            PeerEvent::Track(_) => f.write_str("Track"),
+            PeerEvent::Video(_) => f.write_str("Video"),
         }
     }
 }
@@ -127,6 +138,9 @@ pub struct Peer {
     // Candidates that arrived before the remote description; a tokio Mutex
     // because it is held across `add_ice_candidate(..).await`.
     pending: Mutex<Option<Vec<RTCIceCandidateInit>>>,
+    share_screen: bool,
+    video: Mutex<Option<Arc<video::VideoSender>>>,
+    capture_time_id: Arc<OnceLock<u8>>,
 }
 
 impl std::fmt::Debug for Peer {
@@ -144,6 +158,7 @@ impl Peer {
         settings: &PeerSettings,
     ) -> Result<(Self, mpsc::Receiver<PeerEvent>), PeerError> {
         let (events, receiver) = mpsc::channel(EVENT_QUEUE);
+        let capture_time_id = Arc::new(OnceLock::new());
         let ice_servers = settings
             .ice_servers
             .iter()
@@ -162,10 +177,28 @@ impl Peer {
             .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
             .with_ice_connection_attempts(Some(settings.ice_check_interval), None)
             .build();
+        let mut media_engine = MediaEngine::default();
+        media_engine.register_codec(video::vp8_codec(), RtpCodecKind::Video)?;
+        media_engine.register_header_extension(
+            RTCRtpHeaderExtensionCapability {
+                uri: capture_time::URI.to_owned(),
+            },
+            RtpCodecKind::Video,
+            None,
+        )?;
+        let registry = register_default_interceptors(Registry::new(), &mut media_engine)?.with(
+            Slot::from(keyframe_requests::SLOT),
+            keyframe_requests::KeyframeRequests::default(),
+        );
         let pc = PeerConnectionBuilder::new()
             .with_configuration(configuration)
             .with_setting_engine(setting_engine)
-            .with_handler(Arc::new(handler::Forwarder { events }))
+            .with_media_engine(media_engine)
+            .with_interceptor_registry(registry)
+            .with_handler(Arc::new(handler::Forwarder {
+                events,
+                capture_time_id: Arc::clone(&capture_time_id),
+            }))
             .with_udp_addrs(settings.udp_addrs.clone())
             .build()
             .await?;
@@ -173,6 +206,9 @@ impl Peer {
             role,
             pc: Arc::new(pc),
             pending: Mutex::new(Some(Vec::new())),
+            share_screen: settings.share_screen,
+            video: Mutex::new(None),
+            capture_time_id,
         };
         Ok((peer, receiver))
     }
@@ -202,6 +238,34 @@ impl Peer {
         Ok(self.pc.create_data_channel(label, Some(init)).await?)
     }
 
+    /// Offers to receive one video track (the expert, before its offer).
+    pub async fn receive_video(&self) -> Result<(), PeerError> {
+        self.pc
+            .add_transceiver_from_kind(
+                RtpCodecKind::Video,
+                Some(RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Recvonly,
+                    ..Default::default()
+                }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The screen's video track, once the answer that carries it is made
+    /// (answerer with `share_screen` only).
+    pub async fn video_sender(&self) -> Option<Arc<video::VideoSender>> {
+        self.video.lock().await.clone()
+    }
+
+    /// Notes the capture-time extension's negotiated id from the remote
+    /// description, for the video receiver.
+    fn learn_extension_ids(&self, remote_sdp: &str) {
+        if let Some(id) = capture_time::extension_id(remote_sdp) {
+            let _ = self.capture_time_id.set(id);
+        }
+    }
+
     /// Creates the offer and sets it locally (offerer only).
     pub async fn create_offer(&self) -> Result<Signal, PeerError> {
         if self.role != Role::Offerer {
@@ -221,15 +285,23 @@ impl Peer {
         signal.check_size()?;
         match (self.role, signal) {
             (Role::Answerer, Signal::Offer { sdp }) => {
+                self.learn_extension_ids(&sdp);
                 self.pc
                     .set_remote_description(RTCSessionDescription::offer(sdp)?)
                     .await?;
                 self.flush_pending().await?;
+                if self.share_screen {
+                    // Added after the offer is set, so the track takes the
+                    // expert's receive-only video transceiver.
+                    let sender = video::VideoSender::add_to(self.pc.as_ref()).await?;
+                    *self.video.lock().await = Some(Arc::new(sender));
+                }
                 let answer = self.pc.create_answer(None).await?;
                 self.pc.set_local_description(answer.clone()).await?;
                 Ok(Some(Signal::Answer { sdp: answer.sdp }))
             }
             (Role::Offerer, Signal::Answer { sdp }) => {
+                self.learn_extension_ids(&sdp);
                 self.pc
                     .set_remote_description(RTCSessionDescription::answer(sdp)?)
                     .await?;
