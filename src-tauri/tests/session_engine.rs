@@ -1,14 +1,20 @@
 //! Two session engines — an expert's and a client's — through the real
 //! signaling server and real WebRTC on loopback: sign-in, connect, consent
-//! with fewer scopes than asked, equal safety codes, and a session that
-//! outlives the server and ends peer to peer.
+//! with fewer scopes than asked, equal safety codes, the screen streamed
+//! only within the granted scopes, and a session that outlives the server
+//! and ends peer to peer.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::desk::link::{self, DeskLink};
+use lifeline_lib::media::capture::{CaptureError, Capturer, MonitorInfo, TestPattern};
+use lifeline_lib::media::frame::RgbaFrame;
+use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
 use lifeline_lib::peer::PeerSettings;
-use lifeline_lib::session::engine::{self, Command, SessionHandle};
+use lifeline_lib::session::engine::{self, Command, Media, SessionHandle};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::{Phase, SessionView};
 use lifeline_signaling::accounts::Accounts;
@@ -36,18 +42,72 @@ async fn wait_for<T: Clone + std::fmt::Debug>(
     }
 }
 
-fn side(url: &str, role: Role) -> (DeskLink, SessionHandle) {
+/// The test pattern, moving while the test says so.
+struct Pattern {
+    pattern: TestPattern,
+    moving: Arc<AtomicBool>,
+}
+
+impl Capturer for Pattern {
+    fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
+        self.pattern.monitors()
+    }
+
+    fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
+        self.pattern.moving = self.moving.load(Ordering::Relaxed);
+        self.pattern.capture(index)
+    }
+}
+
+fn side(
+    url: &str,
+    role: Role,
+    moving: &Arc<AtomicBool>,
+    sink: Arc<dyn FrameSink>,
+) -> (DeskLink, SessionHandle) {
     let (link, events) = link::spawn(url.to_owned(), role);
     let settings = PeerSettings {
         udp_addrs: vec!["127.0.0.1:0".into()],
         ..PeerSettings::default()
     };
-    let session = engine::spawn(role, link.client(), events, settings);
+    let moving = Arc::clone(moving);
+    let media = Media {
+        capturers: Arc::new(move || {
+            Box::new(Pattern {
+                pattern: TestPattern::new(320, 180),
+                moving: Arc::clone(&moving),
+            }) as Box<dyn Capturer>
+        }),
+        sink,
+    };
+    let session = engine::spawn(role, link.client(), events, settings, media);
     (link, session)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_is_consented_connected_and_survives_the_desk() {
+fn frames_of(sink: &CollectingSink) -> Vec<lifeline_lib::media::sink::ScreenFrame> {
+    sink.frames.lock().unwrap().clone()
+}
+
+/// Polls until `ok` holds for the sink's frames, or fails after 10 s.
+async fn wait_for_frames(sink: &CollectingSink, what: &str, ok: impl Fn(usize) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !ok(frames_of(sink).len()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; {} frames",
+            frames_of(sink).len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A real signaling server on a loopback socket, with one expert account.
+async fn start_desk() -> (
+    tempfile::TempDir,
+    String,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let config = lifeline_signaling::Config {
         database_url: format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display()),
@@ -67,9 +127,17 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     let server_task = tokio::spawn(server.run(listener, async {
         let _ = stopped.await;
     }));
+    (dir, url, stop_server, server_task)
+}
 
-    let (client_link, client) = side(&url, Role::Client);
-    let (expert_link, expert) = side(&url, Role::Expert);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_consented_connected_and_survives_the_desk() {
+    let (_dir, url, stop_server, server_task) = start_desk().await;
+
+    let moving = Arc::new(AtomicBool::new(true));
+    let screen = Arc::new(CollectingSink::default());
+    let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
+    let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
     for link in [&client_link, &expert_link] {
         wait_for(&mut link.subscribe(), "the desk", |s| {
             *s == DeskStatus::Connected
@@ -158,12 +226,42 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     assert_eq!(client_scopes, view_only);
     assert_eq!(peer, "Ann from the Help Desk");
 
+    // The screen flows: a keyframe first, every frame stamped with its
+    // capture time, and the expert learns what is shared.
+    wait_for_frames(&screen, "the first frames", |n| n >= 3).await;
+    let first = frames_of(&screen);
+    assert!(first[0].keyframe, "the first frame is a keyframe");
+    assert!(first.iter().all(|f| f.captured_at_ms.is_some()));
+    let latency = first[2].received_at_ms - first[2].captured_at_ms.unwrap();
+    assert!(latency < 1000, "{latency} ms from capture to arrival");
+    let shared = wait_for(&mut expert_view, "the screen info", |v| v.screen.is_some()).await;
+    assert_eq!(shared.screen.unwrap().monitors[0].width, 320);
+
+    // A still screen sends nothing.
+    moving.store(false, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let settled = frames_of(&screen).len();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        frames_of(&screen).len(),
+        settled,
+        "a still screen costs nothing"
+    );
+
+    // The expert's keyframe request travels as a PLI and is answered.
+    expert.command(Command::RequestKeyframe).await.unwrap();
+    wait_for_frames(&screen, "the requested keyframe", |n| n > settled).await;
+    assert!(frames_of(&screen)[settled].keyframe);
+
     // The desk goes away (the links keep retrying); the session does not.
     let _ = stop_server.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), server_task).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(matches!(expert.view().phase, Phase::Active { .. }));
     assert!(matches!(client.view().phase, Phase::Active { .. }));
+    let before = frames_of(&screen).len();
+    moving.store(true, Ordering::Relaxed);
+    wait_for_frames(&screen, "frames without the desk", |n| n > before + 3).await;
 
     // The client stops; the expert hears it peer to peer.
     client.command(Command::Stop).await.unwrap();
@@ -179,4 +277,71 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     })
     .await;
     drop(expert_link);
+}
+
+/// Consent is sacred: a client that grants control but not view shows
+/// nothing, even though the expert asked for view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_view_no_screen_leaves_the_client() {
+    let (_dir, url, _stop_server, _server_task) = start_desk().await;
+    let moving = Arc::new(AtomicBool::new(true));
+    let screen = Arc::new(CollectingSink::default());
+    let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
+    let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
+    for link in [&client_link, &expert_link] {
+        wait_for(&mut link.subscribe(), "the desk", |s| {
+            *s == DeskStatus::Connected
+        })
+        .await;
+    }
+    let mut client_view = client.subscribe();
+    let mut expert_view = expert.subscribe();
+    let id = client_link
+        .client()
+        .request_id(String::new())
+        .await
+        .unwrap()
+        .id;
+    expert
+        .command(Command::Login {
+            user: "ann".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
+    expert
+        .command(Command::Connect {
+            id,
+            notes: String::new(),
+            scopes: [Scope::View, Scope::Control].into_iter().collect(),
+        })
+        .await
+        .unwrap();
+    wait_for(&mut client_view, "the consent request", |v| {
+        matches!(v.phase, Phase::Asked { .. })
+    })
+    .await;
+    let control_only: Scopes = [Scope::Control].into_iter().collect();
+    client
+        .command(Command::Accept {
+            scopes: control_only,
+        })
+        .await
+        .unwrap();
+    let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
+    wait_for(&mut expert_view, "the expert's session", active).await;
+    wait_for(&mut client_view, "the client's session", active).await;
+
+    // Give a screen every chance to arrive, and ask for it twice.
+    expert.command(Command::RequestKeyframe).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    expert.command(Command::RequestKeyframe).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(frames_of(&screen).len(), 0, "no frame without view");
+    assert!(
+        expert.view().screen.is_none(),
+        "no screen info without view"
+    );
+    assert!(client.view().screen.is_none(), "the client shares nothing");
 }

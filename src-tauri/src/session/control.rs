@@ -1,7 +1,10 @@
-//! Messages on the peers' reliable `control` data channel. Version 1 holds
-//! only what the session itself needs: ending it without the server.
+//! Messages on the peers' reliable `control` data channel: ending the
+//! session without the server, and steering the shared screen.
 
 use serde::{Deserialize, Serialize};
+
+use super::view::ScreenInfo;
+use crate::media::quality::Quality;
 
 /// The most bytes a control message may have.
 pub const MAX_CONTROL_BYTES: usize = 64 * 1024;
@@ -11,6 +14,12 @@ pub const MAX_CONTROL_BYTES: usize = 64 * 1024;
 pub enum ControlMessage {
     /// The sender ended the session (Stop or Disconnect).
     Bye,
+    /// Client → expert: what is being shared.
+    Screen(ScreenInfo),
+    /// Expert → client: show another monitor.
+    SelectMonitor { monitor: usize },
+    /// Expert → client: another quality preset.
+    SetQuality { quality: Quality },
 }
 
 impl ControlMessage {
@@ -40,5 +49,12 @@ mod tests {
         assert!(ControlMessage::parse(b"\xff").is_err());
         assert!(ControlMessage::parse(br#"{"type":"format_disk"}"#).is_err());
         assert!(ControlMessage::parse(&vec![b' '; MAX_CONTROL_BYTES + 1]).is_err());
+        assert_eq!(
+            ControlMessage::parse(br#"{"type":"set_quality","quality":"speed"}"#),
+            Ok(ControlMessage::SetQuality {
+                quality: Quality::Speed
+            })
+        );
+        assert!(ControlMessage::parse(br#"{"type":"select_monitor","monitor":-1}"#).is_err());
     }
 }

@@ -15,13 +15,19 @@ use lifeline_signaling::protocol::{
     AppMessage, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
     SignOutReason, Signal,
 };
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinHandle;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
 use super::control::ControlMessage;
-use super::view::{Notice, Phase, SessionView};
+use super::scopes::Scope;
+use super::screen_share::{CapturerFactory, ScreenShare};
+use super::screen_view;
+use super::view::{Notice, Phase, ScreenInfo, SessionView};
 use crate::clock::unix_ms;
 use crate::desk::link::{DeskClient, DeskEvents};
+use crate::media::quality::Quality;
+use crate::media::sink::FrameSink;
 use crate::peer::{self, ConnectionState, Delivery, Peer, PeerEvent, PeerSettings};
 
 /// The label of the reliable channel for session control.
@@ -48,6 +54,27 @@ pub enum Command {
     Decline,
     /// End the running session.
     Stop,
+    /// Expert: show another of the client's monitors.
+    SelectMonitor(usize),
+    /// Expert: another quality preset.
+    SetQuality(Quality),
+    /// Expert: the viewer needs a keyframe (it joined, resized, or its
+    /// decoder failed).
+    RequestKeyframe,
+}
+
+/// The screen's two ends: where the client's images come from, and where
+/// the expert's frames go.
+#[derive(Clone)]
+pub struct Media {
+    pub capturers: CapturerFactory,
+    pub sink: Arc<dyn FrameSink>,
+}
+
+impl std::fmt::Debug for Media {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Media")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,6 +115,7 @@ pub fn spawn(
     desk: DeskClient,
     events: DeskEvents,
     settings: PeerSettings,
+    media: Media,
 ) -> SessionHandle {
     let (commands, inbox) = mpsc::channel(16);
     let (view, view_rx) = watch::channel(SessionView::default());
@@ -96,6 +124,7 @@ pub fn spawn(
         role,
         desk,
         settings,
+        media,
         view,
         live: None,
         control_tx,
@@ -116,6 +145,19 @@ struct Live {
     /// Who is on the other side, for the banner.
     name: String,
     scopes: Scopes,
+    /// Client: the screen being shared.
+    share: Option<ScreenShare>,
+    /// Expert: the task reading the screen track, and its keyframe bell.
+    viewer: Option<JoinHandle<()>>,
+    keyframe: Arc<Notify>,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        if let Some(viewer) = self.viewer.take() {
+            viewer.abort();
+        }
+    }
 }
 
 /// What a control channel's reader reports.
@@ -129,6 +171,7 @@ struct Engine {
     role: Role,
     desk: DeskClient,
     settings: PeerSettings,
+    media: Media,
     view: watch::Sender<SessionView>,
     live: Option<Live>,
     control_tx: mpsc::Sender<(String, ControlEvent)>,
@@ -246,6 +289,18 @@ impl Engine {
                     Some(Notice::new("ended", "the session was ended here")),
                 )
                 .await;
+            }
+            (Command::SelectMonitor(monitor), Phase::Active { .. }) => {
+                self.tell_peer(ControlMessage::SelectMonitor { monitor })
+                    .await;
+            }
+            (Command::SetQuality(quality), Phase::Active { .. }) => {
+                self.tell_peer(ControlMessage::SetQuality { quality }).await;
+            }
+            (Command::RequestKeyframe, _) => {
+                if let Some(live) = &self.live {
+                    live.keyframe.notify_one();
+                }
             }
             (command, phase) => {
                 tracing::debug!(?command, ?phase, "command does not apply now");
@@ -372,6 +427,7 @@ impl Engine {
                     credential: s.credential.clone().unwrap_or_default(),
                 })
                 .collect(),
+            share_screen: self.role == Role::Client && scopes.contains(Scope::View),
             ..self.settings.clone()
         };
         let (peer, events) = match Peer::new(peer_role, &settings).await {
@@ -393,6 +449,9 @@ impl Engine {
             control: None,
             name: name.clone(),
             scopes,
+            share: None,
+            viewer: None,
+            keyframe: Arc::new(Notify::new()),
         };
         let notice = match self.role {
             Role::Expert => Some(Notice::new("established", "the client accepted")),
@@ -408,6 +467,9 @@ impl Engine {
         );
         if self.role == Role::Expert {
             let offer = async {
+                if scopes.contains(Scope::View) {
+                    live.peer.receive_video().await?;
+                }
                 let control = live
                     .peer
                     .create_data_channel(CONTROL_CHANNEL, Delivery::Reliable)
@@ -479,6 +541,8 @@ impl Engine {
                 self.set_phase(phase, None);
                 if self.role == Role::Expert {
                     self.send(AppMessage::Connected { session }).await;
+                } else {
+                    self.start_sharing().await;
                 }
             }
             PeerEvent::State(ConnectionState::Failed) => {
@@ -503,12 +567,82 @@ impl Engine {
                 if label == CONTROL_CHANNEL && live.control.is_none() {
                     live.control = Some(Arc::clone(&channel));
                     self.watch_control(&session, channel);
+                    self.announce_screen().await;
                 } else {
                     tracing::warn!(%label, "unexpected data channel closed");
                     let _ = channel.close().await;
                 }
             }
-            PeerEvent::State(_) | PeerEvent::GatheringComplete | PeerEvent::Track(_) => {}
+            PeerEvent::Video(receiver) => {
+                // Only an expert the client let view gets a track at all;
+                // anything else is refused here as well.
+                if self.role == Role::Expert && live.scopes.contains(Scope::View) {
+                    let keyframe = Arc::clone(&live.keyframe);
+                    live.viewer = Some(screen_view::spawn(
+                        receiver,
+                        Arc::clone(&self.media.sink),
+                        keyframe,
+                    ));
+                } else {
+                    tracing::warn!("unexpected video track ignored");
+                }
+            }
+            PeerEvent::State(_) | PeerEvent::GatheringComplete => {}
+        }
+    }
+
+    /// Client: starts sending the screen, if `view` was granted.
+    async fn start_sharing(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        if live.share.is_some() || !live.scopes.contains(Scope::View) {
+            return;
+        }
+        let Some(video) = live.peer.video_sender().await else {
+            tracing::warn!("view was granted but the answer carries no video");
+            return;
+        };
+        live.share = Some(ScreenShare::start(
+            video,
+            Arc::clone(&self.media.capturers),
+            Quality::default(),
+        ));
+        self.announce_screen().await;
+    }
+
+    /// Client: tells the expert (and this app's view) what is shared, once
+    /// both the share and the control channel are there.
+    async fn announce_screen(&mut self) {
+        let Some(share) = self.live.as_ref().and_then(|l| l.share.as_ref()) else {
+            return;
+        };
+        let (monitor, quality) = (share.monitor(), share.quality());
+        let capturers = Arc::clone(&self.media.capturers);
+        let monitors = tokio::task::spawn_blocking(move || capturers().monitors())
+            .await
+            .ok()
+            .and_then(|listed| {
+                listed
+                    .map_err(|error| tracing::warn!(%error, "cannot list monitors"))
+                    .ok()
+            })
+            .unwrap_or_default();
+        let screen = ScreenInfo {
+            monitors,
+            monitor,
+            quality,
+        };
+        self.view
+            .send_modify(|view| view.screen = Some(screen.clone()));
+        self.tell_peer(ControlMessage::Screen(screen)).await;
+    }
+
+    /// Sends on the control channel, if it is open.
+    async fn tell_peer(&self, message: ControlMessage) {
+        let Some(control) = self.live.as_ref().and_then(|l| l.control.as_ref()) else {
+            return;
+        };
+        if let Err(error) = control.send_text(&message.to_json()).await {
+            tracing::debug!(%error, "control message not sent");
         }
     }
 
@@ -551,6 +685,28 @@ impl Engine {
                 )
                 .await;
             }
+            ControlEvent::Message(ControlMessage::Screen(screen)) if self.role == Role::Expert => {
+                self.view.send_modify(|view| view.screen = Some(screen));
+            }
+            ControlEvent::Message(ControlMessage::SelectMonitor { monitor })
+                if self.role == Role::Client =>
+            {
+                if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
+                    share.select_monitor(monitor);
+                    self.announce_screen().await;
+                }
+            }
+            ControlEvent::Message(ControlMessage::SetQuality { quality })
+                if self.role == Role::Client =>
+            {
+                if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
+                    share.set_quality(quality);
+                    self.announce_screen().await;
+                }
+            }
+            ControlEvent::Message(message) => {
+                tracing::warn!(?message, "control message not for this side ignored");
+            }
         }
     }
 
@@ -569,6 +725,7 @@ impl Engine {
             // Best effort: the session must end even with the desk gone.
             let _ = self.desk.send(AppMessage::Bye { session }).await;
         }
+        self.view.send_modify(|view| view.screen = None);
         if notice.is_some() || self.phase() != Phase::Idle {
             self.set_phase(Phase::Idle, notice);
         }

@@ -6,9 +6,13 @@
 //! - [`engine`]: the task that owns the request, the consent and the peer.
 //! - [`view`]: the snapshot the UI renders.
 //! - [`control`]: messages on the peers' control channel.
+//! - [`screen_share`] (client) and [`screen_view`] (expert): the screen's
+//!   two ends, started by the engine only within the granted `view` scope.
 
 pub mod control;
 pub mod engine;
+pub mod screen_share;
+pub mod screen_view;
 pub mod view;
 
 pub mod scopes {

@@ -2,7 +2,10 @@
 //! published by the engine on every change.
 
 use lifeline_signaling::protocol::{ComputerInfo, Scopes};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::media::capture::MonitorInfo;
+use crate::media::quality::Quality;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -13,6 +16,17 @@ pub struct SessionView {
     /// The latest outcome or error, for the status line. The UI picks its
     /// translated text by `code`.
     pub notice: Option<Notice>,
+    /// What the client shares, while it shares its screen.
+    pub screen: Option<ScreenInfo>,
+}
+
+/// The shared screen: the client's monitors, the one shown, the quality.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScreenInfo {
+    pub monitors: Vec<MonitorInfo>,
+    pub monitor: usize,
+    pub quality: Quality,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -101,6 +115,7 @@ mod tests {
                 since_ms: 5,
             },
             notice: Some(Notice::new("established", "up")),
+            screen: None,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -108,7 +123,8 @@ mod tests {
                 "signedInAs": "Ann",
                 "phase": {"phase": "active", "session": "s1", "peer": "pc-7", "scopes": [],
                           "safetyCode": "123456", "sinceMs": 5},
-                "notice": {"code": "established", "message": "up"}
+                "notice": {"code": "established", "message": "up"},
+                "screen": null
             })
         );
     }
