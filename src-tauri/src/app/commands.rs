@@ -1,10 +1,12 @@
 //! Tauri commands: each one line into managed state. Arguments and results
 //! are camelCase JSON; errors are `{code, message}` (see [`super::error`]).
 
+use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{AppHandle, State};
 
 use super::{AppError, AppState, state::AppInfo};
 use crate::desk::{DeskStatus, IssuedId};
+use crate::media::quality::Quality;
 use crate::session::engine::Command;
 use crate::session::scopes::Scopes;
 use crate::session::view::SessionView;
@@ -119,4 +121,48 @@ pub async fn client_decline(state: State<'_, AppState>) -> Result<(), AppError> 
 #[tauri::command]
 pub async fn session_stop(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(state.session()?.command(Command::Stop).await?)
+}
+
+/// Expert mode: the remote-screen view sends its frame channel; frames flow
+/// to it from now on, starting with a fresh keyframe.
+#[tauri::command]
+pub async fn screen_attach(
+    state: State<'_, AppState>,
+    frames: Channel<InvokeResponseBody>,
+) -> Result<(), AppError> {
+    state.screen.attach(frames);
+    Ok(state.session()?.command(Command::RequestKeyframe).await?)
+}
+
+#[tauri::command]
+pub fn screen_detach(state: State<'_, AppState>) {
+    state.screen.detach();
+}
+
+/// Expert mode: the webview's decoder needs a keyframe.
+#[tauri::command]
+pub async fn screen_keyframe(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::RequestKeyframe).await?)
+}
+
+#[tauri::command]
+pub async fn screen_select_monitor(
+    state: State<'_, AppState>,
+    monitor: usize,
+) -> Result<(), AppError> {
+    Ok(state
+        .session()?
+        .command(Command::SelectMonitor(monitor))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn screen_set_quality(
+    state: State<'_, AppState>,
+    quality: Quality,
+) -> Result<(), AppError> {
+    Ok(state
+        .session()?
+        .command(Command::SetQuality(quality))
+        .await?)
 }

@@ -5,6 +5,7 @@
 mod commands;
 pub mod error;
 mod events;
+mod screen;
 mod state;
 
 pub use error::AppError;
@@ -34,6 +35,11 @@ pub fn run(config: AppConfig) {
             commands::client_accept,
             commands::client_decline,
             commands::session_stop,
+            commands::screen_attach,
+            commands::screen_detach,
+            commands::screen_keyframe,
+            commands::screen_select_monitor,
+            commands::screen_set_quality,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -7,11 +7,13 @@ use lifeline_signaling::protocol::Role;
 use serde::Serialize;
 use tauri::AppHandle;
 
+use super::screen::WebviewSink;
 use crate::config::AppConfig;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::{DeskError, DeskStatus};
+use crate::media::capture::{Capturer, XcapCapturer};
 use crate::peer::PeerSettings;
-use crate::session::engine::{self, SessionHandle};
+use crate::session::engine::{self, Media, SessionHandle};
 use crate::session::view::SessionView;
 use crate::settings::SettingsStore;
 
@@ -31,6 +33,8 @@ pub struct AppState {
     pub settings: SettingsStore,
     // A std Mutex: held only to swap the handle, never across an await.
     desk: Mutex<Option<Desk>>,
+    /// Where the expert's received screen frames go.
+    pub screen: Arc<WebviewSink>,
 }
 
 /// What the UI shows about this installation.
@@ -49,6 +53,7 @@ impl AppState {
             config,
             settings,
             desk: Mutex::new(None),
+            screen: Arc::new(WebviewSink::default()),
         }
     }
 
@@ -72,7 +77,11 @@ impl AppState {
             udp_addrs: self.config.udp_addrs.clone(),
             ..PeerSettings::default()
         };
-        let session = engine::spawn(role, link.client(), events, settings);
+        let media = Media {
+            capturers: Arc::new(|| Box::new(XcapCapturer) as Box<dyn Capturer>),
+            sink: Arc::clone(&self.screen) as _,
+        };
+        let session = engine::spawn(role, link.client(), events, settings, media);
         super::events::forward(app.clone(), super::events::DESK_STATUS, link.subscribe());
         super::events::forward(app.clone(), super::events::SESSION, session.subscribe());
         let status = link.status();
