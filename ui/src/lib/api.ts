@@ -1,8 +1,8 @@
 // Typed wrappers over the Rust commands in src-tauri/src/app/commands.rs.
 // Every command rejects with an `ApiError` ({code, message}); see error.rs.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { Scope, SessionView } from "./session";
+import type { Quality, Scope, SessionView } from "./session";
 
 export type Mode = "client" | "expert";
 
@@ -72,4 +72,10 @@ export const api = {
   clientAccept: (scopes: Scope[]) => invoke<void>("client_accept", { scopes }),
   clientDecline: () => invoke<void>("client_decline"),
   sessionStop: () => invoke<void>("session_stop"),
+  /** Expert: encoded screen frames arrive on `frames` until detached. */
+  screenAttach: (frames: Channel<ArrayBuffer>) => invoke<void>("screen_attach", { frames }),
+  screenDetach: () => invoke<void>("screen_detach"),
+  screenKeyframe: () => invoke<void>("screen_keyframe"),
+  screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),
+  screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", { quality }),
 };

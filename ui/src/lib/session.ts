@@ -44,13 +44,37 @@ export interface Notice {
   message: string;
 }
 
+export type Quality = "speed" | "balanced" | "best";
+export const QUALITIES: Quality[] = ["speed", "balanced", "best"];
+
+export interface MonitorInfo {
+  index: number;
+  name: string;
+  width: number;
+  height: number;
+  primary: boolean;
+}
+
+/** What the client shares (src-tauri/src/session/view.rs, ScreenInfo). */
+export interface ScreenInfo {
+  monitors: MonitorInfo[];
+  monitor: number;
+  quality: Quality;
+}
+
 export interface SessionView {
   signedInAs: string | null;
   phase: Phase;
   notice: Notice | null;
+  screen: ScreenInfo | null;
 }
 
-export const IDLE_VIEW: SessionView = { signedInAs: null, phase: { phase: "idle" }, notice: null };
+export const IDLE_VIEW: SessionView = {
+  signedInAs: null,
+  phase: { phase: "idle" },
+  notice: null,
+  screen: null,
+};
 
 function known(key: string): key is MessageKey {
   return key in catalogs.en;
@@ -75,6 +99,10 @@ export function isProblem(code: string): boolean {
 
 export function scopeKey(scope: Scope): MessageKey {
   return `scope.${scope}` as MessageKey;
+}
+
+export function qualityKey(quality: Quality): MessageKey {
+  return `quality.${quality}` as MessageKey;
 }
 
 /** Minutes and seconds left, as `4:05`. */

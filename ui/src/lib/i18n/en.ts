@@ -97,6 +97,23 @@ export const en = {
   "error.rate_limited": "Too many attempts. Please wait a moment and try again.",
   "error.reclaim_failed": "Your ID no longer works. Please get a new ID.",
   "error.session_stopped": "Lifeline's session engine has stopped. Please restart Lifeline.",
+  "screen.title": "Remote screen",
+  "screen.toolbar": "Remote screen tools",
+  "screen.fit": "Fit to window",
+  "screen.actual": "Actual size (1:1)",
+  "screen.fullscreen": "Full screen",
+  "screen.monitor": "Monitor",
+  "screen.monitorName": "{name} ({width}×{height})",
+  "screen.quality": "Quality",
+  "screen.stats": "Statistics",
+  "screen.waiting": "Waiting for the client's screen…",
+  "screen.noView": "The client has not allowed you to see the screen. You can still chat.",
+  "screen.unsupported": "This computer cannot show the remote screen: its web view has no VP8 video decoder. Update the system's WebKitGTK.",
+  "screen.statsLine": "{width}×{height} · {fps} fps · {kbps} kbit/s · latency {p50} ms (95%: {p95} ms)",
+  "screen.statsNone": "n/a",
+  "quality.speed": "Speed",
+  "quality.balanced": "Balanced",
+  "quality.best": "Best quality",
 } as const;
 
 export type MessageKey = keyof typeof en;
