@@ -22,6 +22,8 @@ const UI_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppOptions {
     /// Extra environment variables for the app.
     pub env: Vec<(String, String)>,
+    /// The X screen's size; [`crate::xvfb::SCREEN`] when `None`.
+    pub screen: Option<(u32, u32)>,
 }
 
 pub struct AppInstance {
@@ -41,7 +43,7 @@ impl AppInstance {
         options: AppOptions,
     ) -> anyhow::Result<Self> {
         let app_binary = crate::paths::binary("lifeline")?;
-        let xvfb = Xvfb::start()?;
+        let xvfb = Xvfb::start_sized(options.screen.unwrap_or(crate::xvfb::SCREEN))?;
         let home = tempfile::Builder::new()
             .prefix(&format!("lifeline-{name}-"))
             .tempdir()?;

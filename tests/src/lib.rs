@@ -12,6 +12,7 @@
 //! - [`xvfb`]: one X server per app instance, numbered by `-displayfd`.
 //! - [`signaling`]: the real signaling server on a free loopback port.
 //! - [`app`]: one app instance: X server, WebDriver pair, data dirs, client.
+//! - [`flows`]: steps tests share, such as establishing a session.
 //! - [`artifacts`]: screenshots and logs under `target/e2e-artifacts/`.
 //! - [`paths`]: where the built binaries and the workspace live.
 //!
@@ -23,6 +24,7 @@
 
 pub mod app;
 pub mod artifacts;
+pub mod flows;
 pub mod paths;
 pub mod process;
 pub mod signaling;

@@ -19,6 +19,11 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_sized(SCREEN)
+    }
+
+    /// An X server with a screen of `size` pixels.
+    pub fn start_sized(size: (u32, u32)) -> anyhow::Result<Self> {
         let mut command = Command::new("Xvfb");
         command
             .args([
@@ -30,7 +35,7 @@ impl Xvfb {
                 "-screen",
                 "0",
             ])
-            .arg(format!("{}x{}x24", SCREEN.0, SCREEN.1))
+            .arg(format!("{}x{}x24", size.0, size.1))
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut guard = ChildGuard::spawn("Xvfb", command)?;

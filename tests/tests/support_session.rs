@@ -4,15 +4,10 @@
 //! the client sees who asks for what and grants less, both show the same
 //! safety code, the client stops the session, and the spent ID is refused.
 
-use lifeline_e2e::{AppOptions, e2e};
+use lifeline_e2e::e2e;
+use lifeline_e2e::flows::loopback;
 
 const PASSWORD: &str = "correct horse battery";
-
-fn loopback() -> AppOptions {
-    AppOptions {
-        env: vec![("LIFELINE_UDP_ADDRS".into(), "127.0.0.1:0".into())],
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expert_reaches_a_client_who_consents_and_stops() {

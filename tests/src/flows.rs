@@ -1,0 +1,61 @@
+//! Steps several tests share: an expert signs in, connects to a client by
+//! its ID, and the client accepts with the scopes it chooses.
+
+use crate::{AppInstance, AppOptions};
+
+/// The app's WebRTC on loopback only, so tests need no network.
+pub fn loopback() -> AppOptions {
+    AppOptions {
+        env: vec![("LIFELINE_UDP_ADDRS".into(), "127.0.0.1:0".into())],
+        screen: None,
+    }
+}
+
+/// The client gets an ID; the expert signs in and connects with it. Returns
+/// the ID once the client's consent dialog is open.
+pub async fn ask(
+    client: &AppInstance,
+    expert: &AppInstance,
+    user: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    client.click("#mode-client").await?;
+    client
+        .wait_for("#desk-status[data-state='connected']")
+        .await?;
+    client.click("#get-id").await?;
+    let id = client.text("#client-id").await?;
+
+    expert.click("#mode-expert").await?;
+    expert
+        .wait_for("#desk-status[data-state='connected']")
+        .await?;
+    expert.type_into("#sign-in-user", user).await?;
+    expert.type_into("#sign-in-password", password).await?;
+    expert.click("#sign-in-submit").await?;
+    expert.wait_for("#signed-in-as").await?;
+    expert.type_into("#client-id-input", &id).await?;
+    expert.click("#connect").await?;
+
+    client.wait_for("#consent-accept").await?;
+    Ok(id)
+}
+
+/// [`ask`], then the client unticks `refuse` (such as `"#grant-control"`)
+/// and accepts. Returns the ID once both sides show the running session.
+pub async fn establish(
+    client: &AppInstance,
+    expert: &AppInstance,
+    user: &str,
+    password: &str,
+    refuse: &[&str],
+) -> anyhow::Result<String> {
+    let id = ask(client, expert, user, password).await?;
+    for checkbox in refuse {
+        client.click(checkbox).await?;
+    }
+    client.click("#consent-accept").await?;
+    expert.wait_for("#safety-code").await?;
+    client.wait_for("#safety-code").await?;
+    Ok(id)
+}

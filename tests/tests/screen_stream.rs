@@ -1,0 +1,146 @@
+//! The client's real screen, live in the expert's real webview: the client
+//! app's X server shows colour blocks drawn by X clients (xsetroot, xterm); the expert app,
+//! on its own X server, connects through the real signaling server; the
+//! picture travels as VP8 over WebRTC between the two app processes and is
+//! decoded by WebCodecs onto a canvas, whose pixels the test reads back.
+//! Then the picture changes and the canvas follows.
+
+use std::time::{Duration, Instant};
+
+use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::xvfb::{SCREEN, Xvfb};
+use lifeline_e2e::{AppInstance, e2e};
+
+const PASSWORD: &str = "correct horse battery";
+/// VP8 at a low bitrate moves colours a little; blocks are far apart.
+const TOLERANCE: i64 = 48;
+
+type Rgb = [i64; 3];
+const RED: Rgb = [255, 0, 0];
+const GREEN: Rgb = [0, 255, 0];
+const BLUE: Rgb = [0, 0, 255];
+
+/// A point on the client's screen outside the app's 1024×720 window (no
+/// window manager: the window sits at the top left).
+const RIGHT_BLOCK: (u32, u32) = (1180, 200);
+const BOTTOM_BLOCK: (u32, u32) = (600, 770);
+
+/// Paints the client's screen: the root window in `bottom`, and a terminal
+/// with a `right` background over x 1100–1220, y 0–260 (20×20 cells of
+/// xterm's 6×13 font). Returns the terminal, killed on drop.
+fn paint(xvfb: &Xvfb, right: Rgb, bottom: Rgb) -> anyhow::Result<Block> {
+    let colour = |c: Rgb| format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2]);
+    xvfb.run("xsetroot", &["-solid", &colour(bottom)])?;
+    let child = std::process::Command::new("xterm")
+        .args(["-geometry", "20x20+1100+0", "-bg", &colour(right)])
+        .args(["-fg", &colour(right), "-e", "sleep", "3600"])
+        .env("DISPLAY", xvfb.display())
+        .spawn()?;
+    Ok(Block(child))
+}
+
+struct Block(std::process::Child);
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The canvas's size and the colour at a point of the client's screen.
+async fn canvas_pixel(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<(i64, i64, Rgb)> {
+    let value = expert
+        .client()
+        .execute(
+            "const c = document.querySelector('#screen-canvas');
+             const x = Math.floor(arguments[0] * c.width / arguments[2]);
+             const y = Math.floor(arguments[1] * c.height / arguments[3]);
+             const d = c.getContext('2d').getImageData(x, y, 1, 1).data;
+             return [c.width, c.height, d[0], d[1], d[2]];",
+            vec![at.0.into(), at.1.into(), SCREEN.0.into(), SCREEN.1.into()],
+        )
+        .await?;
+    let n: Vec<i64> = serde_json::from_value(value)?;
+    anyhow::ensure!(n.len() == 5, "unexpected answer {n:?}");
+    Ok((n[0], n[1], [n[2], n[3], n[4]]))
+}
+
+fn close(a: Rgb, b: Rgb) -> bool {
+    a.iter().zip(b).all(|(x, y)| (x - y).abs() <= TOLERANCE)
+}
+
+/// Waits until the canvas shows `want` at every point, or fails with what it
+/// showed last.
+async fn wait_for_colours(expert: &AppInstance, want: &[((u32, u32), Rgb)]) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut seen = Vec::new();
+        for (at, colour) in want {
+            let (w, h, got) = canvas_pixel(expert, *at).await?;
+            seen.push((w, h, *at, got, close(got, *colour)));
+        }
+        if seen.iter().all(|s| s.4) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the canvas did not show {want:?}; saw {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_expert_sees_the_clients_screen_and_follows_it() {
+    e2e("screen_stream", |h| async move {
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let client = h.launch_app_with("client", &server, loopback()).await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let block = paint(client.xvfb(), BLUE, RED)?;
+
+        let started = Instant::now();
+        establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+        expert.wait_for("#screen-canvas").await?;
+        wait_for_colours(&expert, &[(RIGHT_BLOCK, BLUE), (BOTTOM_BLOCK, RED)]).await?;
+        let first_picture = started.elapsed();
+        let (width, height, _) = canvas_pixel(&expert, (0, 0)).await?;
+        anyhow::ensure!(
+            (width, height) == (SCREEN.0 as i64, SCREEN.1 as i64),
+            "the canvas is {width}×{height}, the client's screen {SCREEN:?}"
+        );
+        h.screenshot(&expert, "expert-sees-blocks").await?;
+
+        // The picture changes; the canvas follows.
+        drop(block);
+        let _block = paint(client.xvfb(), RED, GREEN)?;
+        wait_for_colours(&expert, &[(RIGHT_BLOCK, RED), (BOTTOM_BLOCK, GREEN)]).await?;
+
+        // The overlay's figures come from the same frames.
+        expert.click("#screen-stats-toggle").await?;
+        let line = expert.text("#screen-stats").await?;
+        anyhow::ensure!(line.starts_with("1280×800 · "), "{line:?}");
+        let monitor = expert.text("#screen-monitor").await?;
+        anyhow::ensure!(monitor.contains("(1280×800)"), "{monitor:?}");
+        eprintln!("first picture {first_picture:?} after the test started connecting");
+
+        // Stop ends the stream on the expert's side too.
+        client.click("#session-stop").await?;
+        expert
+            .wait_for("#session-notice[data-code='peer_left']")
+            .await?;
+        anyhow::ensure!(
+            expert
+                .client()
+                .find(lifeline_e2e::Locator::Css("#screen-canvas"))
+                .await
+                .is_err(),
+            "the remote screen closes with the session"
+        );
+        Ok(())
+    })
+    .await;
+}
