@@ -41,8 +41,11 @@ test-e2e: ui
 	$(CARGO) test -p lifeline-e2e -- --test-threads 2
 
 ## Benchmarks: they print figures and assert nothing about speed.
-bench: setup
+bench: setup ui
 	$(CARGO) bench -p lifeline-signaling --bench load
+	$(CARGO) bench -p lifeline --bench screen
+	$(CARGO) build --release -p lifeline -p lifeline-signaling
+	LIFELINE_E2E_PROFILE=release $(CARGO) bench -p lifeline-e2e --bench screen_latency
 
 clean:
 	$(CARGO) clean

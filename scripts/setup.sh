@@ -20,6 +20,7 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev pkg-config
   xvfb webkit2gtk-driver xdotool imagemagick x11-utils x11-xserver-utils xterm
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
+  gstreamer1.0-tools gstreamer1.0-x
   libclang-dev libvpx-dev libpipewire-0.3-dev libgbm-dev libegl-dev libwayland-dev
   libx11-dev libxi-dev libxtst-dev libxcb1-dev
 )
