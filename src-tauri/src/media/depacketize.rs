@@ -1,10 +1,18 @@
-//! VP8 frames from RTP packets (RFC 7741), on the RTP marker bit: a frame
-//! is handed on the moment its last packet arrives, with no jitter buffer
-//! (webrtc-rs's `SampleBuilder` would hold every frame back until the next
-//! one starts).
+//! VP8 frames from RTP packets (RFC 7741), completed on the RTP marker bit.
 //!
-//! A gap in sequence numbers spoils the frame being built; from then on only
-//! a keyframe is passed on, and the caller is told to ask for one.
+//! A frame is handed on the moment its packets from the start (S bit) to the
+//! marker are all there, with no added delay: webrtc-rs's `SampleBuilder`
+//! would hold every frame until the next one starts, a whole frame interval.
+//!
+//! Packets may arrive out of order, twice, or late after a NACK
+//! retransmission: they wait in a small buffer keyed by sequence number, and
+//! duplicates and stale packets are ignored. Frames leave strictly in order,
+//! because each VP8 delta depends on the one before. When a gap has not
+//! filled within [`GIVE_UP_AFTER_TICKS`] of RTP time, the frames behind it
+//! are useless: the assembler drops them, waits for a keyframe, and tells
+//! the caller to ask for one.
+
+use std::collections::BTreeMap;
 
 /// A complete encoded frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,28 +21,49 @@ pub struct Vp8Frame {
     pub keyframe: bool,
     /// RTP timestamp (90 kHz).
     pub timestamp: u32,
+    /// When the client captured it, from the packets' abs-capture-time.
+    pub captured_at_ms: Option<u64>,
 }
 
-/// What one packet led to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Assembled {
-    /// Nothing yet: the frame continues.
-    Pending,
-    Frame(Vp8Frame),
-    /// Data was lost; ask the sender for a keyframe.
-    NeedKeyframe,
+/// One received RTP packet of the VP8 track.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    pub sequence: u16,
+    pub timestamp: u32,
+    pub marker: bool,
+    pub payload: &'a [u8],
+    pub captured_at_ms: Option<u64>,
 }
 
 /// The largest frame accepted; a 4K keyframe is well under this.
 const MAX_FRAME_BYTES: usize = 8 * 1024 * 1024;
+/// The most packets held while waiting for a gap to fill.
+const MAX_BUFFERED: usize = 4096;
+/// How much newer (in 90 kHz RTP time) the newest packet may be than the
+/// oldest waiting one before the gap is given up: 400 ms, enough for NACK
+/// retransmission on a long path.
+pub const GIVE_UP_AFTER_TICKS: u32 = 36_000;
+
+#[derive(Debug)]
+struct Stored {
+    timestamp: u32,
+    marker: bool,
+    /// First packet of a frame (S bit set, partition 0).
+    start: bool,
+    /// First packet of a keyframe.
+    keyframe: bool,
+    body: Vec<u8>,
+    captured_at_ms: Option<u64>,
+}
 
 #[derive(Debug)]
 pub struct Vp8Assembler {
-    buffer: Vec<u8>,
-    timestamp: u32,
-    next_seq: Option<u16>,
-    /// The frame in `buffer` lost a packet.
-    broken: bool,
+    /// Waiting packets by extended sequence number.
+    packets: BTreeMap<u64, Stored>,
+    /// The highest extended sequence number seen.
+    highest: Option<u64>,
+    /// The last packet of the last frame handed on.
+    delivered: Option<u64>,
     /// Deltas are useless until the next keyframe.
     waiting_for_keyframe: bool,
 }
@@ -42,10 +71,9 @@ pub struct Vp8Assembler {
 impl Default for Vp8Assembler {
     fn default() -> Self {
         Self {
-            buffer: Vec::new(),
-            timestamp: 0,
-            next_seq: None,
-            broken: false,
+            packets: BTreeMap::new(),
+            highest: None,
+            delivered: None,
             waiting_for_keyframe: true,
         }
     }
@@ -74,61 +102,145 @@ fn descriptor(payload: &[u8]) -> Option<(usize, bool)> {
     (len <= payload.len()).then_some((len, start))
 }
 
+/// `a` is later than `b` in RTP time, by how much (0 if not later).
+fn ticks_after(a: u32, b: u32) -> u32 {
+    let d = a.wrapping_sub(b);
+    if d < u32::MAX / 2 { d } else { 0 }
+}
+
 impl Vp8Assembler {
-    pub fn push(&mut self, seq: u16, timestamp: u32, marker: bool, payload: &[u8]) -> Assembled {
-        let in_order = self.next_seq.is_none_or(|next| next == seq);
-        self.next_seq = Some(seq.wrapping_add(1));
-        let Some((skip, start)) = descriptor(payload) else {
-            self.broken = true;
-            return self.lost();
+    /// Takes one packet. Returns `true` when the caller should ask the sender
+    /// for a keyframe (data was lost, or the stream started mid-way). Then
+    /// call [`Self::next_frame`] until it returns `None`.
+    pub fn push(&mut self, packet: Packet<'_>) -> bool {
+        let seq = self.extend(packet.sequence);
+        let stale = self.delivered.is_some_and(|d| seq <= d)
+            || self.highest.is_some_and(|h| seq + MAX_BUFFERED as u64 <= h);
+        if stale || self.packets.contains_key(&seq) {
+            return false; // a duplicate, or too late to matter
+        }
+        self.highest = Some(self.highest.map_or(seq, |h| h.max(seq)));
+        let Some((skip, start)) = descriptor(packet.payload) else {
+            // Malformed: treated as lost; the gap decides what follows.
+            return false;
         };
-        if start {
-            if !self.buffer.is_empty() {
-                // The previous frame never saw its marker.
-                self.buffer.clear();
-                self.waiting_for_keyframe = true;
+        let body = &packet.payload[skip..];
+        // The VP8 frame tag's lowest bit is 0 for keyframes.
+        let keyframe = start && body.first().is_some_and(|tag| tag & 0x01 == 0);
+        self.packets.insert(
+            seq,
+            Stored {
+                timestamp: packet.timestamp,
+                marker: packet.marker,
+                start,
+                keyframe,
+                body: body.to_vec(),
+                captured_at_ms: packet.captured_at_ms,
+            },
+        );
+        if self.waiting_for_keyframe {
+            return start && !keyframe;
+        }
+        self.give_up_if_stuck(packet.timestamp)
+    }
+
+    /// The next complete frame, in order, if there is one.
+    pub fn next_frame(&mut self) -> Option<Vp8Frame> {
+        if self.waiting_for_keyframe {
+            self.skip_to_keyframe()?;
+        }
+        let first = *self.packets.keys().next()?;
+        if self.delivered.is_some_and(|d| first != d + 1) {
+            return None; // the gap before it may still fill
+        }
+        let head = &self.packets[&first];
+        if !head.start {
+            return None;
+        }
+        let timestamp = head.timestamp;
+        let mut last = first;
+        loop {
+            let stored = self.packets.get(&last)?;
+            if stored.timestamp != timestamp || (last != first && stored.start) {
+                // A packet of another frame where this one should go on:
+                // this frame is corrupt.
+                self.lose();
+                return None;
             }
-            self.broken = false;
-            self.timestamp = timestamp;
-        } else if !in_order || self.buffer.is_empty() || timestamp != self.timestamp {
-            self.broken = true;
-        }
-        if !self.broken {
-            if self.buffer.len() + payload.len() - skip > MAX_FRAME_BYTES {
-                self.broken = true;
-            } else {
-                self.buffer.extend_from_slice(&payload[skip..]);
+            if stored.marker {
+                break;
             }
+            last += 1;
         }
-        if !marker {
-            return if self.broken && !self.buffer.is_empty() {
-                self.buffer.clear();
-                self.lost()
-            } else {
-                Assembled::Pending
-            };
+        let packets: Vec<Stored> = (first..=last)
+            .filter_map(|seq| self.packets.remove(&seq))
+            .collect();
+        self.delivered = Some(last);
+        let size: usize = packets.iter().map(|p| p.body.len()).sum();
+        if size == 0 || size > MAX_FRAME_BYTES {
+            self.waiting_for_keyframe = true;
+            return None;
         }
-        let data = std::mem::take(&mut self.buffer);
-        if self.broken || data.is_empty() {
-            self.broken = false;
-            return self.lost();
+        let mut data = Vec::with_capacity(size);
+        for p in &packets {
+            data.extend_from_slice(&p.body);
         }
-        // The frame tag's lowest bit is 0 for keyframes.
-        let keyframe = data[0] & 0x01 == 0;
-        if self.waiting_for_keyframe && !keyframe {
-            return Assembled::NeedKeyframe;
-        }
-        self.waiting_for_keyframe = false;
-        Assembled::Frame(Vp8Frame {
+        Some(Vp8Frame {
             data,
-            keyframe,
+            keyframe: packets[0].keyframe,
             timestamp,
+            captured_at_ms: packets.iter().find_map(|p| p.captured_at_ms),
         })
     }
 
-    fn lost(&mut self) -> Assembled {
+    /// Sequence numbers extended past 16 bits, relative to the highest seen.
+    fn extend(&self, seq: u16) -> u64 {
+        match self.highest {
+            // Far from zero, so that early reordering cannot go negative.
+            None => (1 << 32) + u64::from(seq),
+            Some(highest) => {
+                let delta = seq.wrapping_sub(highest as u16) as i16;
+                highest.saturating_add_signed(i64::from(delta))
+            }
+        }
+    }
+
+    /// Drops everything before the first keyframe's first packet.
+    fn skip_to_keyframe(&mut self) -> Option<()> {
+        let key = self
+            .packets
+            .iter()
+            .find(|(_, p)| p.keyframe)
+            .map(|(&seq, _)| seq)?;
+        self.packets = self.packets.split_off(&key);
+        self.delivered = Some(key - 1);
+        self.waiting_for_keyframe = false;
+        Some(())
+    }
+
+    /// A gap that has lasted too long (or a buffer too full) is loss. The
+    /// caller drains complete frames after every packet, so whatever still
+    /// waits is blocked behind a gap.
+    fn give_up_if_stuck(&mut self, newest: u32) -> bool {
+        let Some(oldest) = self.packets.values().next() else {
+            return false;
+        };
+        if ticks_after(newest, oldest.timestamp) > GIVE_UP_AFTER_TICKS
+            || self.packets.len() > MAX_BUFFERED
+        {
+            self.lose();
+            return true;
+        }
+        false
+    }
+
+    fn lose(&mut self) {
         self.waiting_for_keyframe = true;
-        Assembled::NeedKeyframe
+        // Keep packets from a keyframe on, if one is already here.
+        match self.packets.iter().find(|(_, p)| p.keyframe) {
+            Some((&key, _)) => self.packets = self.packets.split_off(&key),
+            None => self.packets.clear(),
+        }
     }
 }
 
@@ -136,84 +248,239 @@ impl Vp8Assembler {
 mod tests {
     use super::*;
 
-    /// A minimal descriptor: S bit on the first packet, partition 0.
-    fn packet(start: bool, body: &[u8]) -> Vec<u8> {
-        let mut p = vec![if start { 0x10 } else { 0x00 }];
-        p.extend_from_slice(body);
-        p
-    }
-
     const KEY: [u8; 4] = [0x50, 0x01, 0x00, 0x9d];
     const DELTA: [u8; 4] = [0x51, 0x01, 0x00, 0x11];
+    /// 30 fps in 90 kHz ticks.
+    const TICK: u32 = 3000;
+
+    /// A packet with a minimal descriptor: S bit on a frame's first packet.
+    struct P {
+        seq: u16,
+        ts: u32,
+        marker: bool,
+        payload: Vec<u8>,
+    }
+
+    fn first(seq: u16, ts: u32, marker: bool, tag: &[u8]) -> P {
+        let mut payload = vec![0x10];
+        payload.extend_from_slice(tag);
+        P {
+            seq,
+            ts,
+            marker,
+            payload,
+        }
+    }
+
+    fn more(seq: u16, ts: u32, marker: bool, body: &[u8]) -> P {
+        let mut payload = vec![0x00];
+        payload.extend_from_slice(body);
+        P {
+            seq,
+            ts,
+            marker,
+            payload,
+        }
+    }
+
+    /// Pushes packets; returns the frames that came out and whether a
+    /// keyframe was asked for.
+    fn feed(a: &mut Vp8Assembler, packets: &[P]) -> (Vec<Vp8Frame>, bool) {
+        let mut frames = Vec::new();
+        let mut asked = false;
+        for p in packets {
+            asked |= a.push(Packet {
+                sequence: p.seq,
+                timestamp: p.ts,
+                marker: p.marker,
+                payload: &p.payload,
+                captured_at_ms: Some(u64::from(p.ts)),
+            });
+            while let Some(frame) = a.next_frame() {
+                frames.push(frame);
+            }
+        }
+        (frames, asked)
+    }
 
     #[test]
     fn reassembles_on_the_marker_bit() {
         let mut a = Vp8Assembler::default();
-        assert_eq!(
-            a.push(10, 900, false, &packet(true, &KEY)),
-            Assembled::Pending
+        let (frames, asked) = feed(
+            &mut a,
+            &[
+                first(10, 900, false, &KEY),
+                more(11, 900, false, b"ab"),
+                more(12, 900, true, b"cd"),
+                first(13, 900 + TICK, true, &DELTA),
+            ],
         );
-        assert_eq!(
-            a.push(11, 900, false, &packet(false, b"ab")),
-            Assembled::Pending
-        );
-        let Assembled::Frame(frame) = a.push(12, 900, true, &packet(false, b"cd")) else {
-            panic!("a frame on the marker");
-        };
-        assert!(frame.keyframe);
-        assert_eq!(frame.data, [&KEY[..], b"abcd"].concat());
-        assert_eq!(frame.timestamp, 900);
-        let Assembled::Frame(delta) = a.push(13, 3900, true, &packet(true, &DELTA)) else {
-            panic!("a one-packet delta frame");
-        };
-        assert!(!delta.keyframe);
+        assert!(!asked);
+        assert_eq!(frames.len(), 2);
+        assert!(frames[0].keyframe);
+        assert_eq!(frames[0].data, [&KEY[..], b"abcd"].concat());
+        assert_eq!(frames[0].timestamp, 900);
+        assert_eq!(frames[0].captured_at_ms, Some(900));
+        assert!(!frames[1].keyframe);
     }
 
     #[test]
-    fn a_gap_drops_deltas_until_a_keyframe() {
+    fn a_frame_leaves_the_moment_its_last_packet_arrives() {
         let mut a = Vp8Assembler::default();
-        assert!(matches!(
-            a.push(1, 0, true, &packet(true, &KEY)),
-            Assembled::Frame(_)
-        ));
-        assert_eq!(
-            a.push(2, 10, false, &packet(true, &DELTA)),
-            Assembled::Pending
-        );
-        // Packet 3 is lost.
-        assert_eq!(
-            a.push(4, 10, true, &packet(false, b"x")),
-            Assembled::NeedKeyframe
-        );
-        assert_eq!(
-            a.push(5, 20, true, &packet(true, &DELTA)),
-            Assembled::NeedKeyframe
-        );
-        assert!(
-            matches!(a.push(6, 30, true, &packet(true, &KEY)), Assembled::Frame(f) if f.keyframe)
-        );
-        assert!(matches!(
-            a.push(7, 40, true, &packet(true, &DELTA)),
-            Assembled::Frame(_)
-        ));
+        let (frames, _) = feed(&mut a, &[first(1, 0, false, &KEY)]);
+        assert!(frames.is_empty());
+        let (frames, _) = feed(&mut a, &[more(2, 0, true, b"z")]);
+        assert_eq!(frames.len(), 1, "no waiting for the next frame");
     }
 
     #[test]
-    fn starts_with_a_keyframe_and_survives_garbage() {
+    fn reordered_packets_are_put_back_in_order() {
         let mut a = Vp8Assembler::default();
-        assert_eq!(
-            a.push(1, 0, true, &packet(true, &DELTA)),
-            Assembled::NeedKeyframe
+        let (frames, asked) = feed(
+            &mut a,
+            &[
+                more(3, 0, true, b"3"),
+                first(1, 0, false, &KEY),
+                first(4, TICK, true, &DELTA),
+                more(2, 0, false, b"2"),
+            ],
         );
-        assert_eq!(a.push(2, 0, true, &[]), Assembled::NeedKeyframe);
-        assert_eq!(a.push(3, 0, true, &[0x80]), Assembled::NeedKeyframe);
-        assert_eq!(
-            a.push(4, 0, true, &[0x90, 0x80, 0x80]),
-            Assembled::NeedKeyframe
+        assert!(!asked);
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].data, [&KEY[..], b"23"].concat());
+        assert_eq!(frames[1].data, DELTA);
+    }
+
+    #[test]
+    fn duplicates_are_ignored() {
+        let mut a = Vp8Assembler::default();
+        let (frames, asked) = feed(
+            &mut a,
+            &[
+                first(1, 0, false, &KEY),
+                first(1, 0, false, &KEY),
+                more(2, 0, true, b"x"),
+                more(2, 0, true, b"x"),
+                first(3, TICK, true, &DELTA),
+                first(3, TICK, true, &DELTA),
+            ],
         );
-        // Extended descriptor with a two-byte PictureID.
+        assert!(!asked);
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].data, [&KEY[..], b"x"].concat());
+    }
+
+    #[test]
+    fn a_retransmission_fills_the_gap_and_frames_flow_in_order() {
+        let mut a = Vp8Assembler::default();
+        let (frames, _) = feed(
+            &mut a,
+            &[
+                first(1, 0, true, &KEY),
+                first(2, TICK, false, &DELTA),
+                // 3 is lost for now.
+                first(4, 2 * TICK, true, &DELTA),
+            ],
+        );
+        assert_eq!(frames.len(), 1, "frames wait behind the gap");
+        let (frames, asked) = feed(&mut a, &[more(3, TICK, true, b"late")]);
+        assert!(!asked);
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].timestamp, TICK);
+        assert_eq!(frames[1].timestamp, 2 * TICK);
+    }
+
+    #[test]
+    fn a_gap_that_never_fills_asks_for_a_keyframe() {
+        let mut a = Vp8Assembler::default();
+        let (_, _) = feed(
+            &mut a,
+            &[first(1, 0, true, &KEY), first(2, TICK, false, &DELTA)],
+        );
+        // 3 never comes; deltas pile up behind it until time runs out.
+        let mut asked = false;
+        let mut seq = 4;
+        let mut ts = 2 * TICK;
+        while ts <= TICK + GIVE_UP_AFTER_TICKS + TICK {
+            let (frames, a_asked) = feed(&mut a, &[first(seq, ts, true, &DELTA)]);
+            assert!(frames.is_empty(), "no delta after a loss");
+            asked |= a_asked;
+            seq += 1;
+            ts += TICK;
+        }
+        assert!(asked, "the loss was reported");
+        let (frames, _) = feed(&mut a, &[first(seq, ts, true, &DELTA)]);
+        assert!(frames.is_empty(), "deltas wait for a keyframe");
+        let (frames, _) = feed(
+            &mut a,
+            &[
+                first(seq + 1, ts + TICK, false, &KEY),
+                more(seq + 2, ts + TICK, true, b"k"),
+            ],
+        );
+        assert_eq!(frames.len(), 1);
+        assert!(frames[0].keyframe);
+        let (frames, _) = feed(&mut a, &[first(seq + 3, ts + 2 * TICK, true, &DELTA)]);
+        assert_eq!(frames.len(), 1, "deltas flow again");
+    }
+
+    #[test]
+    fn a_stream_joined_mid_way_starts_at_a_keyframe() {
+        let mut a = Vp8Assembler::default();
+        let (frames, asked) = feed(
+            &mut a,
+            &[more(7, 0, true, b"tail"), first(8, TICK, true, &DELTA)],
+        );
+        assert!(frames.is_empty());
+        assert!(asked, "a delta first: ask for a keyframe");
+        let (frames, _) = feed(&mut a, &[first(9, 2 * TICK, true, &KEY)]);
+        assert_eq!(frames.len(), 1);
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let mut a = Vp8Assembler::default();
+        let (frames, asked) = feed(
+            &mut a,
+            &[
+                first(65534, 0, false, &KEY),
+                more(65535, 0, false, b"a"),
+                more(0, 0, true, b"b"),
+                first(1, TICK, true, &DELTA),
+            ],
+        );
+        assert!(!asked);
+        assert_eq!(frames.len(), 2);
+    }
+
+    #[test]
+    fn garbage_is_survived() {
+        let mut a = Vp8Assembler::default();
+        for (seq, payload) in [
+            (1u16, vec![]),
+            (2, vec![0x80]),
+            (3, vec![0x90, 0x80, 0x80]),
+            (4, vec![0x10]),
+        ] {
+            a.push(Packet {
+                sequence: seq,
+                timestamp: 0,
+                marker: true,
+                payload: &payload,
+                captured_at_ms: None,
+            });
+            assert!(a.next_frame().is_none());
+        }
+        // Extended descriptor with a two-byte PictureID, then a keyframe.
         let mut p = vec![0x90, 0x80, 0x80, 0x05];
         p.extend_from_slice(&KEY);
-        assert!(matches!(a.push(5, 0, true, &p), Assembled::Frame(f) if f.data == KEY));
+        a.push(Packet {
+            sequence: 5,
+            timestamp: TICK,
+            marker: true,
+            payload: &p,
+            captured_at_ms: None,
+        });
+        assert_eq!(a.next_frame().map(|f| f.data), Some(KEY.to_vec()));
     }
 }

@@ -3,13 +3,15 @@
 //! The client captures a monitor ([`capture`]), converts RGBA to I420
 //! ([`convert`]) and encodes VP8 ([`vp8`]) on its own thread
 //! ([`pipeline`]), sending nothing while the screen is unchanged and a
-//! keyframe when the expert asks. The expert reassembles frames from RTP
+//! keyframe when the expert asks. Its bitrate follows the expert's loss
+//! reports ([`congestion`]). The expert reassembles frames from RTP
 //! packets ([`depacketize`]) and hands the encoded frames to the webview,
 //! which decodes them with WebCodecs: no decoding in Rust, no raw frames
 //! over IPC: a [`sink::FrameSink`] takes them. The capture thread counts
 //! its own work in [`stats`].
 
 pub mod capture;
+pub mod congestion;
 pub mod convert;
 pub mod depacketize;
 pub mod frame;

@@ -6,7 +6,7 @@
 //! and the next one is a keyframe, so the viewer never decodes garbage.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -50,6 +50,7 @@ pub struct OutgoingFrame {
 pub struct Pipeline {
     stop: Arc<AtomicBool>,
     keyframe: Arc<AtomicBool>,
+    bitrate_kbps: Arc<AtomicU32>,
     stats: Arc<PipelineStats>,
     thread: Option<JoinHandle<()>>,
 }
@@ -63,19 +64,24 @@ impl Pipeline {
         let stop = Arc::new(AtomicBool::new(false));
         let keyframe = Arc::new(AtomicBool::new(true));
         let stats = Arc::new(PipelineStats::default());
+        let bitrate_kbps = Arc::new(AtomicU32::new(config.bitrate_kbps));
         let thread = std::thread::Builder::new()
             .name("lifeline-capture".into())
             .spawn({
-                let stop = Arc::clone(&stop);
-                let keyframe = Arc::clone(&keyframe);
                 let stats = Arc::clone(&stats);
-                move || run(capturer, config, &out, &stop, &keyframe, &stats)
+                let controls = Controls {
+                    stop: Arc::clone(&stop),
+                    keyframe: Arc::clone(&keyframe),
+                    bitrate_kbps: Arc::clone(&bitrate_kbps),
+                };
+                move || run(capturer, config, &out, &controls, &stats)
             })
             .map_err(|error| tracing::error!(%error, "cannot start the capture thread"))
             .ok();
         Self {
             stop,
             keyframe,
+            bitrate_kbps,
             stats,
             thread,
         }
@@ -89,6 +95,11 @@ impl Pipeline {
     /// The thread's own counters: frames, stage times, bytes.
     pub fn stats(&self) -> Arc<PipelineStats> {
         Arc::clone(&self.stats)
+    }
+
+    /// A handle that changes the encoder's bitrate from another task.
+    pub fn bitrate_control(&self) -> BitrateControl {
+        BitrateControl(Arc::clone(&self.bitrate_kbps))
     }
 
     /// A handle that requests keyframes from another task.
@@ -105,6 +116,23 @@ impl KeyframeTrigger {
     pub fn fire(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
+}
+
+/// Sets a running [`Pipeline`]'s bitrate; it applies before the next frame.
+#[derive(Debug, Clone)]
+pub struct BitrateControl(Arc<AtomicU32>);
+
+impl BitrateControl {
+    pub fn set(&self, kbps: u32) {
+        self.0.store(kbps, Ordering::Relaxed);
+    }
+}
+
+/// What other threads may change while the pipeline runs.
+struct Controls {
+    stop: Arc<AtomicBool>,
+    keyframe: Arc<AtomicBool>,
+    bitrate_kbps: Arc<AtomicU32>,
 }
 
 impl Drop for Pipeline {
@@ -126,10 +154,10 @@ fn run(
     mut capturer: Box<dyn Capturer>,
     config: PipelineConfig,
     out: &mpsc::Sender<OutgoingFrame>,
-    stop: &AtomicBool,
-    keyframe: &AtomicBool,
+    controls: &Controls,
     stats: &PipelineStats,
 ) {
+    let (stop, keyframe) = (&*controls.stop, &*controls.keyframe);
     let period = Duration::from_secs(1) / config.fps.max(1);
     let started = Instant::now();
     let mut encoder: Option<Vp8Encoder> = None;
@@ -157,7 +185,7 @@ fn run(
                     {
                         let mut settings = EncoderConfig::new(size.0, size.1);
                         settings.fps = config.fps;
-                        settings.bitrate_kbps = config.bitrate_kbps;
+                        settings.bitrate_kbps = controls.bitrate_kbps.load(Ordering::Relaxed);
                         encoder = Vp8Encoder::new(settings)
                             .map_err(
                                 |error| tracing::error!(%error, "cannot start the VP8 encoder"),
@@ -166,6 +194,12 @@ fn run(
                         keyframe.store(true, Ordering::Relaxed);
                     }
                     if let Some(encoder) = encoder.as_mut() {
+                        let kbps = controls.bitrate_kbps.load(Ordering::Relaxed);
+                        if kbps != encoder.config().bitrate_kbps
+                            && let Err(error) = encoder.set_bitrate(kbps)
+                        {
+                            tracing::warn!(%error, kbps, "cannot change the bitrate");
+                        }
                         let force = keyframe.swap(false, Ordering::Relaxed);
                         let pts = started.elapsed().as_millis() as i64;
                         let encoding = Instant::now();

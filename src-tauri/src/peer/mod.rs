@@ -13,8 +13,8 @@
 
 pub mod capture_time;
 mod handler;
-mod keyframe_requests;
 pub mod safety;
+mod sender_feedback;
 pub mod video;
 
 use std::sync::{Arc, OnceLock};
@@ -187,8 +187,8 @@ impl Peer {
             None,
         )?;
         let registry = register_default_interceptors(Registry::new(), &mut media_engine)?.with(
-            Slot::from(keyframe_requests::SLOT),
-            keyframe_requests::KeyframeRequests::default(),
+            Slot::from(sender_feedback::SLOT),
+            sender_feedback::SenderFeedback::default(),
         );
         let pc = PeerConnectionBuilder::new()
             .with_configuration(configuration)

@@ -23,8 +23,10 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::PeerConnection;
 use webrtc::rtp_transceiver::RtpSender;
 
+use super::PeerError;
 use super::capture_time::{self, AbsCaptureTime};
-use super::{PeerError, keyframe_requests};
+use super::sender_feedback;
+pub use super::sender_feedback::Feedback;
 
 /// The payload type offered for VP8.
 const VP8_PAYLOAD_TYPE: PayloadType = 96;
@@ -137,18 +139,22 @@ impl VideoSender {
         Ok(())
     }
 
-    /// Waits for the viewer's next PLI or FIR; `None` once the track ends.
-    pub async fn keyframe_requested(&self) -> Option<()> {
+    /// Waits for the viewer's next keyframe request or loss report (a
+    /// keyframe request first when one packet carries both); `None` once the
+    /// track ends.
+    pub async fn next_feedback(&self) -> Option<Feedback> {
         loop {
-            match self.track.poll().await? {
-                TrackLocalEvent::OnRtcpPacket(packets)
-                    if packets
-                        .iter()
-                        .any(|p| keyframe_requests::is_keyframe_request(p.as_ref())) =>
-                {
-                    return Some(());
+            if let TrackLocalEvent::OnRtcpPacket(packets) = self.track.poll().await? {
+                let found: Vec<Feedback> = packets
+                    .iter()
+                    .filter_map(|p| sender_feedback::feedback(p.as_ref(), self.ssrc))
+                    .collect();
+                if found.contains(&Feedback::Keyframe) {
+                    return Some(Feedback::Keyframe);
                 }
-                _ => {}
+                if let Some(&first) = found.first() {
+                    return Some(first);
+                }
             }
         }
     }

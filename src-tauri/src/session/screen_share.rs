@@ -1,6 +1,7 @@
 //! The client's side of the screen: the capture pipeline feeding the video
-//! track, keyframes on the viewer's PLI, and a restart when the expert picks
-//! another monitor or quality. It exists only while the client has granted
+//! track, keyframes on the viewer's PLI, a bitrate that follows the viewer's
+//! loss reports, and a restart when the expert picks another monitor or
+//! quality. It exists only while the client has granted
 //! `view`; dropping it stops the capture thread and both tasks.
 
 use std::sync::Arc;
@@ -10,9 +11,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::media::capture::Capturer;
-use crate::media::pipeline::{KeyframeTrigger, OutgoingFrame, Pipeline, PipelineConfig};
+use crate::media::congestion::LossController;
+use crate::media::pipeline::{
+    BitrateControl, KeyframeTrigger, OutgoingFrame, Pipeline, PipelineConfig,
+};
 use crate::media::quality::Quality;
-use crate::peer::video::VideoSender;
+use crate::peer::video::{Feedback, VideoSender};
 
 /// Makes a capturer for each (re)start of the pipeline.
 pub type CapturerFactory = Arc<dyn Fn() -> Box<dyn Capturer> + Send + Sync>;
@@ -27,7 +31,7 @@ pub struct ScreenShare {
     quality: Quality,
     pipeline: Option<Pipeline>,
     sender: Option<JoinHandle<()>>,
-    keyframes: JoinHandle<()>,
+    feedback: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for ScreenShare {
@@ -46,7 +50,7 @@ impl ScreenShare {
             ..PipelineConfig::default()
         };
         let mut share = Self {
-            keyframes: tokio::spawn(async {}),
+            feedback: tokio::spawn(async {}),
             video,
             capturers,
             config,
@@ -88,16 +92,18 @@ impl ScreenShare {
         self.stop();
         let (tx, rx) = mpsc::channel(QUEUE);
         let pipeline = Pipeline::start((self.capturers)(), self.config, tx);
-        self.keyframes = tokio::spawn(answer_keyframe_requests(
+        self.feedback = tokio::spawn(follow_feedback(
             Arc::clone(&self.video),
             pipeline.keyframe_trigger(),
+            pipeline.bitrate_control(),
+            LossController::new(self.config.bitrate_kbps),
         ));
         self.sender = Some(tokio::spawn(send_frames(Arc::clone(&self.video), rx)));
         self.pipeline = Some(pipeline);
     }
 
     fn stop(&mut self) {
-        self.keyframes.abort();
+        self.feedback.abort();
         if let Some(sender) = self.sender.take() {
             sender.abort();
         }
@@ -141,9 +147,25 @@ async fn send_frames(video: Arc<VideoSender>, mut frames: mpsc::Receiver<Outgoin
     }
 }
 
-async fn answer_keyframe_requests(video: Arc<VideoSender>, trigger: KeyframeTrigger) {
-    while video.keyframe_requested().await.is_some() {
-        tracing::debug!("the viewer asked for a keyframe");
-        trigger.fire();
+/// Keyframes on request; the bitrate follows the viewer's loss reports.
+async fn follow_feedback(
+    video: Arc<VideoSender>,
+    keyframe: KeyframeTrigger,
+    bitrate: BitrateControl,
+    mut loss: LossController,
+) {
+    while let Some(feedback) = video.next_feedback().await {
+        match feedback {
+            Feedback::Keyframe => {
+                tracing::debug!("the viewer asked for a keyframe");
+                keyframe.fire();
+            }
+            Feedback::Loss { fraction_lost } => {
+                if let Some(kbps) = loss.on_report(fraction_lost) {
+                    tracing::debug!(fraction_lost, kbps, "screen bitrate follows the loss");
+                    bitrate.set(kbps);
+                }
+            }
+        }
     }
 }

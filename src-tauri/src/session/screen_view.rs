@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::clock::unix_ms;
-use crate::media::depacketize::{Assembled, Vp8Assembler};
+use crate::media::depacketize::{Packet, Vp8Assembler};
 use crate::media::sink::{FrameSink, ScreenFrame};
 use crate::peer::video::VideoReceiver;
 
@@ -26,26 +26,27 @@ pub fn spawn(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut assembler = Vp8Assembler::default();
-        let mut captured_at_ms = None;
         let mut last_pli: Option<Instant> = None;
         loop {
             let wants_keyframe = tokio::select! {
                 packet = receiver.next_packet() => {
                     let Some(packet) = packet else { break };
-                    captured_at_ms = packet.captured_at_ms.or(captured_at_ms);
-                    match assembler.push(packet.sequence, packet.timestamp, packet.marker, &packet.payload) {
-                        Assembled::Pending => false,
-                        Assembled::Frame(frame) => {
-                            sink.deliver(ScreenFrame {
-                                data: frame.data,
-                                keyframe: frame.keyframe,
-                                captured_at_ms: captured_at_ms.take(),
-                                received_at_ms: unix_ms(),
-                            });
-                            false
-                        }
-                        Assembled::NeedKeyframe => true,
+                    let lost = assembler.push(Packet {
+                        sequence: packet.sequence,
+                        timestamp: packet.timestamp,
+                        marker: packet.marker,
+                        payload: &packet.payload,
+                        captured_at_ms: packet.captured_at_ms,
+                    });
+                    while let Some(frame) = assembler.next_frame() {
+                        sink.deliver(ScreenFrame {
+                            data: frame.data,
+                            keyframe: frame.keyframe,
+                            captured_at_ms: frame.captured_at_ms,
+                            received_at_ms: unix_ms(),
+                        });
                     }
+                    lost
                 }
                 () = keyframe.notified() => true,
             };
