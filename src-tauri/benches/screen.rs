@@ -18,7 +18,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lifeline_lib::media::capture::XcapCapturer;
+use lifeline_lib::media::capture_x11::system_capturer;
 use lifeline_lib::media::pipeline::{Pipeline, PipelineConfig};
 use lifeline_lib::media::quality::Quality;
 
@@ -182,7 +182,7 @@ fn pipeline_child() {
         bitrate_kbps: quality.bitrate_kbps(),
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
-    let pipeline = Pipeline::start(Box::new(XcapCapturer), config, tx);
+    let pipeline = Pipeline::start(system_capturer(), config, tx);
     let stats = pipeline.stats();
     let drain = std::thread::spawn(move || while rx.blocking_recv().is_some() {});
     std::thread::sleep(WARMUP);

@@ -11,7 +11,6 @@ use super::screen::WebviewSink;
 use crate::config::AppConfig;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::{DeskError, DeskStatus};
-use crate::media::capture::{Capturer, XcapCapturer};
 use crate::peer::PeerSettings;
 use crate::session::engine::{self, Media, SessionHandle};
 use crate::session::view::SessionView;
@@ -78,7 +77,7 @@ impl AppState {
             ..PeerSettings::default()
         };
         let media = Media {
-            capturers: Arc::new(|| Box::new(XcapCapturer) as Box<dyn Capturer>),
+            capturers: Arc::new(crate::media::capture_x11::system_capturer),
             sink: Arc::clone(&self.screen) as _,
         };
         let session = engine::spawn(role, link.client(), events, settings, media);

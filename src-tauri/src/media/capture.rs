@@ -29,14 +29,54 @@ pub trait Capturer: Send {
     fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError>;
 }
 
-/// The real screen, through xcap.
-#[derive(Debug, Default)]
-pub struct XcapCapturer;
+/// The real screen, through xcap. The monitor list is looked up once and
+/// kept: enumerating monitors costs RandR round trips on every call, which
+/// measured as much as the capture itself. It is refreshed when asked for
+/// and when a capture fails (a monitor came or went).
+#[derive(Default)]
+pub struct XcapCapturer {
+    monitors: Option<Vec<xcap::Monitor>>,
+}
+
+impl std::fmt::Debug for XcapCapturer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XcapCapturer").finish_non_exhaustive()
+    }
+}
+
+impl XcapCapturer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Monitor `index`'s position and size on the X screen.
+    pub fn geometry(&mut self, index: usize) -> Result<(i32, i32, u32, u32), CaptureError> {
+        let monitors = match self.monitors.take() {
+            Some(kept) => self.monitors.insert(kept),
+            None => self.refresh()?,
+        };
+        let m = monitors
+            .get(index)
+            .ok_or(CaptureError::NoSuchMonitor(index))?;
+        let geometry = (|| Ok::<_, xcap::XCapError>((m.x()?, m.y()?, m.width()?, m.height()?)))();
+        geometry.map_err(|e| CaptureError::Backend(e.to_string()))
+    }
+
+    /// Looks the monitors up again on the next call.
+    pub fn forget(&mut self) {
+        self.monitors = None;
+    }
+
+    fn refresh(&mut self) -> Result<&[xcap::Monitor], CaptureError> {
+        let monitors = xcap::Monitor::all().map_err(|e| CaptureError::Backend(e.to_string()))?;
+        Ok(self.monitors.insert(monitors))
+    }
+}
 
 impl Capturer for XcapCapturer {
     fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
-        let monitors = xcap::Monitor::all().map_err(|e| CaptureError::Backend(e.to_string()))?;
-        Ok(monitors
+        Ok(self
+            .refresh()?
             .iter()
             .enumerate()
             .map(|(index, m)| MonitorInfo {
@@ -52,17 +92,28 @@ impl Capturer for XcapCapturer {
     }
 
     fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
-        let monitors = xcap::Monitor::all().map_err(|e| CaptureError::Backend(e.to_string()))?;
+        let monitors = match self.monitors.take() {
+            Some(kept) => self.monitors.insert(kept),
+            None => self.refresh()?,
+        };
         let monitor = monitors
             .get(index)
             .ok_or(CaptureError::NoSuchMonitor(index))?;
         let image = monitor
             .capture_image()
-            .map_err(|e| CaptureError::Backend(e.to_string()))?;
+            .map_err(|e| CaptureError::Backend(e.to_string()));
+        let image = match image {
+            Ok(image) => image,
+            Err(error) => {
+                self.monitors = None; // look again next time
+                return Err(error);
+            }
+        };
         Ok(RgbaFrame {
             width: image.width(),
             height: image.height(),
             data: image.into_raw(),
+            ..Default::default()
         })
     }
 }
@@ -122,6 +173,7 @@ impl Capturer for TestPattern {
             width: self.width,
             height: self.height,
             data,
+            ..Default::default()
         })
     }
 }

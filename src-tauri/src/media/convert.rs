@@ -5,7 +5,7 @@
 
 use yuv::{BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix};
 
-use super::frame::RgbaFrame;
+use super::frame::{PixelOrder, RgbaFrame};
 
 /// Y plane, then U, then V; strides `width` and `width / 2`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -69,7 +69,12 @@ pub fn rgba_to_i420(rgba: &RgbaFrame, out: &mut I420Frame) -> Result<(), Convert
         height,
     };
     // The source keeps its full row stride, so a cropped column is skipped.
-    yuv::rgba_to_yuv420(
+    let convert = match rgba.order {
+        PixelOrder::Rgba => yuv::rgba_to_yuv420,
+        // The fourth byte is ignored either way.
+        PixelOrder::Bgrx => yuv::bgra_to_yuv420,
+    };
+    convert(
         &mut planar,
         &rgba.data,
         rgba.width * 4,
@@ -89,6 +94,7 @@ mod tests {
             width,
             height,
             data: rgba.repeat((width * height) as usize),
+            ..Default::default()
         }
     }
 
@@ -116,6 +122,7 @@ mod tests {
             width: 10,
             height: 10,
             data: vec![0; 12],
+            ..Default::default()
         };
         assert!(matches!(
             rgba_to_i420(&short, &mut out),

@@ -11,6 +11,7 @@
 //! its own work in [`stats`].
 
 pub mod capture;
+pub mod capture_x11;
 pub mod congestion;
 pub mod convert;
 pub mod depacketize;

@@ -339,6 +339,7 @@ mod tests {
             width,
             height,
             data,
+            ..Default::default()
         }
     }
 

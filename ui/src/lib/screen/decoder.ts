@@ -16,7 +16,7 @@ export class ScreenDecoder {
   private decoder: VideoDecoder | null = null;
   private waitingForKeyframe = true;
   private sequence = 0;
-  private capturedAt = new Map<number, number | null>();
+  private times = new Map<number, { captured: number | null; received: number }>();
   private readonly context: CanvasRenderingContext2D;
 
   constructor(
@@ -43,7 +43,7 @@ export class ScreenDecoder {
     }
     this.waitingForKeyframe = false;
     const timestamp = this.sequence++;
-    this.capturedAt.set(timestamp, frame.capturedAtMs);
+    this.times.set(timestamp, { captured: frame.capturedAtMs, received: frame.receivedAtMs });
     try {
       decoder.decode(
         new EncodedVideoChunk({
@@ -60,7 +60,7 @@ export class ScreenDecoder {
   close(): void {
     if (this.decoder && this.decoder.state !== "closed") this.decoder.close();
     this.decoder = null;
-    this.capturedAt.clear();
+    this.times.clear();
   }
 
   private ensureDecoder(): VideoDecoder {
@@ -75,8 +75,8 @@ export class ScreenDecoder {
   }
 
   private paint(picture: VideoFrame): void {
-    const captured = this.capturedAt.get(picture.timestamp) ?? null;
-    this.capturedAt.delete(picture.timestamp);
+    const times = this.times.get(picture.timestamp);
+    this.times.delete(picture.timestamp);
     const width = picture.displayWidth;
     const height = picture.displayHeight;
     if (this.canvas.width !== width || this.canvas.height !== height) {
@@ -85,7 +85,13 @@ export class ScreenDecoder {
     }
     this.context.drawImage(picture, 0, 0, width, height);
     picture.close();
-    this.stats.decoded(width, height, captured === null ? null : Date.now() - captured);
+    const now = Date.now();
+    this.stats.decoded(
+      width,
+      height,
+      times?.captured == null ? null : now - times.captured,
+      times ? now - times.received : null,
+    );
     this.canvas.dispatchEvent(new CustomEvent("painted"));
   }
 

@@ -11,6 +11,8 @@ export interface ScreenStats {
   /** Capture → decoded, ms; null until a frame carried its capture time. */
   latencyP50: number | null;
   latencyP95: number | null;
+  /** Of which in the webview (arrival in the app → decoded), p50, ms. */
+  webviewP50: number | null;
   frames: number;
   keyframes: number;
   decodeErrors: number;
@@ -22,9 +24,16 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[rank];
 }
 
+function keep(samples: number[], value: number | null): void {
+  if (value === null || value < 0) return;
+  samples.push(value);
+  if (samples.length > LATENCY_SAMPLES) samples.shift();
+}
+
 export class StatsMeter {
   private arrivals: { at: number; bytes: number }[] = [];
   private latencies: number[] = [];
+  private webview: number[] = [];
   private width = 0;
   private height = 0;
   private frames = 0;
@@ -38,13 +47,12 @@ export class StatsMeter {
     this.trim(at);
   }
 
-  decoded(width: number, height: number, latencyMs: number | null): void {
+  /** `webviewMs` is the part after the frame reached the app. */
+  decoded(width: number, height: number, latencyMs: number | null, webviewMs: number | null = null): void {
     this.width = width;
     this.height = height;
-    if (latencyMs !== null && latencyMs >= 0) {
-      this.latencies.push(latencyMs);
-      if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
-    }
+    keep(this.latencies, latencyMs);
+    keep(this.webview, webviewMs);
   }
 
   decodeError(): void {
@@ -54,6 +62,7 @@ export class StatsMeter {
   /** Starts a new latency window (for benchmarks). */
   clearLatencies(): void {
     this.latencies = [];
+    this.webview = [];
   }
 
   /** All latency samples kept, oldest first (for benchmarks). */
@@ -72,6 +81,7 @@ export class StatsMeter {
       kbps: (bytes * 8) / WINDOW_MS,
       latencyP50: percentile(sorted, 50),
       latencyP95: percentile(sorted, 95),
+      webviewP50: percentile([...this.webview].sort((a, b) => a - b), 50),
       frames: this.frames,
       keyframes: this.keyframes,
       decodeErrors: this.decodeErrors,
