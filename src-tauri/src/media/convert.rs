@@ -113,6 +113,19 @@ mod tests {
     }
 
     #[test]
+    fn x11_byte_order_gives_the_same_colours() {
+        let mut rgba = I420Frame::default();
+        let mut bgrx = I420Frame::default();
+        rgba_to_i420(&solid(64, 32, [200, 120, 40, 255]), &mut rgba).unwrap();
+        let x11 = RgbaFrame {
+            order: PixelOrder::Bgrx,
+            ..solid(64, 32, [40, 120, 200, 0])
+        };
+        rgba_to_i420(&x11, &mut bgrx).unwrap();
+        assert_eq!(rgba.data, bgrx.data);
+    }
+
+    #[test]
     fn odd_sizes_are_cropped_and_bad_buffers_refused() {
         let mut out = I420Frame::default();
         rgba_to_i420(&solid(65, 33, [0, 0, 0, 255]), &mut out).unwrap();
