@@ -11,7 +11,7 @@ run: setup build
 	./scripts/run.sh
 
 ## Set up what is missing, then every check CI runs.
-test: setup lint test-ui test-rust test-e2e
+test: setup lint test-ui test-rust
 
 setup:
 	./scripts/setup.sh
@@ -30,15 +30,20 @@ lint: ui
 test-ui:
 	$(NPM) --prefix ui test
 
+# One `cargo test` over the whole workspace: unit, integration and end-to-end
+# tests. A single package selection means a single feature resolution, so no
+# dependency is compiled twice (`-p lifeline-e2e` alone, or `--exclude`, would
+# resolve features differently and rebuild a hundred crates). The e2e tests
+# drive the `lifeline` and `lifeline-signaling` binaries this same command
+# builds, and each runs in its own test binary with its own X servers.
 test-rust: ui
-	$(CARGO) test --workspace --exclude lifeline-e2e
+	$(CARGO) test --workspace
 
-# The e2e tests drive the built binaries. Building them through `cargo test
-# --no-run` with the same packages as test-rust reuses its compiled crates
-# (a plain `cargo build` resolves features differently and recompiles Tauri).
+## Only the end-to-end tests, with the same selection (nothing recompiles).
+E2E_TESTS := $(patsubst tests/tests/%.rs,--test %,$(wildcard tests/tests/*.rs))
 test-e2e: ui
-	$(CARGO) test --workspace --exclude lifeline-e2e --no-run
-	$(CARGO) test -p lifeline-e2e -- --test-threads 2
+	$(CARGO) test --workspace --no-run
+	$(CARGO) test --workspace $(E2E_TESTS)
 
 ## Benchmarks: they print figures and assert nothing about speed.
 bench: setup ui
