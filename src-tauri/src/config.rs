@@ -77,6 +77,11 @@ impl AppConfig {
         self.data_dir.join("logs")
     }
 
+    /// Where session transcripts (chat and events) are kept.
+    pub fn transcripts_dir(&self) -> PathBuf {
+        self.data_dir.join("transcripts")
+    }
+
     pub fn settings_path(&self) -> PathBuf {
         self.config_dir.join("settings.json")
     }

@@ -4,131 +4,19 @@
 //! only within the granted scopes, and a session that outlives the server
 //! and ends peer to peer.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use common::{PASSWORD, frames_of, side, start_desk, wait_for, wait_for_frames};
 use lifeline_lib::desk::DeskStatus;
-use lifeline_lib::desk::link::{self, DeskLink};
-use lifeline_lib::media::capture::{CaptureError, Capturer, MonitorInfo, TestPattern};
-use lifeline_lib::media::frame::RgbaFrame;
-use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
-use lifeline_lib::peer::PeerSettings;
-use lifeline_lib::session::engine::{self, Command, Media, SessionHandle};
+use lifeline_lib::media::sink::{CollectingSink, NoSink};
+use lifeline_lib::session::engine::Command;
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::{Phase, SessionView};
-use lifeline_signaling::accounts::Accounts;
-use lifeline_signaling::http::Server;
 use lifeline_signaling::protocol::Role;
-use tokio::sync::{oneshot, watch};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn wait_for<T: Clone + std::fmt::Debug>(
-    rx: &mut watch::Receiver<T>,
-    what: &str,
-    ok: impl Fn(&T) -> bool,
-) -> T {
-    let result = tokio::time::timeout(Duration::from_secs(15), async {
-        rx.wait_for(|v| ok(v)).await.map(|v| v.clone())
-    })
-    .await;
-    match result {
-        Ok(Ok(value)) => value,
-        _ => panic!(
-            "timed out waiting for {what}; last: {:?}",
-            rx.borrow().clone()
-        ),
-    }
-}
-
-/// The test pattern, moving while the test says so.
-struct Pattern {
-    pattern: TestPattern,
-    moving: Arc<AtomicBool>,
-}
-
-impl Capturer for Pattern {
-    fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
-        self.pattern.monitors()
-    }
-
-    fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
-        self.pattern.moving = self.moving.load(Ordering::Relaxed);
-        self.pattern.capture(index)
-    }
-}
-
-fn side(
-    url: &str,
-    role: Role,
-    moving: &Arc<AtomicBool>,
-    sink: Arc<dyn FrameSink>,
-) -> (DeskLink, SessionHandle) {
-    let (link, events) = link::spawn(url.to_owned(), role);
-    let settings = PeerSettings {
-        udp_addrs: vec!["127.0.0.1:0".into()],
-        ..PeerSettings::default()
-    };
-    let moving = Arc::clone(moving);
-    let media = Media {
-        capturers: Arc::new(move || {
-            Box::new(Pattern {
-                pattern: TestPattern::new(320, 180),
-                moving: Arc::clone(&moving),
-            }) as Box<dyn Capturer>
-        }),
-        sink,
-    };
-    let session = engine::spawn(role, link.client(), events, settings, media);
-    (link, session)
-}
-
-fn frames_of(sink: &CollectingSink) -> Vec<lifeline_lib::media::sink::ScreenFrame> {
-    sink.frames.lock().unwrap().clone()
-}
-
-/// Polls until `ok` holds for the sink's frames, or fails after 10 s.
-async fn wait_for_frames(sink: &CollectingSink, what: &str, ok: impl Fn(usize) -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !ok(frames_of(sink).len()) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}; {} frames",
-            frames_of(sink).len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A real signaling server on a loopback socket, with one expert account.
-async fn start_desk() -> (
-    tempfile::TempDir,
-    String,
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = lifeline_signaling::Config {
-        database_url: format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display()),
-        ..Default::default()
-    };
-    let pool = lifeline_signaling::db::open(&config.database_url)
-        .await
-        .unwrap();
-    Accounts::new(pool, Duration::from_secs(3600))
-        .add("ann", "Ann from the Help Desk", PASSWORD)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
-    let server = Server::open(config).await.unwrap();
-    let (stop_server, stopped) = oneshot::channel::<()>();
-    let server_task = tokio::spawn(server.run(listener, async {
-        let _ = stopped.await;
-    }));
-    (dir, url, stop_server, server_task)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_is_consented_connected_and_survives_the_desk() {

@@ -5,7 +5,10 @@
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::desk::DeskError;
+use crate::input::event::BadInput;
 use crate::session::engine::SessionError;
+use crate::session::log::BadChat;
+use crate::session::transcript::TranscriptError;
 use crate::settings::SettingsError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +19,12 @@ pub enum AppError {
     Desk(#[from] DeskError),
     #[error(transparent)]
     Session(#[from] SessionError),
+    #[error("chat message refused: {0}")]
+    Chat(#[from] BadChat),
+    #[error(transparent)]
+    Input(#[from] BadInput),
+    #[error(transparent)]
+    Transcript(#[from] TranscriptError),
 }
 
 impl AppError {
@@ -30,6 +39,12 @@ impl AppError {
             // The desk's own code, so the UI shows the matching message.
             AppError::Desk(DeskError::Refused { code, .. }) => code.as_str(),
             AppError::Session(SessionError::Stopped) => "session_stopped",
+            AppError::Chat(BadChat::Empty) => "chat_empty",
+            AppError::Chat(BadChat::TooLong) => "chat_too_long",
+            AppError::Input(_) => "bad_input",
+            AppError::Transcript(TranscriptError::NotFound(_)) => "transcript_not_found",
+            AppError::Transcript(TranscriptError::NotATranscript(_)) => "not_a_transcript",
+            AppError::Transcript(TranscriptError::Io(_)) => "transcript_unreadable",
         }
     }
 }

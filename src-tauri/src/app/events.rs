@@ -3,12 +3,14 @@
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// Every [`crate::desk::DeskStatus`] change.
 pub const DESK_STATUS: &str = "desk-status";
 /// Every [`crate::session::view::SessionView`] change.
 pub const SESSION: &str = "session";
+/// Every new entry of the running session's log (chat and events).
+pub const SESSION_LOG: &str = "session-log";
 
 /// Forwards each value a watch channel takes to the webview as `event`,
 /// until the sender is dropped.
@@ -24,6 +26,30 @@ where
             }
             if values.changed().await.is_err() {
                 break;
+            }
+        }
+    });
+}
+
+/// Forwards each value a broadcast channel carries to the webview as
+/// `event`. A slow webview that falls behind skips entries; the UI fetches
+/// the log again when it sees a gap in the sequence numbers.
+pub fn forward_each<T>(app: AppHandle, event: &'static str, mut values: broadcast::Receiver<T>)
+where
+    T: Serialize + Clone + Send + 'static,
+{
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match values.recv().await {
+                Ok(value) => {
+                    if let Err(error) = app.emit(event, &value) {
+                        tracing::warn!(%error, event, "could not send an update to the UI");
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    tracing::warn!(skipped, event, "the UI fell behind");
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
             }
         }
     });

@@ -6,6 +6,7 @@ mod commands;
 pub mod error;
 mod events;
 mod screen;
+mod session_commands;
 mod state;
 
 pub use error::AppError;
@@ -40,6 +41,12 @@ pub fn run(config: AppConfig) {
             commands::screen_keyframe,
             commands::screen_select_monitor,
             commands::screen_set_quality,
+            session_commands::session_chat,
+            session_commands::session_set_grants,
+            session_commands::remote_input,
+            session_commands::session_log,
+            session_commands::transcripts,
+            session_commands::transcript,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = result {

@@ -11,8 +11,9 @@ use super::screen::WebviewSink;
 use crate::config::AppConfig;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::{DeskError, DeskStatus};
+use crate::input::enigo_injector::EnigoInjector;
 use crate::peer::PeerSettings;
-use crate::session::engine::{self, Media, SessionHandle};
+use crate::session::engine::{self, Backends, SessionHandle};
 use crate::session::view::SessionView;
 use crate::settings::SettingsStore;
 
@@ -76,13 +77,20 @@ impl AppState {
             udp_addrs: self.config.udp_addrs.clone(),
             ..PeerSettings::default()
         };
-        let media = Media {
+        let backends = Backends {
             capturers: Arc::new(crate::media::capture_x11::system_capturer),
             sink: Arc::clone(&self.screen) as _,
+            injector: Arc::new(EnigoInjector::boxed),
+            transcripts: Some(self.config.transcripts_dir()),
         };
-        let session = engine::spawn(role, link.client(), events, settings, media);
+        let session = engine::spawn(role, link.client(), events, settings, backends);
         super::events::forward(app.clone(), super::events::DESK_STATUS, link.subscribe());
         super::events::forward(app.clone(), super::events::SESSION, session.subscribe());
+        super::events::forward_each(
+            app.clone(),
+            super::events::SESSION_LOG,
+            session.subscribe_log(),
+        );
         let status = link.status();
         // Replacing the old desk drops it, which stops its tasks.
         *desk = Some(Desk {

@@ -10,6 +10,9 @@ use super::frame::RgbaFrame;
 pub struct MonitorInfo {
     pub index: usize,
     pub name: String,
+    /// Position on the whole desktop, where remote input is aimed.
+    pub x: i32,
+    pub y: i32,
     pub width: u32,
     pub height: u32,
     pub primary: bool,
@@ -84,6 +87,8 @@ impl Capturer for XcapCapturer {
                 name: m
                     .name()
                     .unwrap_or_else(|_| format!("Monitor {}", index + 1)),
+                x: m.x().unwrap_or(0),
+                y: m.y().unwrap_or(0),
                 width: m.width().unwrap_or(0),
                 height: m.height().unwrap_or(0),
                 primary: m.is_primary().unwrap_or(false),
@@ -144,6 +149,8 @@ impl Capturer for TestPattern {
         Ok(vec![MonitorInfo {
             index: 0,
             name: "Test pattern".into(),
+            x: 0,
+            y: 0,
             width: self.width,
             height: self.height,
             primary: true,

@@ -1,10 +1,17 @@
-//! Messages on the peers' reliable `control` data channel: ending the
-//! session without the server, and steering the shared screen.
+//! Messages on the peers' reliable, ordered `control` data channel: the
+//! protocol version, chat, the client's grants, ending the session without
+//! the server, and steering the shared screen. docs/peer-protocol.md
+//! describes every channel.
 
 use serde::{Deserialize, Serialize};
 
+use super::scopes::{Scope, Scopes};
 use super::view::ScreenInfo;
 use crate::media::quality::Quality;
+
+/// The peer protocol's version. Each side says it first; a peer with
+/// another version is told so and the session ends cleanly.
+pub const PROTOCOL_VERSION: u32 = 1;
 
 /// The most bytes a control message may have.
 pub const MAX_CONTROL_BYTES: usize = 64 * 1024;
@@ -12,8 +19,16 @@ pub const MAX_CONTROL_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControlMessage {
+    /// The first message each side sends.
+    Hello { version: u32 },
     /// The sender ended the session (Stop or Disconnect).
     Bye,
+    /// A chat line, either way.
+    Chat { text: String, sent_ms: u64 },
+    /// Client → expert: the permissions in force from now on.
+    Grants { scopes: Scopes },
+    /// Client → expert: a request was refused for want of `scope`.
+    Refused { scope: Scope, what: String },
     /// Client → expert: what is being shared.
     Screen(ScreenInfo),
     /// Expert → client: show another monitor.

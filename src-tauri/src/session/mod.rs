@@ -6,13 +6,18 @@
 //! - [`engine`]: the task that owns the request, the consent and the peer.
 //! - [`view`]: the snapshot the UI renders.
 //! - [`control`]: messages on the peers' control channel.
+//! - [`grants`]: what the client allows now; every message is checked.
+//! - [`log`] and [`transcript`]: the chat and event log, and its file.
 //! - [`screen_share`] (client) and [`screen_view`] (expert): the screen's
 //!   two ends, started by the engine only within the granted `view` scope.
 
 pub mod control;
 pub mod engine;
+pub mod grants;
+pub mod log;
 pub mod screen_share;
 pub mod screen_view;
+pub mod transcript;
 pub mod view;
 
 pub mod scopes {

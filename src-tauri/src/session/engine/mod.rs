@@ -9,29 +9,41 @@
 //! desk: the session ends on Stop, on the peer's `bye` over the control
 //! channel, or when the connection fails, and survives the desk going away.
 
+mod channels;
+mod remote;
+mod talk;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use lifeline_signaling::protocol::{
     AppMessage, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
     SignOutReason, Signal,
 };
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use webrtc::data_channel::{DataChannel, DataChannelEvent};
+use webrtc::data_channel::DataChannel;
 
-use super::control::ControlMessage;
+pub use self::channels::{CONTROL_CHANNEL, INPUT_CHANNEL};
+use self::channels::{ChannelEvent, watch_control, watch_input};
+use super::control::{ControlMessage, PROTOCOL_VERSION};
+use super::grants::{Grants, needed_for};
+use super::log::{LogEntry, SessionLog};
 use super::scopes::Scope;
 use super::screen_share::{CapturerFactory, ScreenShare};
 use super::screen_view;
+use super::transcript::{self, Header};
 use super::view::{Notice, Phase, ScreenInfo, SessionView};
 use crate::clock::unix_ms;
 use crate::desk::link::{DeskClient, DeskEvents};
+use crate::input::event::InputEvent;
+use crate::input::injector::InjectorFactory;
+use crate::input::remote_control::RemoteControl;
+use crate::input::sender::InputSender;
+use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::media::sink::FrameSink;
 use crate::peer::{self, ConnectionState, Delivery, Peer, PeerEvent, PeerSettings};
-
-/// The label of the reliable channel for session control.
-pub const CONTROL_CHANNEL: &str = "control";
 
 /// What the UI asks the engine to do.
 #[derive(Debug)]
@@ -61,19 +73,43 @@ pub enum Command {
     /// Expert: the viewer needs a keyframe (it joined, resized, or its
     /// decoder failed).
     RequestKeyframe,
+    /// Either side: a chat line (already checked with `check_chat`).
+    Chat(String),
+    /// Client: the permissions in force from now on (withdraw or re-grant).
+    SetGrants(Scopes),
+    /// Expert: mouse or keyboard input for the client's screen.
+    Input(InputEvent),
+    /// The running session's log so far.
+    Log(oneshot::Sender<Vec<LogItem>>),
 }
 
-/// The screen's two ends: where the client's images come from, and where
-/// the expert's frames go.
+/// A log entry as the UI receives it: numbered within its session, so a
+/// snapshot and the live events can be merged without duplicates.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LogItem {
+    pub session: String,
+    pub seq: usize,
+    #[serde(flatten)]
+    pub entry: LogEntry,
+}
+
+/// What the engine reaches the system through: where the client's images
+/// come from and its input goes, where the expert's frames go, and where
+/// transcripts are kept.
 #[derive(Clone)]
-pub struct Media {
+pub struct Backends {
     pub capturers: CapturerFactory,
     pub sink: Arc<dyn FrameSink>,
+    pub injector: InjectorFactory,
+    /// `None`: keep no transcripts.
+    pub transcripts: Option<PathBuf>,
 }
 
-impl std::fmt::Debug for Media {
+impl std::fmt::Debug for Backends {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Media")
+        f.debug_struct("Backends")
+            .field("transcripts", &self.transcripts)
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,6 +125,7 @@ pub enum SessionError {
 pub struct SessionHandle {
     commands: mpsc::Sender<Command>,
     view: watch::Receiver<SessionView>,
+    log: broadcast::Sender<LogItem>,
 }
 
 impl SessionHandle {
@@ -106,6 +143,18 @@ impl SessionHandle {
     pub fn subscribe(&self) -> watch::Receiver<SessionView> {
         self.view.clone()
     }
+
+    /// Every new entry of the running session's log.
+    pub fn subscribe_log(&self) -> broadcast::Receiver<LogItem> {
+        self.log.subscribe()
+    }
+
+    /// The running session's log so far (empty without a session).
+    pub async fn log(&self) -> Result<Vec<LogItem>, SessionError> {
+        let (reply, answer) = oneshot::channel();
+        self.command(Command::Log(reply)).await?;
+        answer.await.map_err(|_| SessionError::Stopped)
+    }
 }
 
 /// Starts the engine for `role`, speaking through `desk` and hearing the
@@ -115,24 +164,29 @@ pub fn spawn(
     desk: DeskClient,
     events: DeskEvents,
     settings: PeerSettings,
-    media: Media,
+    backends: Backends,
 ) -> SessionHandle {
-    let (commands, inbox) = mpsc::channel(16);
+    // Input commands arrive as fast as the expert moves the mouse.
+    let (commands, inbox) = mpsc::channel(256);
     let (view, view_rx) = watch::channel(SessionView::default());
-    let (control_tx, control_rx) = mpsc::channel(64);
+    let (channel_tx, channel_rx) = mpsc::channel(256);
+    let (log, _) = broadcast::channel(256);
     let engine = Engine {
         role,
         desk,
         settings,
-        media,
+        backends,
         view,
         live: None,
-        control_tx,
+        channel_tx,
+        log: log.clone(),
+        offered: Scopes::NONE,
     };
-    tokio::spawn(engine.run(inbox, events, control_rx));
+    tokio::spawn(engine.run(inbox, events, channel_rx));
     SessionHandle {
         commands,
         view: view_rx,
+        log,
     }
 }
 
@@ -144,9 +198,25 @@ struct Live {
     control: Option<Arc<dyn DataChannel>>,
     /// Who is on the other side, for the banner.
     name: String,
-    scopes: Scopes,
+    /// Client: what it allows, checked on every message. Expert: a mirror
+    /// of what the client announced.
+    grants: Grants,
+    /// The chat and event log, and its transcript.
+    log: SessionLog,
     /// Client: the screen being shared.
     share: Option<ScreenShare>,
+    /// Client: the monitors, for aiming input.
+    monitors: Vec<MonitorInfo>,
+    /// Client: the input being injected, while `control` is granted.
+    remote: Option<RemoteControl>,
+    /// Client: a refusal was already reported since the last grant change.
+    refused: bool,
+    /// The peer's hello arrived: the control channel is open both ways.
+    peer_ready: bool,
+    /// Control messages waiting for `peer_ready`.
+    outbox: Vec<ControlMessage>,
+    /// Expert: sends mouse and keyboard on the input channel.
+    input: Option<InputSender>,
     /// Expert: the task reading the screen track, and its keyframe bell.
     viewer: Option<JoinHandle<()>>,
     keyframe: Arc<Notify>,
@@ -160,21 +230,17 @@ impl Drop for Live {
     }
 }
 
-/// What a control channel's reader reports.
-#[derive(Debug)]
-enum ControlEvent {
-    Message(ControlMessage),
-    Closed,
-}
-
 struct Engine {
     role: Role,
     desk: DeskClient,
     settings: PeerSettings,
-    media: Media,
+    backends: Backends,
     view: watch::Sender<SessionView>,
     live: Option<Live>,
-    control_tx: mpsc::Sender<(String, ControlEvent)>,
+    channel_tx: channels::ChannelReports,
+    log: broadcast::Sender<LogItem>,
+    /// Client: what the expert asked for, the ceiling for re-grants.
+    offered: Scopes,
 }
 
 async fn next_peer_event(live: &mut Option<Live>) -> Option<PeerEvent> {
@@ -189,7 +255,7 @@ impl Engine {
         mut self,
         mut commands: mpsc::Receiver<Command>,
         mut desk_events: DeskEvents,
-        mut control: mpsc::Receiver<(String, ControlEvent)>,
+        mut channels: mpsc::Receiver<(String, ChannelEvent)>,
     ) {
         loop {
             tokio::select! {
@@ -202,7 +268,7 @@ impl Engine {
                     None => break,
                 },
                 Some(event) = next_peer_event(&mut self.live) => self.on_peer(event).await,
-                Some((session, event)) = control.recv() => self.on_control(&session, event).await,
+                Some((session, event)) = channels.recv() => self.on_channel(&session, event).await,
             }
         }
         self.end(true, None).await;
@@ -265,6 +331,7 @@ impl Engine {
                 },
             ) => {
                 let granted = asked.intersect(scopes);
+                self.offered = asked;
                 self.send(AppMessage::Accept {
                     session: session.clone(),
                     scopes: granted,
@@ -301,6 +368,16 @@ impl Engine {
                 if let Some(live) = &self.live {
                     live.keyframe.notify_one();
                 }
+            }
+            (Command::Chat(text), Phase::Connecting { .. } | Phase::Active { .. }) => {
+                self.chat(text).await;
+            }
+            (Command::SetGrants(scopes), Phase::Active { .. }) if self.role == Role::Client => {
+                self.set_grants(scopes).await;
+            }
+            (Command::Input(event), Phase::Active { .. }) => self.send_input(event),
+            (Command::Log(reply), _) => {
+                let _ = reply.send(self.log_items());
             }
             (command, phase) => {
                 tracing::debug!(?command, ?phase, "command does not apply now");
@@ -442,14 +519,36 @@ impl Engine {
                 return;
             }
         };
+        let grants = match self.role {
+            Role::Client => Grants::new(self.offered, scopes),
+            Role::Expert => Grants::new(scopes, scopes),
+        };
+        let header = Header {
+            format: transcript::FORMAT,
+            session: session.clone(),
+            role: match self.role {
+                Role::Client => "client",
+                Role::Expert => "expert",
+            }
+            .into(),
+            peer: name.clone(),
+            started_ms: unix_ms(),
+        };
         let mut live = Live {
             session: session.clone(),
             peer,
             events,
             control: None,
             name: name.clone(),
-            scopes,
+            grants,
+            log: SessionLog::start(self.backends.transcripts.as_deref(), header),
             share: None,
+            monitors: Vec::new(),
+            remote: None,
+            refused: false,
+            peer_ready: false,
+            outbox: Vec::new(),
+            input: None,
             viewer: None,
             keyframe: Arc::new(Notify::new()),
         };
@@ -474,13 +573,20 @@ impl Engine {
                     .peer
                     .create_data_channel(CONTROL_CHANNEL, Delivery::Reliable)
                     .await?;
+                // Always there, so control can be granted later on.
+                let input = live
+                    .peer
+                    .create_data_channel(INPUT_CHANNEL, Delivery::Reliable)
+                    .await?;
                 let offer = live.peer.create_offer().await?;
-                Ok::<_, peer::PeerError>((control, offer))
+                Ok::<_, peer::PeerError>((control, input, offer))
             };
             match offer.await {
-                Ok((control, offer)) => {
-                    self.watch_control(&session, Arc::clone(&control));
+                Ok((control, input, offer)) => {
+                    let reports = self.channel_tx.clone();
+                    watch_control(reports, session.clone(), Arc::clone(&control), true);
                     live.control = Some(control);
+                    live.input = Some(InputSender::start(input));
                     self.live = Some(live);
                     self.send(AppMessage::Signal {
                         session,
@@ -534,11 +640,13 @@ impl Engine {
                 let phase = Phase::Active {
                     session: session.clone(),
                     peer: live.name.clone(),
-                    scopes: live.scopes,
+                    scopes: live.grants.current(),
                     safety_code: code,
                     since_ms: unix_ms(),
                 };
+                let granted = live.grants.current();
                 self.set_phase(phase, None);
+                self.log_event("connected", scope_list(granted));
                 if self.role == Role::Expert {
                     self.send(AppMessage::Connected { session }).await;
                 } else {
@@ -564,10 +672,20 @@ impl Engine {
             }
             PeerEvent::DataChannel(channel) => {
                 let label = channel.label().await.unwrap_or_default();
-                if label == CONTROL_CHANNEL && live.control.is_none() {
+                let reports = self.channel_tx.clone();
+                if self.role == Role::Expert {
+                    // The expert makes the channels; it accepts none.
+                    tracing::warn!(%label, "unexpected data channel closed");
+                    let _ = channel.close().await;
+                } else if label == CONTROL_CHANNEL && live.control.is_none() {
                     live.control = Some(Arc::clone(&channel));
-                    self.watch_control(&session, channel);
+                    channels::say_hello(channel.as_ref()).await;
+                    watch_control(reports, session, channel, false);
                     self.announce_screen().await;
+                } else if label == INPUT_CHANNEL {
+                    // Read always: what arrives is checked against the
+                    // grants one event at a time.
+                    watch_input(reports, session, channel);
                 } else {
                     tracing::warn!(%label, "unexpected data channel closed");
                     let _ = channel.close().await;
@@ -576,11 +694,11 @@ impl Engine {
             PeerEvent::Video(receiver) => {
                 // Only an expert the client let view gets a track at all;
                 // anything else is refused here as well.
-                if self.role == Role::Expert && live.scopes.contains(Scope::View) {
+                if self.role == Role::Expert && live.grants.current().contains(Scope::View) {
                     let keyframe = Arc::clone(&live.keyframe);
                     live.viewer = Some(screen_view::spawn(
                         receiver,
-                        Arc::clone(&self.media.sink),
+                        Arc::clone(&self.backends.sink),
                         keyframe,
                     ));
                 } else {
@@ -594,7 +712,7 @@ impl Engine {
     /// Client: starts sending the screen, if `view` was granted.
     async fn start_sharing(&mut self) {
         let Some(live) = &mut self.live else { return };
-        if live.share.is_some() || !live.scopes.contains(Scope::View) {
+        if live.share.is_some() || live.grants.check(Scope::View).is_err() {
             return;
         }
         let Some(video) = live.peer.video_sender().await else {
@@ -603,7 +721,7 @@ impl Engine {
         };
         live.share = Some(ScreenShare::start(
             video,
-            Arc::clone(&self.media.capturers),
+            Arc::clone(&self.backends.capturers),
             Quality::default(),
         ));
         self.announce_screen().await;
@@ -616,16 +734,11 @@ impl Engine {
             return;
         };
         let (monitor, quality) = (share.monitor(), share.quality());
-        let capturers = Arc::clone(&self.media.capturers);
-        let monitors = tokio::task::spawn_blocking(move || capturers().monitors())
-            .await
-            .ok()
-            .and_then(|listed| {
-                listed
-                    .map_err(|error| tracing::warn!(%error, "cannot list monitors"))
-                    .ok()
-            })
-            .unwrap_or_default();
+        let monitors = self.list_monitors().await;
+        if let Some(live) = &mut self.live {
+            live.monitors = monitors.clone();
+        }
+        self.aim_control(monitor);
         let screen = ScreenInfo {
             monitors,
             monitor,
@@ -637,74 +750,101 @@ impl Engine {
     }
 
     /// Sends on the control channel, if it is open.
-    async fn tell_peer(&self, message: ControlMessage) {
-        let Some(control) = self.live.as_ref().and_then(|l| l.control.as_ref()) else {
+    /// Messages wait in the outbox until the peer's hello shows the
+    /// channel is open both ways.
+    async fn tell_peer(&mut self, message: ControlMessage) {
+        let Some(live) = &mut self.live else { return };
+        let Some(control) = &live.control else { return };
+        if !live.peer_ready {
+            if live.outbox.len() < OUTBOX_LIMIT {
+                live.outbox.push(message);
+            } else {
+                tracing::warn!("control outbox full; message dropped");
+            }
             return;
-        };
+        }
         if let Err(error) = control.send_text(&message.to_json()).await {
             tracing::debug!(%error, "control message not sent");
         }
     }
 
-    /// Reads a control channel on its own task, reporting to the engine.
-    fn watch_control(&self, session: &str, channel: Arc<dyn DataChannel>) {
-        let tx = self.control_tx.clone();
-        let session = session.to_owned();
-        tokio::spawn(async move {
-            loop {
-                let event = match channel.poll().await {
-                    Some(DataChannelEvent::OnMessage(message)) => {
-                        match ControlMessage::parse(&message.data) {
-                            Ok(message) => ControlEvent::Message(message),
-                            Err(error) => {
-                                tracing::warn!(%error, "malformed control message dropped");
-                                continue;
-                            }
-                        }
-                    }
-                    Some(DataChannelEvent::OnClose) | None => ControlEvent::Closed,
-                    Some(_) => continue,
-                };
-                let closed = matches!(event, ControlEvent::Closed);
-                if tx.send((session.clone(), event)).await.is_err() || closed {
-                    break;
-                }
-            }
-        });
+    /// The peer said hello: the channel is open, send what waited.
+    async fn on_peer_ready(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        live.peer_ready = true;
+        for message in std::mem::take(&mut live.outbox) {
+            self.tell_peer(message).await;
+        }
     }
 
-    async fn on_control(&mut self, session: &str, event: ControlEvent) {
+    async fn on_channel(&mut self, session: &str, event: ChannelEvent) {
         if self.live.as_ref().map(|l| l.session.as_str()) != Some(session) {
             return;
         }
         match event {
-            ControlEvent::Message(ControlMessage::Bye) | ControlEvent::Closed => {
+            ChannelEvent::ControlClosed => {
                 self.end(
                     false,
                     Some(Notice::new("peer_left", "the other side ended the session")),
                 )
                 .await;
             }
-            ControlEvent::Message(ControlMessage::Screen(screen)) if self.role == Role::Expert => {
+            ChannelEvent::Control(message) => self.on_control(message).await,
+            ChannelEvent::Input(event) => self.on_input(event).await,
+        }
+    }
+
+    async fn on_control(&mut self, message: ControlMessage) {
+        // The client checks each request against its grants.
+        if self.role == Role::Client
+            && let Some(scope) = needed_for(&message)
+            && self
+                .live
+                .as_ref()
+                .is_some_and(|l| l.grants.check(scope).is_err())
+        {
+            self.refuse(scope, &format!("{message:?}")).await;
+            return;
+        }
+        match (message, self.role) {
+            (ControlMessage::Hello { version }, _) => {
+                if version == PROTOCOL_VERSION {
+                    self.on_peer_ready().await;
+                } else {
+                    let detail = format!("peer protocol {version}, ours {PROTOCOL_VERSION}");
+                    self.log_event("incompatible", detail.clone());
+                    self.end(true, Some(Notice::new("incompatible", detail)))
+                        .await;
+                }
+            }
+            (ControlMessage::Bye, _) => {
+                self.end(
+                    false,
+                    Some(Notice::new("peer_left", "the other side ended the session")),
+                )
+                .await;
+            }
+            (ControlMessage::Chat { text, .. }, _) => self.on_chat(text),
+            (ControlMessage::Screen(screen), Role::Expert) => {
                 self.view.send_modify(|view| view.screen = Some(screen));
             }
-            ControlEvent::Message(ControlMessage::SelectMonitor { monitor })
-                if self.role == Role::Client =>
-            {
+            (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
+            (ControlMessage::Refused { scope, what }, Role::Expert) => {
+                self.log_event("refused", format!("{scope}: {what}"));
+            }
+            (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
                 if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
                     share.select_monitor(monitor);
                     self.announce_screen().await;
                 }
             }
-            ControlEvent::Message(ControlMessage::SetQuality { quality })
-                if self.role == Role::Client =>
-            {
+            (ControlMessage::SetQuality { quality }, Role::Client) => {
                 if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
                     share.set_quality(quality);
                     self.announce_screen().await;
                 }
             }
-            ControlEvent::Message(message) => {
+            (message, _) => {
                 tracing::warn!(?message, "control message not for this side ignored");
             }
         }
@@ -715,6 +855,10 @@ impl Engine {
     /// returns to idle.
     async fn end(&mut self, tell: bool, notice: Option<Notice>) {
         let session = self.phase().session().map(str::to_owned);
+        if self.live.is_some() {
+            let code = notice.as_ref().map_or("ended", |n| n.code.as_str());
+            self.log_event("ended", code.to_owned());
+        }
         if let Some(live) = self.live.take() {
             if tell && let Some(control) = &live.control {
                 let _ = control.send_text(&ControlMessage::Bye.to_json()).await;
@@ -730,4 +874,16 @@ impl Engine {
             self.set_phase(Phase::Idle, notice);
         }
     }
+}
+
+/// How many control messages may wait for the channel to open.
+const OUTBOX_LIMIT: usize = 256;
+
+/// Scopes as the log shows them: `view, control`.
+fn scope_list(scopes: Scopes) -> String {
+    scopes
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,0 +1,60 @@
+//! Tauri commands for a running session's chat, grants, remote input and
+//! log, and for past sessions' transcripts. One line each into the engine.
+
+use tauri::State;
+
+use super::{AppError, AppState};
+use crate::input::event::InputEvent;
+use crate::session::engine::{Command, LogItem};
+use crate::session::log::{LogEntry, check_chat};
+use crate::session::scopes::Scopes;
+use crate::session::transcript::{self, Header, Summary};
+
+/// Either side: sends a chat line.
+#[tauri::command]
+pub async fn session_chat(state: State<'_, AppState>, text: String) -> Result<(), AppError> {
+    check_chat(&text)?;
+    Ok(state.session()?.command(Command::Chat(text)).await?)
+}
+
+/// Client: the permissions in force from now on (withdraw or re-grant).
+#[tauri::command]
+pub async fn session_set_grants(
+    state: State<'_, AppState>,
+    scopes: Scopes,
+) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::SetGrants(scopes)).await?)
+}
+
+/// Expert: one mouse or keyboard event for the client's screen.
+#[tauri::command]
+pub async fn remote_input(state: State<'_, AppState>, event: InputEvent) -> Result<(), AppError> {
+    event.validate()?;
+    Ok(state.session()?.command(Command::Input(event)).await?)
+}
+
+/// The running session's log so far; new entries arrive as `session-log`
+/// events.
+#[tauri::command]
+pub async fn session_log(state: State<'_, AppState>) -> Result<Vec<LogItem>, AppError> {
+    Ok(state.session()?.log().await?)
+}
+
+/// Past sessions' transcripts, newest first.
+#[tauri::command]
+pub fn transcripts(state: State<'_, AppState>) -> Result<Vec<Summary>, AppError> {
+    Ok(transcript::list(&state.config.transcripts_dir())
+        .map_err(transcript::TranscriptError::from)?)
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct TranscriptView {
+    header: Header,
+    entries: Vec<LogEntry>,
+}
+
+#[tauri::command]
+pub fn transcript(state: State<'_, AppState>, name: String) -> Result<TranscriptView, AppError> {
+    let (header, entries) = transcript::read(&state.config.transcripts_dir(), &name)?;
+    Ok(TranscriptView { header, entries })
+}

@@ -1,0 +1,336 @@
+//! The client's end of remote control: one thread that owns the injector,
+//! aims pointer positions at the shared monitor, and remembers what it
+//! holds down so it can let go of everything when control ends.
+//!
+//! The session engine decides *whether* an event may be injected (the
+//! `control` scope); this only carries out what it is given.
+
+use std::sync::mpsc;
+use std::thread;
+
+use super::event::{InputEvent, MouseButton, SpecialAction};
+use super::injector::{InjectError, Injector, InjectorFactory};
+use super::keymap::evdev_code;
+
+/// Where pointer fractions land: a monitor's rectangle on the desktop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Target {
+    /// Desktop pixels for a position given as fractions of the monitor.
+    pub fn pixel(&self, fx: f32, fy: f32) -> (i32, i32) {
+        let along = |origin: i32, size: u32, f: f32| {
+            let last = size.saturating_sub(1) as f32;
+            origin + (f.clamp(0.0, 1.0) * last).round() as i32
+        };
+        (
+            along(self.x, self.width, fx),
+            along(self.y, self.height, fy),
+        )
+    }
+}
+
+enum Job {
+    Event(InputEvent),
+    Aim(Target),
+    ReleaseAll,
+}
+
+/// Dropping it lets go of everything held and ends the thread.
+#[derive(Debug)]
+pub struct RemoteControl {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl RemoteControl {
+    pub fn start(factory: InjectorFactory, target: Target) -> Self {
+        let (jobs, inbox) = mpsc::channel();
+        let spawned = thread::Builder::new()
+            .name("remote-control".into())
+            .spawn(move || run(factory, target, inbox));
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start the remote control thread");
+        }
+        Self { jobs }
+    }
+
+    pub fn apply(&self, event: InputEvent) {
+        let _ = self.jobs.send(Job::Event(event));
+    }
+
+    /// Aims later pointer positions at another monitor.
+    pub fn aim(&self, target: Target) {
+        let _ = self.jobs.send(Job::Aim(target));
+    }
+
+    pub fn release_all(&self) {
+        let _ = self.jobs.send(Job::ReleaseAll);
+    }
+}
+
+impl Drop for RemoteControl {
+    fn drop(&mut self) {
+        // The thread releases what it holds when its inbox closes.
+        let _ = self.jobs.send(Job::ReleaseAll);
+    }
+}
+
+fn run(factory: InjectorFactory, target: Target, inbox: mpsc::Receiver<Job>) {
+    let injector = match factory() {
+        Ok(injector) => injector,
+        Err(error) => {
+            tracing::error!(%error, "remote control is unavailable");
+            return;
+        }
+    };
+    let mut hands = Hands::new(injector, target);
+    for job in inbox.iter() {
+        let result = match job {
+            Job::Event(event) => hands.apply(event),
+            Job::Aim(target) => {
+                hands.target = target;
+                Ok(())
+            }
+            Job::ReleaseAll => hands.release_all(),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "remote input not injected");
+        }
+    }
+    if let Err(error) = hands.release_all() {
+        tracing::warn!(%error, "held input not released");
+    }
+}
+
+/// The injector plus what it is holding down.
+pub(crate) struct Hands {
+    injector: Box<dyn Injector>,
+    target: Target,
+    keys: Vec<u16>,
+    buttons: Vec<MouseButton>,
+}
+
+impl Hands {
+    pub(crate) fn new(injector: Box<dyn Injector>, target: Target) -> Self {
+        Self {
+            injector,
+            target,
+            keys: Vec::new(),
+            buttons: Vec::new(),
+        }
+    }
+
+    pub(crate) fn apply(&mut self, event: InputEvent) -> Result<(), InjectError> {
+        match event {
+            InputEvent::Move { x, y } => {
+                let (x, y) = self.target.pixel(x, y);
+                self.injector.pointer_to(x, y)
+            }
+            InputEvent::Button { button, down } => {
+                let held = self.buttons.contains(&button);
+                if down == held && !down {
+                    return Ok(()); // a release for a press we never made
+                }
+                self.injector.button(button, down)?;
+                self.buttons.retain(|b| *b != button);
+                if down {
+                    self.buttons.push(button);
+                }
+                Ok(())
+            }
+            InputEvent::Wheel { dx, dy } => self.injector.wheel(dx, dy),
+            InputEvent::Key { code, down } => {
+                let Some(evdev) = evdev_code(&code) else {
+                    return Err(InjectError::Failed(format!("unknown key code {code:?}")));
+                };
+                self.key(evdev, down)
+            }
+            InputEvent::Text { text } => self.injector.text(&text),
+            InputEvent::Special { action } => self.special(action),
+            InputEvent::ReleaseAll => self.release_all(),
+        }
+    }
+
+    fn key(&mut self, evdev: u16, down: bool) -> Result<(), InjectError> {
+        let held = self.keys.contains(&evdev);
+        if !down && !held {
+            return Ok(());
+        }
+        self.injector.key(evdev, down)?;
+        self.keys.retain(|k| *k != evdev);
+        if down {
+            self.keys.push(evdev);
+        }
+        Ok(())
+    }
+
+    /// Presses the keys in order and releases them in reverse.
+    fn chord(&mut self, codes: &[&str]) -> Result<(), InjectError> {
+        let keys: Vec<u16> = codes.iter().filter_map(|c| evdev_code(c)).collect();
+        for &key in &keys {
+            self.key(key, true)?;
+        }
+        for &key in keys.iter().rev() {
+            self.key(key, false)?;
+        }
+        Ok(())
+    }
+
+    fn special(&mut self, action: SpecialAction) -> Result<(), InjectError> {
+        match action {
+            SpecialAction::CtrlAltDel => self.chord(&["ControlLeft", "AltLeft", "Delete"]),
+            SpecialAction::AltTab => self.chord(&["AltLeft", "Tab"]),
+            SpecialAction::Super => self.chord(&["MetaLeft"]),
+            SpecialAction::PrintScreen => self.chord(&["PrintScreen"]),
+        }
+    }
+
+    /// Lets go of every key and button, newest first; keeps going past
+    /// failures so one stuck key does not keep the others down.
+    pub(crate) fn release_all(&mut self) -> Result<(), InjectError> {
+        let mut first_error = None;
+        while let Some(key) = self.keys.pop() {
+            if let Err(error) = self.injector.key(key, false) {
+                first_error.get_or_insert(error);
+            }
+        }
+        while let Some(button) = self.buttons.pop() {
+            if let Err(error) = self.injector.button(button, false) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Records what would have been injected.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl Injector for Recorder {
+        fn pointer_to(&mut self, x: i32, y: i32) -> Result<(), InjectError> {
+            self.0.lock().unwrap().push(format!("move {x},{y}"));
+            Ok(())
+        }
+        fn button(&mut self, button: MouseButton, down: bool) -> Result<(), InjectError> {
+            self.0.lock().unwrap().push(format!("{button:?} {down}"));
+            Ok(())
+        }
+        fn wheel(&mut self, dx: i32, dy: i32) -> Result<(), InjectError> {
+            self.0.lock().unwrap().push(format!("wheel {dx},{dy}"));
+            Ok(())
+        }
+        fn key(&mut self, evdev: u16, down: bool) -> Result<(), InjectError> {
+            self.0.lock().unwrap().push(format!("key {evdev} {down}"));
+            Ok(())
+        }
+        fn text(&mut self, text: &str) -> Result<(), InjectError> {
+            self.0.lock().unwrap().push(format!("text {text}"));
+            Ok(())
+        }
+    }
+
+    const SECOND_MONITOR: Target = Target {
+        x: 1920,
+        y: 0,
+        width: 1280,
+        height: 1024,
+    };
+
+    fn hands() -> (Hands, Recorder) {
+        let recorder = Recorder::default();
+        (
+            Hands::new(Box::new(recorder.clone()), SECOND_MONITOR),
+            recorder,
+        )
+    }
+
+    fn log(recorder: &Recorder) -> Vec<String> {
+        std::mem::take(&mut *recorder.0.lock().unwrap())
+    }
+
+    #[test]
+    fn fractions_land_on_the_chosen_monitor() {
+        assert_eq!(SECOND_MONITOR.pixel(0.0, 0.0), (1920, 0));
+        assert_eq!(SECOND_MONITOR.pixel(1.0, 1.0), (1920 + 1279, 1023));
+        assert_eq!(SECOND_MONITOR.pixel(0.5, 0.5), (1920 + 640, 512));
+        let (mut hands, recorder) = hands();
+        hands.apply(InputEvent::Move { x: 0.25, y: 0.75 }).unwrap();
+        assert_eq!(log(&recorder), ["move 2240,767"]);
+    }
+
+    #[test]
+    fn keys_go_by_physical_code_and_unknown_codes_are_refused() {
+        let (mut hands, recorder) = hands();
+        let key = |code: &str, down| InputEvent::Key {
+            code: code.into(),
+            down,
+        };
+        hands.apply(key("KeyH", true)).unwrap();
+        hands.apply(key("KeyH", false)).unwrap();
+        assert_eq!(log(&recorder), ["key 35 true", "key 35 false"]);
+        assert!(hands.apply(key("NoSuchKey", true)).is_err());
+        // A release for a key never pressed injects nothing.
+        hands.apply(key("KeyQ", false)).unwrap();
+        assert!(log(&recorder).is_empty());
+    }
+
+    #[test]
+    fn releasing_all_lets_go_of_what_is_held_newest_first() {
+        let (mut hands, recorder) = hands();
+        for code in ["ShiftLeft", "KeyA"] {
+            hands
+                .apply(InputEvent::Key {
+                    code: code.into(),
+                    down: true,
+                })
+                .unwrap();
+        }
+        hands
+            .apply(InputEvent::Button {
+                button: MouseButton::Left,
+                down: true,
+            })
+            .unwrap();
+        log(&recorder);
+        hands.apply(InputEvent::ReleaseAll).unwrap();
+        assert_eq!(
+            log(&recorder),
+            ["key 30 false", "key 42 false", "Left false"]
+        );
+        hands.apply(InputEvent::ReleaseAll).unwrap();
+        assert!(log(&recorder).is_empty(), "nothing is held twice");
+    }
+
+    #[test]
+    fn special_actions_press_and_release_in_order() {
+        let (mut hands, recorder) = hands();
+        hands
+            .apply(InputEvent::Special {
+                action: SpecialAction::CtrlAltDel,
+            })
+            .unwrap();
+        assert_eq!(
+            log(&recorder),
+            [
+                "key 29 true",
+                "key 56 true",
+                "key 111 true",
+                "key 111 false",
+                "key 56 false",
+                "key 29 false"
+            ]
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! Readers for the peers' data channels. Each runs on its own task, parses
+//! and validates what arrives, and reports to the engine; the engine alone
+//! decides what a message may do. Malformed messages are logged and dropped
+//! here: they never reach the engine and never end the session.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+
+use super::super::control::{ControlMessage, PROTOCOL_VERSION};
+use crate::input::event::InputEvent;
+
+/// The reliable, ordered channel for control and chat.
+pub const CONTROL_CHANNEL: &str = "control";
+/// The reliable, ordered channel for the expert's mouse and keyboard.
+pub const INPUT_CHANNEL: &str = "input";
+
+/// What a channel reader reports, tagged with its session.
+#[derive(Debug)]
+pub enum ChannelEvent {
+    Control(ControlMessage),
+    ControlClosed,
+    Input(InputEvent),
+}
+
+pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;
+
+/// Sends this side's hello on `channel`.
+pub async fn say_hello(channel: &dyn DataChannel) {
+    let hello = ControlMessage::Hello {
+        version: PROTOCOL_VERSION,
+    };
+    if let Err(error) = channel.send_text(&hello.to_json()).await {
+        tracing::debug!(%error, "hello not sent");
+    }
+}
+
+/// Reads the control channel. `hello_on_open`: the side that created the
+/// channel says hello once it opens (the other side does on receiving it).
+pub fn watch_control(
+    reports: ChannelReports,
+    session: String,
+    channel: Arc<dyn DataChannel>,
+    hello_on_open: bool,
+) {
+    tokio::spawn(async move {
+        loop {
+            let event = match channel.poll().await {
+                Some(DataChannelEvent::OnOpen) if hello_on_open => {
+                    say_hello(channel.as_ref()).await;
+                    continue;
+                }
+                Some(DataChannelEvent::OnMessage(message)) => {
+                    match ControlMessage::parse(&message.data) {
+                        Ok(message) => ChannelEvent::Control(message),
+                        Err(error) => {
+                            tracing::warn!(%error, "malformed control message dropped");
+                            continue;
+                        }
+                    }
+                }
+                Some(DataChannelEvent::OnClose) | None => ChannelEvent::ControlClosed,
+                Some(_) => continue,
+            };
+            let closed = matches!(event, ChannelEvent::ControlClosed);
+            if reports.send((session.clone(), event)).await.is_err() || closed {
+                break;
+            }
+        }
+    });
+}
+
+/// Reads the input channel (client side).
+pub fn watch_input(reports: ChannelReports, session: String, channel: Arc<dyn DataChannel>) {
+    tokio::spawn(async move {
+        loop {
+            match channel.poll().await {
+                Some(DataChannelEvent::OnMessage(message)) => {
+                    match InputEvent::parse(&message.data) {
+                        Ok(event) => {
+                            let report = (session.clone(), ChannelEvent::Input(event));
+                            if reports.send(report).await.is_err() {
+                                break;
+                            }
+                        }
+                        Err(error) => tracing::warn!(%error, "input message dropped"),
+                    }
+                }
+                Some(DataChannelEvent::OnClose) | None => break,
+                Some(_) => {}
+            }
+        }
+    });
+}

@@ -1,0 +1,244 @@
+//! Shared by the engine's integration tests: a real signaling server on a
+//! loopback socket, and session engines speaking through it over real
+//! WebRTC, with a test pattern for a screen and a recorder for input.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lifeline_lib::desk::DeskStatus;
+use lifeline_lib::desk::link::{self, DeskLink};
+use lifeline_lib::input::event::MouseButton;
+use lifeline_lib::input::injector::{InjectError, Injector};
+use lifeline_lib::media::capture::{CaptureError, Capturer, MonitorInfo, TestPattern};
+use lifeline_lib::media::frame::RgbaFrame;
+use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
+use lifeline_lib::peer::PeerSettings;
+use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
+use lifeline_lib::session::scopes::Scopes;
+use lifeline_lib::session::view::{Phase, SessionView};
+use lifeline_signaling::accounts::Accounts;
+use lifeline_signaling::http::Server;
+use lifeline_signaling::protocol::Role;
+use tokio::sync::{oneshot, watch};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub async fn wait_for<T: Clone + std::fmt::Debug>(
+    rx: &mut watch::Receiver<T>,
+    what: &str,
+    ok: impl Fn(&T) -> bool,
+) -> T {
+    let result = tokio::time::timeout(Duration::from_secs(15), async {
+        rx.wait_for(|v| ok(v)).await.map(|v| v.clone())
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => value,
+        _ => panic!(
+            "timed out waiting for {what}; last: {:?}",
+            rx.borrow().clone()
+        ),
+    }
+}
+
+/// The test pattern, moving while the test says so.
+pub struct Pattern {
+    pattern: TestPattern,
+    moving: Arc<AtomicBool>,
+}
+
+impl Capturer for Pattern {
+    fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
+        self.pattern.monitors()
+    }
+
+    fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
+        self.pattern.moving = self.moving.load(Ordering::Relaxed);
+        self.pattern.capture(index)
+    }
+}
+
+pub fn side(
+    url: &str,
+    role: Role,
+    moving: &Arc<AtomicBool>,
+    sink: Arc<dyn FrameSink>,
+) -> (DeskLink, SessionHandle) {
+    let (link, events) = link::spawn(url.to_owned(), role);
+    let settings = PeerSettings {
+        udp_addrs: vec!["127.0.0.1:0".into()],
+        ..PeerSettings::default()
+    };
+    let moving = Arc::clone(moving);
+    let injected = InputRecorder::default();
+    let backends = Backends {
+        capturers: Arc::new(move || {
+            Box::new(Pattern {
+                pattern: TestPattern::new(320, 180),
+                moving: Arc::clone(&moving),
+            }) as Box<dyn Capturer>
+        }),
+        sink,
+        injector: Arc::new(move || Ok(Box::new(injected.clone()) as Box<dyn Injector>)),
+        transcripts: None,
+    };
+    let session = engine::spawn(role, link.client(), events, settings, backends);
+    (link, session)
+}
+
+/// One side with its own transcripts folder and input recorder.
+pub fn side_with(
+    url: &str,
+    role: Role,
+    transcripts: &std::path::Path,
+    injected: &InputRecorder,
+) -> (DeskLink, SessionHandle) {
+    let (link, events) = link::spawn(url.to_owned(), role);
+    let settings = PeerSettings {
+        udp_addrs: vec!["127.0.0.1:0".into()],
+        ..PeerSettings::default()
+    };
+    let injected = injected.clone();
+    let backends = Backends {
+        capturers: Arc::new(|| Box::new(TestPattern::new(320, 180)) as Box<dyn Capturer>),
+        sink: Arc::new(NoSink),
+        injector: Arc::new(move || Ok(Box::new(injected.clone()) as Box<dyn Injector>)),
+        transcripts: Some(transcripts.to_owned()),
+    };
+    let session = engine::spawn(role, link.client(), events, settings, backends);
+    (link, session)
+}
+
+/// Records what would have been injected, as text lines.
+#[derive(Debug, Clone, Default)]
+pub struct InputRecorder(pub Arc<Mutex<Vec<String>>>);
+
+impl InputRecorder {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    fn record(&self, line: String) -> Result<(), InjectError> {
+        self.0.lock().unwrap().push(line);
+        Ok(())
+    }
+}
+
+impl Injector for InputRecorder {
+    fn pointer_to(&mut self, x: i32, y: i32) -> Result<(), InjectError> {
+        self.record(format!("move {x},{y}"))
+    }
+    fn button(&mut self, button: MouseButton, down: bool) -> Result<(), InjectError> {
+        self.record(format!("{button:?} {down}"))
+    }
+    fn wheel(&mut self, dx: i32, dy: i32) -> Result<(), InjectError> {
+        self.record(format!("wheel {dx},{dy}"))
+    }
+    fn key(&mut self, evdev: u16, down: bool) -> Result<(), InjectError> {
+        self.record(format!("key {evdev} {down}"))
+    }
+    fn text(&mut self, text: &str) -> Result<(), InjectError> {
+        self.record(format!("text {text}"))
+    }
+}
+
+/// Signs the expert in, connects to the client asking for `asked`, and
+/// has the client accept with `granted`; returns once both are active.
+pub async fn establish(
+    client_link: &DeskLink,
+    client: &SessionHandle,
+    expert_link: &DeskLink,
+    expert: &SessionHandle,
+    asked: Scopes,
+    granted: Scopes,
+) {
+    for link in [client_link, expert_link] {
+        wait_for(&mut link.subscribe(), "the desk", |s| {
+            *s == DeskStatus::Connected
+        })
+        .await;
+    }
+    let mut client_view = client.subscribe();
+    let mut expert_view = expert.subscribe();
+    let id = client_link
+        .client()
+        .request_id(String::new())
+        .await
+        .unwrap()
+        .id;
+    expert
+        .command(Command::Login {
+            user: "ann".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
+    expert
+        .command(Command::Connect {
+            id,
+            notes: String::new(),
+            scopes: asked,
+        })
+        .await
+        .unwrap();
+    wait_for(&mut client_view, "the consent request", |v| {
+        matches!(v.phase, Phase::Asked { .. })
+    })
+    .await;
+    client
+        .command(Command::Accept { scopes: granted })
+        .await
+        .unwrap();
+    let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
+    wait_for(&mut expert_view, "the expert's session", active).await;
+    wait_for(&mut client_view, "the client's session", active).await;
+}
+
+pub fn frames_of(sink: &CollectingSink) -> Vec<lifeline_lib::media::sink::ScreenFrame> {
+    sink.frames.lock().unwrap().clone()
+}
+
+/// Polls until `ok` holds for the sink's frames, or fails after 10 s.
+pub async fn wait_for_frames(sink: &CollectingSink, what: &str, ok: impl Fn(usize) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !ok(frames_of(sink).len()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; {} frames",
+            frames_of(sink).len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A real signaling server on a loopback socket, with one expert account.
+pub async fn start_desk() -> (
+    tempfile::TempDir,
+    String,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = lifeline_signaling::Config {
+        database_url: format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display()),
+        ..Default::default()
+    };
+    let pool = lifeline_signaling::db::open(&config.database_url)
+        .await
+        .unwrap();
+    Accounts::new(pool, Duration::from_secs(3600))
+        .add("ann", "Ann from the Help Desk", PASSWORD)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let server = Server::open(config).await.unwrap();
+    let (stop_server, stopped) = oneshot::channel::<()>();
+    let server_task = tokio::spawn(server.run(listener, async {
+        let _ = stopped.await;
+    }));
+    (dir, url, stop_server, server_task)
+}

@@ -1,0 +1,199 @@
+//! The data channels between two real engines, through the real signaling
+//! server and real WebRTC: chat both ways into the log and the transcript,
+//! remote input injected only while the client grants control, and grants
+//! withdrawn and given back during the session.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{InputRecorder, establish, side_with, start_desk, wait_for};
+use lifeline_lib::input::event::InputEvent;
+use lifeline_lib::session::engine::{Command, LogItem, SessionHandle};
+use lifeline_lib::session::log::{Author, LogEntry};
+use lifeline_lib::session::scopes::{Scope, Scopes};
+use lifeline_lib::session::transcript;
+use lifeline_lib::session::view::Phase;
+use lifeline_signaling::protocol::Role;
+
+fn scopes(list: &[Scope]) -> Scopes {
+    list.iter().copied().collect()
+}
+
+/// Polls the session's log until `ok` holds, or fails after 10 s.
+async fn wait_log(session: &SessionHandle, what: &str, ok: impl Fn(&[LogItem]) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let items = session.log().await.unwrap();
+        if ok(&items) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; log: {items:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn has_chat(items: &[LogItem], from: Author, text: &str) -> bool {
+    items.iter().any(
+        |i| matches!(&i.entry, LogEntry::Chat { from: f, text: t, .. } if *f == from && t == text),
+    )
+}
+
+fn has_event(items: &[LogItem], code: &str) -> bool {
+    items
+        .iter()
+        .any(|i| matches!(&i.entry, LogEntry::Event { code: c, .. } if c == code))
+}
+
+async fn wait_injected(recorder: &InputRecorder, what: &str, count: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while recorder.lines().len() < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; injected: {:?}",
+            recorder.lines()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn key(code: &str, down: bool) -> Command {
+    Command::Input(InputEvent::Key {
+        code: code.into(),
+        down,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_input_and_grants_are_the_clients_to_decide() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let injected = InputRecorder::default();
+    let (client_link, client) =
+        side_with(&url, Role::Client, &dir.path().join("client"), &injected);
+    let (expert_link, expert) = side_with(
+        &url,
+        Role::Expert,
+        &dir.path().join("expert"),
+        &InputRecorder::default(),
+    );
+    let asked = scopes(&[Scope::View, Scope::Control, Scope::Files]);
+    let control = scopes(&[Scope::Control]);
+    establish(&client_link, &client, &expert_link, &expert, asked, control).await;
+
+    // Chat, both ways, lands in both logs.
+    let question = "Hello! Can you open the printer settings?";
+    expert
+        .command(Command::Chat(question.into()))
+        .await
+        .unwrap();
+    wait_log(&client, "the expert's line", |items| {
+        has_chat(items, Author::Peer, question)
+    })
+    .await;
+    client.command(Command::Chat("Done.".into())).await.unwrap();
+    wait_log(&expert, "the client's answer", |items| {
+        has_chat(items, Author::Peer, "Done.") && has_chat(items, Author::Me, question)
+    })
+    .await;
+
+    // Input is injected in order, aimed at the monitor's pixels.
+    expert
+        .command(Command::Input(InputEvent::Move { x: 0.5, y: 0.5 }))
+        .await
+        .unwrap();
+    expert.command(key("KeyH", true)).await.unwrap();
+    expert.command(key("KeyH", false)).await.unwrap();
+    wait_injected(&injected, "the first input", 3).await;
+    assert_eq!(
+        injected.lines(),
+        ["move 160,90", "key 35 true", "key 35 false"]
+    );
+
+    // The client stops control: the expert sees it at once, and what it
+    // sends anyway is refused by the client, not injected.
+    let mut expert_view = expert.subscribe();
+    client
+        .command(Command::SetGrants(Scopes::NONE))
+        .await
+        .unwrap();
+    wait_for(
+        &mut expert_view,
+        "the withdrawal",
+        |v| matches!(&v.phase, Phase::Active { scopes, .. } if scopes.is_empty()),
+    )
+    .await;
+    expert.command(key("KeyX", true)).await.unwrap();
+    expert.command(key("KeyX", false)).await.unwrap();
+    wait_log(&expert, "the refusal", |items| has_event(items, "refused")).await;
+    wait_log(&client, "the client's record", |items| {
+        has_event(items, "withdrawn") && has_event(items, "refused")
+    })
+    .await;
+    assert_eq!(
+        injected.lines().len(),
+        3,
+        "nothing injected without control"
+    );
+
+    // Grants never go beyond the request, and view cannot come back when
+    // the screen was never shared.
+    let mut client_view = client.subscribe();
+    client
+        .command(Command::SetGrants(scopes(&[Scope::Control, Scope::Reboot])))
+        .await
+        .unwrap();
+    let refused = wait_for(&mut client_view, "the refused grant", |v| {
+        v.notice.as_ref().is_some_and(|n| n.code == "grant_refused")
+    })
+    .await;
+    assert!(refused.notice.unwrap().message.contains("reboot"));
+
+    // Control given back works again.
+    client.command(Command::SetGrants(control)).await.unwrap();
+    wait_for(
+        &mut expert_view,
+        "control again",
+        |v| matches!(&v.phase, Phase::Active { scopes, .. } if *scopes == control),
+    )
+    .await;
+    expert
+        .command(Command::Input(InputEvent::Text {
+            text: "ü€".into()
+        }))
+        .await
+        .unwrap();
+    wait_injected(&injected, "input after the re-grant", 4).await;
+    assert_eq!(injected.lines()[3], "text ü€");
+
+    // The transcript on disk holds the conversation and the events.
+    client.command(Command::Stop).await.unwrap();
+    wait_for(&mut client_view, "the end", |v| v.phase == Phase::Idle).await;
+    let listed = transcript::list(&dir.path().join("client")).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].header.role, "client");
+    assert_eq!(listed[0].header.peer, "Ann from the Help Desk");
+    let (_, entries) = transcript::read(&dir.path().join("client"), &listed[0].name).unwrap();
+    let codes: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| match e {
+            LogEntry::Event { code, .. } => Some(code.as_str()),
+            LogEntry::Chat { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        ["connected", "withdrawn", "refused", "granted", "ended"]
+    );
+    let chats: Vec<(Author, &str)> = entries
+        .iter()
+        .filter_map(|e| match e {
+            LogEntry::Chat { from, text, .. } => Some((*from, text.as_str())),
+            LogEntry::Event { .. } => None,
+        })
+        .collect();
+    assert_eq!(chats, [(Author::Peer, question), (Author::Me, "Done.")]);
+}
