@@ -47,6 +47,15 @@ impl Grants {
         self.granted
     }
 
+    /// What the client may switch on and off from now on.
+    pub fn grantable(&self) -> Scopes {
+        if self.video {
+            self.asked
+        } else {
+            self.asked.without(Scope::View)
+        }
+    }
+
     pub fn check(&self, scope: Scope) -> Result<(), ScopeDenied> {
         self.granted.requires(scope)
     }
@@ -132,6 +141,7 @@ mod tests {
             Err(GrantError::NoVideo)
         );
         assert_eq!(grants.current(), scopes(&[Scope::Control]), "unchanged");
+        assert_eq!(grants.grantable(), scopes(&[Scope::Control]));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub struct SessionView {
     pub notice: Option<Notice>,
     /// What the client shares, while it shares its screen.
     pub screen: Option<ScreenInfo>,
+    /// Client, in a session: the permissions it may switch on and off.
+    pub grantable: Scopes,
 }
 
 /// The shared screen: the client's monitors, the one shown, the quality.
@@ -116,6 +118,7 @@ mod tests {
             },
             notice: Some(Notice::new("established", "up")),
             screen: None,
+            grantable: Scopes::NONE,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -124,7 +127,8 @@ mod tests {
                 "phase": {"phase": "active", "session": "s1", "peer": "pc-7", "scopes": [],
                           "safetyCode": "123456", "sinceMs": 5},
                 "notice": {"code": "established", "message": "up"},
-                "screen": null
+                "screen": null,
+                "grantable": []
             })
         );
     }

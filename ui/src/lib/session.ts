@@ -67,6 +67,8 @@ export interface SessionView {
   phase: Phase;
   notice: Notice | null;
   screen: ScreenInfo | null;
+  /** Client, in a session: the permissions it may switch on and off. */
+  grantable: Scope[];
 }
 
 export const IDLE_VIEW: SessionView = {
@@ -74,6 +76,7 @@ export const IDLE_VIEW: SessionView = {
   phase: { phase: "idle" },
   notice: null,
   screen: null,
+  grantable: [],
 };
 
 function known(key: string): key is MessageKey {

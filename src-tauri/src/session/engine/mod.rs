@@ -534,6 +534,10 @@ impl Engine {
             peer: name.clone(),
             started_ms: unix_ms(),
         };
+        if self.role == Role::Client {
+            let grantable = grants.grantable();
+            self.view.send_modify(|view| view.grantable = grantable);
+        }
         let mut live = Live {
             session: session.clone(),
             peer,
@@ -803,7 +807,7 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|l| l.grants.check(scope).is_err())
         {
-            self.refuse(scope, &format!("{message:?}")).await;
+            self.refuse(scope, "screen settings").await;
             return;
         }
         match (message, self.role) {
@@ -869,7 +873,10 @@ impl Engine {
             // Best effort: the session must end even with the desk gone.
             let _ = self.desk.send(AppMessage::Bye { session }).await;
         }
-        self.view.send_modify(|view| view.screen = None);
+        self.view.send_modify(|view| {
+            view.screen = None;
+            view.grantable = Scopes::NONE;
+        });
         if notice.is_some() || self.phase() != Phase::Idle {
             self.set_phase(Phase::Idle, notice);
         }

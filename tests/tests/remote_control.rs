@@ -1,0 +1,190 @@
+//! Remote control and chat between two real apps, each on its own X server,
+//! through the real signaling server and real WebRTC:
+//! - the expert clicks on the remote screen and the client's X pointer goes
+//!   there (read back with `xdotool getmouselocation`);
+//! - the expert types `hello` into a terminal on the client's display,
+//!   running `cat > file`, and the file holds exactly that;
+//! - chat travels both ways;
+//! - after the client presses "Stop control", the same click has no effect.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
+use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::xvfb::Xvfb;
+use lifeline_e2e::{AppInstance, e2e};
+
+const PASSWORD: &str = "correct horse battery";
+const CONTROL: char = '\u{e009}';
+/// Where the terminal sits on the client's screen: right of the app's
+/// 1024×720 window, so nothing covers it (there is no window manager).
+const TERMINAL: (u32, u32) = (1100, 300);
+/// A point inside the terminal: 40×10 cells of xterm's 6×13 font.
+const IN_TERMINAL: (u32, u32) = (1220, 360);
+/// A point on the bare root window.
+const ELSEWHERE: (u32, u32) = (640, 760);
+
+/// Opens a terminal on `xvfb` that copies what is typed into `file`.
+fn terminal(xvfb: &Xvfb, file: &Path) -> anyhow::Result<std::process::Child> {
+    let geometry = format!("40x10+{}+{}", TERMINAL.0, TERMINAL.1);
+    let script = format!("exec cat > '{}'", file.display());
+    Ok(std::process::Command::new("xterm")
+        .args(["-geometry", &geometry, "-e", "sh", "-c", &script])
+        .env("DISPLAY", xvfb.display())
+        .spawn()?)
+}
+
+/// The client's X pointer, as `xdotool` reads it.
+fn pointer(xvfb: &Xvfb) -> anyhow::Result<(i64, i64)> {
+    let out = xvfb.run("xdotool", &["getmouselocation", "--shell"])?;
+    let field = |name: &str| -> anyhow::Result<i64> {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .ok_or_else(|| anyhow::anyhow!("no {name} in {out:?}"))?
+            .trim()
+            .parse()
+            .map_err(Into::into)
+    };
+    Ok((field("X=")?, field("Y=")?))
+}
+
+/// Clicks the expert's canvas where the client's screen point `at` is drawn.
+async fn click_remote(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<()> {
+    let value = expert
+        .client()
+        .execute(
+            "const c = document.querySelector('#screen-canvas');
+             c.scrollIntoView({block: 'center', inline: 'center'});
+             const r = c.getBoundingClientRect();
+             return [r.left + (arguments[0] + 0.5) * r.width / c.width,
+                     r.top + (arguments[1] + 0.5) * r.height / c.height];",
+            vec![at.0.into(), at.1.into()],
+        )
+        .await?;
+    let xy: Vec<f64> = serde_json::from_value(value)?;
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: xy[0].round(),
+            y: xy[1].round(),
+        })
+        .then(PointerAction::Down { button: 0 })
+        .then(PointerAction::Up { button: 0 });
+    expert.client().perform_actions(mouse).await?;
+    Ok(())
+}
+
+/// Types on the expert's keyboard, a key at a time.
+async fn type_keys(expert: &AppInstance, keys: &[&[char]]) -> anyhow::Result<()> {
+    let mut actions = KeyActions::new("keyboard".into());
+    for chord in keys {
+        for &key in chord.iter() {
+            actions = actions.then(KeyAction::Down { value: key });
+        }
+        for &key in chord.iter().rev() {
+            actions = actions.then(KeyAction::Up { value: key });
+        }
+    }
+    expert.client().perform_actions(actions).await?;
+    Ok(())
+}
+
+async fn wait_until<F>(what: &str, mut ok: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> anyhow::Result<bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !ok()? {
+        anyhow::ensure!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+fn near(a: (i64, i64), b: (u32, u32)) -> bool {
+    (a.0 - b.0 as i64).abs() <= 2 && (a.1 - b.1 as i64).abs() <= 2
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_expert_controls_and_chats_until_the_client_stops_control() {
+    e2e("remote_control", |h| async move {
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let client = h.launch_app_with("client", &server, loopback()).await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let typed = client.data_dir().join("typed.txt");
+        let mut term = terminal(client.xvfb(), &typed)?;
+
+        establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+        expert
+            .wait_for("#screen-canvas.controlling:not(.hidden)")
+            .await?;
+
+        // A click lands where it was aimed.
+        click_remote(&expert, IN_TERMINAL).await?;
+        wait_until("the pointer to reach the terminal", || {
+            Ok(near(pointer(client.xvfb())?, IN_TERMINAL))
+        })
+        .await?;
+
+        // Keys go by physical code into the focused terminal. Ctrl+D twice:
+        // the first hands `cat` the line, the second ends it.
+        let ctrl_d: &[char] = &[CONTROL, 'd'];
+        type_keys(
+            &expert,
+            &[&['h'], &['e'], &['l'], &['l'], &['o'], ctrl_d, ctrl_d],
+        )
+        .await?;
+        wait_until("the terminal to finish", || Ok(term.try_wait()?.is_some())).await?;
+        let written = std::fs::read_to_string(&typed)?;
+        anyhow::ensure!(written == "hello", "the terminal wrote {written:?}");
+
+        // Chat both ways.
+        // Enter sends, as in any chat.
+        expert
+            .type_into("#chat-input", "Can you see the pointer?\u{e007}")
+            .await?;
+        client.wait_for(".chat-line[data-from='peer']").await?;
+        let line = client
+            .text(".chat-line[data-from='peer'] .chat-text")
+            .await?;
+        anyhow::ensure!(line == "Can you see the pointer?", "{line:?}");
+        client.type_into("#chat-input", "Yes, thank you").await?;
+        client.click("#chat-send").await?;
+        let answer = expert
+            .wait_for(".chat-line[data-from='peer'] .chat-text")
+            .await?;
+        anyhow::ensure!(answer.text().await? == "Yes, thank you");
+
+        // The client stops control: both sides show it, and a click on the
+        // remote screen no longer moves the client's pointer.
+        client.click("#stop-control").await?;
+        client.wait_for("#grant-control:not(:checked)").await?;
+        client.wait_for(".log-event[data-code='withdrawn']").await?;
+        expert.wait_for(".log-event[data-code='withdrawn']").await?;
+        expert.wait_for("#screen-canvas:not(.controlling)").await?;
+        let before = pointer(client.xvfb())?;
+        click_remote(&expert, ELSEWHERE).await?;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let after = pointer(client.xvfb())?;
+        anyhow::ensure!(
+            after == before,
+            "the pointer moved from {before:?} to {after:?}"
+        );
+        h.screenshot(&expert, "expert-after-stop-control").await?;
+
+        // Control given back works again.
+        client.click("#grant-control").await?;
+        expert.wait_for("#screen-canvas.controlling").await?;
+        click_remote(&expert, ELSEWHERE).await?;
+        wait_until("the pointer to move again", || {
+            Ok(near(pointer(client.xvfb())?, ELSEWHERE))
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+}
