@@ -27,6 +27,7 @@
 //! commands, and Tauri's event loop owns the main thread.
 
 pub mod app;
+pub mod clipboard;
 pub mod clock;
 pub mod config;
 pub mod desk;

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{InputRecorder, establish, side_with, start_desk, wait_for};
+use common::{InputRecorder, MemoryClipboard, establish, side_with, start_desk, wait_for};
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::session::engine::{Command, LogItem, SessionHandle};
 use lifeline_lib::session::log::{Author, LogEntry};
@@ -72,13 +72,19 @@ async fn chat_input_and_grants_are_the_clients_to_decide() {
     let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
     let dir = tempfile::tempdir().unwrap();
     let injected = InputRecorder::default();
-    let (client_link, client) =
-        side_with(&url, Role::Client, &dir.path().join("client"), &injected);
+    let (client_link, client) = side_with(
+        &url,
+        Role::Client,
+        &dir.path().join("client"),
+        &injected,
+        &MemoryClipboard::default(),
+    );
     let (expert_link, expert) = side_with(
         &url,
         Role::Expert,
         &dir.path().join("expert"),
         &InputRecorder::default(),
+        &MemoryClipboard::default(),
     );
     let asked = scopes(&[Scope::View, Scope::Control, Scope::Files]);
     let control = scopes(&[Scope::Control]);
@@ -196,4 +202,97 @@ async fn chat_input_and_grants_are_the_clients_to_decide() {
         })
         .collect();
     assert_eq!(chats, [(Author::Peer, question), (Author::Me, "Done.")]);
+}
+
+async fn wait_clipboard(clipboard: &MemoryClipboard, what: &str, want: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while clipboard.text() != want {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; clipboard: {:?}",
+            clipboard.text()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clipboard_text_goes_both_ways_only_while_granted() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (client_clip, expert_clip) = (MemoryClipboard::default(), MemoryClipboard::default());
+    let input = InputRecorder::default();
+    let (client_link, client) = side_with(
+        &url,
+        Role::Client,
+        &dir.path().join("c"),
+        &input,
+        &client_clip,
+    );
+    let (expert_link, expert) = side_with(
+        &url,
+        Role::Expert,
+        &dir.path().join("e"),
+        &input,
+        &expert_clip,
+    );
+    let clipboard = scopes(&[Scope::Clipboard]);
+    establish(
+        &client_link,
+        &client,
+        &expert_link,
+        &expert,
+        clipboard,
+        clipboard,
+    )
+    .await;
+
+    // By hand, expert to client.
+    expert_clip.copy("ssh support@10.0.0.7");
+    expert.command(Command::SendClipboard).await.unwrap();
+    wait_clipboard(&client_clip, "the expert's text", "ssh support@10.0.0.7").await;
+
+    // Automatically, client to expert, without echo.
+    client
+        .command(Command::SetClipboardSync(true))
+        .await
+        .unwrap();
+    expert
+        .command(Command::SetClipboardSync(true))
+        .await
+        .unwrap();
+    for side in [&client, &expert] {
+        wait_for(&mut side.subscribe(), "sync on", |v| v.clipboard_sync).await;
+    }
+    // The owner takes the text present when sync starts as known.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    client_clip.copy("error 0x80070005");
+    wait_clipboard(&expert_clip, "the client's copy", "error 0x80070005").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let sent = |items: &[LogItem]| {
+        items
+            .iter()
+            .filter(
+                |i| matches!(&i.entry, LogEntry::Event { code, .. } if code == "clipboard_sent"),
+            )
+            .count()
+    };
+    assert_eq!(sent(&expert.log().await.unwrap()), 1, "the expert echoed");
+    assert_eq!(sent(&client.log().await.unwrap()), 1);
+
+    // Withdrawn: the expert's text no longer reaches the client.
+    let mut expert_view = expert.subscribe();
+    client
+        .command(Command::SetGrants(Scopes::NONE))
+        .await
+        .unwrap();
+    wait_for(&mut expert_view, "the withdrawal", |v| {
+        matches!(&v.phase, Phase::Active { scopes, .. } if scopes.is_empty()) && !v.clipboard_sync
+    })
+    .await;
+    expert_clip.copy("not for the client");
+    expert.command(Command::SendClipboard).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(client_clip.text(), "error 0x80070005");
+    assert!(!client.view().clipboard_sync, "sync stops with the grant");
 }

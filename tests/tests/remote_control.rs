@@ -4,7 +4,8 @@
 //!   there (read back with `xdotool getmouselocation`);
 //! - the expert types `hello` into a terminal on the client's display,
 //!   running `cat > file`, and the file holds exactly that;
-//! - chat travels both ways;
+//! - chat travels both ways, and so does clipboard text (set and read with
+//!   `xclip` on each X server);
 //! - after the client presses "Stop control", the same click has no effect.
 
 use std::path::Path;
@@ -47,6 +48,34 @@ fn pointer(xvfb: &Xvfb) -> anyhow::Result<(i64, i64)> {
             .map_err(Into::into)
     };
     Ok((field("X=")?, field("Y=")?))
+}
+
+/// Copies `text` to the CLIPBOARD selection of `xvfb`, as a user would.
+/// xclip forks to serve the selection; its output goes nowhere, so the
+/// parent's exit is the end of the step.
+fn copy_on(xvfb: &Xvfb, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut xclip = Command::new("xclip")
+        .args(["-selection", "clipboard", "-i"])
+        .env("DISPLAY", xvfb.display())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    xclip
+        .stdin
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdin"))?
+        .write_all(text.as_bytes())?;
+    anyhow::ensure!(xclip.wait()?.success(), "xclip failed");
+    Ok(())
+}
+
+/// The CLIPBOARD selection's text on `xvfb`, or "" while it has none.
+fn clipboard_on(xvfb: &Xvfb) -> String {
+    xvfb.run("xclip", &["-selection", "clipboard", "-o"])
+        .unwrap_or_default()
 }
 
 /// Clicks the expert's canvas where the client's screen point `at` is drawn.
@@ -158,6 +187,20 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
             .wait_for(".chat-line[data-from='peer'] .chat-text")
             .await?;
         anyhow::ensure!(answer.text().await? == "Yes, thank you");
+
+        // Clipboard text, by hand, both ways.
+        copy_on(expert.xvfb(), "ssh support@10.0.0.7")?;
+        expert.click("#clipboard-send").await?;
+        wait_until("the client's clipboard", || {
+            Ok(clipboard_on(client.xvfb()) == "ssh support@10.0.0.7")
+        })
+        .await?;
+        copy_on(client.xvfb(), "Fehler 0x80070005 – Zugriff verweigert")?;
+        client.click("#clipboard-send").await?;
+        wait_until("the expert's clipboard", || {
+            Ok(clipboard_on(expert.xvfb()) == "Fehler 0x80070005 – Zugriff verweigert")
+        })
+        .await?;
 
         // The client stops control: both sides show it, and a click on the
         // remote screen no longer moves the client's pointer.

@@ -45,6 +45,8 @@ pub fn run(config: AppConfig) {
             session_commands::session_set_grants,
             session_commands::remote_input,
             session_commands::session_log,
+            session_commands::clipboard_send,
+            session_commands::clipboard_sync,
             session_commands::transcripts,
             session_commands::transcript,
         ])

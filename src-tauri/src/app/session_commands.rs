@@ -33,6 +33,21 @@ pub async fn remote_input(state: State<'_, AppState>, event: InputEvent) -> Resu
     Ok(state.session()?.command(Command::Input(event)).await?)
 }
 
+/// Sends this side's clipboard text to the other side once.
+#[tauri::command]
+pub async fn clipboard_send(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::SendClipboard).await?)
+}
+
+/// Sends every clipboard change automatically (opt-in), or stops.
+#[tauri::command]
+pub async fn clipboard_sync(state: State<'_, AppState>, on: bool) -> Result<(), AppError> {
+    Ok(state
+        .session()?
+        .command(Command::SetClipboardSync(on))
+        .await?)
+}
+
 /// The running session's log so far; new entries arrive as `session-log`
 /// events.
 #[tauri::command]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use tauri::AppHandle;
 
 use super::screen::WebviewSink;
+use crate::clipboard::arboard_backend::ArboardClipboard;
 use crate::config::AppConfig;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::{DeskError, DeskStatus};
@@ -81,6 +82,7 @@ impl AppState {
             capturers: Arc::new(crate::media::capture_x11::system_capturer),
             sink: Arc::clone(&self.screen) as _,
             injector: Arc::new(EnigoInjector::boxed),
+            clipboard: Arc::new(ArboardClipboard::boxed),
             transcripts: Some(self.config.transcripts_dir()),
         };
         let session = engine::spawn(role, link.client(), events, settings, backends);

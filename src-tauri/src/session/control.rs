@@ -27,6 +27,8 @@ pub enum ControlMessage {
     Chat { text: String, sent_ms: u64 },
     /// Client → expert: the permissions in force from now on.
     Grants { scopes: Scopes },
+    /// Clipboard text, either way, within the `clipboard` scope.
+    Clipboard { text: String },
     /// Client → expert: a request was refused for want of `scope`.
     Refused { scope: Scope, what: String },
     /// Client → expert: what is being shared.

@@ -84,6 +84,7 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
         ControlMessage::SelectMonitor { .. } | ControlMessage::SetQuality { .. } => {
             Some(Scope::View)
         }
+        ControlMessage::Clipboard { .. } => Some(Scope::Clipboard),
         ControlMessage::Hello { .. }
         | ControlMessage::Bye
         | ControlMessage::Chat { .. }

@@ -20,6 +20,8 @@ pub struct SessionView {
     pub screen: Option<ScreenInfo>,
     /// Client, in a session: the permissions it may switch on and off.
     pub grantable: Scopes,
+    /// Whether clipboard changes here are sent automatically.
+    pub clipboard_sync: bool,
 }
 
 /// The shared screen: the client's monitors, the one shown, the quality.
@@ -119,6 +121,7 @@ mod tests {
             notice: Some(Notice::new("established", "up")),
             screen: None,
             grantable: Scopes::NONE,
+            clipboard_sync: false,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -128,7 +131,8 @@ mod tests {
                           "safetyCode": "123456", "sinceMs": 5},
                 "notice": {"code": "established", "message": "up"},
                 "screen": null,
-                "grantable": []
+                "grantable": [],
+                "clipboardSync": false
             })
         );
     }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lifeline_lib::clipboard::backend::{ClipboardBackend, ClipboardError};
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::desk::link::{self, DeskLink};
 use lifeline_lib::input::event::MouseButton;
@@ -82,6 +83,7 @@ pub fn side(
         }),
         sink,
         injector: Arc::new(move || Ok(Box::new(injected.clone()) as Box<dyn Injector>)),
+        clipboard: Arc::new(|| Ok(Box::new(MemoryClipboard::default()) as _)),
         transcripts: None,
     };
     let session = engine::spawn(role, link.client(), events, settings, backends);
@@ -94,6 +96,7 @@ pub fn side_with(
     role: Role,
     transcripts: &std::path::Path,
     injected: &InputRecorder,
+    clipboard: &MemoryClipboard,
 ) -> (DeskLink, SessionHandle) {
     let (link, events) = link::spawn(url.to_owned(), role);
     let settings = PeerSettings {
@@ -101,14 +104,40 @@ pub fn side_with(
         ..PeerSettings::default()
     };
     let injected = injected.clone();
+    let clipboard = clipboard.clone();
     let backends = Backends {
         capturers: Arc::new(|| Box::new(TestPattern::new(320, 180)) as Box<dyn Capturer>),
         sink: Arc::new(NoSink),
         injector: Arc::new(move || Ok(Box::new(injected.clone()) as Box<dyn Injector>)),
+        clipboard: Arc::new(move || Ok(Box::new(clipboard.clone()) as _)),
         transcripts: Some(transcripts.to_owned()),
     };
     let session = engine::spawn(role, link.client(), events, settings, backends);
     (link, session)
+}
+
+/// A clipboard in memory that the test reads and writes like a user.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryClipboard(pub Arc<Mutex<String>>);
+
+impl MemoryClipboard {
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub fn copy(&self, text: &str) {
+        *self.0.lock().unwrap() = text.to_owned();
+    }
+}
+
+impl ClipboardBackend for MemoryClipboard {
+    fn get_text(&mut self) -> Result<String, ClipboardError> {
+        Ok(self.text())
+    }
+    fn set_text(&mut self, text: &str) -> Result<(), ClipboardError> {
+        self.copy(text);
+        Ok(())
+    }
 }
 
 /// Records what would have been injected, as text lines.

@@ -69,6 +69,8 @@ export interface SessionView {
   screen: ScreenInfo | null;
   /** Client, in a session: the permissions it may switch on and off. */
   grantable: Scope[];
+  /** Whether clipboard changes here are sent automatically. */
+  clipboardSync: boolean;
 }
 
 export const IDLE_VIEW: SessionView = {
@@ -77,6 +79,7 @@ export const IDLE_VIEW: SessionView = {
   notice: null,
   screen: null,
   grantable: [],
+  clipboardSync: false,
 };
 
 function known(key: string): key is MessageKey {

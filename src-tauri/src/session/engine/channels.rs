@@ -22,6 +22,8 @@ pub enum ChannelEvent {
     Control(ControlMessage),
     ControlClosed,
     Input(InputEvent),
+    /// Automatic sync saw new text on this side's clipboard.
+    LocalClipboard(String),
 }
 
 pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;

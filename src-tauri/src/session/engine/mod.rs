@@ -10,6 +10,7 @@
 //! channel, or when the connection fails, and survives the desk going away.
 
 mod channels;
+mod clipboard;
 mod remote;
 mod talk;
 
@@ -34,6 +35,8 @@ use super::screen_share::{CapturerFactory, ScreenShare};
 use super::screen_view;
 use super::transcript::{self, Header};
 use super::view::{Notice, Phase, ScreenInfo, SessionView};
+use crate::clipboard::backend::ClipboardFactory;
+use crate::clipboard::owner::ClipboardOwner;
 use crate::clock::unix_ms;
 use crate::desk::link::{DeskClient, DeskEvents};
 use crate::input::event::InputEvent;
@@ -81,6 +84,10 @@ pub enum Command {
     Input(InputEvent),
     /// The running session's log so far.
     Log(oneshot::Sender<Vec<LogItem>>),
+    /// Sends this side's clipboard text once.
+    SendClipboard,
+    /// Sends clipboard changes automatically, or stops.
+    SetClipboardSync(bool),
 }
 
 /// A log entry as the UI receives it: numbered within its session, so a
@@ -101,6 +108,7 @@ pub struct Backends {
     pub capturers: CapturerFactory,
     pub sink: Arc<dyn FrameSink>,
     pub injector: InjectorFactory,
+    pub clipboard: ClipboardFactory,
     /// `None`: keep no transcripts.
     pub transcripts: Option<PathBuf>,
 }
@@ -211,6 +219,8 @@ struct Live {
     remote: Option<RemoteControl>,
     /// Client: a refusal was already reported since the last grant change.
     refused: bool,
+    /// The clipboard's owner for this session, once it is used.
+    clipboard: Option<ClipboardOwner>,
     /// The peer's hello arrived: the control channel is open both ways.
     peer_ready: bool,
     /// Control messages waiting for `peer_ready`.
@@ -376,6 +386,8 @@ impl Engine {
                 self.set_grants(scopes).await;
             }
             (Command::Input(event), Phase::Active { .. }) => self.send_input(event),
+            (Command::SendClipboard, Phase::Active { .. }) => self.send_clipboard().await,
+            (Command::SetClipboardSync(on), Phase::Active { .. }) => self.set_clipboard_sync(on),
             (Command::Log(reply), _) => {
                 let _ = reply.send(self.log_items());
             }
@@ -550,6 +562,7 @@ impl Engine {
             monitors: Vec::new(),
             remote: None,
             refused: false,
+            clipboard: None,
             peer_ready: false,
             outbox: Vec::new(),
             input: None,
@@ -795,6 +808,7 @@ impl Engine {
             }
             ChannelEvent::Control(message) => self.on_control(message).await,
             ChannelEvent::Input(event) => self.on_input(event).await,
+            ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
         }
     }
 
@@ -829,6 +843,7 @@ impl Engine {
                 .await;
             }
             (ControlMessage::Chat { text, .. }, _) => self.on_chat(text),
+            (ControlMessage::Clipboard { text }, _) => self.on_peer_clipboard(text),
             (ControlMessage::Screen(screen), Role::Expert) => {
                 self.view.send_modify(|view| view.screen = Some(screen));
             }
@@ -876,6 +891,7 @@ impl Engine {
         self.view.send_modify(|view| {
             view.screen = None;
             view.grantable = Scopes::NONE;
+            view.clipboard_sync = false;
         });
         if notice.is_some() || self.phase() != Phase::Idle {
             self.set_phase(Phase::Idle, notice);

@@ -104,6 +104,10 @@ impl Engine {
             // Dropping it lets go of every key and button held.
             live.remote = None;
         }
+        if change.withdrawn.contains(Scope::Clipboard) {
+            self.stop_clipboard_sync();
+        }
+        let Some(live) = &mut self.live else { return };
         if change.withdrawn.contains(Scope::View) {
             live.share = None;
             self.view.send_modify(|view| view.screen = None);
@@ -131,6 +135,9 @@ impl Engine {
         let granted: Scopes = scopes.iter().filter(|s| !before.contains(*s)).collect();
         if withdrawn.contains(Scope::View) {
             self.view.send_modify(|view| view.screen = None);
+        }
+        if withdrawn.contains(Scope::Clipboard) {
+            self.stop_clipboard_sync();
         }
         self.show_scopes(scopes);
         if !withdrawn.is_empty() {

@@ -142,6 +142,14 @@ export const en = {
   "special.alt_tab": "Alt+Tab",
   "special.super": "Windows / Super key",
   "special.print_screen": "Print Screen",
+  "clipboard.title": "Clipboard",
+  "clipboard.send": "Send my clipboard",
+  "clipboard.sync": "Send every copy automatically",
+  "clipboard.sent": "Sent.",
+  "log.clipboard_sent": "Clipboard text sent ({detail} characters).",
+  "log.clipboard_received": "Clipboard text received ({detail} characters).",
+  "error.not_granted": "The client has not allowed this.",
+  "error.clipboard_unavailable": "The clipboard holds no text, or too much (at most 32 KiB).",
 } as const;
 
 export type MessageKey = keyof typeof en;

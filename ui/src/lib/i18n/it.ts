@@ -144,4 +144,12 @@ export const it: Record<MessageKey, string> = {
   "special.alt_tab": "Alt+Tab",
   "special.super": "Tasto Windows / Super",
   "special.print_screen": "Stamp",
+  "clipboard.title": "Appunti",
+  "clipboard.send": "Invia i miei appunti",
+  "clipboard.sync": "Invia ogni copia automaticamente",
+  "clipboard.sent": "Inviato.",
+  "log.clipboard_sent": "Testo degli appunti inviato ({detail} caratteri).",
+  "log.clipboard_received": "Testo degli appunti ricevuto ({detail} caratteri).",
+  "error.not_granted": "Il cliente non lo ha consentito.",
+  "error.clipboard_unavailable": "Gli appunti non contengono testo, o ne contengono troppo (al massimo 32 KiB).",
 };
