@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::session::reboot::RebootPlan;
+
 /// The signaling server `make run` starts next to the app.
 pub const DEFAULT_SIGNALING_URL: &str = "ws://127.0.0.1:7890/ws";
 
@@ -20,6 +22,8 @@ pub struct AppConfig {
     /// Local UDP addresses for WebRTC (`LIFELINE_UDP_ADDRS`, comma
     /// separated); every interface on an ephemeral port by default.
     pub udp_addrs: Vec<String>,
+    /// How the client restarts when the expert asks and the client agrees.
+    pub reboot: RebootPlan,
 }
 
 impl AppConfig {
@@ -33,6 +37,12 @@ impl AppConfig {
             dirs::config_dir(),
         )
         .with_udp_addrs(std::env::var("LIFELINE_UDP_ADDRS").ok())
+        .with_reboot(RebootPlan::from_env())
+    }
+
+    fn with_reboot(mut self, reboot: RebootPlan) -> Self {
+        self.reboot = reboot;
+        self
     }
 
     fn resolve(
@@ -57,6 +67,7 @@ impl AppConfig {
             data_dir,
             config_dir,
             udp_addrs: vec!["0.0.0.0:0".into()],
+            reboot: RebootPlan::default(),
         }
     }
 

@@ -7,7 +7,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{InputRecorder, MemoryClipboard, establish, side_with, start_desk, wait_for};
+use common::{
+    InputRecorder, MemoryClipboard, establish, rebooted_marker, side_with, start_desk, wait_for,
+};
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::session::engine::{Command, LogItem, SessionHandle};
 use lifeline_lib::session::log::{Author, LogEntry};
@@ -295,4 +297,54 @@ async fn clipboard_text_goes_both_ways_only_while_granted() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(client_clip.text(), "error 0x80070005");
     assert!(!client.view().clipboard_sync, "sync stops with the grant");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_counts_down_and_the_client_can_cancel_it() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, clip) = (InputRecorder::default(), MemoryClipboard::default());
+    let client_dir = dir.path().join("client");
+    let marker = rebooted_marker(&client_dir);
+    let (client_link, client) = side_with(&url, Role::Client, &client_dir, &input, &clip);
+    let (expert_link, expert) = side_with(&url, Role::Expert, &dir.path().join("e"), &input, &clip);
+    let reboot = scopes(&[Scope::Reboot]);
+    establish(&client_link, &client, &expert_link, &expert, reboot, reboot).await;
+    let mut client_view = client.subscribe();
+    let mut expert_view = expert.subscribe();
+
+    // Cancelled in time: nothing runs.
+    expert.command(Command::RequestReboot).await.unwrap();
+    wait_for(&mut client_view, "the countdown", |v| {
+        v.reboot_at_ms.is_some()
+    })
+    .await;
+    wait_for(&mut expert_view, "the expert's countdown", |v| {
+        v.reboot_at_ms.is_some()
+    })
+    .await;
+    client.command(Command::CancelReboot).await.unwrap();
+    wait_for(&mut expert_view, "the cancellation", |v| {
+        v.reboot_at_ms.is_none()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!marker.exists(), "a cancelled restart ran");
+
+    // Left alone, the countdown runs the command.
+    let asked = tokio::time::Instant::now();
+    expert.command(Command::RequestReboot).await.unwrap();
+    let deadline = asked + Duration::from_secs(10);
+    while !marker.exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the restart never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        asked.elapsed() >= Duration::from_millis(900),
+        "no countdown"
+    );
+    wait_log(&client, "the record", |items| has_event(items, "rebooting")).await;
 }

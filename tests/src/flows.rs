@@ -19,6 +19,18 @@ pub async fn ask(
     user: &str,
     password: &str,
 ) -> anyhow::Result<String> {
+    ask_for(client, expert, user, password, &[]).await
+}
+
+/// [`ask`], with the expert also ticking `tick` (such as `"#want-reboot"`,
+/// which is off by default).
+pub async fn ask_for(
+    client: &AppInstance,
+    expert: &AppInstance,
+    user: &str,
+    password: &str,
+    tick: &[&str],
+) -> anyhow::Result<String> {
     client.click("#mode-client").await?;
     client
         .wait_for("#desk-status[data-state='connected']")
@@ -35,6 +47,9 @@ pub async fn ask(
     expert.click("#sign-in-submit").await?;
     expert.wait_for("#signed-in-as").await?;
     expert.type_into("#client-id-input", &id).await?;
+    for checkbox in tick {
+        expert.click(checkbox).await?;
+    }
     expert.click("#connect").await?;
 
     client.wait_for("#consent-accept").await?;
@@ -50,7 +65,19 @@ pub async fn establish(
     password: &str,
     refuse: &[&str],
 ) -> anyhow::Result<String> {
-    let id = ask(client, expert, user, password).await?;
+    establish_with(client, expert, user, password, &[], refuse).await
+}
+
+/// [`establish`], with the expert also ticking `tick` first.
+pub async fn establish_with(
+    client: &AppInstance,
+    expert: &AppInstance,
+    user: &str,
+    password: &str,
+    tick: &[&str],
+    refuse: &[&str],
+) -> anyhow::Result<String> {
+    let id = ask_for(client, expert, user, password, tick).await?;
     for checkbox in refuse {
         client.click(checkbox).await?;
     }

@@ -6,13 +6,15 @@
 //!   running `cat > file`, and the file holds exactly that;
 //! - chat travels both ways, and so does clipboard text (set and read with
 //!   `xclip` on each X server);
-//! - after the client presses "Stop control", the same click has no effect.
+//! - after the client presses "Stop control", the same click has no effect;
+//! - the expert asks for a restart: the client cancels the first, and the
+//!   second runs the configured command after its countdown.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
-use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::flows::{establish_with, loopback};
 use lifeline_e2e::xvfb::Xvfb;
 use lifeline_e2e::{AppInstance, e2e};
 
@@ -142,12 +144,22 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         server
             .add_expert("ann", "Ann from the Help Desk", PASSWORD)
             .await?;
-        let client = h.launch_app_with("client", &server, loopback()).await?;
+        let marks = tempfile::tempdir()?;
+        let rebooted = marks.path().join("rebooted");
+        let mut options = loopback();
+        options.env.extend([
+            (
+                "LIFELINE_REBOOT_COMMAND".into(),
+                format!("touch {}", rebooted.display()),
+            ),
+            ("LIFELINE_REBOOT_COUNTDOWN_SECS".into(), "2".into()),
+        ]);
+        let client = h.launch_app_with("client", &server, options).await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
         let typed = client.data_dir().join("typed.txt");
         let mut term = terminal(client.xvfb(), &typed)?;
 
-        establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+        establish_with(&client, &expert, "ann", PASSWORD, &["#want-reboot"], &[]).await?;
         expert
             .wait_for("#screen-canvas.controlling:not(.hidden)")
             .await?;
@@ -227,6 +239,22 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
             Ok(near(pointer(client.xvfb())?, ELSEWHERE))
         })
         .await?;
+
+        // A restart: the client cancels the first request; the second runs
+        // the configured command once its countdown ends.
+        expert.click("#reboot-request").await?;
+        expert.click("#reboot-confirm").await?;
+        client.click("#reboot-cancel").await?;
+        expert
+            .wait_for(".log-event[data-code='reboot_cancelled']")
+            .await?;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        anyhow::ensure!(!rebooted.exists(), "a cancelled restart ran");
+        expert.click("#reboot-request").await?;
+        expert.click("#reboot-confirm").await?;
+        client.wait_for("#reboot-countdown").await?;
+        expert.wait_for("#reboot-countdown").await?;
+        wait_until("the restart command", || Ok(rebooted.exists())).await?;
         Ok(())
     })
     .await;

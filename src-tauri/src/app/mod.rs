@@ -47,6 +47,8 @@ pub fn run(config: AppConfig) {
             session_commands::session_log,
             session_commands::clipboard_send,
             session_commands::clipboard_sync,
+            session_commands::reboot_request,
+            session_commands::reboot_cancel,
             session_commands::transcripts,
             session_commands::transcript,
         ])

@@ -48,6 +48,19 @@ pub async fn clipboard_sync(state: State<'_, AppState>, on: bool) -> Result<(), 
         .await?)
 }
 
+/// Expert: asks the client's computer to restart (the client sees a
+/// countdown it can cancel).
+#[tauri::command]
+pub async fn reboot_request(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::RequestReboot).await?)
+}
+
+/// Client: cancels the restart countdown.
+#[tauri::command]
+pub async fn reboot_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::CancelReboot).await?)
+}
+
 /// The running session's log so far; new entries arrive as `session-log`
 /// events.
 #[tauri::command]

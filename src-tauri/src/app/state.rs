@@ -83,6 +83,7 @@ impl AppState {
             sink: Arc::clone(&self.screen) as _,
             injector: Arc::new(EnigoInjector::boxed),
             clipboard: Arc::new(ArboardClipboard::boxed),
+            reboot: self.config.reboot.clone(),
             transcripts: Some(self.config.transcripts_dir()),
         };
         let session = engine::spawn(role, link.client(), events, settings, backends);

@@ -29,6 +29,12 @@ pub enum ControlMessage {
     Grants { scopes: Scopes },
     /// Clipboard text, either way, within the `clipboard` scope.
     Clipboard { text: String },
+    /// Expert → client: restart the computer (after the client's countdown).
+    Reboot,
+    /// Client → expert: the restart is due in `in_secs` seconds.
+    RebootScheduled { in_secs: u64 },
+    /// Client → expert: the client cancelled the restart.
+    RebootCancelled,
     /// Client → expert: a request was refused for want of `scope`.
     Refused { scope: Scope, what: String },
     /// Client → expert: what is being shared.

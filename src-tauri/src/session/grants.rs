@@ -85,11 +85,14 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
             Some(Scope::View)
         }
         ControlMessage::Clipboard { .. } => Some(Scope::Clipboard),
+        ControlMessage::Reboot => Some(Scope::Reboot),
         ControlMessage::Hello { .. }
         | ControlMessage::Bye
         | ControlMessage::Chat { .. }
         | ControlMessage::Screen(_)
         | ControlMessage::Grants { .. }
+        | ControlMessage::RebootScheduled { .. }
+        | ControlMessage::RebootCancelled
         | ControlMessage::Refused { .. } => None,
     }
 }

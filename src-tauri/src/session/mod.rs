@@ -8,6 +8,7 @@
 //! - [`control`]: messages on the peers' control channel.
 //! - [`grants`]: what the client allows now; every message is checked.
 //! - [`log`] and [`transcript`]: the chat and event log, and its file.
+//! - [`reboot`]: the client's restart, its countdown and command.
 //! - [`screen_share`] (client) and [`screen_view`] (expert): the screen's
 //!   two ends, started by the engine only within the granted `view` scope.
 
@@ -15,6 +16,7 @@ pub mod control;
 pub mod engine;
 pub mod grants;
 pub mod log;
+pub mod reboot;
 pub mod screen_share;
 pub mod screen_view;
 pub mod transcript;

@@ -22,6 +22,8 @@ pub struct SessionView {
     pub grantable: Scopes,
     /// Whether clipboard changes here are sent automatically.
     pub clipboard_sync: bool,
+    /// A restart is counting down, due at this time (both sides see it).
+    pub reboot_at_ms: Option<u64>,
 }
 
 /// The shared screen: the client's monitors, the one shown, the quality.
@@ -122,6 +124,7 @@ mod tests {
             screen: None,
             grantable: Scopes::NONE,
             clipboard_sync: false,
+            reboot_at_ms: None,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -132,7 +135,8 @@ mod tests {
                 "notice": {"code": "established", "message": "up"},
                 "screen": null,
                 "grantable": [],
-                "clipboardSync": false
+                "clipboardSync": false,
+                "rebootAtMs": null
             })
         );
     }

@@ -17,6 +17,7 @@ use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
 use lifeline_lib::peer::PeerSettings;
 use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
+use lifeline_lib::session::reboot::RebootPlan;
 use lifeline_lib::session::scopes::Scopes;
 use lifeline_lib::session::view::{Phase, SessionView};
 use lifeline_signaling::accounts::Accounts;
@@ -84,6 +85,10 @@ pub fn side(
         sink,
         injector: Arc::new(move || Ok(Box::new(injected.clone()) as Box<dyn Injector>)),
         clipboard: Arc::new(|| Ok(Box::new(MemoryClipboard::default()) as _)),
+        reboot: RebootPlan {
+            command: vec!["false".into()],
+            countdown: Duration::from_secs(1),
+        },
         transcripts: None,
     };
     let session = engine::spawn(role, link.client(), events, settings, backends);
@@ -110,10 +115,23 @@ pub fn side_with(
         sink: Arc::new(NoSink),
         injector: Arc::new(move || Ok(Box::new(injected.clone()) as Box<dyn Injector>)),
         clipboard: Arc::new(move || Ok(Box::new(clipboard.clone()) as _)),
+        // "Restarting" leaves a mark the test can see.
+        reboot: RebootPlan {
+            command: vec![
+                "touch".into(),
+                rebooted_marker(transcripts).display().to_string(),
+            ],
+            countdown: Duration::from_secs(1),
+        },
         transcripts: Some(transcripts.to_owned()),
     };
     let session = engine::spawn(role, link.client(), events, settings, backends);
     (link, session)
+}
+
+/// The file a test side's "restart" creates.
+pub fn rebooted_marker(transcripts: &std::path::Path) -> std::path::PathBuf {
+    transcripts.with_extension("rebooted")
 }
 
 /// A clipboard in memory that the test reads and writes like a user.

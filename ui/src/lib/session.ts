@@ -71,6 +71,8 @@ export interface SessionView {
   grantable: Scope[];
   /** Whether clipboard changes here are sent automatically. */
   clipboardSync: boolean;
+  /** A restart is counting down, due at this time. */
+  rebootAtMs: number | null;
 }
 
 export const IDLE_VIEW: SessionView = {
@@ -80,6 +82,7 @@ export const IDLE_VIEW: SessionView = {
   screen: null,
   grantable: [],
   clipboardSync: false,
+  rebootAtMs: null,
 };
 
 function known(key: string): key is MessageKey {

@@ -24,6 +24,8 @@ pub enum ChannelEvent {
     Input(InputEvent),
     /// Automatic sync saw new text on this side's clipboard.
     LocalClipboard(String),
+    /// The restart countdown ran out.
+    RebootDue,
 }
 
 pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;

@@ -11,6 +11,7 @@
 
 mod channels;
 mod clipboard;
+mod reboot;
 mod remote;
 mod talk;
 
@@ -30,6 +31,7 @@ use self::channels::{ChannelEvent, watch_control, watch_input};
 use super::control::{ControlMessage, PROTOCOL_VERSION};
 use super::grants::{Grants, needed_for};
 use super::log::{LogEntry, SessionLog};
+use super::reboot::RebootPlan;
 use super::scopes::Scope;
 use super::screen_share::{CapturerFactory, ScreenShare};
 use super::screen_view;
@@ -86,6 +88,10 @@ pub enum Command {
     Log(oneshot::Sender<Vec<LogItem>>),
     /// Sends this side's clipboard text once.
     SendClipboard,
+    /// Expert: asks the client's computer to restart.
+    RequestReboot,
+    /// Client: cancels the restart countdown.
+    CancelReboot,
     /// Sends clipboard changes automatically, or stops.
     SetClipboardSync(bool),
 }
@@ -109,6 +115,8 @@ pub struct Backends {
     pub sink: Arc<dyn FrameSink>,
     pub injector: InjectorFactory,
     pub clipboard: ClipboardFactory,
+    /// Client: how to restart the computer.
+    pub reboot: RebootPlan,
     /// `None`: keep no transcripts.
     pub transcripts: Option<PathBuf>,
 }
@@ -219,6 +227,8 @@ struct Live {
     remote: Option<RemoteControl>,
     /// Client: a refusal was already reported since the last grant change.
     refused: bool,
+    /// Client: the restart countdown, while it runs.
+    reboot: Option<JoinHandle<()>>,
     /// The clipboard's owner for this session, once it is used.
     clipboard: Option<ClipboardOwner>,
     /// The peer's hello arrived: the control channel is open both ways.
@@ -236,6 +246,9 @@ impl Drop for Live {
     fn drop(&mut self) {
         if let Some(viewer) = self.viewer.take() {
             viewer.abort();
+        }
+        if let Some(reboot) = self.reboot.take() {
+            reboot.abort();
         }
     }
 }
@@ -387,6 +400,10 @@ impl Engine {
             }
             (Command::Input(event), Phase::Active { .. }) => self.send_input(event),
             (Command::SendClipboard, Phase::Active { .. }) => self.send_clipboard().await,
+            (Command::RequestReboot, Phase::Active { .. }) if self.role == Role::Expert => {
+                self.tell_peer(ControlMessage::Reboot).await;
+            }
+            (Command::CancelReboot, Phase::Active { .. }) => self.cancel_reboot().await,
             (Command::SetClipboardSync(on), Phase::Active { .. }) => self.set_clipboard_sync(on),
             (Command::Log(reply), _) => {
                 let _ = reply.send(self.log_items());
@@ -563,6 +580,7 @@ impl Engine {
             remote: None,
             refused: false,
             clipboard: None,
+            reboot: None,
             peer_ready: false,
             outbox: Vec::new(),
             input: None,
@@ -809,6 +827,7 @@ impl Engine {
             ChannelEvent::Control(message) => self.on_control(message).await,
             ChannelEvent::Input(event) => self.on_input(event).await,
             ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
+            ChannelEvent::RebootDue => self.reboot_now().await,
         }
     }
 
@@ -844,6 +863,16 @@ impl Engine {
             }
             (ControlMessage::Chat { text, .. }, _) => self.on_chat(text),
             (ControlMessage::Clipboard { text }, _) => self.on_peer_clipboard(text),
+            (ControlMessage::Reboot, Role::Client) => self.schedule_reboot().await,
+            (ControlMessage::RebootScheduled { in_secs }, Role::Expert) => {
+                let at = unix_ms() + in_secs * 1000;
+                self.view.send_modify(|view| view.reboot_at_ms = Some(at));
+                self.log_event("reboot_scheduled", in_secs.to_string());
+            }
+            (ControlMessage::RebootCancelled, Role::Expert) => {
+                self.view.send_modify(|view| view.reboot_at_ms = None);
+                self.log_event("reboot_cancelled", String::new());
+            }
             (ControlMessage::Screen(screen), Role::Expert) => {
                 self.view.send_modify(|view| view.screen = Some(screen));
             }
@@ -892,6 +921,7 @@ impl Engine {
             view.screen = None;
             view.grantable = Scopes::NONE;
             view.clipboard_sync = false;
+            view.reboot_at_ms = None;
         });
         if notice.is_some() || self.phase() != Phase::Idle {
             self.set_phase(Phase::Idle, notice);

@@ -107,6 +107,9 @@ impl Engine {
         if change.withdrawn.contains(Scope::Clipboard) {
             self.stop_clipboard_sync();
         }
+        if change.withdrawn.contains(Scope::Reboot) {
+            self.cancel_reboot().await;
+        }
         let Some(live) = &mut self.live else { return };
         if change.withdrawn.contains(Scope::View) {
             live.share = None;

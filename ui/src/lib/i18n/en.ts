@@ -150,6 +150,17 @@ export const en = {
   "log.clipboard_received": "Clipboard text received ({detail} characters).",
   "error.not_granted": "The client has not allowed this.",
   "error.clipboard_unavailable": "The clipboard holds no text, or too much (at most 32 KiB).",
+  "reboot.request": "Restart the client's computer",
+  "reboot.confirm": "Restart the client's computer? They will see a countdown and can cancel it.",
+  "reboot.keep": "Keep running",
+  "reboot.cancel": "Cancel the restart",
+  "reboot.clientCountdown": "Your support expert is restarting this computer in {seconds} s. Save your work, or cancel.",
+  "reboot.expertCountdown": "The client's computer restarts in {seconds} s unless the client cancels.",
+  "log.reboot_scheduled": "Restart requested; it runs in {detail} s unless cancelled.",
+  "log.reboot_cancelled": "The restart was cancelled.",
+  "log.rebooting": "Restarting now.",
+  "log.reboot_failed": "The restart failed: {detail}",
+  "notice.reboot_failed": "The computer could not be restarted.",
 } as const;
 
 export type MessageKey = keyof typeof en;

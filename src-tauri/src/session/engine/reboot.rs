@@ -1,0 +1,57 @@
+//! The client's restart in the engine: a countdown the client can cancel,
+//! then the configured command. Ending the session cancels it too: the
+//! consent was for this session.
+
+use super::super::control::ControlMessage;
+use super::Engine;
+use super::channels::ChannelEvent;
+use crate::clock::unix_ms;
+
+impl Engine {
+    /// Client: the expert asked for a restart (the reboot scope was checked).
+    pub(super) async fn schedule_reboot(&mut self) {
+        let countdown = self.backends.reboot.countdown;
+        let reports = self.channel_tx.clone();
+        let Some(live) = &mut self.live else { return };
+        if live.reboot.is_some() {
+            return;
+        }
+        let session = live.session.clone();
+        live.reboot = Some(tokio::spawn(async move {
+            tokio::time::sleep(countdown).await;
+            let _ = reports.send((session, ChannelEvent::RebootDue)).await;
+        }));
+        let at = unix_ms() + countdown.as_millis() as u64;
+        self.view.send_modify(|view| view.reboot_at_ms = Some(at));
+        let in_secs = countdown.as_secs();
+        self.log_event("reboot_scheduled", in_secs.to_string());
+        self.tell_peer(ControlMessage::RebootScheduled { in_secs })
+            .await;
+    }
+
+    /// Client: stops the countdown, if one runs.
+    pub(super) async fn cancel_reboot(&mut self) {
+        let Some(countdown) = self.live.as_mut().and_then(|l| l.reboot.take()) else {
+            return;
+        };
+        countdown.abort();
+        self.view.send_modify(|view| view.reboot_at_ms = None);
+        self.log_event("reboot_cancelled", String::new());
+        self.tell_peer(ControlMessage::RebootCancelled).await;
+    }
+
+    /// Client: the countdown ran out.
+    pub(super) async fn reboot_now(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        if live.reboot.take().is_none() {
+            return; // cancelled while the report was on its way
+        }
+        self.view.send_modify(|view| view.reboot_at_ms = None);
+        self.log_event("rebooting", self.backends.reboot.command.join(" "));
+        if let Err(error) = self.backends.reboot.run() {
+            tracing::error!(%error, "the restart command failed");
+            self.notice("reboot_failed", error.to_string());
+            self.log_event("reboot_failed", error.to_string());
+        }
+    }
+}
