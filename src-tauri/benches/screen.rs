@@ -12,11 +12,14 @@
 //! screen. The bench prints per-stage times, bytes, bitrate and CPU, and the
 //! ratios. It prints figures only; it asserts nothing about speed.
 
-use std::io::Read;
 use std::net::UdpSocket;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
+
+use support::start_xvfb;
 
 use lifeline_lib::media::capture_x11::system_capturer;
 use lifeline_lib::media::pipeline::{Pipeline, PipelineConfig};
@@ -26,42 +29,6 @@ const WIDTH: u32 = 1920;
 const HEIGHT: u32 = 1080;
 const RUN: Duration = Duration::from_secs(10);
 const WARMUP: Duration = Duration::from_secs(2);
-
-/// A child process killed when dropped.
-struct Kid(Child);
-
-impl Drop for Kid {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `Xvfb -noreset` on a free display number, read back through -displayfd.
-fn start_xvfb() -> (Kid, String) {
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-noreset",
-            "-nolisten",
-            "tcp",
-            "-screen",
-            "0",
-        ])
-        .arg(format!("{WIDTH}x{HEIGHT}x24"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot start Xvfb (run `make setup`)");
-    let mut out = child.stdout.take().expect("piped stdout");
-    let mut number = String::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        number.push(byte[0] as char);
-    }
-    (Kid(child), format!(":{}", number.trim()))
-}
 
 /// CPU time (user + system) a process has used so far.
 fn cpu_time(pid: u32) -> Duration {
@@ -312,7 +279,7 @@ fn main() {
         if !filter.is_empty() && !filter.iter().any(|f| f == scenario.name()) {
             continue;
         }
-        let (_xvfb, display) = start_xvfb();
+        let (_xvfb, display) = start_xvfb(WIDTH, HEIGHT);
         let _actors = scenario.stage(&display);
         let ours = run_lifeline(&display);
         let theirs = run_gstreamer(&display);

@@ -29,7 +29,13 @@ impl std::fmt::Debug for EnigoInjector {
 
 impl EnigoInjector {
     pub fn new() -> Result<Self, InjectError> {
+        Self::with_display(None)
+    }
+
+    /// Injects on the X display `display` (`:7`) instead of `$DISPLAY`.
+    pub fn with_display(display: Option<&str>) -> Result<Self, InjectError> {
         let settings = Settings {
+            x11_display: display.map(str::to_owned),
             // enigo's default asks the X server to delay each event 12 ms.
             linux_delay: 0,
             // The control thread releases what it pressed itself, in order.
