@@ -1,4 +1,13 @@
-//! File and folder transfer. Received names pass [`safe_path`] before
-//! anything touches the disk.
+//! File and folder transfer.
+//!
+//! - [`safe_path`]: received names are vetted before anything touches disk.
+//! - [`wire`]: the `files` channel's JSON messages and binary chunk frames.
+//! - [`send`]: what a picked file or folder consists of, and reading one
+//!   file in chunks from a resume point, hashing as it goes.
+//! - [`receive`]: writing one file to `.part`, resuming a kept part of the
+//!   same file, and renaming it only when its SHA-256 matches.
 
+pub mod receive;
 pub mod safe_path;
+pub mod send;
+pub mod wire;
