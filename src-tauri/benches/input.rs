@@ -91,6 +91,7 @@ fn side(
         }),
         clipboard: Arc::new(|| Ok(Box::new(MemoryClipboard::default()) as _)),
         reboot: RebootPlan::default(),
+        downloads: std::env::temp_dir(),
         transcripts: None,
     };
     let session = engine::spawn(role, link.client(), events, settings, backends);

@@ -24,6 +24,9 @@ pub struct AppConfig {
     pub udp_addrs: Vec<String>,
     /// How the client restarts when the expert asks and the client agrees.
     pub reboot: RebootPlan,
+    /// Where received files are saved: `LIFELINE_DOWNLOAD_DIR`, else the
+    /// user's Downloads folder.
+    pub downloads: PathBuf,
 }
 
 impl AppConfig {
@@ -38,6 +41,19 @@ impl AppConfig {
         )
         .with_udp_addrs(std::env::var("LIFELINE_UDP_ADDRS").ok())
         .with_reboot(RebootPlan::from_env())
+        .with_downloads(
+            std::env::var_os("LIFELINE_DOWNLOAD_DIR").map(PathBuf::from),
+            dirs::download_dir(),
+        )
+    }
+
+    fn with_downloads(mut self, configured: Option<PathBuf>, system: Option<PathBuf>) -> Self {
+        self.downloads = configured
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .or(system)
+            .or_else(|| dirs::home_dir().map(|home| home.join("Downloads")))
+            .unwrap_or_else(|| self.data_dir.join("downloads"));
+        self
     }
 
     fn with_reboot(mut self, reboot: RebootPlan) -> Self {
@@ -68,6 +84,7 @@ impl AppConfig {
             config_dir,
             udp_addrs: vec!["0.0.0.0:0".into()],
             reboot: RebootPlan::default(),
+            downloads: PathBuf::from("Downloads"),
         }
     }
 

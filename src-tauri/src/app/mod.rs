@@ -49,6 +49,8 @@ pub fn run(config: AppConfig) {
             session_commands::clipboard_sync,
             session_commands::reboot_request,
             session_commands::reboot_cancel,
+            session_commands::files_send,
+            session_commands::transfer_cancel,
             session_commands::transcripts,
             session_commands::transcript,
         ])

@@ -61,6 +61,22 @@ pub async fn reboot_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(state.session()?.command(Command::CancelReboot).await?)
 }
 
+/// Sends a file or a whole folder (by its path on this computer).
+#[tauri::command]
+pub async fn files_send(state: State<'_, AppState>, path: String) -> Result<(), AppError> {
+    let command = Command::SendFiles(std::path::PathBuf::from(path));
+    Ok(state.session()?.command(command).await?)
+}
+
+/// Cancels a file transfer, either way.
+#[tauri::command]
+pub async fn transfer_cancel(state: State<'_, AppState>, id: u32) -> Result<(), AppError> {
+    Ok(state
+        .session()?
+        .command(Command::CancelTransfer(id))
+        .await?)
+}
+
 /// The running session's log so far; new entries arrive as `session-log`
 /// events.
 #[tauri::command]

@@ -84,6 +84,7 @@ impl AppState {
             injector: Arc::new(EnigoInjector::boxed),
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
+            downloads: self.config.downloads.clone(),
             transcripts: Some(self.config.transcripts_dir()),
         };
         let session = engine::spawn(role, link.client(), events, settings, backends);

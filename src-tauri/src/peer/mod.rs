@@ -123,6 +123,9 @@ pub enum PeerError {
     UnexpectedSignal { role: Role, kind: &'static str },
 }
 
+/// The most unacknowledged bytes one data channel may hold.
+pub const DATA_CHANNEL_BUFFER: usize = 4 * 1024 * 1024;
+
 /// How a data channel delivers messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -200,6 +203,9 @@ impl Peer {
                 capture_time_id: Arc::clone(&capture_time_id),
             }))
             .with_udp_addrs(settings.udp_addrs.clone())
+            // `send` waits while a channel has this much unacknowledged:
+            // file transfers stream at the link's pace, not the disk's.
+            .with_data_channel_send_buffer_limit(DATA_CHANNEL_BUFFER)
             .build()
             .await?;
         let peer = Self {

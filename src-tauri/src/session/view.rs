@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
+use crate::transfer::runner::TransferView;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionView {
     /// The signed-in expert's display name (expert mode).
@@ -24,6 +25,8 @@ pub struct SessionView {
     pub clipboard_sync: bool,
     /// A restart is counting down, due at this time (both sides see it).
     pub reboot_at_ms: Option<u64>,
+    /// This session's file transfers, both ways.
+    pub transfers: Vec<TransferView>,
 }
 
 /// The shared screen: the client's monitors, the one shown, the quality.
@@ -125,6 +128,7 @@ mod tests {
             grantable: Scopes::NONE,
             clipboard_sync: false,
             reboot_at_ms: None,
+            transfers: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -136,7 +140,8 @@ mod tests {
                 "screen": null,
                 "grantable": [],
                 "clipboardSync": false,
-                "rebootAtMs": null
+                "rebootAtMs": null,
+                "transfers": []
             })
         );
     }

@@ -6,8 +6,11 @@
 //!   file in chunks from a resume point, hashing as it goes.
 //! - [`receive`]: writing one file to `.part`, resuming a kept part of the
 //!   same file, and renaming it only when its SHA-256 matches.
+//! - [`runner`]: the session's task on the `files` channel, sending and
+//!   receiving within the `files` permission, with progress.
 
 pub mod receive;
+pub mod runner;
 pub mod safe_path;
 pub mod send;
 pub mod wire;

@@ -74,9 +74,20 @@ impl<'a> Chunk<'a> {
 
 /// The JSON messages of a transfer. `path` is always `/`-separated and
 /// relative; the receiver vets it with `safe_path` before touching disk.
+/// The files of one transfer go one after another, so chunk frames carry
+/// the transfer's number and the receiver knows which file they extend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FileMessage {
+    /// Sender → receiver: a transfer of `files` files (`bytes` in all)
+    /// named after what the user picked begins. `transfer` numbers it; the
+    /// expert's numbers are even and the client's odd.
+    Start {
+        transfer: u32,
+        name: String,
+        files: u32,
+        bytes: u64,
+    },
     /// Sender → receiver: a file is coming. `modified_ms` and `size`
     /// identify it for resuming.
     Offer {
@@ -86,7 +97,7 @@ pub enum FileMessage {
         modified_ms: u64,
     },
     /// Sender → receiver: an (empty) folder to create.
-    Folder { path: String },
+    Folder { transfer: u32, path: String },
     /// Receiver → sender: send from `offset` (0, or where a kept partial
     /// file ends).
     Resume { transfer: u32, offset: u64 },

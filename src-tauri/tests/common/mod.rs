@@ -89,6 +89,7 @@ pub fn side(
             command: vec!["false".into()],
             countdown: Duration::from_secs(1),
         },
+        downloads: std::env::temp_dir().join("lifeline-test-downloads"),
         transcripts: None,
     };
     let session = engine::spawn(role, link.client(), events, settings, backends);
@@ -123,6 +124,7 @@ pub fn side_with(
             ],
             countdown: Duration::from_secs(1),
         },
+        downloads: downloads_of(transcripts),
         transcripts: Some(transcripts.to_owned()),
     };
     let session = engine::spawn(role, link.client(), events, settings, backends);
@@ -132,6 +134,11 @@ pub fn side_with(
 /// The file a test side's "restart" creates.
 pub fn rebooted_marker(transcripts: &std::path::Path) -> std::path::PathBuf {
     transcripts.with_extension("rebooted")
+}
+
+/// Where a test side saves received files.
+pub fn downloads_of(transcripts: &std::path::Path) -> std::path::PathBuf {
+    transcripts.with_extension("downloads")
 }
 
 /// A clipboard in memory that the test reads and writes like a user.

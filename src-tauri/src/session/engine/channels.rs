@@ -10,11 +10,14 @@ use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
 use super::super::control::{ControlMessage, PROTOCOL_VERSION};
 use crate::input::event::InputEvent;
+use crate::transfer::runner::Report;
 
 /// The reliable, ordered channel for control and chat.
 pub const CONTROL_CHANNEL: &str = "control";
 /// The reliable, ordered channel for the expert's mouse and keyboard.
 pub const INPUT_CHANNEL: &str = "input";
+/// The reliable, ordered channel for file transfers, both ways.
+pub const FILES_CHANNEL: &str = "files";
 
 /// What a channel reader reports, tagged with its session.
 #[derive(Debug)]
@@ -26,6 +29,8 @@ pub enum ChannelEvent {
     LocalClipboard(String),
     /// The restart countdown ran out.
     RebootDue,
+    /// News from the file transfers.
+    Transfer(Report),
 }
 
 pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;

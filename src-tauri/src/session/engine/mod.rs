@@ -11,6 +11,7 @@
 
 mod channels;
 mod clipboard;
+mod files;
 mod reboot;
 mod remote;
 mod talk;
@@ -26,7 +27,7 @@ use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use webrtc::data_channel::DataChannel;
 
-pub use self::channels::{CONTROL_CHANNEL, INPUT_CHANNEL};
+pub use self::channels::{CONTROL_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
 use self::channels::{ChannelEvent, watch_control, watch_input};
 use super::control::{ControlMessage, PROTOCOL_VERSION};
 use super::grants::{Grants, needed_for};
@@ -92,6 +93,10 @@ pub enum Command {
     RequestReboot,
     /// Client: cancels the restart countdown.
     CancelReboot,
+    /// Sends a file or a whole folder to the other side.
+    SendFiles(PathBuf),
+    /// Cancels a transfer, either way.
+    CancelTransfer(u32),
     /// Sends clipboard changes automatically, or stops.
     SetClipboardSync(bool),
 }
@@ -117,6 +122,8 @@ pub struct Backends {
     pub clipboard: ClipboardFactory,
     /// Client: how to restart the computer.
     pub reboot: RebootPlan,
+    /// Where received files are saved.
+    pub downloads: PathBuf,
     /// `None`: keep no transcripts.
     pub transcripts: Option<PathBuf>,
 }
@@ -227,6 +234,8 @@ struct Live {
     remote: Option<RemoteControl>,
     /// Client: a refusal was already reported since the last grant change.
     refused: bool,
+    /// The file transfers' task, once the files channel is there.
+    transfers: Option<crate::transfer::runner::Transfers>,
     /// Client: the restart countdown, while it runs.
     reboot: Option<JoinHandle<()>>,
     /// The clipboard's owner for this session, once it is used.
@@ -404,6 +413,8 @@ impl Engine {
                 self.tell_peer(ControlMessage::Reboot).await;
             }
             (Command::CancelReboot, Phase::Active { .. }) => self.cancel_reboot().await,
+            (Command::SendFiles(path), Phase::Active { .. }) => self.send_files(path),
+            (Command::CancelTransfer(id), Phase::Active { .. }) => self.cancel_transfer(id),
             (Command::SetClipboardSync(on), Phase::Active { .. }) => self.set_clipboard_sync(on),
             (Command::Log(reply), _) => {
                 let _ = reply.send(self.log_items());
@@ -580,6 +591,7 @@ impl Engine {
             remote: None,
             refused: false,
             clipboard: None,
+            transfers: None,
             reboot: None,
             peer_ready: false,
             outbox: Vec::new(),
@@ -613,15 +625,21 @@ impl Engine {
                     .peer
                     .create_data_channel(INPUT_CHANNEL, Delivery::Reliable)
                     .await?;
+                let files = live
+                    .peer
+                    .create_data_channel(FILES_CHANNEL, Delivery::Reliable)
+                    .await?;
                 let offer = live.peer.create_offer().await?;
-                Ok::<_, peer::PeerError>((control, input, offer))
+                Ok::<_, peer::PeerError>((control, input, files, offer))
             };
             match offer.await {
-                Ok((control, input, offer)) => {
+                Ok((control, input, files, offer)) => {
                     let reports = self.channel_tx.clone();
                     watch_control(reports, session.clone(), Arc::clone(&control), true);
                     live.control = Some(control);
                     live.input = Some(InputSender::start(input));
+                    let allowed = live.grants.check(Scope::Files).is_ok();
+                    live.transfers = Some(self.start_transfers(&session, allowed, files));
                     self.live = Some(live);
                     self.send(AppMessage::Signal {
                         session,
@@ -717,6 +735,12 @@ impl Engine {
                     channels::say_hello(channel.as_ref()).await;
                     watch_control(reports, session, channel, false);
                     self.announce_screen().await;
+                } else if label == FILES_CHANNEL && live.transfers.is_none() {
+                    let allowed = live.grants.check(Scope::Files).is_ok();
+                    let transfers = self.start_transfers(&session, allowed, channel);
+                    if let Some(live) = &mut self.live {
+                        live.transfers = Some(transfers);
+                    }
                 } else if label == INPUT_CHANNEL {
                     // Read always: what arrives is checked against the
                     // grants one event at a time.
@@ -828,6 +852,7 @@ impl Engine {
             ChannelEvent::Input(event) => self.on_input(event).await,
             ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
             ChannelEvent::RebootDue => self.reboot_now().await,
+            ChannelEvent::Transfer(report) => self.on_transfer(report),
         }
     }
 
@@ -922,6 +947,7 @@ impl Engine {
             view.grantable = Scopes::NONE;
             view.clipboard_sync = false;
             view.reboot_at_ms = None;
+            view.transfers.clear();
         });
         if notice.is_some() || self.phase() != Phase::Idle {
             self.set_phase(Phase::Idle, notice);

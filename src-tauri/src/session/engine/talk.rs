@@ -110,6 +110,7 @@ impl Engine {
         if change.withdrawn.contains(Scope::Reboot) {
             self.cancel_reboot().await;
         }
+        self.allow_files(current.contains(Scope::Files));
         let Some(live) = &mut self.live else { return };
         if change.withdrawn.contains(Scope::View) {
             live.share = None;
@@ -142,6 +143,7 @@ impl Engine {
         if withdrawn.contains(Scope::Clipboard) {
             self.stop_clipboard_sync();
         }
+        self.allow_files(scopes.contains(Scope::Files));
         self.show_scopes(scopes);
         if !withdrawn.is_empty() {
             self.log_event("withdrawn", scope_list(withdrawn));

@@ -1,0 +1,77 @@
+//! File transfers in the engine: one runner per session on the `files`
+//! channel, allowed while the client grants `files`, reporting progress into
+//! the session view and outcomes into the running log.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lifeline_signaling::protocol::Role;
+use webrtc::data_channel::DataChannel;
+
+use super::super::scopes::Scope;
+use super::Engine;
+use super::channels::ChannelEvent;
+use crate::transfer::runner::{Report, Transfers};
+
+impl Engine {
+    /// Starts the runner on the files channel (the expert's transfers are
+    /// numbered even, the client's odd).
+    pub(super) fn start_transfers(
+        &self,
+        session: &str,
+        allowed: bool,
+        channel: Arc<dyn DataChannel>,
+    ) -> Transfers {
+        let reports = self.channel_tx.clone();
+        let session = session.to_owned();
+        let first_id = match self.role {
+            Role::Expert => 0,
+            Role::Client => 1,
+        };
+        Transfers::start(
+            channel,
+            first_id,
+            self.backends.downloads.clone(),
+            allowed,
+            move |report| {
+                if reports
+                    .try_send((session.clone(), ChannelEvent::Transfer(report)))
+                    .is_err()
+                {
+                    tracing::debug!("a transfer report was dropped");
+                }
+            },
+        )
+    }
+
+    pub(super) fn send_files(&mut self, path: PathBuf) {
+        let Some(live) = &self.live else { return };
+        if live.grants.check(Scope::Files).is_err() {
+            self.notice("not_granted", "the files permission is not granted");
+            return;
+        }
+        match &live.transfers {
+            Some(transfers) => transfers.send(path),
+            None => self.notice("files_unavailable", "the files channel is not open yet"),
+        }
+    }
+
+    pub(super) fn cancel_transfer(&self, id: u32) {
+        if let Some(transfers) = self.live.as_ref().and_then(|l| l.transfers.as_ref()) {
+            transfers.cancel(id);
+        }
+    }
+
+    pub(super) fn allow_files(&self, allowed: bool) {
+        if let Some(transfers) = self.live.as_ref().and_then(|l| l.transfers.as_ref()) {
+            transfers.allow(allowed);
+        }
+    }
+
+    pub(super) fn on_transfer(&mut self, report: Report) {
+        match report {
+            Report::Progress(list) => self.view.send_modify(|view| view.transfers = list),
+            Report::Note { code, detail } => self.log_event(&code, detail),
+        }
+    }
+}

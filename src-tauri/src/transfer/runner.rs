@@ -1,0 +1,716 @@
+//! One task per session that owns the `files` channel: it sends what the
+//! user picks (each pick is one transfer, its files one after another,
+//! pumped by a task of its own), receives what the peer sends into the
+//! download folder, and publishes every transfer's progress.
+//!
+//! Only while `files` is allowed: an offer that arrives otherwise is
+//! refused with `not_granted`, and withdrawing the grant stops every
+//! transfer. Nothing a peer sends can make this panic or write outside the
+//! download folder: names go through `safe_path`, chunks must extend the
+//! file exactly where it ends, and sizes are what was announced.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelState};
+
+use super::receive::{Incoming, create_folder};
+use super::send::{Item, Outgoing, plan};
+use super::wire::{Chunk, FileMessage};
+
+/// How often progress is published while bytes move.
+const PUBLISH_EVERY: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Outgoing,
+    Incoming,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+/// A transfer as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferView {
+    pub id: u32,
+    pub direction: Direction,
+    pub name: String,
+    pub files: u32,
+    pub files_done: u32,
+    pub bytes: u64,
+    pub bytes_done: u64,
+    /// Bytes per second over the transfer so far.
+    pub speed: f64,
+    /// Seconds left at that speed, while running.
+    pub eta_secs: Option<f64>,
+    pub state: State,
+    /// Why it failed (a stable code) and the detail.
+    pub error: Option<(String, String)>,
+    /// Incoming: the folder it was saved under.
+    pub saved_to: Option<String>,
+    #[serde(skip)]
+    started: Option<Instant>,
+}
+
+impl TransferView {
+    fn new(id: u32, direction: Direction, name: String, files: u32, bytes: u64) -> Self {
+        Self {
+            id,
+            direction,
+            name,
+            files,
+            files_done: 0,
+            bytes,
+            bytes_done: 0,
+            speed: 0.0,
+            eta_secs: None,
+            state: State::Running,
+            error: None,
+            saved_to: None,
+            started: Some(Instant::now()),
+        }
+    }
+
+    fn end(&mut self, state: State, error: Option<(String, String)>) {
+        if self.state == State::Running {
+            self.state = state;
+            self.error = error;
+            self.eta_secs = None;
+        }
+    }
+
+    fn refresh_rate(&mut self) {
+        let Some(started) = self.started else { return };
+        let secs = started.elapsed().as_secs_f64();
+        if secs > 0.0 {
+            self.speed = self.bytes_done as f64 / secs;
+        }
+        self.eta_secs = (self.state == State::Running && self.speed > 0.0)
+            .then(|| self.bytes.saturating_sub(self.bytes_done) as f64 / self.speed);
+    }
+}
+
+/// What the runner tells the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// Every transfer of the session, newest last.
+    Progress(Vec<TransferView>),
+    /// For the running log: `code` (`files_sent`, `files_received`,
+    /// `transfer_failed`, `transfer_cancelled`) and a detail.
+    Note { code: String, detail: String },
+}
+
+enum Request {
+    Send(PathBuf),
+    Cancel(u32),
+    Allow(bool),
+}
+
+/// The engine's handle; dropping it stops the runner and its pumps.
+#[derive(Debug)]
+pub struct Transfers {
+    requests: mpsc::Sender<Request>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Transfers {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Transfers {
+    /// `first_id`: 0 for the expert, 1 for the client (numbers step by 2).
+    pub fn start(
+        channel: Arc<dyn DataChannel>,
+        first_id: u32,
+        downloads: PathBuf,
+        allowed: bool,
+        report: impl Fn(Report) + Send + Sync + 'static,
+    ) -> Self {
+        let (requests, inbox) = mpsc::channel(32);
+        let runner = Runner {
+            channel,
+            next_id: first_id,
+            downloads,
+            allowed,
+            report: Arc::new(report),
+            views: Vec::new(),
+            pumps: HashMap::new(),
+            receiving: HashMap::new(),
+            dirty: false,
+            published: Vec::new(),
+            open: false,
+            waiting: Vec::new(),
+        };
+        let task = tokio::spawn(runner.run(inbox));
+        Self { requests, task }
+    }
+
+    pub fn send(&self, picked: PathBuf) {
+        let _ = self.requests.try_send(Request::Send(picked));
+    }
+
+    pub fn cancel(&self, id: u32) {
+        let _ = self.requests.try_send(Request::Cancel(id));
+    }
+
+    pub fn allow(&self, allowed: bool) {
+        let _ = self.requests.try_send(Request::Allow(allowed));
+    }
+}
+
+type Shared = Arc<Mutex<TransferView>>;
+
+/// An outgoing transfer's pump and its mailbox for the peer's replies.
+struct Pump {
+    replies: mpsc::UnboundedSender<FileMessage>,
+    task: JoinHandle<()>,
+}
+
+struct Runner {
+    channel: Arc<dyn DataChannel>,
+    next_id: u32,
+    downloads: PathBuf,
+    allowed: bool,
+    report: Arc<dyn Fn(Report) + Send + Sync>,
+    views: Vec<Shared>,
+    pumps: HashMap<u32, Pump>,
+    /// Incoming transfers: the file being written, if one is.
+    receiving: HashMap<u32, Option<Incoming>>,
+    dirty: bool,
+    published: Vec<TransferView>,
+    /// Whether the channel is open; picks wait in `waiting` until it is.
+    open: bool,
+    waiting: Vec<PathBuf>,
+}
+
+impl Runner {
+    async fn run(mut self, mut inbox: mpsc::Receiver<Request>) {
+        self.open = matches!(
+            self.channel.ready_state().await,
+            Ok(RTCDataChannelState::Open)
+        );
+        let mut tick = tokio::time::interval(PUBLISH_EVERY);
+        loop {
+            tokio::select! {
+                request = inbox.recv() => match request {
+                    Some(request) => self.on_request(request).await,
+                    None => break,
+                },
+                event = self.channel.poll() => match event {
+                    Some(DataChannelEvent::OnMessage(message)) => {
+                        if message.is_string {
+                            match FileMessage::parse(&message.data) {
+                                Ok(parsed) => self.on_message(parsed).await,
+                                Err(error) => tracing::warn!(%error, "transfer message dropped"),
+                            }
+                        } else {
+                            self.on_chunk(&message.data).await;
+                        }
+                    }
+                    Some(DataChannelEvent::OnOpen) => {
+                        self.open = true;
+                        for picked in std::mem::take(&mut self.waiting) {
+                            self.start_sending(picked).await;
+                        }
+                    }
+                    Some(DataChannelEvent::OnClose) | None => break,
+                    Some(_) => {}
+                },
+                _ = tick.tick() => self.publish(false),
+            }
+        }
+        for pump in self.pumps.values() {
+            pump.task.abort();
+        }
+        for view in &self.views {
+            lock(view).end(
+                State::Failed,
+                Some(("connection_lost".into(), "the connection closed".into())),
+            );
+        }
+        self.publish(true);
+    }
+
+    fn view(&self, id: u32, direction: Direction) -> Option<Shared> {
+        self.views
+            .iter()
+            .find(|v| {
+                let v = lock(v);
+                v.id == id && v.direction == direction
+            })
+            .cloned()
+    }
+
+    /// Reports the transfers if anything changed since the last report
+    /// (pumps change their own entries, so this compares).
+    fn publish(&mut self, force: bool) {
+        let list: Vec<TransferView> = self
+            .views
+            .iter()
+            .map(|v| {
+                let mut v = lock(v);
+                v.refresh_rate();
+                v.clone()
+            })
+            .collect();
+        if !force && !self.dirty && list == self.published {
+            return;
+        }
+        self.dirty = false;
+        self.published = list.clone();
+        (self.report)(Report::Progress(list));
+    }
+
+    fn note(&self, code: &str, detail: String) {
+        (self.report)(Report::Note {
+            code: code.to_owned(),
+            detail,
+        });
+    }
+
+    async fn say(&self, message: FileMessage) {
+        if let Err(error) = self.channel.send_text(&message.to_json()).await {
+            tracing::debug!(%error, "transfer message not sent");
+        }
+    }
+
+    async fn on_request(&mut self, request: Request) {
+        match request {
+            Request::Send(picked) if !self.open => self.waiting.push(picked),
+            Request::Send(picked) => self.start_sending(picked).await,
+            Request::Cancel(id) => {
+                if let Some(pump) = self.pumps.remove(&id) {
+                    pump.task.abort();
+                    self.end(id, Direction::Outgoing, State::Cancelled, None);
+                } else if let Some(file) = self.receiving.remove(&id) {
+                    if let Some(file) = file {
+                        file.discard();
+                    }
+                    self.end(id, Direction::Incoming, State::Cancelled, None);
+                } else {
+                    return;
+                }
+                self.say(FileMessage::Cancel { transfer: id }).await;
+                self.note("transfer_cancelled", id.to_string());
+            }
+            Request::Allow(allowed) => {
+                self.allowed = allowed;
+                if !allowed {
+                    self.stop_all("not_granted", "the files permission was withdrawn")
+                        .await;
+                }
+            }
+        }
+    }
+
+    async fn stop_all(&mut self, code: &str, message: &str) {
+        let ids: Vec<u32> = self
+            .pumps
+            .keys()
+            .chain(self.receiving.keys())
+            .copied()
+            .collect();
+        for (_, pump) in self.pumps.drain() {
+            pump.task.abort();
+        }
+        self.receiving.clear(); // partial files stay, for resuming
+        for id in ids {
+            for direction in [Direction::Outgoing, Direction::Incoming] {
+                self.end(
+                    id,
+                    direction,
+                    State::Failed,
+                    Some((code.into(), message.into())),
+                );
+            }
+            self.say(FileMessage::Failed {
+                transfer: id,
+                code: code.into(),
+                message: message.into(),
+            })
+            .await;
+        }
+    }
+
+    fn end(
+        &mut self,
+        id: u32,
+        direction: Direction,
+        state: State,
+        error: Option<(String, String)>,
+    ) {
+        if let Some(view) = self.view(id, direction) {
+            lock(&view).end(state, error);
+            self.dirty = true;
+        }
+    }
+
+    async fn start_sending(&mut self, picked: PathBuf) {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(2);
+        let name = picked
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let planned = tokio::task::spawn_blocking(move || plan(&picked))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+        let (files, bytes) = match &planned {
+            Ok(items) => items.iter().fold((0u32, 0u64), |(n, b), item| match item {
+                Item::File { size, .. } => (n + 1, b + size),
+                Item::Folder { .. } => (n, b),
+            }),
+            Err(_) => (0, 0),
+        };
+        let view = Arc::new(Mutex::new(TransferView::new(
+            id,
+            Direction::Outgoing,
+            name.clone(),
+            files,
+            bytes,
+        )));
+        self.views.push(Arc::clone(&view));
+        self.dirty = true;
+        let items = match planned {
+            Ok(items) if self.allowed => items,
+            Ok(_) => {
+                lock(&view).end(
+                    State::Failed,
+                    Some((
+                        "not_granted".into(),
+                        "the files permission is not granted".into(),
+                    )),
+                );
+                return;
+            }
+            Err(error) => {
+                lock(&view).end(
+                    State::Failed,
+                    Some(("unreadable".into(), error.to_string())),
+                );
+                return;
+            }
+        };
+        let (replies, mailbox) = mpsc::unbounded_channel();
+        let channel = Arc::clone(&self.channel);
+        let report = Arc::clone(&self.report);
+        let start = FileMessage::Start {
+            transfer: id,
+            name: name.clone(),
+            files,
+            bytes,
+        };
+        let task = tokio::spawn(async move {
+            let outcome = pump(channel.as_ref(), id, start, items, mailbox, &view).await;
+            let (state, error, code) = match outcome {
+                Ok(()) => (State::Done, None, "files_sent"),
+                Err(error) if error.0 == "cancelled" => {
+                    (State::Cancelled, Some(error), "transfer_cancelled")
+                }
+                Err(error) => (State::Failed, Some(error), "transfer_failed"),
+            };
+            lock(&view).end(state, error.clone());
+            let detail = match error {
+                Some((code, message)) => format!("{name}: {code}: {message}"),
+                None => format!("{name} ({files} files, {bytes} bytes)"),
+            };
+            report(Report::Note {
+                code: code.into(),
+                detail,
+            });
+        });
+        self.pumps.insert(id, Pump { replies, task });
+    }
+
+    async fn on_message(&mut self, message: FileMessage) {
+        match message {
+            FileMessage::Resume { transfer, .. }
+            | FileMessage::Verified { transfer, .. }
+            | FileMessage::Failed { transfer, .. }
+            | FileMessage::Cancel { transfer }
+                if self.pumps.contains_key(&transfer) =>
+            {
+                if let Some(pump) = self.pumps.get(&transfer) {
+                    let _ = pump.replies.send(message);
+                }
+            }
+            FileMessage::Start {
+                transfer,
+                name,
+                files,
+                bytes,
+            } => {
+                if !self.allowed {
+                    return self
+                        .refuse(transfer, "not_granted", "files are not allowed")
+                        .await;
+                }
+                let mut view = TransferView::new(transfer, Direction::Incoming, name, files, bytes);
+                view.saved_to = Some(self.downloads.display().to_string());
+                self.views.push(Arc::new(Mutex::new(view)));
+                self.receiving.insert(transfer, None);
+                self.dirty = true;
+            }
+            FileMessage::Folder { transfer, path } => {
+                if !self.receiving.contains_key(&transfer) {
+                    return self
+                        .refuse(transfer, "unknown_transfer", "no such transfer")
+                        .await;
+                }
+                if let Err(error) = create_folder(&self.downloads, &path) {
+                    self.fail_incoming(transfer, error.code(), &error.to_string())
+                        .await;
+                }
+            }
+            FileMessage::Offer {
+                transfer,
+                path,
+                size,
+                modified_ms,
+            } => {
+                if !self.receiving.contains_key(&transfer) {
+                    return self
+                        .refuse(transfer, "unknown_transfer", "no such transfer")
+                        .await;
+                }
+                let downloads = self.downloads.clone();
+                let name = path.clone();
+                let opened = tokio::task::spawn_blocking(move || {
+                    Incoming::open(&downloads, &path, size, modified_ms)
+                })
+                .await;
+                match opened {
+                    Ok(Ok(file)) => {
+                        let offset = file.offset();
+                        if offset > 0 {
+                            self.note("transfer_resumed", format!("{name} at byte {offset}"));
+                        }
+                        if let Some(view) = self.view(transfer, Direction::Incoming) {
+                            lock(&view).bytes_done += offset;
+                        }
+                        self.receiving.insert(transfer, Some(file));
+                        self.say(FileMessage::Resume { transfer, offset }).await;
+                    }
+                    Ok(Err(error)) => {
+                        self.fail_incoming(transfer, error.code(), &error.to_string())
+                            .await;
+                    }
+                    Err(error) => {
+                        self.fail_incoming(transfer, "write_failed", &error.to_string())
+                            .await;
+                    }
+                }
+            }
+            FileMessage::Done { transfer, sha256 } => {
+                let Some(Some(file)) = self.receiving.get_mut(&transfer).map(Option::take) else {
+                    return;
+                };
+                match file.finish(&sha256) {
+                    Ok(saved) => {
+                        let saved_as = saved.display().to_string();
+                        let mut finished = false;
+                        if let Some(view) = self.view(transfer, Direction::Incoming) {
+                            let mut view = lock(&view);
+                            view.files_done += 1;
+                            finished = view.files_done >= view.files;
+                            if finished {
+                                view.bytes_done = view.bytes;
+                                view.end(State::Done, None);
+                            }
+                        }
+                        self.dirty = true;
+                        self.say(FileMessage::Verified {
+                            transfer,
+                            saved_as: saved_as.clone(),
+                        })
+                        .await;
+                        if finished {
+                            self.receiving.remove(&transfer);
+                            self.note("files_received", saved_as);
+                        }
+                    }
+                    Err(error) => {
+                        self.fail_incoming(transfer, error.code(), &error.to_string())
+                            .await;
+                    }
+                }
+            }
+            FileMessage::Cancel { transfer } => {
+                if let Some(Some(file)) = self.receiving.remove(&transfer) {
+                    file.discard();
+                }
+                self.end(transfer, Direction::Incoming, State::Cancelled, None);
+                self.note("transfer_cancelled", transfer.to_string());
+            }
+            FileMessage::Failed {
+                transfer,
+                code,
+                message,
+            } => {
+                // The sender gave up; a partial file stays for resuming.
+                self.receiving.remove(&transfer);
+                self.end(
+                    transfer,
+                    Direction::Incoming,
+                    State::Failed,
+                    Some((code, message)),
+                );
+            }
+            other => tracing::debug!(?other, "transfer message for no transfer ignored"),
+        }
+    }
+
+    async fn refuse(&mut self, transfer: u32, code: &str, message: &str) {
+        tracing::warn!(transfer, code, "incoming transfer refused");
+        self.note("transfer_refused", format!("{code}: {message}"));
+        self.say(FileMessage::Failed {
+            transfer,
+            code: code.into(),
+            message: message.into(),
+        })
+        .await;
+    }
+
+    async fn fail_incoming(&mut self, transfer: u32, code: &str, message: &str) {
+        tracing::warn!(transfer, code, message, "incoming file failed");
+        self.receiving.remove(&transfer);
+        self.end(
+            transfer,
+            Direction::Incoming,
+            State::Failed,
+            Some((code.into(), message.into())),
+        );
+        self.note("transfer_failed", format!("{code}: {message}"));
+        self.say(FileMessage::Failed {
+            transfer,
+            code: code.into(),
+            message: message.into(),
+        })
+        .await;
+    }
+
+    async fn on_chunk(&mut self, frame: &[u8]) {
+        let chunk = match Chunk::decode(frame) {
+            Ok(chunk) => chunk,
+            Err(error) => return tracing::warn!(%error, "chunk dropped"),
+        };
+        let Some(Some(file)) = self.receiving.get_mut(&chunk.transfer) else {
+            return; // cancelled or refused: late chunks are dropped
+        };
+        if let Err(error) = file.write(chunk.offset, chunk.data) {
+            let transfer = chunk.transfer;
+            return self
+                .fail_incoming(transfer, error.code(), &error.to_string())
+                .await;
+        }
+        if let Some(view) = self.view(chunk.transfer, Direction::Incoming) {
+            lock(&view).bytes_done += chunk.data.len() as u64;
+        }
+    }
+}
+
+/// Sends one transfer's items in order, waiting for the receiver's resume
+/// point before each file and its verdict after.
+async fn pump(
+    channel: &dyn DataChannel,
+    id: u32,
+    start: FileMessage,
+    items: Vec<Item>,
+    mut replies: mpsc::UnboundedReceiver<FileMessage>,
+    view: &Shared,
+) -> Result<(), (String, String)> {
+    let lost = |e: webrtc::error::Error| ("connection_lost".to_owned(), e.to_string());
+    channel.send_text(&start.to_json()).await.map_err(lost)?;
+    for item in items {
+        let (path, source, size, modified_ms) = match item {
+            Item::Folder { path } => {
+                let folder = FileMessage::Folder { transfer: id, path };
+                channel.send_text(&folder.to_json()).await.map_err(lost)?;
+                continue;
+            }
+            Item::File {
+                path,
+                source,
+                size,
+                modified_ms,
+            } => (path, source, size, modified_ms),
+        };
+        let offer = FileMessage::Offer {
+            transfer: id,
+            path,
+            size,
+            modified_ms,
+        };
+        channel.send_text(&offer.to_json()).await.map_err(lost)?;
+        let offset = match replies.recv().await {
+            Some(FileMessage::Resume { offset, .. }) => offset,
+            other => return Err(refusal(other)),
+        };
+        let mut file = Outgoing::open(&source, size, offset)
+            .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
+        lock(view).bytes_done += file.offset();
+        loop {
+            let next = file
+                .next_chunk()
+                .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
+            let Some((at, data)) = next else { break };
+            let frame = Chunk {
+                transfer: id,
+                offset: at,
+                data,
+            }
+            .encode();
+            let sent = data.len() as u64;
+            // Waits while the channel holds its buffer's worth.
+            channel
+                .send(BytesMut::from(&frame[..]))
+                .await
+                .map_err(lost)?;
+            lock(view).bytes_done += sent;
+            if let Ok(message) = replies.try_recv() {
+                return Err(refusal(Some(message)));
+            }
+        }
+        let done = FileMessage::Done {
+            transfer: id,
+            sha256: file.digest(),
+        };
+        channel.send_text(&done.to_json()).await.map_err(lost)?;
+        match replies.recv().await {
+            Some(FileMessage::Verified { .. }) => lock(view).files_done += 1,
+            other => return Err(refusal(other)),
+        }
+    }
+    Ok(())
+}
+
+fn refusal(reply: Option<FileMessage>) -> (String, String) {
+    match reply {
+        Some(FileMessage::Failed { code, message, .. }) => (code, message),
+        Some(FileMessage::Cancel { .. }) => ("cancelled".into(), "the other side cancelled".into()),
+        Some(other) => ("protocol".into(), format!("unexpected reply {other:?}")),
+        None => ("connection_lost".into(), "the transfer ended".into()),
+    }
+}
+
+fn lock(view: &Shared) -> std::sync::MutexGuard<'_, TransferView> {
+    view.lock().unwrap_or_else(|p| p.into_inner())
+}
