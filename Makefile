@@ -50,6 +50,7 @@ bench: setup ui
 	$(CARGO) bench -p lifeline-signaling --bench load
 	$(CARGO) bench -p lifeline --bench screen
 	$(CARGO) bench -p lifeline --bench input
+	$(CARGO) bench -p lifeline --bench files
 	$(CARGO) build --release -p lifeline -p lifeline-signaling
 	LIFELINE_E2E_PROFILE=release $(CARGO) bench -p lifeline-e2e --bench screen_latency
 

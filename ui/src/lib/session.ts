@@ -2,6 +2,7 @@
 // and how its notices and scopes turn into words.
 import type { Mode } from "./api";
 import { catalogs, type MessageKey } from "./i18n";
+import type { TransferView } from "./transfers";
 
 export type Scope = "view" | "control" | "files" | "clipboard" | "reboot";
 export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot"];
@@ -73,6 +74,8 @@ export interface SessionView {
   clipboardSync: boolean;
   /** A restart is counting down, due at this time. */
   rebootAtMs: number | null;
+  /** This session's file transfers, both ways. */
+  transfers: TransferView[];
 }
 
 export const IDLE_VIEW: SessionView = {
@@ -83,6 +86,7 @@ export const IDLE_VIEW: SessionView = {
   grantable: [],
   clipboardSync: false,
   rebootAtMs: null,
+  transfers: [],
 };
 
 function known(key: string): key is MessageKey {

@@ -1,0 +1,126 @@
+//! `make bench`: file throughput over the WebRTC data channel on loopback,
+//! beside raw TCP on loopback in the same run. The data channel figure is
+//! the whole product path: two engines, the real signaling server, the
+//! files runner reading, hashing, framing, sending under the send-buffer
+//! limit, and the receiver writing to `.part`, hashing and renaming. Raw
+//! TCP copies the same file from disk to disk with nothing else.
+//! It prints figures and asserts nothing about speed.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{InputRecorder, MemoryClipboard, downloads_of, establish, side_with, start_desk};
+use lifeline_lib::session::engine::Command;
+use lifeline_lib::session::scopes::{Scope, Scopes};
+use lifeline_lib::transfer::runner::{Direction, State};
+use lifeline_signaling::protocol::Role;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SIZE: usize = 1 << 30;
+
+fn write_file(path: &Path, size: usize) {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..size / block.len() {
+        for byte in block.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *byte = x as u8;
+        }
+        file.write_all(&block).unwrap();
+    }
+}
+
+async fn raw_tcp(source: &Path, target: &Path) -> Duration {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let target = target.to_owned();
+    let receiver = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut file = tokio::fs::File::create(&target).await.unwrap();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let n = socket.read(&mut buffer).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            file.write_all(&buffer[..n]).await.unwrap();
+        }
+        file.flush().await.unwrap();
+    });
+    let started = Instant::now();
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut file = tokio::fs::File::open(source).await.unwrap();
+    tokio::io::copy(&mut file, &mut socket).await.unwrap();
+    socket.shutdown().await.unwrap();
+    receiver.await.unwrap();
+    started.elapsed()
+}
+
+fn mb_per_s(bytes: usize, took: Duration) -> f64 {
+    bytes as f64 / 1e6 / took.as_secs_f64()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("random.bin");
+    write_file(&source, SIZE);
+
+    let tcp = raw_tcp(&source, &dir.path().join("tcp-copy.bin")).await;
+
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let (input, clip) = (InputRecorder::default(), MemoryClipboard::default());
+    let client_dir = dir.path().join("client");
+    let (client_link, client) = side_with(&url, Role::Client, &client_dir, &input, &clip);
+    let (expert_link, expert) = side_with(&url, Role::Expert, &dir.path().join("e"), &input, &clip);
+    let files: Scopes = [Scope::Files].into_iter().collect();
+    establish(&client_link, &client, &expert_link, &expert, files, files).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let started = Instant::now();
+    expert
+        .command(Command::SendFiles(source.clone()))
+        .await
+        .unwrap();
+    let mut view = client.subscribe();
+    let ended = view
+        .wait_for(|v| {
+            v.transfers
+                .iter()
+                .any(|t| t.direction == Direction::Incoming && t.state != State::Running)
+        })
+        .await
+        .unwrap()
+        .clone();
+    let channel = started.elapsed();
+    assert_eq!(
+        ended.transfers[0].state,
+        State::Done,
+        "{:?}",
+        ended.transfers
+    );
+    let received = downloads_of(&client_dir).join("random.bin");
+    assert_eq!(
+        std::fs::metadata(&received).unwrap().len(),
+        SIZE as u64,
+        "the whole file arrived"
+    );
+
+    let (tcp_rate, channel_rate) = (mb_per_s(SIZE, tcp), mb_per_s(SIZE, channel));
+    println!("file throughput on loopback, 1 GiB of random data, disk to disk:");
+    println!("  raw TCP                         {tcp_rate:>8.1} MB/s  ({tcp:.2?})");
+    println!(
+        "  WebRTC data channel (Lifeline)  {channel_rate:>8.1} MB/s  ({channel:.2?}, SHA-256 checked)"
+    );
+    println!(
+        "  data channel / raw TCP          {:>8.2}",
+        channel_rate / tcp_rate
+    );
+}

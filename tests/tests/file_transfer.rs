@@ -1,0 +1,170 @@
+//! Files and folders between two real apps, each on its own X server, over
+//! real WebRTC through the real signaling server, driven in both real
+//! webviews: the expert sends a folder (nested files, an empty folder) and
+//! a large random file; the client sends a file back. Every file arrives
+//! under the receiver's download folder with the sender's SHA-256.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::{AppInstance, AppOptions, e2e};
+use ring::digest::{Context, SHA256};
+
+const PASSWORD: &str = "correct horse battery";
+/// The large file's size; `LIFELINE_E2E_BIG_MIB` overrides it.
+const BIG_MIB: u64 = 256;
+
+fn big_mib() -> u64 {
+    std::env::var("LIFELINE_E2E_BIG_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(BIG_MIB)
+}
+
+/// Writes `size` pseudo-random bytes (xorshift) to `path`.
+fn random_file(path: &Path, size: u64, seed: u64) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut x = seed | 1;
+    let mut block = vec![0u8; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        for byte in block.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *byte = x as u8;
+        }
+        let n = left.min(block.len() as u64) as usize;
+        file.write_all(&block[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
+}
+
+fn sha256(path: &Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hash = Context::new(&SHA256);
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(hash.finish().as_ref().to_vec());
+        }
+        hash.update(&buffer[..n]);
+    }
+}
+
+fn with_downloads(dir: &Path) -> AppOptions {
+    let mut options = loopback();
+    options
+        .env
+        .push(("LIFELINE_DOWNLOAD_DIR".into(), dir.display().to_string()));
+    options
+}
+
+/// Types `path` into the send field and submits it with Enter.
+async fn send_path(app: &AppInstance, path: &Path) -> anyhow::Result<()> {
+    app.type_into("#files-path", &format!("{}\u{e007}", path.display()))
+        .await
+}
+
+/// Waits until a transfer named `name` ended, and says how.
+async fn transfer_ended(
+    app: &AppInstance,
+    name: &str,
+    timeout: Duration,
+) -> anyhow::Result<String> {
+    let deadline = Instant::now() + timeout;
+    let css = format!(".transfer[data-name='{name}']");
+    loop {
+        if let Ok(item) = app.client().find(lifeline_e2e::Locator::Css(&css)).await
+            && let Some(state) = item.attr("data-state").await?
+            && state != "running"
+        {
+            return Ok(state);
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{name} did not finish in {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn same(a: &Path, b: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(b.exists(), "{} did not arrive", b.display());
+    anyhow::ensure!(
+        sha256(a)? == sha256(b)?,
+        "{} and {} differ",
+        a.display(),
+        b.display()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn folders_and_a_large_file_go_both_ways_intact() {
+    e2e("file_transfer", |h| async move {
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let work = tempfile::tempdir()?;
+        let client_downloads = work.path().join("client-downloads");
+        let expert_downloads = work.path().join("expert-downloads");
+        let client = h
+            .launch_app_with("client", &server, with_downloads(&client_downloads))
+            .await?;
+        let expert = h
+            .launch_app_with("expert", &server, with_downloads(&expert_downloads))
+            .await?;
+
+        // What the expert sends: a folder, and a large file.
+        let kit: PathBuf = work.path().join("outbox/kit");
+        std::fs::create_dir_all(kit.join("drivers/empty"))?;
+        std::fs::write(kit.join("readme.txt"), "Run setup, then restart.")?;
+        random_file(&kit.join("drivers/net.bin"), 3 << 20, 5)?;
+        let big_size = big_mib() << 20;
+        let big = work.path().join("outbox/image.iso");
+        random_file(&big, big_size, 9)?;
+        // What the client sends back.
+        let report = work.path().join("client-files/diagnostics.zip");
+        random_file(&report, big_size, 13)?;
+
+        establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+
+        send_path(&expert, &kit).await?;
+        let state = transfer_ended(&expert, "kit", Duration::from_secs(60)).await?;
+        anyhow::ensure!(state == "done", "the folder transfer ended {state}");
+        for file in ["readme.txt", "drivers/net.bin"] {
+            same(&kit.join(file), &client_downloads.join("kit").join(file))?;
+        }
+        anyhow::ensure!(client_downloads.join("kit/drivers/empty").is_dir());
+
+        let started = Instant::now();
+        send_path(&expert, &big).await?;
+        let limit = Duration::from_secs(30 + big_mib() / 2);
+        let state = transfer_ended(&client, "image.iso", limit).await?;
+        anyhow::ensure!(state == "done", "the large file ended {state}");
+        let to_client = started.elapsed();
+        same(&big, &client_downloads.join("image.iso"))?;
+
+        let started = Instant::now();
+        send_path(&client, &report).await?;
+        let state = transfer_ended(&expert, "diagnostics.zip", limit).await?;
+        anyhow::ensure!(state == "done", "the client's file ended {state}");
+        let to_expert = started.elapsed();
+        same(&report, &expert_downloads.join("diagnostics.zip"))?;
+        h.screenshot(&client, "client-after-transfers").await?;
+        eprintln!(
+            "{} MiB: expert → client {to_client:.1?}, client → expert {to_expert:.1?}",
+            big_mib()
+        );
+        Ok(())
+    })
+    .await;
+}
