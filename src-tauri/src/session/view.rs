@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
-use crate::transfer::runner::TransferView;
+use crate::transfer::progress::TransferView;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

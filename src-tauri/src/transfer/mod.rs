@@ -6,9 +6,13 @@
 //!   file in chunks from a resume point, hashing as it goes.
 //! - [`receive`]: writing one file to `.part`, resuming a kept part of the
 //!   same file, and renaming it only when its SHA-256 matches.
+//! - [`progress`]: a transfer as the UI sees it.
+//! - `pump`: sending one transfer's files in order.
 //! - [`runner`]: the session's task on the `files` channel, sending and
 //!   receiving within the `files` permission, with progress.
 
+pub mod progress;
+mod pump;
 pub mod receive;
 pub mod runner;
 pub mod safe_path;

@@ -12,98 +12,21 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::BytesMut;
-use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelState};
 
+pub use super::progress::{Direction, State, TransferView};
+use super::progress::{Shared, lock};
+use super::pump::pump;
 use super::receive::{Incoming, create_folder};
-use super::send::{Item, Outgoing, plan};
+use super::send::{Item, plan};
 use super::wire::{Chunk, FileMessage};
 
 /// How often progress is published while bytes move.
 const PUBLISH_EVERY: Duration = Duration::from_millis(250);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    Outgoing,
-    Incoming,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-}
-
-/// A transfer as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TransferView {
-    pub id: u32,
-    pub direction: Direction,
-    pub name: String,
-    pub files: u32,
-    pub files_done: u32,
-    pub bytes: u64,
-    pub bytes_done: u64,
-    /// Bytes per second over the transfer so far.
-    pub speed: f64,
-    /// Seconds left at that speed, while running.
-    pub eta_secs: Option<f64>,
-    pub state: State,
-    /// Why it failed (a stable code) and the detail.
-    pub error: Option<(String, String)>,
-    /// Incoming: the folder it was saved under.
-    pub saved_to: Option<String>,
-    #[serde(skip)]
-    started: Option<Instant>,
-}
-
-impl TransferView {
-    fn new(id: u32, direction: Direction, name: String, files: u32, bytes: u64) -> Self {
-        Self {
-            id,
-            direction,
-            name,
-            files,
-            files_done: 0,
-            bytes,
-            bytes_done: 0,
-            speed: 0.0,
-            eta_secs: None,
-            state: State::Running,
-            error: None,
-            saved_to: None,
-            started: Some(Instant::now()),
-        }
-    }
-
-    fn end(&mut self, state: State, error: Option<(String, String)>) {
-        if self.state == State::Running {
-            self.state = state;
-            self.error = error;
-            self.eta_secs = None;
-        }
-    }
-
-    fn refresh_rate(&mut self) {
-        let Some(started) = self.started else { return };
-        let secs = started.elapsed().as_secs_f64();
-        if secs > 0.0 {
-            self.speed = self.bytes_done as f64 / secs;
-        }
-        self.eta_secs = (self.state == State::Running && self.speed > 0.0)
-            .then(|| self.bytes.saturating_sub(self.bytes_done) as f64 / self.speed);
-    }
-}
 
 /// What the runner tells the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,8 +97,6 @@ impl Transfers {
         let _ = self.requests.try_send(Request::Allow(allowed));
     }
 }
-
-type Shared = Arc<Mutex<TransferView>>;
 
 /// An outgoing transfer's pump and its mailbox for the peer's replies.
 struct Pump {
@@ -625,92 +546,4 @@ impl Runner {
             lock(&view).bytes_done += chunk.data.len() as u64;
         }
     }
-}
-
-/// Sends one transfer's items in order, waiting for the receiver's resume
-/// point before each file and its verdict after.
-async fn pump(
-    channel: &dyn DataChannel,
-    id: u32,
-    start: FileMessage,
-    items: Vec<Item>,
-    mut replies: mpsc::UnboundedReceiver<FileMessage>,
-    view: &Shared,
-) -> Result<(), (String, String)> {
-    let lost = |e: webrtc::error::Error| ("connection_lost".to_owned(), e.to_string());
-    channel.send_text(&start.to_json()).await.map_err(lost)?;
-    for item in items {
-        let (path, source, size, modified_ms) = match item {
-            Item::Folder { path } => {
-                let folder = FileMessage::Folder { transfer: id, path };
-                channel.send_text(&folder.to_json()).await.map_err(lost)?;
-                continue;
-            }
-            Item::File {
-                path,
-                source,
-                size,
-                modified_ms,
-            } => (path, source, size, modified_ms),
-        };
-        let offer = FileMessage::Offer {
-            transfer: id,
-            path,
-            size,
-            modified_ms,
-        };
-        channel.send_text(&offer.to_json()).await.map_err(lost)?;
-        let offset = match replies.recv().await {
-            Some(FileMessage::Resume { offset, .. }) => offset,
-            other => return Err(refusal(other)),
-        };
-        let mut file = Outgoing::open(&source, size, offset)
-            .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
-        lock(view).bytes_done += file.offset();
-        loop {
-            let next = file
-                .next_chunk()
-                .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
-            let Some((at, data)) = next else { break };
-            let frame = Chunk {
-                transfer: id,
-                offset: at,
-                data,
-            }
-            .encode();
-            let sent = data.len() as u64;
-            // Waits while the channel holds its buffer's worth.
-            channel
-                .send(BytesMut::from(&frame[..]))
-                .await
-                .map_err(lost)?;
-            lock(view).bytes_done += sent;
-            if let Ok(message) = replies.try_recv() {
-                return Err(refusal(Some(message)));
-            }
-        }
-        let done = FileMessage::Done {
-            transfer: id,
-            sha256: file.digest(),
-        };
-        channel.send_text(&done.to_json()).await.map_err(lost)?;
-        match replies.recv().await {
-            Some(FileMessage::Verified { .. }) => lock(view).files_done += 1,
-            other => return Err(refusal(other)),
-        }
-    }
-    Ok(())
-}
-
-fn refusal(reply: Option<FileMessage>) -> (String, String) {
-    match reply {
-        Some(FileMessage::Failed { code, message, .. }) => (code, message),
-        Some(FileMessage::Cancel { .. }) => ("cancelled".into(), "the other side cancelled".into()),
-        Some(other) => ("protocol".into(), format!("unexpected reply {other:?}")),
-        None => ("connection_lost".into(), "the transfer ended".into()),
-    }
-}
-
-fn lock(view: &Shared) -> std::sync::MutexGuard<'_, TransferView> {
-    view.lock().unwrap_or_else(|p| p.into_inner())
 }

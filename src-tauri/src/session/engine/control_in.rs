@@ -1,0 +1,123 @@
+//! The control channel in the engine: the outbox that waits for the peer's
+//! hello, and every incoming message checked against the client's grants
+//! before it does anything.
+
+// The engine's types and imports, shared by its files.
+use super::*;
+
+impl Engine {
+    /// Sends on the control channel, if it is open.
+    /// Messages wait in the outbox until the peer's hello shows the
+    /// channel is open both ways.
+    pub(super) async fn tell_peer(&mut self, message: ControlMessage) {
+        let Some(live) = &mut self.live else { return };
+        let Some(control) = &live.control else { return };
+        if !live.peer_ready {
+            if live.outbox.len() < OUTBOX_LIMIT {
+                live.outbox.push(message);
+            } else {
+                tracing::warn!("control outbox full; message dropped");
+            }
+            return;
+        }
+        if let Err(error) = control.send_text(&message.to_json()).await {
+            tracing::debug!(%error, "control message not sent");
+        }
+    }
+
+    /// The peer said hello: the channel is open, send what waited.
+    pub(super) async fn on_peer_ready(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        live.peer_ready = true;
+        for message in std::mem::take(&mut live.outbox) {
+            self.tell_peer(message).await;
+        }
+    }
+
+    pub(super) async fn on_channel(&mut self, session: &str, event: ChannelEvent) {
+        if self.live.as_ref().map(|l| l.session.as_str()) != Some(session) {
+            return;
+        }
+        match event {
+            ChannelEvent::ControlClosed => {
+                self.end(
+                    false,
+                    Some(Notice::new("peer_left", "the other side ended the session")),
+                )
+                .await;
+            }
+            ChannelEvent::Control(message) => self.on_control(message).await,
+            ChannelEvent::Input(event) => self.on_input(event).await,
+            ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
+            ChannelEvent::RebootDue => self.reboot_now().await,
+            ChannelEvent::Transfer(report) => self.on_transfer(report),
+        }
+    }
+
+    pub(super) async fn on_control(&mut self, message: ControlMessage) {
+        // The client checks each request against its grants.
+        if self.role == Role::Client
+            && let Some(scope) = needed_for(&message)
+            && self
+                .live
+                .as_ref()
+                .is_some_and(|l| l.grants.check(scope).is_err())
+        {
+            self.refuse(scope, "screen settings").await;
+            return;
+        }
+        match (message, self.role) {
+            (ControlMessage::Hello { version }, _) => {
+                if version == PROTOCOL_VERSION {
+                    self.on_peer_ready().await;
+                } else {
+                    let detail = format!("peer protocol {version}, ours {PROTOCOL_VERSION}");
+                    self.log_event("incompatible", detail.clone());
+                    self.end(true, Some(Notice::new("incompatible", detail)))
+                        .await;
+                }
+            }
+            (ControlMessage::Bye, _) => {
+                self.end(
+                    false,
+                    Some(Notice::new("peer_left", "the other side ended the session")),
+                )
+                .await;
+            }
+            (ControlMessage::Chat { text, .. }, _) => self.on_chat(text),
+            (ControlMessage::Clipboard { text }, _) => self.on_peer_clipboard(text),
+            (ControlMessage::Reboot, Role::Client) => self.schedule_reboot().await,
+            (ControlMessage::RebootScheduled { in_secs }, Role::Expert) => {
+                let at = unix_ms() + in_secs * 1000;
+                self.view.send_modify(|view| view.reboot_at_ms = Some(at));
+                self.log_event("reboot_scheduled", in_secs.to_string());
+            }
+            (ControlMessage::RebootCancelled, Role::Expert) => {
+                self.view.send_modify(|view| view.reboot_at_ms = None);
+                self.log_event("reboot_cancelled", String::new());
+            }
+            (ControlMessage::Screen(screen), Role::Expert) => {
+                self.view.send_modify(|view| view.screen = Some(screen));
+            }
+            (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
+            (ControlMessage::Refused { scope, what }, Role::Expert) => {
+                self.log_event("refused", format!("{scope}: {what}"));
+            }
+            (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
+                if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
+                    share.select_monitor(monitor);
+                    self.announce_screen().await;
+                }
+            }
+            (ControlMessage::SetQuality { quality }, Role::Client) => {
+                if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
+                    share.set_quality(quality);
+                    self.announce_screen().await;
+                }
+            }
+            (message, _) => {
+                tracing::warn!(?message, "control message not for this side ignored");
+            }
+        }
+    }
+}

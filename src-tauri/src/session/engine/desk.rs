@@ -1,0 +1,264 @@
+//! The engine and the desk: sign-in, the request and the consent as the
+//! desk reports them, and the peer connection set up once a session is
+//! accepted, with its offer, answer and candidates relayed through the desk.
+
+// The engine's types and imports, shared by its files.
+use super::*;
+
+impl Engine {
+    pub(super) async fn on_desk(&mut self, message: ServerMessage) {
+        let now = unix_ms();
+        let current = self.phase();
+        match message {
+            ServerMessage::SignedIn { display_name, .. } => {
+                self.view.send_modify(|view| {
+                    view.signed_in_as = Some(display_name);
+                    view.notice = None;
+                });
+            }
+            ServerMessage::SignedOut { reason } => {
+                self.view.send_modify(|view| view.signed_in_as = None);
+                if reason == SignOutReason::Inactivity {
+                    self.notice(
+                        "signed_out",
+                        "signed out after a long time without activity",
+                    );
+                }
+            }
+            ServerMessage::Located {
+                session,
+                description,
+                computer,
+                expires_in_secs,
+            } if current == Phase::Idle => {
+                self.set_phase(
+                    Phase::Waiting {
+                        session,
+                        description,
+                        computer,
+                        expires_at_ms: now + expires_in_secs * 1000,
+                    },
+                    Some(Notice::new("located", "waiting for the client's approval")),
+                );
+            }
+            ServerMessage::ConnectRequest {
+                session,
+                expert,
+                notes,
+                scopes,
+                expires_in_secs,
+            } if current == Phase::Idle => {
+                self.set_phase(
+                    Phase::Asked {
+                        session,
+                        expert,
+                        notes,
+                        scopes,
+                        expires_at_ms: now + expires_in_secs * 1000,
+                    },
+                    None,
+                );
+            }
+            ServerMessage::Declined { session } if current.session() == Some(&session) => {
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("declined", "the client declined")),
+                );
+            }
+            ServerMessage::RequestTimedOut { session } if current.session() == Some(&session) => {
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("timeout", "no answer in time")),
+                );
+            }
+            ServerMessage::RequestCancelled { session } if current.session() == Some(&session) => {
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("cancelled", "the request was withdrawn")),
+                );
+            }
+            ServerMessage::SessionStarted {
+                session,
+                scopes,
+                ice_servers,
+            } if current.session() == Some(&session) && self.live.is_none() => {
+                let name = match &current {
+                    Phase::Waiting { computer, .. } => computer.name.clone(),
+                    Phase::Connecting { peer, .. } => peer.clone(),
+                    _ => String::new(),
+                };
+                self.start_peer(session, scopes, name, &ice_servers).await;
+            }
+            ServerMessage::Signal { session, signal } => self.on_signal(&session, signal).await,
+            ServerMessage::PeerLeft { session, reason } if current.session() == Some(&session) => {
+                let connected = matches!(current, Phase::Active { .. });
+                if reason == LeaveReason::Disconnected && connected {
+                    // Peer to peer, the session does not need the desk.
+                    tracing::info!("the other side lost the desk; the session goes on");
+                } else {
+                    self.end(false, Some(Notice::new("peer_left", "the other side left")))
+                        .await;
+                }
+            }
+            ServerMessage::Error { code, message, .. } => self.notice(code.as_str(), message),
+            other => tracing::debug!(?other, "desk message not for the session"),
+        }
+    }
+
+    pub(super) async fn start_peer(
+        &mut self,
+        session: String,
+        scopes: Scopes,
+        name: String,
+        ice_servers: &[DeskIceServer],
+    ) {
+        let peer_role = match self.role {
+            Role::Expert => peer::Role::Offerer,
+            Role::Client => peer::Role::Answerer,
+        };
+        let settings = PeerSettings {
+            ice_servers: ice_servers
+                .iter()
+                .map(|s| peer::IceServer {
+                    urls: s.urls.clone(),
+                    username: s.username.clone().unwrap_or_default(),
+                    credential: s.credential.clone().unwrap_or_default(),
+                })
+                .collect(),
+            share_screen: self.role == Role::Client && scopes.contains(Scope::View),
+            ..self.settings.clone()
+        };
+        let (peer, events) = match Peer::new(peer_role, &settings).await {
+            Ok(created) => created,
+            Err(error) => {
+                tracing::error!(%error, "cannot create the peer connection");
+                self.send(AppMessage::Bye { session }).await;
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new("connection_failed", error.to_string())),
+                );
+                return;
+            }
+        };
+        let grants = match self.role {
+            Role::Client => Grants::new(self.offered, scopes),
+            Role::Expert => Grants::new(scopes, scopes),
+        };
+        let header = Header {
+            format: transcript::FORMAT,
+            session: session.clone(),
+            role: match self.role {
+                Role::Client => "client",
+                Role::Expert => "expert",
+            }
+            .into(),
+            peer: name.clone(),
+            started_ms: unix_ms(),
+        };
+        if self.role == Role::Client {
+            let grantable = grants.grantable();
+            self.view.send_modify(|view| view.grantable = grantable);
+        }
+        let mut live = Live {
+            session: session.clone(),
+            peer,
+            events,
+            control: None,
+            name: name.clone(),
+            grants,
+            log: SessionLog::start(self.backends.transcripts.as_deref(), header),
+            share: None,
+            monitors: Vec::new(),
+            remote: None,
+            refused: false,
+            clipboard: None,
+            transfers: None,
+            reboot: None,
+            peer_ready: false,
+            outbox: Vec::new(),
+            input: None,
+            viewer: None,
+            keyframe: Arc::new(Notify::new()),
+        };
+        let notice = match self.role {
+            Role::Expert => Some(Notice::new("established", "the client accepted")),
+            Role::Client => None,
+        };
+        self.set_phase(
+            Phase::Connecting {
+                session: session.clone(),
+                peer: name,
+                scopes,
+            },
+            notice,
+        );
+        if self.role == Role::Expert {
+            let offer = async {
+                if scopes.contains(Scope::View) {
+                    live.peer.receive_video().await?;
+                }
+                let control = live
+                    .peer
+                    .create_data_channel(CONTROL_CHANNEL, Delivery::Reliable)
+                    .await?;
+                // Always there, so control can be granted later on.
+                let input = live
+                    .peer
+                    .create_data_channel(INPUT_CHANNEL, Delivery::Reliable)
+                    .await?;
+                let files = live
+                    .peer
+                    .create_data_channel(FILES_CHANNEL, Delivery::Reliable)
+                    .await?;
+                let offer = live.peer.create_offer().await?;
+                Ok::<_, peer::PeerError>((control, input, files, offer))
+            };
+            match offer.await {
+                Ok((control, input, files, offer)) => {
+                    let reports = self.channel_tx.clone();
+                    watch_control(reports, session.clone(), Arc::clone(&control), true);
+                    live.control = Some(control);
+                    live.input = Some(InputSender::start(input));
+                    let allowed = live.grants.check(Scope::Files).is_ok();
+                    live.transfers = Some(self.start_transfers(&session, allowed, files));
+                    self.live = Some(live);
+                    self.send(AppMessage::Signal {
+                        session,
+                        signal: offer,
+                    })
+                    .await;
+                }
+                Err(error) => {
+                    self.live = Some(live);
+                    self.end(
+                        true,
+                        Some(Notice::new("connection_failed", error.to_string())),
+                    )
+                    .await;
+                }
+            }
+        } else {
+            self.live = Some(live);
+        }
+    }
+
+    pub(super) async fn on_signal(&mut self, session: &str, signal: Signal) {
+        // Only the live session's peer takes signals: a client that has not
+        // accepted has no peer, so an offer goes nowhere.
+        let Some(live) = self.live.as_ref().filter(|l| l.session == session) else {
+            tracing::warn!(%session, "signal for no live session ignored");
+            return;
+        };
+        match live.peer.handle_signal(signal).await {
+            Ok(Some(reply)) => {
+                self.send(AppMessage::Signal {
+                    session: session.to_owned(),
+                    signal: reply,
+                })
+                .await;
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "the peer's signal was refused"),
+        }
+    }
+}

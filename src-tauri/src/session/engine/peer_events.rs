@@ -1,0 +1,135 @@
+//! The engine and the peer connection: its state, the data channels the
+//! client receives, the video track the expert receives, and the client's
+//! screen sharing within the view scope.
+
+// The engine's types and imports, shared by its files.
+use super::*;
+
+impl Engine {
+    pub(super) async fn on_peer(&mut self, event: PeerEvent) {
+        let Some(live) = &mut self.live else { return };
+        let session = live.session.clone();
+        match event {
+            PeerEvent::LocalSignal(signal) => {
+                self.send(AppMessage::Signal { session, signal }).await;
+            }
+            PeerEvent::State(ConnectionState::Connected) => {
+                let code = live.peer.safety_code().await.unwrap_or_default();
+                let phase = Phase::Active {
+                    session: session.clone(),
+                    peer: live.name.clone(),
+                    scopes: live.grants.current(),
+                    safety_code: code,
+                    since_ms: unix_ms(),
+                };
+                let granted = live.grants.current();
+                self.set_phase(phase, None);
+                self.log_event("connected", scope_list(granted));
+                if self.role == Role::Expert {
+                    self.send(AppMessage::Connected { session }).await;
+                } else {
+                    self.start_sharing().await;
+                }
+            }
+            PeerEvent::State(ConnectionState::Failed) => {
+                self.end(
+                    true,
+                    Some(Notice::new(
+                        "connection_failed",
+                        "the direct connection failed",
+                    )),
+                )
+                .await;
+            }
+            PeerEvent::State(ConnectionState::Closed) => {
+                self.end(
+                    false,
+                    Some(Notice::new("peer_left", "the connection closed")),
+                )
+                .await;
+            }
+            PeerEvent::DataChannel(channel) => {
+                let label = channel.label().await.unwrap_or_default();
+                let reports = self.channel_tx.clone();
+                if self.role == Role::Expert {
+                    // The expert makes the channels; it accepts none.
+                    tracing::warn!(%label, "unexpected data channel closed");
+                    let _ = channel.close().await;
+                } else if label == CONTROL_CHANNEL && live.control.is_none() {
+                    live.control = Some(Arc::clone(&channel));
+                    channels::say_hello(channel.as_ref()).await;
+                    watch_control(reports, session, channel, false);
+                    self.announce_screen().await;
+                } else if label == FILES_CHANNEL && live.transfers.is_none() {
+                    let allowed = live.grants.check(Scope::Files).is_ok();
+                    let transfers = self.start_transfers(&session, allowed, channel);
+                    if let Some(live) = &mut self.live {
+                        live.transfers = Some(transfers);
+                    }
+                } else if label == INPUT_CHANNEL {
+                    // Read always: what arrives is checked against the
+                    // grants one event at a time.
+                    watch_input(reports, session, channel);
+                } else {
+                    tracing::warn!(%label, "unexpected data channel closed");
+                    let _ = channel.close().await;
+                }
+            }
+            PeerEvent::Video(receiver) => {
+                // Only an expert the client let view gets a track at all;
+                // anything else is refused here as well.
+                if self.role == Role::Expert && live.grants.current().contains(Scope::View) {
+                    let keyframe = Arc::clone(&live.keyframe);
+                    live.viewer = Some(screen_view::spawn(
+                        receiver,
+                        Arc::clone(&self.backends.sink),
+                        keyframe,
+                    ));
+                } else {
+                    tracing::warn!("unexpected video track ignored");
+                }
+            }
+            PeerEvent::State(_) | PeerEvent::GatheringComplete => {}
+        }
+    }
+
+    /// Client: starts sending the screen, if `view` was granted.
+    pub(super) async fn start_sharing(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        if live.share.is_some() || live.grants.check(Scope::View).is_err() {
+            return;
+        }
+        let Some(video) = live.peer.video_sender().await else {
+            tracing::warn!("view was granted but the answer carries no video");
+            return;
+        };
+        live.share = Some(ScreenShare::start(
+            video,
+            Arc::clone(&self.backends.capturers),
+            Quality::default(),
+        ));
+        self.announce_screen().await;
+    }
+
+    /// Client: tells the expert (and this app's view) what is shared, once
+    /// both the share and the control channel are there.
+    pub(super) async fn announce_screen(&mut self) {
+        let Some(share) = self.live.as_ref().and_then(|l| l.share.as_ref()) else {
+            return;
+        };
+        let (monitor, quality) = (share.monitor(), share.quality());
+        let monitors = self.list_monitors().await;
+        if let Some(live) = &mut self.live {
+            live.monitors = monitors.clone();
+        }
+        self.aim_control(monitor);
+        let screen = ScreenInfo {
+            monitors,
+            monitor,
+            quality,
+        };
+        self.view
+            .send_modify(|view| view.screen = Some(screen.clone()));
+        self.tell_peer(ControlMessage::Screen(screen)).await;
+    }
+}

@@ -1,0 +1,95 @@
+//! Sending one transfer: its items in order, each file from the resume
+//! point the receiver names, chunk by chunk under the channel's send-buffer
+//! limit, closed by the file's SHA-256 and the receiver's verdict.
+
+use bytes::BytesMut;
+use tokio::sync::mpsc;
+use webrtc::data_channel::DataChannel;
+
+use super::progress::{Shared, lock};
+use super::send::{Item, Outgoing};
+use super::wire::{Chunk, FileMessage};
+
+/// Sends one transfer's items in order, waiting for the receiver's resume
+/// point before each file and its verdict after.
+pub(crate) async fn pump(
+    channel: &dyn DataChannel,
+    id: u32,
+    start: FileMessage,
+    items: Vec<Item>,
+    mut replies: mpsc::UnboundedReceiver<FileMessage>,
+    view: &Shared,
+) -> Result<(), (String, String)> {
+    let lost = |e: webrtc::error::Error| ("connection_lost".to_owned(), e.to_string());
+    channel.send_text(&start.to_json()).await.map_err(lost)?;
+    for item in items {
+        let (path, source, size, modified_ms) = match item {
+            Item::Folder { path } => {
+                let folder = FileMessage::Folder { transfer: id, path };
+                channel.send_text(&folder.to_json()).await.map_err(lost)?;
+                continue;
+            }
+            Item::File {
+                path,
+                source,
+                size,
+                modified_ms,
+            } => (path, source, size, modified_ms),
+        };
+        let offer = FileMessage::Offer {
+            transfer: id,
+            path,
+            size,
+            modified_ms,
+        };
+        channel.send_text(&offer.to_json()).await.map_err(lost)?;
+        let offset = match replies.recv().await {
+            Some(FileMessage::Resume { offset, .. }) => offset,
+            other => return Err(refusal(other)),
+        };
+        let mut file = Outgoing::open(&source, size, offset)
+            .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
+        lock(view).bytes_done += file.offset();
+        loop {
+            let next = file
+                .next_chunk()
+                .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
+            let Some((at, data)) = next else { break };
+            let frame = Chunk {
+                transfer: id,
+                offset: at,
+                data,
+            }
+            .encode();
+            let sent = data.len() as u64;
+            // Waits while the channel holds its buffer's worth.
+            channel
+                .send(BytesMut::from(&frame[..]))
+                .await
+                .map_err(lost)?;
+            lock(view).bytes_done += sent;
+            if let Ok(message) = replies.try_recv() {
+                return Err(refusal(Some(message)));
+            }
+        }
+        let done = FileMessage::Done {
+            transfer: id,
+            sha256: file.digest(),
+        };
+        channel.send_text(&done.to_json()).await.map_err(lost)?;
+        match replies.recv().await {
+            Some(FileMessage::Verified { .. }) => lock(view).files_done += 1,
+            other => return Err(refusal(other)),
+        }
+    }
+    Ok(())
+}
+
+fn refusal(reply: Option<FileMessage>) -> (String, String) {
+    match reply {
+        Some(FileMessage::Failed { code, message, .. }) => (code, message),
+        Some(FileMessage::Cancel { .. }) => ("cancelled".into(), "the other side cancelled".into()),
+        Some(other) => ("protocol".into(), format!("unexpected reply {other:?}")),
+        None => ("connection_lost".into(), "the transfer ended".into()),
+    }
+}
