@@ -84,7 +84,11 @@ impl AppInstance {
         }
         std::fs::create_dir_all(home.path().join("runtime"))?;
         let driver = ChildGuard::spawn("tauri-driver", command)?;
+        // tauri-driver listens at once but forwards to WebKitWebDriver, which
+        // it starts beside itself; a request before that one listens is
+        // dropped without an answer. Wait for both.
         wait_for_port(port, Duration::from_secs(15)).await?;
+        wait_for_port(native_port, Duration::from_secs(15)).await?;
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("wry"));
@@ -256,5 +260,5 @@ async fn wait_for_port(port: u16, timeout: Duration) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    anyhow::bail!("tauri-driver did not listen on port {port} within {timeout:?}")
+    anyhow::bail!("nothing listened on port {port} within {timeout:?}")
 }
