@@ -3,43 +3,12 @@
 //! reliable data channel carries a message both ways, and both sides derive
 //! the same safety code. Role checks refuse signals a side must never take.
 
-use std::time::Duration;
+mod peers;
 
 use bytes::BytesMut;
-use lifeline_lib::peer::{
-    ConnectionState, Delivery, Peer, PeerError, PeerEvent, PeerSettings, Role, Signal,
-};
-use tokio::sync::mpsc;
+use lifeline_lib::peer::{Peer, PeerError, Role, Signal};
+use peers::loopback;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
-
-fn loopback() -> PeerSettings {
-    PeerSettings {
-        udp_addrs: vec!["127.0.0.1:0".into()],
-        ..PeerSettings::default()
-    }
-}
-
-/// Forwards one peer's local candidates to the other until connected.
-async fn pump(
-    from: &mut mpsc::Receiver<PeerEvent>,
-    to: &Peer,
-    channels: &mpsc::Sender<std::sync::Arc<dyn DataChannel>>,
-) -> bool {
-    while let Some(event) = from.recv().await {
-        match event {
-            PeerEvent::LocalSignal(signal) => {
-                to.handle_signal(signal).await.expect("candidate accepted");
-            }
-            PeerEvent::DataChannel(channel) => {
-                let _ = channels.send(channel).await;
-            }
-            PeerEvent::State(ConnectionState::Connected) => return true,
-            PeerEvent::State(ConnectionState::Failed) => return false,
-            _ => {}
-        }
-    }
-    false
-}
 
 async fn next_text(channel: &dyn DataChannel) -> String {
     loop {
@@ -54,56 +23,9 @@ async fn next_text(channel: &dyn DataChannel) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_peers_connect_talk_and_agree_on_the_safety_code() {
-    let (expert, mut expert_events) = Peer::new(Role::Offerer, &loopback()).await.unwrap();
-    let (client, mut client_events) = Peer::new(Role::Answerer, &loopback()).await.unwrap();
-
-    let control = expert
-        .create_data_channel("control", Delivery::Reliable)
-        .await
-        .unwrap();
-    let offer = expert.create_offer().await.unwrap();
-    let answer = client
-        .handle_signal(offer)
-        .await
-        .unwrap()
-        .expect("an answer");
-    assert!(matches!(answer, Signal::Answer { .. }));
-    expert.handle_signal(answer).await.unwrap();
-
-    let (channel_tx, mut channel_rx) = mpsc::channel(4);
-    let (expert_up, client_up) = tokio::time::timeout(Duration::from_secs(10), async {
-        tokio::join!(
-            pump(&mut expert_events, &client, &channel_tx),
-            pump(&mut client_events, &expert, &channel_tx)
-        )
-    })
-    .await
-    .expect("connected within 10 s");
-    assert!(expert_up && client_up, "both peers connect");
-
-    // Keep forwarding late events (the client's incoming channel) meanwhile.
-    let forward = {
-        let channel_tx = channel_tx.clone();
-        tokio::spawn(async move {
-            while let Some(event) = client_events.recv().await {
-                if let PeerEvent::DataChannel(channel) = event {
-                    let _ = channel_tx.send(channel).await;
-                }
-            }
-        })
-    };
-    let remote = tokio::time::timeout(Duration::from_secs(10), channel_rx.recv())
-        .await
-        .expect("the client sees the expert's channel")
-        .unwrap();
-    assert_eq!(remote.label().await.unwrap(), "control");
-
-    // Wait for the expert's side to open before sending.
-    loop {
-        if let DataChannelEvent::OnOpen = control.poll().await.unwrap() {
-            break;
-        }
-    }
+    let pair = peers::connected("control").await;
+    let (expert, client) = (&pair.expert, &pair.client);
+    let (control, remote) = (&pair.local, &pair.remote);
     control
         .send(BytesMut::from(&b"hello client"[..]))
         .await
@@ -118,7 +40,6 @@ async fn two_peers_connect_talk_and_agree_on_the_safety_code() {
 
     expert.close().await;
     client.close().await;
-    forward.abort();
 }
 
 #[tokio::test]

@@ -1,0 +1,204 @@
+//! A modified expert, speaking the files protocol by hand over real WebRTC,
+//! against the client's real transfer runner: hostile names are refused
+//! with `unsafe_name` and nothing is written outside the download folder;
+//! garbage, stray chunks and out-of-place messages change nothing; without
+//! the files permission every offer is refused; a well-formed file still
+//! arrives afterwards.
+
+mod peers;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use lifeline_lib::transfer::runner::{Report, Transfers};
+use lifeline_lib::transfer::wire::{Chunk, FileMessage};
+use ring::digest::{SHA256, digest};
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+
+async fn say(channel: &dyn DataChannel, message: FileMessage) {
+    channel.send_text(&message.to_json()).await.unwrap();
+}
+
+/// The next transfer message the client answers with.
+async fn reply(channel: &dyn DataChannel) -> FileMessage {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(DataChannelEvent::OnMessage(message)) = channel.poll().await {
+                return FileMessage::parse(&message.data).expect("a transfer message");
+            }
+        }
+    })
+    .await
+    .expect("the client answers")
+}
+
+fn start(transfer: u32) -> FileMessage {
+    FileMessage::Start {
+        transfer,
+        name: "x".into(),
+        files: 1,
+        bytes: 5,
+    }
+}
+
+fn offer(transfer: u32, path: &str) -> FileMessage {
+    FileMessage::Offer {
+        transfer,
+        path: path.into(),
+        size: 5,
+        modified_ms: 1,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modified_expert_cannot_write_outside_the_download_folder() {
+    let pair = peers::connected("files").await;
+    let dir = tempfile::tempdir().unwrap();
+    let downloads = dir.path().join("home/user/Downloads");
+    let notes = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&notes);
+    let _client = Transfers::start(
+        Arc::clone(&pair.remote),
+        1,
+        downloads.clone(),
+        true,
+        move |report| {
+            if let Report::Note { code, .. } = report {
+                seen.lock().unwrap().push(code);
+            }
+        },
+    );
+    let expert = pair.local.as_ref();
+
+    // Garbage, a chunk for no transfer, a stray reply: nothing happens.
+    expert.send_text("{not json").await.unwrap();
+    expert
+        .send(BytesMut::from(&[0xFFu8; 20][..]))
+        .await
+        .unwrap();
+    let stray = Chunk {
+        transfer: 77,
+        offset: 0,
+        data: b"boo",
+    }
+    .encode();
+    expert.send(BytesMut::from(&stray[..])).await.unwrap();
+    say(
+        expert,
+        FileMessage::Verified {
+            transfer: 77,
+            saved_as: "/etc/passwd".into(),
+        },
+    )
+    .await;
+
+    let hostile = [
+        "../../../.bashrc",
+        "/etc/cron.d/evil",
+        "a/../../../escape",
+        "C:\\Windows\\evil.dll",
+        "..",
+        "con",
+        "ok/\u{0}hidden",
+        "report\u{202e}fdp.exe",
+    ];
+    for (n, path) in hostile.iter().enumerate() {
+        let transfer = 2 * n as u32;
+        say(expert, start(transfer)).await;
+        say(expert, offer(transfer, path)).await;
+        match reply(expert).await {
+            FileMessage::Failed { code, .. } => assert_eq!(code, "unsafe_name", "{path:?}"),
+            other => panic!("{path:?} was not refused: {other:?}"),
+        }
+    }
+    // Nothing exists anywhere under the temporary root but the downloads.
+    let mut found = Vec::new();
+    let mut stack = vec![dir.path().to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            found.push(path);
+        }
+    }
+    assert!(
+        found
+            .iter()
+            .all(|p| downloads.starts_with(p) || p.starts_with(&downloads)),
+        "written outside the downloads: {found:?}"
+    );
+    assert!(notes.lock().unwrap().iter().all(|c| c == "transfer_failed"));
+
+    // The runner still works for a well-formed file.
+    let transfer = 100;
+    say(expert, start(transfer)).await;
+    say(expert, offer(transfer, "fine/hello.txt")).await;
+    assert_eq!(
+        reply(expert).await,
+        FileMessage::Resume {
+            transfer,
+            offset: 0
+        }
+    );
+    // Its bytes land, and the digest checks out.
+    let chunk = Chunk {
+        transfer,
+        offset: 0,
+        data: b"hello",
+    }
+    .encode();
+    expert.send(BytesMut::from(&chunk[..])).await.unwrap();
+    say(
+        expert,
+        FileMessage::Done {
+            transfer,
+            sha256: hex(digest(&SHA256, b"hello").as_ref()),
+        },
+    )
+    .await;
+    match reply(expert).await {
+        FileMessage::Verified { saved_as, .. } => {
+            assert_eq!(
+                saved_as,
+                downloads.join("fine/hello.txt").display().to_string()
+            );
+        }
+        other => panic!("the file was not verified: {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read(downloads.join("fine/hello.txt")).unwrap(),
+        b"hello"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_files_permission_every_offer_is_refused() {
+    let pair = peers::connected("files").await;
+    let dir = tempfile::tempdir().unwrap();
+    let _client = Transfers::start(
+        Arc::clone(&pair.remote),
+        1,
+        dir.path().to_owned(),
+        false,
+        |_| {},
+    );
+    let expert = pair.local.as_ref();
+    say(expert, start(0)).await;
+    match reply(expert).await {
+        FileMessage::Failed { code, .. } => assert_eq!(code, "not_granted"),
+        other => panic!("not refused: {other:?}"),
+    }
+    say(expert, offer(0, "x.txt")).await;
+    match reply(expert).await {
+        FileMessage::Failed { code, .. } => assert_eq!(code, "unknown_transfer"),
+        other => panic!("not refused: {other:?}"),
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
