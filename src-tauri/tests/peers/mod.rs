@@ -1,6 +1,8 @@
 //! Two real webrtc-rs peers on loopback, their signals exchanged through a
 //! plain channel (standing in for the signaling relay), with one reliable
 //! data channel made by the expert and received by the client.
+// Shared by several test crates; not each uses every field.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Duration;
