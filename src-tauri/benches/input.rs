@@ -19,8 +19,7 @@ use lifeline_lib::input::event::{InputEvent, MouseButton};
 use lifeline_lib::input::injector::{InjectError, Injector};
 use lifeline_lib::media::capture::{Capturer, TestPattern};
 use lifeline_lib::media::sink::NoSink;
-use lifeline_lib::peer::PeerSettings;
-use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
+use lifeline_lib::session::engine::{Backends, Command, SessionHandle};
 use lifeline_lib::session::reboot::RebootPlan;
 use lifeline_lib::session::scopes::Scope;
 use lifeline_signaling::protocol::Role;
@@ -74,11 +73,6 @@ fn side(
     display: &str,
     done: &Arc<Mutex<Vec<(Instant, Duration)>>>,
 ) -> (link::DeskLink, SessionHandle) {
-    let (link, events) = link::spawn(url.to_owned(), role);
-    let settings = PeerSettings {
-        udp_addrs: vec!["127.0.0.1:0".into()],
-        ..PeerSettings::default()
-    };
     let (display, done) = (display.to_owned(), Arc::clone(done));
     let backends = Backends {
         capturers: Arc::new(|| Box::new(TestPattern::new(1280, 800)) as Box<dyn Capturer>),
@@ -94,8 +88,7 @@ fn side(
         downloads: std::env::temp_dir(),
         transcripts: None,
     };
-    let session = engine::spawn(role, link.client(), events, settings, backends);
-    (link, session)
+    common::spawn_side(url, role, backends)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{PASSWORD, frames_of, side, start_desk, wait_for, wait_for_frames};
+use common::{PASSWORD, establish, frames_of, side, start_desk, wait_for, wait_for_frames};
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::media::sink::{CollectingSink, NoSink};
 use lifeline_lib::session::engine::Command;
@@ -176,50 +176,17 @@ async fn without_view_no_screen_leaves_the_client() {
     let screen = Arc::new(CollectingSink::default());
     let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
     let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
-    for link in [&client_link, &expert_link] {
-        wait_for(&mut link.subscribe(), "the desk", |s| {
-            *s == DeskStatus::Connected
-        })
-        .await;
-    }
-    let mut client_view = client.subscribe();
-    let mut expert_view = expert.subscribe();
-    let id = client_link
-        .client()
-        .request_id(String::new())
-        .await
-        .unwrap()
-        .id;
-    expert
-        .command(Command::Login {
-            user: "ann".into(),
-            password: PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
-    expert
-        .command(Command::Connect {
-            id,
-            notes: String::new(),
-            scopes: [Scope::View, Scope::Control].into_iter().collect(),
-        })
-        .await
-        .unwrap();
-    wait_for(&mut client_view, "the consent request", |v| {
-        matches!(v.phase, Phase::Asked { .. })
-    })
-    .await;
+    let asked: Scopes = [Scope::View, Scope::Control].into_iter().collect();
     let control_only: Scopes = [Scope::Control].into_iter().collect();
-    client
-        .command(Command::Accept {
-            scopes: control_only,
-        })
-        .await
-        .unwrap();
-    let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
-    wait_for(&mut expert_view, "the expert's session", active).await;
-    wait_for(&mut client_view, "the client's session", active).await;
+    establish(
+        &client_link,
+        &client,
+        &expert_link,
+        &expert,
+        asked,
+        control_only,
+    )
+    .await;
 
     // Give a screen every chance to arrive, and ask for it twice.
     expert.command(Command::RequestKeyframe).await.unwrap();

@@ -148,10 +148,6 @@ impl Incoming {
         self.written
     }
 
-    pub fn size(&self) -> u64 {
-        self.size
-    }
-
     /// Appends a chunk that must start exactly where the file ends.
     pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), ReceiveError> {
         if offset != self.written {

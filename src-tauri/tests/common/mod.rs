@@ -62,17 +62,23 @@ impl Capturer for Pattern {
     }
 }
 
+/// One side's engine on loopback WebRTC, linked to the desk at `url`.
+pub fn spawn_side(url: &str, role: Role, backends: Backends) -> (DeskLink, SessionHandle) {
+    let (link, events) = link::spawn(url.to_owned(), role);
+    let settings = PeerSettings {
+        udp_addrs: vec!["127.0.0.1:0".into()],
+        ..PeerSettings::default()
+    };
+    let session = engine::spawn(role, link.client(), events, settings, backends);
+    (link, session)
+}
+
 pub fn side(
     url: &str,
     role: Role,
     moving: &Arc<AtomicBool>,
     sink: Arc<dyn FrameSink>,
 ) -> (DeskLink, SessionHandle) {
-    let (link, events) = link::spawn(url.to_owned(), role);
-    let settings = PeerSettings {
-        udp_addrs: vec!["127.0.0.1:0".into()],
-        ..PeerSettings::default()
-    };
     let moving = Arc::clone(moving);
     let injected = InputRecorder::default();
     let backends = Backends {
@@ -92,8 +98,7 @@ pub fn side(
         downloads: std::env::temp_dir().join("lifeline-test-downloads"),
         transcripts: None,
     };
-    let session = engine::spawn(role, link.client(), events, settings, backends);
-    (link, session)
+    spawn_side(url, role, backends)
 }
 
 /// One side with its own transcripts folder and input recorder.
@@ -104,11 +109,6 @@ pub fn side_with(
     injected: &InputRecorder,
     clipboard: &MemoryClipboard,
 ) -> (DeskLink, SessionHandle) {
-    let (link, events) = link::spawn(url.to_owned(), role);
-    let settings = PeerSettings {
-        udp_addrs: vec!["127.0.0.1:0".into()],
-        ..PeerSettings::default()
-    };
     let injected = injected.clone();
     let clipboard = clipboard.clone();
     let backends = Backends {
@@ -127,8 +127,7 @@ pub fn side_with(
         downloads: downloads_of(transcripts),
         transcripts: Some(transcripts.to_owned()),
     };
-    let session = engine::spawn(role, link.client(), events, settings, backends);
-    (link, session)
+    spawn_side(url, role, backends)
 }
 
 /// The file a test side's "restart" creates.
