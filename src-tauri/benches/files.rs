@@ -93,7 +93,10 @@ async fn main() {
 
     let started = Instant::now();
     expert
-        .command(Command::SendFiles(source.clone()))
+        .command(Command::SendFiles {
+            path: source.clone(),
+            into: None,
+        })
         .await
         .unwrap();
     let mut view = client.subscribe();

@@ -86,6 +86,7 @@ fn side(
         clipboard: Arc::new(|| Ok(Box::new(MemoryClipboard::default()) as _)),
         reboot: RebootPlan::default(),
         downloads: std::env::temp_dir(),
+        shared: None,
         transcripts: None,
     };
     common::spawn_side(url, role, backends)

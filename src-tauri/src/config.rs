@@ -27,6 +27,9 @@ pub struct AppConfig {
     /// Where received files are saved: `LIFELINE_DOWNLOAD_DIR`, else the
     /// user's Downloads folder.
     pub downloads: PathBuf,
+    /// The folder the expert's file browser may work in:
+    /// `LIFELINE_SHARED_DIR`, else the user's home.
+    pub shared: Option<PathBuf>,
 }
 
 impl AppConfig {
@@ -45,6 +48,17 @@ impl AppConfig {
             std::env::var_os("LIFELINE_DOWNLOAD_DIR").map(PathBuf::from),
             dirs::download_dir(),
         )
+        .with_shared(
+            std::env::var_os("LIFELINE_SHARED_DIR").map(PathBuf::from),
+            dirs::home_dir(),
+        )
+    }
+
+    fn with_shared(mut self, configured: Option<PathBuf>, home: Option<PathBuf>) -> Self {
+        self.shared = configured
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .or(home);
+        self
     }
 
     fn with_downloads(mut self, configured: Option<PathBuf>, system: Option<PathBuf>) -> Self {
@@ -85,6 +99,7 @@ impl AppConfig {
             udp_addrs: vec!["0.0.0.0:0".into()],
             reboot: RebootPlan::default(),
             downloads: PathBuf::from("Downloads"),
+            shared: None,
         }
     }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use lifeline_lib::transfer::runner::{Report, Transfers};
-use lifeline_lib::transfer::wire::{Chunk, FileMessage};
+use lifeline_lib::transfer::wire::{Chunk, FileMessage, FsOp};
 use ring::digest::{SHA256, digest};
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
@@ -39,6 +39,7 @@ fn start(transfer: u32) -> FileMessage {
         name: "x".into(),
         files: 1,
         bytes: 5,
+        into: None,
     }
 }
 
@@ -66,6 +67,7 @@ async fn a_modified_expert_cannot_write_outside_the_download_folder() {
         Arc::clone(&pair.remote),
         1,
         downloads.clone(),
+        None,
         true,
         move |report| {
             if let Report::Note { code, .. } = report {
@@ -186,6 +188,7 @@ async fn without_the_files_permission_every_offer_is_refused() {
         Arc::clone(&pair.remote),
         1,
         dir.path().to_owned(),
+        Some(dir.path().to_owned()),
         false,
         |_| {},
     );
@@ -201,4 +204,135 @@ async fn without_the_files_permission_every_offer_is_refused() {
         other => panic!("not refused: {other:?}"),
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // The file browser is refused too, and deletes nothing.
+    std::fs::write(dir.path().join("keep.txt"), b"keep").unwrap();
+    for op in [
+        FsOp::List {
+            path: String::new(),
+        },
+        FsOp::Delete {
+            path: "keep.txt".into(),
+        },
+        FsOp::Download {
+            path: "keep.txt".into(),
+        },
+    ] {
+        say(expert, FileMessage::Fs { request: 1, op }).await;
+        match reply(expert).await {
+            FileMessage::FsFailed { code, .. } => assert_eq!(code, "not_granted"),
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+    assert_eq!(std::fs::read(dir.path().join("keep.txt")).unwrap(), b"keep");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modified_expert_cannot_browse_or_change_anything_outside_the_shared_folder() {
+    let pair = peers::connected("files").await;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("home");
+    std::fs::create_dir_all(shared.join("Documents")).unwrap();
+    std::fs::write(dir.path().join("secret"), b"outside").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path(), shared.join("Documents/up")).unwrap();
+    let _client = Transfers::start(
+        Arc::clone(&pair.remote),
+        1,
+        dir.path().join("Downloads"),
+        Some(shared.clone()),
+        true,
+        |_| {},
+    );
+    let expert = pair.local.as_ref();
+
+    let hostile = [
+        FsOp::List { path: "..".into() },
+        FsOp::List { path: "/".into() },
+        FsOp::List {
+            path: "Documents/up".into(),
+        },
+        FsOp::Delete {
+            path: "../secret".into(),
+        },
+        FsOp::Delete {
+            path: "Documents/up/secret".into(),
+        },
+        FsOp::Delete {
+            path: String::new(),
+        },
+        FsOp::Rename {
+            from: "../secret".into(),
+            to: "mine".into(),
+        },
+        FsOp::Rename {
+            from: "Documents".into(),
+            to: "Documents/up/moved".into(),
+        },
+        FsOp::Copy {
+            from: "Documents/up/secret".into(),
+            to: "stolen".into(),
+        },
+        FsOp::Mkdir {
+            path: "/tmp/evil".into(),
+        },
+        FsOp::Download {
+            path: "../secret".into(),
+        },
+        FsOp::Download {
+            path: "Documents/up/secret".into(),
+        },
+    ];
+    for (request, op) in hostile.into_iter().enumerate() {
+        let request = request as u32;
+        say(
+            expert,
+            FileMessage::Fs {
+                request,
+                op: op.clone(),
+            },
+        )
+        .await;
+        match reply(expert).await {
+            FileMessage::FsFailed {
+                request: r, code, ..
+            } => {
+                assert_eq!(r, request);
+                assert!(
+                    ["unsafe_name", "symlink", "root"].contains(&code.as_str()),
+                    "{op:?} failed with {code}"
+                );
+            }
+            other => panic!("{op:?} was not refused: {other:?}"),
+        }
+    }
+    // Uploading into a folder outside is refused before any byte moves.
+    say(
+        expert,
+        FileMessage::Start {
+            transfer: 0,
+            name: "evil".into(),
+            files: 1,
+            bytes: 5,
+            into: Some("Documents/up".into()),
+        },
+    )
+    .await;
+    match reply(expert).await {
+        FileMessage::Failed { code, .. } => assert_eq!(code, "symlink"),
+        other => panic!("the upload was not refused: {other:?}"),
+    }
+
+    assert_eq!(
+        std::fs::read(dir.path().join("secret")).unwrap(),
+        b"outside"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["home", "secret"]);
+    let listed = std::fs::read_dir(shared.join("Documents")).unwrap().count();
+    assert_eq!(listed, 1, "only the link the test made");
 }

@@ -94,7 +94,10 @@ async fn folders_and_files_go_both_ways_intact() {
     std::fs::write(source.join("readme.txt"), "run setup.exe").unwrap();
     std::fs::write(source.join("drivers/net.bin"), random_bytes(5 << 20, 7)).unwrap();
     p.expert
-        .command(Command::SendFiles(source.clone()))
+        .command(Command::SendFiles {
+            path: source.clone(),
+            into: None,
+        })
         .await
         .unwrap();
     let sent = transfer_ends(&p.expert, Direction::Outgoing, 1).await;
@@ -118,7 +121,10 @@ async fn folders_and_files_go_both_ways_intact() {
     let report = dir.path().join("diagnostics.zip");
     std::fs::write(&report, random_bytes(3 << 20, 11)).unwrap();
     p.client
-        .command(Command::SendFiles(report.clone()))
+        .command(Command::SendFiles {
+            path: report.clone(),
+            into: None,
+        })
         .await
         .unwrap();
     transfer_ends(&p.client, Direction::Outgoing, 1).await;
@@ -128,7 +134,10 @@ async fn folders_and_files_go_both_ways_intact() {
 
     // The same name again does not overwrite.
     p.client
-        .command(Command::SendFiles(report.clone()))
+        .command(Command::SendFiles {
+            path: report.clone(),
+            into: None,
+        })
         .await
         .unwrap();
     transfer_ends(&p.expert, Direction::Incoming, 2).await;
@@ -146,7 +155,10 @@ async fn folders_and_files_go_both_ways_intact() {
     )
     .await;
     p.expert
-        .command(Command::SendFiles(source.join("readme.txt")))
+        .command(Command::SendFiles {
+            path: source.join("readme.txt"),
+            into: None,
+        })
         .await
         .unwrap();
     wait_for(&mut p.expert.subscribe(), "the refusal", |v| {
@@ -177,7 +189,10 @@ async fn a_transfer_cut_off_resumes_in_the_next_session() {
     .await;
     first
         .expert
-        .command(Command::SendFiles(big.clone()))
+        .command(Command::SendFiles {
+            path: big.clone(),
+            into: None,
+        })
         .await
         .unwrap();
     // Cut the session once a part has arrived.
@@ -210,7 +225,10 @@ async fn a_transfer_cut_off_resumes_in_the_next_session() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     second
         .expert
-        .command(Command::SendFiles(big.clone()))
+        .command(Command::SendFiles {
+            path: big.clone(),
+            into: None,
+        })
         .await
         .unwrap();
     let done = transfer_ends(&second.client, Direction::Incoming, 1).await;
@@ -225,4 +243,183 @@ async fn a_transfer_cut_off_resumes_in_the_next_session() {
     let resumed = resumed.expect("the second session resumed");
     let at: u64 = resumed.rsplit(' ').next().unwrap().parse().unwrap();
     assert_eq!(at, kept, "resumed where the kept copy ends");
+}
+
+/// The expert's file browser on the client's shared folder.
+mod browser {
+    use super::*;
+    use common::shared_of;
+    use lifeline_lib::transfer::remote_fs::EntryKind;
+    use lifeline_lib::transfer::wire::FsOp;
+
+    /// Sends `op` and waits for the listing that follows it (every change is
+    /// followed by a fresh listing of the folder on show).
+    async fn browse(
+        expert: &SessionHandle,
+        op: FsOp,
+        shows: impl Fn(&[(String, EntryKind)]) -> bool,
+    ) {
+        let mut views = expert.subscribe();
+        views.borrow_and_update();
+        expert.command(Command::Browse(op.clone())).await.unwrap();
+        wait_for(&mut views, "the file browser to show the change", |v| {
+            v.remote_files.as_ref().is_some_and(|f| {
+                assert!(f.error.is_none(), "{op:?}: {:?}", f.error);
+                let entries: Vec<_> = f
+                    .listing
+                    .entries
+                    .iter()
+                    .map(|e| (e.name.clone(), e.kind))
+                    .collect();
+                shows(&entries)
+            })
+        })
+        .await;
+    }
+
+    fn has(entries: &[(String, EntryKind)], name: &str, kind: EntryKind) -> bool {
+        entries.iter().any(|(n, k)| n == name && *k == kind)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_expert_lists_changes_uploads_and_downloads_the_clients_files() {
+        let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+        let dir = tempfile::tempdir().unwrap();
+        let shared = shared_of(&dir.path().join("client"));
+        std::fs::create_dir_all(shared.join("Documents")).unwrap();
+        std::fs::write(shared.join("Documents/report.txt"), "quarterly").unwrap();
+        let p = pair(&url, dir.path());
+        establish(
+            &p.client_link,
+            &p.client,
+            &p.expert_link,
+            &p.expert,
+            files_only(),
+            files_only(),
+        )
+        .await;
+
+        browse(
+            &p.expert,
+            FsOp::List {
+                path: String::new(),
+            },
+            |e| has(e, "Documents", EntryKind::Folder),
+        )
+        .await;
+        browse(
+            &p.expert,
+            FsOp::List {
+                path: "Documents".into(),
+            },
+            |e| has(e, "report.txt", EntryKind::File),
+        )
+        .await;
+        browse(
+            &p.expert,
+            FsOp::Mkdir {
+                path: "Documents/Logs".into(),
+            },
+            |e| has(e, "Logs", EntryKind::Folder),
+        )
+        .await;
+        browse(
+            &p.expert,
+            FsOp::Copy {
+                from: "Documents/report.txt".into(),
+                to: "Documents/report.txt".into(),
+            },
+            |e| has(e, "report (1).txt", EntryKind::File),
+        )
+        .await;
+        browse(
+            &p.expert,
+            FsOp::Rename {
+                from: "Documents/report (1).txt".into(),
+                to: "Documents/Logs/old.txt".into(),
+            },
+            |e| !has(e, "report (1).txt", EntryKind::File),
+        )
+        .await;
+        assert_eq!(
+            std::fs::read_to_string(shared.join("Documents/Logs/old.txt")).unwrap(),
+            "quarterly"
+        );
+
+        // Upload into the folder picked in the browser, not Downloads.
+        let tool = dir.path().join("fix.sh");
+        std::fs::write(&tool, random_bytes(300_000, 3)).unwrap();
+        p.expert
+            .command(Command::SendFiles {
+                path: tool.clone(),
+                into: Some("Documents/Logs".into()),
+            })
+            .await
+            .unwrap();
+        let received = transfer_ends(&p.client, Direction::Incoming, 1).await;
+        assert_eq!(received.transfers[0].state, State::Done);
+        assert_eq!(sha(&shared.join("Documents/Logs/fix.sh")), sha(&tool));
+
+        // Download: the client sends it to the expert's Downloads.
+        p.expert
+            .command(Command::Browse(FsOp::Download {
+                path: "Documents/report.txt".into(),
+            }))
+            .await
+            .unwrap();
+        let fetched = transfer_ends(&p.expert, Direction::Incoming, 1).await;
+        assert_eq!(fetched.transfers[0].state, State::Done);
+        assert_eq!(
+            std::fs::read_to_string(downloads_of(&dir.path().join("expert")).join("report.txt"))
+                .unwrap(),
+            "quarterly"
+        );
+
+        browse(
+            &p.expert,
+            FsOp::Delete {
+                path: "Documents/Logs".into(),
+            },
+            |e| !has(e, "Logs", EntryKind::Folder),
+        )
+        .await;
+        assert!(!shared.join("Documents/Logs").exists());
+
+        // A refused request shows its reason and changes nothing.
+        let mut views = p.expert.subscribe();
+        p.expert
+            .command(Command::Browse(FsOp::Delete {
+                path: "../client.downloads".into(),
+            }))
+            .await
+            .unwrap();
+        let refused = wait_for(&mut views, "the refusal", |v| {
+            v.remote_files.as_ref().is_some_and(|f| f.error.is_some())
+        })
+        .await;
+        let error = refused.remote_files.unwrap().error.unwrap();
+        assert_eq!(error.code, "unsafe_name");
+
+        // The client's running log names every change the expert made.
+        let log = p.client.log().await.unwrap();
+        let changes: Vec<String> = log
+            .iter()
+            .filter_map(|item| match &item.entry {
+                LogEntry::Event { code, detail, .. } if code == "files_changed" => {
+                    Some(detail.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                "created folder /Documents/Logs",
+                "copied /Documents/report.txt to /Documents/report.txt",
+                "moved /Documents/report (1).txt to /Documents/Logs/old.txt",
+                "downloaded /Documents/report.txt",
+                "deleted /Documents/Logs",
+            ]
+        );
+    }
 }

@@ -50,6 +50,7 @@ pub fn run(config: AppConfig) {
             session_commands::reboot_request,
             session_commands::reboot_cancel,
             session_commands::files_send,
+            session_commands::files_browse,
             session_commands::transfer_cancel,
             session_commands::transcripts,
             session_commands::transcript,

@@ -9,6 +9,7 @@ use crate::session::engine::{Command, LogItem};
 use crate::session::log::{LogEntry, check_chat};
 use crate::session::scopes::Scopes;
 use crate::session::transcript::{self, Header, Summary};
+use crate::transfer::wire::FsOp;
 
 /// Either side: sends a chat line.
 #[tauri::command]
@@ -61,11 +62,28 @@ pub async fn reboot_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(state.session()?.command(Command::CancelReboot).await?)
 }
 
-/// Sends a file or a whole folder (by its path on this computer).
+/// Sends a file or a whole folder (by its path on this computer): into the
+/// other side's Downloads, or (expert) `into` a folder of the client's
+/// shared folder picked in the file browser.
 #[tauri::command]
-pub async fn files_send(state: State<'_, AppState>, path: String) -> Result<(), AppError> {
-    let command = Command::SendFiles(std::path::PathBuf::from(path));
+pub async fn files_send(
+    state: State<'_, AppState>,
+    path: String,
+    into: Option<String>,
+) -> Result<(), AppError> {
+    let command = Command::SendFiles {
+        path: std::path::PathBuf::from(path),
+        into,
+    };
     Ok(state.session()?.command(command).await?)
+}
+
+/// Expert: a file-browser request to the client's shared folder (list,
+/// mkdir, rename, copy, delete, download); the answer arrives in the
+/// session view's `remoteFiles`.
+#[tauri::command]
+pub async fn files_browse(state: State<'_, AppState>, op: FsOp) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::Browse(op)).await?)
 }
 
 /// Cancels a file transfer, either way.

@@ -85,6 +85,7 @@ impl AppState {
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
             downloads: self.config.downloads.clone(),
+            shared: self.config.shared.clone(),
             transcripts: Some(self.config.transcripts_dir()),
         };
         let session = engine::spawn(role, link.client(), events, settings, backends);

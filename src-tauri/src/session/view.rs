@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::transfer::progress::TransferView;
+use crate::transfer::remote_fs::Listing;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,6 +28,16 @@ pub struct SessionView {
     pub reboot_at_ms: Option<u64>,
     /// This session's file transfers, both ways.
     pub transfers: Vec<TransferView>,
+    /// Expert: the client's folder the file browser shows, once asked.
+    pub remote_files: Option<RemoteFolder>,
+}
+
+/// The file browser's view of the client's shared folder: the last listing
+/// and, if the last request failed, why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RemoteFolder {
+    pub listing: Listing,
+    pub error: Option<Notice>,
 }
 
 /// The shared screen: the client's monitors, the one shown, the quality.
@@ -129,6 +140,7 @@ mod tests {
             clipboard_sync: false,
             reboot_at_ms: None,
             transfers: Vec::new(),
+            remote_files: None,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -141,7 +153,8 @@ mod tests {
                 "grantable": [],
                 "clipboardSync": false,
                 "rebootAtMs": null,
-                "transfers": []
+                "transfers": [],
+                "remoteFiles": null
             })
         );
     }

@@ -6,6 +6,8 @@
 //!   file in chunks from a resume point, hashing as it goes.
 //! - [`receive`]: writing one file to `.part`, resuming a kept part of the
 //!   same file, and renaming it only when its SHA-256 matches.
+//! - [`remote_fs`]: the client's shared folder as the expert's file browser
+//!   sees it: list, mkdir, rename or move, copy, delete, download.
 //! - [`progress`]: a transfer as the UI sees it.
 //! - `pump`: sending one transfer's files in order.
 //! - [`runner`]: the session's task on the `files` channel, sending and
@@ -14,6 +16,7 @@
 pub mod progress;
 mod pump;
 pub mod receive;
+pub mod remote_fs;
 pub mod runner;
 pub mod safe_path;
 pub mod send;

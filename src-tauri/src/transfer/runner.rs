@@ -22,8 +22,11 @@ pub use super::progress::{Direction, State, TransferView};
 use super::progress::{Shared, lock};
 use super::pump::pump;
 use super::receive::{Incoming, create_folder};
+use super::remote_fs::{Listing, RemoteFs};
 use super::send::{Item, plan};
-use super::wire::{Chunk, FileMessage};
+use super::wire::{Chunk, FileMessage, FsOp};
+
+mod browse;
 
 /// How often progress is published while bytes move.
 const PUBLISH_EVERY: Duration = Duration::from_millis(250);
@@ -34,14 +37,29 @@ pub enum Report {
     /// Every transfer of the session, newest last.
     Progress(Vec<TransferView>),
     /// For the running log: `code` (`files_sent`, `files_received`,
-    /// `transfer_failed`, `transfer_cancelled`) and a detail.
+    /// `transfer_failed`, `transfer_cancelled`, `files_changed`, …) and a
+    /// detail.
     Note { code: String, detail: String },
+    /// Expert: the client's folder the file browser shows, freshly listed.
+    Listing(Listing),
+    /// Expert: a file-browser request failed (`code`, `message`).
+    BrowseFailed { code: String, message: String },
 }
 
 enum Request {
-    Send(PathBuf),
+    Send {
+        picked: PathBuf,
+        into: Option<String>,
+    },
     Cancel(u32),
     Allow(bool),
+    Browse(FsOp),
+}
+
+/// Where an incoming transfer's files go, and the one being written.
+struct Receiving {
+    destination: PathBuf,
+    file: Option<Incoming>,
 }
 
 /// The engine's handle; dropping it stops the runner and its pumps.
@@ -59,10 +77,13 @@ impl Drop for Transfers {
 
 impl Transfers {
     /// `first_id`: 0 for the expert, 1 for the client (numbers step by 2).
+    /// `shared`: the client's folder the expert may browse (`None` on the
+    /// expert's side, or when the client shares none).
     pub fn start(
         channel: Arc<dyn DataChannel>,
         first_id: u32,
         downloads: PathBuf,
+        shared: Option<PathBuf>,
         allowed: bool,
         report: impl Fn(Report) + Send + Sync + 'static,
     ) -> Self {
@@ -71,6 +92,8 @@ impl Transfers {
             channel,
             next_id: first_id,
             downloads,
+            shared: shared.map(RemoteFs::new),
+            browsing: browse::Browsing::default(),
             allowed,
             report: Arc::new(report),
             views: Vec::new(),
@@ -85,8 +108,16 @@ impl Transfers {
         Self { requests, task }
     }
 
-    pub fn send(&self, picked: PathBuf) {
-        let _ = self.requests.try_send(Request::Send(picked));
+    /// Sends a file or folder: into the peer's Downloads, or (expert) into
+    /// `into`, a folder of the client's shared folder.
+    pub fn send(&self, picked: PathBuf, into: Option<String>) {
+        let _ = self.requests.try_send(Request::Send { picked, into });
+    }
+
+    /// Expert: asks the client's shared folder; the answer comes as a
+    /// [`Report::Listing`] or [`Report::BrowseFailed`].
+    pub fn browse(&self, op: FsOp) {
+        let _ = self.requests.try_send(Request::Browse(op));
     }
 
     pub fn cancel(&self, id: u32) {
@@ -108,17 +139,20 @@ struct Runner {
     channel: Arc<dyn DataChannel>,
     next_id: u32,
     downloads: PathBuf,
+    /// Client: the folder the expert's file browser works in.
+    shared: Option<RemoteFs>,
+    /// Expert: the file browser's requests in flight.
+    browsing: browse::Browsing,
     allowed: bool,
     report: Arc<dyn Fn(Report) + Send + Sync>,
     views: Vec<Shared>,
     pumps: HashMap<u32, Pump>,
-    /// Incoming transfers: the file being written, if one is.
-    receiving: HashMap<u32, Option<Incoming>>,
+    receiving: HashMap<u32, Receiving>,
     dirty: bool,
     published: Vec<TransferView>,
     /// Whether the channel is open; picks wait in `waiting` until it is.
     open: bool,
-    waiting: Vec<PathBuf>,
+    waiting: Vec<(PathBuf, Option<String>)>,
 }
 
 impl Runner {
@@ -147,9 +181,10 @@ impl Runner {
                     }
                     Some(DataChannelEvent::OnOpen) => {
                         self.open = true;
-                        for picked in std::mem::take(&mut self.waiting) {
-                            self.start_sending(picked).await;
+                        for (picked, into) in std::mem::take(&mut self.waiting) {
+                            self.start_sending(picked, into).await;
                         }
+                        self.ask_queued().await;
                     }
                     Some(DataChannelEvent::OnClose) | None => break,
                     Some(_) => {}
@@ -214,14 +249,15 @@ impl Runner {
 
     async fn on_request(&mut self, request: Request) {
         match request {
-            Request::Send(picked) if !self.open => self.waiting.push(picked),
-            Request::Send(picked) => self.start_sending(picked).await,
+            Request::Send { picked, into } if !self.open => self.waiting.push((picked, into)),
+            Request::Send { picked, into } => self.start_sending(picked, into).await,
+            Request::Browse(op) => self.ask(op).await,
             Request::Cancel(id) => {
                 if let Some(pump) = self.pumps.remove(&id) {
                     pump.task.abort();
                     self.end(id, Direction::Outgoing, State::Cancelled, None);
-                } else if let Some(file) = self.receiving.remove(&id) {
-                    if let Some(file) = file {
+                } else if let Some(receiving) = self.receiving.remove(&id) {
+                    if let Some(file) = receiving.file {
                         file.discard();
                     }
                     self.end(id, Direction::Incoming, State::Cancelled, None);
@@ -283,7 +319,7 @@ impl Runner {
         }
     }
 
-    async fn start_sending(&mut self, picked: PathBuf) {
+    async fn start_sending(&mut self, picked: PathBuf, into: Option<String>) {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(2);
         let name = picked
@@ -338,6 +374,7 @@ impl Runner {
             name: name.clone(),
             files,
             bytes,
+            into,
         };
         let task = tokio::spawn(async move {
             let outcome = pump(channel.as_ref(), id, start, items, mailbox, &view).await;
@@ -378,25 +415,36 @@ impl Runner {
                 name,
                 files,
                 bytes,
+                into,
             } => {
                 if !self.allowed {
                     return self
                         .refuse(transfer, "not_granted", "files are not allowed")
                         .await;
                 }
+                let destination = match self.destination(into).await {
+                    Ok(destination) => destination,
+                    Err((code, message)) => return self.refuse(transfer, code, &message).await,
+                };
                 let mut view = TransferView::new(transfer, Direction::Incoming, name, files, bytes);
-                view.saved_to = Some(self.downloads.display().to_string());
+                view.saved_to = Some(destination.display().to_string());
                 self.views.push(Arc::new(Mutex::new(view)));
-                self.receiving.insert(transfer, None);
+                self.receiving.insert(
+                    transfer,
+                    Receiving {
+                        destination,
+                        file: None,
+                    },
+                );
                 self.dirty = true;
             }
             FileMessage::Folder { transfer, path } => {
-                if !self.receiving.contains_key(&transfer) {
+                let Some(receiving) = self.receiving.get(&transfer) else {
                     return self
                         .refuse(transfer, "unknown_transfer", "no such transfer")
                         .await;
-                }
-                if let Err(error) = create_folder(&self.downloads, &path) {
+                };
+                if let Err(error) = create_folder(&receiving.destination, &path) {
                     self.fail_incoming(transfer, error.code(), &error.to_string())
                         .await;
                 }
@@ -407,12 +455,12 @@ impl Runner {
                 size,
                 modified_ms,
             } => {
-                if !self.receiving.contains_key(&transfer) {
+                let Some(receiving) = self.receiving.get(&transfer) else {
                     return self
                         .refuse(transfer, "unknown_transfer", "no such transfer")
                         .await;
-                }
-                let downloads = self.downloads.clone();
+                };
+                let downloads = receiving.destination.clone();
                 let name = path.clone();
                 let opened = tokio::task::spawn_blocking(move || {
                     Incoming::open(&downloads, &path, size, modified_ms)
@@ -427,7 +475,9 @@ impl Runner {
                         if let Some(view) = self.view(transfer, Direction::Incoming) {
                             lock(&view).bytes_done += offset;
                         }
-                        self.receiving.insert(transfer, Some(file));
+                        if let Some(receiving) = self.receiving.get_mut(&transfer) {
+                            receiving.file = Some(file);
+                        }
                         self.say(FileMessage::Resume { transfer, offset }).await;
                     }
                     Ok(Err(error)) => {
@@ -441,7 +491,8 @@ impl Runner {
                 }
             }
             FileMessage::Done { transfer, sha256 } => {
-                let Some(Some(file)) = self.receiving.get_mut(&transfer).map(Option::take) else {
+                let Some(Some(file)) = self.receiving.get_mut(&transfer).map(|r| r.file.take())
+                else {
                     return;
                 };
                 match file.finish(&sha256) {
@@ -475,7 +526,10 @@ impl Runner {
                 }
             }
             FileMessage::Cancel { transfer } => {
-                if let Some(Some(file)) = self.receiving.remove(&transfer) {
+                if let Some(Receiving {
+                    file: Some(file), ..
+                }) = self.receiving.remove(&transfer)
+                {
                     file.discard();
                 }
                 self.end(transfer, Direction::Incoming, State::Cancelled, None);
@@ -495,6 +549,10 @@ impl Runner {
                     Some((code, message)),
                 );
             }
+            FileMessage::Fs { request, op } => self.serve(request, op).await,
+            FileMessage::Listing { .. }
+            | FileMessage::FsDone { .. }
+            | FileMessage::FsFailed { .. } => self.answered(message).await,
             other => tracing::debug!(?other, "transfer message for no transfer ignored"),
         }
     }
@@ -533,7 +591,10 @@ impl Runner {
             Ok(chunk) => chunk,
             Err(error) => return tracing::warn!(%error, "chunk dropped"),
         };
-        let Some(Some(file)) = self.receiving.get_mut(&chunk.transfer) else {
+        let Some(Receiving {
+            file: Some(file), ..
+        }) = self.receiving.get_mut(&chunk.transfer)
+        else {
             return; // cancelled or refused: late chunks are dropped
         };
         if let Err(error) = file.write(chunk.offset, chunk.data) {

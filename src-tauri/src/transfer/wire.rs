@@ -13,6 +13,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::remote_fs::{Entry, Listing};
+
 /// The most data bytes in one frame: the frame stays under the 64 KiB that
 /// every WebRTC stack accepts as one message.
 pub const CHUNK_BYTES: usize = 64 * 1024 - HEADER_BYTES;
@@ -82,11 +84,16 @@ pub enum FileMessage {
     /// Sender → receiver: a transfer of `files` files (`bytes` in all)
     /// named after what the user picked begins. `transfer` numbers it; the
     /// expert's numbers are even and the client's odd.
+    ///
+    /// `into`: expert → client only, a folder of the client's shared folder
+    /// (picked in the file browser) to receive into instead of Downloads.
     Start {
         transfer: u32,
         name: String,
         files: u32,
         bytes: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        into: Option<String>,
     },
     /// Sender → receiver: a file is coming. `modified_ms` and `size`
     /// identify it for resuming.
@@ -113,6 +120,102 @@ pub enum FileMessage {
     },
     /// Either way: the user cancelled.
     Cancel { transfer: u32 },
+    /// Expert → client: a file-browser request, answered by `listing`
+    /// pages, `fs_done` or `fs_failed` with the same `request`.
+    Fs { request: u32, op: FsOp },
+    /// Client → expert: one page of a folder's entries; `last` on the final
+    /// page. Pages keep every message under [`MAX_MESSAGE_BYTES`].
+    Listing {
+        request: u32,
+        path: String,
+        entries: Vec<Entry>,
+        truncated: bool,
+        last: bool,
+    },
+    /// Client → expert: the request was carried out (`detail` says how,
+    /// e.g. the name a copy got).
+    FsDone { request: u32, detail: String },
+    /// Client → expert: the request was refused or failed.
+    FsFailed {
+        request: u32,
+        code: String,
+        message: String,
+    },
+}
+
+/// What the expert's file browser asks of the client's shared folder.
+/// Paths are `/`-separated and relative to it; `""` is the folder itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum FsOp {
+    List {
+        path: String,
+    },
+    Mkdir {
+        path: String,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+    Copy {
+        from: String,
+        to: String,
+    },
+    Delete {
+        path: String,
+    },
+    /// Send this file or folder to the expert, as a transfer of the
+    /// client's.
+    Download {
+        path: String,
+    },
+}
+
+impl FsOp {
+    /// For the client's running log: what was done, in a few words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::List { path } => format!("listed /{path}"),
+            Self::Mkdir { path } => format!("created folder /{path}"),
+            Self::Rename { from, to } => format!("moved /{from} to /{to}"),
+            Self::Copy { from, to } => format!("copied /{from} to /{to}"),
+            Self::Delete { path } => format!("deleted /{path}"),
+            Self::Download { path } => format!("downloaded /{path}"),
+        }
+    }
+}
+
+/// The pages that carry `listing` as the answer to `request`: at least one,
+/// each within [`MAX_MESSAGE_BYTES`] (a path is at most 4 KiB and a name at
+/// most 255 bytes, escaped at most six-fold).
+pub fn listing_pages(request: u32, listing: Listing) -> Vec<FileMessage> {
+    const ENTRY_BUDGET: usize = MAX_MESSAGE_BYTES - 4096 - 2048;
+    let mut pages = Vec::new();
+    let mut page = Vec::new();
+    let mut used = 0;
+    for entry in listing.entries {
+        let size = serde_json::to_string(&entry).map_or(0, |json| json.len() + 1);
+        if used + size > ENTRY_BUDGET && !page.is_empty() {
+            pages.push(std::mem::take(&mut page));
+            used = 0;
+        }
+        used += size;
+        page.push(entry);
+    }
+    pages.push(page);
+    let count = pages.len();
+    pages
+        .into_iter()
+        .enumerate()
+        .map(|(index, entries)| FileMessage::Listing {
+            request,
+            path: listing.path.clone(),
+            entries,
+            truncated: listing.truncated,
+            last: index + 1 == count,
+        })
+        .collect()
 }
 
 impl FileMessage {
@@ -167,5 +270,62 @@ mod tests {
         assert!(FileMessage::parse(br#"{"type":"offer","transfer":-1}"#).is_err());
         assert!(FileMessage::parse(b"\x00\x01").is_err());
         assert!(FileMessage::parse(&vec![b' '; MAX_MESSAGE_BYTES + 1]).is_err());
+
+        let request = FileMessage::Fs {
+            request: 4,
+            op: FsOp::Rename {
+                from: "a".into(),
+                to: "b/a".into(),
+            },
+        };
+        let json = request.to_json();
+        assert_eq!(
+            json,
+            r#"{"type":"fs","request":4,"op":{"op":"rename","from":"a","to":"b/a"}}"#
+        );
+        assert_eq!(FileMessage::parse(json.as_bytes()), Ok(request));
+        assert!(
+            FileMessage::parse(br#"{"type":"fs","request":4,"op":{"op":"format_disk"}}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn a_large_listing_goes_in_pages_each_within_the_limit() {
+        use crate::transfer::remote_fs::EntryKind;
+        let entries: Vec<Entry> = (0..3000)
+            .map(|n| Entry {
+                name: format!("{n:04}-{}", "\u{1}".repeat(40)),
+                kind: EntryKind::File,
+                size: n,
+                modified_ms: 1,
+            })
+            .collect();
+        let listing = Listing {
+            path: "p".repeat(4000),
+            entries: entries.clone(),
+            truncated: true,
+        };
+        let pages = listing_pages(9, listing);
+        assert!(pages.len() > 10);
+        let mut joined = Vec::new();
+        for (index, page) in pages.iter().enumerate() {
+            let json = page.to_json();
+            assert!(
+                json.len() <= MAX_MESSAGE_BYTES,
+                "page {index}: {}",
+                json.len()
+            );
+            let FileMessage::Listing { entries, last, .. } =
+                FileMessage::parse(json.as_bytes()).unwrap()
+            else {
+                panic!("not a listing");
+            };
+            assert_eq!(last, index + 1 == pages.len());
+            joined.extend(entries);
+        }
+        assert_eq!(joined, entries);
+
+        let empty = listing_pages(1, Listing::default());
+        assert_eq!(empty.len(), 1);
     }
 }

@@ -96,6 +96,7 @@ pub fn side(
             countdown: Duration::from_secs(1),
         },
         downloads: std::env::temp_dir().join("lifeline-test-downloads"),
+        shared: None,
         transcripts: None,
     };
     spawn_side(url, role, backends)
@@ -125,6 +126,7 @@ pub fn side_with(
             countdown: Duration::from_secs(1),
         },
         downloads: downloads_of(transcripts),
+        shared: Some(shared_of(transcripts)),
         transcripts: Some(transcripts.to_owned()),
     };
     spawn_side(url, role, backends)
@@ -138,6 +140,11 @@ pub fn rebooted_marker(transcripts: &std::path::Path) -> std::path::PathBuf {
 /// Where a test side saves received files.
 pub fn downloads_of(transcripts: &std::path::Path) -> std::path::PathBuf {
     transcripts.with_extension("downloads")
+}
+
+/// The folder a side made by [`side_with`] shares with the file browser.
+pub fn shared_of(transcripts: &std::path::Path) -> std::path::PathBuf {
+    transcripts.with_extension("shared")
 }
 
 /// A clipboard in memory that the test reads and writes like a user.

@@ -11,7 +11,9 @@ use webrtc::data_channel::DataChannel;
 use super::super::scopes::Scope;
 use super::Engine;
 use super::channels::ChannelEvent;
+use crate::session::view::{Notice, RemoteFolder};
 use crate::transfer::runner::{Report, Transfers};
+use crate::transfer::wire::FsOp;
 
 impl Engine {
     /// Starts the runner on the files channel (the expert's transfers are
@@ -24,14 +26,15 @@ impl Engine {
     ) -> Transfers {
         let reports = self.channel_tx.clone();
         let session = session.to_owned();
-        let first_id = match self.role {
-            Role::Expert => 0,
-            Role::Client => 1,
+        let (first_id, shared) = match self.role {
+            Role::Expert => (0, None),
+            Role::Client => (1, self.backends.shared.clone()),
         };
         Transfers::start(
             channel,
             first_id,
             self.backends.downloads.clone(),
+            shared,
             allowed,
             move |report| {
                 if reports
@@ -44,16 +47,32 @@ impl Engine {
         )
     }
 
-    pub(super) fn send_files(&mut self, path: PathBuf) {
-        let Some(live) = &self.live else { return };
+    pub(super) fn send_files(&mut self, path: PathBuf, into: Option<String>) {
+        if let Some(transfers) = self.files_runner() {
+            transfers.send(path, into);
+        }
+    }
+
+    pub(super) fn browse(&mut self, op: FsOp) {
+        if self.role != Role::Expert {
+            return self.notice("expert_only", "only the expert browses the other computer");
+        }
+        if let Some(transfers) = self.files_runner() {
+            transfers.browse(op);
+        }
+    }
+
+    /// The files runner, if files may move now; otherwise says why not.
+    fn files_runner(&mut self) -> Option<&Transfers> {
+        let live = self.live.as_ref()?;
         if live.grants.check(Scope::Files).is_err() {
             self.notice("not_granted", "the files permission is not granted");
-            return;
+            return None;
         }
-        match &live.transfers {
-            Some(transfers) => transfers.send(path),
-            None => self.notice("files_unavailable", "the files channel is not open yet"),
+        if live.transfers.is_none() {
+            self.notice("files_unavailable", "the files channel is not open yet");
         }
+        self.live.as_ref()?.transfers.as_ref()
     }
 
     pub(super) fn cancel_transfer(&self, id: u32) {
@@ -72,6 +91,17 @@ impl Engine {
         match report {
             Report::Progress(list) => self.view.send_modify(|view| view.transfers = list),
             Report::Note { code, detail } => self.log_event(&code, detail),
+            Report::Listing(listing) => self.view.send_modify(|view| {
+                view.remote_files = Some(RemoteFolder {
+                    listing,
+                    error: None,
+                })
+            }),
+            Report::BrowseFailed { code, message } => self.view.send_modify(|view| {
+                view.remote_files
+                    .get_or_insert_with(RemoteFolder::default)
+                    .error = Some(Notice::new(code, message))
+            }),
         }
     }
 }

@@ -53,6 +53,7 @@ use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::media::sink::FrameSink;
 use crate::peer::{self, ConnectionState, Delivery, Peer, PeerEvent, PeerSettings};
+use crate::transfer::wire::FsOp;
 
 /// What the UI asks the engine to do.
 #[derive(Debug)]
@@ -96,8 +97,14 @@ pub enum Command {
     RequestReboot,
     /// Client: cancels the restart countdown.
     CancelReboot,
-    /// Sends a file or a whole folder to the other side.
-    SendFiles(PathBuf),
+    /// Sends a file or a whole folder to the other side: into its Downloads,
+    /// or (expert) `into` a folder of the client's shared folder.
+    SendFiles {
+        path: PathBuf,
+        into: Option<String>,
+    },
+    /// Expert: a file-browser request to the client's shared folder.
+    Browse(FsOp),
     /// Cancels a transfer, either way.
     CancelTransfer(u32),
     /// Sends clipboard changes automatically, or stops.
@@ -127,6 +134,9 @@ pub struct Backends {
     pub reboot: RebootPlan,
     /// Where received files are saved.
     pub downloads: PathBuf,
+    /// Client: the folder the expert's file browser may work in (`None`:
+    /// none).
+    pub shared: Option<PathBuf>,
     /// `None`: keep no transcripts.
     pub transcripts: Option<PathBuf>,
 }
@@ -416,7 +426,10 @@ impl Engine {
                 self.tell_peer(ControlMessage::Reboot).await;
             }
             (Command::CancelReboot, Phase::Active { .. }) => self.cancel_reboot().await,
-            (Command::SendFiles(path), Phase::Active { .. }) => self.send_files(path),
+            (Command::SendFiles { path, into }, Phase::Active { .. }) => {
+                self.send_files(path, into)
+            }
+            (Command::Browse(op), Phase::Active { .. }) => self.browse(op),
             (Command::CancelTransfer(id), Phase::Active { .. }) => self.cancel_transfer(id),
             (Command::SetClipboardSync(on), Phase::Active { .. }) => self.set_clipboard_sync(on),
             (Command::Log(reply), _) => {
@@ -453,6 +466,7 @@ impl Engine {
             view.clipboard_sync = false;
             view.reboot_at_ms = None;
             view.transfers.clear();
+            view.remote_files = None;
         });
         if notice.is_some() || self.phase() != Phase::Idle {
             self.set_phase(Phase::Idle, notice);
