@@ -3,7 +3,8 @@
 //! with `unsafe_name` and nothing is written outside the download folder;
 //! garbage, stray chunks and out-of-place messages change nothing; without
 //! the files permission every offer is refused; a well-formed file still
-//! arrives afterwards.
+//! arrives afterwards; and the file browser cannot reach outside the
+//! client's shared folder or act without the permission.
 
 mod peers;
 

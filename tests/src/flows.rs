@@ -1,7 +1,22 @@
 //! Steps several tests share: an expert signs in, connects to a client by
 //! its ID, and the client accepts with the scopes it chooses.
 
+use std::time::{Duration, Instant};
+
 use crate::{AppInstance, AppOptions};
+
+/// Polls `ok` every 100 ms until it holds, for up to 15 s.
+pub async fn wait_until<F>(what: &str, mut ok: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> anyhow::Result<bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !ok()? {
+        anyhow::ensure!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
 
 /// The app's WebRTC on loopback only, so tests need no network.
 pub fn loopback() -> AppOptions {

@@ -11,10 +11,10 @@
 //!   second runs the configured command after its countdown.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
-use lifeline_e2e::flows::{establish_with, loopback};
+use lifeline_e2e::flows::{establish_with, loopback, wait_until};
 use lifeline_e2e::xvfb::Xvfb;
 use lifeline_e2e::{AppInstance, e2e};
 
@@ -118,18 +118,6 @@ async fn type_keys(expert: &AppInstance, keys: &[&[char]]) -> anyhow::Result<()>
         }
     }
     expert.client().perform_actions(actions).await?;
-    Ok(())
-}
-
-async fn wait_until<F>(what: &str, mut ok: F) -> anyhow::Result<()>
-where
-    F: FnMut() -> anyhow::Result<bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !ok()? {
-        anyhow::ensure!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     Ok(())
 }
 

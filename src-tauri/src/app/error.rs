@@ -10,6 +10,7 @@ use crate::session::engine::SessionError;
 use crate::session::log::BadChat;
 use crate::session::transcript::TranscriptError;
 use crate::settings::SettingsError;
+use crate::transfer::remote_fs::FsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -25,6 +26,8 @@ pub enum AppError {
     Input(#[from] BadInput),
     #[error(transparent)]
     Transcript(#[from] TranscriptError),
+    #[error(transparent)]
+    Files(#[from] FsError),
 }
 
 impl AppError {
@@ -45,6 +48,7 @@ impl AppError {
             AppError::Transcript(TranscriptError::NotFound(_)) => "transcript_not_found",
             AppError::Transcript(TranscriptError::NotATranscript(_)) => "not_a_transcript",
             AppError::Transcript(TranscriptError::Io(_)) => "transcript_unreadable",
+            AppError::Files(error) => error.code(),
         }
     }
 }

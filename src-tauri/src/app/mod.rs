@@ -51,6 +51,7 @@ pub fn run(config: AppConfig) {
             session_commands::reboot_cancel,
             session_commands::files_send,
             session_commands::files_browse,
+            session_commands::files_local,
             session_commands::transfer_cancel,
             session_commands::transcripts,
             session_commands::transcript,

@@ -9,6 +9,7 @@ use crate::session::engine::{Command, LogItem};
 use crate::session::log::{LogEntry, check_chat};
 use crate::session::scopes::Scopes;
 use crate::session::transcript::{self, Header, Summary};
+use crate::transfer::remote_fs::{FsError, Listing, RemoteFs};
 use crate::transfer::wire::FsOp;
 
 /// Either side: sends a chat line.
@@ -76,6 +77,31 @@ pub async fn files_send(
         into,
     };
     Ok(state.session()?.command(command).await?)
+}
+
+/// This computer's files, for the file browser's local pane: a folder of
+/// the user's shared folder (home by default), and that folder's own path
+/// so a picked entry can be sent.
+#[derive(Debug, serde::Serialize)]
+pub struct LocalFolder {
+    root: String,
+    listing: Listing,
+}
+
+#[tauri::command]
+pub async fn files_local(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<LocalFolder, AppError> {
+    let root = state.config.shared.clone().ok_or(FsError::Unavailable)?;
+    let local = RemoteFs::new(root.clone());
+    let listing = tokio::task::spawn_blocking(move || local.list(&path))
+        .await
+        .map_err(|error| FsError::Io(error.to_string()))??;
+    Ok(LocalFolder {
+        root: root.display().to_string(),
+        listing,
+    })
 }
 
 /// Expert: a file-browser request to the client's shared folder (list,

@@ -86,7 +86,7 @@ impl FsError {
             Self::IntoItself => "into_itself",
             Self::Link(_) => "symlink",
             Self::Denied(_) => "permission_denied",
-            Self::Unavailable => "unavailable",
+            Self::Unavailable => "no_shared_folder",
             Self::Io(_) => "io_error",
         }
     }

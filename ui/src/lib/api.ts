@@ -2,6 +2,7 @@
 // Every command rejects with an `ApiError` ({code, message}); see error.rs.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { FsOp, LocalFolder } from "./fileBrowser";
 import type { Quality, Scope, SessionView } from "./session";
 
 export type Mode = "client" | "expert";
@@ -78,4 +79,10 @@ export const api = {
   screenKeyframe: () => invoke<void>("screen_keyframe"),
   screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),
   screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", { quality }),
+  /** Sends a file or folder: to the peer's Downloads, or (expert) `into` a client folder. */
+  filesSend: (path: string, into: string | null = null) => invoke<void>("files_send", { path, into }),
+  /** Expert: a request to the client's shared folder; answered in `remoteFiles`. */
+  filesBrowse: (op: FsOp) => invoke<void>("files_browse", { op }),
+  /** This computer's shared folder, for the file browser's local pane. */
+  filesLocal: (path: string) => invoke<LocalFolder>("files_local", { path }),
 };

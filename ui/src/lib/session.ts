@@ -2,6 +2,7 @@
 // and how its notices and scopes turn into words.
 import type { Mode } from "./api";
 import { catalogs, type MessageKey } from "./i18n";
+import type { RemoteFolder } from "./fileBrowser";
 import type { TransferView } from "./transfers";
 
 export type Scope = "view" | "control" | "files" | "clipboard" | "reboot";
@@ -76,6 +77,8 @@ export interface SessionView {
   rebootAtMs: number | null;
   /** This session's file transfers, both ways. */
   transfers: TransferView[];
+  /** Expert: the client's folder the file browser shows, once asked. */
+  remoteFiles: RemoteFolder | null;
 }
 
 export const IDLE_VIEW: SessionView = {
@@ -87,6 +90,7 @@ export const IDLE_VIEW: SessionView = {
   clipboardSync: false,
   rebootAtMs: null,
   transfers: [],
+  remoteFiles: null,
 };
 
 function known(key: string): key is MessageKey {
