@@ -10,6 +10,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/peers/mod.rs"]
+mod peers;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -37,6 +39,33 @@ fn write_file(path: &Path, size: usize) {
         }
         file.write_all(&block).unwrap();
     }
+}
+
+/// The same number of bytes through one bare data channel between two
+/// peers, 64 KiB messages, nothing read or written: the ceiling webrtc-rs
+/// sets for the product path.
+async fn bare_channel(size: usize) -> Duration {
+    use webrtc::data_channel::DataChannelEvent;
+    let pair = peers::connected("files").await;
+    let remote = std::sync::Arc::clone(&pair.remote);
+    let receiver = tokio::spawn(async move {
+        let mut got = 0;
+        while got < size {
+            match remote.poll().await {
+                Some(DataChannelEvent::OnMessage(message)) => got += message.data.len(),
+                Some(_) => {}
+                None => break,
+            }
+        }
+        got
+    });
+    let message = bytes::BytesMut::from(&vec![7u8; 64 * 1024][..]);
+    let started = Instant::now();
+    for _ in 0..size / message.len() {
+        pair.local.send(message.clone()).await.unwrap();
+    }
+    assert_eq!(receiver.await.unwrap(), size, "every byte arrived");
+    started.elapsed()
 }
 
 async fn raw_tcp(source: &Path, target: &Path) -> Duration {
@@ -81,6 +110,7 @@ async fn main() {
     write_file(&source, SIZE);
 
     let tcp = raw_tcp(&source, &dir.path().join("tcp-copy.bin")).await;
+    let bare = bare_channel(SIZE).await;
 
     let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
     let (input, clip) = (InputRecorder::default(), MemoryClipboard::default());
@@ -131,6 +161,10 @@ async fn main() {
             .map_or("?".into(), |p| p.display().to_string())
     );
     println!("  raw TCP                         {tcp_rate:>8.1} MB/s  ({tcp:.2?})");
+    println!(
+        "  bare data channel, no files     {:>8.1} MB/s  ({bare:.2?})",
+        mb_per_s(SIZE, bare)
+    );
     println!(
         "  WebRTC data channel (Lifeline)  {channel_rate:>8.1} MB/s  ({channel:.2?}, SHA-256 checked)"
     );

@@ -13,6 +13,7 @@
 
 pub mod capture_time;
 mod handler;
+mod runtime;
 pub mod safety;
 mod sender_feedback;
 pub mod video;
@@ -126,6 +127,12 @@ pub enum PeerError {
 /// The most unacknowledged bytes one data channel may hold.
 pub const DATA_CHANNEL_BUFFER: usize = 4 * 1024 * 1024;
 
+/// How much the other peer may have in flight towards us on the data
+/// channels (SCTP's a_rwnd). On loopback, with the socket buffers of
+/// [`runtime`] in place, one channel moved 141–199 MB/s with webrtc-rs's
+/// default of 1 MiB and 218–264 MB/s with 4 MiB; 8 MiB was no faster.
+const SCTP_RECEIVE_WINDOW: u32 = 4 * 1024 * 1024;
+
 /// How a data channel delivers messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -179,6 +186,8 @@ impl Peer {
             // we need: candidates go through the desk's signaling server.
             .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
             .with_ice_connection_attempts(Some(settings.ice_check_interval), None)
+            // See SCTP_RECEIVE_WINDOW.
+            .with_sctp_max_receive_buffer_size(SCTP_RECEIVE_WINDOW)
             .build();
         let mut media_engine = MediaEngine::default();
         media_engine.register_codec(video::vp8_codec(), RtpCodecKind::Video)?;
@@ -203,6 +212,7 @@ impl Peer {
                 capture_time_id: Arc::clone(&capture_time_id),
             }))
             .with_udp_addrs(settings.udp_addrs.clone())
+            .with_runtime(runtime::BufferedSockets::shared())
             // `send` waits while a channel has this much unacknowledged:
             // file transfers stream at the link's pace, not the disk's.
             .with_data_channel_send_buffer_limit(DATA_CHANNEL_BUFFER)
