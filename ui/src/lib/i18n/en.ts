@@ -197,6 +197,7 @@ export const en = {
   "browser.kind.file": "file",
   "browser.kind.link": "link",
   "browser.kind.other": "other",
+  "files.dropHint": "Or drop files and folders from your desktop onto this window.",
   "files.title": "Files and folders",
   "files.pathLabel": "Send a file or folder (its path on this computer):",
   "files.send": "Send",

@@ -199,6 +199,7 @@ export const it: Record<MessageKey, string> = {
   "browser.kind.file": "file",
   "browser.kind.link": "collegamento",
   "browser.kind.other": "altro",
+  "files.dropHint": "Oppure trascini file e cartelle dal desktop su questa finestra.",
   "files.title": "File e cartelle",
   "files.pathLabel": "Invia un file o una cartella (il suo percorso su questo computer):",
   "files.send": "Invia",
