@@ -225,6 +225,15 @@ impl AppInstance {
         crate::artifacts::copy_tree(&self.data_dir().join("logs"), &logs);
     }
 
+    /// Kills the app and its drivers at once, as a crash or a pulled plug
+    /// would: no goodbye to the desk or the peer.
+    pub fn kill(&self) {
+        let driver = self.driver.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut driver) = driver {
+            driver.stop(Duration::ZERO);
+        }
+    }
+
     /// Ends the WebDriver session (which quits the app), then the driver.
     pub(crate) async fn close(&self) {
         let _ = tokio::time::timeout(Duration::from_secs(5), self.client.clone().close()).await;

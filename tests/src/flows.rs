@@ -52,7 +52,20 @@ pub async fn ask_for(
         .await?;
     client.click("#get-id").await?;
     let id = client.text("#client-id").await?;
+    expert_asks(expert, user, password, &id, tick).await?;
+    client.wait_for("#consent-accept").await?;
+    Ok(id)
+}
 
+/// The expert (on the start screen) signs in and asks for `id`, ticking
+/// `tick` too, and clicks Connect.
+pub async fn expert_asks(
+    expert: &AppInstance,
+    user: &str,
+    password: &str,
+    id: &str,
+    tick: &[&str],
+) -> anyhow::Result<()> {
     expert.click("#mode-expert").await?;
     expert
         .wait_for("#desk-status[data-state='connected']")
@@ -61,13 +74,24 @@ pub async fn ask_for(
     expert.type_into("#sign-in-password", password).await?;
     expert.click("#sign-in-submit").await?;
     expert.wait_for("#signed-in-as").await?;
-    expert.type_into("#client-id-input", &id).await?;
+    expert.type_into("#client-id-input", id).await?;
     for checkbox in tick {
         expert.click(checkbox).await?;
     }
     expert.click("#connect").await?;
+    Ok(())
+}
 
-    client.wait_for("#consent-accept").await?;
+/// The client, already in client mode, gets a new ID in place of `old`.
+pub async fn new_id(client: &AppInstance, old: &str) -> anyhow::Result<String> {
+    client.click("#get-id").await?;
+    let mut id = String::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while id.is_empty() || id == old {
+        anyhow::ensure!(Instant::now() < deadline, "no new ID replaced {old}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        id = client.text("#client-id").await?;
+    }
     Ok(id)
 }
 

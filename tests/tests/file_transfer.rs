@@ -2,18 +2,20 @@
 //! real WebRTC through the real signaling server, driven in both real
 //! webviews: the expert sends a folder (nested files, an empty folder) and
 //! a large random file; the client sends a file back. Every file arrives
-//! under the receiver's download folder with the sender's SHA-256.
+//! under the receiver's download folder with the sender's SHA-256. And a
+//! transfer cut off by killing the expert's app resumes, from a new expert
+//! app in a new session, where the client's partial copy ends.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::flows::{establish, expert_asks, loopback, new_id, wait_until};
 use lifeline_e2e::{AppInstance, AppOptions, e2e};
 use ring::digest::{Context, SHA256};
 
 const PASSWORD: &str = "correct horse battery";
 /// The large file's size; `LIFELINE_E2E_BIG_MIB` overrides it.
-const BIG_MIB: u64 = 256;
+const BIG_MIB: u64 = 1024;
 
 fn big_mib() -> u64 {
     std::env::var("LIFELINE_E2E_BIG_MIB")
@@ -22,25 +24,36 @@ fn big_mib() -> u64 {
         .unwrap_or(BIG_MIB)
 }
 
-/// Writes `size` pseudo-random bytes (xorshift) to `path`.
+/// Writes `size` bytes of noise to `path`: one pseudo-random MiB (xorshift),
+/// repeated with every 4 KiB page stamped with its own number, so no two
+/// chunks are alike and a misplaced one changes the digest. Cheap enough in
+/// a debug build for a whole GiB.
 fn random_file(path: &Path, size: u64, seed: u64) -> anyhow::Result<()> {
     use std::io::Write;
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
     let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut x = seed | 1;
-    let mut block = vec![0u8; 1 << 20];
-    let mut left = size;
-    while left > 0 {
-        for byte in block.iter_mut() {
+    let noise: Vec<u8> = (0..1 << 20)
+        .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            *byte = x as u8;
+            x as u8
+        })
+        .collect();
+    let mut block = noise;
+    let mut written = 0u64;
+    let mut page = 0u64;
+    while written < size {
+        for stamp in block.chunks_mut(4096) {
+            stamp[..8].copy_from_slice(&page.to_le_bytes());
+            page += 1;
         }
-        let n = left.min(block.len() as u64) as usize;
+        let n = (size - written).min(block.len() as u64) as usize;
         file.write_all(&block[..n])?;
-        left -= n as u64;
+        written += n as u64;
     }
+    file.flush()?;
     Ok(())
 }
 
@@ -163,6 +176,61 @@ async fn folders_and_a_large_file_go_both_ways_intact() {
         eprintln!(
             "{} MiB: expert → client {to_client:.1?}, client → expert {to_expert:.1?}",
             big_mib()
+        );
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transfer_cut_off_by_a_killed_app_resumes_in_the_next_session() {
+    e2e("file_resume", |h| async move {
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let work = tempfile::tempdir()?;
+        let client_downloads = work.path().join("client-downloads");
+        let client = h
+            .launch_app_with("client", &server, with_downloads(&client_downloads))
+            .await?;
+        let first = h
+            .launch_app_with("expert", &server, with_downloads(&work.path().join("e1")))
+            .await?;
+        let big = work.path().join("outbox/image.iso");
+        random_file(&big, 256 << 20, 21)?;
+
+        let id = establish(&client, &first, "ann", PASSWORD, &[]).await?;
+        send_path(&first, &big).await?;
+        // Kill the expert's app once a good part has arrived.
+        let part = client_downloads.join("image.iso.part");
+        let enough = 24 << 20;
+        wait_until("part of the file to arrive", || {
+            Ok(std::fs::metadata(&part).is_ok_and(|m| m.len() >= enough))
+        })
+        .await?;
+        first.kill();
+        client.wait_for("#get-id").await?;
+        let kept = std::fs::metadata(&part)?.len();
+        anyhow::ensure!(kept >= enough, "the partial file was not kept");
+
+        // A new expert app, a new ID, a new session: the same file again.
+        let second = h
+            .launch_app_with("expert2", &server, with_downloads(&work.path().join("e2")))
+            .await?;
+        let id = new_id(&client, &id).await?;
+        expert_asks(&second, "ann", PASSWORD, &id, &[]).await?;
+        client.click("#consent-accept").await?;
+        second.wait_for("#safety-code").await?;
+        send_path(&second, &big).await?;
+        let state = transfer_ended(&client, "image.iso", Duration::from_secs(300)).await?;
+        anyhow::ensure!(state == "done", "the resumed transfer ended {state}");
+        same(&big, &client_downloads.join("image.iso"))?;
+        anyhow::ensure!(!part.exists(), "the .part was left behind");
+        let log = client.text("#chat-log").await?;
+        anyhow::ensure!(
+            log.contains("image.iso at byte"),
+            "the client's log does not show a resume:\n{log}"
         );
         Ok(())
     })
