@@ -21,6 +21,9 @@
 
 pub mod protocol;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 #[cfg(feature = "server")]
 pub mod accounts;
 #[cfg(feature = "server")]

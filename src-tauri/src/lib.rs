@@ -31,6 +31,8 @@ pub mod clipboard;
 pub mod clock;
 pub mod config;
 pub mod desk;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod logging;
 pub mod media;
