@@ -627,7 +627,10 @@ impl Hub {
             (&signal, role),
             (Signal::Offer { .. }, Role::Expert)
                 | (Signal::Answer { .. }, Role::Client)
-                | (Signal::Ice { .. }, _)
+                | (
+                    Signal::Ice { .. } | Signal::Pake { .. } | Signal::PinProof { .. },
+                    _
+                )
         );
         if !allowed {
             return Err(Refusal::new(

@@ -30,6 +30,9 @@ pub struct AppConfig {
     /// The folder the expert's file browser may work in:
     /// `LIFELINE_SHARED_DIR`, else the user's home.
     pub shared: Option<PathBuf>,
+    /// Client: show a PIN with every ID and accept only an expert who
+    /// proves it (`LIFELINE_REQUIRE_PIN=1`).
+    pub require_pin: bool,
 }
 
 impl AppConfig {
@@ -52,6 +55,12 @@ impl AppConfig {
             std::env::var_os("LIFELINE_SHARED_DIR").map(PathBuf::from),
             dirs::home_dir(),
         )
+        .with_require_pin(std::env::var("LIFELINE_REQUIRE_PIN").ok())
+    }
+
+    fn with_require_pin(mut self, value: Option<String>) -> Self {
+        self.require_pin = matches!(value.as_deref().map(str::trim), Some("1" | "true" | "yes"));
+        self
     }
 
     fn with_shared(mut self, configured: Option<PathBuf>, home: Option<PathBuf>) -> Self {
@@ -100,6 +109,7 @@ impl AppConfig {
             reboot: RebootPlan::default(),
             downloads: PathBuf::from("Downloads"),
             shared: None,
+            require_pin: false,
         }
     }
 

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_SDP_LEN: usize = 64 * 1024;
 /// The largest ICE candidate line we accept.
 pub const MAX_CANDIDATE_LEN: usize = 1024;
+/// The longest PIN-check message (hex of a SPAKE2 message or a MAC).
+pub const MAX_PIN_MESSAGE_LEN: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -25,6 +27,16 @@ pub enum Signal {
         sdp_mid: Option<String>,
         #[serde(default, rename = "sdpMLineIndex")]
         sdp_mline_index: Option<u16>,
+    },
+    /// The PIN check, either way: this peer's SPAKE2 message (hex). The
+    /// server sees it but cannot learn the PIN or the key from it.
+    Pake {
+        message: String,
+    },
+    /// The PIN check, either way: an HMAC (hex), under the key both peers
+    /// derived from the PIN, over the DTLS fingerprints this peer sees.
+    PinProof {
+        proof: String,
     },
 }
 
@@ -59,6 +71,8 @@ impl Signal {
             Signal::Offer { sdp } => ("offer", sdp.len(), MAX_SDP_LEN),
             Signal::Answer { sdp } => ("answer", sdp.len(), MAX_SDP_LEN),
             Signal::Ice { candidate, .. } => ("candidate", candidate.len(), MAX_CANDIDATE_LEN),
+            Signal::Pake { message } => ("PIN message", message.len(), MAX_PIN_MESSAGE_LEN),
+            Signal::PinProof { proof } => ("PIN proof", proof.len(), MAX_PIN_MESSAGE_LEN),
         };
         if len > max {
             return Err(SignalError::TooLarge { kind, len, max });

@@ -8,6 +8,7 @@ use super::{AppError, AppState, state::AppInfo};
 use crate::desk::{DeskStatus, IssuedId};
 use crate::media::quality::Quality;
 use crate::session::engine::Command;
+use crate::session::pin;
 use crate::session::scopes::Scopes;
 use crate::session::view::SessionView;
 use crate::settings::{Mode, Settings};
@@ -53,15 +54,31 @@ pub fn desk_status(state: State<'_, AppState>) -> DeskStatus {
     state.desk_status()
 }
 
+/// A new ID, and the PIN to read out with it when PIN binding is on.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewId {
+    #[serde(flatten)]
+    issued: IssuedId,
+    pin: Option<String>,
+}
+
 /// Client mode: asks the desk for a new one-time ID. The previous one, if
-/// any, stops working.
+/// any, stops working. With PIN binding on, a new PIN is made here, locally;
+/// it never goes to the desk.
 #[tauri::command]
 pub async fn client_get_id(
     state: State<'_, AppState>,
     description: String,
-) -> Result<IssuedId, AppError> {
+) -> Result<NewId, AppError> {
     let desk = state.desk_client(Mode::Client.into())?;
-    Ok(desk.request_id(description).await?)
+    let issued = desk.request_id(description).await?;
+    let pin = state.config.require_pin.then(pin::new_pin);
+    state
+        .session()?
+        .command(Command::UsePin(pin.clone()))
+        .await?;
+    Ok(NewId { issued, pin })
 }
 
 #[tauri::command]
@@ -95,8 +112,18 @@ pub async fn expert_connect(
     id: String,
     notes: String,
     scopes: Scopes,
+    pin: Option<String>,
 ) -> Result<(), AppError> {
-    let command = Command::Connect { id, notes, scopes };
+    let pin = match pin.filter(|p| !p.trim().is_empty()) {
+        Some(typed) => Some(pin::parse_pin(&typed)?),
+        None => None,
+    };
+    let command = Command::Connect {
+        id,
+        notes,
+        scopes,
+        pin,
+    };
     Ok(state.session()?.command(command).await?)
 }
 

@@ -8,6 +8,7 @@ use crate::desk::DeskError;
 use crate::input::event::BadInput;
 use crate::session::engine::SessionError;
 use crate::session::log::BadChat;
+use crate::session::pin::PinError;
 use crate::session::transcript::TranscriptError;
 use crate::settings::SettingsError;
 use crate::transfer::remote_fs::FsError;
@@ -28,6 +29,8 @@ pub enum AppError {
     Transcript(#[from] TranscriptError),
     #[error(transparent)]
     Files(#[from] FsError),
+    #[error(transparent)]
+    Pin(#[from] PinError),
 }
 
 impl AppError {
@@ -49,6 +52,7 @@ impl AppError {
             AppError::Transcript(TranscriptError::NotATranscript(_)) => "not_a_transcript",
             AppError::Transcript(TranscriptError::Io(_)) => "transcript_unreadable",
             AppError::Files(error) => error.code(),
+            AppError::Pin(error) => error.code(),
         }
     }
 }

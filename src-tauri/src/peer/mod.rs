@@ -353,6 +353,13 @@ impl Peer {
                 role,
                 kind: "answer",
             }),
+            // The PIN check is the session's business, not the connection's.
+            (role, Signal::Pake { .. } | Signal::PinProof { .. }) => {
+                Err(PeerError::UnexpectedSignal {
+                    role,
+                    kind: "PIN check",
+                })
+            }
         }
     }
 
@@ -362,6 +369,15 @@ impl Peer {
             self.pc.add_ice_candidate(candidate).await?;
         }
         Ok(())
+    }
+
+    /// The DTLS fingerprints this connection uses, its own and the one it
+    /// checks the peer against, in an order that does not depend on role;
+    /// `None` before both descriptions are set.
+    pub async fn fingerprints(&self) -> Option<String> {
+        let local = self.pc.local_description().await?;
+        let remote = self.pc.remote_description().await?;
+        safety::fingerprint_view(&local.sdp, &remote.sdp)
     }
 
     /// The 6-digit code both people compare, once both descriptions are set.

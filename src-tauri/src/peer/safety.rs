@@ -34,10 +34,10 @@ pub fn fingerprints(sdp: &str) -> Vec<String> {
     found
 }
 
-/// The 6-digit code for a session, formatted `123 456`, or `None` when either
-/// SDP carries no fingerprint (then there is nothing to compare, and the
-/// connection could not have authenticated DTLS anyway).
-pub fn safety_code(local_sdp: &str, remote_sdp: &str) -> Option<String> {
+/// Both sides' fingerprints as one string that is the same on both peers
+/// when nobody sits between them: each side's list, the smaller first, each
+/// prefixed with its length. `None` when either SDP has none.
+pub fn fingerprint_view(local_sdp: &str, remote_sdp: &str) -> Option<String> {
     let local = fingerprints(local_sdp).join(",");
     let remote = fingerprints(remote_sdp).join(",");
     if local.is_empty() || remote.is_empty() {
@@ -48,12 +48,17 @@ pub fn safety_code(local_sdp: &str, remote_sdp: &str) -> Option<String> {
     } else {
         (remote, local)
     };
+    Some(format!("{}:{first}|{}:{second}", first.len(), second.len()))
+}
+
+/// The 6-digit code for a session, formatted `123 456`, or `None` when either
+/// SDP carries no fingerprint (then there is nothing to compare, and the
+/// connection could not have authenticated DTLS anyway).
+pub fn safety_code(local_sdp: &str, remote_sdp: &str) -> Option<String> {
+    let view = fingerprint_view(local_sdp, remote_sdp)?;
     let mut context = digest::Context::new(&digest::SHA256);
     context.update(CONTEXT);
-    for part in [first.as_bytes(), second.as_bytes()] {
-        context.update(&(part.len() as u64).to_be_bytes());
-        context.update(part);
-    }
+    context.update(view.as_bytes());
     let hash = context.finish();
     let bytes = hash.as_ref();
     // SHA-256 output is 32 bytes, so the first 8 always exist.

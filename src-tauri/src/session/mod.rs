@@ -16,6 +16,7 @@ pub mod control;
 pub mod engine;
 pub mod grants;
 pub mod log;
+pub mod pin;
 pub mod reboot;
 pub mod screen_share;
 pub mod screen_view;

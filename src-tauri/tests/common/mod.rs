@@ -214,6 +214,35 @@ pub async fn establish(
     asked: Scopes,
     granted: Scopes,
 ) {
+    let mut client_view = client.subscribe();
+    let mut expert_view = expert.subscribe();
+    ask_and_accept(
+        (client_link, client),
+        (expert_link, expert),
+        (asked, granted),
+        Pins::default(),
+    )
+    .await;
+    let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
+    wait_for(&mut expert_view, "the expert's session", active).await;
+    wait_for(&mut client_view, "the client's session", active).await;
+}
+
+/// The PIN the client shows and the one the expert types (`None`: no PIN).
+#[derive(Debug, Clone, Default)]
+pub struct Pins {
+    pub client: Option<&'static str>,
+    pub expert: Option<&'static str>,
+}
+
+/// [`establish`] up to the client's Accept, with PINs, without waiting for
+/// the connection.
+pub async fn ask_and_accept(
+    (client_link, client): (&DeskLink, &SessionHandle),
+    (expert_link, expert): (&DeskLink, &SessionHandle),
+    (asked, granted): (Scopes, Scopes),
+    pins: Pins,
+) {
     for link in [client_link, expert_link] {
         wait_for(&mut link.subscribe(), "the desk", |s| {
             *s == DeskStatus::Connected
@@ -228,6 +257,10 @@ pub async fn establish(
         .await
         .unwrap()
         .id;
+    client
+        .command(Command::UsePin(pins.client.map(str::to_owned)))
+        .await
+        .unwrap();
     expert
         .command(Command::Login {
             user: "ann".into(),
@@ -241,6 +274,7 @@ pub async fn establish(
             id,
             notes: String::new(),
             scopes: asked,
+            pin: pins.expert.map(str::to_owned),
         })
         .await
         .unwrap();
@@ -252,9 +286,6 @@ pub async fn establish(
         .command(Command::Accept { scopes: granted })
         .await
         .unwrap();
-    let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
-    wait_for(&mut expert_view, "the expert's session", active).await;
-    wait_for(&mut client_view, "the client's session", active).await;
 }
 
 pub fn frames_of(sink: &CollectingSink) -> Vec<lifeline_lib::media::sink::ScreenFrame> {

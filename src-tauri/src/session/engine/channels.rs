@@ -31,6 +31,8 @@ pub enum ChannelEvent {
     RebootDue,
     /// News from the file transfers.
     Transfer(Report),
+    /// The PIN check's time is up.
+    PinDeadline,
 }
 
 pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;

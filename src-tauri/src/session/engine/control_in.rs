@@ -51,6 +51,7 @@ impl Engine {
             ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
             ChannelEvent::RebootDue => self.reboot_now().await,
             ChannelEvent::Transfer(report) => self.on_transfer(report),
+            ChannelEvent::PinDeadline => self.pin_deadline().await,
         }
     }
 

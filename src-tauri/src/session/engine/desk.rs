@@ -100,6 +100,14 @@ impl Engine {
                         .await;
                 }
             }
+            // A late signal or goodbye for a session that has just ended
+            // must not replace the notice that says why it ended.
+            ServerMessage::Error {
+                code: ErrorCode::NoSuchSession,
+                ..
+            } if self.live.is_none() => {
+                tracing::debug!("the desk no longer knows the session that just ended");
+            }
             ServerMessage::Error { code, message, .. } => self.notice(code.as_str(), message),
             other => tracing::debug!(?other, "desk message not for the session"),
         }
@@ -179,6 +187,8 @@ impl Engine {
             input: None,
             viewer: None,
             keyframe: Arc::new(Notify::new()),
+            pin: None,
+            held: Vec::new(),
         };
         let notice = match self.role {
             Role::Expert => Some(Notice::new("established", "the client accepted")),
@@ -240,6 +250,7 @@ impl Engine {
         } else {
             self.live = Some(live);
         }
+        self.start_pin().await;
     }
 
     pub(super) async fn on_signal(&mut self, session: &str, signal: Signal) {
@@ -249,6 +260,9 @@ impl Engine {
             tracing::warn!(%session, "signal for no live session ignored");
             return;
         };
+        if matches!(signal, Signal::Pake { .. } | Signal::PinProof { .. }) {
+            return self.on_pin_signal(signal).await;
+        }
         match live.peer.handle_signal(signal).await {
             Ok(Some(reply)) => {
                 self.send(AppMessage::Signal {

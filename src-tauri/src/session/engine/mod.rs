@@ -15,6 +15,7 @@ mod control_in;
 mod desk;
 mod files;
 mod peer_events;
+mod pin;
 mod reboot;
 mod remote;
 mod talk;
@@ -23,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lifeline_signaling::protocol::{
-    AppMessage, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
+    AppMessage, ErrorCode, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
     SignOutReason, Signal,
 };
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
@@ -67,7 +68,11 @@ pub enum Command {
         id: String,
         notes: String,
         scopes: Scopes,
+        /// The client's PIN, when its screen shows one.
+        pin: Option<String>,
     },
+    /// Client: the PIN shown with the ID just issued (`None`: none).
+    UsePin(Option<String>),
     /// Withdraw the pending request (expert) or close the dialog (client).
     Cancel,
     Accept {
@@ -217,6 +222,7 @@ pub fn spawn(
         channel_tx,
         log: log.clone(),
         offered: Scopes::NONE,
+        pin: None,
     };
     tokio::spawn(engine.run(inbox, events, channel_rx));
     SessionHandle {
@@ -262,6 +268,10 @@ struct Live {
     /// Expert: the task reading the screen track, and its keyframe bell.
     viewer: Option<JoinHandle<()>>,
     keyframe: Arc<Notify>,
+    /// The PIN check, when this side holds a PIN.
+    pin: Option<crate::session::pin::PinCheck>,
+    /// Peer events waiting for the PIN check to pass.
+    held: Vec<PeerEvent>,
 }
 
 impl Drop for Live {
@@ -286,6 +296,9 @@ struct Engine {
     log: broadcast::Sender<LogItem>,
     /// Client: what the expert asked for, the ceiling for re-grants.
     offered: Scopes,
+    /// Client: the PIN shown with the current ID. Expert: the PIN typed
+    /// for the current request. `None`: no PIN check.
+    pin: Option<String>,
 }
 
 async fn next_peer_event(live: &mut Option<Live>) -> Option<PeerEvent> {
@@ -352,7 +365,17 @@ impl Engine {
                 self.send(AppMessage::Logout).await;
                 self.view.send_modify(|view| view.signed_in_as = None);
             }
-            (Command::Connect { id, notes, scopes }, Phase::Idle) => {
+            (Command::UsePin(pin), _) => self.pin = pin,
+            (
+                Command::Connect {
+                    id,
+                    notes,
+                    scopes,
+                    pin,
+                },
+                Phase::Idle,
+            ) => {
+                self.pin = pin;
                 self.view.send_modify(|view| view.notice = None);
                 self.send(AppMessage::Connect { id, notes, scopes }).await;
             }

@@ -7,6 +7,9 @@ use super::*;
 
 impl Engine {
     pub(super) async fn on_peer(&mut self, event: PeerEvent) {
+        let Some(event) = self.hold_for_pin(event).await else {
+            return;
+        };
         let Some(live) = &mut self.live else { return };
         let session = live.session.clone();
         match event {
