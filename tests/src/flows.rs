@@ -66,6 +66,16 @@ pub async fn expert_asks(
     id: &str,
     tick: &[&str],
 ) -> anyhow::Result<()> {
+    expert_signs_in(expert, user, password).await?;
+    expert_connects(expert, id, None, tick).await
+}
+
+/// The expert (on the start screen) picks expert mode and signs in.
+pub async fn expert_signs_in(
+    expert: &AppInstance,
+    user: &str,
+    password: &str,
+) -> anyhow::Result<()> {
     expert.click("#mode-expert").await?;
     expert
         .wait_for("#desk-status[data-state='connected']")
@@ -74,7 +84,20 @@ pub async fn expert_asks(
     expert.type_into("#sign-in-password", password).await?;
     expert.click("#sign-in-submit").await?;
     expert.wait_for("#signed-in-as").await?;
+    Ok(())
+}
+
+/// The signed-in expert types `id` (and `pin`), ticks `tick`, connects.
+pub async fn expert_connects(
+    expert: &AppInstance,
+    id: &str,
+    pin: Option<&str>,
+    tick: &[&str],
+) -> anyhow::Result<()> {
     expert.type_into("#client-id-input", id).await?;
+    if let Some(pin) = pin {
+        expert.type_into("#client-pin-input", pin).await?;
+    }
     for checkbox in tick {
         expert.click(checkbox).await?;
     }

@@ -29,6 +29,8 @@ export type DeskStatus =
 export interface IssuedId {
   id: string;
   expiresAtMs: number;
+  /** With PIN binding on: the PIN to read out with the ID, made locally. */
+  pin: string | null;
 }
 
 export interface ApiError {
@@ -67,8 +69,8 @@ export const api = {
     listen<SessionView>("session", (event) => handler(event.payload)),
   expertLogin: (user: string, password: string) => invoke<void>("expert_login", { user, password }),
   expertLogout: () => invoke<void>("expert_logout"),
-  expertConnect: (id: string, notes: string, scopes: Scope[]) =>
-    invoke<void>("expert_connect", { id, notes, scopes }),
+  expertConnect: (id: string, notes: string, scopes: Scope[], pin: string | null = null) =>
+    invoke<void>("expert_connect", { id, notes, scopes, pin }),
   sessionCancel: () => invoke<void>("session_cancel"),
   clientAccept: (scopes: Scope[]) => invoke<void>("client_accept", { scopes }),
   clientDecline: () => invoke<void>("client_decline"),
