@@ -8,6 +8,10 @@
 //! - With a PIN the PIN check fails on both sides and neither side's
 //!   session ever becomes active: no channel is answered, nothing shared.
 //!
+//! - A server that announces a session, with every permission and an
+//!   offer, before the client accepted gets no answer; and when the client
+//!   accepts less than everything, the session keeps to what it accepted.
+//!
 //! And, without any relay: a wrong PIN ends the session on both sides, and
 //! the right one lets it start.
 
@@ -24,7 +28,7 @@ use lifeline_lib::session::engine::{Command, SessionHandle};
 use lifeline_lib::session::log::LogEntry;
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::{Phase, SessionView};
-use lifeline_signaling::protocol::Role;
+use lifeline_signaling::protocol::{AppMessage, Role};
 
 struct Sides {
     client_link: DeskLink,
@@ -90,7 +94,7 @@ async fn refused(side: &SessionHandle, code: &str) {
 async fn without_a_pin_a_man_in_the_middle_shows_as_different_safety_codes() {
     let (_desk_dir, url, _stop, _server) = start_desk().await;
     let overheard = Arc::new(Mutex::new(Vec::new()));
-    let relay = mitm::start(url, Arc::clone(&overheard)).await;
+    let relay = mitm::start(url, mitm::Mode::Middle(Arc::clone(&overheard))).await;
     let s = sides(&relay);
     let mut client_view = s.client.subscribe();
     let mut expert_view = s.expert.subscribe();
@@ -135,7 +139,7 @@ async fn without_a_pin_a_man_in_the_middle_shows_as_different_safety_codes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_pin_a_man_in_the_middle_is_refused() {
     let (_desk_dir, url, _stop, _server) = start_desk().await;
-    let relay = mitm::start(url, Arc::new(Mutex::new(Vec::new()))).await;
+    let relay = mitm::start(url, mitm::Mode::Middle(Arc::new(Mutex::new(Vec::new())))).await;
     let s = sides(&relay);
     let pins = Pins {
         client: Some("4821"),
@@ -180,4 +184,89 @@ async fn a_wrong_pin_ends_the_session_and_the_right_one_starts_it() {
     let at_client = wait_for(&mut client_view, "the client's session", active).await;
     let at_expert = wait_for(&mut expert_view, "the expert's session", active).await;
     assert_eq!(safety_code(&at_client), safety_code(&at_expert));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_cannot_start_a_session_or_widen_it_without_the_clients_consent() {
+    let (_desk_dir, url, _stop, _server) = start_desk().await;
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let relay = mitm::start(url.clone(), mitm::Mode::Forge(Arc::clone(&sent))).await;
+    // Only the client goes through the hostile relay.
+    let dir = tempfile::tempdir().unwrap();
+    let (input, clip) = (InputRecorder::default(), MemoryClipboard::default());
+    let (client_link, client) = side_with(
+        &relay,
+        Role::Client,
+        &dir.path().join("client"),
+        &input,
+        &clip,
+    );
+    let (expert_link, expert) = side_with(
+        &url,
+        Role::Expert,
+        &dir.path().join("expert"),
+        &input,
+        &clip,
+    );
+    let asked: Scopes = [Scope::Files, Scope::Control].into_iter().collect();
+    let mut client_view = client.subscribe();
+
+    // The request arrives, with the forged start and offer right behind it.
+    let id = client_link
+        .client()
+        .request_id(String::new())
+        .await
+        .unwrap()
+        .id;
+    expert
+        .command(Command::Login {
+            user: "ann".into(),
+            password: common::PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    wait_for(&mut expert.subscribe(), "sign-in", |v| {
+        v.signed_in_as.is_some()
+    })
+    .await;
+    expert
+        .command(Command::Connect {
+            id,
+            notes: String::new(),
+            scopes: asked,
+            pin: None,
+        })
+        .await
+        .unwrap();
+    wait_for(&mut client_view, "the consent request", |v| {
+        matches!(v.phase, Phase::Asked { .. })
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(
+        matches!(client.view().phase, Phase::Asked { .. }),
+        "{:?}",
+        client.view().phase
+    );
+    let answered = sent
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|m| matches!(m, AppMessage::Signal { .. } | AppMessage::Accept { .. }));
+    assert!(!answered, "the client answered before its user accepted");
+
+    // The user accepts files only; the server claims every permission.
+    client
+        .command(Command::Accept { scopes: files() })
+        .await
+        .unwrap();
+    let active = wait_for(&mut client_view, "the client's session", |v| {
+        matches!(v.phase, Phase::Active { .. })
+    })
+    .await;
+    match active.phase {
+        Phase::Active { scopes, .. } => assert_eq!(scopes, files()),
+        other => panic!("{other:?}"),
+    }
+    let _keep = (client_link, expert_link);
 }

@@ -1,10 +1,16 @@
 //! A hostile signaling server, for tests: a WebSocket relay in front of the
-//! real one that does what RustDesk's 2021 interception did. It answers the
-//! expert's offer with a peer of its own, makes its own offer to the
-//! client, and bridges the data channels between the two, so each app sees
-//! a working session whose DTLS ends at the relay. Everything else, the PIN
-//! check's messages included, passes through unchanged: the relay cannot do
-//! better without the PIN.
+//! real one, in one of two modes.
+//!
+//! - [`Mode::Middle`] does what RustDesk's 2021 interception did. It
+//!   answers the expert's offer with a peer of its own, makes its own offer
+//!   to the client, and bridges the data channels between the two, so each
+//!   app sees a working session whose DTLS ends at the relay. Everything
+//!   else, the PIN check's messages included, passes through unchanged: the
+//!   relay cannot do better without the PIN.
+//! - [`Mode::Forge`] lies to the client about consent: the moment a request
+//!   arrives it announces a session with every permission and sends an
+//!   offer, before anyone clicked Accept; and when the real session starts
+//!   it announces every permission again. It records what the app sends.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::{SinkExt, StreamExt};
 use lifeline_lib::peer::{Delivery, Peer, PeerEvent, PeerSettings, Role as PeerRole};
 use lifeline_signaling::protocol::signal::Signal;
-use lifeline_signaling::protocol::{AppMessage, ServerMessage};
+use lifeline_signaling::protocol::{AppMessage, Scope, Scopes, ServerMessage};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -21,19 +27,28 @@ use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelState};
 /// What the relay read off the bridged data channels.
 pub type Overheard = Arc<Mutex<Vec<String>>>;
 
+#[derive(Clone)]
+pub enum Mode {
+    Middle(Overheard),
+    Forge(Arc<Mutex<Vec<AppMessage>>>),
+}
+
 /// Starts the relay in front of `upstream`; returns its URL.
-pub async fn start(upstream: String, overheard: Overheard) -> String {
+pub async fn start(upstream: String, mode: Mode) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/ws", listener.local_addr().unwrap());
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let (upstream, overheard) = (upstream.clone(), Arc::clone(&overheard));
+            let (upstream, mode) = (upstream.clone(), mode.clone());
             tokio::spawn(async move {
                 let Ok(app) = tokio_tungstenite::accept_async(stream).await else {
                     return;
                 };
                 let (server, _) = tokio_tungstenite::connect_async(upstream).await.unwrap();
-                relay(app, server, overheard).await;
+                match mode {
+                    Mode::Middle(overheard) => relay(app, server, overheard).await,
+                    Mode::Forge(sent) => forge(app, server, sent).await,
+                }
             });
         }
     });
@@ -242,6 +257,69 @@ async fn forward(from: Arc<dyn DataChannel>, to: Arc<dyn DataChannel>, overheard
                 let _ = to.send_text(&text).await;
             } else {
                 let _ = to.send(bytes::BytesMut::from(&message.data[..])).await;
+            }
+        }
+    }
+}
+
+/// [`Mode::Forge`]: a session announced without consent, with every
+/// permission, and an offer from a peer of the relay's own.
+async fn forge<A, S>(app: A, server: S, sent: Arc<Mutex<Vec<AppMessage>>>)
+where
+    A: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+        + futures_util::Sink<Message>
+        + Unpin,
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+        + futures_util::Sink<Message>
+        + Unpin,
+{
+    let everything: Scopes = [
+        Scope::View,
+        Scope::Control,
+        Scope::Files,
+        Scope::Clipboard,
+        Scope::Reboot,
+    ]
+    .into_iter()
+    .collect();
+    let (mut app_tx, mut app_rx) = app.split();
+    let (mut server_tx, mut server_rx) = server.split();
+    let mut intruders = Vec::new();
+    let to_app =
+        |message: &ServerMessage| Message::Text(serde_json::to_string(message).unwrap().into());
+    loop {
+        tokio::select! {
+            from_app = app_rx.next() => {
+                let Some(Ok(Message::Text(text))) = from_app else { break };
+                if let Ok(message) = serde_json::from_str::<AppMessage>(&text) {
+                    sent.lock().unwrap().push(message);
+                }
+                let _ = server_tx.send(Message::Text(text)).await;
+            }
+            from_server = server_rx.next() => {
+                let Some(Ok(Message::Text(text))) = from_server else { break };
+                match serde_json::from_str::<ServerMessage>(&text) {
+                    Ok(ServerMessage::ConnectRequest { session, .. }) => {
+                        let _ = app_tx.send(Message::Text(text)).await;
+                        let (intruder, _events) = Peer::new(PeerRole::Offerer, &loopback()).await.unwrap();
+                        intruder.create_data_channel("control", Delivery::Reliable).await.unwrap();
+                        let offer = intruder.create_offer().await.unwrap();
+                        for forged in [
+                            ServerMessage::SessionStarted { session: session.clone(), scopes: everything, ice_servers: Vec::new() },
+                            ServerMessage::Signal { session, signal: offer },
+                        ] {
+                            let _ = app_tx.send(to_app(&forged)).await;
+                        }
+                        intruders.push((intruder, _events));
+                    }
+                    Ok(ServerMessage::SessionStarted { session, ice_servers, .. }) => {
+                        let widened = ServerMessage::SessionStarted { session, scopes: everything, ice_servers };
+                        let _ = app_tx.send(to_app(&widened)).await;
+                    }
+                    _ => {
+                        let _ = app_tx.send(Message::Text(text)).await;
+                    }
+                }
             }
         }
     }

@@ -77,6 +77,14 @@ impl Engine {
                     Some(Notice::new("cancelled", "the request was withdrawn")),
                 );
             }
+            // The client starts a connection only for a request it accepted
+            // (it is then connecting): a server that announces a session
+            // the user never accepted gets nothing.
+            ServerMessage::SessionStarted { session, .. }
+                if self.role == Role::Client && !matches!(current, Phase::Connecting { .. }) =>
+            {
+                tracing::warn!(%session, "a session start for no accepted request ignored");
+            }
             ServerMessage::SessionStarted {
                 session,
                 scopes,
@@ -86,6 +94,17 @@ impl Engine {
                     Phase::Waiting { computer, .. } => computer.name.clone(),
                     Phase::Connecting { peer, .. } => peer.clone(),
                     _ => String::new(),
+                };
+                // The client holds to what its user granted, whatever the
+                // server says.
+                let scopes = match (&current, self.role) {
+                    (
+                        Phase::Connecting {
+                            scopes: granted, ..
+                        },
+                        Role::Client,
+                    ) => granted.intersect(scopes),
+                    _ => scopes,
                 };
                 self.start_peer(session, scopes, name, &ice_servers).await;
             }
