@@ -20,7 +20,7 @@ use crate::hub::{ConnId, Outbox, Refusal};
 use crate::ids::{ClientId, IdFormatError};
 use crate::limits::{ConnectionSlot, RetryAfter};
 use crate::protocol::{
-    AppMessage, ErrorCode, MAX_DESCRIPTION_CHARS, MAX_NOTES_CHARS, PROTOCOL_VERSION, Role,
+    AppMessage, ErrorCode, MAX_DESCRIPTION_CHARS, MAX_NOTES_CHARS, PROTOCOL_VERSION, Role, Scopes,
     ServerMessage, SignOutReason,
 };
 use crate::state::Shared;
@@ -140,6 +140,13 @@ fn wrong_role(what: &str) -> Option<ServerMessage> {
     Some(ServerMessage::error(ErrorCode::WrongRole, what))
 }
 
+fn scopes_text(scopes: Scopes) -> String {
+    match scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>() {
+        names if names.is_empty() => "nothing".into(),
+        names => names.join(" "),
+    }
+}
+
 fn unavailable(error: AccountError) -> Option<ServerMessage> {
     tracing::error!(%error, "account store failed");
     Some(ServerMessage::error(
@@ -211,16 +218,42 @@ impl Connection {
             (AppMessage::ReleaseId, Role::Client) => {
                 hub.release_id(conn).await.err().and_then(refused)
             }
-            (AppMessage::Accept { session, scopes }, Role::Client) => hub
-                .answer(conn, session, Some(scopes))
-                .await
-                .err()
-                .and_then(refused),
-            (AppMessage::Decline { session }, Role::Client) => hub
-                .answer(conn, session, None)
-                .await
-                .err()
-                .and_then(refused),
+            (AppMessage::Accept { session, scopes }, Role::Client) => {
+                let detail = format!("accepted {}", scopes_text(scopes));
+                self.shared
+                    .audit
+                    .record("consent", "client", self.ip, Some(&session), detail);
+                hub.answer(conn, session, Some(scopes))
+                    .await
+                    .err()
+                    .and_then(refused)
+            }
+            (AppMessage::Decline { session }, Role::Client) => {
+                self.shared
+                    .audit
+                    .record("consent", "client", self.ip, Some(&session), "declined");
+                hub.answer(conn, session, None)
+                    .await
+                    .err()
+                    .and_then(refused)
+            }
+            (AppMessage::Grants { session, scopes }, Role::Client) => {
+                if hub.is_member(conn, session.clone()).await {
+                    self.shared.audit.record(
+                        "scopes",
+                        "client",
+                        self.ip,
+                        Some(&session),
+                        scopes_text(scopes),
+                    );
+                    None
+                } else {
+                    Some(ServerMessage::error(
+                        ErrorCode::NoSuchSession,
+                        "no such session on this connection",
+                    ))
+                }
+            }
 
             (AppMessage::Login { user, password }, Role::Expert) => {
                 self.login(&user, &password).await
@@ -269,7 +302,8 @@ impl Connection {
                 | AppMessage::Reclaim { .. }
                 | AppMessage::ReleaseId
                 | AppMessage::Accept { .. }
-                | AppMessage::Decline { .. },
+                | AppMessage::Decline { .. }
+                | AppMessage::Grants { .. },
                 Role::Expert,
             ) => wrong_role("only clients send this"),
             (
@@ -312,6 +346,9 @@ impl Connection {
         let limits = &self.shared.limits;
         if let Err(retry) = limits.check_login(self.ip, user) {
             self.shared
+                .audit
+                .record("sign_in", user, self.ip, None, "rate_limited");
+            self.shared
                 .metrics
                 .rate_limited_logins
                 .fetch_add(1, Ordering::Relaxed);
@@ -320,10 +357,16 @@ impl Connection {
         match self.shared.accounts.login(user, password).await {
             Ok((expert, token)) => {
                 tracing::info!(user = %expert.username, ip = %self.ip, "expert signed in");
+                self.shared
+                    .audit
+                    .record("sign_in", &expert.username, self.ip, None, "ok");
                 Some(self.signed_in(expert, token))
             }
             Err(AccountError::BadCredentials) => {
                 tracing::info!(%user, ip = %self.ip, "failed sign-in");
+                self.shared
+                    .audit
+                    .record("sign_in", user, self.ip, None, "bad_credentials");
                 limits.login_failed(self.ip, user);
                 Some(ServerMessage::error(
                     ErrorCode::BadCredentials,
@@ -426,7 +469,16 @@ impl Connection {
             }
         };
         let limits = &self.shared.limits;
+        let audit = &self.shared.audit;
+        let asked = format!("ID {id}");
         if let Err(retry) = limits.check_connect(self.ip, &expert.username) {
+            audit.record(
+                "connect",
+                &expert.username,
+                self.ip,
+                None,
+                format!("{asked}: rate_limited"),
+            );
             self.shared
                 .metrics
                 .rate_limited_connects
@@ -439,6 +491,17 @@ impl Connection {
             .hub
             .connect(self.conn, expert, id, notes, scopes)
             .await;
+        let outcome = match &result {
+            Ok(()) => "located",
+            Err(refusal) => refusal.code.as_str(),
+        };
+        audit.record(
+            "connect",
+            &username,
+            self.ip,
+            None,
+            format!("{asked}: {outcome}"),
+        );
         let refusal = result.err()?;
         if matches!(
             refusal.code,

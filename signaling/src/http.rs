@@ -20,7 +20,7 @@ use crate::hub::{self, ConnId, HubConfig};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::state::Shared;
-use crate::{connection, records, report};
+use crate::{audit, connection, records, report};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -55,6 +55,7 @@ impl Server {
         let pool = db::open(&config.database_url).await?;
         let metrics = Arc::new(Metrics::default());
         let records = records::spawn_writer(pool.clone());
+        let audit = audit::spawn_writer(pool.clone());
         let hub = hub::spawn(
             HubConfig {
                 reconnect_grace: config.reconnect_grace,
@@ -74,6 +75,7 @@ impl Server {
             pool,
             hub,
             records,
+            audit,
             metrics,
         });
         Ok(Self { shared, closing })
@@ -88,6 +90,7 @@ impl Server {
             .route("/healthz", get(|| async { "ok" }))
             .route("/metrics", get(metrics_text))
             .route("/api/sessions", get(sessions))
+            .route("/api/audit", get(audit_log))
             .route("/ws", get(websocket))
             .with_state(self.shared);
         let closing = self.closing;
@@ -163,46 +166,12 @@ async fn sessions(
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
 ) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = token else {
-        return problem(
-            StatusCode::UNAUTHORIZED,
-            "not_signed_in",
-            "send Authorization: Bearer <token>",
-        );
-    };
-    match shared.accounts.resume(token).await {
-        Ok(_) => {}
-        Err(AccountError::InvalidToken) => {
-            return problem(
-                StatusCode::UNAUTHORIZED,
-                "invalid_token",
-                "the token is unknown, revoked or expired",
-            );
-        }
-        Err(error) => {
-            tracing::error!(%error, "report: account check failed");
-            return problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "try again shortly",
-            );
-        }
+    if let Err(refused) = authorize(&shared, &headers).await {
+        return refused;
     }
-    const DAY_MS: i64 = 24 * 3600 * 1000;
-    let parse = |day: &Option<String>| day.as_deref().map(report::parse_day);
-    let to = match parse(&query.to) {
-        None => db::now_ms(),
-        Some(Some(start)) => start + DAY_MS,
-        Some(None) => return problem(StatusCode::BAD_REQUEST, "bad_date", "dates are YYYY-MM-DD"),
-    };
-    let from = match parse(&query.from) {
-        None => to - 30 * DAY_MS,
-        Some(Some(start)) => start,
-        Some(None) => return problem(StatusCode::BAD_REQUEST, "bad_date", "dates are YYYY-MM-DD"),
+    let (from, to) = match range(&query) {
+        Ok(range) => range,
+        Err(refused) => return refused,
     };
     let rows = match records::list(&shared.pool, from, to).await {
         Ok(rows) => rows,
@@ -234,6 +203,82 @@ async fn sessions(
             "format is json or csv",
         ),
     }
+}
+
+/// `GET /api/audit?from=YYYY-MM-DD&to=YYYY-MM-DD`: the audit log as JSON,
+/// with the same sign-in and dates as `/api/sessions`.
+async fn audit_log(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<ReportQuery>,
+) -> Response {
+    if let Err(refused) = authorize(&shared, &headers).await {
+        return refused;
+    }
+    let (from, to) = match range(&query) {
+        Ok(range) => range,
+        Err(refused) => return refused,
+    };
+    match audit::list(&shared.pool, from, to).await {
+        Ok(entries) => axum::Json(entries).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "audit: query failed");
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "try again shortly",
+            )
+        }
+    }
+}
+
+/// Admits an expert's bearer token, or says why not.
+async fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return Err(problem(
+            StatusCode::UNAUTHORIZED,
+            "not_signed_in",
+            "send Authorization: Bearer <token>",
+        ));
+    };
+    match shared.accounts.resume(token).await {
+        Ok(_) => Ok(()),
+        Err(AccountError::InvalidToken) => Err(problem(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the token is unknown, revoked or expired",
+        )),
+        Err(error) => {
+            tracing::error!(%error, "report: account check failed");
+            Err(problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "try again shortly",
+            ))
+        }
+    }
+}
+
+/// The query's days as `[from, to)` in Unix ms; the last 30 days without.
+fn range(query: &ReportQuery) -> Result<(i64, i64), Response> {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let bad = || problem(StatusCode::BAD_REQUEST, "bad_date", "dates are YYYY-MM-DD");
+    let parse = |day: &Option<String>| day.as_deref().map(report::parse_day);
+    let to = match parse(&query.to) {
+        None => db::now_ms(),
+        Some(Some(start)) => start + DAY_MS,
+        Some(None) => return Err(bad()),
+    };
+    let from = match parse(&query.from) {
+        None => to - 30 * DAY_MS,
+        Some(Some(start)) => start,
+        Some(None) => return Err(bad()),
+    };
+    Ok((from, to))
 }
 
 /// An HTTP error in the same `{code, message}` shape as the WebSocket's.

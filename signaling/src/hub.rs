@@ -147,6 +147,12 @@ enum Request {
         session: SessionId,
         reply: Reply,
     },
+    /// Whether `conn` takes part in `session` (for the audit log).
+    Member {
+        conn: ConnId,
+        session: SessionId,
+        reply: Reply,
+    },
     Bye {
         conn: ConnId,
         session: SessionId,
@@ -274,6 +280,17 @@ impl HubHandle {
             reply,
         })
         .await
+    }
+
+    /// Whether `conn` takes part in the running or pending `session`.
+    pub async fn is_member(&self, conn: ConnId, session: SessionId) -> bool {
+        self.call(|reply| Request::Member {
+            conn,
+            session,
+            reply,
+        })
+        .await
+        .is_ok()
     }
 
     pub async fn bye(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
@@ -407,6 +424,17 @@ impl Hub {
                 session,
                 reply,
             } => answer(reply, self.connected(conn, session)),
+            Request::Member {
+                conn,
+                session,
+                reply,
+            } => answer(
+                reply,
+                self.pairings
+                    .relay_target(conn, &session)
+                    .map(drop)
+                    .map_err(Refusal::from),
+            ),
             Request::Bye {
                 conn,
                 session,

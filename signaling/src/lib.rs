@@ -27,6 +27,8 @@ pub mod fuzzing;
 #[cfg(feature = "server")]
 pub mod accounts;
 #[cfg(feature = "server")]
+pub mod audit;
+#[cfg(feature = "server")]
 pub mod backoff;
 #[cfg(feature = "server")]
 pub mod config;

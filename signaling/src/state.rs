@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sqlx::AnyPool;
 
 use crate::accounts::Accounts;
+use crate::audit::AuditHandle;
 use crate::config::Config;
 use crate::hub::HubHandle;
 use crate::limits::Limits;
@@ -19,6 +20,7 @@ pub struct Shared {
     pub hub: HubHandle,
     pub accounts: Accounts,
     pub records: RecordsHandle,
+    pub audit: AuditHandle,
     pub limits: Limits,
     pub metrics: Arc<Metrics>,
     /// Becomes true when the server shuts down: connections say goodbye

@@ -118,6 +118,12 @@ pub enum AppMessage {
         session: SessionId,
         notes: String,
     },
+    /// Client: the permissions it keeps after withdrawing or re-granting
+    /// some during the session; recorded in the desk's audit log.
+    Grants {
+        session: SessionId,
+        scopes: Scopes,
+    },
     /// Either side ends the session.
     Bye {
         session: SessionId,

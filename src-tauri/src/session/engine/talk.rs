@@ -117,8 +117,15 @@ impl Engine {
             self.view.send_modify(|view| view.screen = None);
         }
         self.show_scopes(current);
+        let session = live.session.clone();
         self.tell_peer(ControlMessage::Grants { scopes: current })
             .await;
+        // For the desk's audit log; the session does not depend on it.
+        self.send(AppMessage::Grants {
+            session,
+            scopes: current,
+        })
+        .await;
         if !change.withdrawn.is_empty() {
             self.log_event("withdrawn", scope_list(change.withdrawn));
         }
