@@ -1,7 +1,7 @@
 //! The engine's conversation with the other side: the running log, chat,
 //! and the client's grants as they change during the session.
 
-use lifeline_signaling::protocol::Role;
+use lifeline_signaling::protocol::{AppMessage, Role};
 
 use super::super::control::ControlMessage;
 use super::super::log::{Author, LogEntry, check_chat};
@@ -116,8 +116,8 @@ impl Engine {
             live.share = None;
             self.view.send_modify(|view| view.screen = None);
         }
-        self.show_scopes(current);
         let session = live.session.clone();
+        self.show_scopes(current);
         self.tell_peer(ControlMessage::Grants { scopes: current })
             .await;
         // For the desk's audit log; the session does not depend on it.
