@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NPM   ?= npm
 
-.PHONY: run test setup ui build check lint test-rust test-ui test-e2e bench clean
+.PHONY: run test setup ui build check lint test-rust test-ui test-e2e bench fuzz clean
 
 ## Set up what is missing, build, start a local signaling server, open the app.
 run: setup build
@@ -65,6 +65,11 @@ bench: setup ui
 	$(CARGO) bench -p lifeline --bench files
 	$(CARGO) build --release -p lifeline -p lifeline-signaling
 	LIFELINE_E2E_PROFILE=release $(CARGO) bench -p lifeline-e2e --bench screen_latency
+
+## Fuzzing (nightly, cargo-fuzz): each target for FUZZ_SECONDS (600 by
+## default); prints executions and crashes. The corpus replays in `make test`.
+fuzz: setup ui
+	./scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean
