@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::desk::tls::ServerPin;
 use crate::session::reboot::RebootPlan;
 
 /// The signaling server `make run` starts next to the app.
@@ -33,6 +34,9 @@ pub struct AppConfig {
     /// Client: show a PIN with every ID and accept only an expert who
     /// proves it (`LIFELINE_REQUIRE_PIN=1`).
     pub require_pin: bool,
+    /// The desk's verification code, the SHA-256 of its TLS public key
+    /// (`LIFELINE_SERVER_PIN`): the app then talks to that key only.
+    pub server_pin: Option<ServerPin>,
 }
 
 impl AppConfig {
@@ -56,6 +60,19 @@ impl AppConfig {
             dirs::home_dir(),
         )
         .with_require_pin(std::env::var("LIFELINE_REQUIRE_PIN").ok())
+        .with_server_pin(std::env::var("LIFELINE_SERVER_PIN").ok())
+    }
+
+    /// A malformed code fails closed: it matches no key, so no desk is
+    /// reached, and the log says why.
+    fn with_server_pin(mut self, code: Option<String>) -> Self {
+        self.server_pin = code.filter(|c| !c.trim().is_empty()).map(|code| {
+            code.parse().unwrap_or_else(|error| {
+                eprintln!("LIFELINE_SERVER_PIN is malformed ({error}); no desk will be trusted");
+                ServerPin::of_public_key(b"no key has this hash")
+            })
+        });
+        self
     }
 
     fn with_require_pin(mut self, value: Option<String>) -> Self {
@@ -110,6 +127,7 @@ impl AppConfig {
             downloads: PathBuf::from("Downloads"),
             shared: None,
             require_pin: false,
+            server_pin: None,
         }
     }
 

@@ -73,7 +73,11 @@ impl AppState {
         if let Some(current) = desk.as_ref().filter(|d| d.role == role) {
             return current.link.status();
         }
-        let (link, events) = link::spawn(self.config.signaling_url.clone(), role);
+        let (link, events) = link::spawn_pinned(
+            self.config.signaling_url.clone(),
+            role,
+            self.config.server_pin,
+        );
         let settings = PeerSettings {
             udp_addrs: self.config.udp_addrs.clone(),
             ..PeerSettings::default()

@@ -15,9 +15,11 @@ use lifeline_signaling::protocol::{
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::backoff::Backoff;
+use super::tls::{self, ServerPin};
 use super::{DeskError, DeskStatus, IssuedId};
 use crate::clock::unix_ms;
 use crate::platform;
@@ -122,10 +124,16 @@ pub type DeskEvents = mpsc::UnboundedReceiver<ServerMessage>;
 
 /// Starts the link to `url` as `role` on the current tokio runtime.
 pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
+    spawn_pinned(url, role, None)
+}
+
+/// [`spawn`], talking to a `wss://` desk only if its key is `pin`.
+pub fn spawn_pinned(url: String, role: Role, pin: Option<ServerPin>) -> (DeskLink, DeskEvents) {
     let (tx, rx) = watch::channel(DeskStatus::Connecting);
     let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
     let (events, events_rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(url, role, tx, inbox, events));
+    let tls = tls::connector(pin);
+    let task = tokio::spawn(run(url, role, tls, tx, inbox, events));
     let link = DeskLink {
         status: rx,
         client: DeskClient { commands },
@@ -137,6 +145,7 @@ pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
 async fn run(
     url: String,
     role: Role,
+    tls: Connector,
     status: watch::Sender<DeskStatus>,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::UnboundedSender<ServerMessage>,
@@ -145,7 +154,7 @@ async fn run(
     let mut restore = Restore::default();
     loop {
         status.send_replace(DeskStatus::Connecting);
-        let reason = match tokio::time::timeout(CONNECT_TIMEOUT, connect(&url, role)).await {
+        let reason = match tokio::time::timeout(CONNECT_TIMEOUT, connect(&url, role, &tls)).await {
             Ok(Ok(mut socket)) => {
                 tracing::info!(%url, "connected to the support desk");
                 backoff.connected(Instant::now());
@@ -223,10 +232,11 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens the WebSocket and completes the hello exchange.
-async fn connect(url: &str, role: Role) -> Result<Socket, String> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .map_err(|e| format!("cannot reach {url}: {e}"))?;
+async fn connect(url: &str, role: Role, tls: &Connector) -> Result<Socket, String> {
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async_tls_with_config(url, None, true, Some(tls.clone()))
+            .await
+            .map_err(|e| format!("cannot reach {url}: {e}"))?;
     send(
         &mut socket,
         &AppMessage::Hello {

@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod link;
+pub mod tls;
 
 use serde::Serialize;
 
