@@ -167,11 +167,11 @@ async fn sessions(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     if let Err(refused) = authorize(&shared, &headers).await {
-        return refused;
+        return refused.into_response();
     }
     let (from, to) = match range(&query) {
         Ok(range) => range,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let rows = match records::list(&shared.pool, from, to).await {
         Ok(rows) => rows,
@@ -213,11 +213,11 @@ async fn audit_log(
     Query(query): Query<ReportQuery>,
 ) -> Response {
     if let Err(refused) = authorize(&shared, &headers).await {
-        return refused;
+        return refused.into_response();
     }
     let (from, to) = match range(&query) {
         Ok(range) => range,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     match audit::list(&shared.pool, from, to).await {
         Ok(entries) => axum::Json(entries).into_response(),
@@ -232,51 +232,69 @@ async fn audit_log(
     }
 }
 
-/// Admits an expert's bearer token, or says why not.
-async fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(token) = token else {
-        return Err(problem(
-            StatusCode::UNAUTHORIZED,
-            "not_signed_in",
-            "send Authorization: Bearer <token>",
-        ));
-    };
-    match shared.accounts.resume(token).await {
-        Ok(_) => Ok(()),
-        Err(AccountError::InvalidToken) => Err(problem(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "the token is unknown, revoked or expired",
-        )),
-        Err(error) => {
-            tracing::error!(%error, "report: account check failed");
-            Err(problem(
+/// Why a report request was refused.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    NotSignedIn,
+    InvalidToken,
+    Unavailable,
+    BadDate,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            Refused::NotSignedIn => (
+                StatusCode::UNAUTHORIZED,
+                "not_signed_in",
+                "send Authorization: Bearer <token>",
+            ),
+            Refused::InvalidToken => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "the token is unknown, revoked or expired",
+            ),
+            Refused::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "try again shortly",
-            ))
+            ),
+            Refused::BadDate => (StatusCode::BAD_REQUEST, "bad_date", "dates are YYYY-MM-DD"),
+        };
+        problem(status, code, message)
+    }
+}
+
+/// Admits an expert's bearer token, or says why not.
+async fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Refused> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(Refused::NotSignedIn)?;
+    match shared.accounts.resume(token).await {
+        Ok(_) => Ok(()),
+        Err(AccountError::InvalidToken) => Err(Refused::InvalidToken),
+        Err(error) => {
+            tracing::error!(%error, "report: account check failed");
+            Err(Refused::Unavailable)
         }
     }
 }
 
 /// The query's days as `[from, to)` in Unix ms; the last 30 days without.
-fn range(query: &ReportQuery) -> Result<(i64, i64), Response> {
+fn range(query: &ReportQuery) -> Result<(i64, i64), Refused> {
     const DAY_MS: i64 = 24 * 3600 * 1000;
-    let bad = || problem(StatusCode::BAD_REQUEST, "bad_date", "dates are YYYY-MM-DD");
     let parse = |day: &Option<String>| day.as_deref().map(report::parse_day);
     let to = match parse(&query.to) {
         None => db::now_ms(),
         Some(Some(start)) => start + DAY_MS,
-        Some(None) => return Err(bad()),
+        Some(None) => return Err(Refused::BadDate),
     };
     let from = match parse(&query.from) {
         None => to - 30 * DAY_MS,
         Some(Some(start)) => start,
-        Some(None) => return Err(bad()),
+        Some(None) => return Err(Refused::BadDate),
     };
     Ok((from, to))
 }

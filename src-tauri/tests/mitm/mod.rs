@@ -27,6 +27,24 @@ use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelState};
 /// What the relay read off the bridged data channels.
 pub type Overheard = Arc<Mutex<Vec<String>>>;
 
+/// The relay's channels towards the client, by label.
+type Channels = HashMap<String, Arc<dyn DataChannel>>;
+
+/// Either end of a relayed WebSocket.
+trait Socket:
+    futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+    + futures_util::Sink<Message>
+    + Unpin
+{
+}
+
+impl<T> Socket for T where
+    T: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+        + futures_util::Sink<Message>
+        + Unpin
+{
+}
+
 #[derive(Clone)]
 pub enum Mode {
     Middle(Overheard),
@@ -74,15 +92,7 @@ enum Out {
     ToServer(AppMessage),
 }
 
-async fn relay<A, S>(app: A, server: S, overheard: Overheard)
-where
-    A: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-        + futures_util::Sink<Message>
-        + Unpin,
-    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-        + futures_util::Sink<Message>
-        + Unpin,
-{
+async fn relay(app: impl Socket, server: impl Socket, overheard: Overheard) {
     let (mut app_tx, mut app_rx) = app.split();
     let (mut server_tx, mut server_rx) = server.split();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
@@ -211,7 +221,7 @@ async fn pump(
     mut events: mpsc::Receiver<PeerEvent>,
     wrap: impl Fn(Signal) -> Out + Send + 'static,
     out: mpsc::UnboundedSender<Out>,
-    bridge: Option<(HashMap<String, Arc<dyn DataChannel>>, Overheard)>,
+    bridge: Option<(Channels, Overheard)>,
 ) {
     while let Some(event) = events.recv().await {
         match event {
@@ -264,15 +274,7 @@ async fn forward(from: Arc<dyn DataChannel>, to: Arc<dyn DataChannel>, overheard
 
 /// [`Mode::Forge`]: a session announced without consent, with every
 /// permission, and an offer from a peer of the relay's own.
-async fn forge<A, S>(app: A, server: S, sent: Arc<Mutex<Vec<AppMessage>>>)
-where
-    A: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-        + futures_util::Sink<Message>
-        + Unpin,
-    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-        + futures_util::Sink<Message>
-        + Unpin,
-{
+async fn forge(app: impl Socket, server: impl Socket, sent: Arc<Mutex<Vec<AppMessage>>>) {
     let everything: Scopes = [
         Scope::View,
         Scope::Control,
