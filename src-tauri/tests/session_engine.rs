@@ -26,6 +26,9 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     let screen = Arc::new(CollectingSink::default());
     let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
     let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
+    // Handles on `moving` with no capturer running: the test's, and each
+    // side's capturer factory.
+    let idle_handles = Arc::strong_count(&moving);
     for link in [&client_link, &expert_link] {
         wait_for(&mut link.subscribe(), "the desk", |s| {
             *s == DeskStatus::Connected
@@ -152,6 +155,8 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     moving.store(true, Ordering::Relaxed);
     wait_for_frames(&screen, "frames without the desk", |n| n > before + 3).await;
 
+    assert!(Arc::strong_count(&moving) > idle_handles, "a capturer runs");
+
     // The client stops; the expert hears it peer to peer.
     client.command(Command::Stop).await.unwrap();
     let ended = wait_for(&mut expert_view, "the end", |v| v.phase == Phase::Idle).await;
@@ -161,6 +166,16 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     })
     .await;
     assert_eq!(stopped.notice.unwrap().code, "ended");
+    // Capture stopped at once: the capturer, which holds a handle on
+    // `moving`, is gone.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while Arc::strong_count(&moving) > idle_handles {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the capturer still runs after Stop"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     wait_for(&mut client_link.subscribe(), "the desk to be gone", |s| {
         matches!(s, DeskStatus::Offline { .. })
     })
