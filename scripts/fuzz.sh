@@ -17,7 +17,7 @@ for target in $targets; do
   scratch="target/fuzz-corpus/$target"
   log="target/fuzz-$target.log"
   mkdir -p "$scratch"
-  (cd tests/fuzz && cargo +nightly fuzz run --fuzz-dir . "$target" \
+  (cd tests/fuzz && cargo +nightly fuzz run -O --fuzz-dir . "$target" \
       "../../$scratch" "corpus/$target" -- \
       -max_total_time="$seconds" -print_final_stats=1) >"$log" 2>&1
   status=$?
