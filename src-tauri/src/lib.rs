@@ -33,6 +33,7 @@ pub mod config;
 pub mod desk;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hex;
 pub mod input;
 pub mod logging;
 pub mod media;

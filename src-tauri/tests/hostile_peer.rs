@@ -53,10 +53,6 @@ fn offer(transfer: u32, path: &str) -> FileMessage {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_modified_expert_cannot_write_outside_the_download_folder() {
     let pair = peers::connected("files").await;
@@ -162,7 +158,7 @@ async fn a_modified_expert_cannot_write_outside_the_download_folder() {
         expert,
         FileMessage::Done {
             transfer,
-            sha256: hex(digest(&SHA256, b"hello").as_ref()),
+            sha256: lifeline_lib::hex::encode(digest(&SHA256, b"hello").as_ref()),
         },
     )
     .await;

@@ -21,6 +21,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_tungstenite::Connector;
 
+use crate::hex;
+
 /// The SHA-256 of the desk's public key.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ServerPin([u8; 32]);
@@ -33,16 +35,9 @@ impl FromStr for ServerPin {
     type Err = BadPin;
 
     fn from_str(text: &str) -> Result<Self, BadPin> {
-        let digits: Vec<u8> = text.bytes().filter(|b| !matches!(b, b':' | b' ')).collect();
-        if digits.len() != 64 {
-            return Err(BadPin);
-        }
-        let mut pin = [0u8; 32];
-        for (byte, pair) in pin.iter_mut().zip(digits.chunks(2)) {
-            let pair = std::str::from_utf8(pair).map_err(|_| BadPin)?;
-            *byte = u8::from_str_radix(pair, 16).map_err(|_| BadPin)?;
-        }
-        Ok(Self(pin))
+        let digits: String = text.chars().filter(|c| !matches!(c, ':' | ' ')).collect();
+        let bytes = hex::decode(&digits).ok_or(BadPin)?;
+        bytes.try_into().map(Self).map_err(|_| BadPin)
     }
 }
 
@@ -54,7 +49,7 @@ impl fmt::Debug for ServerPin {
 
 impl fmt::Display for ServerPin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        f.write_str(&hex::encode(&self.0))
     }
 }
 

@@ -20,6 +20,8 @@ use ring::hmac;
 use spake2::{Ed25519Group, Identity, Password, Spake2};
 
 use lifeline_signaling::protocol::Role;
+
+use crate::hex;
 use lifeline_signaling::protocol::signal::Signal;
 
 /// Digits in a PIN.
@@ -104,7 +106,7 @@ impl PinCheck {
         (
             check,
             Signal::Pake {
-                message: hex(&message),
+                message: hex::encode(&message),
             },
         )
     }
@@ -116,7 +118,7 @@ impl PinCheck {
     /// The other side's SPAKE2 message.
     pub fn on_exchange(&mut self, message: &str) -> Result<(), PinError> {
         let exchange = self.exchange.take().ok_or(PinError::Malformed)?;
-        let message = unhex(message).ok_or(PinError::Malformed)?;
+        let message = hex::decode(message).ok_or(PinError::Malformed)?;
         let key = exchange.finish(&message).map_err(|_| PinError::Malformed)?;
         self.key = Some(hmac::Key::new(hmac::HMAC_SHA256, &key));
         Ok(())
@@ -125,7 +127,7 @@ impl PinCheck {
     /// The other side's proof; checked once this side has the key and its
     /// own view of the fingerprints.
     pub fn on_proof(&mut self, proof: &str) -> Result<(), PinError> {
-        self.their_proof = Some(unhex(proof).ok_or(PinError::Malformed)?);
+        self.their_proof = Some(hex::decode(proof).ok_or(PinError::Malformed)?);
         Ok(())
     }
 
@@ -138,7 +140,7 @@ impl PinCheck {
         self.proved = true;
         let tag = hmac::sign(key, &proof_input(self.role, fingerprints));
         Some(Signal::PinProof {
-            proof: hex(tag.as_ref()),
+            proof: hex::encode(tag.as_ref()),
         })
     }
 
@@ -164,20 +166,6 @@ fn proof_input(role: Role, fingerprints: &str) -> Vec<u8> {
         Role::Expert => &b"expert"[..],
     };
     [PROOF_CONTEXT, b"|", role, b"|", fingerprints.as_bytes()].concat()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

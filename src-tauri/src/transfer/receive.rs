@@ -12,6 +12,7 @@ use ring::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
 use super::safe_path::{SafeRelativePath, UnsafePath, resolve_within, unique_name};
+use crate::hex;
 
 const PART: &str = ".part";
 const SIDECAR: &str = ".part.json";
@@ -176,7 +177,7 @@ impl Incoming {
         }
         self.part.flush()?;
         self.part.sync_all()?;
-        let actual = hex(self.hash.clone().finish().as_ref());
+        let actual = hex::encode(self.hash.clone().finish().as_ref());
         if !actual.eq_ignore_ascii_case(sha256_hex.trim()) {
             return Err(ReceiveError::ChecksumMismatch {
                 part: self.part_path.clone(),
@@ -236,17 +237,12 @@ fn hash_existing(file: &mut File, hash: &mut Context) -> io::Result<u64> {
     }
 }
 
-/// Lower-case hex, as the `Done` message carries a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sha(data: &[u8]) -> String {
-        hex(ring::digest::digest(&SHA256, data).as_ref())
+        hex::encode(ring::digest::digest(&SHA256, data).as_ref())
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::time::UNIX_EPOCH;
 
 use ring::digest::{Context, SHA256};
 
-use super::receive::hex;
 use super::wire::CHUNK_BYTES;
+use crate::hex;
 
 /// One item to send: a file (with its size and time) or an empty folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +136,7 @@ impl Outgoing {
 
     /// The whole file's SHA-256, once every chunk was read.
     pub fn digest(self) -> String {
-        hex(self.hash.finish().as_ref())
+        hex::encode(self.hash.finish().as_ref())
     }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorKey } from "./errors";
+import { errorKey, errorText } from "./errors";
 
 describe("error messages", () => {
   it("uses the code's own message when there is one", () => {
@@ -9,5 +9,13 @@ describe("error messages", () => {
 
   it("falls back to a general message", () => {
     expect(errorKey({ code: "something_new", message: "" })).toBe("error.generic");
+  });
+});
+
+describe("errorText", () => {
+  const translate = (key: string) => `[${key}]`;
+  it("words a known code and keeps the message of an unknown one", () => {
+    expect(errorText(translate, "unsafe_name", "x")).toBe("[error.unsafe_name]");
+    expect(errorText(translate, "brand_new", "the engine's words")).toBe("the engine's words");
   });
 });

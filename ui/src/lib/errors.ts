@@ -7,3 +7,9 @@ export function errorKey(error: ApiError): MessageKey {
   const key = `error.${error.code}`;
   return key in catalogs.en ? (key as MessageKey) : "error.generic";
 }
+
+/** A known code in words; otherwise the engine's own English message. */
+export function errorText(translate: (key: MessageKey) => string, code: string, message: string): string {
+  const key = `error.${code}`;
+  return key in catalogs.en ? translate(key as MessageKey) : message;
+}

@@ -27,6 +27,8 @@ pub(super) struct Browsing {
 enum Served {
     Listed(Listing),
     Done(String),
+    /// A download: this file or folder goes to the expert.
+    Send(PathBuf),
 }
 
 fn serve_blocking(shared: &RemoteFs, op: &FsOp) -> Result<Served, FsError> {
@@ -38,8 +40,7 @@ fn serve_blocking(shared: &RemoteFs, op: &FsOp) -> Result<Served, FsError> {
             .map(|()| Served::Done(String::new())),
         FsOp::Copy { from, to } => shared.copy(from, to).map(Served::Done),
         FsOp::Delete { path } => shared.delete(path).map(|()| Served::Done(String::new())),
-        // Handled by the runner itself: it starts a transfer.
-        FsOp::Download { path } => shared.source(path).map(|_| Served::Done(String::new())),
+        FsOp::Download { path } => shared.source(path).map(Served::Send),
     }
 }
 
@@ -86,13 +87,14 @@ impl Runner {
                 })
                 .await;
         }
-        if let FsOp::Download { path } = &op {
+        if matches!(op, FsOp::Download { .. }) {
+            // A download starts a transfer, which only the runner can do.
             let found = {
-                let (shared, path) = (shared.clone(), path.clone());
-                tokio::task::spawn_blocking(move || shared.source(&path)).await
+                let op = op.clone();
+                tokio::task::spawn_blocking(move || serve_blocking(&shared, &op)).await
             };
             return match found {
-                Ok(Ok(source)) => {
+                Ok(Ok(Served::Send(source))) => {
                     self.note("files_changed", op.describe());
                     self.start_sending(source, None).await;
                     self.say(FileMessage::FsDone {
@@ -101,6 +103,7 @@ impl Runner {
                     })
                     .await;
                 }
+                Ok(Ok(_)) => {}
                 Ok(Err(error)) => self.say(failed(request, &error)).await,
                 Err(error) => tracing::warn!(%error, "download lookup failed"),
             };
@@ -116,6 +119,7 @@ impl Runner {
             };
             let replies = match served {
                 Ok(Ok(Served::Listed(listing))) => listing_pages(request, listing),
+                Ok(Ok(Served::Send(_))) => Vec::new(), // handled above
                 Ok(Ok(Served::Done(detail))) => {
                     report(Report::Note {
                         code: "files_changed".into(),
