@@ -137,9 +137,18 @@ impl AppInstance {
 
     /// Waits for an element matching a CSS selector.
     pub async fn wait_for(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
+        self.wait_for_within(css, UI_TIMEOUT).await
+    }
+
+    /// [`Self::wait_for`], for up to `timeout`.
+    pub async fn wait_for_within(
+        &self,
+        css: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<fantoccini::elements::Element> {
         self.client
             .wait()
-            .at_most(UI_TIMEOUT)
+            .at_most(timeout)
             .for_element(Locator::Css(css))
             .await
             .map_err(|e| anyhow::anyhow!("{}: {css} did not appear: {e}", self.name))
