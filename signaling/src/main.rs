@@ -29,6 +29,10 @@ struct Args {
     /// Seconds a client has to answer a connect request [default: 300].
     #[arg(long, env = "LIFELINE_SIGNALING_CONSENT_TIMEOUT_SECS")]
     consent_timeout_secs: Option<u64>,
+    /// Seconds a client ID stays valid [default and most: 3600]. Shorter
+    /// only: for demonstrations and tests of expiry.
+    #[arg(long, env = "LIFELINE_SIGNALING_ID_LIFETIME_SECS")]
+    id_lifetime_secs: Option<u64>,
     /// Most open connections from one IP address [default: 64].
     #[arg(long, env = "LIFELINE_SIGNALING_MAX_CONNECTIONS_PER_IP")]
     max_connections_per_ip: Option<u32>,
@@ -68,6 +72,13 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(secs) = args.consent_timeout_secs {
         config.consent_timeout = std::time::Duration::from_secs(secs);
+    }
+    if let Some(secs) = args.id_lifetime_secs {
+        let asked = std::time::Duration::from_secs(secs.max(1));
+        config.id_lifetime = asked.min(lifeline_signaling::ids::ID_LIFETIME);
+        if asked > lifeline_signaling::ids::ID_LIFETIME {
+            tracing::warn!(secs, "an ID is valid for at most one hour; using 3600 s");
+        }
     }
     if let Some(max) = args.max_connections_per_ip {
         config.limits.max_connections_per_ip = max;
