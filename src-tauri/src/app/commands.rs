@@ -11,7 +11,7 @@ use crate::session::engine::Command;
 use crate::session::pin;
 use crate::session::scopes::Scopes;
 use crate::session::view::SessionView;
-use crate::settings::{Mode, Settings};
+use crate::settings::{Mode, PreferencesUpdate, SettingsView};
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
@@ -19,18 +19,38 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 }
 
 #[tauri::command]
-pub fn get_settings(state: State<'_, AppState>) -> Settings {
-    state.settings.get()
+pub fn get_settings(state: State<'_, AppState>) -> SettingsView {
+    SettingsView::from(&state.settings.get())
 }
 
 #[tauri::command]
-pub fn set_mode(state: State<'_, AppState>, mode: Option<Mode>) -> Result<Settings, AppError> {
-    Ok(state.settings.set_mode(mode)?)
+pub fn set_mode(state: State<'_, AppState>, mode: Option<Mode>) -> Result<SettingsView, AppError> {
+    Ok(SettingsView::from(&state.settings.set_mode(mode)?))
 }
 
 #[tauri::command]
-pub fn set_language(state: State<'_, AppState>, language: String) -> Result<Settings, AppError> {
-    Ok(state.settings.set_language(&language)?)
+pub fn set_language(
+    state: State<'_, AppState>,
+    language: String,
+) -> Result<SettingsView, AppError> {
+    Ok(SettingsView::from(&state.settings.set_language(&language)?))
+}
+
+/// The Settings screen's Save. Async: relinking to a new desk starts the
+/// link's task on the runtime.
+#[tauri::command]
+pub async fn save_preferences(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    preferences: PreferencesUpdate,
+) -> Result<SettingsView, AppError> {
+    state.save_preferences(&app, preferences).await
+}
+
+/// The tray icon's words in the UI's language.
+#[tauri::command]
+pub fn tray_labels(tray: State<'_, super::tray::SessionTray>, labels: super::tray::TrayLabels) {
+    tray.set_labels(labels);
 }
 
 /// Links to the support desk in the given mode. Async so that it runs on

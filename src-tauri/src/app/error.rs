@@ -31,6 +31,8 @@ pub enum AppError {
     Files(#[from] FsError),
     #[error(transparent)]
     Pin(#[from] PinError),
+    #[error("finish the current request or session first")]
+    Busy,
 }
 
 impl AppError {
@@ -39,6 +41,8 @@ impl AppError {
         match self {
             AppError::Settings(SettingsError::Write { .. }) => "settings_write_failed",
             AppError::Settings(SettingsError::UnknownLanguage(_)) => "unknown_language",
+            AppError::Settings(SettingsError::Preference(bad)) => bad.code,
+            AppError::Busy => "busy",
             AppError::Desk(DeskError::Offline) => "desk_offline",
             AppError::Desk(DeskError::Timeout) => "desk_timeout",
             AppError::Desk(DeskError::NotLinked) => "desk_not_linked",

@@ -2,6 +2,7 @@
 //! suit them; video frames use `ipc::Channel` instead (see the media work).
 
 use serde::Serialize;
+use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::{broadcast, watch};
 
@@ -13,8 +14,12 @@ pub const SESSION: &str = "session";
 pub const SESSION_LOG: &str = "session-log";
 
 /// Forwards each value a watch channel takes to the webview as `event`,
-/// until the sender is dropped.
-pub fn forward<T>(app: AppHandle, event: &'static str, mut values: watch::Receiver<T>)
+/// until the sender is dropped or the returned task is aborted.
+pub fn forward<T>(
+    app: AppHandle,
+    event: &'static str,
+    mut values: watch::Receiver<T>,
+) -> JoinHandle<()>
 where
     T: Serialize + Clone + Send + Sync + 'static,
 {
@@ -28,13 +33,17 @@ where
                 break;
             }
         }
-    });
+    })
 }
 
 /// Forwards each value a broadcast channel carries to the webview as
 /// `event`. A slow webview that falls behind skips entries; the UI fetches
 /// the log again when it sees a gap in the sequence numbers.
-pub fn forward_each<T>(app: AppHandle, event: &'static str, mut values: broadcast::Receiver<T>)
+pub fn forward_each<T>(
+    app: AppHandle,
+    event: &'static str,
+    mut values: broadcast::Receiver<T>,
+) -> JoinHandle<()>
 where
     T: Serialize + Clone + Send + 'static,
 {
@@ -52,5 +61,5 @@ where
                 Err(broadcast::error::RecvError::Closed) => break,
             }
         }
-    });
+    })
 }

@@ -8,6 +8,7 @@ mod events;
 mod screen;
 mod session_commands;
 mod state;
+mod tray;
 
 pub use error::AppError;
 pub use state::AppState;
@@ -18,12 +19,16 @@ use crate::config::AppConfig;
 pub fn run(config: AppConfig) {
     let state = AppState::new(config);
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .manage(tray::SessionTray::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::get_settings,
             commands::set_mode,
             commands::set_language,
+            commands::save_preferences,
+            commands::tray_labels,
             commands::desk_connect,
             commands::desk_disconnect,
             commands::desk_status,
@@ -43,6 +48,7 @@ pub fn run(config: AppConfig) {
             commands::screen_set_quality,
             session_commands::session_chat,
             session_commands::session_set_grants,
+            session_commands::session_set_notes,
             session_commands::remote_input,
             session_commands::session_log,
             session_commands::clipboard_send,

@@ -19,6 +19,13 @@ pub async fn session_chat(state: State<'_, AppState>, text: String) -> Result<()
     Ok(state.session()?.command(Command::Chat(text)).await?)
 }
 
+/// Expert: new notes for the session's record at the desk. The desk
+/// refuses more than its limit with `notes_too_long`.
+#[tauri::command]
+pub async fn session_set_notes(state: State<'_, AppState>, notes: String) -> Result<(), AppError> {
+    Ok(state.session()?.command(Command::SetNotes(notes)).await?)
+}
+
 /// Client: the permissions in force from now on (withdraw or re-grant).
 #[tauri::command]
 pub async fn session_set_grants(

@@ -15,17 +15,28 @@ use crate::desk::{DeskError, DeskStatus};
 use crate::input::enigo_injector::EnigoInjector;
 use crate::peer::PeerSettings;
 use crate::session::engine::{self, Backends, SessionHandle};
+use crate::session::view::Phase;
 use crate::session::view::SessionView;
-use crate::settings::SettingsStore;
+use crate::settings::{Preferences, PreferencesUpdate, SettingsStore, SettingsView};
 
 /// The link to the desk in one mode, and the session engine speaking
-/// through it. Dropped together: the link's task stops and the engine ends
-/// any session.
+/// through it. Dropped together: the link's task stops, the engine ends any
+/// session, and their updates stop reaching the UI at once, so a relinked
+/// desk's fresh state is never overwritten by the old one's last words.
 #[derive(Debug)]
 struct Desk {
     role: Role,
     link: DeskLink,
     session: Arc<SessionHandle>,
+    forwarders: Vec<tauri::async_runtime::JoinHandle<()>>,
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        for forwarder in &self.forwarders {
+            forwarder.abort();
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -43,7 +54,13 @@ pub struct AppState {
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: &'static str,
+    /// The desk in use: the Settings screen's, else the default.
     pub signaling_url: String,
+    /// What an empty signaling URL in Settings means.
+    pub default_signaling_url: String,
+    /// Where received files go now, and what an empty setting means.
+    pub download_dir: String,
+    pub default_download_dir: String,
     pub data_dir: String,
 }
 
@@ -61,9 +78,65 @@ impl AppState {
     pub fn info(&self) -> AppInfo {
         AppInfo {
             version: env!("CARGO_PKG_VERSION"),
-            signaling_url: self.config.signaling_url.clone(),
+            signaling_url: self.signaling_url(),
+            default_signaling_url: self.config.signaling_url.clone(),
+            download_dir: self.downloads().display().to_string(),
+            default_download_dir: self.config.downloads.display().to_string(),
             data_dir: self.config.data_dir().display().to_string(),
         }
+    }
+
+    /// The desk to link to: the user's choice, else the installation's.
+    fn signaling_url(&self) -> String {
+        let preferences = self.settings.get().preferences;
+        preferences
+            .signaling_url
+            .unwrap_or_else(|| self.config.signaling_url.clone())
+    }
+
+    fn downloads(&self) -> std::path::PathBuf {
+        let preferences = self.settings.get().preferences;
+        preferences
+            .download_dir
+            .unwrap_or_else(|| self.config.downloads.clone())
+    }
+
+    /// Saves the Settings screen's values. A new desk URL relinks at once
+    /// (a client's ID belongs to the old desk and is gone), so it is refused
+    /// while a request or session is open; a new download folder applies
+    /// from the next transfer session.
+    pub async fn save_preferences(
+        &self,
+        app: &AppHandle,
+        update: PreferencesUpdate,
+    ) -> Result<SettingsView, super::AppError> {
+        let next: Preferences = self.settings.check(update)?;
+        let old_url = self.signaling_url();
+        let new_url = next
+            .signaling_url
+            .clone()
+            .unwrap_or_else(|| self.config.signaling_url.clone());
+        if new_url != old_url && self.session_view().phase != Phase::Idle {
+            return Err(super::AppError::Busy);
+        }
+        let saved = self.settings.set_preferences(next)?;
+        if let Ok(session) = self.session() {
+            session
+                .command(engine::Command::SetDownloads(self.downloads()))
+                .await?;
+        }
+        let role = self.linked_role();
+        if let (true, Some(role)) = (new_url != old_url, role) {
+            tracing::info!(url = %new_url, "relinking to the desk chosen in Settings");
+            self.disconnect_desk();
+            self.connect_desk(app, role);
+        }
+        Ok(SettingsView::from(&saved))
+    }
+
+    fn linked_role(&self) -> Option<Role> {
+        let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
+        desk.as_ref().map(|d| d.role)
     }
 
     /// Links to the desk as `role`, keeping an existing link of that role.
@@ -73,11 +146,7 @@ impl AppState {
         if let Some(current) = desk.as_ref().filter(|d| d.role == role) {
             return current.link.status();
         }
-        let (link, events) = link::spawn_pinned(
-            self.config.signaling_url.clone(),
-            role,
-            self.config.server_pin,
-        );
+        let (link, events) = link::spawn_pinned(self.signaling_url(), role, self.config.server_pin);
         let settings = PeerSettings {
             udp_addrs: self.config.udp_addrs.clone(),
             ..PeerSettings::default()
@@ -88,24 +157,29 @@ impl AppState {
             injector: Arc::new(EnigoInjector::boxed),
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
-            downloads: self.config.downloads.clone(),
+            downloads: self.downloads(),
             shared: self.config.shared.clone(),
             transcripts: Some(self.config.transcripts_dir()),
         };
         let session = engine::spawn(role, link.client(), events, settings, backends);
-        super::events::forward(app.clone(), super::events::DESK_STATUS, link.subscribe());
-        super::events::forward(app.clone(), super::events::SESSION, session.subscribe());
-        super::events::forward_each(
-            app.clone(),
-            super::events::SESSION_LOG,
-            session.subscribe_log(),
-        );
+        // The tray follows the engine to its end, so the icon goes with it.
+        super::tray::follow(app.clone(), session.subscribe());
+        let forwarders = vec![
+            super::events::forward(app.clone(), super::events::DESK_STATUS, link.subscribe()),
+            super::events::forward(app.clone(), super::events::SESSION, session.subscribe()),
+            super::events::forward_each(
+                app.clone(),
+                super::events::SESSION_LOG,
+                session.subscribe_log(),
+            ),
+        ];
         let status = link.status();
         // Replacing the old desk drops it, which stops its tasks.
         *desk = Some(Desk {
             role,
             link,
             session: Arc::new(session),
+            forwarders,
         });
         status
     }

@@ -30,6 +30,17 @@ pub struct SessionView {
     pub transfers: Vec<TransferView>,
     /// Expert: the client's folder the file browser shows, once asked.
     pub remote_files: Option<RemoteFolder>,
+    /// Expert: the notes of the current request or session.
+    pub notes: SessionNotes,
+}
+
+/// The expert's notes on a session, kept in the desk's session record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionNotes {
+    pub text: String,
+    /// When the desk confirmed the last change; `None` until then.
+    pub saved_at_ms: Option<u64>,
 }
 
 /// The file browser's view of the client's shared folder: the last listing
@@ -141,6 +152,10 @@ mod tests {
             reboot_at_ms: None,
             transfers: Vec::new(),
             remote_files: None,
+            notes: SessionNotes {
+                text: "Ticket 4711".into(),
+                saved_at_ms: Some(9),
+            },
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -154,7 +169,8 @@ mod tests {
                 "clipboardSync": false,
                 "rebootAtMs": null,
                 "transfers": [],
-                "remoteFiles": null
+                "remoteFiles": null,
+                "notes": {"text": "Ticket 4711", "savedAtMs": 9}
             })
         );
     }

@@ -1,5 +1,5 @@
-//! The user's remembered choices (mode, language), persisted as JSON in the
-//! config dir. [`SettingsStore`] is the one owner: commands go through it, and
+//! The user's remembered choices (mode, language and the Settings screen's
+//! preferences), persisted as JSON in the config dir. [`SettingsStore`] is the one owner: commands go through it, and
 //! every change is written to disk before it is reported back.
 
 use std::io;
@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+
+pub mod preferences;
+
+pub use preferences::{BadPreference, Preferences, PreferencesUpdate, PreferencesView};
 
 /// Which side of a support session this user plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +36,26 @@ pub struct Settings {
     pub mode: Option<Mode>,
     /// A UI language code such as `en` or `it`; `None` follows the system.
     pub language: Option<String>,
+    pub preferences: Preferences,
+}
+
+/// The settings as the UI reads them: the proxy password stays here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    pub mode: Option<Mode>,
+    pub language: Option<String>,
+    pub preferences: PreferencesView,
+}
+
+impl From<&Settings> for SettingsView {
+    fn from(settings: &Settings) -> Self {
+        Self {
+            mode: settings.mode,
+            language: settings.language.clone(),
+            preferences: PreferencesView::from(&settings.preferences),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +64,8 @@ pub enum SettingsError {
     Write { path: PathBuf, source: io::Error },
     #[error("unsupported language {0:?}")]
     UnknownLanguage(String),
+    #[error(transparent)]
+    Preference(#[from] BadPreference),
 }
 
 /// Languages the UI has catalogs for.
@@ -98,6 +124,16 @@ impl SettingsStore {
         self.update(|s| s.language = Some(language.to_owned()))
     }
 
+    /// Checks what the Settings screen sends against the stored values,
+    /// without saving anything.
+    pub fn check(&self, update: PreferencesUpdate) -> Result<Preferences, SettingsError> {
+        Ok(update.apply_to(&self.get().preferences)?)
+    }
+
+    pub fn set_preferences(&self, preferences: Preferences) -> Result<Settings, SettingsError> {
+        self.update(|s| s.preferences = preferences)
+    }
+
     /// Applies `change`, writes the result, and only then makes it current:
     /// a failed write leaves memory and disk agreeing on the old settings.
     fn update(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings, SettingsError> {
@@ -128,7 +164,12 @@ fn write_atomically(path: &Path, settings: &Settings) -> io::Result<()> {
     let tmp = path.with_extension("json.tmp");
     // Serialising a struct of plain fields to JSON cannot fail.
     let json = serde_json::to_vec_pretty(settings).expect("settings serialise");
-    std::fs::write(&tmp, json)?;
+    // Only this user may read it: it can hold the proxy password.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&tmp)?, &json)?;
     std::fs::rename(&tmp, path)
 }
 
@@ -185,11 +226,57 @@ mod tests {
     fn serialises_mode_in_snake_case() {
         let settings = Settings {
             mode: Some(Mode::Client),
-            language: None,
+            ..Settings::default()
         };
+        let json = serde_json::to_value(&settings).unwrap();
+        assert_eq!(json["mode"], "client");
+    }
+
+    #[test]
+    fn an_older_file_without_preferences_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, br#"{"mode":"expert","language":"it"}"#).unwrap();
+        let store = SettingsStore::load(&path);
+        assert_eq!(store.get().mode, Some(Mode::Expert));
+        assert_eq!(store.get().preferences, Preferences::default());
+    }
+
+    #[test]
+    fn preferences_are_saved_privately_and_a_bad_one_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let store = SettingsStore::load(&path);
+        let checked = store
+            .check(PreferencesUpdate {
+                proxy_host: "proxy.corp".into(),
+                proxy_port: "3128".into(),
+                proxy_password: Some("s3cret".into()),
+                ..PreferencesUpdate::default()
+            })
+            .unwrap();
         assert_eq!(
-            serde_json::to_string(&settings).unwrap(),
-            r#"{"mode":"client","language":null}"#
+            store.get().preferences,
+            Preferences::default(),
+            "not saved yet"
         );
+        store.set_preferences(checked).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let error = store
+            .check(PreferencesUpdate {
+                proxy_host: "proxy.corp".into(),
+                proxy_port: "none".into(),
+                ..PreferencesUpdate::default()
+            })
+            .unwrap_err();
+        assert!(matches!(error, SettingsError::Preference(ref e) if e.code == "bad_proxy_port"));
+        let again = SettingsStore::load(&path).get().preferences;
+        assert_eq!(again.proxy.port, Some(3128));
+        assert_eq!(again.proxy.password, "s3cret");
     }
 }

@@ -108,6 +108,10 @@ impl Engine {
                 };
                 self.start_peer(session, scopes, name, &ice_servers).await;
             }
+            ServerMessage::NotesSaved { session } if current.session() == Some(&session) => {
+                self.view
+                    .send_modify(|view| view.notes.saved_at_ms = Some(now));
+            }
             ServerMessage::Signal { session, signal } => self.on_signal(&session, signal).await,
             ServerMessage::PeerLeft { session, reason } if current.session() == Some(&session) => {
                 let connected = matches!(current, Phase::Active { .. });

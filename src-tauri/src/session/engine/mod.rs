@@ -41,7 +41,7 @@ use super::scopes::Scope;
 use super::screen_share::{CapturerFactory, ScreenShare};
 use super::screen_view;
 use super::transcript::{self, Header};
-use super::view::{Notice, Phase, ScreenInfo, SessionView};
+use super::view::{Notice, Phase, ScreenInfo, SessionNotes, SessionView};
 use crate::clipboard::backend::ClipboardFactory;
 use crate::clipboard::owner::ClipboardOwner;
 use crate::clock::unix_ms;
@@ -114,6 +114,10 @@ pub enum Command {
     CancelTransfer(u32),
     /// Sends clipboard changes automatically, or stops.
     SetClipboardSync(bool),
+    /// Where received files go, from the next session on.
+    SetDownloads(PathBuf),
+    /// Expert: new notes for the session's record at the desk.
+    SetNotes(String),
 }
 
 /// A log entry as the UI receives it: numbered within its session, so a
@@ -376,7 +380,13 @@ impl Engine {
                 Phase::Idle,
             ) => {
                 self.pin = pin;
-                self.view.send_modify(|view| view.notice = None);
+                self.view.send_modify(|view| {
+                    view.notice = None;
+                    view.notes = SessionNotes {
+                        text: notes.clone(),
+                        saved_at_ms: None,
+                    };
+                });
                 self.send(AppMessage::Connect { id, notes, scopes }).await;
             }
             (Command::Connect { .. }, _) => {
@@ -455,6 +465,21 @@ impl Engine {
             (Command::Browse(op), Phase::Active { .. }) => self.browse(op),
             (Command::CancelTransfer(id), Phase::Active { .. }) => self.cancel_transfer(id),
             (Command::SetClipboardSync(on), Phase::Active { .. }) => self.set_clipboard_sync(on),
+            (Command::SetDownloads(folder), _) => self.backends.downloads = folder,
+            (
+                Command::SetNotes(notes),
+                Phase::Waiting { session, .. }
+                | Phase::Connecting { session, .. }
+                | Phase::Active { session, .. },
+            ) if self.role == Role::Expert => {
+                self.view.send_modify(|view| {
+                    view.notes = SessionNotes {
+                        text: notes.clone(),
+                        saved_at_ms: None,
+                    }
+                });
+                self.send(AppMessage::SetNotes { session, notes }).await;
+            }
             (Command::Log(reply), _) => {
                 let _ = reply.send(self.log_items());
             }
