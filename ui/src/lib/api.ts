@@ -9,13 +9,51 @@ export type Mode = "client" | "expert";
 
 export interface AppInfo {
   version: string;
+  /** The desk in use, and what an empty Settings field means. */
   signalingUrl: string;
+  defaultSignalingUrl: string;
+  /** Where received files go now, and what an empty Settings field means. */
+  downloadDir: string;
+  defaultDownloadDir: string;
   dataDir: string;
+}
+
+/** The Settings screen's values as stored (src-tauri/src/settings/preferences.rs). */
+export interface Preferences {
+  signalingUrl: string | null;
+  proxyHost: string;
+  proxyPort: number | null;
+  proxyUser: string;
+  /** The password itself never comes back to the UI. */
+  proxyPasswordSet: boolean;
+  proxyDomain: string;
+  downloadDir: string | null;
+  defaultQuality: Quality;
+}
+
+/** What Save sends: text as typed; a null password keeps the saved one. */
+export interface PreferencesUpdate {
+  signalingUrl: string;
+  proxyHost: string;
+  proxyPort: string;
+  proxyUser: string;
+  proxyPassword: string | null;
+  proxyDomain: string;
+  downloadDir: string;
+  defaultQuality: Quality;
 }
 
 export interface Settings {
   mode: Mode | null;
   language: string | null;
+  preferences: Preferences;
+}
+
+/** The tray icon's words; `{name}` in the tooltip is the other side. */
+export interface TrayLabels {
+  tooltip: string;
+  show: string;
+  stop: string;
 }
 
 /** The link to the support desk (src-tauri/src/desk/mod.rs). */
@@ -58,6 +96,9 @@ export const api = {
   getSettings: () => invoke<Settings>("get_settings"),
   setMode: (mode: Mode | null) => invoke<Settings>("set_mode", { mode }),
   setLanguage: (language: string) => invoke<Settings>("set_language", { language }),
+  savePreferences: (preferences: PreferencesUpdate) =>
+    invoke<Settings>("save_preferences", { preferences }),
+  trayLabels: (labels: TrayLabels) => invoke<void>("tray_labels", { labels }),
   deskConnect: (mode: Mode) => invoke<DeskStatus>("desk_connect", { mode }),
   deskDisconnect: () => invoke<void>("desk_disconnect"),
   deskStatus: () => invoke<DeskStatus>("desk_status"),
@@ -75,6 +116,9 @@ export const api = {
   clientAccept: (scopes: Scope[]) => invoke<void>("client_accept", { scopes }),
   clientDecline: () => invoke<void>("client_decline"),
   sessionStop: () => invoke<void>("session_stop"),
+  clipboardSend: () => invoke<void>("clipboard_send"),
+  /** Expert: the session's notes, saved to the desk's record. */
+  sessionSetNotes: (notes: string) => invoke<void>("session_set_notes", { notes }),
   /** Expert: encoded screen frames arrive on `frames` until detached. */
   screenAttach: (frames: Channel<ArrayBuffer>) => invoke<void>("screen_attach", { frames }),
   screenDetach: () => invoke<void>("screen_detach"),

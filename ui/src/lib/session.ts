@@ -79,6 +79,14 @@ export interface SessionView {
   transfers: TransferView[];
   /** Expert: the client's folder the file browser shows, once asked. */
   remoteFiles: RemoteFolder | null;
+  /** Expert: the notes of the current request or session. */
+  notes: SessionNotes;
+}
+
+export interface SessionNotes {
+  text: string;
+  /** When the desk confirmed the last change. */
+  savedAtMs: number | null;
 }
 
 export const IDLE_VIEW: SessionView = {
@@ -91,6 +99,7 @@ export const IDLE_VIEW: SessionView = {
   rebootAtMs: null,
   transfers: [],
   remoteFiles: null,
+  notes: { text: "", savedAtMs: null },
 };
 
 function known(key: string): key is MessageKey {

@@ -1,0 +1,90 @@
+// Unread chat lines and desktop notifications for them. A line from the
+// other side is unread until the chat is on screen in a focused window;
+// while the window is not focused, each new line also raises a desktop
+// notification (tauri-plugin-notification).
+import { derived, get, writable } from "svelte/store";
+import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
+import { t } from "./i18n";
+import { sessionLog, type LogItem } from "./sessionLog";
+
+/** The last line seen, by session and number. */
+export interface Mark {
+  session: string;
+  seq: number;
+}
+
+function isPeerChat(item: LogItem): boolean {
+  return item.kind === "chat" && item.from === "peer";
+}
+
+function after(item: LogItem, mark: Mark | null): boolean {
+  return !mark || mark.session !== item.session || item.seq > mark.seq;
+}
+
+/** Lines from the other side after `mark`. */
+export function linesAfter(log: LogItem[], mark: Mark | null): LogItem[] {
+  return log.filter((item) => isPeerChat(item) && after(item, mark));
+}
+
+/** The mark for everything in `log` (null for an empty log). */
+export function markOf(log: LogItem[], current: Mark | null): Mark | null {
+  const last = log.at(-1);
+  return last ? { session: last.session, seq: last.seq } : current;
+}
+
+/** The line to show in a notification: at most one, the newest. */
+export function notificationFor(
+  log: LogItem[],
+  notified: Mark | null,
+  focused: boolean,
+): LogItem | null {
+  if (focused) return null;
+  return linesAfter(log, notified).at(-1) ?? null;
+}
+
+/** Whether the chat panel is on screen (the expert can hide it). */
+export const chatVisible = writable(false);
+/**
+ * Whether the app's window has the focus: it starts focused, as an app
+ * just opened is, and follows the window's focus and blur from then on.
+ */
+export const windowFocused = writable(true);
+
+const seen = writable<Mark | null>(null);
+
+export const unreadCount = derived([sessionLog, seen], ([$log, $seen]) => linesAfter($log, $seen).length);
+
+let started = false;
+
+/** Starts counting and notifying; idempotent. `peerName` names the sender. */
+export function followChatAlerts(peerName: () => string): void {
+  if (started) return;
+  started = true;
+  let notified = markOf(get(sessionLog), null);
+  window.addEventListener("focus", () => windowFocused.set(true));
+  window.addEventListener("blur", () => windowFocused.set(false));
+  const markSeen = () => {
+    if (get(chatVisible) && get(windowFocused)) seen.update((mark) => markOf(get(sessionLog), mark));
+  };
+  chatVisible.subscribe(markSeen);
+  windowFocused.subscribe(markSeen);
+  sessionLog.subscribe((log) => {
+    const line = notificationFor(log, notified, get(windowFocused));
+    notified = markOf(log, notified);
+    markSeen();
+    if (line && line.kind === "chat") notify(get(t)("chat.notifyTitle", { name: peerName() }), line.text);
+  });
+  unreadCount.subscribe((count) => {
+    document.title = count > 0 ? `(${count}) ${get(t)("app.title")}` : get(t)("app.title");
+  });
+}
+
+async function notify(title: string, body: string): Promise<void> {
+  try {
+    let granted = await isPermissionGranted();
+    if (!granted) granted = (await requestPermission()) === "granted";
+    if (granted) sendNotification({ title, body });
+  } catch {
+    // No notification service: the unread badge still shows.
+  }
+}
