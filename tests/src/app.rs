@@ -130,6 +130,17 @@ impl AppInstance {
         self.home.path().join("data").join("lifeline")
     }
 
+    /// Everything this instance has logged so far (its daily log files).
+    pub fn log_text(&self) -> String {
+        let Ok(entries) = std::fs::read_dir(self.data_dir().join("logs")) else {
+            return String::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .collect()
+    }
+
     /// This instance's `$XDG_CONFIG_HOME/lifeline`.
     pub fn config_dir(&self) -> PathBuf {
         self.home.path().join("config").join("lifeline")
@@ -154,19 +165,31 @@ impl AppInstance {
             .map_err(|e| anyhow::anyhow!("{}: {css} did not appear: {e}", self.name))
     }
 
+    /// Clicks an element, first scrolled to the middle of the window, as a
+    /// person would look at it: WebDriver's own scrolling may leave it under
+    /// the sticky session banner.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        self.wait_for(css)
-            .await?
+        let element = self.wait_for(css).await?;
+        let arg = serde_json::to_value(&element)?;
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: scrolling to {css} failed: {e}", self.name))?;
+        element
             .click()
             .await
             .map_err(|e| anyhow::anyhow!("{}: clicking {css} failed: {e}", self.name))
     }
 
     /// Replaces the contents of an input with `text`, typed key by key.
+    /// Emptying goes through the keyboard too (Ctrl+A, Backspace): WebDriver's
+    /// clear fires no `input` event, so the page would not notice.
     pub async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
         let field = self.wait_for(css).await?;
-        field.clear().await?;
-        if !text.is_empty() {
+        if text.is_empty() {
+            field.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+        } else {
+            field.clear().await?;
             field.send_keys(text).await?;
         }
         Ok(())

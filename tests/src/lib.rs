@@ -52,6 +52,8 @@ struct Inner {
     // A std Mutex: it guards a plain list, is never held across an await,
     // and must be usable from the synchronous failure path.
     apps: Mutex<Vec<Arc<AppInstance>>>,
+    /// The signaling logs handed out, so a second server gets its own.
+    logs: Mutex<Vec<std::path::PathBuf>>,
 }
 
 impl Harness {
@@ -60,6 +62,7 @@ impl Harness {
             inner: Arc::new(Inner {
                 test_name: test_name.to_owned(),
                 apps: Mutex::new(Vec::new()),
+                logs: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -71,10 +74,34 @@ impl Harness {
     /// Starts a fresh signaling server with its own database. Its log is
     /// kept as `signaling.log` among the test's artifacts.
     pub async fn signaling(&self) -> anyhow::Result<SignalingServer> {
-        let log = artifacts::dir_for(self.test_name())?.join("signaling.log");
+        self.signaling_with(&[]).await
+    }
+
+    /// [`signaling`](Self::signaling) with extra server flags, such as
+    /// `["--consent-timeout-secs", "3"]`. A second server in one test logs
+    /// to `signaling-2.log`, and so on.
+    pub async fn signaling_with(&self, args: &[&str]) -> anyhow::Result<SignalingServer> {
+        let dir = artifacts::dir_for(self.test_name())?;
+        let mut log = dir.join("signaling.log");
+        let mut n = 1;
+        while self
+            .inner
+            .logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&log)
+        {
+            n += 1;
+            log = dir.join(format!("signaling-{n}.log"));
+        }
+        self.inner
+            .logs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(log.clone());
         // A fresh log per run of the test.
         let _ = std::fs::remove_file(&log);
-        SignalingServer::start(log).await
+        SignalingServer::start_with(log, args.iter().map(|a| a.to_string()).collect()).await
     }
 
     /// Launches an app instance named `name` on its own X display, pointed at

@@ -16,6 +16,8 @@ pub struct SignalingServer {
     addr: SocketAddr,
     database_url: String,
     log: PathBuf,
+    /// Extra flags, such as a shorter consent timeout.
+    args: Vec<String>,
     _dir: tempfile::TempDir,
     guard: Option<ChildGuard>,
 }
@@ -23,17 +25,24 @@ pub struct SignalingServer {
 impl SignalingServer {
     /// Starts a server whose stderr is appended to `log`.
     pub async fn start(log: PathBuf) -> anyhow::Result<Self> {
+        Self::start_with(log, Vec::new()).await
+    }
+
+    /// [`start`](Self::start) with extra flags, such as
+    /// `--consent-timeout-secs 3`.
+    pub async fn start_with(log: PathBuf, args: Vec<String>) -> anyhow::Result<Self> {
         tokio::task::spawn_blocking(move || {
             let dir = tempfile::Builder::new()
                 .prefix("lifeline-signaling-")
                 .tempdir()?;
             let database_url =
                 format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
-            let (addr, guard) = launch("127.0.0.1:0", &database_url, &log)?;
+            let (addr, guard) = launch("127.0.0.1:0", &database_url, &log, &args)?;
             Ok(Self {
                 addr,
                 database_url,
                 log,
+                args,
                 _dir: dir,
                 guard: Some(guard),
             })
@@ -52,8 +61,10 @@ impl SignalingServer {
         let listen = self.addr.to_string();
         let database_url = self.database_url.clone();
         let log = self.log.clone();
+        let args = self.args.clone();
         let (addr, guard) =
-            tokio::task::spawn_blocking(move || launch(&listen, &database_url, &log)).await??;
+            tokio::task::spawn_blocking(move || launch(&listen, &database_url, &log, &args))
+                .await??;
         anyhow::ensure!(addr == self.addr, "restarted on {addr}, not {}", self.addr);
         self.guard = Some(guard);
         Ok(())
@@ -99,6 +110,53 @@ impl SignalingServer {
         Ok(())
     }
 
+    /// The desk's Session Usage Report (`GET /api/sessions`), read as the
+    /// support desk would: sign in over the WebSocket for a token, then ask
+    /// over HTTP.
+    pub async fn session_report(
+        &self,
+        user: &str,
+        password: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio_tungstenite::tungstenite::Message;
+
+        let (mut ws, _) = tokio_tungstenite::connect_async(self.ws_url()).await?;
+        let mut token = None;
+        for message in [
+            serde_json::json!({"type": "hello", "version": 1, "role": "expert"}),
+            serde_json::json!({"type": "login", "user": user, "password": password}),
+        ] {
+            ws.send(Message::text(message.to_string())).await?;
+            let reply = match ws.next().await {
+                Some(Ok(Message::Text(text))) => serde_json::from_str::<serde_json::Value>(&text)?,
+                other => anyhow::bail!("unexpected reply from the desk: {other:?}"),
+            };
+            token = reply["token"].as_str().map(str::to_owned);
+        }
+        let token = token.ok_or_else(|| anyhow::anyhow!("the desk gave no token"))?;
+        let mut http = tokio::net::TcpStream::connect(self.addr).await?;
+        let request = format!(
+            "GET /api/sessions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+            self.addr
+        );
+        http.write_all(request.as_bytes()).await?;
+        let mut response = String::new();
+        http.read_to_string(&mut response).await?;
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .ok_or_else(|| anyhow::anyhow!("malformed HTTP response: {response:?}"))?;
+        anyhow::ensure!(head.starts_with("HTTP/1.1 200"), "report refused: {head}");
+        anyhow::ensure!(
+            !head
+                .to_ascii_lowercase()
+                .contains("transfer-encoding: chunked"),
+            "a chunked report: {head}"
+        );
+        Ok(serde_json::from_str(body)?)
+    }
+
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -114,6 +172,7 @@ fn launch(
     listen: &str,
     database_url: &str,
     log: &Path,
+    args: &[String],
 ) -> anyhow::Result<(SocketAddr, ChildGuard)> {
     let log = std::fs::File::options()
         .create(true)
@@ -123,6 +182,7 @@ fn launch(
     let mut command = Command::new(crate::paths::binary("lifeline-signaling")?);
     command
         .args(["--listen", listen, "--database-url", database_url])
+        .args(args)
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),

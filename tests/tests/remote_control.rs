@@ -209,6 +209,11 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         client.wait_for(".log-event[data-code='withdrawn']").await?;
         expert.wait_for(".log-event[data-code='withdrawn']").await?;
         expert.wait_for("#screen-canvas:not(.controlling)").await?;
+        let state = expert.text("#control-state[data-state='refused']").await?;
+        anyhow::ensure!(
+            state == "Control: not allowed by the client",
+            "the expert's toolbar says {state:?}"
+        );
         let before = pointer(client.xvfb())?;
         click_remote(&expert, ELSEWHERE).await?;
         tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -222,6 +227,7 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         // Control given back works again.
         client.click("#grant-control").await?;
         expert.wait_for("#screen-canvas.controlling").await?;
+        expert.wait_for("#control-state[data-state='on']").await?;
         click_remote(&expert, ELSEWHERE).await?;
         wait_until("the pointer to move again", || {
             Ok(near(pointer(client.xvfb())?, ELSEWHERE))

@@ -2,7 +2,10 @@
 //! through the real signaling server, with WebRTC between the two app
 //! processes: the expert signs in, malformed IDs get Techinline's messages,
 //! the client sees who asks for what and grants less, both show the same
-//! safety code, the client stops the session, and the spent ID is refused.
+//! safety code, the expert sees the screen, they chat both ways (with an
+//! unread count while the expert's chat is hidden), the expert's amended
+//! notes reach the desk's session record, the client stops the session,
+//! and the spent ID is refused.
 
 use lifeline_e2e::e2e;
 use lifeline_e2e::flows::loopback;
@@ -119,6 +122,73 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         );
         let with = client.text("#session-peer").await?;
         anyhow::ensure!(with == "Session with Ann from the Help Desk", "{with:?}");
+        // The client's tray shows the session too.
+        lifeline_e2e::flows::wait_until("the client's tray icon", || {
+            Ok(client.log_text().contains("session tray icon shown"))
+        })
+        .await?;
+
+        // The expert sees the screen, and the toolbar says control was
+        // not granted.
+        expert.wait_for("#screen-canvas:not(.hidden)").await?;
+        let control = expert.text("#control-state").await?;
+        anyhow::ensure!(
+            control == "Control: not allowed by the client",
+            "{control:?}"
+        );
+
+        // Chat both ways; Enter sends.
+        client
+            .type_into("#chat-input", "Hello, the printer says offline\u{e007}")
+            .await?;
+        let heard = expert
+            .text(".chat-line[data-from='peer'] .chat-text")
+            .await?;
+        anyhow::ensure!(heard == "Hello, the printer says offline", "{heard:?}");
+        expert
+            .type_into("#chat-input", "Let me look at it\u{e007}")
+            .await?;
+        let answer = client
+            .text(".chat-line[data-from='peer'] .chat-text")
+            .await?;
+        anyhow::ensure!(answer == "Let me look at it", "{answer:?}");
+
+        // With the chat hidden, a new line is counted as unread.
+        expert.click("#tool-chat").await?;
+        client
+            .type_into("#chat-input", "Still there?\u{e007}")
+            .await?;
+        let unread = expert.text("#tool-chat-unread").await?;
+        anyhow::ensure!(unread.starts_with('1'), "{unread:?}");
+        expert.click("#tool-chat").await?;
+        expert.wait_for("#chat-log").await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while expert
+            .client()
+            .find(lifeline_e2e::Locator::Css("#tool-chat-unread"))
+            .await
+            .is_ok()
+        {
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "the count stays after the chat is shown"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+
+        // Notes amended during the session go to the desk's record.
+        let amended = "Ticket 4711: printer driver reinstalled";
+        expert.type_into("#session-notes-text", amended).await?;
+        expert.click("#session-notes-save").await?;
+        expert
+            .wait_for("#session-notes-state[data-saved='true']")
+            .await?;
+        let report = server.session_report("ann", PASSWORD).await?;
+        let rows = report.as_array().cloned().unwrap_or_default();
+        anyhow::ensure!(
+            rows.iter().any(|row| row["notes"] == amended),
+            "no record holds the amended notes: {report}"
+        );
         h.screenshot(&client, "client-session").await?;
         h.screenshot(&expert, "expert-session").await?;
 
@@ -133,6 +203,10 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         client
             .wait_for("#session-notice[data-code='ended']")
             .await?;
+        lifeline_e2e::flows::wait_until("the tray icon to go", || {
+            Ok(client.log_text().contains("session tray icon removed"))
+        })
+        .await?;
 
         // The ID started a session, so it is spent.
         expert.type_into("#client-id-input", &id).await?;
