@@ -134,7 +134,7 @@ export const en = {
   "grants.title": "What the expert may do",
   "grants.stopControl": "Stop control",
   "screen.viewOnly": "View only",
-  "screen.controlHint": "Click the screen to control it. Keys go to the remote computer while it has focus.",
+  "screen.controlHint": "Click the screen to control it. Keys go to the remote computer while it has focus; Ctrl+Alt+Shift gives the keyboard back to this window.",
   "screen.noControl": "The client has not allowed control: you can watch only.",
   "screen.sendKeys": "Send keys",
   "screen.sendKeysChoose": "Send a key combination…",

@@ -136,7 +136,7 @@ export const it: Record<MessageKey, string> = {
   "grants.title": "Cosa può fare il tecnico",
   "grants.stopControl": "Interrompi il controllo",
   "screen.viewOnly": "Solo visualizzazione",
-  "screen.controlHint": "Faccia clic sullo schermo per controllarlo. Finché lo schermo ha il focus, i tasti vanno al computer remoto.",
+  "screen.controlHint": "Faccia clic sullo schermo per controllarlo. Finché lo schermo ha il focus, i tasti vanno al computer remoto; Ctrl+Alt+Maiusc restituisce la tastiera a questa finestra.",
   "screen.noControl": "Il cliente non ha consentito il controllo: può solo guardare.",
   "screen.sendKeys": "Invia tasti",
   "screen.sendKeysChoose": "Invia una combinazione di tasti…",
