@@ -4,11 +4,16 @@
 CARGO ?= cargo
 NPM   ?= npm
 
-.PHONY: run test setup ui build check lint test-rust test-ui test-e2e bench fuzz clean
+.PHONY: run demo test setup ui build check lint test-rust test-ui test-e2e bench fuzz clean
 
 ## Set up what is missing, build, start a local signaling server, open the app.
 run: setup build
 	./scripts/run.sh
+
+## A whole session on one desktop: a local desk, a client window and an
+## expert window pointed at it (sign in as demo / demo-expert).
+demo: setup build
+	./scripts/demo.sh
 
 ## Set up what is missing, then every check CI runs.
 test: setup check test-ui test-rust
