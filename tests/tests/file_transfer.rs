@@ -94,8 +94,11 @@ async fn transfer_ended(
     let deadline = Instant::now() + timeout;
     let css = format!(".transfer[data-name='{name}']");
     loop {
+        // The list re-renders as progress comes in, so the element found
+        // may be stale by the time it is read: that is "not yet", not an
+        // error.
         if let Ok(item) = app.client().find(lifeline_e2e::Locator::Css(&css)).await
-            && let Some(state) = item.attr("data-state").await?
+            && let Ok(Some(state)) = item.attr("data-state").await
             && state != "running"
         {
             return Ok(state);
