@@ -205,8 +205,22 @@ async fn a_transfer_cut_off_resumes_in_the_next_session() {
         v.phase == Phase::Idle
     })
     .await;
+    wait_for(&mut first.client.subscribe(), "the client's end", |v| {
+        v.phase == Phase::Idle
+    })
+    .await;
+    // The client's writer may still flush the chunks it had taken in: the
+    // kept copy is what stays once it stops growing.
     let part = client_downloads.join("image.iso.part");
-    let kept = std::fs::metadata(&part).unwrap().len();
+    let mut kept = std::fs::metadata(&part).unwrap().len();
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = std::fs::metadata(&part).unwrap().len();
+        if now == kept {
+            break;
+        }
+        kept = now;
+    }
     assert!(kept > 0 && kept < size as u64, "kept {kept} bytes");
     assert!(!client_downloads.join("image.iso").exists());
     drop(first);
