@@ -165,17 +165,23 @@ impl AppInstance {
             .map_err(|e| anyhow::anyhow!("{}: {css} did not appear: {e}", self.name))
     }
 
-    /// Clicks an element, first scrolled to the middle of the window, as a
-    /// person would look at it: WebDriver's own scrolling may leave it under
-    /// the sticky session banner.
-    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+    /// Waits for an element and scrolls it to the middle of the window, as
+    /// a person would look at it: WebDriver's own scrolling may leave it
+    /// under the sticky session banner, where it cannot be clicked or typed
+    /// into.
+    async fn in_view(&self, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
         let element = self.wait_for(css).await?;
         let arg = serde_json::to_value(&element)?;
         self.client
             .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
             .await
             .map_err(|e| anyhow::anyhow!("{}: scrolling to {css} failed: {e}", self.name))?;
-        element
+        Ok(element)
+    }
+
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.in_view(css)
+            .await?
             .click()
             .await
             .map_err(|e| anyhow::anyhow!("{}: clicking {css} failed: {e}", self.name))
@@ -185,14 +191,16 @@ impl AppInstance {
     /// Emptying goes through the keyboard too (Ctrl+A, Backspace): WebDriver's
     /// clear fires no `input` event, so the page would not notice.
     pub async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
-        let field = self.wait_for(css).await?;
-        if text.is_empty() {
-            field.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+        let field = self.in_view(css).await?;
+        let typed = if text.is_empty() {
+            field.send_keys("\u{E009}a\u{E000}\u{E003}").await
         } else {
-            field.clear().await?;
-            field.send_keys(text).await?;
-        }
-        Ok(())
+            match field.clear().await {
+                Ok(()) => field.send_keys(text).await,
+                Err(error) => Err(error),
+            }
+        };
+        typed.map_err(|e| anyhow::anyhow!("{}: typing into {css} failed: {e}", self.name))
     }
 
     pub async fn text(&self, css: &str) -> anyhow::Result<String> {
