@@ -179,28 +179,57 @@ impl AppInstance {
         Ok(element)
     }
 
+    /// Clicks an element. A page still settling (the remote screen's first
+    /// picture pushes what is below it down) can move it between the
+    /// scroll and the click, so a refused click is tried again, a few times.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        self.in_view(css)
-            .await?
-            .click()
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: clicking {css} failed: {e}", self.name))
+        self.interact(
+            css,
+            "clicking",
+            |element| async move { element.click().await },
+        )
+        .await
     }
 
     /// Replaces the contents of an input with `text`, typed key by key.
     /// Emptying goes through the keyboard too (Ctrl+A, Backspace): WebDriver's
     /// clear fires no `input` event, so the page would not notice.
     pub async fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
-        let field = self.in_view(css).await?;
-        let typed = if text.is_empty() {
-            field.send_keys("\u{E009}a\u{E000}\u{E003}").await
-        } else {
-            match field.clear().await {
-                Ok(()) => field.send_keys(text).await,
-                Err(error) => Err(error),
+        let text = text.to_owned();
+        self.interact(css, "typing into", move |field| {
+            let text = text.clone();
+            async move {
+                if text.is_empty() {
+                    field.send_keys("\u{E009}a\u{E000}\u{E003}").await
+                } else {
+                    field.clear().await?;
+                    field.send_keys(&text).await
+                }
             }
-        };
-        typed.map_err(|e| anyhow::anyhow!("{}: typing into {css} failed: {e}", self.name))
+        })
+        .await
+    }
+
+    async fn interact<F, Fut>(&self, css: &str, what: &str, act: F) -> anyhow::Result<()>
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            let element = self.in_view(css).await?;
+            match act(element).await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < 5 => {
+                    eprintln!("e2e: {}: {what} {css} failed ({error:?}); again", self.name);
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(error) => {
+                    anyhow::bail!("{}: {what} {css} failed: {error:?}", self.name)
+                }
+            }
+        }
     }
 
     pub async fn text(&self, css: &str) -> anyhow::Result<String> {
