@@ -236,6 +236,60 @@ impl AppInstance {
         Ok(self.wait_for(css).await?.text().await?)
     }
 
+    /// Sends keys to whatever has the keyboard focus, as a keyboard user
+    /// would (`"\u{E004}"` is Tab, `"\u{E007}"` Enter).
+    pub async fn press(&self, keys: &str) -> anyhow::Result<()> {
+        self.client
+            .active_element()
+            .await?
+            .send_keys(keys)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: pressing {keys:?} failed: {e:?}", self.name))
+    }
+
+    /// The `id` of the element with the keyboard focus ("" if it has none).
+    pub async fn focused_id(&self) -> anyhow::Result<String> {
+        Ok(self
+            .client
+            .active_element()
+            .await?
+            .attr("id")
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The visible form controls and buttons that a screen reader could
+    /// not name: no label, `aria-label`, `aria-labelledby`, text or title.
+    /// Each is described by its id or the start of its HTML.
+    pub async fn unlabelled(&self) -> anyhow::Result<Vec<String>> {
+        let found = self
+            .client
+            .execute(
+                r#"
+                const text = (s) => (s || "").trim();
+                // Roles whose name comes from their text (WAI-ARIA "name
+                // from content").
+                const fromContent = (el) => el.tagName === "BUTTON" || el.tagName === "A"
+                  || ["button", "link", "option", "menuitem", "tab", "radio", "checkbox", "treeitem"]
+                    .includes(el.getAttribute("role"));
+                const byIds = (ids) => text(ids).split(/\s+/)
+                  .map((id) => document.getElementById(id)?.textContent || "").join("");
+                return [...document.querySelectorAll(
+                    "input:not([type=hidden]), select, textarea, button, [tabindex]:not([tabindex='-1'])")]
+                  .filter((el) => el.getClientRects().length > 0)
+                  .filter((el) => !(text(el.getAttribute("aria-label"))
+                    || text(byIds(el.getAttribute("aria-labelledby")))
+                    || text([...(el.labels || [])].map((l) => l.textContent).join(""))
+                    || (fromContent(el) && text(el.textContent))
+                    || text(el.getAttribute("title"))))
+                  .map((el) => el.id || el.outerHTML.slice(0, 80));
+                "#,
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(found)?)
+    }
+
     /// Reloads the app's page, as a restart of the UI would.
     pub async fn reload(&self) -> anyhow::Result<()> {
         self.client.refresh().await?;

@@ -46,6 +46,7 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
             refused.starts_with("Wrong user name or password."),
             "{refused:?}"
         );
+        h.screenshot(&expert, "sign-in-refused").await?;
         expert.type_into("#sign-in-password", PASSWORD).await?;
         expert.click("#sign-in-submit").await?;
         let who = expert.text("#signed-in-as").await?;
@@ -100,6 +101,15 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
                 || countdown.starts_with("This request closes in 4:5"),
             "{countdown:?}"
         );
+        let focused = client.focused_id().await?;
+        anyhow::ensure!(
+            focused == "consent" || focused.starts_with("grant-"),
+            "the request opened with the focus outside it, on {focused:?}"
+        );
+        for (app, screen) in [(&client, "consent"), (&expert, "waiting")] {
+            let unnamed = app.unlabelled().await?;
+            anyhow::ensure!(unnamed.is_empty(), "{screen}: unnamed {unnamed:?}");
+        }
         h.screenshot(&client, "consent").await?;
         client.click("#grant-control").await?;
         client.click("#consent-accept").await?;
@@ -189,6 +199,10 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
             rows.iter().any(|row| row["notes"] == amended),
             "no record holds the amended notes: {report}"
         );
+        for (app, screen) in [(&client, "client session"), (&expert, "expert session")] {
+            let unnamed = app.unlabelled().await?;
+            anyhow::ensure!(unnamed.is_empty(), "{screen}: unnamed {unnamed:?}");
+        }
         h.screenshot(&client, "client-session").await?;
         h.screenshot(&expert, "expert-session").await?;
 
