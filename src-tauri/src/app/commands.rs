@@ -47,10 +47,15 @@ pub async fn save_preferences(
     state.save_preferences(&app, preferences).await
 }
 
-/// The tray icon's words in the UI's language.
+/// The tray icon's words in the UI's language. Async, so it runs off the
+/// main thread: relabelling a shown icon waits for the main thread.
 #[tauri::command]
-pub fn tray_labels(tray: State<'_, super::tray::SessionTray>, labels: super::tray::TrayLabels) {
+pub async fn tray_labels(
+    tray: State<'_, super::tray::SessionTray>,
+    labels: super::tray::TrayLabels,
+) -> Result<(), AppError> {
     tray.set_labels(labels);
+    Ok(())
 }
 
 /// Links to the support desk in the given mode. Async so that it runs on

@@ -154,20 +154,28 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
 }
 
 /// Keeps the tray icon in step with the session until the engine stops.
+/// The tray's state is only ever changed from here and from `tray_labels`,
+/// never from the main thread, which building and relabelling wait for.
 pub fn follow(app: AppHandle, mut view: watch::Receiver<SessionView>) {
     tauri::async_runtime::spawn(async move {
+        // The view changes with every transfer's progress; the tray only
+        // when the session starts, ends or changes hands.
+        let mut shown_for: Option<Option<String>> = None;
         loop {
             let peer = match &view.borrow_and_update().phase {
                 Phase::Connecting { peer, .. } | Phase::Active { peer, .. } => Some(peer.clone()),
                 _ => None,
             };
-            let tray_app = app.clone();
-            // Building an icon waits for the main thread; not on a runtime
-            // worker.
-            let _ = tauri::async_runtime::spawn_blocking(move || {
-                tray_app.state::<SessionTray>().show(&tray_app, peer);
-            })
-            .await;
+            if shown_for.as_ref() != Some(&peer) {
+                shown_for = Some(peer.clone());
+                let tray_app = app.clone();
+                // Building an icon blocks until the main thread has done
+                // it: not on a runtime worker.
+                let _ = tauri::async_runtime::spawn_blocking(move || {
+                    tray_app.state::<SessionTray>().show(&tray_app, peer);
+                })
+                .await;
+            }
             if view.changed().await.is_err() {
                 break;
             }

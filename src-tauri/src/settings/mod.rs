@@ -1,6 +1,7 @@
 //! The user's remembered choices (mode, language and the Settings screen's
-//! preferences), persisted as JSON in the config dir. [`SettingsStore`] is the one owner: commands go through it, and
-//! every change is written to disk before it is reported back.
+//! preferences), persisted as JSON in the config dir. [`SettingsStore`] is
+//! the one owner: commands go through it, and every change is written to
+//! disk before it is reported back.
 
 use std::io;
 use std::path::{Path, PathBuf};

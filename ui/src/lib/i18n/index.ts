@@ -9,6 +9,8 @@ export type { MessageKey };
 export const catalogs = { en, it } as const;
 export type Language = keyof typeof catalogs;
 export const languages: Language[] = ["en", "it"];
+/** Each language in its own words, for the language menus. */
+export const languageNames: Record<Language, string> = { en: "English", it: "Italiano" };
 
 export function isLanguage(value: unknown): value is Language {
   return typeof value === "string" && value in catalogs;
