@@ -114,6 +114,50 @@ async fn the_expert_sees_the_clients_screen_and_follows_it() {
         );
         h.screenshot(&expert, "expert-sees-blocks").await?;
 
+        // Fit shrinks the picture into the window; 1:1 shows one screen
+        // pixel per pixel; full screen gives the picture the whole display.
+        let shown_width = |expert: &AppInstance| {
+            let expert = expert.client().clone();
+            async move {
+                let width = expert
+                    .execute(
+                        "return document.getElementById('screen-canvas').getBoundingClientRect().width;",
+                        vec![],
+                    )
+                    .await?;
+                anyhow::Ok(width.as_f64().unwrap_or_default().round() as i64)
+            }
+        };
+        let fitted = shown_width(&expert).await?;
+        anyhow::ensure!(fitted < SCREEN.0 as i64, "fit shows {fitted} px wide");
+        expert.click("#screen-actual").await?;
+        let actual = shown_width(&expert).await?;
+        anyhow::ensure!(actual == SCREEN.0 as i64, "1:1 shows {actual} px wide");
+        expert.click("#screen-fit").await?;
+        expert.click("#screen-fullscreen").await?;
+        let mut full = serde_json::Value::Null;
+        for _ in 0..50 {
+            full = expert
+                .client()
+                .execute(
+                    "const f = document.fullscreenElement; \
+                     return !!f && f.contains(document.getElementById('screen-canvas'));",
+                    vec![],
+                )
+                .await?;
+            if full == serde_json::Value::Bool(true) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        anyhow::ensure!(full == serde_json::Value::Bool(true), "no full screen");
+        // (No screenshot: without a window manager, Xvfb's window never
+        // changes size, so the picture would look as before.)
+        expert
+            .client()
+            .execute("return document.exitFullscreen().then(() => true);", vec![])
+            .await?;
+
         // The picture changes; the canvas follows.
         drop(block);
         let _block = paint(client.xvfb(), RED, GREEN)?;
