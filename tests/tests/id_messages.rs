@@ -2,7 +2,8 @@
 //! messages by their exact text, first in English and then in Italian after
 //! a live language switch. Empty, malformed, unknown, superseded by a newer
 //! ID, already used for a session, and (on a second desk with short-lived
-//! IDs, reached by changing the desk in Settings) expired.
+//! IDs, which the client picks in Settings and the expert names when
+//! signing in again) expired.
 
 use lifeline_e2e::flows::{expert_connects, expert_signs_in, loopback, new_id};
 use lifeline_e2e::{AppInstance, e2e};
@@ -135,25 +136,31 @@ async fn every_id_mistake_gets_its_message_in_english_then_italian() {
         }
         h.screenshot(&expert, "expert-id-refused-it").await?;
 
-        // A desk whose IDs live four seconds, chosen in Settings by both.
+        // A desk whose IDs live four seconds: the client chooses it in
+        // Settings, the expert signs out and names it when signing in.
         let short = h
             .signaling_with(&["--config", &config, "--id-lifetime-secs", "4"])
             .await?;
         short.add_expert("ann", "Ann", PASSWORD).await?;
-        for app in [&client, &expert] {
-            app.click("#open-settings").await?;
-            app.type_into("#settings-signaling-url", &short.ws_url())
-                .await?;
-            app.click("#settings-save").await?;
-            app.wait_for("#settings-saved").await?;
-        }
+        client.click("#open-settings").await?;
+        client
+            .type_into("#settings-signaling-url", &short.ws_url())
+            .await?;
+        client.click("#settings-save").await?;
+        client.wait_for("#settings-saved").await?;
         client
             .wait_for("#desk-status[data-state='connected']")
             .await?;
+        expert.click("#sign-out").await?;
+        expert.type_into("#sign-in-server", &short.ws_url()).await?;
         expert.type_into("#sign-in-user", "ann").await?;
         expert.type_into("#sign-in-password", PASSWORD).await?;
         expert.click("#sign-in-submit").await?;
         expert.wait_for("#signed-in-as").await?;
+        for app in [&client, &expert] {
+            let desk = app.text("#signaling-url").await?;
+            anyhow::ensure!(desk == short.ws_url(), "{}: still on {desk}", app.name());
+        }
         for italian in [true, false] {
             client.click("#get-id").await?;
             let id = client.text("#client-id").await?;

@@ -42,6 +42,7 @@ export const en = {
   "desk.label": "Support desk",
   "error.loadFailed": "Lifeline could not load its settings. Try restarting it.",
   "expert.signIn.title": "Sign in to the support desk",
+  "expert.signIn.server": "Support desk address",
   "expert.signIn.user": "User name",
   "expert.signIn.password": "Password",
   "expert.signIn.submit": "Sign in",

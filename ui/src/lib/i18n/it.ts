@@ -44,6 +44,7 @@ export const it: Record<MessageKey, string> = {
   "desk.label": "Centro di assistenza",
   "error.loadFailed": "Lifeline non è riuscito a caricare le impostazioni. Provi a riavviarlo.",
   "expert.signIn.title": "Accesso al centro di assistenza",
+  "expert.signIn.server": "Indirizzo del centro di assistenza",
   "expert.signIn.user": "Nome utente",
   "expert.signIn.password": "Password",
   "expert.signIn.submit": "Accedi",
