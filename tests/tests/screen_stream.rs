@@ -102,6 +102,16 @@ async fn the_expert_sees_the_clients_screen_and_follows_it() {
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
         let block = paint(client.xvfb(), BLUE, RED)?;
 
+        // The expert's Settings ask for speed from the start of a session.
+        expert.click("#open-settings").await?;
+        expert
+            .wait_for("#settings-quality")
+            .await?
+            .select_by_value("speed")
+            .await?;
+        expert.click("#settings-save").await?;
+        expert.wait_for("#settings-saved").await?;
+
         let started = Instant::now();
         establish(&client, &expert, "ann", PASSWORD, &[]).await?;
         expert.wait_for("#screen-canvas").await?;
@@ -167,6 +177,10 @@ async fn the_expert_sees_the_clients_screen_and_follows_it() {
         expert.click("#screen-stats-toggle").await?;
         let line = expert.text("#screen-stats").await?;
         anyhow::ensure!(line.starts_with("1280×800 · "), "{line:?}");
+        // The client reports the quality it encodes at: the one asked for.
+        expert
+            .wait_for("#screen-quality option[value='speed']:checked")
+            .await?;
         let monitor = expert.text("#screen-monitor").await?;
         anyhow::ensure!(monitor.contains("(1280×800)"), "{monitor:?}");
         eprintln!("first picture {first_picture:?} after the test started connecting");
