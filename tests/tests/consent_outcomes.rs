@@ -69,6 +69,10 @@ async fn a_request_is_declined_cancelled_or_times_out() {
         .await?;
         client.click("#consent-decline").await?;
         expect(&expert, "declined", "Client has declined the connection.").await?;
+        // An answer, not a fault: no error style, no code.
+        expert
+            .wait_for("#session-notice.notice[data-code='declined']")
+            .await?;
         expect(
             &client,
             "declined",

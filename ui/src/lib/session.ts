@@ -118,9 +118,13 @@ export function noticeKey(mode: Mode, code: string): MessageKey {
   return "error.generic";
 }
 
-/** Notices that report a problem rather than progress. */
+/**
+ * Notices that report a problem to act on, shown as errors with their code
+ * in a details line. The others are how a request or session went: a
+ * decline or a timeout is an answer, not a fault.
+ */
 export function isProblem(code: string): boolean {
-  return !["located", "established", "ended"].includes(code);
+  return !["located", "established", "ended", "declined", "timeout", "cancelled", "peer_left"].includes(code);
 }
 
 export function scopeKey(scope: Scope): MessageKey {
