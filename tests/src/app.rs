@@ -237,25 +237,42 @@ impl AppInstance {
     }
 
     /// Sends keys to whatever has the keyboard focus, as a keyboard user
-    /// would (`"\u{E004}"` is Tab, `"\u{E007}"` Enter).
+    /// would (`"\u{E004}"` is Tab, `"\u{E007}"` Enter). The focused element
+    /// can be replaced between asking for it and typing (a screen changing
+    /// after Enter); then the keys go to the new one.
     pub async fn press(&self, keys: &str) -> anyhow::Result<()> {
-        self.client
-            .active_element()
-            .await?
-            .send_keys(keys)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: pressing {keys:?} failed: {e:?}", self.name))
+        let mut attempt = 1;
+        loop {
+            let sent = match self.client.active_element().await {
+                Ok(focused) => focused.send_keys(keys).await,
+                Err(error) => Err(error),
+            };
+            match sent {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < 5 => {
+                    eprintln!(
+                        "e2e: {}: pressing {keys:?} failed ({error:?}); again",
+                        self.name
+                    );
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => {
+                    anyhow::bail!("{}: pressing {keys:?} failed: {error:?}", self.name)
+                }
+            }
+        }
     }
 
     /// The `id` of the element with the keyboard focus ("" if it has none).
     pub async fn focused_id(&self) -> anyhow::Result<String> {
-        Ok(self
+        // One script: asking for the element, then its id, could meet a
+        // replaced element in between.
+        let id = self
             .client
-            .active_element()
-            .await?
-            .attr("id")
-            .await?
-            .unwrap_or_default())
+            .execute("return document.activeElement?.id || '';", vec![])
+            .await?;
+        Ok(id.as_str().unwrap_or_default().to_owned())
     }
 
     /// The visible form controls and buttons that a screen reader could
