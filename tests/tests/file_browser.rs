@@ -6,6 +6,7 @@
 //! every change.
 
 use std::path::Path;
+use std::time::Duration;
 
 use lifeline_e2e::flows::{establish, loopback, wait_until};
 use lifeline_e2e::{AppInstance, AppOptions, e2e};
@@ -46,8 +47,20 @@ async fn open(app: &AppInstance, pane: &str, name: &str) -> anyhow::Result<()> {
 }
 
 /// Asks for a name with `button`, types `typed` and submits with Enter.
+/// A click that lands while the page is still moving (a listing arriving)
+/// can miss; the name field not showing means clicking again.
 async fn answer(app: &AppInstance, button: &str, typed: &str) -> anyhow::Result<()> {
-    app.click(button).await?;
+    for _ in 0..3 {
+        app.click(button).await?;
+        if app
+            .wait_for_within("#fb-name-input", Duration::from_secs(3))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        eprintln!("e2e: {button} opened no name field; clicking again");
+    }
     app.type_into("#fb-name-input", &format!("{typed}\u{e007}"))
         .await
 }
