@@ -46,15 +46,21 @@ pub async fn ask_for(
     password: &str,
     tick: &[&str],
 ) -> anyhow::Result<String> {
+    let id = client_gets_id(client).await?;
+    expert_asks(expert, user, password, &id, tick).await?;
+    client.wait_for("#consent-accept").await?;
+    Ok(id)
+}
+
+/// The client (on the start screen) picks client mode, waits for the
+/// desk, clicks Get ID and returns the ID as shown ("482 913").
+pub async fn client_gets_id(client: &AppInstance) -> anyhow::Result<String> {
     client.click("#mode-client").await?;
     client
         .wait_for("#desk-status[data-state='connected']")
         .await?;
     client.click("#get-id").await?;
-    let id = client.text("#client-id").await?;
-    expert_asks(expert, user, password, &id, tick).await?;
-    client.wait_for("#consent-accept").await?;
-    Ok(id)
+    client.text("#client-id").await
 }
 
 /// The expert (on the start screen) signs in and asks for `id`, ticking

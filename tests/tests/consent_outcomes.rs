@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use lifeline_e2e::flows::{expert_connects, expert_signs_in, loopback, new_id};
+use lifeline_e2e::flows::{client_gets_id, expert_connects, expert_signs_in, loopback, new_id};
 use lifeline_e2e::{AppInstance, e2e};
 
 const PASSWORD: &str = "correct horse battery";
@@ -51,12 +51,7 @@ async fn a_request_is_declined_cancelled_or_times_out() {
         server.add_expert("ann", "Ann", PASSWORD).await?;
         let client = h.launch_app_with("client", &server, loopback()).await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
-        client.click("#mode-client").await?;
-        client
-            .wait_for("#desk-status[data-state='connected']")
-            .await?;
-        client.click("#get-id").await?;
-        let mut id = client.text("#client-id").await?;
+        let mut id = client_gets_id(&client).await?;
         expert_signs_in(&expert, "ann", PASSWORD).await?;
 
         // Declined.

@@ -5,7 +5,7 @@
 //! IDs, which the client picks in Settings and the expert names when
 //! signing in again) expired.
 
-use lifeline_e2e::flows::{expert_connects, expert_signs_in, loopback, new_id};
+use lifeline_e2e::flows::{client_gets_id, expert_connects, expert_signs_in, loopback, new_id};
 use lifeline_e2e::{AppInstance, e2e};
 
 const PASSWORD: &str = "correct horse battery";
@@ -93,12 +93,7 @@ async fn every_id_mistake_gets_its_message_in_english_then_italian() {
         let client = h.launch_app_with("client", &server, loopback()).await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
 
-        client.click("#mode-client").await?;
-        client
-            .wait_for("#desk-status[data-state='connected']")
-            .await?;
-        client.click("#get-id").await?;
-        let superseded = client.text("#client-id").await?;
+        let superseded = client_gets_id(&client).await?;
         let spent = new_id(&client, &superseded).await?;
         h.screenshot(&client, "client-id").await?;
         expert_signs_in(&expert, "ann", PASSWORD).await?;

@@ -3,7 +3,7 @@
 //! sides say why; with the right PIN the session starts and both screens
 //! show the same safety code.
 
-use lifeline_e2e::flows::{expert_connects, expert_signs_in, loopback, new_id};
+use lifeline_e2e::flows::{client_gets_id, expert_connects, expert_signs_in, loopback, new_id};
 use lifeline_e2e::{AppInstance, AppOptions, e2e};
 
 const PASSWORD: &str = "correct horse battery";
@@ -51,12 +51,7 @@ async fn a_wrong_pin_is_refused_and_the_right_one_connects() {
             .await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
 
-        client.click("#mode-client").await?;
-        client
-            .wait_for("#desk-status[data-state='connected']")
-            .await?;
-        client.click("#get-id").await?;
-        let id = client.text("#client-id").await?;
+        let id = client_gets_id(&client).await?;
         let pin = pin_of(&client).await?;
         h.screenshot(&client, "id-with-pin").await?;
 
