@@ -166,10 +166,7 @@ async fn sessions(
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
 ) -> Response {
-    if let Err(refused) = authorize(&shared, &headers).await {
-        return refused.into_response();
-    }
-    let (from, to) = match range(&query) {
+    let (from, to) = match signed_in_range(&shared, &headers, &query).await {
         Ok(range) => range,
         Err(refused) => return refused.into_response(),
     };
@@ -212,10 +209,7 @@ async fn audit_log(
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
 ) -> Response {
-    if let Err(refused) = authorize(&shared, &headers).await {
-        return refused.into_response();
-    }
-    let (from, to) = match range(&query) {
+    let (from, to) = match signed_in_range(&shared, &headers, &query).await {
         Ok(range) => range,
         Err(refused) => return refused.into_response(),
     };
@@ -266,6 +260,16 @@ impl IntoResponse for Refused {
 }
 
 /// Admits an expert's bearer token, or says why not.
+/// What both reports check first: an expert's sign-in, then the dates.
+async fn signed_in_range(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: &ReportQuery,
+) -> Result<(i64, i64), Refused> {
+    authorize(shared, headers).await?;
+    range(query)
+}
+
 async fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Refused> {
     let token = headers
         .get(header::AUTHORIZATION)
