@@ -1,6 +1,7 @@
 //! File and folder transfer.
 //!
 //! - [`safe_path`]: received names are vetted before anything touches disk.
+//! - `lookalike`: characters that make a name look like another one.
 //! - [`wire`]: the `files` channel's JSON messages and binary chunk frames.
 //! - [`send`]: what a picked file or folder consists of, and reading one
 //!   file in chunks from a resume point, hashing as it goes.
@@ -13,6 +14,7 @@
 //! - [`runner`]: the session's task on the `files` channel, sending and
 //!   receiving within the `files` permission, with progress.
 
+mod lookalike;
 pub mod progress;
 mod pump;
 pub mod receive;

@@ -5,12 +5,15 @@
 //! that could escape the destination or deceive the user: absolute paths,
 //! drive letters, `..`, backslashes, NUL and control characters, Windows
 //! device names, names Windows would silently alias, bidirectional-text
-//! tricks and over-long names. [`resolve_within`] then refuses to follow a
+//! tricks, look-alikes of `/`, `\\` and `..`, invisible characters
+//! ([`super::lookalike`]) and over-long names. [`resolve_within`] then refuses to follow a
 //! symlink that already exists under the destination, and [`unique_name`]
 //! picks `name (1).ext` when the name is taken.
 
 use std::io;
 use std::path::{Path, PathBuf};
+
+use super::lookalike;
 
 /// Longest single name, in bytes (the common file-system limit).
 pub const MAX_COMPONENT_BYTES: usize = 255;
@@ -35,6 +38,12 @@ pub enum UnsafePath {
     ControlCharacter,
     #[error("the name contains {0:?}, which is not accepted")]
     ForbiddenCharacter(char),
+    #[error("the name contains U+{:04X}, which looks like a slash", u32::from(*.0))]
+    LookAlikeSlash(char),
+    #[error("the name contains U+{:04X}, which shows as nothing", u32::from(*.0))]
+    InvisibleCharacter(char),
+    #[error("a name made only of dot-like characters reads as \".\" or \"..\"")]
+    LookAlikeDots,
     #[error("\"{0}\" is a reserved device name")]
     DeviceName(String),
     #[error("names may not end with a dot or a space")]
@@ -127,8 +136,13 @@ fn check_component(component: &str) -> Result<&str, UnsafePath> {
             '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
                 return Err(UnsafePath::ForbiddenCharacter(c));
             }
+            c if lookalike::is_slash_like(c) => return Err(UnsafePath::LookAlikeSlash(c)),
+            c if lookalike::is_invisible(c) => return Err(UnsafePath::InvisibleCharacter(c)),
             _ => {}
         }
+    }
+    if lookalike::is_dots_only(component) {
+        return Err(UnsafePath::LookAlikeDots);
     }
     if component.ends_with('.') || component.ends_with(' ') {
         return Err(UnsafePath::TrailingDotOrSpace);
@@ -310,6 +324,42 @@ mod tests {
         assert!(cases.len() >= 50, "{} cases", cases.len());
         for (raw, expected) in cases {
             assert_eq!(SafeRelativePath::parse(raw), Err(expected), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_names_that_look_like_something_else() {
+        use UnsafePath::*;
+        let cases: Vec<(&str, UnsafePath)> = vec![
+            // Renders as "etc/passwd" or "a\\b".
+            ("etc\u{2044}passwd", LookAlikeSlash('\u{2044}')),
+            ("etc\u{2215}passwd", LookAlikeSlash('\u{2215}')),
+            ("etc\u{FF0F}passwd", LookAlikeSlash('\u{FF0F}')),
+            ("etc\u{29F8}passwd", LookAlikeSlash('\u{29F8}')),
+            ("a\u{FF3C}b", LookAlikeSlash('\u{FF3C}')),
+            ("a\u{2216}b", LookAlikeSlash('\u{2216}')),
+            ("ok/..\u{2215}..\u{2215}x", LookAlikeSlash('\u{2215}')),
+            // Shows nothing: two names that look the same on screen.
+            ("report\u{200B}.pdf", InvisibleCharacter('\u{200B}')),
+            ("re\u{00AD}port.pdf", InvisibleCharacter('\u{00AD}')),
+            ("\u{FEFF}notes.txt", InvisibleCharacter('\u{FEFF}')),
+            ("a\u{2060}b", InvisibleCharacter('\u{2060}')),
+            ("tag\u{E0041}", InvisibleCharacter('\u{E0041}')),
+            ("line\u{2028}break", InvisibleCharacter('\u{2028}')),
+            ("\u{3164}", InvisibleCharacter('\u{3164}')),
+            // Reads as "." or "..".
+            ("\u{2024}", LookAlikeDots),
+            ("\u{2024}\u{2024}", LookAlikeDots),
+            ("a/\u{FE52}\u{FE52}/x", LookAlikeDots),
+            ("\u{FF0E}\u{FF0E}", LookAlikeDots),
+            (".\u{FF0E}", LookAlikeDots),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(SafeRelativePath::parse(raw), Err(expected), "{raw:?}");
+        }
+        // Dot look-alikes inside an ordinary name are only punctuation.
+        for ok in ["wait\u{2026}.txt", "v1\u{00B7}2.pdf", "ノート.txt"] {
+            assert!(SafeRelativePath::parse(ok).is_ok(), "{ok:?}");
         }
     }
 
