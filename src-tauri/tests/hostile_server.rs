@@ -257,7 +257,7 @@ async fn a_server_cannot_start_a_session_or_widen_it_without_the_clients_consent
 
     // The user accepts files only; the server claims every permission.
     client
-        .command(Command::Accept { scopes: files() })
+        .accept(&common::asked_session(&client), files())
         .await
         .unwrap();
     let active = wait_for(&mut client_view, "the client's session", |v| {

@@ -74,6 +74,7 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     })
     .await;
     let Phase::Asked {
+        session: asked_for,
         expert: name,
         notes,
         scopes,
@@ -88,10 +89,7 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
 
     // The client grants view only.
     let view_only: Scopes = [Scope::View].into_iter().collect();
-    client
-        .command(Command::Accept { scopes: view_only })
-        .await
-        .unwrap();
+    client.accept(&asked_for, view_only).await.unwrap();
     let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
     let expert_active = wait_for(&mut expert_view, "the expert's session", active).await;
     let client_active = wait_for(&mut client_view, "the client's session", active).await;

@@ -83,6 +83,8 @@ async fn main() {
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
 
         ask(&client, &expert, "ann", PASSWORD).await?;
+        // Accept is enabled a moment after the dialog appears.
+        client.wait_for("#consent-accept:enabled").await?;
 
         // The click's own time, in the page, on the machine's one clock.
         let accepted = script(

@@ -182,13 +182,34 @@ impl AppInstance {
     /// Clicks an element. A page still settling (the remote screen's first
     /// picture pushes what is below it down) can move it between the
     /// scroll and the click, so a refused click is tried again, a few times.
+    /// A disabled button (the consent dialog's, for its first second) is
+    /// waited for: WebDriver clicks one without error, and the click would
+    /// be lost.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.wait_enabled(css).await?;
         self.interact(
             css,
             "clicking",
             |element| async move { element.click().await },
         )
         .await
+    }
+
+    /// Waits until the element matching `css` is enabled (anything but a
+    /// disabled form control is).
+    async fn wait_enabled(&self, css: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let element = self.wait_for(css).await?;
+            // A stale element (the page re-rendered) is looked up again.
+            if element.is_enabled().await.unwrap_or(false) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("{}: {css} stayed disabled", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Replaces the contents of an input with `text`, typed key by key.

@@ -158,15 +158,22 @@ pub async fn session_cancel(state: State<'_, AppState>) -> Result<(), AppError> 
     Ok(state.session()?.command(Command::Cancel).await?)
 }
 
-/// Client mode: accepts the expert's request with the ticked scopes.
+/// Client mode: accepts the request for `session` (the one on screen) with
+/// the ticked scopes; `request_changed` when another has taken its place.
 #[tauri::command]
-pub async fn client_accept(state: State<'_, AppState>, scopes: Scopes) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::Accept { scopes }).await?)
+pub async fn client_accept(
+    state: State<'_, AppState>,
+    session: String,
+    scopes: Scopes,
+) -> Result<(), AppError> {
+    Ok(state.session()?.accept(&session, scopes).await?)
 }
 
+/// Client mode: declines the request for `session`; `request_changed` when
+/// another has taken its place.
 #[tauri::command]
-pub async fn client_decline(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::Decline).await?)
+pub async fn client_decline(state: State<'_, AppState>, session: String) -> Result<(), AppError> {
+    Ok(state.session()?.decline(&session).await?)
 }
 
 /// Ends the running session, from either side.

@@ -49,6 +49,7 @@ impl AppError {
             // The desk's own code, so the UI shows the matching message.
             AppError::Desk(DeskError::Refused { code, .. }) => code.as_str(),
             AppError::Session(SessionError::Stopped) => "session_stopped",
+            AppError::Session(SessionError::RequestChanged) => "request_changed",
             AppError::Chat(BadChat::Empty) => "chat_empty",
             AppError::Chat(BadChat::TooLong) => "chat_too_long",
             AppError::Input(_) => "bad_input",
@@ -96,6 +97,14 @@ mod tests {
         assert_eq!(
             serde_json::to_value(AppError::from(DeskError::Offline)).unwrap()["code"],
             "desk_offline"
+        );
+    }
+
+    #[test]
+    fn an_answer_to_a_replaced_request_says_so() {
+        assert_eq!(
+            serde_json::to_string(&AppError::from(SessionError::RequestChanged)).unwrap(),
+            r#"{"code":"request_changed","message":"the request on screen is no longer the one waiting for an answer"}"#
         );
     }
 

@@ -283,9 +283,17 @@ pub async fn ask_and_accept(
     })
     .await;
     client
-        .command(Command::Accept { scopes: granted })
+        .accept(&asked_session(client), granted)
         .await
         .unwrap();
+}
+
+/// The session of the request the client's consent dialog shows now.
+pub fn asked_session(client: &SessionHandle) -> String {
+    match client.view().phase {
+        Phase::Asked { session, .. } => session,
+        other => panic!("no request on screen: {other:?}"),
+    }
 }
 
 pub fn frames_of(sink: &CollectingSink) -> Vec<lifeline_lib::media::sink::ScreenFrame> {

@@ -113,8 +113,9 @@ export const api = {
   expertConnect: (id: string, notes: string, scopes: Scope[], pin: string | null = null) =>
     invoke<void>("expert_connect", { id, notes, scopes, pin }),
   sessionCancel: () => invoke<void>("session_cancel"),
-  clientAccept: (scopes: Scope[]) => invoke<void>("client_accept", { scopes }),
-  clientDecline: () => invoke<void>("client_decline"),
+  /** Client: answers the request for `session`, the one on screen. */
+  clientAccept: (session: string, scopes: Scope[]) => invoke<void>("client_accept", { session, scopes }),
+  clientDecline: (session: string) => invoke<void>("client_decline", { session }),
   sessionStop: () => invoke<void>("session_stop"),
   clipboardSend: () => invoke<void>("clipboard_send"),
   /** Expert: the session's notes, saved to the desk's record. */

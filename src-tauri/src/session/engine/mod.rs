@@ -9,6 +9,7 @@
 //! desk: the session ends on Stop, on the peer's `bye` over the control
 //! channel, or when the connection fails, and survives the desk going away.
 
+mod answer;
 mod channels;
 mod clipboard;
 mod control_in;
@@ -31,6 +32,7 @@ use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use webrtc::data_channel::DataChannel;
 
+pub use self::answer::Answer;
 pub use self::channels::{CONTROL_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
 use self::channels::{ChannelEvent, watch_control, watch_input};
 use super::control::{ControlMessage, PROTOCOL_VERSION};
@@ -75,10 +77,14 @@ pub enum Command {
     UsePin(Option<String>),
     /// Withdraw the pending request (expert) or close the dialog (client).
     Cancel,
-    Accept {
-        scopes: Scopes,
+    /// Client: the answer to the request the person read, named by its
+    /// session; refused with [`SessionError::RequestChanged`] when another
+    /// request has taken its place (see `answer.rs`).
+    Answer {
+        session: String,
+        answer: Answer,
+        reply: oneshot::Sender<Result<(), SessionError>>,
     },
-    Decline,
     /// End the running session.
     Stop,
     /// Expert: show another of the client's monitors.
@@ -162,6 +168,11 @@ impl std::fmt::Debug for Backends {
 pub enum SessionError {
     #[error("the session engine has stopped")]
     Stopped,
+    /// The answer named a request that is no longer the one waiting: it
+    /// was withdrawn, timed out or replaced. The UI shows what is pending
+    /// now; nothing was accepted.
+    #[error("the request on screen is no longer the one waiting for an answer")]
+    RequestChanged,
 }
 
 /// The UI's handle to the engine. Dropping it ends the engine, which
@@ -192,6 +203,29 @@ impl SessionHandle {
     /// Every new entry of the running session's log.
     pub fn subscribe_log(&self) -> broadcast::Receiver<LogItem> {
         self.log.subscribe()
+    }
+
+    /// Client: accepts the request for `session` with `scopes` (at most
+    /// what was asked); refused when that request is no longer pending.
+    pub async fn accept(&self, session: &str, scopes: Scopes) -> Result<(), SessionError> {
+        self.answer(session, Answer::Accept(scopes)).await
+    }
+
+    /// Client: declines the request for `session`; refused when that
+    /// request is no longer pending.
+    pub async fn decline(&self, session: &str) -> Result<(), SessionError> {
+        self.answer(session, Answer::Decline).await
+    }
+
+    async fn answer(&self, session: &str, answer: Answer) -> Result<(), SessionError> {
+        let (reply, outcome) = oneshot::channel();
+        self.command(Command::Answer {
+            session: session.to_owned(),
+            answer,
+            reply,
+        })
+        .await?;
+        outcome.await.map_err(|_| SessionError::Stopped)?
     }
 
     /// The running session's log so far (empty without a session).
@@ -400,33 +434,14 @@ impl Engine {
                 );
             }
             (
-                Command::Accept { scopes },
-                Phase::Asked {
+                Command::Answer {
                     session,
-                    expert,
-                    scopes: asked,
-                    ..
+                    answer,
+                    reply,
                 },
+                phase,
             ) => {
-                let granted = asked.intersect(scopes);
-                self.offered = asked;
-                self.send(AppMessage::Accept {
-                    session: session.clone(),
-                    scopes: granted,
-                })
-                .await;
-                self.set_phase(
-                    Phase::Connecting {
-                        session,
-                        peer: expert,
-                        scopes: granted,
-                    },
-                    None,
-                );
-            }
-            (Command::Decline, Phase::Asked { session, .. }) => {
-                self.send(AppMessage::Decline { session }).await;
-                self.set_phase(Phase::Idle, Some(Notice::new("declined", "you declined")));
+                let _ = reply.send(self.answer(&session, answer, phase).await);
             }
             (Command::Stop, Phase::Connecting { .. } | Phase::Active { .. }) => {
                 self.end(

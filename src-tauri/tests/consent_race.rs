@@ -1,0 +1,124 @@
+//! An answer names the request the person read. Through the real signaling
+//! server: the expert withdraws a request and sends another in its place
+//! while the client's dialog is open; an Accept or Decline naming the first
+//! is refused with `request_changed`, nothing is accepted or shared, and
+//! the request now on screen can still be answered.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{PASSWORD, side_with, start_desk, wait_for};
+use lifeline_lib::desk::DeskStatus;
+use lifeline_lib::session::engine::{Command, SessionError, SessionHandle};
+use lifeline_lib::session::scopes::{Scope, Scopes};
+use lifeline_lib::session::view::{Phase, SessionView};
+use lifeline_signaling::protocol::Role;
+
+fn asked(view: &SessionView) -> Option<String> {
+    match &view.phase {
+        Phase::Asked { session, .. } => Some(session.clone()),
+        _ => None,
+    }
+}
+
+async fn connect(expert: &SessionHandle, id: &str, scopes: Scopes) {
+    expert
+        .command(Command::Connect {
+            id: id.to_owned(),
+            notes: String::new(),
+            scopes,
+            pin: None,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_to_a_replaced_request_is_refused() {
+    let (_desk_dir, url, _stop, _server) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, clip) = Default::default();
+    let (client_link, client) = side_with(&url, Role::Client, &dir.path().join("c"), &input, &clip);
+    let (expert_link, expert) = side_with(&url, Role::Expert, &dir.path().join("e"), &input, &clip);
+    for link in [&client_link, &expert_link] {
+        wait_for(&mut link.subscribe(), "the desk", |s| {
+            *s == DeskStatus::Connected
+        })
+        .await;
+    }
+    let mut client_view = client.subscribe();
+    let mut expert_view = expert.subscribe();
+    let id = client_link
+        .client()
+        .request_id(String::new())
+        .await
+        .unwrap()
+        .id;
+    expert
+        .command(Command::Login {
+            user: "ann".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
+
+    // The person reads a request for the view only…
+    let view_only: Scopes = [Scope::View].into_iter().collect();
+    connect(&expert, &id, view_only).await;
+    let first = asked(
+        &wait_for(&mut client_view, "the first request", |v| {
+            asked(v).is_some()
+        })
+        .await,
+    )
+    .unwrap();
+
+    // …and, before the click arrives, it is replaced by one for everything.
+    expert.command(Command::Cancel).await.unwrap();
+    wait_for(&mut client_view, "the withdrawal", |v| {
+        v.phase == Phase::Idle
+    })
+    .await;
+    // An answer to a request that is gone is refused as well.
+    assert_eq!(
+        client.accept(&first, view_only).await,
+        Err(SessionError::RequestChanged)
+    );
+    let everything: Scopes = Scope::ALL.into_iter().collect();
+    connect(&expert, &id, everything).await;
+    let second = asked(
+        &wait_for(&mut client_view, "the second request", |v| {
+            asked(v).is_some_and(|s| s != first)
+        })
+        .await,
+    )
+    .unwrap();
+
+    // The click meant for the first request answers nothing.
+    assert_eq!(
+        client.accept(&first, everything).await,
+        Err(SessionError::RequestChanged)
+    );
+    assert_eq!(
+        client.decline(&first).await,
+        Err(SessionError::RequestChanged)
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (at_client, at_expert) = (client.view(), expert.view());
+    assert_eq!(asked(&at_client), Some(second.clone()), "{at_client:?}");
+    assert!(at_client.screen.is_none());
+    assert!(
+        matches!(&at_expert.phase, Phase::Waiting { session, .. } if *session == second),
+        "the expert's request must still wait: {:?}",
+        at_expert.phase
+    );
+
+    // The request on screen is still the person's to answer.
+    client.accept(&second, view_only).await.unwrap();
+    wait_for(&mut client_view, "the client's session", |v| {
+        matches!(v.phase, Phase::Active { .. })
+    })
+    .await;
+}
