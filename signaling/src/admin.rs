@@ -5,21 +5,35 @@ use std::io::BufRead;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use lifeline_signaling::accounts::Accounts;
+use lifeline_signaling::accounts::{AccountRole, Accounts};
 use lifeline_signaling::{db, report};
 
 #[derive(Debug, Subcommand)]
 pub enum ExpertCommand {
     /// Add an expert. The password is read from standard input.
     Add {
-        /// The sign-in name: letters, digits, '.', '_', '-', '@'.
+        /// The sign-in name: ASCII letters, digits, '.', '_', '-', '@',
+        /// starting with a letter or digit.
         username: String,
-        /// The name clients see in the connection request.
+        /// The name clients see in the connection request: unique (ignoring
+        /// case and spacing), at most 64 characters, no control or
+        /// invisible characters.
         #[arg(long)]
         display_name: String,
         /// Read the password from standard input (one line).
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// Make the account an admin, who reads every expert's sessions
+        /// and the audit log.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Set an account's role: `admin` reads every expert's sessions and
+    /// the audit log, `expert` only their own sessions.
+    Role {
+        username: String,
+        #[arg(value_parser = ["admin", "expert"])]
+        role: String,
     },
     /// Remove an expert and sign them out everywhere; their records stay.
     Remove { username: String },
@@ -42,11 +56,24 @@ pub async fn run(command: ExpertCommand, database_url: &str) -> anyhow::Result<(
         ExpertCommand::Add {
             username,
             display_name,
+            admin,
             ..
         } => {
             let password = read_password()?;
-            accounts.add(&username, &display_name, &password).await?;
-            println!("added expert {username} ({display_name})");
+            let role = if admin {
+                AccountRole::Admin
+            } else {
+                AccountRole::Expert
+            };
+            accounts
+                .add_with_role(&username, &display_name, &password, role)
+                .await?;
+            println!("added {} {username} ({display_name})", role.as_str());
+        }
+        ExpertCommand::Role { username, role } => {
+            let role: AccountRole = role.parse()?;
+            accounts.set_role(&username, role).await?;
+            println!("{username} is now {}", role.as_str());
         }
         ExpertCommand::Remove { username } => {
             accounts.remove(&username).await?;
@@ -55,9 +82,10 @@ pub async fn run(command: ExpertCommand, database_url: &str) -> anyhow::Result<(
         ExpertCommand::List => {
             for expert in accounts.list().await? {
                 println!(
-                    "{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}",
                     expert.username,
                     expert.display_name,
+                    expert.role.as_str(),
                     report::format_time(expert.created_at_ms)
                 );
             }
