@@ -17,6 +17,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::backoff::Backoff;
 use super::tls::{self, ServerPin};
@@ -34,6 +36,12 @@ const PING_INTERVAL: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 /// Requests waiting for the link task.
 const COMMAND_QUEUE: usize = 16;
+/// The largest message (and frame) the app takes from the desk: the same
+/// 64 KiB the desk takes from an app (its `max_message_bytes`). A relayed
+/// signal is the sender's message re-encoded, no larger than what the desk
+/// accepted; the desk's own messages are a few KiB. Without this bound
+/// tungstenite would buffer up to 64 MiB per message from a hostile desk.
+pub const MAX_DESK_MESSAGE: usize = 64 * 1024;
 
 type Reply<T> = oneshot::Sender<Result<T, DeskError>>;
 
@@ -233,10 +241,17 @@ type Socket =
 
 /// Opens the WebSocket and completes the hello exchange.
 async fn connect(url: &str, role: Role, tls: &Connector) -> Result<Socket, String> {
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async_tls_with_config(url, None, true, Some(tls.clone()))
-            .await
-            .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let limits = WebSocketConfig::default()
+        .max_message_size(Some(MAX_DESK_MESSAGE))
+        .max_frame_size(Some(MAX_DESK_MESSAGE));
+    let (mut socket, _) = tokio_tungstenite::connect_async_tls_with_config(
+        url,
+        Some(limits),
+        true,
+        Some(tls.clone()),
+    )
+    .await
+    .map_err(|e| format!("cannot reach {url}: {e}"))?;
     send(
         &mut socket,
         &AppMessage::Hello {
@@ -283,7 +298,7 @@ async fn serve(
                 }
                 Some(Ok(Message::Close(_))) | None => break "the desk closed the connection".to_owned(),
                 Some(Ok(_)) => last_heard = Instant::now(),
-                Some(Err(error)) => break format!("connection lost: {error}"),
+                Some(Err(error)) => break lost(&error),
             },
             command = commands.recv() => match command {
                 Some(Command::RequestId { description, reply }) => {
@@ -400,8 +415,19 @@ async fn next_message(socket: &mut Socket) -> Result<ServerMessage, String> {
                 return Err("the desk closed the connection".into());
             }
             Some(Ok(_)) => continue,
-            Some(Err(error)) => return Err(format!("connection lost: {error}")),
+            Some(Err(error)) => return Err(lost(&error)),
         }
+    }
+}
+
+/// Why the link dropped, in words; a message over the limit says so.
+fn lost(error: &WsError) -> String {
+    match error {
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => format!(
+            "the desk sent a message of {size} bytes, over the {max_size}-byte limit; \
+             the connection was closed"
+        ),
+        other => format!("connection lost: {other}"),
     }
 }
 

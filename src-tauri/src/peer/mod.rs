@@ -305,7 +305,7 @@ impl Peer {
                 self.pc
                     .set_remote_description(RTCSessionDescription::offer(sdp)?)
                     .await?;
-                self.flush_pending().await?;
+                self.flush_pending().await;
                 if self.share_screen {
                     // Added after the offer is set, so the track takes the
                     // expert's receive-only video transceiver.
@@ -321,7 +321,7 @@ impl Peer {
                 self.pc
                     .set_remote_description(RTCSessionDescription::answer(sdp)?)
                     .await?;
-                self.flush_pending().await?;
+                self.flush_pending().await;
                 Ok(None)
             }
             (
@@ -363,12 +363,16 @@ impl Peer {
         }
     }
 
-    async fn flush_pending(&self) -> Result<(), PeerError> {
+    /// Adds the candidates that waited for the remote description. One
+    /// that cannot be used is logged and skipped, as it would have been on
+    /// arrival: the others may still connect.
+    async fn flush_pending(&self) {
         let mut pending = self.pending.lock().await;
         for candidate in pending.take().unwrap_or_default() {
-            self.pc.add_ice_candidate(candidate).await?;
+            if let Err(error) = self.pc.add_ice_candidate(candidate).await {
+                tracing::warn!(%error, "a remote ICE candidate was refused");
+            }
         }
-        Ok(())
     }
 
     /// The DTLS fingerprints this connection uses, its own and the one it

@@ -286,6 +286,7 @@ impl Engine {
         if matches!(signal, Signal::Pake { .. } | Signal::PinProof { .. }) {
             return self.on_pin_signal(signal).await;
         }
+        let description = matches!(signal, Signal::Offer { .. } | Signal::Answer { .. });
         match live.peer.handle_signal(signal).await {
             Ok(Some(reply)) => {
                 self.send(AppMessage::Signal {
@@ -295,6 +296,21 @@ impl Engine {
                 .await;
             }
             Ok(None) => {}
+            // Without the other side's description the connection can never
+            // come up: the attempt ends now, on both sides, instead of
+            // leaving this side connecting for ever. Once connected, a stray
+            // description changes nothing and the session goes on.
+            Err(error) if description && matches!(self.phase(), Phase::Connecting { .. }) => {
+                tracing::warn!(%error, "the peer's session description was refused");
+                let code = match self.role {
+                    Role::Client => "bad_offer",
+                    Role::Expert => "bad_answer",
+                };
+                let message = format!("the other side's connection details were refused: {error}");
+                self.end(true, Some(Notice::new(code, message))).await;
+            }
+            // A candidate that cannot be used is one path less; others may
+            // still connect, and ICE failing ends the session anyway.
             Err(error) => tracing::warn!(%error, "the peer's signal was refused"),
         }
     }

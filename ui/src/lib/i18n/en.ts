@@ -84,6 +84,8 @@ export const en = {
   "notice.client.peer_left": "The expert has ended the session.",
   "notice.ended": "The session has ended.",
   "notice.connection_failed": "The direct connection could not be made or was lost. Please try again.",
+  "notice.bad_offer": "The expert's computer sent connection details that cannot be used, so the connection was closed. Please try again.",
+  "notice.bad_answer": "The client's computer sent connection details that cannot be used, so the connection was closed. Please try again.",
   "notice.signed_out": "You were signed out after 8 hours of inactivity. Please sign in again.",
   "error.id_empty": "Please enter the Client ID.",
   "error.id_invalid": "Wrong Client ID. A Client ID is a 6-digit number.",

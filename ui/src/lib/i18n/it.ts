@@ -86,6 +86,8 @@ export const it: Record<MessageKey, string> = {
   "notice.client.peer_left": "Il tecnico ha terminato la sessione.",
   "notice.ended": "La sessione è terminata.",
   "notice.connection_failed": "Non è stato possibile stabilire la connessione diretta, oppure si è interrotta. Riprovi.",
+  "notice.bad_offer": "Il computer dell'esperto ha inviato dati di connessione non utilizzabili, quindi la connessione è stata chiusa. Riprovi.",
+  "notice.bad_answer": "Il computer del cliente ha inviato dati di connessione non utilizzabili, quindi la connessione è stata chiusa. Riprovi.",
   "notice.signed_out": "È stato disconnesso dopo 8 ore di inattività. Acceda di nuovo.",
   "error.id_empty": "Inserisca l'ID cliente.",
   "error.id_invalid": "ID cliente errato. L'ID cliente è un numero di 6 cifre.",
