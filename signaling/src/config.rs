@@ -27,8 +27,51 @@ pub struct Config {
     pub token_idle: Duration,
     /// A connection that sends nothing for this long is closed.
     pub idle_timeout: Duration,
+    /// An HTTP request's headers must arrive within this long of the
+    /// connection opening (or of the previous response), or it is closed:
+    /// half-sent requests cannot hold sockets (10 s).
+    pub header_read_timeout: Duration,
+    /// A WebSocket must say a valid `hello` within this long of the upgrade,
+    /// or it is closed (10 s).
+    pub hello_timeout: Duration,
+    /// Most open TCP connections in all, counted at accept, WebSockets
+    /// included; one more is closed at once. `None`: the process's limit on
+    /// open files less [`FD_RESERVE`], so the listener never runs out of
+    /// descriptors while the database still has some.
+    pub max_connections: Option<usize>,
+    /// With this set, `/metrics` is served to anyone who sends
+    /// `Authorization: Bearer <token>`, not only to loopback peers.
+    pub metrics_token: Option<String>,
     pub limits: LimitsConfig,
     pub ice: IceConfig,
+}
+
+/// File descriptors kept back from connections when `max_connections` is
+/// not set: the database, logs and the odd file.
+pub const FD_RESERVE: usize = 64;
+
+impl Config {
+    /// The global connection cap: `max_connections`, or the open-file
+    /// limit less [`FD_RESERVE`].
+    pub fn connection_cap(&self) -> usize {
+        self.max_connections
+            .unwrap_or_else(|| open_file_limit().saturating_sub(FD_RESERVE).max(16))
+    }
+}
+
+/// The soft limit on open files (Linux: from `/proc/self/limits`); 1024,
+/// the usual default, where it cannot be read.
+fn open_file_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|line| line.starts_with("Max open files"))
+                .and_then(|line| line.split_whitespace().nth(3))
+                .and_then(|soft| soft.parse().ok())
+        })
+        .unwrap_or(1024)
 }
 
 impl Default for Config {
@@ -41,6 +84,10 @@ impl Default for Config {
             consent_timeout: Duration::from_secs(5 * 60),
             token_idle: Duration::from_secs(8 * 3600),
             idle_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(10),
+            hello_timeout: Duration::from_secs(10),
+            max_connections: None,
+            metrics_token: None,
             limits: LimitsConfig::default(),
             ice: IceConfig {
                 turn_ttl: Duration::from_secs(12 * 3600),
@@ -62,6 +109,9 @@ pub struct FileConfig {
     pub consent_timeout_secs: Option<u64>,
     pub token_idle_secs: Option<u64>,
     pub idle_timeout_secs: Option<u64>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub hello_timeout_secs: Option<u64>,
+    pub metrics_token: Option<String>,
     pub limits: FileLimits,
     pub ice: FileIce,
 }
@@ -72,6 +122,7 @@ pub struct FileLimits {
     pub logins_per_minute: Option<u32>,
     pub connects_per_minute: Option<u32>,
     pub max_connections_per_ip: Option<u32>,
+    pub max_connections: Option<usize>,
     pub free_failures: Option<u32>,
     pub first_backoff_secs: Option<u64>,
     pub max_backoff_secs: Option<u64>,
@@ -112,6 +163,18 @@ impl FileConfig {
         if let Some(s) = self.idle_timeout_secs {
             config.idle_timeout = secs(s);
         }
+        if let Some(s) = self.header_read_timeout_secs {
+            config.header_read_timeout = secs(s.max(1));
+        }
+        if let Some(s) = self.hello_timeout_secs {
+            config.hello_timeout = secs(s.max(1));
+        }
+        if let Some(token) = self.metrics_token.filter(|t| !t.is_empty()) {
+            config.metrics_token = Some(token);
+        }
+        if let Some(max) = self.limits.max_connections {
+            config.max_connections = Some(max);
+        }
         let limits = &mut config.limits;
         let file = self.limits;
         limits.logins_per_minute = file.logins_per_minute.unwrap_or(limits.logins_per_minute);
@@ -149,8 +212,12 @@ mod tests {
             listen = "0.0.0.0:443"
             database_url = "postgres://desk@db/lifeline"
             consent_timeout_secs = 120
+            header_read_timeout_secs = 4
+            hello_timeout_secs = 5
+            metrics_token = "prometheus-secret"
             [limits]
             max_connections_per_ip = 8
+            max_connections = 5000
             first_backoff_secs = 2
             [ice]
             stun_urls = ["stun:stun.example.org:3478"]
@@ -165,9 +232,19 @@ mod tests {
         assert_eq!(config.consent_timeout, Duration::from_secs(120));
         assert_eq!(config.database_url, "postgres://desk@db/lifeline");
         assert_eq!(config.limits.max_connections_per_ip, 8);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(4));
+        assert_eq!(config.hello_timeout, Duration::from_secs(5));
+        assert_eq!(config.metrics_token.as_deref(), Some("prometheus-secret"));
+        assert_eq!(config.connection_cap(), 5000);
         assert_eq!(config.limits.failures.first_wait, Duration::from_secs(2));
         assert_eq!(config.limits.logins_per_minute, 10, "untouched default");
         assert_eq!(config.ice.turn_secret.as_deref(), Some("north"));
+    }
+
+    #[test]
+    fn the_default_cap_leaves_descriptors_over() {
+        let cap = Config::default().connection_cap();
+        assert!(cap >= 16 && cap < open_file_limit(), "{cap}");
     }
 
     #[test]

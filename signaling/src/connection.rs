@@ -67,12 +67,21 @@ pub async fn run(
         signed_in: None,
     };
     let mut last_heard = Instant::now();
+    let hello_by = last_heard + shared.config.hello_timeout;
     let mut closing = shared.closing.clone();
     loop {
         let sign_out_at = this.sign_out_at();
         let reply = tokio::select! {
             frame = socket.recv() => {
-                let Some(Ok(frame)) = frame else { break };
+                let frame = match frame {
+                    Some(Ok(frame)) => frame,
+                    Some(Err(error)) => {
+                        let max = shared.config.max_message_bytes;
+                        crate::frames::close_if_too_big(&mut socket, &error, max).await;
+                        break;
+                    }
+                    None => break,
+                };
                 last_heard = Instant::now();
                 match frame {
                     // Boxed: the handler's future is large and only lives while a
@@ -87,7 +96,7 @@ pub async fn run(
                 }
             }
             Some(message) = outgoing.recv() => Some(*message),
-            () = sleep_until(last_heard + idle) => {
+            () = sleep_until(if this.role.is_some() { last_heard + idle } else { hello_by.min(last_heard + idle) }) => {
                 tracing::debug!(conn = conn.0, "idle timeout");
                 break;
             }

@@ -1,26 +1,31 @@
-//! The one listener: `/ws` for the apps, `/healthz`, `/metrics`, and the
-//! authenticated `/api/sessions` report.
+//! The routes: `/ws` for the apps, `/healthz`, `/metrics` (loopback or
+//! the metrics token), and the signed-in reports `/api/sessions` (an expert
+//! reads their own sessions, an admin everyone's) and `/api/audit` (admins
+//! only). Every report read is itself audited. The accept loop and its caps
+//! are in [`listener`](crate::listener).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::Router;
 use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
+use ring::hmac;
 use serde::Deserialize;
 
-use crate::accounts::{AccountError, Accounts};
+use crate::accounts::{AccountError, AccountRole, Accounts, Expert};
 use crate::config::Config;
 use crate::db::{self, DbError};
 use crate::hub::{self, ConnId, HubConfig};
 use crate::limits::Limits;
+use crate::listener::{Admission, Places};
 use crate::metrics::Metrics;
 use crate::state::Shared;
-use crate::{audit, connection, records, report};
+use crate::{audit, connection, frames, listener, records, report};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -92,18 +97,13 @@ impl Server {
             .route("/api/sessions", get(sessions))
             .route("/api/audit", get(audit_log))
             .route("/ws", get(websocket))
-            .with_state(self.shared);
+            .with_state(Arc::clone(&self.shared));
         let closing = self.closing;
         let shutdown = async move {
             shutdown.await;
             closing.send_replace(true);
         };
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        listener::serve(listener, app, self.shared, shutdown).await;
         Ok(())
     }
 }
@@ -113,10 +113,17 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 async fn websocket(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    admission: Option<Extension<Admission>>,
     State(shared): State<Arc<Shared>>,
 ) -> Response {
     let ip = peer.ip();
-    let Some(slot) = shared.limits.admit(ip) else {
+    // The places this connection took at accept go on to the WebSocket. A
+    // second upgrade on the same connection (the first one failed) asks for
+    // a place under the per-IP cap again.
+    let places = admission
+        .and_then(|Extension(admission)| admission.take())
+        .or_else(|| Places::per_ip(&shared.limits, ip));
+    let Some(places) = places else {
         shared
             .metrics
             .connections_refused
@@ -134,21 +141,55 @@ async fn websocket(
         .fetch_add(1, Ordering::Relaxed);
     let conn = ConnId(NEXT_CONN.fetch_add(1, Ordering::Relaxed));
     let max = shared.config.max_message_bytes;
-    // Small buffers: signaling messages are a few KiB, and idle connections
-    // are the common case (tungstenite reserves 128 KiB to read by default).
-    ws.max_message_size(max)
-        .max_frame_size(max)
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-        .on_upgrade(move |socket| connection::run(socket, conn, ip, shared, slot))
+    frames::limited(ws, max).on_upgrade(move |socket| {
+        places.hold_while(move |slot| connection::run(socket, conn, ip, shared, slot))
+    })
 }
 
-async fn metrics_text(State(shared): State<Arc<Shared>>) -> Response {
+/// `GET /metrics`: to loopback peers, and to anyone with the configured
+/// `metrics_token`. It tells how many clients wait and how busy the desk
+/// is, which is nobody else's business.
+async fn metrics_text(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !metrics_allowed(peer, &headers, shared.config.metrics_token.as_deref()) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "metrics are served to loopback, or with Authorization: Bearer <metrics_token>",
+        );
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         shared.metrics.render(),
     )
         .into_response()
+}
+
+/// Loopback (an IPv4 peer on a dual-stack socket counts by its IPv4
+/// address), or the bearer token compared in constant time.
+fn metrics_allowed(peer: SocketAddr, headers: &HeaderMap, token: Option<&str>) -> bool {
+    if peer.ip().to_canonical().is_loopback() {
+        return true;
+    }
+    let (Some(expected), Some(presented)) = (token, bearer(headers)) else {
+        return false;
+    };
+    // ring's HMAC verification compares in constant time: sign the expected
+    // token under a one-off key and verify the presented one against it.
+    let key = hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new());
+    let Ok(key) = key else { return false };
+    let tag = hmac::sign(&key, expected.as_bytes());
+    hmac::verify(&key, presented.as_bytes(), tag.as_ref()).is_ok()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,68 +201,79 @@ struct ReportQuery {
 
 /// `GET /api/sessions?from=YYYY-MM-DD&to=YYYY-MM-DD&format=json|csv`, with
 /// `Authorization: Bearer <token>` from an expert's sign-in. Without dates
-/// it returns the last 30 days.
+/// it returns the last 30 days. An expert gets their own sessions, an admin
+/// everyone's; each read is audited.
 async fn sessions(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
 ) -> Response {
-    let (from, to) = match signed_in_range(&shared, &headers, &query).await {
-        Ok(range) => range,
-        Err(refused) => return refused.into_response(),
-    };
-    let rows = match records::list(&shared.pool, from, to).await {
-        Ok(rows) => rows,
-        Err(error) => {
-            tracing::error!(%error, "report: query failed");
+    let format = match query.format.as_deref() {
+        None | Some("json") => "json",
+        Some("csv") => "csv",
+        Some(_) => {
             return problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "try again shortly",
+                StatusCode::BAD_REQUEST,
+                "bad_format",
+                "format is json or csv",
             );
         }
     };
-    match query.format.as_deref() {
-        None | Some("json") => axum::Json(rows).into_response(),
-        Some("csv") => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"lifeline-sessions.csv\"",
-                ),
-            ],
-            report::to_csv(&rows),
-        )
-            .into_response(),
-        Some(_) => problem(
-            StatusCode::BAD_REQUEST,
-            "bad_format",
-            "format is json or csv",
-        ),
+    let reader = match signed_in_range(&shared, &headers, &query).await {
+        Ok(reader) => reader,
+        Err(refused) => return refused.into_response(),
+    };
+    // An admin reads every expert's sessions; an expert only their own.
+    let only = (reader.role != AccountRole::Admin).then_some(reader.expert.username.as_str());
+    let scope = only.map_or("all", |_| "own");
+    reader.audit(&shared, peer, "sessions", format!("{format}, {scope}"));
+    let rows = match records::list(&shared.pool, reader.from, reader.to, only).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            tracing::error!(%error, "report: query failed");
+            return Refused::Unavailable.into_response();
+        }
+    };
+    if format == "json" {
+        return axum::Json(rows).into_response();
     }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"lifeline-sessions.csv\"",
+            ),
+        ],
+        report::to_csv(&rows),
+    )
+        .into_response()
 }
 
 /// `GET /api/audit?from=YYYY-MM-DD&to=YYYY-MM-DD`: the audit log as JSON,
-/// with the same sign-in and dates as `/api/sessions`.
+/// with the same sign-in and dates as `/api/sessions`, for admins only.
+/// Reads, and refusals to experts, are audited.
 async fn audit_log(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(query): Query<ReportQuery>,
 ) -> Response {
-    let (from, to) = match signed_in_range(&shared, &headers, &query).await {
-        Ok(range) => range,
+    let reader = match signed_in_range(&shared, &headers, &query).await {
+        Ok(reader) => reader,
         Err(refused) => return refused.into_response(),
     };
-    match audit::list(&shared.pool, from, to).await {
+    if reader.role != AccountRole::Admin {
+        reader.audit(&shared, peer, "audit", "refused: not admin");
+        return Refused::NotAdmin.into_response();
+    }
+    reader.audit(&shared, peer, "audit", "json");
+    match audit::list(&shared.pool, reader.from, reader.to).await {
         Ok(entries) => axum::Json(entries).into_response(),
         Err(error) => {
             tracing::error!(%error, "audit: query failed");
-            problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "try again shortly",
-            )
+            Refused::Unavailable.into_response()
         }
     }
 }
@@ -231,6 +283,7 @@ async fn audit_log(
 enum Refused {
     NotSignedIn,
     InvalidToken,
+    NotAdmin,
     Unavailable,
     BadDate,
 }
@@ -248,37 +301,84 @@ impl IntoResponse for Refused {
                 "invalid_token",
                 "the token is unknown, revoked or expired",
             ),
+            Refused::NotAdmin => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "only a desk admin may read this",
+            ),
             Refused::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "try again shortly",
             ),
-            Refused::BadDate => (StatusCode::BAD_REQUEST, "bad_date", "dates are YYYY-MM-DD"),
+            Refused::BadDate => (
+                StatusCode::BAD_REQUEST,
+                "bad_date",
+                "dates are YYYY-MM-DD, with a year from 0001 to 9999",
+            ),
         };
         problem(status, code, message)
     }
 }
 
-/// Admits an expert's bearer token, or says why not.
-/// What both reports check first: an expert's sign-in, then the dates.
+/// Who asked for a report, and for which days (`[from, to)`, Unix ms).
+#[derive(Debug)]
+struct Reader {
+    expert: Expert,
+    role: AccountRole,
+    from: i64,
+    to: i64,
+}
+
+impl Reader {
+    /// Records the read in the audit log (event `report`): who, from
+    /// where, which report, which days (both inclusive) and how, e.g.
+    /// `sessions 2026-11-01..2026-11-30 csv, own`. Short: the log keeps 64
+    /// characters of a detail.
+    fn audit(&self, shared: &Shared, peer: SocketAddr, what: &str, detail: impl AsRef<str>) {
+        let day = |ms: i64| report::format_time(ms)[..10].to_owned();
+        let detail = format!(
+            "{what} {}..{} {}",
+            day(self.from),
+            day(self.to - 1),
+            detail.as_ref()
+        );
+        shared
+            .audit
+            .record("report", &self.expert.username, peer.ip(), None, detail);
+    }
+}
+
+/// What both reports check first: an expert's sign-in and role, then the
+/// dates.
 async fn signed_in_range(
     shared: &Shared,
     headers: &HeaderMap,
     query: &ReportQuery,
-) -> Result<(i64, i64), Refused> {
-    authorize(shared, headers).await?;
-    range(query)
+) -> Result<Reader, Refused> {
+    let (expert, role) = authorize(shared, headers).await?;
+    let (from, to) = range(query)?;
+    Ok(Reader {
+        expert,
+        role,
+        from,
+        to,
+    })
 }
 
-async fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(), Refused> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(Refused::NotSignedIn)?;
-    match shared.accounts.resume(token).await {
-        Ok(_) => Ok(()),
-        Err(AccountError::InvalidToken) => Err(Refused::InvalidToken),
+/// Admits an expert's bearer token, or says why not.
+async fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(Expert, AccountRole), Refused> {
+    let token = bearer(headers).ok_or(Refused::NotSignedIn)?;
+    let checked = async {
+        let expert = shared.accounts.resume(token).await?;
+        let role = shared.accounts.role(&expert.username).await?;
+        Ok((expert, role))
+    };
+    match checked.await {
+        Ok(found) => Ok(found),
+        Err(AccountError::InvalidToken | AccountError::NoSuchExpert(_)) => {
+            Err(Refused::InvalidToken)
+        }
         Err(error) => {
             tracing::error!(%error, "report: account check failed");
             Err(Refused::Unavailable)
@@ -292,6 +392,7 @@ fn range(query: &ReportQuery) -> Result<(i64, i64), Refused> {
     let parse = |day: &Option<String>| day.as_deref().map(report::parse_day);
     let to = match parse(&query.to) {
         None => db::now_ms(),
+        // parse_day stops at year 9999, so a day more cannot overflow.
         Some(Some(start)) => start + DAY_MS,
         Some(None) => return Err(Refused::BadDate),
     };
@@ -310,4 +411,76 @@ fn problem(status: StatusCode, code: &str, message: &str) -> Response {
         axum::Json(serde_json::json!({ "code": code, "message": message })),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_bearer(token: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {token}").parse().unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn metrics_go_to_loopback_or_the_token() {
+        let far: SocketAddr = "192.0.2.7:4000".parse().unwrap();
+        let none = HeaderMap::new();
+        for near in [
+            "127.0.0.1:1",
+            "127.0.0.2:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            assert!(
+                metrics_allowed(near.parse().unwrap(), &none, None),
+                "{near}"
+            );
+        }
+        assert!(!metrics_allowed(far, &none, None));
+        assert!(!metrics_allowed(far, &with_bearer("s3cret"), None));
+        assert!(!metrics_allowed(far, &none, Some("s3cret")));
+        assert!(!metrics_allowed(far, &with_bearer("s3cre"), Some("s3cret")));
+        assert!(!metrics_allowed(
+            far,
+            &with_bearer("s3cret!"),
+            Some("s3cret")
+        ));
+        assert!(metrics_allowed(far, &with_bearer("s3cret"), Some("s3cret")));
+        let mapped: SocketAddr = "[::ffff:192.0.2.7]:1".parse().unwrap();
+        assert!(!metrics_allowed(mapped, &none, Some("s3cret")));
+    }
+
+    #[test]
+    fn far_future_dates_are_refused_not_overflowed() {
+        let query = |from: &str, to: Option<&str>| ReportQuery {
+            from: Some(from.into()),
+            to: to.map(Into::into),
+            format: None,
+        };
+        for bad in [
+            "9999999999999-01-01",
+            "10000-01-01",
+            "-2026-01-01",
+            "+2026-01-01",
+        ] {
+            assert!(
+                matches!(range(&query(bad, None)), Err(Refused::BadDate)),
+                "{bad}"
+            );
+            assert!(
+                matches!(
+                    range(&query("2026-01-01", Some(bad))),
+                    Err(Refused::BadDate)
+                ),
+                "{bad}"
+            );
+        }
+        let (from, to) = range(&query("0001-01-01", Some("9999-12-31"))).unwrap();
+        assert!(from < 0 && to > from);
+    }
 }

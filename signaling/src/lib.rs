@@ -11,13 +11,19 @@
 //! - [`records`]: the session records, written by one task.
 //! - [`limits`] and [`backoff`]: rate limits, back-off, connection caps.
 //! - [`ice`]: STUN/TURN servers and coturn REST credentials.
-//! - [`http`]: the listener: `/ws`, `/healthz`, `/metrics`, `/api/sessions`.
+//! - [`listener`]: the accept loop: caps on connections (all, and per
+//!   address) at accept, hyper with a header-read timeout, shutdown.
+//! - [`http`]: the routes: `/ws`, `/healthz`, `/metrics`, `/api/sessions`,
+//!   `/api/audit`, and who may read each.
+//! - [`frames`]: the WebSocket size limit and its close code 1009.
 //!
 //! # Run loop
 //! [`serve`] opens the database, starts the records writer and the hub,
-//! then accepts connections; each upgraded WebSocket gets its own task
-//! holding an `Arc` of [`state::Shared`]. Shutting down stops accepting and
-//! lets open connections finish.
+//! then accepts connections, each on its own task once it has a place
+//! under the caps; each upgraded WebSocket gets its own task holding an
+//! `Arc` of [`state::Shared`] and its places. Shutting down stops
+//! accepting, lets HTTP requests under way finish, and tells WebSockets to
+//! close (1001).
 
 pub mod protocol;
 
@@ -37,6 +43,8 @@ pub mod connection;
 #[cfg(feature = "server")]
 pub mod db;
 #[cfg(feature = "server")]
+pub mod frames;
+#[cfg(feature = "server")]
 pub mod http;
 #[cfg(feature = "server")]
 pub mod hub;
@@ -46,6 +54,8 @@ pub mod ice;
 pub mod ids;
 #[cfg(feature = "server")]
 pub mod limits;
+#[cfg(feature = "server")]
+pub mod listener;
 #[cfg(feature = "server")]
 pub mod metrics;
 #[cfg(feature = "server")]

@@ -10,7 +10,12 @@ use crate::records::Outcome;
 pub struct Metrics {
     pub connections_open: AtomicI64,
     pub connections_total: AtomicU64,
+    /// Refused by the per-IP cap (at accept, or at the upgrade).
     pub connections_refused: AtomicU64,
+    /// Closed at accept by the global cap.
+    pub connections_refused_global: AtomicU64,
+    /// HTTP connections closed because their request's headers were late.
+    pub header_timeouts: AtomicU64,
     pub pairings_active: AtomicI64,
     pub requests_total: AtomicU64,
     pub signals_relayed: AtomicU64,
@@ -60,6 +65,18 @@ impl Metrics {
             "counter",
             "Connections refused by the per-IP cap.",
             get(&self.connections_refused),
+        );
+        metric(
+            "lifeline_connections_refused_global_total",
+            "counter",
+            "Connections closed at accept by the cap on all connections.",
+            get(&self.connections_refused_global),
+        );
+        metric(
+            "lifeline_header_timeouts_total",
+            "counter",
+            "HTTP connections closed for sending their headers too slowly.",
+            get(&self.header_timeouts),
         );
         metric(
             "lifeline_pairings_active",

@@ -230,23 +230,35 @@ pub struct SessionRecord {
     pub end_reason: Option<String>,
 }
 
-/// Rows requested in `[from_ms, to_ms)`, oldest first.
+/// Rows requested in `[from_ms, to_ms)`, oldest first; only `expert`'s
+/// when given.
 pub async fn list(
     pool: &AnyPool,
     from_ms: i64,
     to_ms: i64,
+    expert: Option<&str>,
 ) -> Result<Vec<SessionRecord>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT session_id, client_id, description, computer_name, computer_os, computer_user,
-                expert, notes, scopes_requested, scopes_granted, requested_at, answered_at,
-                started_at, ended_at, outcome, end_reason
-         FROM sessions WHERE requested_at >= $1 AND requested_at < $2
-         ORDER BY requested_at, session_id",
-    )
-    .bind(from_ms)
-    .bind(to_ms)
-    .fetch_all(pool)
-    .await?;
+    macro_rules! select_where {
+        ($filter:literal) => {
+            concat!(
+                "SELECT session_id, client_id, description, computer_name, computer_os,
+                        computer_user, expert, notes, scopes_requested, scopes_granted,
+                        requested_at, answered_at, started_at, ended_at, outcome, end_reason
+                 FROM sessions WHERE requested_at >= $1 AND requested_at < $2",
+                $filter,
+                " ORDER BY requested_at, session_id"
+            )
+        };
+    }
+    let sql = match expert {
+        None => select_where!(""),
+        Some(_) => select_where!(" AND expert = $3"),
+    };
+    let mut query = sqlx::query(sql).bind(from_ms).bind(to_ms);
+    if let Some(expert) = expert {
+        query = query.bind(expert);
+    }
+    let rows = query.fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
             Ok(SessionRecord {

@@ -7,12 +7,20 @@ use crate::records::SessionRecord;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-/// Parses `YYYY-MM-DD` into the Unix milliseconds of that day's start.
+/// Parses `YYYY-MM-DD` into the Unix milliseconds of that day's start. The
+/// year is four digits (0001 to 9999), so the result and a day or a month
+/// more stay far inside `i64` (a 13-digit year overflowed it).
 pub fn parse_day(text: &str) -> Option<i64> {
+    fn digits(part: &str, len: std::ops::RangeInclusive<usize>) -> Option<&str> {
+        (len.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())).then_some(part)
+    }
     let mut parts = text.splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: u32 = parts.next()?.parse().ok()?;
-    let day: u32 = parts.next()?.parse().ok()?;
+    let year: i64 = digits(parts.next()?, 4..=4)?.parse().ok()?;
+    let month: u32 = digits(parts.next()?, 1..=2)?.parse().ok()?;
+    let day: u32 = digits(parts.next()?, 1..=2)?.parse().ok()?;
+    if year == 0 {
+        return None;
+    }
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
@@ -122,6 +130,7 @@ mod tests {
     fn days_round_trip() {
         assert_eq!(parse_day("1970-01-01"), Some(0));
         assert_eq!(parse_day("2026-11-22"), Some(1_795_305_600_000));
+        assert_eq!(parse_day("9999-12-31"), Some(253_402_214_400_000));
         assert_eq!(
             format_time(1_795_305_600_000 + 3_723_000),
             "2026-11-22T01:02:03Z"
@@ -137,6 +146,12 @@ mod tests {
             "yesterday",
             "2026-1",
             "",
+            "9999999999999-01-01",
+            "10000-01-01",
+            "0000-01-01",
+            "+2026-01-01",
+            "2026-+1-01",
+            "2026-01-001",
         ] {
             assert_eq!(parse_day(bad), None, "{bad}");
         }

@@ -1,7 +1,7 @@
 //! The audit log: sign-in attempts (good, bad), connect attempts (located,
 //! missed), consent outcomes and a client's permission changes are each
 //! recorded with the time and the source address, and `/api/audit` serves
-//! them to signed-in experts only.
+//! them to signed-in admins only.
 
 mod common;
 
@@ -18,7 +18,7 @@ fn find<'a>(entries: &'a [Value], event: &str, detail: &str) -> &'a Value {
 #[tokio::test]
 async fn attempts_outcomes_and_changes_are_recorded_with_their_source() {
     let server = TestServer::start().await;
-    server.add_expert("ann", "Ann").await;
+    server.add_admin("ann", "Ann").await;
 
     let mut stranger = hello(&server.url, "expert").await;
     let refused = exchange(

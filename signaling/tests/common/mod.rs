@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use lifeline_signaling::Config;
-use lifeline_signaling::accounts::Accounts;
+use lifeline_signaling::accounts::{AccountRole, Accounts};
 use lifeline_signaling::http::Server;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -106,6 +106,17 @@ impl TestServer {
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
         http_get(self.addr, path, token).await
     }
+
+    /// Adds an admin account, as `expert add --admin` does.
+    pub async fn add_admin(&self, username: &str, display_name: &str) {
+        let pool = lifeline_signaling::db::open(&self.config.database_url)
+            .await
+            .unwrap();
+        Accounts::new(pool, Duration::from_secs(60))
+            .add_with_role(username, display_name, PASSWORD, AccountRole::Admin)
+            .await
+            .unwrap();
+    }
 }
 
 impl Drop for TestServer {
@@ -175,6 +186,39 @@ pub async fn hello(url: &str, role: &str) -> Socket {
     .await;
     assert_eq!(reply["type"], "welcome");
     ws
+}
+
+/// Connects from the loopback address `source` (127.0.0.x), as a peer at
+/// another address would, and completes the hello as `role`.
+pub async fn hello_from(url: &str, source: [u8; 4], role: &str) -> Socket {
+    let addr: SocketAddr = url
+        .trim_start_matches("ws://")
+        .trim_end_matches("/ws")
+        .parse()
+        .unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let (mut ws, _) =
+        tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+    let reply = exchange(
+        &mut ws,
+        &format!(r#"{{"type":"hello","version":1,"role":"{role}"}}"#),
+    )
+    .await;
+    assert_eq!(reply["type"], "welcome");
+    ws
+}
+
+/// Signs `ws` in as `user` (who must exist); returns the reply.
+pub async fn login(ws: &mut Socket, user: &str, password: &str) -> Value {
+    exchange(
+        ws,
+        &format!(r#"{{"type":"login","user":"{user}","password":"{password}"}}"#),
+    )
+    .await
 }
 
 /// A client with a fresh ID: (socket, id).
@@ -249,4 +293,54 @@ async fn http_get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, St
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// A TCP connection to `addr` from the loopback address `source`
+/// (127.0.0.x): to the server, a peer at another address.
+pub async fn tcp_from(source: [u8; 4], addr: SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// An HTTP GET from `source` to `addr`: (status, body); the status is 0
+/// when the connection ended without a response.
+pub async fn get_from(
+    source: [u8; 4],
+    addr: SocketAddr,
+    path: &str,
+    headers: &str,
+) -> (u16, String) {
+    let mut stream = tcp_from(source, addr).await;
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Whether the server closes `stream` (end of stream or reset) within
+/// `wait`, reading and discarding anything it sends first.
+pub async fn closed_within(stream: &mut tokio::net::TcpStream, wait: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    tokio::time::timeout(wait, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await
+    .is_ok()
 }
