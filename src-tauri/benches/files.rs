@@ -2,7 +2,8 @@
 //! beside raw TCP on loopback in the same run. The data channel figure is
 //! the whole product path: two engines, the real signaling server, the
 //! files runner reading, hashing, framing, sending under the send-buffer
-//! limit, and the receiver writing to `.part`, hashing and renaming. Raw
+//! limit, and the receiver writing to its temporary file, hashing and
+//! giving it its name. Raw
 //! TCP copies the same file with nothing else. Files live in `/dev/shm`
 //! where there is one: this VM's disk varied from 56 to 345 MB/s between
 //! runs and drowned the figure being measured.

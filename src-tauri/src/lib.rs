@@ -15,7 +15,8 @@
 //! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
 //! - [`desk`]: the link to the support desk's signaling server: one task
 //!   owns the WebSocket, reconnects with back-off and publishes its status.
-//! - [`platform`]: facts that differ by OS (computer name, OS name).
+//! - [`platform`]: what differs by OS (computer name, OS name, opening a
+//!   file without following a link).
 //! - [`config`]: where the app's files live and which signaling server it
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.

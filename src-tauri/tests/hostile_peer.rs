@@ -5,6 +5,14 @@
 //! the files permission every offer is refused; a well-formed file still
 //! arrives afterwards; and the file browser cannot reach outside the
 //! client's shared folder or act without the permission.
+//!
+//! Within the permission, it cannot plant a backdoor or write through a
+//! link: uploads and folders into hidden, autostart, shell-profile and
+//! credential places are refused with `protected_path`; the home folder is
+//! not shared (`shared_folder_too_wide`); a link cannot be renamed
+//! (`symlink`); a link planted where the old `<name>.part` went is not
+//! written through, and the receiver's own temporary file never shows in
+//! a listing, so there is no name to plant a link at.
 
 mod peers;
 
@@ -332,4 +340,298 @@ async fn a_modified_expert_cannot_browse_or_change_anything_outside_the_shared_f
     assert_eq!(names, ["home", "secret"]);
     let listed = std::fs::read_dir(shared.join("Documents")).unwrap().count();
     assert_eq!(listed, 1, "only the link the test made");
+}
+
+/// The names under `folder`, sorted.
+fn names(folder: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+async fn refused(expert: &dyn DataChannel, message: FileMessage) -> String {
+    say(expert, message).await;
+    match reply(expert).await {
+        FileMessage::Failed { code, .. } | FileMessage::FsFailed { code, .. } => code,
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modified_expert_cannot_plant_a_backdoor_in_the_shared_folder() {
+    let pair = peers::connected("files").await;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("Shared");
+    std::fs::create_dir_all(shared.join(".config/autostart")).unwrap();
+    std::fs::create_dir_all(shared.join(".ssh")).unwrap();
+    std::fs::write(shared.join(".bashrc"), b"# the user's").unwrap();
+    std::fs::write(shared.join("notes.txt"), b"notes").unwrap();
+    let _client = Transfers::start(
+        Arc::clone(&pair.remote),
+        1,
+        dir.path().join("Downloads"),
+        Some(shared.clone()),
+        true,
+        |_| {},
+    );
+    let expert = pair.local.as_ref();
+    let upload = |transfer: u32, into: &str| FileMessage::Start {
+        transfer,
+        name: "evil".into(),
+        files: 1,
+        bytes: 5,
+        into: Some(into.into()),
+    };
+
+    // Into a protected folder: refused before any byte moves.
+    for (transfer, into) in [(0, ".config/autostart"), (2, ".ssh"), (4, ".config")] {
+        assert_eq!(
+            refused(expert, upload(transfer, into)).await,
+            "protected_path",
+            "{into}"
+        );
+    }
+    // Into the shared folder itself (an empty `into`), under protected names.
+    for (n, path) in [
+        ".config/autostart/evil.desktop",
+        ".ssh/authorized_keys",
+        ".bashrc",
+        ".profile",
+        "keys/authorized_keys",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let transfer = 8 + 2 * n as u32;
+        say(expert, upload(transfer, "")).await;
+        assert_eq!(
+            refused(expert, offer(transfer, path)).await,
+            "protected_path",
+            "{path}"
+        );
+    }
+    say(expert, upload(20, "")).await;
+    let folder = FileMessage::Folder {
+        transfer: 20,
+        path: ".config/systemd".into(),
+    };
+    assert_eq!(refused(expert, folder).await, "protected_path");
+    // The browser can neither make, move into, download nor delete them.
+    for (request, op) in [
+        FsOp::Mkdir {
+            path: ".local".into(),
+        },
+        FsOp::Rename {
+            from: "notes.txt".into(),
+            to: ".bashrc2".into(),
+        },
+        FsOp::Copy {
+            from: "notes.txt".into(),
+            to: ".config/autostart/x.desktop".into(),
+        },
+        FsOp::Delete {
+            path: ".bashrc".into(),
+        },
+        FsOp::Download {
+            path: ".ssh".into(),
+        },
+        FsOp::List {
+            path: ".config".into(),
+        },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let message = FileMessage::Fs {
+            request: request as u32,
+            op: op.clone(),
+        };
+        assert_eq!(refused(expert, message).await, "protected_path", "{op:?}");
+    }
+    // And the listing does not show them.
+    say(
+        expert,
+        FileMessage::Fs {
+            request: 50,
+            op: FsOp::List {
+                path: String::new(),
+            },
+        },
+    )
+    .await;
+    match reply(expert).await {
+        FileMessage::Listing { entries, .. } => {
+            let listed: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(listed, ["notes.txt"]);
+        }
+        other => panic!("not listed: {other:?}"),
+    }
+    assert_eq!(names(&shared), [".bashrc", ".config", ".ssh", "notes.txt"]);
+    assert_eq!(
+        names(&shared.join(".config/autostart")),
+        Vec::<String>::new()
+    );
+    assert_eq!(names(&shared.join(".ssh")), Vec::<String>::new());
+    assert_eq!(
+        std::fs::read(shared.join(".bashrc")).unwrap(),
+        b"# the user's"
+    );
+    assert!(!dir.path().join("Downloads").exists(), "nothing arrived");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_folder_is_not_shared() {
+    let pair = peers::connected("files").await;
+    let home = std::env::var_os("HOME").expect("a home folder").into();
+    let dir = tempfile::tempdir().unwrap();
+    let _client = Transfers::start(
+        Arc::clone(&pair.remote),
+        1,
+        dir.path().join("Downloads"),
+        Some(home),
+        true,
+        |_| {},
+    );
+    let expert = pair.local.as_ref();
+    let list = FileMessage::Fs {
+        request: 1,
+        op: FsOp::List {
+            path: String::new(),
+        },
+    };
+    assert_eq!(refused(expert, list).await, "shared_folder_too_wide");
+    let upload = FileMessage::Start {
+        transfer: 0,
+        name: "x".into(),
+        files: 1,
+        bytes: 5,
+        into: Some(String::new()),
+    };
+    assert_eq!(refused(expert, upload).await, "shared_folder_too_wide");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_modified_expert_cannot_make_the_receiver_write_through_a_link() {
+    use std::os::unix::fs::symlink;
+    let pair = peers::connected("files").await;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("Shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let precious = dir.path().join("precious");
+    std::fs::write(&precious, b"the user's own bytes").unwrap();
+    // Links where the old receiver put its temporary file and sidecar, and
+    // one more, all pointing outside the shared folder.
+    for name in ["hello.txt.part", "hello.txt.part.json", "link.txt"] {
+        symlink(&precious, shared.join(name)).unwrap();
+    }
+    let _client = Transfers::start(
+        Arc::clone(&pair.remote),
+        1,
+        dir.path().join("Downloads"),
+        Some(shared.clone()),
+        true,
+        |_| {},
+    );
+    let expert = pair.local.as_ref();
+
+    // A link cannot be renamed, so none can be moved to where a file goes.
+    let rename = FileMessage::Fs {
+        request: 1,
+        op: FsOp::Rename {
+            from: "link.txt".into(),
+            to: "report.pdf.part".into(),
+        },
+    };
+    assert_eq!(refused(expert, rename).await, "symlink");
+    let copy = FileMessage::Fs {
+        request: 2,
+        op: FsOp::Copy {
+            from: "link.txt".into(),
+            to: "copied".into(),
+        },
+    };
+    assert_eq!(refused(expert, copy).await, "symlink");
+
+    // An upload of hello.txt into the shared folder.
+    say(
+        expert,
+        FileMessage::Start {
+            transfer: 0,
+            name: "hello.txt".into(),
+            files: 1,
+            bytes: 5,
+            into: Some(String::new()),
+        },
+    )
+    .await;
+    say(expert, offer(0, "hello.txt")).await;
+    assert_eq!(
+        reply(expert).await,
+        FileMessage::Resume {
+            transfer: 0,
+            offset: 0
+        }
+    );
+    // Mid-transfer, the listing shows no temporary file to aim a link at.
+    say(
+        expert,
+        FileMessage::Fs {
+            request: 3,
+            op: FsOp::List {
+                path: String::new(),
+            },
+        },
+    )
+    .await;
+    match reply(expert).await {
+        FileMessage::Listing { entries, .. } => {
+            let listed: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(
+                listed,
+                ["hello.txt.part", "hello.txt.part.json", "link.txt"]
+            );
+        }
+        other => panic!("not listed: {other:?}"),
+    }
+    let chunk = Chunk {
+        transfer: 0,
+        offset: 0,
+        data: b"hello",
+    }
+    .encode();
+    expert.send(BytesMut::from(&chunk[..])).await.unwrap();
+    say(
+        expert,
+        FileMessage::Done {
+            transfer: 0,
+            sha256: lifeline_lib::hex::encode(digest(&SHA256, b"hello").as_ref()),
+        },
+    )
+    .await;
+    match reply(expert).await {
+        FileMessage::Verified { saved_as, .. } => {
+            assert_eq!(saved_as, shared.join("hello.txt").display().to_string());
+        }
+        other => panic!("the file was not verified: {other:?}"),
+    }
+    assert_eq!(std::fs::read(&precious).unwrap(), b"the user's own bytes");
+    assert_eq!(std::fs::read(shared.join("hello.txt")).unwrap(), b"hello");
+    for name in ["hello.txt.part", "hello.txt.part.json", "link.txt"] {
+        let meta = std::fs::symlink_metadata(shared.join(name)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{name} is still the link");
+    }
+    assert_eq!(
+        names(&shared),
+        [
+            "hello.txt",
+            "hello.txt.part",
+            "hello.txt.part.json",
+            "link.txt"
+        ],
+        "no temporary file is left"
+    );
 }

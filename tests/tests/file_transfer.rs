@@ -80,6 +80,18 @@ fn with_downloads(dir: &Path) -> AppOptions {
 }
 
 /// Types `path` into the send field and submits it with Enter.
+/// The receiver's temporary file (`.lifeline-<random>.part`) in `folder`.
+fn temporary_in(folder: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(folder)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with(".lifeline-") && name.ends_with(".part")
+        })
+}
+
 async fn send_path(app: &AppInstance, path: &Path) -> anyhow::Result<()> {
     app.type_into("#files-path", &format!("{}\u{e007}", path.display()))
         .await
@@ -206,12 +218,15 @@ async fn a_transfer_cut_off_by_a_killed_app_resumes_in_the_next_session() {
         let id = establish(&client, &first, "ann", PASSWORD, &[]).await?;
         send_path(&first, &big).await?;
         // Kill the expert's app once a good part has arrived.
-        let part = client_downloads.join("image.iso.part");
+        // The receiver names its temporary file itself.
         let enough = 24 << 20;
         wait_until("part of the file to arrive", || {
-            Ok(std::fs::metadata(&part).is_ok_and(|m| m.len() >= enough))
+            Ok(temporary_in(&client_downloads)
+                .and_then(|part| std::fs::metadata(part).ok())
+                .is_some_and(|m| m.len() >= enough))
         })
         .await?;
+        let part = temporary_in(&client_downloads).expect("the partial copy");
         first.kill();
         // The client hears nothing more from the killed app: ICE calls the
         // connection failed after about 28 s (measured here), then it ends.
@@ -233,7 +248,7 @@ async fn a_transfer_cut_off_by_a_killed_app_resumes_in_the_next_session() {
         let state = transfer_ended(&client, "image.iso", Duration::from_secs(300)).await?;
         anyhow::ensure!(state == "done", "the resumed transfer ended {state}");
         same(&big, &client_downloads.join("image.iso"))?;
-        anyhow::ensure!(!part.exists(), "the .part was left behind");
+        anyhow::ensure!(!part.exists(), "the partial copy was left behind");
         let log = client.text("#chat-log").await?;
         anyhow::ensure!(
             log.contains("image.iso at byte"),

@@ -1,5 +1,8 @@
-//! Facts about this computer that differ by platform. `cfg` lives here and
+//! Facts about this computer that differ by platform, and [`no_follow`]
+//! for opening files without following links. `cfg` lives here and
 //! in the backend files only.
+
+pub mod no_follow;
 
 #[cfg(target_os = "linux")]
 mod linux;

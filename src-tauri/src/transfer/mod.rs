@@ -2,11 +2,15 @@
 //!
 //! - [`safe_path`]: received names are vetted before anything touches disk.
 //! - `lookalike`: characters that make a name look like another one.
+//! - [`protected`]: hidden, start-up, shell and credential places the peer
+//!   may never touch, and which folders may be shared at all.
 //! - [`wire`]: the `files` channel's JSON messages and binary chunk frames.
 //! - [`send`]: what a picked file or folder consists of, and reading one
 //!   file in chunks from a resume point, hashing as it goes.
-//! - [`receive`]: writing one file to `.part`, resuming a kept part of the
-//!   same file, and renaming it only when its SHA-256 matches.
+//! - `partial`: the receiver's temporary files, under names it picks,
+//!   never through a link, and their final name that replaces nothing.
+//! - [`receive`]: writing one file to a temporary file, resuming a kept
+//!   one of the same file, and naming it only when its SHA-256 matches.
 //! - [`remote_fs`]: the client's shared folder as the expert's file browser
 //!   sees it: list, mkdir, rename or move, copy, delete, download.
 //! - [`progress`]: a transfer as the UI sees it.
@@ -15,7 +19,9 @@
 //!   receiving within the `files` permission, with progress.
 
 mod lookalike;
+mod partial;
 pub mod progress;
+pub mod protected;
 mod pump;
 pub mod receive;
 pub mod remote_fs;

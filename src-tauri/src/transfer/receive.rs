@@ -1,26 +1,29 @@
-//! Receiving one file: written to `<name>.part` beside a small sidecar that
-//! says which file it is, hashed as it arrives, and renamed to its final
-//! name only once its SHA-256 matches the sender's. A mismatch keeps the
-//! `.part`, never presenting it as complete. A `.part` whose sidecar matches
-//! a new offer of the same file is resumed where it ends.
+//! Receiving one file: written to a temporary file the receiver names
+//! ([`super::partial`]) in the target folder, hashed as it arrives, and
+//! given its final name only once its SHA-256 matches the sender's, without
+//! replacing anything there. A mismatch discards the bytes, never
+//! presenting them as complete. A kept temporary file whose sidecar names
+//! the same file (path, size and time) is resumed where it ends. Names the
+//! peer sends pass [`SafeRelativePath`] and [`protected::check`] first.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use ring::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
 
-use super::safe_path::{SafeRelativePath, UnsafePath, resolve_within, unique_name};
+use super::partial::{self, Partial};
+use super::protected::{self, Protected};
+use super::safe_path::{SafeRelativePath, UnsafePath, resolve_within};
 use crate::hex;
-
-const PART: &str = ".part";
-const SIDECAR: &str = ".part.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
     #[error("refused the name: {0}")]
     UnsafeName(#[from] UnsafePath),
+    #[error("refused the name: {0}")]
+    Protected(#[from] Protected),
     #[error("the disk is full")]
     DiskFull,
     #[error("a chunk for offset {got} arrived where the file ends at {expected}")]
@@ -29,8 +32,8 @@ pub enum ReceiveError {
     TooMuch { size: u64 },
     #[error("{written} of {size} bytes arrived")]
     Incomplete { written: u64, size: u64 },
-    #[error("the file's SHA-256 does not match the sender's; kept as {}", part.display())]
-    ChecksumMismatch { part: PathBuf },
+    #[error("the file's SHA-256 does not match the sender's; the bytes were discarded")]
+    ChecksumMismatch,
     #[error("cannot write the file: {0}")]
     Io(#[source] io::Error),
 }
@@ -50,11 +53,12 @@ impl ReceiveError {
     pub fn code(&self) -> &'static str {
         match self {
             ReceiveError::UnsafeName(_) => "unsafe_name",
+            ReceiveError::Protected(why) => why.code(),
             ReceiveError::DiskFull => "disk_full",
             ReceiveError::OutOfOrder { .. } => "out_of_order",
             ReceiveError::TooMuch { .. } => "too_much_data",
             ReceiveError::Incomplete { .. } => "incomplete",
-            ReceiveError::ChecksumMismatch { .. } => "checksum_mismatch",
+            ReceiveError::ChecksumMismatch => "checksum_mismatch",
             ReceiveError::Io(_) => "write_failed",
         }
     }
@@ -71,9 +75,7 @@ struct Identity {
 pub struct Incoming {
     /// Where it will be saved (its name may still change on a conflict).
     target: PathBuf,
-    part_path: PathBuf,
-    sidecar: PathBuf,
-    part: File,
+    partial: Partial,
     size: u64,
     written: u64,
     hash: Context,
@@ -99,45 +101,35 @@ impl Incoming {
         modified_ms: u64,
     ) -> Result<Self, ReceiveError> {
         let safe = SafeRelativePath::parse(path)?;
+        protected::check(safe.components())?;
         let target = resolve_within(root, &safe)?;
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        let part_path = with_suffix(&target, PART);
-        let sidecar = with_suffix(&target, SIDECAR);
+        let folder = target.parent().unwrap_or(root);
+        fs::create_dir_all(folder)?;
         let identity = Identity {
             path: safe.to_string(),
             size,
             modified_ms,
         };
-        let same_file = fs::read(&sidecar)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Identity>(&bytes).ok())
-            .is_some_and(|kept| kept == identity);
-        let mut part = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&part_path)?;
+        let same_file = |kept: &[u8]| {
+            serde_json::from_slice::<Identity>(kept).is_ok_and(|kept| kept == identity)
+        };
         let mut hash = Context::new(&SHA256);
         let mut written = 0;
-        if same_file {
-            written = hash_existing(&mut part, &mut hash)?.min(size);
-            part.set_len(written)?;
-        } else {
-            part.set_len(0)?;
-            fs::write(
-                &sidecar,
-                serde_json::to_vec(&identity).map_err(io::Error::other)?,
-            )?;
-        }
-        part.seek(SeekFrom::Start(written))?;
+        let mut partial = match partial::find(folder, same_file)? {
+            Some(mut kept) => {
+                written = hash_existing(&mut kept.file, &mut hash)?.min(size);
+                kept.file.set_len(written)?;
+                kept
+            }
+            None => partial::create(
+                folder,
+                &serde_json::to_vec(&identity).map_err(io::Error::other)?,
+            )?,
+        };
+        partial.file.seek(SeekFrom::Start(written))?;
         Ok(Self {
             target,
-            part_path,
-            sidecar,
-            part,
+            partial,
             size,
             written,
             hash,
@@ -160,7 +152,7 @@ impl Incoming {
         if self.written + data.len() as u64 > self.size {
             return Err(ReceiveError::TooMuch { size: self.size });
         }
-        self.part.write_all(data)?;
+        self.partial.file.write_all(data)?;
         self.hash.update(data);
         self.written += data.len() as u64;
         Ok(())
@@ -175,13 +167,13 @@ impl Incoming {
                 size: self.size,
             });
         }
-        self.part.flush()?;
-        self.part.sync_all()?;
+        self.partial.file.flush()?;
+        self.partial.file.sync_all()?;
         let actual = hex::encode(self.hash.clone().finish().as_ref());
         if !actual.eq_ignore_ascii_case(sha256_hex.trim()) {
-            return Err(ReceiveError::ChecksumMismatch {
-                part: self.part_path.clone(),
-            });
+            // Resuming onto these bytes could never verify.
+            self.partial.remove();
+            return Err(ReceiveError::ChecksumMismatch);
         }
         let folder = self
             .target
@@ -193,34 +185,24 @@ impl Incoming {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let free = unique_name(&name, |candidate| {
-            fs::symlink_metadata(folder.join(candidate)).is_ok()
-        });
-        let saved = folder.join(free);
-        fs::rename(&self.part_path, &saved)?;
-        let _ = fs::remove_file(&self.sidecar);
+        let saved = partial::persist(&self.partial.part_path, &folder, &name)?;
+        let _ = fs::remove_file(&self.partial.sidecar);
         Ok(saved)
     }
 
     /// Gives up and removes the partial file (the user cancelled).
     pub fn discard(self) {
-        let _ = fs::remove_file(&self.part_path);
-        let _ = fs::remove_file(&self.sidecar);
+        self.partial.remove();
     }
 }
 
 /// Creates a folder the peer named, under `root`.
 pub fn create_folder(root: &Path, path: &str) -> Result<PathBuf, ReceiveError> {
     let safe = SafeRelativePath::parse(path)?;
+    protected::check(safe.components())?;
     let folder = resolve_within(root, &safe)?;
     fs::create_dir_all(&folder)?;
     Ok(folder)
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 fn hash_existing(file: &mut File, hash: &mut Context) -> io::Result<u64> {
@@ -245,6 +227,97 @@ mod tests {
         hex::encode(ring::digest::digest(&SHA256, data).as_ref())
     }
 
+    /// The names in `folder`, sorted.
+    fn names(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn receive(root: &Path, path: &str, data: &[u8]) -> Result<PathBuf, ReceiveError> {
+        let mut incoming = Incoming::open(root, path, data.len() as u64, 1)?;
+        incoming.write(0, data)?;
+        incoming.finish(&sha(data))
+    }
+
+    #[test]
+    fn a_users_own_part_file_is_never_truncated() {
+        let root = tempfile::tempdir().unwrap();
+        fs::write(root.path().join("foo.iso.part"), b"the user's own").unwrap();
+        fs::write(root.path().join("foo.iso.part.json"), b"{}").unwrap();
+        let saved = receive(root.path(), "foo.iso", b"sent").unwrap();
+        assert_eq!(fs::read(saved).unwrap(), b"sent");
+        assert_eq!(
+            fs::read(root.path().join("foo.iso.part")).unwrap(),
+            b"the user's own"
+        );
+        assert_eq!(
+            fs::read(root.path().join("foo.iso.part.json")).unwrap(),
+            b"{}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_link_is_never_written_through() {
+        use std::os::unix::fs::symlink;
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let precious = outside.path().join("precious");
+        fs::write(&precious, b"keep me").unwrap();
+        // Links where the temporary file and its sidecar used to go, at the
+        // final name, and inside the path.
+        for name in ["x.part", "x.part.json", "y"] {
+            symlink(&precious, root.path().join(name)).unwrap();
+        }
+        symlink(outside.path(), root.path().join("up")).unwrap();
+
+        let saved = receive(root.path(), "x", b"payload").unwrap();
+        assert_eq!(saved, root.path().join("x"));
+        assert_eq!(fs::read(&saved).unwrap(), b"payload");
+        for refused in ["y", "up/evil"] {
+            let error = receive(root.path(), refused, b"payload").unwrap_err();
+            assert_eq!(error.code(), "write_failed", "{refused}");
+        }
+        assert_eq!(fs::read(&precious).unwrap(), b"keep me");
+        assert_eq!(names(outside.path()), ["precious"]);
+        assert_eq!(
+            names(root.path()),
+            ["up", "x", "x.part", "x.part.json", "y"]
+        );
+        for name in ["x.part", "x.part.json", "y", "up"] {
+            let meta = fs::symlink_metadata(root.path().join(name)).unwrap();
+            assert!(meta.file_type().is_symlink(), "{name} is still the link");
+        }
+    }
+
+    #[test]
+    fn hidden_and_protected_places_are_refused() {
+        let root = tempfile::tempdir().unwrap();
+        for name in [
+            ".ssh/authorized_keys",
+            ".config/autostart/evil.desktop",
+            ".bashrc",
+            ".profile",
+            "sub/.hidden",
+            "keys/authorized_keys",
+            "Library/LaunchAgents/evil.plist",
+        ] {
+            let error = receive(root.path(), name, b"x").unwrap_err();
+            assert_eq!(error.code(), "protected_path", "{name:?}");
+        }
+        assert_eq!(
+            create_folder(root.path(), ".config/autostart")
+                .unwrap_err()
+                .code(),
+            "protected_path"
+        );
+        assert!(names(root.path()).is_empty(), "nothing was written");
+    }
+
     #[test]
     fn a_file_lands_under_its_name_only_when_the_digest_matches() {
         let root = tempfile::tempdir().unwrap();
@@ -257,8 +330,11 @@ mod tests {
         let saved = incoming.finish(&sha(&data)).unwrap();
         assert_eq!(saved, root.path().join("a/b/report.txt"));
         assert_eq!(fs::read(&saved).unwrap(), data);
-        assert!(!root.path().join("a/b/report.txt.part").exists());
-        assert!(!root.path().join("a/b/report.txt.part.json").exists());
+        assert_eq!(
+            names(&root.path().join("a/b")),
+            ["report.txt"],
+            "no temporary file is left"
+        );
 
         // The same name again: "report (1).txt".
         let mut again = Incoming::open(root.path(), "a/b/report.txt", 2, 1).unwrap();
@@ -268,16 +344,15 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_digest_keeps_the_part_file() {
+    fn a_bad_digest_never_presents_the_file() {
         let root = tempfile::tempdir().unwrap();
         let mut incoming = Incoming::open(root.path(), "x.bin", 3, 1).unwrap();
         incoming.write(0, b"abc").unwrap();
         let error = incoming.finish(&sha(b"abd")).unwrap_err();
         assert_eq!(error.code(), "checksum_mismatch");
-        assert!(root.path().join("x.bin.part").exists());
         assert!(
-            !root.path().join("x.bin").exists(),
-            "never presented as complete"
+            names(root.path()).is_empty(),
+            "never presented as complete, and not resumed from"
         );
     }
 

@@ -1,13 +1,18 @@
 //! The client's files as the expert's file browser sees them: list, create
 //! a folder, rename or move, copy, delete, and pick what to download — all
-//! under one root folder (the user's home unless configured).
+//! under one root folder the client chose (the download folder unless
+//! set otherwise), never the home folder itself ([`RemoteFs::shared`]).
 //!
 //! Every path comes from the peer, so every path is untrusted. It must be a
-//! plain relative name ([`SafeRelativePath`]), no component that exists may
-//! be a symbolic link ([`resolve_within`]), and nothing can name the root
-//! itself as something to delete, rename or move. A symbolic link inside
-//! the root is listed, and can be deleted (the link, never its target), but
-//! is never followed. Copies skip symbolic links for the same reason.
+//! plain relative name ([`SafeRelativePath`]), no component may be hidden
+//! or a start-up, shell or credential place ([`protected`]), no component
+//! that exists may be a symbolic link ([`resolve_within`]), and nothing can
+//! name the root itself as something to delete, rename or move. A symbolic
+//! link inside the root is listed, and can be deleted (the link, never its
+//! target), but is never followed, renamed, moved or copied. Copies skip
+//! links and protected entries for the same reason. Listings leave
+//! protected entries out: the expert cannot act on them, so is not shown
+//! their names either (`.ssh`'s existence, key names).
 
 use std::fs;
 use std::io;
@@ -16,6 +21,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
+use super::protected::{self, Protected, RootRefused};
 use super::safe_path::{SafeRelativePath, UnsafePath, resolve_within, unique_name};
 
 /// The most entries one listing returns; a larger folder is cut short and
@@ -51,10 +57,14 @@ pub struct Listing {
     pub truncated: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FsError {
     #[error("{0}")]
     Unsafe(#[from] UnsafePath),
+    #[error("{0}")]
+    Protected(#[from] Protected),
+    #[error("{0}")]
+    BadRoot(#[from] RootRefused),
     #[error("{0} does not exist")]
     NotFound(String),
     #[error("{0} already exists")]
@@ -79,6 +89,8 @@ impl FsError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unsafe(_) => "unsafe_name",
+            Self::Protected(why) => why.code(),
+            Self::BadRoot(why) => why.code(),
             Self::NotFound(_) => "not_found",
             Self::Exists(_) => "already_exists",
             Self::NotAFolder(_) => "not_a_folder",
@@ -109,8 +121,23 @@ pub struct RemoteFs {
 }
 
 impl RemoteFs {
+    /// Any folder, for this computer's own use (the expert's local pane).
     pub fn new(root: PathBuf) -> Self {
         Self { root }
+    }
+
+    /// The folder the client shares with the expert, made if missing:
+    /// refused if it is `/`, the home folder or above it, or inside a
+    /// protected place. Checked before it is made and again after, with
+    /// links and `..` resolved, so another spelling cannot pass.
+    pub fn shared(root: PathBuf, home: Option<&Path>) -> Result<Self, FsError> {
+        let home = home.and_then(|home| fs::canonicalize(home).ok());
+        let planned = resolved(&root);
+        protected::check_root(&planned, home.as_deref())?;
+        fs::create_dir_all(&planned).map_err(|e| FsError::io(e, ""))?;
+        let root = fs::canonicalize(&planned).map_err(|e| FsError::io(e, ""))?;
+        protected::check_root(&root, home.as_deref())?;
+        Ok(Self { root })
     }
 
     pub fn root(&self) -> &Path {
@@ -124,6 +151,10 @@ impl RemoteFs {
         let mut truncated = false;
         for child in fs::read_dir(&folder).map_err(|e| FsError::io(e, path))? {
             let Ok(child) = child else { continue };
+            let name = child.file_name().to_string_lossy().into_owned();
+            if protected::check_name(&name).is_err() {
+                continue; // not the expert's to see or touch
+            }
             if entries.len() == MAX_ENTRIES {
                 truncated = true;
                 break;
@@ -141,7 +172,7 @@ impl RemoteFs {
                 EntryKind::Other
             };
             entries.push(Entry {
-                name: child.file_name().to_string_lossy().into_owned(),
+                name,
                 kind,
                 size: if kind == EntryKind::File {
                     meta.len()
@@ -179,9 +210,11 @@ impl RemoteFs {
         fs::create_dir(&target).map_err(|e| FsError::io(e, path))
     }
 
-    /// Renames or moves `from` to `to`, which must not exist yet.
+    /// Renames or moves `from` to `to`, which must not exist yet. A link
+    /// is not moved: in a place the receiver writes to it could stand in
+    /// for a file about to be written.
     pub fn rename(&self, from: &str, to: &str) -> Result<(), FsError> {
-        let source = self.existing(from)?;
+        let (source, _) = self.real(from)?;
         let target = self.target(to)?;
         if target.starts_with(&source) {
             return Err(FsError::IntoItself);
@@ -254,6 +287,7 @@ impl RemoteFs {
             return Err(FsError::Root);
         }
         let safe = SafeRelativePath::parse(path)?;
+        protected::check(safe.components())?;
         match resolve_within(&self.root, &safe) {
             Ok(resolved) => Ok(resolved),
             Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
@@ -270,6 +304,7 @@ impl RemoteFs {
             "" => return Err(FsError::Root),
             raw => SafeRelativePath::parse(raw)?,
         };
+        protected::check(safe.components())?;
         let (last, parents) = safe
             .components()
             .split_last()
@@ -288,6 +323,25 @@ impl RemoteFs {
     }
 }
 
+/// `path` with its longest existing ancestor canonicalized (links and `..`
+/// resolved there), and the missing rest appended as written.
+pub fn resolved(path: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut existing = path;
+    loop {
+        if let Ok(canonical) = fs::canonicalize(existing) {
+            return missing.iter().rev().fold(canonical, |p, name| p.join(name));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return path.to_owned(),
+        }
+    }
+}
+
 fn copy_tree(source: &Path, target: &Path) -> io::Result<()> {
     let meta = source.symlink_metadata()?;
     if meta.file_type().is_symlink() {
@@ -297,6 +351,9 @@ fn copy_tree(source: &Path, target: &Path) -> io::Result<()> {
         fs::create_dir(target)?;
         for child in fs::read_dir(source)? {
             let child = child?;
+            if protected::check_name(&child.file_name().to_string_lossy()).is_err() {
+                continue;
+            }
             copy_tree(&child.path(), &target.join(child.file_name()))?;
         }
         Ok(())
@@ -459,6 +516,112 @@ mod tests {
         fs.delete("escape").unwrap();
         assert_eq!(fs::read(dir.path().join("secret")).unwrap(), b"outside");
         assert!(dir.path().join("home").is_dir());
+    }
+
+    #[test]
+    fn hidden_and_protected_entries_are_neither_listed_nor_touched() {
+        let (_dir, fs) = shared();
+        let root = fs.root().to_owned();
+        fs::create_dir_all(root.join(".ssh")).unwrap();
+        fs::write(root.join(".ssh/id_ed25519"), b"key").unwrap();
+        fs::create_dir_all(root.join(".config/autostart")).unwrap();
+        fs::write(root.join(".bashrc"), b"rc").unwrap();
+        fs::write(root.join("authorized_keys"), b"keys").unwrap();
+        fs::write(root.join("Documents/.hidden"), b"h").unwrap();
+
+        assert_eq!(
+            names(&fs.list("").unwrap()),
+            [
+                ("Documents", EntryKind::Folder),
+                ("notes.md", EntryKind::File)
+            ]
+        );
+        let refused = [
+            fs.list(".ssh").map(drop),
+            fs.source(".ssh/id_ed25519").map(drop),
+            fs.source(".bashrc").map(drop),
+            fs.mkdir(".ssh2"),
+            fs.mkdir(".config/autostart/x"),
+            fs.mkdir("Documents/.git"),
+            fs.rename("notes.md", ".bashrc"),
+            fs.rename("notes.md", ".profile"),
+            fs.rename("notes.md", ".config/autostart/evil.desktop"),
+            fs.rename(".bashrc", "bashrc.txt"),
+            fs.rename("authorized_keys", "keys.txt"),
+            fs.rename("Documents", ".ssh"),
+            fs.copy("notes.md", ".pam_environment").map(drop),
+            fs.copy("notes.md", "Documents/authorized_keys").map(drop),
+            fs.copy(".ssh", "keys").map(drop),
+            fs.delete(".bashrc"),
+            fs.delete(".ssh/id_ed25519"),
+            fs.delete("Documents/.hidden"),
+        ];
+        for (n, result) in refused.into_iter().enumerate() {
+            assert_eq!(result.unwrap_err().code(), "protected_path", "case {n}");
+        }
+        // A copied folder leaves its hidden entries behind.
+        fs.copy("Documents", "Docs").unwrap();
+        assert!(!root.join("Docs/.hidden").exists());
+
+        assert_eq!(fs::read(root.join(".bashrc")).unwrap(), b"rc");
+        assert_eq!(fs::read(root.join(".ssh/id_ed25519")).unwrap(), b"key");
+        assert_eq!(fs::read(root.join("notes.md")).unwrap(), b"hi");
+        assert!(!root.join(".ssh2").exists() && !root.join(".profile").exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_never_renamed_or_moved() {
+        let (dir, fs) = shared();
+        std::os::unix::fs::symlink(dir.path().join("secret"), fs.root().join("link")).unwrap();
+        for to in ["x.part", "Documents/report.txt.part", "Documents/moved"] {
+            assert_eq!(fs.rename("link", to).unwrap_err().code(), "symlink", "{to}");
+        }
+        assert!(
+            fs.root()
+                .join("link")
+                .symlink_metadata()
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(fs.root().join("x.part").symlink_metadata().is_err());
+        assert_eq!(fs::read(dir.path().join("secret")).unwrap(), b"outside");
+    }
+
+    #[test]
+    fn the_home_folder_and_what_holds_it_cannot_be_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home/anna");
+        fs::create_dir_all(home.join("Downloads")).unwrap();
+        fs::create_dir_all(home.join(".config/autostart")).unwrap();
+        let spelled_otherwise = home.join("Downloads/..");
+        for root in [
+            home.clone(),
+            spelled_otherwise,
+            dir.path().join("home"),
+            "/".into(),
+        ] {
+            let refused = RemoteFs::shared(root.clone(), Some(&home)).unwrap_err();
+            assert_eq!(
+                refused.code(),
+                "shared_folder_too_wide",
+                "{}",
+                root.display()
+            );
+        }
+        for root in [
+            home.join(".config/autostart"),
+            home.join(".config/autostart/x"),
+        ] {
+            let refused = RemoteFs::shared(root, Some(&home)).unwrap_err();
+            assert_eq!(refused.code(), "protected_path");
+        }
+        assert!(!home.join(".config/autostart/x").exists());
+        let fine = RemoteFs::shared(home.join("Downloads"), Some(&home)).unwrap();
+        assert_eq!(fine.list("").unwrap().entries, []);
+        let made = RemoteFs::shared(home.join("Shared/new"), Some(&home)).unwrap();
+        assert!(made.root().is_dir(), "a missing shared folder is made");
     }
 
     #[test]

@@ -5,9 +5,11 @@
 //!
 //! Only while `files` is allowed: an offer that arrives otherwise is
 //! refused with `not_granted`, and withdrawing the grant stops every
-//! transfer. Nothing a peer sends can make this panic or write outside the
-//! download folder: names go through `safe_path`, chunks must extend the
-//! file exactly where it ends, and sizes are what was announced.
+//! transfer. Nothing a peer sends can make this panic, write outside the
+//! download folder (or the shared folder it named), reach a hidden or
+//! protected place, or write through a link: names go through `safe_path`
+//! and `protected`, files are written through `partial`, chunks must
+//! extend the file exactly where it ends, and sizes are what was announced.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ pub use super::progress::{Direction, State, TransferView};
 use super::progress::{Shared, lock};
 use super::pump::pump;
 use super::receive::{Incoming, create_folder};
-use super::remote_fs::{Listing, RemoteFs};
+use super::remote_fs::{FsError, Listing, RemoteFs};
 use super::send::{Item, plan};
 use super::wire::{Chunk, FileMessage, FsOp};
 
@@ -78,7 +80,9 @@ impl Drop for Transfers {
 impl Transfers {
     /// `first_id`: 0 for the expert, 1 for the client (numbers step by 2).
     /// `shared`: the client's folder the expert may browse (`None` on the
-    /// expert's side, or when the client shares none).
+    /// expert's side, or when the client shares none). The home folder, or
+    /// a folder above it or inside a protected place, is not shared: every
+    /// request to it is answered with why ([`RemoteFs::shared`]).
     pub fn start(
         channel: Arc<dyn DataChannel>,
         first_id: u32,
@@ -92,7 +96,10 @@ impl Transfers {
             channel,
             next_id: first_id,
             downloads,
-            shared: shared.map(RemoteFs::new),
+            shared: match shared {
+                Some(root) => RemoteFs::shared(root, dirs::home_dir().as_deref()),
+                None => Err(FsError::Unavailable),
+            },
             browsing: browse::Browsing::default(),
             allowed,
             report: Arc::new(report),
@@ -139,8 +146,9 @@ struct Runner {
     channel: Arc<dyn DataChannel>,
     next_id: u32,
     downloads: PathBuf,
-    /// Client: the folder the expert's file browser works in.
-    shared: Option<RemoteFs>,
+    /// Client: the folder the expert's file browser works in, or why there
+    /// is none (none given, or one that may not be shared).
+    shared: Result<RemoteFs, FsError>,
     /// Expert: the file browser's requests in flight.
     browsing: browse::Browsing,
     allowed: bool,

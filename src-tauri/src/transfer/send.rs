@@ -10,6 +10,7 @@ use std::time::UNIX_EPOCH;
 
 use ring::digest::{Context, SHA256};
 
+use super::protected;
 use super::wire::CHUNK_BYTES;
 use crate::hex;
 
@@ -29,7 +30,10 @@ pub enum Item {
 }
 
 /// What sending `picked` (a file or a folder) consists of, folders first.
-/// Symbolic links are skipped: they could point anywhere.
+/// Symbolic links are skipped: they could point anywhere. So are hidden
+/// and protected entries inside a folder ([`super::protected`]): the
+/// receiver refuses to write them, and a download from the client's shared
+/// folder must not carry `.ssh` or `.aws` away.
 pub fn plan(picked: &Path) -> io::Result<Vec<Item>> {
     let name = picked
         .file_name()
@@ -55,6 +59,9 @@ fn walk(path: &Path, relative: &str, items: &mut Vec<Item>) -> io::Result<()> {
         }
         for child in children {
             let name = child.file_name().to_string_lossy().into_owned();
+            if protected::check_name(&name).is_err() {
+                continue;
+            }
             walk(&child.path(), &format!("{relative}/{name}"), items)?;
         }
     } else if meta.is_file() {
@@ -146,13 +153,17 @@ mod tests {
     use crate::transfer::receive::Incoming;
 
     #[test]
-    fn a_folder_becomes_its_files_and_empty_folders() {
+    fn a_folder_becomes_its_files_and_empty_folders_without_hidden_ones() {
         let root = tempfile::tempdir().unwrap();
         let picked = root.path().join("logs");
         fs::create_dir_all(picked.join("old/empty")).unwrap();
         fs::write(picked.join("a.txt"), "a").unwrap();
         fs::write(picked.join("old/b.txt"), "bb").unwrap();
         std::os::unix::fs::symlink("/etc", picked.join("link")).unwrap();
+        fs::create_dir_all(picked.join("old/.ssh")).unwrap();
+        fs::write(picked.join("old/.ssh/id_ed25519"), "key").unwrap();
+        fs::write(picked.join(".env"), "SECRET=1").unwrap();
+        fs::write(picked.join("authorized_keys"), "k").unwrap();
         let items = plan(&picked).unwrap();
         let names: Vec<(&str, Option<u64>)> = items
             .iter()

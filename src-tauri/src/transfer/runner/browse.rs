@@ -71,8 +71,9 @@ impl Runner {
 
     /// Client: carries out a request from the expert's file browser.
     pub(super) async fn serve(&mut self, request: u32, op: FsOp) {
-        let Some(shared) = self.shared.clone() else {
-            return self.say(failed(request, &FsError::Unavailable)).await;
+        let shared = match &self.shared {
+            Ok(shared) => shared.clone(),
+            Err(why) => return self.say(failed(request, why)).await,
         };
         if !self.allowed {
             self.note(
@@ -206,9 +207,9 @@ impl Runner {
         let Some(into) = into else {
             return Ok(self.downloads.clone());
         };
-        let Some(shared) = self.shared.clone() else {
-            let error = FsError::Unavailable;
-            return Err((error.code(), error.to_string()));
+        let shared = match &self.shared {
+            Ok(shared) => shared.clone(),
+            Err(why) => return Err((why.code(), why.to_string())),
         };
         match tokio::task::spawn_blocking(move || shared.folder(&into)).await {
             Ok(Ok(folder)) => Ok(folder),
