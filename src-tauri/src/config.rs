@@ -28,8 +28,11 @@ pub struct AppConfig {
     /// Where received files are saved: `LIFELINE_DOWNLOAD_DIR`, else the
     /// user's Downloads folder.
     pub downloads: PathBuf,
-    /// The folder the expert's file browser may work in:
-    /// `LIFELINE_SHARED_DIR`, else the user's home.
+    /// The installation's default for the folder the expert's file browser
+    /// may work in (`LIFELINE_SHARED_DIR`); `None` means the download
+    /// folder. The Settings screen's choice wins over both
+    /// ([`Self::shared_folder`]). Never the home folder: the transfer
+    /// runner refuses that, `/` and anything above home.
     pub shared: Option<PathBuf>,
     /// Client: show a PIN with every ID and accept only an expert who
     /// proves it (`LIFELINE_REQUIRE_PIN=1`).
@@ -55,10 +58,7 @@ impl AppConfig {
             std::env::var_os("LIFELINE_DOWNLOAD_DIR").map(PathBuf::from),
             dirs::download_dir(),
         )
-        .with_shared(
-            std::env::var_os("LIFELINE_SHARED_DIR").map(PathBuf::from),
-            dirs::home_dir(),
-        )
+        .with_shared(std::env::var_os("LIFELINE_SHARED_DIR").map(PathBuf::from))
         .with_require_pin(std::env::var("LIFELINE_REQUIRE_PIN").ok())
         .with_server_pin(std::env::var("LIFELINE_SERVER_PIN").ok())
     }
@@ -80,11 +80,15 @@ impl AppConfig {
         self
     }
 
-    fn with_shared(mut self, configured: Option<PathBuf>, home: Option<PathBuf>) -> Self {
-        self.shared = configured
-            .filter(|dir| !dir.as_os_str().is_empty())
-            .or(home);
+    fn with_shared(mut self, configured: Option<PathBuf>) -> Self {
+        self.shared = configured.filter(|dir| !dir.as_os_str().is_empty());
         self
+    }
+
+    /// The folder the client shares: the user's choice in Settings, else
+    /// the installation's, else the download folder in use.
+    pub fn shared_folder(&self, chosen: Option<PathBuf>, downloads: PathBuf) -> PathBuf {
+        chosen.or_else(|| self.shared.clone()).unwrap_or(downloads)
     }
 
     fn with_downloads(mut self, configured: Option<PathBuf>, system: Option<PathBuf>) -> Self {
@@ -176,6 +180,25 @@ mod tests {
             PathBuf::from("/c/lifeline/settings.json")
         );
         assert_eq!(config.log_dir(), PathBuf::from("/d/lifeline/logs"));
+    }
+
+    #[test]
+    fn the_shared_folder_defaults_to_the_download_folder_not_home() {
+        let config = AppConfig::resolve(None, None, None).with_shared(None);
+        assert_eq!(config.shared, None);
+        let downloads = PathBuf::from("/home/anna/Downloads");
+        assert_eq!(config.shared_folder(None, downloads.clone()), downloads);
+        let installed = config.with_shared(Some("/srv/exchange".into()));
+        assert_eq!(
+            installed.shared_folder(None, downloads.clone()),
+            PathBuf::from("/srv/exchange")
+        );
+        assert_eq!(
+            installed.shared_folder(Some("/home/anna/Shared".into()), downloads),
+            PathBuf::from("/home/anna/Shared")
+        );
+        let blank = AppConfig::resolve(None, None, None).with_shared(Some("".into()));
+        assert_eq!(blank.shared, None);
     }
 
     #[test]

@@ -86,9 +86,11 @@ pub async fn files_send(
     Ok(state.session()?.command(command).await?)
 }
 
-/// This computer's files, for the file browser's local pane: a folder of
-/// the user's shared folder (home by default), and that folder's own path
-/// so a picked entry can be sent.
+/// This computer's files, for the file browser's local pane (the expert
+/// picks what to send there): a folder of `LIFELINE_SHARED_DIR`, else of
+/// the user's home, and that folder's own path so a picked entry can be
+/// sent. Only this app's own user sees this pane; what a peer may reach is
+/// the transfer runner's shared folder, never the home.
 #[derive(Debug, serde::Serialize)]
 pub struct LocalFolder {
     root: String,
@@ -100,7 +102,12 @@ pub async fn files_local(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<LocalFolder, AppError> {
-    let root = state.config.shared.clone().ok_or(FsError::Unavailable)?;
+    let root = state
+        .config
+        .shared
+        .clone()
+        .or_else(dirs::home_dir)
+        .ok_or(FsError::Unavailable)?;
     let local = RemoteFs::new(root.clone());
     let listing = tokio::task::spawn_blocking(move || local.list(&path))
         .await

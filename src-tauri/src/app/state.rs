@@ -61,6 +61,11 @@ pub struct AppInfo {
     /// Where received files go now, and what an empty setting means.
     pub download_dir: String,
     pub default_download_dir: String,
+    /// The folder the client shares with the expert's file browser now,
+    /// and what an empty setting means (the installation's, else the
+    /// download folder).
+    pub shared_dir: String,
+    pub default_shared_dir: String,
     pub data_dir: String,
 }
 
@@ -82,6 +87,12 @@ impl AppState {
             default_signaling_url: self.config.signaling_url.clone(),
             download_dir: self.downloads().display().to_string(),
             default_download_dir: self.config.downloads.display().to_string(),
+            shared_dir: self.shared().display().to_string(),
+            default_shared_dir: self
+                .config
+                .shared_folder(None, self.downloads())
+                .display()
+                .to_string(),
             data_dir: self.config.data_dir().display().to_string(),
         }
     }
@@ -101,10 +112,18 @@ impl AppState {
             .unwrap_or_else(|| self.config.downloads.clone())
     }
 
+    /// The folder the client shares: the user's choice, else the
+    /// installation's, else the download folder.
+    fn shared(&self) -> std::path::PathBuf {
+        let preferences = self.settings.get().preferences;
+        self.config
+            .shared_folder(preferences.shared_dir, self.downloads())
+    }
+
     /// Saves the Settings screen's values. A new desk URL relinks at once
     /// (a client's ID belongs to the old desk and is gone), so it is refused
-    /// while a request or session is open; a new download folder applies
-    /// from the next transfer session.
+    /// while a request or session is open; a new download or shared folder
+    /// applies from the next transfer session.
     pub async fn save_preferences(
         &self,
         app: &AppHandle,
@@ -123,6 +142,9 @@ impl AppState {
         if let Ok(session) = self.session() {
             session
                 .command(engine::Command::SetDownloads(self.downloads()))
+                .await?;
+            session
+                .command(engine::Command::SetShared(self.shared()))
                 .await?;
         }
         let role = self.linked_role();
@@ -158,7 +180,7 @@ impl AppState {
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
             downloads: self.downloads(),
-            shared: self.config.shared.clone(),
+            shared: Some(self.shared()),
             transcripts: Some(self.config.transcripts_dir()),
         };
         let session = engine::spawn(role, link.client(), events, settings, backends);

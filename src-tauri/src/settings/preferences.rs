@@ -1,13 +1,15 @@
 //! The choices on the Settings screen: which desk to use, the proxy, where
-//! received files go and the screen quality an expert starts with. Each is
+//! received files go, which folder the client shares with the expert's
+//! file browser, and the screen quality an expert starts with. Each is
 //! checked here before anything is saved, so a mistyped value is refused
 //! with the field it belongs to and the old settings stay.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::media::quality::Quality;
+use crate::transfer::{protected, remote_fs};
 
 /// The longest value any text field takes; more is a paste gone wrong.
 const MAX_FIELD_CHARS: usize = 512;
@@ -24,6 +26,10 @@ pub struct Preferences {
     /// Where received files are saved; `None` uses the default
     /// (`LIFELINE_DOWNLOAD_DIR`, else Downloads).
     pub download_dir: Option<PathBuf>,
+    /// The folder the expert's file browser may work in; `None` uses the
+    /// default (`LIFELINE_SHARED_DIR`, else the download folder). Never
+    /// the home folder or a folder holding it.
+    pub shared_dir: Option<PathBuf>,
     /// The quality an expert's view of a client starts with.
     pub default_quality: Quality,
 }
@@ -53,6 +59,7 @@ pub struct PreferencesUpdate {
     pub proxy_password: Option<String>,
     pub proxy_domain: String,
     pub download_dir: String,
+    pub shared_dir: String,
     pub default_quality: Quality,
 }
 
@@ -82,6 +89,7 @@ impl PreferencesUpdate {
             ("bad_proxy_user", &self.proxy_user),
             ("bad_proxy_domain", &self.proxy_domain),
             ("bad_download_dir", &self.download_dir),
+            ("bad_shared_dir", &self.shared_dir),
         ];
         for (code, value) in fields {
             if value.chars().count() > MAX_FIELD_CHARS || value.contains(char::is_control) {
@@ -105,6 +113,7 @@ impl PreferencesUpdate {
                 &self.proxy_domain,
             )?,
             download_dir: download_dir(&self.download_dir)?,
+            shared_dir: shared_dir(&self.shared_dir, dirs::home_dir().as_deref())?,
             default_quality: self.default_quality,
         })
     }
@@ -163,6 +172,28 @@ fn proxy(
 
 /// Empty means the default; otherwise an absolute folder, made if missing.
 fn download_dir(text: &str) -> Result<Option<PathBuf>, BadPreference> {
+    folder("bad_download_dir", text)
+}
+
+/// Like [`download_dir`], and not the home folder, a folder holding it or
+/// one inside a protected place (`~/.config`): the expert may change
+/// anything in this folder. Checked before the folder is made, with links
+/// resolved in the part that exists.
+fn shared_dir(text: &str, home: Option<&Path>) -> Result<Option<PathBuf>, BadPreference> {
+    let path = Path::new(text.trim());
+    if path.components().any(|c| c == Component::ParentDir) {
+        return Err(bad("bad_shared_dir", "a full path without \"..\""));
+    }
+    if path.is_absolute() {
+        let home = home.and_then(|home| std::fs::canonicalize(home).ok());
+        protected::check_root(&remote_fs::resolved(path), home.as_deref())
+            .map_err(|refused| bad("bad_shared_dir", refused.to_string()))?;
+    }
+    folder("bad_shared_dir", text)
+}
+
+/// Empty is `None`; otherwise an absolute folder, made if missing.
+fn folder(code: &'static str, text: &str) -> Result<Option<PathBuf>, BadPreference> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -170,13 +201,13 @@ fn download_dir(text: &str) -> Result<Option<PathBuf>, BadPreference> {
     let path = Path::new(text);
     if !path.is_absolute() {
         return Err(bad(
-            "bad_download_dir",
+            code,
             "a full path, starting with / (or a drive on Windows)",
         ));
     }
-    std::fs::create_dir_all(path).map_err(|e| bad("bad_download_dir", e.to_string()))?;
+    std::fs::create_dir_all(path).map_err(|e| bad(code, e.to_string()))?;
     if !path.is_dir() {
-        return Err(bad("bad_download_dir", "not a folder"));
+        return Err(bad(code, "not a folder"));
     }
     Ok(Some(path.to_owned()))
 }
@@ -193,6 +224,7 @@ pub struct PreferencesView {
     pub proxy_password_set: bool,
     pub proxy_domain: String,
     pub download_dir: Option<PathBuf>,
+    pub shared_dir: Option<PathBuf>,
     pub default_quality: Quality,
 }
 
@@ -206,6 +238,7 @@ impl From<&Preferences> for PreferencesView {
             proxy_password_set: !p.proxy.password.is_empty(),
             proxy_domain: p.proxy.domain.clone(),
             download_dir: p.download_dir.clone(),
+            shared_dir: p.shared_dir.clone(),
             default_quality: p.default_quality,
         }
     }
@@ -237,6 +270,7 @@ mod tests {
             proxy_password: Some("s3cret".into()),
             proxy_domain: "CORP".into(),
             download_dir: downloads.display().to_string(),
+            shared_dir: dir.path().join("Shared").display().to_string(),
             default_quality: Quality::Best,
         }
         .apply_to(&Preferences::default())
@@ -249,6 +283,7 @@ mod tests {
         assert_eq!(saved.proxy.password, "s3cret");
         assert_eq!(saved.download_dir.as_deref(), Some(downloads.as_path()));
         assert!(downloads.is_dir(), "the folder is made when missing");
+        assert_eq!(saved.shared_dir, Some(dir.path().join("Shared")));
         assert_eq!(saved.default_quality, Quality::Best);
         let view = PreferencesView::from(&saved);
         assert!(view.proxy_password_set);
@@ -339,6 +374,36 @@ mod tests {
             let error = case.apply_to(&Preferences::default()).unwrap_err();
             assert_eq!(error.code, code, "{error}");
         }
+    }
+
+    #[test]
+    fn the_home_folder_cannot_be_the_shared_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("anna");
+        std::fs::create_dir_all(home.join(".config")).unwrap();
+        for refused in [
+            home.clone(),
+            home.join("Documents/.."),
+            dir.path().to_owned(),
+            "/".into(),
+            home.join(".config/autostart"),
+            home.join(".ssh"),
+        ] {
+            let error = shared_dir(&refused.display().to_string(), Some(&home)).unwrap_err();
+            assert_eq!(error.code, "bad_shared_dir", "{}", refused.display());
+        }
+        assert_eq!(
+            shared_dir("relative/x", Some(&home)).unwrap_err().code,
+            "bad_shared_dir"
+        );
+        let fine = home.join("Shared with the expert");
+        assert_eq!(
+            shared_dir(&fine.display().to_string(), Some(&home)).unwrap(),
+            Some(fine.clone())
+        );
+        assert!(fine.is_dir());
+        assert_eq!(shared_dir(" ", Some(&home)).unwrap(), None);
+        assert!(!home.join(".ssh").exists(), "a refused folder is not made");
     }
 
     #[test]

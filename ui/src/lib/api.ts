@@ -15,6 +15,11 @@ export interface AppInfo {
   /** Where received files go now, and what an empty Settings field means. */
   downloadDir: string;
   defaultDownloadDir: string;
+  /** The folder the expert's file browser may work in (a client's), and
+   * what an empty Settings field means (the download folder unless the
+   * installation set one). Never the home folder. */
+  sharedDir: string;
+  defaultSharedDir: string;
   dataDir: string;
 }
 
@@ -28,6 +33,7 @@ export interface Preferences {
   proxyPasswordSet: boolean;
   proxyDomain: string;
   downloadDir: string | null;
+  sharedDir: string | null;
   defaultQuality: Quality;
 }
 
@@ -40,6 +46,7 @@ export interface PreferencesUpdate {
   proxyPassword: string | null;
   proxyDomain: string;
   downloadDir: string;
+  sharedDir: string;
   defaultQuality: Quality;
 }
 

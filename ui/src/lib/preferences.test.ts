@@ -11,6 +11,7 @@ describe("the Settings form", () => {
       proxyPasswordSet: true,
       proxyDomain: "CORP",
       downloadDir: null,
+      sharedDir: "/home/anna/Shared",
       defaultQuality: "best",
     });
     expect(form).toEqual({
@@ -21,6 +22,7 @@ describe("the Settings form", () => {
       proxyPassword: null,
       proxyDomain: "CORP",
       downloadDir: "",
+      sharedDir: "/home/anna/Shared",
       defaultQuality: "best",
     });
   });
@@ -34,10 +36,12 @@ describe("the Settings form", () => {
       proxyPasswordSet: false,
       proxyDomain: "",
       downloadDir: "/srv/in",
+      sharedDir: null,
       defaultQuality: "balanced",
     });
     expect(form.proxyPort).toBe("");
     expect(form.signalingUrl).toBe("wss://desk.example/ws");
     expect(form.downloadDir).toBe("/srv/in");
+    expect(form.sharedDir).toBe("");
   });
 });

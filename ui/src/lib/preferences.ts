@@ -19,6 +19,7 @@ export function formOf(stored: Preferences): PreferencesUpdate {
     proxyPassword: null,
     proxyDomain: stored.proxyDomain,
     downloadDir: stored.downloadDir ?? "",
+    sharedDir: stored.sharedDir ?? "",
     defaultQuality: stored.defaultQuality,
   };
 }

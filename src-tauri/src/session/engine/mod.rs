@@ -122,6 +122,8 @@ pub enum Command {
     SetClipboardSync(bool),
     /// Where received files go, from the next session on.
     SetDownloads(PathBuf),
+    /// Client: the folder shared from the next transfer session on.
+    SetShared(PathBuf),
     /// Expert: new notes for the session's record at the desk.
     SetNotes(String),
 }
@@ -481,6 +483,7 @@ impl Engine {
             (Command::CancelTransfer(id), Phase::Active { .. }) => self.cancel_transfer(id),
             (Command::SetClipboardSync(on), Phase::Active { .. }) => self.set_clipboard_sync(on),
             (Command::SetDownloads(folder), _) => self.backends.downloads = folder,
+            (Command::SetShared(folder), _) => self.backends.shared = Some(folder),
             (
                 Command::SetNotes(notes),
                 Phase::Waiting { session, .. }
