@@ -1,5 +1,6 @@
 //! Every way an expert's connect can end before consent, each with its own
-//! error code, and the success path: "Remote client located".
+//! error code, and the success path: "Remote client located", which tells
+//! the expert nothing about the client until the client accepts.
 
 mod common;
 
@@ -28,8 +29,10 @@ async fn a_live_id_locates_the_client_and_asks_it() {
     )
     .await;
     assert_eq!(located["type"], "located", "{located}");
-    assert_eq!(located["description"], "Printer does not print");
-    assert_eq!(located["computer"]["name"], "pc-7");
+    assert!(
+        located.get("description").is_none() && located.get("computer").is_none(),
+        "nothing about the client before Accept: {located}"
+    );
     assert_eq!(
         located["expires_in_secs"], 300,
         "the five-minute consent timeout"
@@ -43,6 +46,23 @@ async fn a_live_id_locates_the_client_and_asks_it() {
     assert_eq!(
         request["scopes"],
         serde_json::json!(["view", "control", "files"])
+    );
+
+    let session = request["session"].as_str().unwrap();
+    send(
+        &mut client,
+        &format!(r#"{{"type":"accept","session":"{session}","scopes":["view"]}}"#),
+    )
+    .await;
+    let started = recv(&mut expert).await;
+    assert_eq!(started["type"], "session_started", "{started}");
+    assert_eq!(started["client"]["description"], "Printer does not print");
+    assert_eq!(started["client"]["computer"]["name"], "pc-7");
+    let own = recv(&mut client).await;
+    assert_eq!(own["type"], "session_started", "{own}");
+    assert!(
+        own.get("client").is_none(),
+        "the client is not told about itself"
     );
 }
 

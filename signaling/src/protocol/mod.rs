@@ -30,6 +30,36 @@ pub struct ComputerInfo {
     pub user: String,
 }
 
+/// The longest computer name, OS or user name a client may report.
+pub const MAX_COMPUTER_FIELD_CHARS: usize = 128;
+
+impl ComputerInfo {
+    /// How a person names this computer: its name, else its user's.
+    pub fn display_name(&self) -> String {
+        if self.name.is_empty() {
+            self.user.clone()
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// The first field over [`MAX_COMPUTER_FIELD_CHARS`], by name.
+    pub fn overlong_field(&self) -> Option<&'static str> {
+        [("name", &self.name), ("os", &self.os), ("user", &self.user)]
+            .into_iter()
+            .find(|(_, value)| value.chars().count() > MAX_COMPUTER_FIELD_CHARS)
+            .map(|(field, _)| field)
+    }
+}
+
+/// What the client told the desk about itself, which the expert learns
+/// only once the client has accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientAbout {
+    pub description: String,
+    pub computer: ComputerInfo,
+}
+
 /// Which side of a support session a connection speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,11 +212,9 @@ pub enum ServerMessage {
     },
     /// To the expert: the ID belongs to a connected client, which has been
     /// asked. "Remote client located. Waiting for client's connection
-    /// approval."
+    /// approval." Nothing about the client is told before it accepts.
     Located {
         session: SessionId,
-        description: String,
-        computer: ComputerInfo,
         expires_in_secs: u64,
     },
     /// To the client: an expert asks to connect.
@@ -201,11 +229,14 @@ pub enum ServerMessage {
     Declined {
         session: SessionId,
     },
-    /// To both: the client accepted; signals may flow.
+    /// To both: the client accepted; signals may flow. The expert's copy
+    /// says who the client is (its description and computer).
     SessionStarted {
         session: SessionId,
         scopes: Scopes,
         ice_servers: Vec<IceServer>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<ClientAbout>,
     },
     /// To both: nobody answered within the consent timeout.
     RequestTimedOut {
@@ -369,6 +400,29 @@ mod tests {
             r#"{"type":"welcome","version":1}"#
         );
         assert_eq!(json(&ServerMessage::Pong), r#"{"type":"pong"}"#);
+        assert_eq!(
+            json(&ServerMessage::Located {
+                session: "s1".into(),
+                expires_in_secs: 300
+            }),
+            r#"{"type":"located","session":"s1","expires_in_secs":300}"#
+        );
+        assert_eq!(
+            json(&ServerMessage::SessionStarted {
+                session: "s1".into(),
+                scopes: Scopes::NONE,
+                ice_servers: Vec::new(),
+                client: Some(ClientAbout {
+                    description: "printer".into(),
+                    computer: ComputerInfo {
+                        name: "pc1".into(),
+                        os: "Linux".into(),
+                        user: "ann".into()
+                    },
+                }),
+            }),
+            r#"{"type":"session_started","session":"s1","scopes":[],"ice_servers":[],"client":{"description":"printer","computer":{"name":"pc1","os":"Linux","user":"ann"}}}"#
+        );
         assert_eq!(
             json(&ServerMessage::error(ErrorCode::UnsupportedVersion, "v9")),
             r#"{"type":"error","code":"unsupported_version","message":"v9"}"#

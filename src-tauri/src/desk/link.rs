@@ -11,7 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
 use lifeline_signaling::protocol::{
-    AppMessage, ComputerInfo, ErrorCode, PROTOCOL_VERSION, Role, ServerMessage,
+    AppMessage, ComputerInfo, ErrorCode, MAX_COMPUTER_FIELD_CHARS, PROTOCOL_VERSION, Role,
+    ServerMessage,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -305,7 +306,7 @@ async fn serve(
                     let computer = platform::computer();
                     let message = AppMessage::RequestId {
                         description,
-                        computer: ComputerInfo { name: computer.name, os: computer.os, user: computer.user },
+                        computer: bounded(ComputerInfo { name: computer.name, os: computer.os, user: computer.user }),
                     };
                     if let Err(reason) = send(&mut socket, &message).await {
                         let _ = reply.send(Err(DeskError::Offline));
@@ -439,4 +440,15 @@ fn jitter() -> f64 {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     f64::from(nanos % 1000) / 1000.0
+}
+
+/// The desk refuses computer details over its limit; a long user name or
+/// OS string is cut short rather than costing the client its ID.
+fn bounded(computer: ComputerInfo) -> ComputerInfo {
+    let cut = |text: String| text.chars().take(MAX_COMPUTER_FIELD_CHARS).collect();
+    ComputerInfo {
+        name: cut(computer.name),
+        os: cut(computer.os),
+        user: cut(computer.user),
+    }
 }

@@ -1,7 +1,7 @@
 //! What the UI sees of the support session: one serialisable snapshot,
 //! published by the engine on every change.
 
-use lifeline_signaling::protocol::{ComputerInfo, Scopes};
+use lifeline_signaling::protocol::Scopes;
 use serde::{Deserialize, Serialize};
 
 use crate::media::capture::MonitorInfo;
@@ -65,14 +65,10 @@ pub struct ScreenInfo {
 pub enum Phase {
     #[default]
     Idle,
-    /// Expert: the client was located and is being asked.
+    /// Expert: the client was located and is being asked. Who the client
+    /// is, the desk says only once it accepts.
     #[serde(rename_all = "camelCase")]
-    Waiting {
-        session: String,
-        description: String,
-        computer: ComputerInfo,
-        expires_at_ms: u64,
-    },
+    Waiting { session: String, expires_at_ms: u64 },
     /// Client: an expert asks; the consent dialog is open.
     #[serde(rename_all = "camelCase")]
     Asked {

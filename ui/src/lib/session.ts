@@ -8,19 +8,11 @@ import type { TransferView } from "./transfers";
 export type Scope = "view" | "control" | "files" | "clipboard" | "reboot";
 export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot"];
 
-export interface ComputerInfo {
-  name: string;
-  os: string;
-  user: string;
-}
-
 export type Phase =
   | { phase: "idle" }
   | {
       phase: "waiting";
       session: string;
-      description: string;
-      computer: ComputerInfo;
       expiresAtMs: number;
     }
   | {

@@ -27,15 +27,11 @@ impl Engine {
             }
             ServerMessage::Located {
                 session,
-                description,
-                computer,
                 expires_in_secs,
             } if current == Phase::Idle => {
                 self.set_phase(
                     Phase::Waiting {
                         session,
-                        description,
-                        computer,
                         expires_at_ms: now + expires_in_secs * 1000,
                     },
                     Some(Notice::new("located", "waiting for the client's approval")),
@@ -89,10 +85,11 @@ impl Engine {
                 session,
                 scopes,
                 ice_servers,
+                client,
             } if current.session() == Some(&session) && self.live.is_none() => {
-                let name = match &current {
-                    Phase::Waiting { computer, .. } => computer.name.clone(),
-                    Phase::Connecting { peer, .. } => peer.clone(),
+                let name = match (&current, client) {
+                    (Phase::Waiting { .. }, Some(about)) => about.computer.display_name(),
+                    (Phase::Connecting { peer, .. }, _) => peer.clone(),
                     _ => String::new(),
                 };
                 // The client holds to what its user granted, whatever the

@@ -53,7 +53,7 @@ export const en = {
   "expert.permissions": "Ask the client for permission to",
   "expert.connect": "Connect",
   "expert.disconnect": "Disconnect",
-  "expert.waitingFor": "Waiting for {name} to answer ({time} left)",
+  "expert.waitingFor": "Waiting for the client to answer ({time} left)",
   "scope.view": "View the screen",
   "scope.control": "Control the mouse and keyboard",
   "scope.files": "Transfer files and folders",

@@ -55,7 +55,7 @@ export const it: Record<MessageKey, string> = {
   "expert.permissions": "Chieda al cliente il permesso di",
   "expert.connect": "Connetti",
   "expert.disconnect": "Disconnetti",
-  "expert.waitingFor": "In attesa della risposta di {name} (ancora {time})",
+  "expert.waitingFor": "In attesa della risposta del cliente (ancora {time})",
   "scope.view": "Vedere lo schermo",
   "scope.control": "Controllare mouse e tastiera",
   "scope.files": "Trasferire file e cartelle",
