@@ -6,13 +6,39 @@
 //! `consent` (`accepted <scopes>` or `declined`) and `scopes` (the
 //! permissions a client keeps after withdrawing or re-granting some).
 
+//!
+//! What is written is bounded three ways, since strangers cause most of it:
+//! - every text field is escaped and cut short ([`crate::untrusted`]);
+//! - an entry that repeats one written in the last minute (same event,
+//!   address and detail: a flood of rate-limited sign-ins, say) is only
+//!   counted, and one summary row per minute says how many there were;
+//! - the queue to the writer is bounded: when it is full the entry is
+//!   counted, and the next row written says how many were lost.
+//!
+//! Callers record only what was validated: a consent row is written after
+//! the hub matched the answer to a request the client holds.
+
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
 use tokio::sync::mpsc;
 
 use crate::db::now_ms;
+use crate::untrusted;
+
+/// Entries waiting for the writer before new ones are counted and dropped.
+const QUEUE: usize = 4096;
+/// Repeats of one entry within this window are counted, not written.
+const REPEAT_WINDOW_MS: i64 = 60_000;
+/// The most distinct entries tracked for repeats at once.
+const MAX_TRACKED: usize = 10_000;
+/// How often the writer writes the summaries of closed windows.
+const FLUSH_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
@@ -27,7 +53,8 @@ pub struct AuditEntry {
 
 #[derive(Debug, Clone)]
 pub struct AuditHandle {
-    entries: mpsc::UnboundedSender<AuditEntry>,
+    entries: mpsc::Sender<AuditEntry>,
+    dropped: Arc<AtomicU64>,
 }
 
 impl AuditHandle {
@@ -41,42 +68,161 @@ impl AuditHandle {
     ) {
         let entry = AuditEntry {
             at_ms: now_ms(),
-            event: event.to_owned(),
-            actor: actor.to_owned(),
+            event: untrusted::clean(event),
+            actor: untrusted::clean(actor),
             ip: ip.to_string(),
-            session_id: session.map(str::to_owned),
-            detail: detail.into(),
+            session_id: session.map(untrusted::clean),
+            detail: untrusted::clean(&detail.into()),
         };
-        if self.entries.send(entry).is_err() {
-            tracing::error!("the audit writer has stopped; an entry was lost");
+        match self.entries.try_send(entry) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!("the audit writer has stopped; an entry was lost");
+            }
         }
+    }
+
+    /// Entries lost to a full queue and not yet reported in the log.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// What makes two entries "the same" for counting repeats.
+type RepeatKey = (String, String, Option<String>, String);
+
+#[derive(Debug)]
+struct Window {
+    opened_ms: i64,
+    /// The first entry, as written, for the summary's fields.
+    first: AuditEntry,
+    repeats: u64,
+}
+
+/// Decides which entries are written and which only counted. Pure: time
+/// comes with each entry and each flush.
+#[derive(Debug, Default)]
+struct Repeats {
+    windows: HashMap<RepeatKey, Window>,
+}
+
+impl Repeats {
+    fn key(entry: &AuditEntry) -> RepeatKey {
+        (
+            entry.event.clone(),
+            entry.ip.clone(),
+            entry.session_id.clone(),
+            entry.detail.clone(),
+        )
+    }
+
+    /// `Some(entry)` to write it, `None` when it only counts as a repeat.
+    /// A full tracker writes everything (the queue's bound still holds).
+    fn admit(&mut self, entry: AuditEntry) -> Option<AuditEntry> {
+        let key = Self::key(&entry);
+        if let Some(window) = self.windows.get_mut(&key)
+            && entry.at_ms - window.opened_ms < REPEAT_WINDOW_MS
+        {
+            window.repeats += 1;
+            return None;
+        }
+        if self.windows.len() < MAX_TRACKED || self.windows.contains_key(&key) {
+            self.windows.insert(
+                key,
+                Window {
+                    opened_ms: entry.at_ms,
+                    first: entry.clone(),
+                    repeats: 0,
+                },
+            );
+        }
+        Some(entry)
+    }
+
+    /// Closes the windows that are over, returning one summary row for
+    /// each that saw repeats.
+    fn flush(&mut self, now_ms: i64) -> Vec<AuditEntry> {
+        let mut summaries = Vec::new();
+        self.windows.retain(|_, window| {
+            if now_ms - window.opened_ms < REPEAT_WINDOW_MS {
+                return true;
+            }
+            if window.repeats > 0 {
+                summaries.push(AuditEntry {
+                    at_ms: now_ms,
+                    detail: format!(
+                        "{} (repeated {} more times in {} s)",
+                        window.first.detail,
+                        window.repeats,
+                        REPEAT_WINDOW_MS / 1000
+                    ),
+                    ..window.first.clone()
+                });
+            }
+            false
+        });
+        summaries
     }
 }
 
 /// Starts the writer task; it ends when every handle is dropped, after
-/// writing what was queued.
+/// writing what was queued and the pending summaries.
 pub fn spawn_writer(pool: AnyPool) -> AuditHandle {
-    let (entries, mut inbox) = mpsc::unbounded_channel::<AuditEntry>();
+    let (entries, mut inbox) = mpsc::channel::<AuditEntry>(QUEUE);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let lost = Arc::clone(&dropped);
     tokio::spawn(async move {
-        while let Some(entry) = inbox.recv().await {
-            let written = sqlx::query(
-                "INSERT INTO audit (at, event, actor, ip, session_id, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(entry.at_ms)
-            .bind(&entry.event)
-            .bind(&entry.actor)
-            .bind(&entry.ip)
-            .bind(&entry.session_id)
-            .bind(&entry.detail)
-            .execute(&pool)
-            .await;
-            if let Err(error) = written {
-                tracing::error!(%error, ?entry, "cannot write an audit entry");
+        let mut repeats = Repeats::default();
+        let mut flush = tokio::time::interval(FLUSH_EVERY);
+        loop {
+            let mut batch = tokio::select! {
+                entry = inbox.recv() => match entry {
+                    Some(entry) => repeats.admit(entry).into_iter().collect(),
+                    None => break,
+                },
+                _ = flush.tick() => repeats.flush(now_ms()),
+            };
+            let count = lost.swap(0, Ordering::Relaxed);
+            if count > 0 {
+                batch.push(AuditEntry {
+                    at_ms: now_ms(),
+                    event: "audit_overflow".into(),
+                    actor: "desk".into(),
+                    ip: String::new(),
+                    session_id: None,
+                    detail: format!("{count} entries lost to a full queue"),
+                });
+            }
+            for entry in batch {
+                write(&pool, &entry).await;
             }
         }
+        for entry in repeats.flush(i64::MAX) {
+            write(&pool, &entry).await;
+        }
     });
-    AuditHandle { entries }
+    AuditHandle { entries, dropped }
+}
+
+async fn write(pool: &AnyPool, entry: &AuditEntry) {
+    let written = sqlx::query(
+        "INSERT INTO audit (at, event, actor, ip, session_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(entry.at_ms)
+    .bind(&entry.event)
+    .bind(&entry.actor)
+    .bind(&entry.ip)
+    .bind(&entry.session_id)
+    .bind(&entry.detail)
+    .execute(pool)
+    .await;
+    if let Err(error) = written {
+        tracing::error!(%error, ?entry, "cannot write an audit entry");
+    }
 }
 
 /// Entries in `[from_ms, to_ms)`, oldest first.
@@ -105,4 +251,56 @@ pub async fn list(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(at_ms: i64, actor: &str, detail: &str) -> AuditEntry {
+        AuditEntry {
+            at_ms,
+            event: "sign_in".into(),
+            actor: actor.into(),
+            ip: "10.0.0.1".into(),
+            session_id: None,
+            detail: detail.into(),
+        }
+    }
+
+    #[test]
+    fn a_flood_of_one_refusal_is_one_row_and_one_summary_a_minute() {
+        let mut repeats = Repeats::default();
+        assert!(repeats.admit(entry(0, "ann", "rate_limited")).is_some());
+        for n in 1..300 {
+            assert!(repeats.admit(entry(n, "ann", "rate_limited")).is_none());
+        }
+        assert!(
+            repeats.admit(entry(5, "ann", "ok")).is_some(),
+            "another outcome is written"
+        );
+        assert!(repeats.flush(REPEAT_WINDOW_MS - 1).is_empty(), "still open");
+        let summaries = repeats.flush(REPEAT_WINDOW_MS);
+        assert_eq!(summaries.len(), 1, "no summary for an entry seen once");
+        assert_eq!(
+            summaries[0].detail,
+            "rate_limited (repeated 299 more times in 60 s)"
+        );
+        assert!(
+            repeats
+                .admit(entry(REPEAT_WINDOW_MS + 1, "ann", "rate_limited"))
+                .is_some(),
+            "a new minute writes again"
+        );
+    }
+
+    #[test]
+    fn the_tracker_is_bounded() {
+        let mut repeats = Repeats::default();
+        for n in 0..(MAX_TRACKED as i64 + 100) {
+            let detail = format!("d{n}");
+            assert!(repeats.admit(entry(0, "x", &detail)).is_some());
+        }
+        assert_eq!(repeats.windows.len(), MAX_TRACKED);
+    }
 }

@@ -72,6 +72,17 @@ impl<K: Eq + Hash> Backoff<K> {
         );
     }
 
+    /// Whether `key` has no current streak: no failure it has not lived
+    /// down yet.
+    pub fn is_clean(&self, now: Instant, key: &K) -> bool {
+        self.current(now, key).is_none()
+    }
+
+    /// Forgets `key`'s streak (it succeeded).
+    pub fn reset(&mut self, key: &K) {
+        self.streaks.remove(key);
+    }
+
     fn current(&self, now: Instant, key: &K) -> Option<Streak> {
         self.streaks
             .get(key)
@@ -131,6 +142,18 @@ mod tests {
             backoff.check(t0 + Duration::from_secs(6), &"ann"),
             Err(Duration::from_secs(9))
         );
+    }
+
+    #[test]
+    fn reset_and_clean() {
+        let mut backoff = Backoff::new(POLICY);
+        let t0 = Instant::now();
+        assert!(backoff.is_clean(t0, &"ann"));
+        backoff.fail(t0, "ann");
+        assert!(!backoff.is_clean(t0, &"ann"));
+        assert!(backoff.is_clean(t0 + POLICY.forget_after, &"ann"));
+        backoff.reset(&"ann");
+        assert!(backoff.is_clean(t0, &"ann"));
     }
 
     #[test]

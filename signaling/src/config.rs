@@ -123,6 +123,11 @@ pub struct FileLimits {
     pub connects_per_minute: Option<u32>,
     pub max_connections_per_ip: Option<u32>,
     pub max_connections: Option<usize>,
+    pub id_requests_per_minute: Option<u32>,
+    pub desk_misses_per_hour: Option<u32>,
+    pub requests_per_id: Option<u32>,
+    pub request_refill_secs: Option<u64>,
+    pub max_ids: Option<usize>,
     pub free_failures: Option<u32>,
     pub first_backoff_secs: Option<u64>,
     pub max_backoff_secs: Option<u64>,
@@ -184,6 +189,15 @@ impl FileConfig {
         limits.max_connections_per_ip = file
             .max_connections_per_ip
             .unwrap_or(limits.max_connections_per_ip);
+        limits.id_requests_per_minute = file
+            .id_requests_per_minute
+            .unwrap_or(limits.id_requests_per_minute);
+        limits.desk_misses_per_hour = file
+            .desk_misses_per_hour
+            .unwrap_or(limits.desk_misses_per_hour);
+        limits.requests_per_id = file.requests_per_id.unwrap_or(limits.requests_per_id);
+        limits.request_refill = file.request_refill_secs.map_or(limits.request_refill, secs);
+        limits.max_ids = file.max_ids.unwrap_or(limits.max_ids);
         let BackoffPolicy {
             free_failures,
             first_wait,

@@ -20,10 +20,11 @@ use crate::hub::{ConnId, Outbox, Refusal};
 use crate::ids::{ClientId, IdFormatError};
 use crate::limits::{ConnectionSlot, RetryAfter};
 use crate::protocol::{
-    AppMessage, ErrorCode, MAX_DESCRIPTION_CHARS, MAX_NOTES_CHARS, PROTOCOL_VERSION, Role, Scopes,
-    ServerMessage, SignOutReason,
+    AppMessage, ErrorCode, MAX_COMPUTER_FIELD_CHARS, MAX_DESCRIPTION_CHARS, MAX_NOTES_CHARS,
+    PROTOCOL_VERSION, Role, Scopes, ServerMessage, SignOutReason,
 };
 use crate::state::Shared;
+use crate::untrusted::Untrusted;
 
 /// How many messages the hub may queue for one connection.
 const OUTBOX: usize = 256;
@@ -133,7 +134,11 @@ pub async fn run(
 }
 
 fn refused(refusal: Refusal) -> Option<ServerMessage> {
-    Some(ServerMessage::error(refusal.code, refusal.message))
+    Some(ServerMessage::Error {
+        code: refusal.code,
+        message: refusal.message,
+        retry_after_secs: refusal.retry_after.map(|wait| RetryAfter(wait).secs()),
+    })
 }
 
 fn rate_limited(retry: RetryAfter) -> Option<ServerMessage> {
@@ -210,6 +215,17 @@ impl Connection {
                         ),
                     ));
                 }
+                if let Some(field) = computer.overlong_field() {
+                    return Some(ServerMessage::error(
+                        ErrorCode::MalformedMessage,
+                        format!(
+                            "the computer's {field} is over {MAX_COMPUTER_FIELD_CHARS} characters"
+                        ),
+                    ));
+                }
+                if let Err(retry) = self.shared.limits.check_id_request(self.ip) {
+                    return rate_limited(retry);
+                }
                 hub.issue_id(conn, description, computer)
                     .await
                     .err()
@@ -227,24 +243,27 @@ impl Connection {
             (AppMessage::ReleaseId, Role::Client) => {
                 hub.release_id(conn).await.err().and_then(refused)
             }
+            // Audited only once the hub has matched the answer to a
+            // request this client holds: nobody can write consent rows
+            // for sessions that never existed.
             (AppMessage::Accept { session, scopes }, Role::Client) => {
+                if let Err(refusal) = hub.answer(conn, session.clone(), Some(scopes)).await {
+                    return refused(refusal);
+                }
                 let detail = format!("accepted {}", scopes_text(scopes));
                 self.shared
                     .audit
                     .record("consent", "client", self.ip, Some(&session), detail);
-                hub.answer(conn, session, Some(scopes))
-                    .await
-                    .err()
-                    .and_then(refused)
+                None
             }
             (AppMessage::Decline { session }, Role::Client) => {
+                if let Err(refusal) = hub.answer(conn, session.clone(), None).await {
+                    return refused(refusal);
+                }
                 self.shared
                     .audit
                     .record("consent", "client", self.ip, Some(&session), "declined");
-                hub.answer(conn, session, None)
-                    .await
-                    .err()
-                    .and_then(refused)
+                None
             }
             (AppMessage::Grants { session, scopes }, Role::Client) => {
                 if hub.is_member(conn, session.clone()).await {
@@ -365,14 +384,15 @@ impl Connection {
         }
         match self.shared.accounts.login(user, password).await {
             Ok((expert, token)) => {
-                tracing::info!(user = %expert.username, ip = %self.ip, "expert signed in");
+                tracing::info!(user = %Untrusted(&expert.username), ip = %self.ip, "expert signed in");
+                limits.login_succeeded(self.ip, &expert.username);
                 self.shared
                     .audit
                     .record("sign_in", &expert.username, self.ip, None, "ok");
                 Some(self.signed_in(expert, token))
             }
             Err(AccountError::BadCredentials) => {
-                tracing::info!(%user, ip = %self.ip, "failed sign-in");
+                tracing::info!(user = %Untrusted(user), ip = %self.ip, "failed sign-in");
                 self.shared
                     .audit
                     .record("sign_in", user, self.ip, None, "bad_credentials");
@@ -387,15 +407,15 @@ impl Connection {
     }
 
     async fn resume(&mut self, token: String) -> Option<ServerMessage> {
-        // Tokens are 256-bit, so guessing is hopeless; the limit only keeps
-        // a flood of attempts off the database.
-        if let Err(retry) = self.shared.limits.check_login(self.ip, "#token") {
+        // Tokens are 256-bit, so guessing is hopeless; the limit, per
+        // address only, keeps a flood of attempts off the database.
+        if let Err(retry) = self.shared.limits.check_resume(self.ip) {
             return rate_limited(retry);
         }
         match self.shared.accounts.resume(&token).await {
             Ok(expert) => Some(self.signed_in(expert, token)),
             Err(AccountError::InvalidToken) => {
-                self.shared.limits.login_failed(self.ip, "#token");
+                self.shared.limits.resume_failed(self.ip);
                 Some(ServerMessage::error(
                     ErrorCode::InvalidToken,
                     "signed out: the sign-in expired or was revoked",
@@ -477,29 +497,22 @@ impl Connection {
                 ));
             }
         };
-        let limits = &self.shared.limits;
         let audit = &self.shared.audit;
         let asked = format!("ID {id}");
-        if let Err(retry) = limits.check_connect(self.ip, &expert.username) {
-            audit.record(
-                "connect",
-                &expert.username,
-                self.ip,
-                None,
-                format!("{asked}: rate_limited"),
-            );
-            self.shared
-                .metrics
-                .rate_limited_connects
-                .fetch_add(1, Ordering::Relaxed);
-            return rate_limited(retry);
-        }
         let username = expert.username.clone();
-        let result = self
-            .shared
-            .hub
-            .connect(self.conn, expert, id, notes, scopes)
-            .await;
+        let result = match self.shared.limits.check_connect(self.ip, &username) {
+            Err(retry) => Err(Refusal {
+                code: ErrorCode::RateLimited,
+                message: format!("too many connects; try again in {} s", retry.secs()),
+                retry_after: Some(retry.0),
+            }),
+            Ok(()) => {
+                self.shared
+                    .hub
+                    .connect(self.conn, self.ip, expert, id, notes, scopes)
+                    .await
+            }
+        };
         let outcome = match &result {
             Ok(()) => "located",
             Err(refusal) => refusal.code.as_str(),
@@ -512,15 +525,13 @@ impl Connection {
             format!("{asked}: {outcome}"),
         );
         let refusal = result.err()?;
-        if matches!(
-            refusal.code,
-            ErrorCode::IdUnknown
-                | ErrorCode::IdUsed
-                | ErrorCode::IdSuperseded
-                | ErrorCode::IdExpired
-        ) {
-            tracing::info!(user = %username, ip = %self.ip, code = refusal.code.as_str(), "connect missed");
-            limits.connect_failed(self.ip, &username);
+        if refusal.code == ErrorCode::RateLimited {
+            self.shared
+                .metrics
+                .rate_limited_connects
+                .fetch_add(1, Ordering::Relaxed);
+        } else if refusal.is_miss() {
+            tracing::info!(user = %Untrusted(&username), ip = %self.ip, code = refusal.code.as_str(), "connect missed");
         }
         refused(refusal)
     }

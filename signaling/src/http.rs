@@ -66,6 +66,8 @@ impl Server {
                 reconnect_grace: config.reconnect_grace,
                 id_lifetime: config.id_lifetime,
                 consent_timeout: config.consent_timeout,
+                max_ids: config.limits.max_ids,
+                gate: config.limits.gate(),
                 ice: config.ice.clone(),
             },
             records.clone(),

@@ -5,10 +5,15 @@
 //!
 //! Everything the hub says to a connection goes through that connection's
 //! outbox, in order; a request's reply carries only whether it was refused.
+//!
+//! The hub also owns the [`ConnectGate`]: whether an expert's connect may
+//! go ahead and what its outcome counts for are decided in one step here,
+//! so simultaneous guesses cannot all slip past one check.
 //! Time comes from `Instant::now()` at each request and feeds the pure state
 //! machines ([`IdRegistry`], [`Pairings`]), which tests drive directly.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
@@ -16,13 +21,15 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::accounts::Expert;
+use crate::connect_gate::{Closed, ConnectGate, GateConfig};
 use crate::db::unix_ms;
 use crate::ice::IceConfig;
-use crate::ids::{ClientId, IdRegistry, LookupError, SystemIdSource};
+use crate::ids::{ClientId, IdRegistry, IssueError, LookupError, SystemIdSource};
 use crate::metrics::Metrics;
 use crate::pairings::{Pairing, PairingError, Pairings, Stage};
 use crate::protocol::{
-    ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage, SessionId, Signal,
+    ClientAbout, ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage, SessionId,
+    Signal,
 };
 use crate::random;
 use crate::records::{NewRecord, Outcome, RecordEvent, RecordsHandle};
@@ -47,6 +54,10 @@ pub struct HubConfig {
     pub id_lifetime: Duration,
     /// How long a client has to answer a connect request.
     pub consent_timeout: Duration,
+    /// The most client IDs, live or held back, the desk keeps at once.
+    pub max_ids: usize,
+    /// Back-off, desk-wide budget and per-ID limits for connects.
+    pub gate: GateConfig,
     pub ice: IceConfig,
 }
 
@@ -55,6 +66,8 @@ pub struct HubConfig {
 pub struct Refusal {
     pub code: ErrorCode,
     pub message: String,
+    /// For `rate_limited`: when trying again can succeed.
+    pub retry_after: Option<Duration>,
 }
 
 impl Refusal {
@@ -62,6 +75,38 @@ impl Refusal {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Whether this refusal of a connect counts as a miss: the attempt
+    /// reached no client that could answer it.
+    pub fn is_miss(&self) -> bool {
+        matches!(
+            self.code,
+            ErrorCode::IdUnknown
+                | ErrorCode::IdUsed
+                | ErrorCode::IdSuperseded
+                | ErrorCode::IdExpired
+                | ErrorCode::ClientOffline
+                | ErrorCode::ClientBusy
+        )
+    }
+}
+
+impl From<Closed> for Refusal {
+    fn from(closed: Closed) -> Self {
+        let wait = closed.wait();
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let why = match closed {
+            Closed::BackingOff(_) => "too many IDs that led nowhere",
+            Closed::DeskBudget(_) => "the desk has seen too many wrong IDs this hour",
+            Closed::TooManyRequests(_) => "this client was asked too often",
+        };
+        Refusal {
+            code: ErrorCode::RateLimited,
+            message: format!("{why}; try again in {} s", secs.max(1)),
+            retry_after: Some(wait),
         }
     }
 }
@@ -118,6 +163,7 @@ enum Request {
     },
     Connect {
         conn: ConnId,
+        ip: IpAddr,
         expert: Expert,
         id: ClientId,
         notes: String,
@@ -215,9 +261,12 @@ impl HubHandle {
         self.call(|reply| Request::ReleaseId { conn, reply }).await
     }
 
+    /// An expert at `ip` asks for the client holding `id`. The hub checks
+    /// the connect limits and counts a miss in the same step.
     pub async fn connect(
         &self,
         conn: ConnId,
+        ip: IpAddr,
         expert: Expert,
         id: ClientId,
         notes: String,
@@ -225,6 +274,7 @@ impl HubHandle {
     ) -> Result<(), Refusal> {
         self.call(|reply| Request::Connect {
             conn,
+            ip,
             expert,
             id,
             notes,
@@ -320,6 +370,7 @@ struct Conn {
 struct Hub {
     config: HubConfig,
     ids: IdRegistry<ConnId>,
+    gate: ConnectGate,
     source: SystemIdSource,
     pairings: Pairings,
     conns: HashMap<ConnId, Conn>,
@@ -331,7 +382,9 @@ struct Hub {
 pub fn spawn(config: HubConfig, records: RecordsHandle, metrics: Arc<Metrics>) -> HubHandle {
     let (requests, mut inbox) = mpsc::channel(QUEUE);
     let mut hub = Hub {
-        ids: IdRegistry::with_lifetime(config.reconnect_grace, config.id_lifetime),
+        ids: IdRegistry::with_lifetime(config.reconnect_grace, config.id_lifetime)
+            .with_max_entries(config.max_ids),
+        gate: ConnectGate::new(config.gate),
         config,
         source: SystemIdSource,
         pairings: Pairings::default(),
@@ -396,12 +449,24 @@ impl Hub {
             }
             Request::Connect {
                 conn,
+                ip,
                 expert,
                 id,
                 notes,
                 scopes,
                 reply,
-            } => answer(reply, self.connect(now, conn, expert, id, notes, scopes)),
+            } => {
+                let username = expert.username.clone();
+                let result = self
+                    .gate
+                    .admit(now, &username, ip)
+                    .map_err(Refusal::from)
+                    .and_then(|()| self.connect(now, conn, expert, id, notes, scopes));
+                if result.as_ref().is_err_and(Refusal::is_miss) {
+                    self.gate.missed(now, &username, ip);
+                }
+                answer(reply, result);
+            }
             Request::Answer {
                 conn,
                 session,
@@ -474,13 +539,17 @@ impl Hub {
                 "a new ID cannot be issued during a request or session",
             ));
         }
-        let issued = self.ids.issue(now, conn, &mut self.source).map_err(|_| {
-            tracing::error!(live = self.ids.len(), "no free client ID");
-            Refusal::new(
-                ErrorCode::Unavailable,
-                "no client ID is available; try again shortly",
-            )
-        })?;
+        let issued = self
+            .ids
+            .issue(now, conn, &mut self.source)
+            .map_err(|error| {
+                tracing::error!(held = self.ids.len(), %error, "no client ID issued");
+                let message = match error {
+                    IssueError::Full => "the desk holds too many client IDs; try again later",
+                    IssueError::Exhausted => "no client ID is available; try again shortly",
+                };
+                Refusal::new(ErrorCode::Unavailable, message)
+            })?;
         if let Some(entry) = self.conns.get_mut(&conn) {
             entry.about = Some((description, computer));
         }
@@ -528,6 +597,9 @@ impl Hub {
         scopes: Scopes,
     ) -> Result<(), Refusal> {
         let client = self.ids.lookup(now, id)?;
+        // A busy client is a miss, not a request: it takes no token.
+        self.pairings.can_open(conn, client)?;
+        self.gate.request(now, id)?;
         let session = random::hex::<16>();
         self.pairings.open(
             session.clone(),
@@ -551,8 +623,6 @@ impl Hub {
             conn,
             ServerMessage::Located {
                 session: session.clone(),
-                description: description.clone(),
-                computer: computer.clone(),
                 expires_in_secs,
             },
         );
@@ -605,13 +675,23 @@ impl Hub {
         let pairing = self.pairings.get(conn, session)?.clone();
         self.ids.mark_used(Instant::now(), pairing.client_id);
         let ice_servers = self.config.ice.servers(SystemTime::now(), session);
-        for side in [pairing.expert, pairing.client] {
+        let about = self
+            .conns
+            .get(&pairing.client)
+            .and_then(|c| c.about.clone())
+            .map(|(description, computer)| ClientAbout {
+                description,
+                computer,
+            })
+            .unwrap_or_default();
+        for (side, client) in [(pairing.expert, Some(about)), (pairing.client, None)] {
             self.push(
                 side,
                 ServerMessage::SessionStarted {
                     session: session.to_owned(),
                     scopes: granted,
                     ice_servers: ice_servers.clone(),
+                    client,
                 },
             );
         }

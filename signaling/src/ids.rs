@@ -13,8 +13,16 @@
 //!
 //! A client that reconnects within the grace period reclaims its ID with the
 //! secret it received when the ID was issued.
+//!
+//! Time passes through a deadline-ordered index: each state that will
+//! change by itself (an ID expiring, a grace period ending, a spent ID
+//! leaving the hour it is held back) puts its deadline on a min-heap, and
+//! [`IdRegistry::advance`] pops only what is due. Nothing scans the table,
+//! so a desk holding 100,000 IDs issues and looks up as fast as an empty
+//! one, and the table has a hard cap ([`IssueError::Full`]).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::hash::Hash;
 use std::time::{Duration, Instant};
@@ -117,10 +125,22 @@ pub enum LookupError {
     Offline,
 }
 
-/// The registry is (nearly) full; the server is under attack or misconfigured.
+/// Why no ID was issued; either way the desk is under a flood or
+/// misconfigured, and the client should try again later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("no free client ID could be found")]
-pub struct Exhausted;
+pub enum IssueError {
+    /// The table holds its maximum of live and held-back IDs.
+    #[error("the desk holds as many client IDs as it may")]
+    Full,
+    /// Random draws kept landing on taken numbers.
+    #[error("no free client ID could be found")]
+    Exhausted,
+}
+
+/// The most IDs (live, or ended and held back for the hour) a registry
+/// holds unless configured otherwise: a tenth of the space, so a free
+/// number is found in a draw or two.
+pub const DEFAULT_MAX_IDS: usize = 100_000;
 
 /// A freshly issued ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,12 +165,30 @@ enum State<O> {
     Ended { how: LookupError, since: Instant },
 }
 
+impl<O> State<O> {
+    /// When this state changes by itself.
+    fn due(&self, lifetime: Duration) -> Instant {
+        match self {
+            State::Live {
+                expires_at,
+                offline_until,
+                ..
+            } => offline_until.map_or(*expires_at, |until| until.min(*expires_at)),
+            State::Ended { since, .. } => *since + lifetime,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct IdRegistry<O> {
     entries: HashMap<ClientId, State<O>>,
     by_owner: HashMap<O, ClientId>,
+    /// Every deadline ever set, soonest first. An entry whose ID has since
+    /// changed state is stale, and is dropped when it comes up.
+    deadlines: BinaryHeap<Reverse<(Instant, ClientId)>>,
     grace: Duration,
     lifetime: Duration,
+    max_entries: usize,
 }
 
 impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
@@ -164,9 +202,17 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
         Self {
             entries: HashMap::new(),
             by_owner: HashMap::new(),
+            deadlines: BinaryHeap::new(),
             grace,
             lifetime,
+            max_entries: DEFAULT_MAX_IDS,
         }
+    }
+
+    /// Caps the table at `max` live and held-back IDs.
+    pub fn with_max_entries(mut self, max: usize) -> Self {
+        self.max_entries = max;
+        self
     }
 
     /// Issues a new ID to `owner`, superseding any ID it held.
@@ -175,18 +221,21 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
         now: Instant,
         owner: O,
         source: &mut impl IdSource,
-    ) -> Result<Issued, Exhausted> {
+    ) -> Result<Issued, IssueError> {
         self.advance(now);
         self.end_owner(now, owner, LookupError::Superseded);
-        // With at most a few thousand IDs in use, a collision is rare; 64
-        // draws failing means the space is nearly full.
+        if self.entries.len() >= self.max_entries {
+            return Err(IssueError::Full);
+        }
+        // With the table at most a tenth of the space, a collision is
+        // rare; 64 draws failing means the space is nearly full.
         let id = (0..64)
             .map(|_| ClientId(source.id_number() % ClientId::SPACE))
             .find(|id| !self.entries.contains_key(id))
-            .ok_or(Exhausted)?;
+            .ok_or(IssueError::Exhausted)?;
         let secret = hex::encode(source.secret());
         let expires_at = now + self.lifetime;
-        self.entries.insert(
+        self.set(
             id,
             State::Live {
                 owner,
@@ -222,7 +271,7 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
         if let Some(State::Live { owner, .. }) = self.entries.get(&id) {
             let owner = *owner;
             self.by_owner.remove(&owner);
-            self.entries.insert(
+            self.set(
                 id,
                 State::Ended {
                     how: LookupError::Used,
@@ -242,8 +291,11 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
         let Some(id) = self.by_owner.get(&owner) else {
             return;
         };
-        if let Some(State::Live { offline_until, .. }) = self.entries.get_mut(id) {
-            *offline_until = Some(now + self.grace);
+        let id = *id;
+        if let Some(State::Live { offline_until, .. }) = self.entries.get_mut(&id) {
+            let until = now + self.grace;
+            *offline_until = Some(until);
+            self.deadlines.push(Reverse((until, id)));
         }
     }
 
@@ -279,32 +331,54 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
     }
 
     /// Applies expiry, ends grace periods and forgets IDs that ended more
-    /// than an hour ago. Called by every entry point; the hub may also call
-    /// it on a timer.
-    pub fn advance(&mut self, now: Instant) {
-        let mut ended = Vec::new();
-        self.entries.retain(|id, state| match state {
-            State::Live { expires_at, .. } if now >= *expires_at => {
-                ended.push((*id, LookupError::Expired, *expires_at));
-                true
+    /// than an hour ago: whatever is due by `now`, soonest first. Called by
+    /// every entry point; the hub may also call it on a timer. Returns how
+    /// many deadlines it visited.
+    pub fn advance(&mut self, now: Instant) -> usize {
+        let mut visited = 0;
+        while let Some(&Reverse((at, id))) = self.deadlines.peek() {
+            if at > now {
+                break;
             }
-            State::Live {
-                offline_until: Some(until),
-                ..
-            } if now >= *until => {
-                ended.push((*id, LookupError::Superseded, *until));
-                true
+            self.deadlines.pop();
+            visited += 1;
+            let Some(state) = self.entries.get(&id) else {
+                continue;
+            };
+            let due = state.due(self.lifetime);
+            if due > now {
+                // Stale: the ID changed state after this deadline was set,
+                // and its real deadline is on the heap too.
+                continue;
             }
-            State::Live { .. } => true,
-            State::Ended { since, .. } => now.saturating_duration_since(*since) < self.lifetime,
-        });
-        for (id, how, since) in ended {
-            if let Some(State::Live { owner, .. }) =
-                self.entries.insert(id, State::Ended { how, since })
-            {
-                self.by_owner.remove(&owner);
+            match *state {
+                State::Live {
+                    owner, expires_at, ..
+                } => {
+                    let how = if due == expires_at {
+                        LookupError::Expired
+                    } else {
+                        LookupError::Superseded
+                    };
+                    self.by_owner.remove(&owner);
+                    self.set(id, State::Ended { how, since: due });
+                }
+                State::Ended { .. } => {
+                    self.entries.remove(&id);
+                }
             }
         }
+        // Stale deadlines are dropped as they come up; should they ever
+        // outnumber the table, rebuild the heap from the table instead.
+        if self.deadlines.len() > 4 * self.entries.len() + 64 {
+            let lifetime = self.lifetime;
+            self.deadlines = self
+                .entries
+                .iter()
+                .map(|(id, state)| Reverse((state.due(lifetime), *id)))
+                .collect();
+        }
+        visited
     }
 
     /// The ID `owner` currently holds, if any.
@@ -323,8 +397,14 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
 
     fn end_owner(&mut self, now: Instant, owner: O, how: LookupError) {
         if let Some(id) = self.by_owner.remove(&owner) {
-            self.entries.insert(id, State::Ended { how, since: now });
+            self.set(id, State::Ended { how, since: now });
         }
+    }
+
+    /// Puts `id` in `state` and its deadline on the index.
+    fn set(&mut self, id: ClientId, state: State<O>) {
+        self.deadlines.push(Reverse((state.due(self.lifetime), id)));
+        self.entries.insert(id, state);
     }
 }
 
@@ -501,7 +581,58 @@ mod tests {
         let mut ids = registry();
         ids.issue(now, 1, &mut Scripted(vec![9], 0)).unwrap();
         let mut always_nine = Scripted(vec![9; 64], 0);
-        assert_eq!(ids.issue(now, 2, &mut always_nine), Err(Exhausted));
+        assert_eq!(
+            ids.issue(now, 2, &mut always_nine),
+            Err(IssueError::Exhausted)
+        );
+    }
+
+    #[test]
+    fn a_full_table_refuses_until_held_ids_age_out() {
+        let now = Instant::now();
+        let mut ids = registry().with_max_entries(3);
+        let mut source = Scripted(vec![], 0);
+        for owner in 1..=3 {
+            ids.issue(now, owner, &mut source).unwrap();
+        }
+        assert_eq!(ids.issue(now, 4, &mut source), Err(IssueError::Full));
+        // Asking again supersedes the owner's own ID, which stays held back.
+        assert_eq!(ids.issue(now, 1, &mut source), Err(IssueError::Full));
+        // An hour after they expired, the held IDs make room.
+        let later = now + ID_LIFETIME * 2;
+        assert!(ids.issue(later, 4, &mut source).is_ok());
+        assert_eq!(ids.len(), 1);
+    }
+
+    /// Time passing visits only the deadlines that are due, however many
+    /// IDs are held (the old registry scanned the whole table on every
+    /// issue, lookup and reclaim), and a stale deadline (an ID that was
+    /// reclaimed or re-ended since) never acts.
+    #[test]
+    fn expiry_visits_only_what_is_due() {
+        let now = Instant::now();
+        let mut ids = registry().with_max_entries(200_000);
+        let mut source = Scripted(vec![], 0);
+        for owner in 0..100_000u64 {
+            ids.issue(now, owner, &mut source).unwrap();
+            ids.owner_left(now, owner);
+        }
+        assert_eq!(ids.len(), 100_000);
+        let soon = now + Duration::from_secs(1);
+        assert_eq!(ids.advance(soon), 0, "nothing is due yet");
+        let first = ids.issue(soon, 200_000, &mut source).unwrap();
+        assert_eq!(ids.lookup(soon, first.id), Ok(200_000));
+        // A reclaimed client's stale grace deadline does not end its ID.
+        let issued = ids.issue(now, 7_000_000, &mut source).unwrap();
+        ids.owner_disconnected(now, 7_000_000);
+        assert!(
+            ids.reclaim(now, issued.id, &issued.secret, 7_000_001)
+                .is_some()
+        );
+        assert_eq!(ids.lookup(now + GRACE * 2, issued.id), Ok(7_000_001));
+        // Everything held ages out on schedule.
+        ids.advance(now + ID_LIFETIME * 2 + Duration::from_secs(1));
+        assert!(ids.is_empty());
     }
 
     #[test]

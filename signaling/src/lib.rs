@@ -6,11 +6,16 @@
 //! - [`ids`]: one-time six-digit client IDs: issue, expire, use, supersede.
 //! - [`pairings`]: who is paired with whom; pending requests and sessions.
 //! - [`hub`]: the one owner of IDs, pairings and outboxes, as a task.
+//! - [`connect_gate`]: the hub's limits on experts' connects: back-off
+//!   per account and address, a desk-wide budget of misses, and requests
+//!   per client ID, checked and counted in one step.
 //! - [`connection`]: one task per WebSocket; parses, bounds, limits, asks.
 //! - [`accounts`]: expert accounts and login tokens (argon2id, hashed tokens).
 //! - [`records`]: the session records, written by one task.
-//! - [`limits`] and [`backoff`]: rate limits, back-off, connection caps.
+//! - [`limits`] and [`backoff`]: rate limits, sign-in back-off, connection
+//!   caps.
 //! - [`ice`]: STUN/TURN servers and coturn REST credentials.
+//! - [`untrusted`]: network text escaped and cut short for the logs.
 //! - [`listener`]: the accept loop: caps on connections (all, and per
 //!   address) at accept, hyper with a header-read timeout, shutdown.
 //! - [`http`]: the routes: `/ws`, `/healthz`, `/metrics`, `/api/sessions`,
@@ -38,6 +43,8 @@ pub mod audit;
 pub mod backoff;
 #[cfg(feature = "server")]
 pub mod config;
+#[cfg(feature = "server")]
+pub mod connect_gate;
 #[cfg(feature = "server")]
 pub mod connection;
 #[cfg(feature = "server")]
@@ -68,6 +75,8 @@ pub mod records;
 pub mod report;
 #[cfg(feature = "server")]
 pub mod state;
+#[cfg(feature = "server")]
+pub mod untrusted;
 
 #[cfg(feature = "server")]
 pub use config::Config;

@@ -68,15 +68,21 @@ pub struct Pairings {
 
 impl Pairings {
     pub fn open(&mut self, session: SessionId, pairing: Pairing) -> Result<(), PairingError> {
-        if self.by_conn.contains_key(&pairing.expert) {
-            return Err(PairingError::Busy);
-        }
-        if self.by_conn.contains_key(&pairing.client) {
-            return Err(PairingError::ClientBusy);
-        }
+        self.can_open(pairing.expert, pairing.client)?;
         self.by_conn.insert(pairing.expert, session.clone());
         self.by_conn.insert(pairing.client, session.clone());
         self.sessions.insert(session, pairing);
+        Ok(())
+    }
+
+    /// Whether `expert` and `client` are both free for a new request.
+    pub fn can_open(&self, expert: ConnId, client: ConnId) -> Result<(), PairingError> {
+        if self.by_conn.contains_key(&expert) {
+            return Err(PairingError::Busy);
+        }
+        if self.by_conn.contains_key(&client) {
+            return Err(PairingError::ClientBusy);
+        }
         Ok(())
     }
 
