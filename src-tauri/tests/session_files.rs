@@ -185,7 +185,9 @@ async fn a_transfer_cut_off_resumes_in_the_next_session() {
     let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("image.iso");
-    let size = 48 << 20;
+    // Large enough that the cut lands mid-file on an idle machine too
+    // (progress is published every 250 ms; 48 MiB could finish before).
+    let size = 160 << 20;
     std::fs::write(&big, random_bytes(size, 3)).unwrap();
     let client_downloads = downloads_of(&dir.path().join("client"));
 
@@ -223,7 +225,12 @@ async fn a_transfer_cut_off_resumes_in_the_next_session() {
     .await;
     // The client's writer may still flush the chunks it had taken in: the
     // kept copy is what stays once it stops growing.
-    let part = temporary_in(&client_downloads).expect("a kept partial copy");
+    let part = temporary_in(&client_downloads).unwrap_or_else(|| {
+        let listed: Vec<_> = std::fs::read_dir(&client_downloads)
+            .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+            .unwrap_or_default();
+        panic!("no kept partial copy among {listed:?}")
+    });
     let mut kept = std::fs::metadata(&part).unwrap().len();
     loop {
         tokio::time::sleep(Duration::from_millis(300)).await;
