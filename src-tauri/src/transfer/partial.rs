@@ -11,6 +11,11 @@
 //! [`persist`] gives the finished file its final name without replacing
 //! anything: a hard link to a name that must not exist yet, then the
 //! temporary name is removed.
+//!
+//! Finding a kept file reads its folder's entries once per offer: a
+//! transfer of n files into one folder reads about n²/2 entries (5,000
+//! files: about 12 million, a few seconds), the price of names that carry
+//! nothing a peer could predict.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
