@@ -8,8 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, asked_session, side_with, start_desk, wait_for};
-use lifeline_lib::desk::DeskStatus;
+use common::{PASSWORD, asked_session, desks_connected, fresh_id, side_with, start_desk, wait_for};
 use lifeline_lib::desk::link::{self, DeskEvents};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::Phase;
@@ -36,19 +35,9 @@ async fn a_garbage_offer_ends_the_attempt_with_bad_offer() {
     let (input, clip) = Default::default();
     let (client_link, client) = side_with(&url, Role::Client, &dir.path().join("c"), &input, &clip);
     let (expert_link, mut heard) = link::spawn(url.clone(), Role::Expert);
-    for link in [&client_link, &expert_link] {
-        wait_for(&mut link.subscribe(), "the desk", |s| {
-            *s == DeskStatus::Connected
-        })
-        .await;
-    }
+    desks_connected(&[&client_link, &expert_link]).await;
     let desk = expert_link.client();
-    let id = client_link
-        .client()
-        .request_id(String::new())
-        .await
-        .unwrap()
-        .id;
+    let id = fresh_id(&client_link, "").await;
     desk.send(AppMessage::Login {
         user: "ann".into(),
         password: PASSWORD.into(),

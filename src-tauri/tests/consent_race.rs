@@ -8,8 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, side_with, start_desk, wait_for};
-use lifeline_lib::desk::DeskStatus;
+use common::{desks_connected, fresh_id, side_with, sign_in, start_desk, wait_for};
 use lifeline_lib::session::engine::{Command, SessionError, SessionHandle};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::{Phase, SessionView};
@@ -41,28 +40,10 @@ async fn an_answer_to_a_replaced_request_is_refused() {
     let (input, clip) = Default::default();
     let (client_link, client) = side_with(&url, Role::Client, &dir.path().join("c"), &input, &clip);
     let (expert_link, expert) = side_with(&url, Role::Expert, &dir.path().join("e"), &input, &clip);
-    for link in [&client_link, &expert_link] {
-        wait_for(&mut link.subscribe(), "the desk", |s| {
-            *s == DeskStatus::Connected
-        })
-        .await;
-    }
+    desks_connected(&[&client_link, &expert_link]).await;
     let mut client_view = client.subscribe();
-    let mut expert_view = expert.subscribe();
-    let id = client_link
-        .client()
-        .request_id(String::new())
-        .await
-        .unwrap()
-        .id;
-    expert
-        .command(Command::Login {
-            user: "ann".into(),
-            password: PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
+    let id = fresh_id(&client_link, "").await;
+    sign_in(&expert).await;
 
     // The person reads a request for the view only…
     let view_only: Scopes = [Scope::View].into_iter().collect();

@@ -212,23 +212,8 @@ async fn a_server_cannot_start_a_session_or_widen_it_without_the_clients_consent
     let mut client_view = client.subscribe();
 
     // The request arrives, with the forged start and offer right behind it.
-    let id = client_link
-        .client()
-        .request_id(String::new())
-        .await
-        .unwrap()
-        .id;
-    expert
-        .command(Command::Login {
-            user: "ann".into(),
-            password: common::PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    wait_for(&mut expert.subscribe(), "sign-in", |v| {
-        v.signed_in_as.is_some()
-    })
-    .await;
+    let id = common::fresh_id(&client_link, "").await;
+    common::sign_in(&expert).await;
     expert
         .command(Command::Connect {
             id,

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{PASSWORD, establish, frames_of, side, start_desk, wait_for, wait_for_frames};
+use common::{
+    desks_connected, establish, frames_of, fresh_id, side, sign_in, start_desk, wait_for,
+    wait_for_frames,
+};
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::media::sink::{CollectingSink, NoSink};
 use lifeline_lib::session::engine::Command;
@@ -29,30 +32,12 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     // Handles on `moving` with no capturer running: the test's, and each
     // side's capturer factory.
     let idle_handles = Arc::strong_count(&moving);
-    for link in [&client_link, &expert_link] {
-        wait_for(&mut link.subscribe(), "the desk", |s| {
-            *s == DeskStatus::Connected
-        })
-        .await;
-    }
+    desks_connected(&[&client_link, &expert_link]).await;
     let mut client_view = client.subscribe();
     let mut expert_view = expert.subscribe();
 
-    let id = client_link
-        .client()
-        .request_id("Printer does not print".into())
-        .await
-        .unwrap()
-        .id;
-
-    expert
-        .command(Command::Login {
-            user: "ann".into(),
-            password: PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
+    let id = fresh_id(&client_link, "Printer does not print").await;
+    sign_in(&expert).await;
 
     let asked: Scopes = [Scope::View, Scope::Control].into_iter().collect();
     expert

@@ -235,6 +235,39 @@ pub struct Pins {
     pub expert: Option<&'static str>,
 }
 
+/// Waits until every link is connected to the desk.
+pub async fn desks_connected(links: &[&DeskLink]) {
+    for link in links {
+        wait_for(&mut link.subscribe(), "the desk", |s| {
+            *s == DeskStatus::Connected
+        })
+        .await;
+    }
+}
+
+/// A fresh client ID from the desk, with `description`.
+pub async fn fresh_id(client_link: &DeskLink, description: &str) -> String {
+    client_link
+        .client()
+        .request_id(description.to_owned())
+        .await
+        .unwrap()
+        .id
+}
+
+/// Signs the expert in as `ann` and waits until its view says so.
+pub async fn sign_in(expert: &SessionHandle) {
+    let mut view = expert.subscribe();
+    expert
+        .command(Command::Login {
+            user: "ann".into(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    wait_for(&mut view, "sign-in", |v| v.signed_in_as.is_some()).await;
+}
+
 /// [`establish`] up to the client's Accept, with PINs, without waiting for
 /// the connection.
 pub async fn ask_and_accept(
@@ -243,32 +276,14 @@ pub async fn ask_and_accept(
     (asked, granted): (Scopes, Scopes),
     pins: Pins,
 ) {
-    for link in [client_link, expert_link] {
-        wait_for(&mut link.subscribe(), "the desk", |s| {
-            *s == DeskStatus::Connected
-        })
-        .await;
-    }
+    desks_connected(&[client_link, expert_link]).await;
     let mut client_view = client.subscribe();
-    let mut expert_view = expert.subscribe();
-    let id = client_link
-        .client()
-        .request_id(String::new())
-        .await
-        .unwrap()
-        .id;
+    let id = fresh_id(client_link, "").await;
     client
         .command(Command::UsePin(pins.client.map(str::to_owned)))
         .await
         .unwrap();
-    expert
-        .command(Command::Login {
-            user: "ann".into(),
-            password: PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    wait_for(&mut expert_view, "sign-in", |v| v.signed_in_as.is_some()).await;
+    sign_in(expert).await;
     expert
         .command(Command::Connect {
             id,
