@@ -29,6 +29,18 @@ async fn say(channel: &dyn DataChannel, message: FileMessage) {
     channel.send_text(&message.to_json()).await.unwrap();
 }
 
+/// The names the client's file browser lists at the shared folder's root.
+async fn listed_root(expert: &dyn DataChannel, request: u32) -> Vec<String> {
+    let list = FsOp::List {
+        path: String::new(),
+    };
+    say(expert, FileMessage::Fs { request, op: list }).await;
+    match reply(expert).await {
+        FileMessage::Listing { entries, .. } => entries.into_iter().map(|e| e.name).collect(),
+        other => panic!("not listed: {other:?}"),
+    }
+}
+
 /// The next transfer message the client answers with.
 async fn reply(channel: &dyn DataChannel) -> FileMessage {
     tokio::time::timeout(Duration::from_secs(10), async {
@@ -452,23 +464,8 @@ async fn a_modified_expert_cannot_plant_a_backdoor_in_the_shared_folder() {
         assert_eq!(refused(expert, message).await, "protected_path", "{op:?}");
     }
     // And the listing does not show them.
-    say(
-        expert,
-        FileMessage::Fs {
-            request: 50,
-            op: FsOp::List {
-                path: String::new(),
-            },
-        },
-    )
-    .await;
-    match reply(expert).await {
-        FileMessage::Listing { entries, .. } => {
-            let listed: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
-            assert_eq!(listed, ["notes.txt"]);
-        }
-        other => panic!("not listed: {other:?}"),
-    }
+    let listed = listed_root(expert, 50).await;
+    assert_eq!(listed, ["notes.txt"]);
     assert_eq!(names(&shared), [".bashrc", ".config", ".ssh", "notes.txt"]);
     assert_eq!(
         names(&shared.join(".config/autostart")),
@@ -577,26 +574,11 @@ async fn a_modified_expert_cannot_make_the_receiver_write_through_a_link() {
         }
     );
     // Mid-transfer, the listing shows no temporary file to aim a link at.
-    say(
-        expert,
-        FileMessage::Fs {
-            request: 3,
-            op: FsOp::List {
-                path: String::new(),
-            },
-        },
-    )
-    .await;
-    match reply(expert).await {
-        FileMessage::Listing { entries, .. } => {
-            let listed: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
-            assert_eq!(
-                listed,
-                ["hello.txt.part", "hello.txt.part.json", "link.txt"]
-            );
-        }
-        other => panic!("not listed: {other:?}"),
-    }
+    let listed = listed_root(expert, 3).await;
+    assert_eq!(
+        listed,
+        ["hello.txt.part", "hello.txt.part.json", "link.txt"]
+    );
     let chunk = Chunk {
         transfer: 0,
         offset: 0,
