@@ -63,7 +63,10 @@ test-e2e: ui
 	$(LINTED) $(CARGO) test --workspace $(E2E_TESTS)
 
 ## Benchmarks: they print figures and assert nothing about speed.
+## bench-setup.sh adds Chromium and chromedriver (the screen bench's
+## standard receiver); `make test` never needs them.
 bench: setup ui
+	./scripts/bench-setup.sh
 	$(CARGO) bench -p lifeline-signaling --bench load
 	$(CARGO) bench -p lifeline --bench screen
 	$(CARGO) bench -p lifeline --bench input

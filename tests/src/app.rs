@@ -125,6 +125,16 @@ impl AppInstance {
         &self.xvfb
     }
 
+    /// The process id of this instance's `tauri-driver`: the app and its
+    /// web processes run below it (`make bench` reads their CPU time).
+    pub fn driver_pid(&self) -> Option<u32> {
+        self.driver
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(ChildGuard::id)
+    }
+
     /// This instance's `$XDG_DATA_HOME/lifeline`.
     pub fn data_dir(&self) -> PathBuf {
         self.home.path().join("data").join("lifeline")

@@ -1,0 +1,151 @@
+//! Chromium as the expert: the standard receiver the bench runs against the
+//! same Lifeline client, to tell the client's half of the latency from the
+//! expert app's half. `chromedriver` drives a headless Chromium that loads
+//! `chromium-expert.html` from the file system; the page speaks the desk's
+//! protocol itself (see its header). The [`Chromium`] owns the driver
+//! process, the WebDriver session and a throw-away profile.
+//!
+//! `scripts/bench-setup.sh` installs Debian's `chromium` and
+//! `chromium-driver`; without them the bench prints why and goes on.
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use lifeline_e2e::process::ChildGuard;
+use serde_json::{Value, json};
+
+pub struct Chromium {
+    client: Client,
+    // Dropped after the session ends (see `close`).
+    driver: ChildGuard,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    /// Starts chromedriver and a headless Chromium on the expert's page.
+    pub async fn launch() -> anyhow::Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut command = Command::new("chromedriver");
+        command
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let driver = ChildGuard::spawn("chromedriver", command)?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "chromedriver did not listen");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let profile = tempfile::Builder::new()
+            .prefix("lifeline-bench-chromium-")
+            .tempdir()?;
+        let args = [
+            "--headless=new".to_owned(),
+            // As root (a CI container) Chromium needs this.
+            "--no-sandbox".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+            // The client listens on loopback only (LIFELINE_UDP_ADDRS):
+            // let Chromium offer loopback candidates, by address rather
+            // than as an mDNS name the client could not resolve.
+            "--allow-loopback-in-peer-connection".to_owned(),
+            "--disable-features=WebRtcHideLocalIpsWithMdns".to_owned(),
+            "--autoplay-policy=no-user-gesture-required".to_owned(),
+            "--disable-background-timer-throttling".to_owned(),
+            "--disable-renderer-backgrounding".to_owned(),
+            "--window-size=1920,1080".to_owned(),
+        ];
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": "/usr/bin/chromium", "args": args }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| anyhow::anyhow!("no Chromium session: {e}"))?;
+        let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("benches/screen_latency/chromium-expert.html");
+        client.goto(&format!("file://{}", page.display())).await?;
+        Ok(Self {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The chromedriver process: Chromium runs below it.
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
+    }
+
+    /// Signs in on the desk at `url` and asks the client holding `id`.
+    pub async fn connect(
+        &self,
+        url: &str,
+        user: &str,
+        password: &str,
+        id: &str,
+    ) -> anyhow::Result<()> {
+        self.client
+            .execute(
+                "window.startExpert(arguments[0]); return true;",
+                vec![json!({ "url": url, "user": user, "password": password, "id": id })],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The page's progress report (`window.expert`).
+    pub async fn state(&self) -> anyhow::Result<Value> {
+        Ok(self.client.execute("return window.expert;", vec![]).await?)
+    }
+
+    /// Waits until the page reports `field` (such as `"firstFrameAt"`),
+    /// for up to `timeout`, and returns it; fails early on the page's error.
+    pub async fn wait_for(&self, field: &str, timeout: Duration) -> anyhow::Result<f64> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let state = self.state().await?;
+            if let Some(at) = state[field].as_f64() {
+                return Ok(at);
+            }
+            if let Some(error) = state["error"].as_str() {
+                anyhow::bail!("Chromium's expert page: {error}");
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "Chromium never reported {field}: {state}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The receiver's inbound video counters (`RTCPeerConnection.getStats`).
+    pub async fn stats(&self) -> anyhow::Result<Value> {
+        Ok(self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 window.expertStats().then(done, () => done(null));",
+                vec![],
+            )
+            .await?)
+    }
+
+    /// Ends the WebDriver session (Chromium quits), then the driver.
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.client.clone().close()).await;
+        drop(self.driver);
+    }
+}

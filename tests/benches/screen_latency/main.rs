@@ -1,0 +1,407 @@
+//! `make bench`: what the expert sees, end to end, and which half of the
+//! path costs the time.
+//!
+//! The client app runs on a 1920×1080 `Xvfb`, the expert app on its own;
+//! they meet through the real signaling server and stream over WebRTC on
+//! loopback. In one run, against the same client, the bench measures:
+//! - **motion to photon** without trusting any timestamp: the bench's own
+//!   X client ([`painter`]) paints a patch of a known colour on the client's
+//!   screen and notes when it was drawn; an eye ([`probe`]) finds that
+//!   colour on the receiver and notes when it showed. At least 50 changes
+//!   per case, for a character-sized patch (typing) and a full-screen
+//!   change (motion);
+//! - the same changes sent by **GStreamer** (ximagesrc → vp8enc → RTP →
+//!   vp8dec → ximagesink, tuned for latency; [`gstreamer`]): the baseline;
+//! - the same client received by **Chromium** acting as the expert through
+//!   the desk's own protocol ([`chromium`]): a standard receiver, so the
+//!   client's half of the latency shows apart from the expert app's half;
+//! - Accept → first picture, for the expert app and for Chromium;
+//! - for the static, typing, motion and pointer-only scenarios
+//!   ([`scenario`]): frames per second sent, received, decoded and painted,
+//!   the view's per-stage latency, and the CPU of both apps.
+//!
+//! Every process shares this machine's clock, so no clock needs syncing.
+//! It prints figures only and asserts nothing about speed: it is not part
+//! of `make test`. How to read it: docs/screen-streaming.md, "Measuring it".
+
+mod chromium;
+mod cpu;
+mod gstreamer;
+mod measure;
+mod painter;
+mod probe;
+mod report;
+mod scenario;
+
+use std::time::Duration;
+
+use lifeline_e2e::flows::{ask, loopback, new_id};
+use lifeline_e2e::{AppInstance, AppOptions, e2e};
+use serde_json::Value;
+
+use crate::chromium::Chromium;
+use crate::cpu::CpuSample;
+use crate::gstreamer::Baseline;
+use crate::measure::glass_to_glass;
+use crate::painter::{Change, Painter};
+use crate::probe::{Eye, PageEye, ScreenEye};
+use crate::report::{Figures, ratio, show, show1, summary};
+use crate::scenario::{ChromiumRow, LifelineRow, SCENARIOS, number};
+
+const PASSWORD: &str = "correct horse battery";
+const SCREEN: (u32, u32) = (1920, 1080);
+/// Changes per case (after the warm-up); `LIFELINE_BENCH_CHANGES` sets
+/// another count for a quick look.
+fn changes() -> u32 {
+    std::env::var("LIFELINE_BENCH_CHANGES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50)
+}
+const CHANGES_KINDS: [Change; 2] = [Change::Typing, Change::Motion];
+
+/// What one receiver showed of the painted changes.
+#[derive(Debug, Default)]
+struct Photon {
+    typing: Figures,
+    motion: Figures,
+    /// Accept → first picture, ms (not for GStreamer, which has no Accept).
+    first_picture: Option<f64>,
+    /// CPU of the sender while the changes were measured (GStreamer only).
+    sender_cpu: Option<f64>,
+}
+
+impl Photon {
+    fn of(&self, change: Change) -> &Figures {
+        match change {
+            Change::Typing => &self.typing,
+            Change::Motion => &self.motion,
+        }
+    }
+
+    fn set(&mut self, change: Change, figures: Figures) {
+        match change {
+            Change::Typing => self.typing = figures,
+            Change::Motion => self.motion = figures,
+        }
+    }
+}
+
+async fn script(app: &AppInstance, js: &str) -> anyhow::Result<Value> {
+    Ok(app.client().execute(js, vec![]).await?)
+}
+
+/// Both cases of changes against one eye.
+async fn both_changes(
+    painter: &mut Painter,
+    eye: &mut Eye,
+    photon: &mut Photon,
+) -> anyhow::Result<()> {
+    for change in CHANGES_KINDS {
+        let figures = glass_to_glass(painter, eye, change, changes()).await?;
+        eprintln!("bench: {} {}", change.name(), summary(&figures));
+        photon.set(change, figures);
+    }
+    painter.hide()
+}
+
+/// The client accepts (clicked in its page, timed on the machine's clock).
+async fn accept(client: &AppInstance) -> anyhow::Result<f64> {
+    // Accept is enabled a moment after the dialog appears.
+    client.wait_for("#consent-accept:enabled").await?;
+    Ok(script(
+        client,
+        "const t = performance.timeOrigin + performance.now();\
+         document.querySelector('#consent-accept').click(); return t;",
+    )
+    .await?
+    .as_f64()
+    .unwrap_or_default())
+}
+
+/// The client ends the session and is back to waiting with its screen.
+async fn stop(client: &AppInstance) -> anyhow::Result<()> {
+    client.click("#session-stop").await?;
+    client
+        .wait_for("#session-notice[data-code='ended']")
+        .await?;
+    Ok(())
+}
+
+/// GStreamer on the client's screen, with the client app idle.
+async fn gstreamer(client: &AppInstance, painter: &mut Painter) -> anyhow::Result<Photon> {
+    let baseline = Baseline::start(&client.xvfb().display(), SCREEN)?;
+    let mut eye = Eye::Screen(ScreenEye::connect(&baseline.display())?);
+    let before = CpuSample::take(baseline.sender_pid(), "gst-launch-1.0");
+    let mut photon = Photon::default();
+    both_changes(painter, &mut eye, &mut photon).await?;
+    let (main, rest) = CpuSample::take(baseline.sender_pid(), "gst-launch-1.0").since(&before);
+    photon.sender_cpu = Some(main + rest);
+    Ok(photon)
+}
+
+/// The Lifeline expert app: first picture, the changes, the scenarios.
+async fn lifeline(
+    client: &AppInstance,
+    expert: &AppInstance,
+    painter: &mut Painter,
+) -> anyhow::Result<(Photon, Vec<LifelineRow>)> {
+    let accepted = accept(client).await?;
+    let first_paint = loop {
+        let painted = script(
+            expert,
+            "return window.lifelineScreen ? window.lifelineScreen.firstPaintAtMs() : null;",
+        )
+        .await?;
+        if let Some(at) = painted.as_f64() {
+            break at;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut photon = Photon {
+        first_picture: Some(first_paint - accepted),
+        ..Photon::default()
+    };
+    let mut eye = Eye::Page(PageEye::install(expert.client(), "#screen-canvas", SCREEN).await?);
+    both_changes(painter, &mut eye, &mut photon).await?;
+    let mut rows = Vec::new();
+    for name in SCENARIOS {
+        rows.push(scenario::against_lifeline(name, client, expert).await?);
+    }
+    Ok((photon, rows))
+}
+
+/// Chromium as the expert: first frame, the changes, the scenarios.
+async fn chromium(
+    server_url: &str,
+    id: &str,
+    client: &AppInstance,
+    painter: &mut Painter,
+) -> anyhow::Result<(Photon, Vec<ChromiumRow>, Value)> {
+    let chromium = Chromium::launch().await?;
+    let outcome = async {
+        chromium.connect(server_url, "ann", PASSWORD, id).await?;
+        let accepted = accept(client).await?;
+        let first = chromium
+            .wait_for("firstFrameAt", Duration::from_secs(30))
+            .await?;
+        let mut photon = Photon {
+            first_picture: Some(first - accepted),
+            ..Photon::default()
+        };
+        let mut eye = Eye::Page(PageEye::install(chromium.client(), "#screen", SCREEN).await?);
+        both_changes(painter, &mut eye, &mut photon).await?;
+        let mut rows = Vec::new();
+        for name in SCENARIOS {
+            rows.push(scenario::against_chromium(name, client, &chromium).await?);
+        }
+        let state = chromium.state().await?;
+        let stats = chromium.stats().await?;
+        Ok::<_, anyhow::Error>((
+            photon,
+            rows,
+            serde_json::json!({"page": state, "stats": stats}),
+        ))
+    }
+    .await;
+    chromium.close().await;
+    outcome
+}
+
+fn print_photon(gst: Option<&Photon>, lifeline: &Photon, chromium: Option<&Photon>) {
+    println!();
+    println!("Motion to photon, ms: painted on the client's X server → seen on the receiver");
+    println!(
+        "({} changes each; p50 / p95 (samples, missed); ×: Lifeline ÷ the other at the same percentile)",
+        changes()
+    );
+    println!(
+        "{:<8} {:<24} {:<24} {:<24} {:>12} {:>12}",
+        "change",
+        "Lifeline expert app",
+        "Chromium expert",
+        "GStreamer",
+        "÷ Chromium",
+        "÷ GStreamer"
+    );
+    for change in CHANGES_KINDS {
+        let ours = lifeline.of(change);
+        let cell =
+            |photon: Option<&Photon>| photon.map_or_else(|| "-".into(), |p| summary(p.of(change)));
+        let versus = |photon: Option<&Photon>, p: f64| {
+            ratio(
+                ours.percentile(p),
+                photon.and_then(|o| o.of(change).percentile(p)),
+            )
+        };
+        println!(
+            "{:<8} {:<24} {:<24} {:<24} {:>12} {:>12}",
+            change.name(),
+            summary(ours),
+            cell(chromium),
+            cell(gst),
+            format!("{} / {}", versus(chromium, 50.0), versus(chromium, 95.0)),
+            format!("{} / {}", versus(gst, 50.0), versus(gst, 95.0)),
+        );
+    }
+    println!(
+        "Accept → first picture: Lifeline expert app {} ms, Chromium {} ms ({})",
+        show(lifeline.first_picture),
+        show(chromium.and_then(|c| c.first_picture)),
+        ratio(
+            lifeline.first_picture,
+            chromium.and_then(|c| c.first_picture)
+        ),
+    );
+    if let Some(cpu) = gst.and_then(|g| g.sender_cpu) {
+        println!("GStreamer's sender used {cpu:.1} % of a core while its changes were measured.");
+    }
+}
+
+fn cpu_cell(cpu: Option<(f64, f64)>, split: bool) -> String {
+    match cpu {
+        Some((main, rest)) if split => format!("{main:.1}+{rest:.1}"),
+        Some((main, rest)) => format!("{:.1}", main + rest),
+        None => "-".into(),
+    }
+}
+
+fn print_scenarios(rows: &[LifelineRow], chromium: Option<&[ChromiumRow]>) {
+    println!();
+    println!(
+        "Scenarios, {} s each (fps: frames per second; CPU: % of one core, app+web views)",
+        scenario::RUN.as_secs()
+    );
+    println!(
+        "{:<8} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10} | {:>11} {:>10} {:>10}",
+        "scenario",
+        "sent",
+        "recv",
+        "decod",
+        "paint",
+        "client",
+        "expert",
+        "p50/p95",
+        "Chr. rcv/dec",
+        "client",
+        "Chromium"
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let theirs = chromium.and_then(|c| c.get(i));
+        let latency = format!(
+            "{}/{}",
+            show(number(&row.stats, &["latencyP50"])),
+            show(number(&row.stats, &["latencyP95"]))
+        );
+        println!(
+            "{:<8} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10} | {:>11} {:>10} {:>10}",
+            row.name,
+            show1(row.fps_sent),
+            show1(row.fps_received),
+            show1(row.fps_decoded),
+            show1(row.fps_painted),
+            cpu_cell(row.client_cpu, true),
+            cpu_cell(row.expert_cpu, true),
+            latency,
+            format!(
+                "{}/{}",
+                show1(theirs.and_then(|c| c.fps_received)),
+                show1(theirs.and_then(|c| c.fps_decoded))
+            ),
+            cpu_cell(theirs.and_then(|c| c.client_cpu), false),
+            cpu_cell(theirs.and_then(|c| c.chromium_cpu), false),
+        );
+    }
+    println!(
+        "\"sent\" is the expert view's count of frames the client sent, where the view reports it; \
+         \"p50/p95\" is the view's own capture → painted (or decoded) latency from the frames' \
+         timestamps. \"Chr. rcv/dec\" is Chromium's framesReceived/framesDecoded in the same scenario in its own \
+         session: what a standard receiver gets from the same client."
+    );
+    // The view's per-stage figures, where its meter keeps them.
+    for row in rows
+        .iter()
+        .filter(|r| matches!(r.name, "typing" | "motion"))
+    {
+        let Some(stages) = row.stats["stages"].as_object() else {
+            continue;
+        };
+        let cells: Vec<String> = stages
+            .iter()
+            .filter(|(_, s)| s["samples"].as_u64().unwrap_or(0) > 0)
+            .map(|(key, s)| {
+                format!(
+                    "{key} {}/{}",
+                    show(s["p50"].as_f64()),
+                    show(s["p95"].as_f64())
+                )
+            })
+            .collect();
+        if !cells.is_empty() {
+            println!("{} stages p50/p95 ms: {}", row.name, cells.join(", "));
+        }
+        if let Some(dropped) = row.stats["dropped"].as_object().filter(|d| !d.is_empty()) {
+            println!(
+                "{} frames dropped by the view: {}",
+                row.name,
+                Value::Object(dropped.clone())
+            );
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    e2e("bench_screen_latency", |h| async move {
+        let server = h.signaling().await?;
+        server.add_expert("ann", "Ann", PASSWORD).await?;
+        let client = h
+            .launch_app_with(
+                "client",
+                &server,
+                AppOptions {
+                    screen: Some(SCREEN),
+                    ..loopback()
+                },
+            )
+            .await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        // The pointer out of the way of every patch.
+        client.xvfb().run("xdotool", &["mousemove", "0", "0"])?;
+        let mut painter = Painter::connect(&client.xvfb().display())?;
+
+        eprintln!("bench: GStreamer on the client's screen");
+        let gst = gstreamer(&client, &mut painter)
+            .await
+            .map_err(|error| eprintln!("bench: no GStreamer baseline: {error:#}"))
+            .ok();
+
+        eprintln!("bench: the Lifeline expert app");
+        let id = ask(&client, &expert, "ann", PASSWORD).await?;
+        let (ours, rows) = lifeline(&client, &expert, &mut painter).await?;
+        stop(&client).await?;
+
+        eprintln!("bench: Chromium as the expert");
+        let id = new_id(&client, &id).await?;
+        let theirs = chromium(
+            &server.ws_url(),
+            &id.replace(' ', ""),
+            &client,
+            &mut painter,
+        )
+        .await
+        .map_err(|error| eprintln!("bench: no Chromium figures: {error:#}"))
+        .ok();
+        if theirs.is_some() {
+            stop(&client).await?;
+        }
+
+        print_photon(gst.as_ref(), &ours, theirs.as_ref().map(|t| &t.0));
+        print_scenarios(&rows, theirs.as_ref().map(|t| t.1.as_slice()));
+        if let Some((_, _, details)) = &theirs {
+            println!("Chromium at the end: {details}");
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -1,0 +1,166 @@
+//! Where the bench looks for the patch the painter drew, and when it first
+//! saw it there. Two kinds of eye, one per kind of receiver:
+//! - [`PageEye`]: a page showing the remote screen (the Lifeline expert
+//!   app's canvas, Chromium's video element), read by `probe.js` once per
+//!   animation frame, as the person at the screen would see it;
+//! - [`ScreenEye`]: an X server that a receiver draws on (GStreamer's
+//!   `ximagesink`), read with `GetImage` of one pixel every millisecond.
+//!
+//! All times are Unix ms on this machine's one clock, so the painter's
+//! times and the eyes' compare directly. Each eye owns its WebDriver
+//! client or X connection; the bench holds the eyes.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::Client;
+use serde_json::json;
+use xcb::x;
+
+use crate::painter::{PALETTE, Spot, unix_ms};
+
+const PROBE_JS: &str = include_str!("probe.js");
+
+/// Whether a decoded pixel shows `target`: its nearest palette colour is
+/// the target, and no channel is far off (a half-decoded picture is not).
+pub fn shows(rgb: [u8; 3], target: [u8; 3]) -> bool {
+    let distance = |c: &[u8; 3]| -> u32 { (0..3).map(|k| u32::from(c[k].abs_diff(rgb[k]))).sum() };
+    let nearest = PALETTE.iter().min_by_key(|c| distance(c));
+    nearest == Some(&target) && (0..3).all(|k| target[k].abs_diff(rgb[k]) < 100)
+}
+
+/// A receiver that shows the screen in a web page.
+pub struct PageEye {
+    client: Client,
+}
+
+impl PageEye {
+    /// Installs the probe in `client`'s page, reading the element at
+    /// `selector`, which shows a screen of `screen` pixels.
+    pub async fn install(
+        client: &Client,
+        selector: &str,
+        screen: (u32, u32),
+    ) -> anyhow::Result<Self> {
+        client
+            .execute(
+                PROBE_JS,
+                vec![json!(selector), json!([screen.0, screen.1]), json!(PALETTE)],
+            )
+            .await?;
+        Ok(Self {
+            client: client.clone(),
+        })
+    }
+
+    async fn expect(&self, spot: Spot, colour: [u8; 3]) -> anyhow::Result<()> {
+        self.client
+            .execute(
+                "window.benchProbe.expect(arguments[0], arguments[1]); return true;",
+                vec![json!([spot.x, spot.y]), json!(colour)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn seen(&self, timeout: Duration) -> anyhow::Result<Option<f64>> {
+        let at = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 window.benchProbe.wait(arguments[0], done);",
+                vec![json!(timeout.as_millis() as u64)],
+            )
+            .await?;
+        Ok(at.as_f64())
+    }
+}
+
+/// A receiver that draws on an X server of its own.
+pub struct ScreenEye {
+    conn: Arc<xcb::Connection>,
+    root: x::Window,
+    expected: Option<(Spot, [u8; 3])>,
+}
+
+impl ScreenEye {
+    pub fn connect(display: &str) -> anyhow::Result<Self> {
+        let (conn, screen) = xcb::Connection::connect(Some(display))?;
+        let root = conn
+            .get_setup()
+            .roots()
+            .nth(usize::try_from(screen).unwrap_or(0))
+            .ok_or_else(|| anyhow::anyhow!("{display} has no such screen"))?
+            .root();
+        Ok(Self {
+            conn: Arc::new(conn),
+            root,
+            expected: None,
+        })
+    }
+
+    /// The colour at `spot` now.
+    fn pixel(conn: &xcb::Connection, root: x::Window, spot: Spot) -> anyhow::Result<[u8; 3]> {
+        let cookie = conn.send_request(&x::GetImage {
+            format: x::ImageFormat::ZPixmap,
+            drawable: x::Drawable::Window(root),
+            x: i16::try_from(spot.x)?,
+            y: i16::try_from(spot.y)?,
+            width: 1,
+            height: 1,
+            plane_mask: u32::MAX,
+        });
+        let reply = conn.wait_for_reply(cookie)?;
+        // ZPixmap at depth 24 on a little-endian server: B, G, R, X.
+        match reply.data() {
+            [b, g, r, ..] => Ok([*r, *g, *b]),
+            _ => anyhow::bail!("GetImage returned no pixel"),
+        }
+    }
+
+    async fn seen(&self, timeout: Duration) -> anyhow::Result<Option<f64>> {
+        let Some((spot, colour)) = self.expected else {
+            anyhow::bail!("nothing expected");
+        };
+        let (conn, root) = (Arc::clone(&self.conn), self.root);
+        tokio::task::spawn_blocking(move || {
+            let deadline = Instant::now() + timeout;
+            while Instant::now() < deadline {
+                let now = unix_ms();
+                if shows(Self::pixel(&conn, root, spot)?, colour) {
+                    return Ok(Some(now));
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Ok(None)
+        })
+        .await?
+    }
+}
+
+/// Either kind of eye.
+pub enum Eye {
+    Page(PageEye),
+    Screen(ScreenEye),
+}
+
+impl Eye {
+    /// Tells the eye what the next change will show, before it is drawn.
+    pub async fn expect(&mut self, spot: Spot, colour: [u8; 3]) -> anyhow::Result<()> {
+        match self {
+            Eye::Page(eye) => eye.expect(spot, colour).await,
+            Eye::Screen(eye) => {
+                eye.expected = Some((spot, colour));
+                Ok(())
+            }
+        }
+    }
+
+    /// When the expected colour first showed, or `None` within `timeout`.
+    pub async fn seen(&self, timeout: Duration) -> anyhow::Result<Option<f64>> {
+        match self {
+            Eye::Page(eye) => eye.seen(timeout).await,
+            Eye::Screen(eye) => eye.seen(timeout).await,
+        }
+    }
+}
