@@ -1,8 +1,19 @@
 //! Where screen images come from: a [`Capturer`] trait with the real
 //! backend (xcap: X11 here, also Wayland, Windows and macOS) and a test
 //! pattern for unit tests.
+//!
+//! A backend that hears about changes (X11 with DAMAGE,
+//! `capture_shm.rs`) says so from [`Capturer::wait_for_change`] and
+//! refreshes only the changed rows in [`Capturer::capture_changes`]; the
+//! others keep the defaults, which report [`Change::Unknown`] and capture
+//! the whole monitor, and the pipeline compares images instead. Each
+//! capturer belongs to the one capture thread that uses it.
 
+use std::time::Duration;
+
+use super::damage::Rows;
 use super::frame::RgbaFrame;
+use super::wake::Wakeup;
 
 /// One monitor, as the expert picks it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -26,10 +37,56 @@ pub enum CaptureError {
     Backend(String),
 }
 
+/// What [`Capturer::wait_for_change`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Part of the monitor changed; [`Capturer::capture_changes`] has work.
+    Damaged,
+    /// Nothing changed before the timeout, or the [`Wakeup`] fired.
+    Nothing,
+    /// This backend cannot tell: capture and compare.
+    Unknown,
+}
+
+/// What [`Capturer::capture_changes`] refreshed in the frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Captured {
+    /// The whole monitor (a new image, maybe identical to the last one).
+    Whole,
+    /// Only these rows changed; the rest of the frame is as it was.
+    Rows(Vec<Rows>),
+}
+
 pub trait Capturer: Send {
     fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError>;
     /// The current image of monitor `index`.
     fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError>;
+
+    /// Waits up to `timeout` (`None`: no limit) for monitor `index` to
+    /// change, returning early when `wake` fires. Backends without change
+    /// reports return [`Change::Unknown`] at once.
+    fn wait_for_change(
+        &mut self,
+        index: usize,
+        timeout: Option<Duration>,
+        wake: &Wakeup,
+    ) -> Result<Change, CaptureError> {
+        let _ = (index, timeout, wake);
+        Ok(Change::Unknown)
+    }
+
+    /// Brings `frame` up to date with monitor `index`. `frame` is the one
+    /// the previous call filled (the caller keeps it for the whole share);
+    /// a backend that knows what changed refreshes only that and may
+    /// return `Rows(vec![])` when nothing did. The default captures it all.
+    fn capture_changes(
+        &mut self,
+        index: usize,
+        frame: &mut RgbaFrame,
+    ) -> Result<Captured, CaptureError> {
+        *frame = self.capture(index)?;
+        Ok(Captured::Whole)
+    }
 }
 
 /// The real screen, through xcap. The monitor list is looked up once and

@@ -6,10 +6,15 @@
 //! pixel through a function pointer; on this path that measured as most of
 //! the capture thread's CPU. Monitor enumeration still goes through xcap
 //! (RandR), once, and again when a capture fails.
+//!
+//! This is the fallback for X servers without MIT-SHM or DAMAGE (or a
+//! remote one): it cannot tell when the screen changed, so the pipeline
+//! captures at the frame rate and compares images.
 
 use xcb::x;
 
 use super::capture::{CaptureError, Capturer, MonitorInfo, XcapCapturer};
+use super::capture_shm::ShmCapturer;
 use super::frame::{PixelOrder, RgbaFrame};
 
 pub struct X11Capturer {
@@ -91,8 +96,14 @@ impl Capturer for X11Capturer {
     }
 }
 
-/// The best capturer this system offers: X11 directly, else xcap.
+/// The best capturer this system offers, chosen once at the start of a
+/// share: MIT-SHM with DAMAGE, else GetImage on one X connection, else
+/// xcap.
 pub fn system_capturer() -> Box<dyn Capturer> {
+    match ShmCapturer::connect() {
+        Ok(capturer) => return Box::new(capturer),
+        Err(error) => tracing::info!(%error, "no MIT-SHM with DAMAGE; capturing with GetImage"),
+    }
     match X11Capturer::connect() {
         Ok(capturer) => Box::new(capturer),
         Err(error) => {

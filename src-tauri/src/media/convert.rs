@@ -1,10 +1,13 @@
 //! RGBA → I420 with the `yuv` crate's SIMD paths (BT.601, limited range:
 //! what VP8 decoders assume). The I420 image is one contiguous buffer, as
 //! libvpx wants it; odd dimensions are cropped by one pixel, since VP8's
-//! 4:2:0 needs even ones.
+//! 4:2:0 needs even ones. The caller keeps one I420 buffer for the whole
+//! share and may convert only the rows that changed
+//! ([`rgba_rows_to_i420`]).
 
 use yuv::{BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix};
 
+use super::damage::Rows;
 use super::frame::{PixelOrder, RgbaFrame};
 
 /// Y plane, then U, then V; strides `width` and `width / 2`.
@@ -38,6 +41,39 @@ pub enum ConvertError {
 
 /// Converts `rgba` into `out`, reusing its buffer.
 pub fn rgba_to_i420(rgba: &RgbaFrame, out: &mut I420Frame) -> Result<(), ConvertError> {
+    let (width, height) = check(rgba)?;
+    let luma = width as usize * height as usize;
+    out.width = width;
+    out.height = height;
+    out.data.resize(luma + 2 * (luma / 4), 0);
+    convert_band(rgba, 0..height, out)
+}
+
+/// Converts only `rows` of `rgba` into `out`, which holds the conversion
+/// of an earlier image of the same size; any other `out` is converted
+/// whole. Bands are widened to even rows (chroma covers row pairs).
+pub fn rgba_rows_to_i420(
+    rgba: &RgbaFrame,
+    rows: &[Rows],
+    out: &mut I420Frame,
+) -> Result<(), ConvertError> {
+    let (width, height) = check(rgba)?;
+    let luma = width as usize * height as usize;
+    if (out.width, out.height) != (width, height) || out.data.len() != luma + 2 * (luma / 4) {
+        return rgba_to_i420(rgba, out);
+    }
+    for band in rows {
+        let start = band.start & !1;
+        let end = band.end.saturating_add(band.end & 1).min(height);
+        if start < end {
+            convert_band(rgba, start..end, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The even dimensions `rgba` converts to, once its buffer is checked.
+fn check(rgba: &RgbaFrame) -> Result<(u32, u32), ConvertError> {
     let need = rgba.width as usize * rgba.height as usize * 4;
     if rgba.data.len() != need {
         return Err(ConvertError::WrongLength {
@@ -51,24 +87,36 @@ pub fn rgba_to_i420(rgba: &RgbaFrame, out: &mut I420Frame) -> Result<(), Convert
     if width == 0 || height == 0 {
         return Err(ConvertError::TooSmall(rgba.width, rgba.height));
     }
-    let luma = width as usize * height as usize;
+    Ok((width, height))
+}
+
+/// Converts rows `band` (even bounds, within `out`) in place.
+fn convert_band(rgba: &RgbaFrame, band: Rows, out: &mut I420Frame) -> Result<(), ConvertError> {
+    let width = out.width;
+    let (w, rows) = (width as usize, (band.end - band.start) as usize);
+    let first = band.start as usize;
+    let luma = w * out.height as usize;
     let chroma = luma / 4;
-    out.width = width;
-    out.height = height;
-    out.data.resize(luma + 2 * chroma, 0);
     let (y, rest) = out.data.split_at_mut(luma);
     let (u, v) = rest.split_at_mut(chroma);
+    let (half, half_rows, half_first) = (w / 2, rows / 2, first / 2);
     let mut planar = YuvPlanarImageMut {
-        y_plane: BufferStoreMut::Borrowed(y),
+        y_plane: BufferStoreMut::Borrowed(&mut y[first * w..(first + rows) * w]),
         y_stride: width,
-        u_plane: BufferStoreMut::Borrowed(u),
+        u_plane: BufferStoreMut::Borrowed(
+            &mut u[half_first * half..(half_first + half_rows) * half],
+        ),
         u_stride: width / 2,
-        v_plane: BufferStoreMut::Borrowed(v),
+        v_plane: BufferStoreMut::Borrowed(
+            &mut v[half_first * half..(half_first + half_rows) * half],
+        ),
         v_stride: width / 2,
         width,
-        height,
+        height: band.end - band.start,
     };
     // The source keeps its full row stride, so a cropped column is skipped.
+    let stride = rgba.width as usize * 4;
+    let source = &rgba.data[first * stride..(first + rows) * stride];
     let convert = match rgba.order {
         PixelOrder::Rgba => yuv::rgba_to_yuv420,
         // The fourth byte is ignored either way.
@@ -76,7 +124,7 @@ pub fn rgba_to_i420(rgba: &RgbaFrame, out: &mut I420Frame) -> Result<(), Convert
     };
     convert(
         &mut planar,
-        &rgba.data,
+        source,
         rgba.width * 4,
         YuvRange::Limited,
         YuvStandardMatrix::Bt601,
@@ -142,5 +190,35 @@ mod tests {
             Err(ConvertError::WrongLength { .. })
         ));
         assert!(rgba_to_i420(&solid(1, 1, [0; 4]), &mut out).is_err());
+    }
+
+    #[test]
+    fn converting_only_changed_rows_matches_a_whole_conversion() {
+        let (width, height) = (64u32, 33u32);
+        let before = solid(width, height, [10, 20, 30, 255]);
+        let mut after = before.clone();
+        // Change rows 5..9 and 31..33 (odd bounds, and the cropped last row).
+        for row in (5..9).chain(31..33) {
+            let at = (row * width * 4) as usize;
+            for px in after.data[at..at + (width * 4) as usize].chunks_mut(4) {
+                px.copy_from_slice(&[250, 200, 10, 255]);
+            }
+        }
+        let mut partial = I420Frame::default();
+        rgba_to_i420(&before, &mut partial).unwrap();
+        rgba_rows_to_i420(&after, &[5..9, 31..33], &mut partial).unwrap();
+        let mut whole = I420Frame::default();
+        rgba_to_i420(&after, &mut whole).unwrap();
+        assert_eq!(partial, whole);
+        // Rows left out stay as they were: converting no rows changes nothing.
+        let mut stale = I420Frame::default();
+        rgba_to_i420(&before, &mut stale).unwrap();
+        let kept = stale.clone();
+        rgba_rows_to_i420(&after, &[], &mut stale).unwrap();
+        assert_eq!(stale, kept);
+        // A buffer of another size is converted whole.
+        let mut other = I420Frame::default();
+        rgba_rows_to_i420(&after, &[Rows { start: 0, end: 2 }], &mut other).unwrap();
+        assert_eq!(other, whole);
     }
 }

@@ -11,13 +11,17 @@
 //! its own work in [`stats`].
 
 pub mod capture;
+pub mod capture_shm;
 pub mod capture_x11;
 pub mod congestion;
 pub mod convert;
+pub mod damage;
 pub mod depacketize;
 pub mod frame;
+pub mod pacing;
 pub mod pipeline;
 pub mod quality;
 pub mod sink;
 pub mod stats;
 pub mod vp8;
+pub mod wake;
