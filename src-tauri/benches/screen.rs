@@ -6,11 +6,15 @@
 //! - typing: xdotool types into a terminal at about 8 characters a second;
 //! - motion: a full-screen terminal scrolling text without pause.
 //!
-//! For each, Lifeline's own pipeline (xcap → yuv → libvpx, the code the app
-//! runs) and then `gst-launch-1.0 ximagesrc ! vp8enc deadline=1
-//! cpu-used=-12 ! rtpvp8pay ! udpsink` run for the same time on the same
-//! screen. The bench prints per-stage times, bytes, bitrate and CPU, and the
-//! ratios. It prints figures only; it asserts nothing about speed.
+//! For each, Lifeline's own pipeline (the capturer the app picks: MIT-SHM
+//! with DAMAGE on Xvfb → yuv → libvpx, the code the app runs) and then
+//! GStreamer at its best on the same screen for the same time:
+//! `ximagesrc use-damage=true show-pointer=false ! vp8enc` with the same
+//! encoder settings (deadline 1, cpu-used −12, CBR at the same target,
+//! error resilient, one thread) `! rtpvp8pay ! udpsink`. The bench prints
+//! frames per second, captures per second, the mean and p50/p95 of each
+//! stage per frame, bytes, bitrate and CPU, and the ratios. It prints
+//! figures only; it asserts nothing about speed.
 
 use std::net::UdpSocket;
 use std::os::unix::process::CommandExt;
@@ -104,12 +108,74 @@ impl Drop for Scene {
 #[derive(Debug, Default, Clone, Copy)]
 struct Figures {
     fps: f64,
+    /// Screens fetched from the X server a second (0 on a still screen).
+    captures_per_s: f64,
     capture_ms: f64,
     convert_ms: f64,
     encode_ms: f64,
     bytes_per_frame: f64,
     kbps: f64,
     cpu_percent: f64,
+    /// Per frame: capture, encode, and capture start → encoded, p50/p95.
+    capture_p50: f64,
+    capture_p95: f64,
+    encode_p50: f64,
+    encode_p95: f64,
+    total_p50: f64,
+    total_p95: f64,
+    dropped: f64,
+}
+
+/// The figures as the child prints them, in this order.
+const FIELDS: usize = 15;
+
+impl Figures {
+    fn to_line(self) -> String {
+        [
+            self.fps,
+            self.captures_per_s,
+            self.capture_ms,
+            self.convert_ms,
+            self.encode_ms,
+            self.bytes_per_frame,
+            self.kbps,
+            self.cpu_percent,
+            self.capture_p50,
+            self.capture_p95,
+            self.encode_p50,
+            self.encode_p95,
+            self.total_p50,
+            self.total_p95,
+            self.dropped,
+        ]
+        .map(|v| v.to_string())
+        .join(" ")
+    }
+
+    fn from_line(text: &str) -> Figures {
+        let n: Vec<f64> = text
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        assert_eq!(n.len(), FIELDS, "the pipeline child printed {text:?}");
+        Figures {
+            fps: n[0],
+            captures_per_s: n[1],
+            capture_ms: n[2],
+            convert_ms: n[3],
+            encode_ms: n[4],
+            bytes_per_frame: n[5],
+            kbps: n[6],
+            cpu_percent: n[7],
+            capture_p50: n[8],
+            capture_p95: n[9],
+            encode_p50: n[10],
+            encode_p95: n[11],
+            total_p50: n[12],
+            total_p95: n[13],
+            dropped: n[14],
+        }
+    }
 }
 
 /// Runs Lifeline's pipeline in a child process (this bench, re-run with
@@ -122,31 +188,18 @@ fn run_lifeline(display: &str) -> Figures {
         .stderr(Stdio::inherit())
         .output()
         .expect("cannot re-run the bench as the pipeline child");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let n: Vec<f64> = text
-        .split_whitespace()
-        .filter_map(|v| v.parse().ok())
-        .collect();
-    assert_eq!(n.len(), 7, "the pipeline child printed {text:?}");
-    Figures {
-        fps: n[0],
-        capture_ms: n[1],
-        convert_ms: n[2],
-        encode_ms: n[3],
-        bytes_per_frame: n[4],
-        kbps: n[5],
-        cpu_percent: n[6],
-    }
+    Figures::from_line(&String::from_utf8_lossy(&output.stdout))
 }
 
 /// The child's side of [`run_lifeline`]: the app's pipeline at Balanced
-/// quality on `$DISPLAY`, its figures printed as seven numbers.
+/// quality on `$DISPLAY`, its figures printed as one line of numbers.
 fn pipeline_child() {
     let quality = Quality::Balanced;
     let config = PipelineConfig {
         monitor: 0,
         fps: quality.fps(),
         bitrate_kbps: quality.bitrate_kbps(),
+        ..PipelineConfig::default()
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let pipeline = Pipeline::start(system_capturer(), config, tx);
@@ -175,16 +228,26 @@ fn pipeline_child() {
     } else {
         window.bytes as f64 / window.encoded as f64
     };
-    println!(
-        "{} {} {} {} {} {} {}",
-        window.encoded as f64 / wall.as_secs_f64(),
-        per(window.capture, window.captured),
-        per(window.convert, window.encoded),
-        per(window.encode, window.encoded),
+    let recent = stats.recent();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let figures = Figures {
+        fps: window.sent as f64 / wall.as_secs_f64(),
+        captures_per_s: window.captured as f64 / wall.as_secs_f64(),
+        capture_ms: per(window.capture, window.captured),
+        convert_ms: per(window.convert, window.encoded),
+        encode_ms: per(window.encode, window.encoded),
         bytes_per_frame,
-        window.bytes as f64 * 8.0 / wall.as_secs_f64() / 1000.0,
-        cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
-    );
+        kbps: window.bytes as f64 * 8.0 / wall.as_secs_f64() / 1000.0,
+        cpu_percent: cpu.as_secs_f64() / wall.as_secs_f64() * 100.0,
+        capture_p50: ms(recent.capture.p50),
+        capture_p95: ms(recent.capture.p95),
+        encode_p50: ms(recent.encode.p50),
+        encode_p95: ms(recent.encode.p95),
+        total_p50: ms(recent.total.p50),
+        total_p95: ms(recent.total.p95),
+        dropped: window.dropped as f64,
+    };
+    println!("{}", figures.to_line());
 }
 
 fn run_gstreamer(display: &str) -> Option<Figures> {
@@ -195,10 +258,10 @@ fn run_gstreamer(display: &str) -> Option<Figures> {
     let port = socket.local_addr().ok()?.port();
     let bitrate = Quality::Balanced.bitrate_kbps() * 1000;
     let pipeline = format!(
-        "ximagesrc display-name={display} use-damage=false show-pointer=false \
+        "ximagesrc display-name={display} use-damage=true show-pointer=false \
          ! video/x-raw,framerate=30/1 ! videoconvert \
          ! vp8enc deadline=1 cpu-used=-12 end-usage=cbr target-bitrate={bitrate} \
-           error-resilient=default keyframe-max-dist=3000 \
+           error-resilient=default keyframe-max-dist=3000 threads=1 \
          ! rtpvp8pay ! udpsink host=127.0.0.1 port={port}"
     );
     let args: Vec<&str> = pipeline.split_whitespace().collect();
@@ -272,8 +335,21 @@ fn main() {
         Quality::Balanced.bitrate_kbps()
     );
     println!(
-        "{:<8} {:<10} {:>6} {:>9} {:>9} {:>9} {:>10} {:>9} {:>7}",
-        "scenario", "sender", "fps", "capt ms", "conv ms", "enc ms", "B/frame", "kbps", "CPU %"
+        "{:<8} {:<10} {:>6} {:>7} {:>8} {:>8} {:>8} {:>10} {:>9} {:>7}  {:>11} {:>11} {:>11} {:>5}",
+        "scenario",
+        "sender",
+        "fps",
+        "capt/s",
+        "capt ms",
+        "conv ms",
+        "enc ms",
+        "B/frame",
+        "kbps",
+        "CPU %",
+        "capt p50/95",
+        "enc p50/95",
+        "all p50/95",
+        "drop"
     );
     for scenario in [Scenario::Static, Scenario::Typing, Scenario::Motion] {
         if !filter.is_empty() && !filter.iter().any(|f| f == scenario.name()) {
@@ -291,17 +367,33 @@ fn main() {
                     "-".into()
                 }
             };
+            let pair = |a: f64, b: f64| {
+                if stages {
+                    format!("{a:.1}/{b:.1}")
+                } else {
+                    "-".into()
+                }
+            };
             println!(
-                "{:<8} {:<10} {:>6.1} {:>9} {:>9} {:>9} {:>10.0} {:>9.1} {:>7.1}",
+                "{:<8} {:<10} {:>6.1} {:>7} {:>8} {:>8} {:>8} {:>10.0} {:>9.1} {:>7.1}  {:>11} {:>11} {:>11} {:>5}",
                 scenario.name(),
                 who,
                 f.fps,
+                stage(f.captures_per_s),
                 stage(f.capture_ms),
                 stage(f.convert_ms),
                 stage(f.encode_ms),
                 f.bytes_per_frame,
                 f.kbps,
-                f.cpu_percent
+                f.cpu_percent,
+                pair(f.capture_p50, f.capture_p95),
+                pair(f.encode_p50, f.encode_p95),
+                pair(f.total_p50, f.total_p95),
+                if stages {
+                    format!("{:.0}", f.dropped)
+                } else {
+                    "-".into()
+                },
             );
         };
         row("lifeline", &ours, true);
@@ -309,9 +401,10 @@ fn main() {
             Some(g) => {
                 row("gstreamer", &g, false);
                 println!(
-                    "{:<8} {:<10} lifeline/gstreamer: kbps {}, CPU {}",
+                    "{:<8} {:<10} lifeline/gstreamer: fps {}, kbps {}, CPU {}",
                     scenario.name(),
                     "ratio",
+                    ratio(ours.fps, g.fps),
                     ratio(ours.kbps, g.kbps),
                     ratio(ours.cpu_percent, g.cpu_percent)
                 );
@@ -323,9 +416,11 @@ fn main() {
         }
     }
     println!(
-        "capt ms is per captured screen (changed or not); conv/enc ms per encoded frame. \
-         Lifeline's CPU is its pipeline process (capture, convert, encode; not \
-         WebRTC's packetizing and SRTP); GStreamer's is the gst-launch process \
-         (including RTP packetizing)."
+        "fps is frames queued for the network a second; capt/s screens fetched from the \
+         X server a second (none while still). capt ms is the mean per fetch; conv/enc \
+         ms the mean per encoded frame; p50/95 are per frame over its last 600 frames \
+         (all: capture start → encoded). Lifeline's CPU is its pipeline process \
+         (capture, convert, encode; not WebRTC's packetizing and SRTP); GStreamer's is \
+         the gst-launch process (including RTP packetizing)."
     );
 }
