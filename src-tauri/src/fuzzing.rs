@@ -80,7 +80,7 @@ pub fn rtp(data: &[u8]) {
             timestamp,
             marker,
             payload,
-            captured_at_ms: None,
+            times: Default::default(),
         });
         while let Some(frame) = assembler.next_frame() {
             assert!(

@@ -14,15 +14,17 @@
 
 use std::collections::BTreeMap;
 
+use super::sink::FrameTimes;
+
 /// A complete encoded frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Vp8Frame {
     pub data: Vec<u8>,
     pub keyframe: bool,
     /// RTP timestamp (90 kHz).
     pub timestamp: u32,
-    /// When the client captured it, from the packets' abs-capture-time.
-    pub captured_at_ms: Option<u64>,
+    /// Its packets' times folded together (the sink time is not set yet).
+    pub times: FrameTimes,
 }
 
 /// One received RTP packet of the VP8 track.
@@ -32,7 +34,9 @@ pub struct Packet<'a> {
     pub timestamp: u32,
     pub marker: bool,
     pub payload: &'a [u8],
-    pub captured_at_ms: Option<u64>,
+    /// What the sender's extensions said, and when it arrived (as both the
+    /// first and the last packet).
+    pub times: FrameTimes,
 }
 
 /// The largest frame accepted; a 4K keyframe is well under this.
@@ -53,7 +57,7 @@ struct Stored {
     /// First packet of a keyframe.
     keyframe: bool,
     body: Vec<u8>,
-    captured_at_ms: Option<u64>,
+    times: FrameTimes,
 }
 
 #[derive(Debug)]
@@ -135,7 +139,7 @@ impl Vp8Assembler {
                 start,
                 keyframe,
                 body: body.to_vec(),
-                captured_at_ms: packet.captured_at_ms,
+                times: packet.times,
             },
         );
         if self.waiting_for_keyframe {
@@ -189,7 +193,10 @@ impl Vp8Assembler {
             data,
             keyframe: packets[0].keyframe,
             timestamp,
-            captured_at_ms: packets.iter().find_map(|p| p.captured_at_ms),
+            times: packets
+                .iter()
+                .map(|p| p.times)
+                .fold(FrameTimes::default(), FrameTimes::merge),
         })
     }
 
@@ -294,7 +301,12 @@ mod tests {
                 timestamp: p.ts,
                 marker: p.marker,
                 payload: &p.payload,
-                captured_at_ms: Some(u64::from(p.ts)),
+                times: FrameTimes {
+                    captured: Some(f64::from(p.ts)),
+                    first_packet: Some(f64::from(p.seq)),
+                    last_packet: Some(f64::from(p.seq)),
+                    ..FrameTimes::default()
+                },
             });
             while let Some(frame) = a.next_frame() {
                 frames.push(frame);
@@ -320,7 +332,10 @@ mod tests {
         assert!(frames[0].keyframe);
         assert_eq!(frames[0].data, [&KEY[..], b"abcd"].concat());
         assert_eq!(frames[0].timestamp, 900);
-        assert_eq!(frames[0].captured_at_ms, Some(900));
+        assert_eq!(frames[0].times.captured, Some(900.0));
+        // `feed` stamps each packet's arrival with its sequence number.
+        assert_eq!(frames[0].times.first_packet, Some(10.0));
+        assert_eq!(frames[0].times.last_packet, Some(12.0));
         assert!(!frames[1].keyframe);
     }
 
@@ -467,7 +482,7 @@ mod tests {
                 timestamp: 0,
                 marker: true,
                 payload: &payload,
-                captured_at_ms: None,
+                times: FrameTimes::default(),
             });
             assert!(a.next_frame().is_none());
         }
@@ -479,7 +494,7 @@ mod tests {
             timestamp: TICK,
             marker: true,
             payload: &p,
-            captured_at_ms: None,
+            times: FrameTimes::default(),
         });
         assert_eq!(a.next_frame().map(|f| f.data), Some(KEY.to_vec()));
     }

@@ -3,33 +3,94 @@
 //! WebCodecs; tests collect them. A platform whose webview lacks VP8
 //! decoding would plug in a sink that decodes with libvpx instead, so the
 //! choice is made in one place.
+//!
+//! Each frame carries its [`FrameTimes`]: when every stage on the way
+//! handled it. The screen reader (`session/screen_view.rs`) fills them in
+//! and owns them until the frame is handed to the sink.
 
 use std::sync::Mutex;
 
+/// When each stage handled one frame, Unix milliseconds (`None`: not
+/// known). The first three are the client's clock, the rest the expert's;
+/// across two computers they differ by the clocks' offset.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameTimes {
+    /// The client started capturing it (`abs-capture-time`).
+    pub captured: Option<f64>,
+    /// The client's encoder put it out (`peer/sender_times.rs`).
+    pub encoded: Option<f64>,
+    /// Its first packet went to the client's transport.
+    pub sent: Option<f64>,
+    /// Its first packet reached the expert's app (the earliest, whatever
+    /// the order on the wire).
+    pub first_packet: Option<f64>,
+    /// Its last packet reached the expert's app: the frame was complete.
+    pub last_packet: Option<f64>,
+    /// It was handed to the sink.
+    pub sink: Option<f64>,
+}
+
+impl FrameTimes {
+    /// Folds in the times of another packet of the same frame: the
+    /// earliest arrival, the latest arrival, and the sender's times from
+    /// whichever packet carried them.
+    pub fn merge(self, other: Self) -> Self {
+        let min = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let max = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        Self {
+            captured: self.captured.or(other.captured),
+            encoded: self.encoded.or(other.encoded),
+            sent: self.sent.or(other.sent),
+            first_packet: min(self.first_packet, other.first_packet),
+            last_packet: max(self.last_packet, other.last_packet),
+            sink: self.sink.or(other.sink),
+        }
+    }
+
+    /// In wire order: captured, encoded, sent, first packet, last packet,
+    /// sink.
+    pub fn in_order(&self) -> [Option<f64>; 6] {
+        [
+            self.captured,
+            self.encoded,
+            self.sent,
+            self.first_packet,
+            self.last_packet,
+            self.sink,
+        ]
+    }
+}
+
 /// One complete encoded VP8 frame from the client's screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScreenFrame {
     pub data: Vec<u8>,
     pub keyframe: bool,
-    /// When the client captured it (the client's clock), Unix ms.
-    pub captured_at_ms: Option<u64>,
-    /// When its last packet arrived here, Unix ms.
-    pub received_at_ms: u64,
+    pub times: FrameTimes,
 }
 
-/// The bytes before the VP8 data on the wire to the webview.
-pub const HEADER_BYTES: usize = 17;
+/// The bytes before the VP8 data on the wire to the webview: the flags,
+/// then six times of 8 bytes.
+pub const HEADER_BYTES: usize = 1 + 6 * 8;
 
 impl ScreenFrame {
-    /// The frame as the webview reads it: a flags byte (bit 0: keyframe,
-    /// bit 1: capture time known), the capture time and the receive time as
-    /// big-endian u64 milliseconds, then the VP8 frame.
+    /// The frame as the webview reads it (`ui/src/lib/screen/wire.ts`): a
+    /// flags byte (bit 0: keyframe, bit 1: capture time known), the six
+    /// [`FrameTimes`] in order as big-endian f64 Unix ms (NaN: unknown),
+    /// then the VP8 frame.
     pub fn to_wire(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_BYTES + self.data.len());
-        let flags = u8::from(self.keyframe) | (u8::from(self.captured_at_ms.is_some()) << 1);
+        let flags = u8::from(self.keyframe) | (u8::from(self.times.captured.is_some()) << 1);
         out.push(flags);
-        out.extend_from_slice(&self.captured_at_ms.unwrap_or(0).to_be_bytes());
-        out.extend_from_slice(&self.received_at_ms.to_be_bytes());
+        for time in self.times.in_order() {
+            out.extend_from_slice(&time.unwrap_or(f64::NAN).to_be_bytes());
+        }
         out.extend_from_slice(&self.data);
         out
     }
@@ -68,24 +129,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_wire_header_is_flags_then_two_times() {
+    fn the_wire_header_is_flags_then_six_times() {
         let frame = ScreenFrame {
             data: vec![0xaa, 0xbb],
             keyframe: true,
-            captured_at_ms: Some(0x0102),
-            received_at_ms: 0x0304,
+            times: FrameTimes {
+                captured: Some(1.5),
+                encoded: Some(2.0),
+                sent: None,
+                first_packet: Some(4.0),
+                last_packet: Some(5.0),
+                sink: Some(1_795_000_000_123.25),
+            },
         };
         let wire = frame.to_wire();
-        assert_eq!(wire.len(), HEADER_BYTES + 2);
+        assert_eq!(wire.len(), 49 + 2);
         assert_eq!(wire[0], 0b11);
-        assert_eq!(&wire[1..9], &[0, 0, 0, 0, 0, 0, 1, 2]);
-        assert_eq!(&wire[9..17], &[0, 0, 0, 0, 0, 0, 3, 4]);
-        assert_eq!(&wire[17..], &[0xaa, 0xbb]);
+        let time = |i: usize| f64::from_be_bytes(wire[1 + 8 * i..9 + 8 * i].try_into().unwrap());
+        assert_eq!(&wire[1..9], &1.5f64.to_be_bytes());
+        assert_eq!(time(1), 2.0);
+        assert!(time(2).is_nan(), "unknown is NaN");
+        assert_eq!(time(3), 4.0);
+        assert_eq!(time(4), 5.0);
+        assert_eq!(time(5), 1_795_000_000_123.25);
+        assert_eq!(&wire[49..], &[0xaa, 0xbb]);
         let delta = ScreenFrame {
             keyframe: false,
-            captured_at_ms: None,
+            times: FrameTimes::default(),
             ..frame
         };
         assert_eq!(delta.to_wire()[0], 0);
+    }
+
+    #[test]
+    fn packets_fold_into_the_frames_times() {
+        let packet = |arrived: f64, sender: Option<f64>| FrameTimes {
+            captured: sender,
+            encoded: sender.map(|s| s + 1.0),
+            sent: sender.map(|s| s + 2.0),
+            first_packet: Some(arrived),
+            last_packet: Some(arrived),
+            sink: None,
+        };
+        let times = [
+            packet(12.0, None),
+            packet(10.0, Some(1.0)),
+            packet(11.0, None),
+        ]
+        .into_iter()
+        .reduce(FrameTimes::merge)
+        .unwrap();
+        assert_eq!(times.first_packet, Some(10.0));
+        assert_eq!(times.last_packet, Some(12.0));
+        assert_eq!(
+            (times.captured, times.encoded, times.sent),
+            (Some(1.0), Some(2.0), Some(3.0))
+        );
     }
 }

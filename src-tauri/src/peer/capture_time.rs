@@ -52,14 +52,19 @@ impl Marshal for AbsCaptureTime {
     }
 }
 
-/// The extension's negotiated id, from a session description's
+/// This extension's negotiated id, from a session description's
 /// `a=extmap:<id> <uri>` line.
 pub fn extension_id(sdp: &str) -> Option<u8> {
+    negotiated_id(sdp, URI)
+}
+
+/// The id negotiated for the extension `uri` in a session description.
+pub fn negotiated_id(sdp: &str, uri: &str) -> Option<u8> {
     sdp.lines().find_map(|line| {
         let rest = line.trim().strip_prefix("a=extmap:")?;
-        let (id, uri) = rest.split_once(' ')?;
+        let (id, found) = rest.split_once(' ')?;
         let id = id.split('/').next()?;
-        (uri.split_whitespace().next()? == URI).then(|| id.parse().ok())?
+        (found.split_whitespace().next()? == uri).then(|| id.parse().ok())?
     })
 }
 

@@ -12,13 +12,13 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState,
 };
 
-use super::video::VideoReceiver;
+use super::video::{ExtensionIds, VideoReceiver};
 use super::{ConnectionState, PeerEvent, Signal};
 
 pub(super) struct Forwarder {
     pub(super) events: mpsc::Sender<PeerEvent>,
-    /// The capture-time extension's id, set once the remote description is.
-    pub(super) capture_time_id: Arc<OnceLock<u8>>,
+    /// The video extensions' ids, set once the remote description is.
+    pub(super) extension_ids: Arc<OnceLock<ExtensionIds>>,
 }
 
 impl Forwarder {
@@ -67,7 +67,7 @@ impl PeerConnectionEventHandler for Forwarder {
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        let id = self.capture_time_id.get().copied();
-        self.forward(PeerEvent::Video(VideoReceiver::new(track, id)));
+        let ids = self.extension_ids.get().copied().unwrap_or_default();
+        self.forward(PeerEvent::Video(VideoReceiver::new(track, ids)));
     }
 }

@@ -13,9 +13,11 @@
 
 pub mod capture_time;
 mod handler;
+pub mod pacer;
 mod runtime;
 pub mod safety;
 mod sender_feedback;
+pub mod sender_times;
 pub mod video;
 
 use std::sync::{Arc, OnceLock};
@@ -162,7 +164,7 @@ pub struct Peer {
     pending: Mutex<Option<Vec<RTCIceCandidateInit>>>,
     share_screen: bool,
     video: Mutex<Option<Arc<video::VideoSender>>>,
-    capture_time_id: Arc<OnceLock<u8>>,
+    extension_ids: Arc<OnceLock<video::ExtensionIds>>,
 }
 
 impl std::fmt::Debug for Peer {
@@ -180,7 +182,7 @@ impl Peer {
         settings: &PeerSettings,
     ) -> Result<(Self, mpsc::Receiver<PeerEvent>), PeerError> {
         let (events, receiver) = mpsc::channel(EVENT_QUEUE);
-        let capture_time_id = Arc::new(OnceLock::new());
+        let extension_ids = Arc::new(OnceLock::new());
         let ice_servers = settings
             .ice_servers
             .iter()
@@ -205,13 +207,15 @@ impl Peer {
             .build();
         let mut media_engine = MediaEngine::default();
         media_engine.register_codec(video::vp8_codec(), RtpCodecKind::Video)?;
-        media_engine.register_header_extension(
-            RTCRtpHeaderExtensionCapability {
-                uri: capture_time::URI.to_owned(),
-            },
-            RtpCodecKind::Video,
-            None,
-        )?;
+        for uri in [capture_time::URI, sender_times::URI] {
+            media_engine.register_header_extension(
+                RTCRtpHeaderExtensionCapability {
+                    uri: uri.to_owned(),
+                },
+                RtpCodecKind::Video,
+                None,
+            )?;
+        }
         let registry = register_default_interceptors(Registry::new(), &mut media_engine)?.with(
             Slot::from(sender_feedback::SLOT),
             sender_feedback::SenderFeedback::default(),
@@ -223,7 +227,7 @@ impl Peer {
             .with_interceptor_registry(registry)
             .with_handler(Arc::new(handler::Forwarder {
                 events,
-                capture_time_id: Arc::clone(&capture_time_id),
+                extension_ids: Arc::clone(&extension_ids),
             }))
             .with_udp_addrs(settings.udp_addrs.clone())
             .with_runtime(runtime::BufferedSockets::shared())
@@ -238,7 +242,7 @@ impl Peer {
             pending: Mutex::new(Some(Vec::new())),
             share_screen: settings.share_screen,
             video: Mutex::new(None),
-            capture_time_id,
+            extension_ids,
         };
         Ok((peer, receiver))
     }
@@ -288,12 +292,12 @@ impl Peer {
         self.video.lock().await.clone()
     }
 
-    /// Notes the capture-time extension's negotiated id from the remote
+    /// Notes the video extensions' negotiated ids from the remote
     /// description, for the video receiver.
     fn learn_extension_ids(&self, remote_sdp: &str) {
-        if let Some(id) = capture_time::extension_id(remote_sdp) {
-            let _ = self.capture_time_id.set(id);
-        }
+        let _ = self
+            .extension_ids
+            .set(video::ExtensionIds::from_sdp(remote_sdp));
     }
 
     /// Creates the offer and sets it locally (offerer only).

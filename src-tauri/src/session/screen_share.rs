@@ -3,26 +3,36 @@
 //! loss reports, and a restart when the expert picks another monitor or
 //! quality. It exists only while the client has granted
 //! `view`; dropping it stops the capture thread and both tasks.
+//!
+//! It may start before the connection is up, so that capture and the
+//! first encode overlap ICE and DTLS: frames wait in a [`Held`] (the newest
+//! keyframe and the deltas after it) until [`ScreenShare::transport_up`],
+//! then leave at once. Nothing leaves the client before that call.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::clock::unix_ms_f64;
 use crate::media::capture::Capturer;
 use crate::media::congestion::LossController;
 use crate::media::pipeline::{
     BitrateControl, KeyframeTrigger, OutgoingFrame, Pipeline, PipelineConfig,
 };
 use crate::media::quality::Quality;
-use crate::peer::video::{Feedback, VideoSender};
+use crate::peer::video::{Feedback, VideoFrame, VideoSender};
 
 /// Makes a capturer for each (re)start of the pipeline.
 pub type CapturerFactory = Arc<dyn Fn() -> Box<dyn Capturer> + Send + Sync>;
 
 /// Frames waiting for the network; a few at most, or latency grows.
 const QUEUE: usize = 4;
+
+/// The most frames held for a connection not yet up; past it they are
+/// dropped and the next frame is a keyframe.
+const MAX_HELD: usize = 32;
 
 pub struct ScreenShare {
     video: Arc<VideoSender>,
@@ -32,6 +42,8 @@ pub struct ScreenShare {
     pipeline: Option<Pipeline>,
     sender: Option<JoinHandle<()>>,
     feedback: JoinHandle<()>,
+    /// Whether the connection is up; the send task waits for `true`.
+    transport: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for ScreenShare {
@@ -57,9 +69,15 @@ impl ScreenShare {
             quality,
             pipeline: None,
             sender: None,
+            transport: watch::channel(false).0,
         };
         share.restart();
         share
+    }
+
+    /// The connection is up: held frames leave now, later ones at once.
+    pub fn transport_up(&self) {
+        self.transport.send_replace(true);
     }
 
     pub fn monitor(&self) -> usize {
@@ -98,7 +116,12 @@ impl ScreenShare {
             pipeline.bitrate_control(),
             LossController::new(self.config.bitrate_kbps),
         ));
-        self.sender = Some(tokio::spawn(send_frames(Arc::clone(&self.video), rx)));
+        self.sender = Some(tokio::spawn(send_frames(
+            Arc::clone(&self.video),
+            rx,
+            self.transport.subscribe(),
+            pipeline.keyframe_trigger(),
+        )));
         self.pipeline = Some(pipeline);
     }
 
@@ -124,7 +147,60 @@ impl Drop for ScreenShare {
     }
 }
 
-async fn send_frames(video: Arc<VideoSender>, mut frames: mpsc::Receiver<OutgoingFrame>) {
+/// Frames made before the connection is up: the newest keyframe and the
+/// deltas after it (each delta needs the frames before it).
+#[derive(Debug, Default)]
+struct Held {
+    frames: Vec<VideoFrame>,
+}
+
+impl Held {
+    /// Keeps `frame`; `false` when it had to be dropped (the next frame
+    /// must then be a keyframe).
+    fn hold(&mut self, frame: VideoFrame, keyframe: bool) -> bool {
+        if keyframe {
+            self.frames.clear();
+        } else if self.frames.is_empty() || self.frames.len() >= MAX_HELD {
+            // A delta with nothing to stand on, or too many: start over.
+            self.frames.clear();
+            return false;
+        }
+        self.frames.push(frame);
+        true
+    }
+}
+
+/// The encoder's output as the track takes it.
+fn video_frame(frame: OutgoingFrame) -> VideoFrame {
+    VideoFrame {
+        data: Bytes::from(frame.data),
+        duration: frame.duration,
+        captured_at_ms: frame.captured_at_ms,
+        // The queue from the encoder is near empty, so its output reaches
+        // this task within microseconds.
+        encoded_at_ms: unix_ms_f64(),
+    }
+}
+
+async fn send_frames(
+    video: Arc<VideoSender>,
+    mut frames: mpsc::Receiver<OutgoingFrame>,
+    mut transport: watch::Receiver<bool>,
+    keyframe: KeyframeTrigger,
+) {
+    let mut held = Held::default();
+    while !*transport.borrow_and_update() {
+        tokio::select! {
+            frame = frames.recv() => {
+                let Some(frame) = frame else { return };
+                let is_key = frame.keyframe;
+                if !held.hold(video_frame(frame), is_key) {
+                    keyframe.fire();
+                }
+            }
+            changed = transport.changed() => if changed.is_err() { return },
+        }
+    }
     let payload_type = match video.payload_type().await {
         Ok(pt) => pt,
         Err(error) => {
@@ -132,18 +208,19 @@ async fn send_frames(video: Arc<VideoSender>, mut frames: mpsc::Receiver<Outgoin
             return;
         }
     };
-    while let Some(frame) = frames.recv().await {
-        let sent = video
-            .send(
-                payload_type,
-                Bytes::from(frame.data),
-                frame.duration,
-                frame.captured_at_ms,
-            )
-            .await;
-        if let Err(error) = sent {
-            tracing::debug!(%error, "screen frame not sent");
+    let send = |frame: VideoFrame| {
+        let video = Arc::clone(&video);
+        async move {
+            if let Err(error) = video.send(payload_type, &frame).await {
+                tracing::debug!(%error, "screen frame not sent");
+            }
         }
+    };
+    for frame in std::mem::take(&mut held.frames) {
+        send(frame).await;
+    }
+    while let Some(frame) = frames.recv().await {
+        send(video_frame(frame)).await;
     }
 }
 
@@ -167,5 +244,48 @@ async fn follow_feedback(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn frame(n: u8) -> VideoFrame {
+        VideoFrame {
+            data: Bytes::from(vec![n]),
+            duration: Duration::from_millis(33),
+            captured_at_ms: 0,
+            encoded_at_ms: 0.0,
+        }
+    }
+
+    fn held(h: &Held) -> Vec<u8> {
+        h.frames.iter().map(|f| f.data[0]).collect()
+    }
+
+    #[test]
+    fn holds_the_newest_keyframe_and_what_follows_it() {
+        let mut h = Held::default();
+        assert!(h.hold(frame(1), true));
+        assert!(h.hold(frame(2), false));
+        assert!(h.hold(frame(3), true));
+        assert!(h.hold(frame(4), false));
+        assert_eq!(held(&h), [3, 4]);
+    }
+
+    #[test]
+    fn a_delta_without_its_keyframe_or_one_too_many_asks_for_a_keyframe() {
+        let mut h = Held::default();
+        assert!(!h.hold(frame(1), false), "nothing to decode it against");
+        assert!(held(&h).is_empty());
+        assert!(h.hold(frame(0), true));
+        for n in 1..MAX_HELD {
+            assert!(h.hold(frame(n as u8), false));
+        }
+        assert!(!h.hold(frame(99), false), "past the limit");
+        assert!(held(&h).is_empty());
+        assert!(h.hold(frame(7), true), "a keyframe starts again");
     }
 }

@@ -1,7 +1,14 @@
 //! The expert's side of the screen: reads the video track, reassembles VP8
 //! frames on the marker bit and hands them, still encoded, to the frame
-//! sink. Lost data, a new viewer or a decoder error asks the client for a
-//! keyframe with a PLI, at most every [`PLI_INTERVAL`].
+//! sink, each with its stage times (the sender's, its packets' arrival,
+//! and the hand-off to the sink). Lost data, a new viewer or a decoder
+//! error asks the client for a keyframe with a PLI, at most every
+//! [`PLI_INTERVAL`]. The task owns the assembler; it tells its owner when
+//! the first frame went to the sink.
+//!
+//! The reader must keep up with the packets: webrtc-rs holds at most 256
+//! of them for this task and drops the rest where NACK never sees them. So
+//! it does nothing per packet but copy it into the assembler.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,13 +16,16 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::clock::unix_ms;
+use crate::clock::unix_ms_f64;
 use crate::media::depacketize::{Packet, Vp8Assembler};
-use crate::media::sink::{FrameSink, ScreenFrame};
+use crate::media::sink::{FrameSink, FrameTimes, ScreenFrame};
 use crate::peer::video::VideoReceiver;
 
 /// Keyframes are large; one request per interval is enough.
 const PLI_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Called once, with the time (Unix ms) the first frame went to the sink.
+pub type OnFirstFrame = Box<dyn FnOnce(f64) + Send>;
 
 /// Starts reading; the task ends with the track. `keyframe` is notified by
 /// whoever needs a fresh keyframe (the webview's decoder).
@@ -23,6 +33,7 @@ pub fn spawn(
     mut receiver: VideoReceiver,
     sink: Arc<dyn FrameSink>,
     keyframe: Arc<Notify>,
+    mut on_first_frame: Option<OnFirstFrame>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut assembler = Vp8Assembler::default();
@@ -36,15 +47,21 @@ pub fn spawn(
                         timestamp: packet.timestamp,
                         marker: packet.marker,
                         payload: &packet.payload,
-                        captured_at_ms: packet.captured_at_ms,
+                        times: packet.times,
                     });
                     while let Some(frame) = assembler.next_frame() {
+                        let sink_at = unix_ms_f64();
                         sink.deliver(ScreenFrame {
                             data: frame.data,
                             keyframe: frame.keyframe,
-                            captured_at_ms: frame.captured_at_ms,
-                            received_at_ms: unix_ms(),
+                            times: FrameTimes {
+                                sink: Some(sink_at),
+                                ..frame.times
+                            },
                         });
+                        if let Some(report) = on_first_frame.take() {
+                            report(sink_at);
+                        }
                     }
                     lost
                 }

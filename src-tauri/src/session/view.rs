@@ -32,6 +32,20 @@ pub struct SessionView {
     pub remote_files: Option<RemoteFolder>,
     /// Expert: the notes of the current request or session.
     pub notes: SessionNotes,
+    /// Expert, in a session with `view`: when it started and when the
+    /// screen's first frame arrived, for the Accept → first picture time.
+    pub first_frame: Option<FirstFrame>,
+}
+
+/// Expert: how long the first picture took. The session starts when the
+/// desk reports the client's Accept (`session_started`); the frame arrives
+/// when it is handed to the frame sink (the webview decodes and paints it
+/// after that). Both are the expert's clock, Unix ms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FirstFrame {
+    pub session_started_ms: u64,
+    pub arrived_ms: Option<u64>,
 }
 
 /// The expert's notes on a session, kept in the desk's session record.
@@ -152,6 +166,10 @@ mod tests {
                 text: "Ticket 4711".into(),
                 saved_at_ms: Some(9),
             },
+            first_frame: Some(FirstFrame {
+                session_started_ms: 100,
+                arrived_ms: Some(205),
+            }),
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -166,7 +184,8 @@ mod tests {
                 "rebootAtMs": null,
                 "transfers": [],
                 "remoteFiles": null,
-                "notes": {"text": "Ticket 4711", "savedAtMs": 9}
+                "notes": {"text": "Ticket 4711", "savedAtMs": 9},
+                "firstFrame": {"sessionStartedMs": 100, "arrivedMs": 205}
             })
         );
     }

@@ -73,6 +73,18 @@ export interface SessionView {
   remoteFiles: RemoteFolder | null;
   /** Expert: the notes of the current request or session. */
   notes: SessionNotes;
+  /** Expert, in a session with view: for the Accept → first picture time. */
+  firstFrame: FirstFrame | null;
+}
+
+/**
+ * When the session started (the desk's report of the client's Accept) and
+ * when the screen's first frame was handed to the view, both Unix ms on the
+ * expert's clock (src-tauri/src/session/view.rs, FirstFrame).
+ */
+export interface FirstFrame {
+  sessionStartedMs: number;
+  arrivedMs: number | null;
 }
 
 export interface SessionNotes {
@@ -92,6 +104,7 @@ export const IDLE_VIEW: SessionView = {
   transfers: [],
   remoteFiles: null,
   notes: { text: "", savedAtMs: null },
+  firstFrame: null,
 };
 
 function known(key: string): key is MessageKey {

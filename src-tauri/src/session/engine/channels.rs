@@ -33,6 +33,10 @@ pub enum ChannelEvent {
     Transfer(Report),
     /// The PIN check's time is up.
     PinDeadline,
+    /// Expert: the screen's first frame went to the sink (Unix ms).
+    FirstFrame {
+        at_ms: u64,
+    },
 }
 
 pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;

@@ -214,6 +214,14 @@ impl Engine {
             Role::Expert => Some(Notice::new("established", "the client accepted")),
             Role::Client => None,
         };
+        if self.role == Role::Expert && scopes.contains(Scope::View) {
+            let started = FirstFrame {
+                session_started_ms: unix_ms(),
+                arrived_ms: None,
+            };
+            self.view
+                .send_modify(|view| view.first_frame = Some(started));
+        }
         self.set_phase(
             Phase::Connecting {
                 session: session.clone(),
@@ -291,6 +299,16 @@ impl Engine {
                     signal: reply,
                 })
                 .await;
+                // The client answered: capture and encode while ICE runs,
+                // unless a PIN check still has to pass first.
+                let pin_pending = self
+                    .live
+                    .as_ref()
+                    .and_then(|l| l.pin.as_ref())
+                    .is_some_and(|pin| !pin.verified());
+                if self.role == Role::Client && !pin_pending {
+                    self.start_sharing().await;
+                }
             }
             Ok(None) => {}
             // Without the other side's description the connection can never

@@ -43,7 +43,7 @@ use super::scopes::Scope;
 use super::screen_share::{CapturerFactory, ScreenShare};
 use super::screen_view;
 use super::transcript::{self, Header};
-use super::view::{Notice, Phase, ScreenInfo, SessionNotes, SessionView};
+use super::view::{FirstFrame, Notice, Phase, ScreenInfo, SessionNotes, SessionView};
 use crate::clipboard::backend::ClipboardFactory;
 use crate::clipboard::owner::ClipboardOwner;
 use crate::clock::unix_ms;
@@ -528,6 +528,7 @@ impl Engine {
         }
         self.view.send_modify(|view| {
             view.screen = None;
+            view.first_frame = None;
             view.grantable = Scopes::NONE;
             view.clipboard_sync = false;
             view.reboot_at_ms = None;

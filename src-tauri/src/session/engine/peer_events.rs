@@ -31,6 +31,8 @@ impl Engine {
                 if self.role == Role::Expert {
                     self.send(AppMessage::Connected { session }).await;
                 } else {
+                    // Started at the answer, or now; either way its frames
+                    // may leave from here on.
                     self.start_sharing().await;
                 }
             }
@@ -83,10 +85,20 @@ impl Engine {
                 // anything else is refused here as well.
                 if self.role == Role::Expert && live.grants.current().contains(Scope::View) {
                     let keyframe = Arc::clone(&live.keyframe);
+                    let reports = self.channel_tx.clone();
+                    let first_frame: screen_view::OnFirstFrame = Box::new(move |at_ms| {
+                        let event = ChannelEvent::FirstFrame {
+                            at_ms: at_ms as u64,
+                        };
+                        if reports.try_send((session, event)).is_err() {
+                            tracing::debug!("the first frame's time was not reported");
+                        }
+                    });
                     live.viewer = Some(screen_view::spawn(
                         receiver,
                         Arc::clone(&self.backends.sink),
                         keyframe,
+                        Some(first_frame),
                     ));
                 } else {
                     tracing::warn!("unexpected video track ignored");
@@ -96,21 +108,34 @@ impl Engine {
         }
     }
 
-    /// Client: starts sending the screen, if `view` was granted.
+    /// Client: starts the screen share, if `view` was granted: capturing
+    /// and encoding at once, sending once the connection is up (now, if it
+    /// is). Called when the answer is made and again when connected.
     pub(super) async fn start_sharing(&mut self) {
+        let connected = matches!(self.phase(), Phase::Active { .. });
         let Some(live) = &mut self.live else { return };
-        if live.share.is_some() || live.grants.check(Scope::View).is_err() {
+        if live.grants.check(Scope::View).is_err() {
+            return;
+        }
+        if let Some(share) = &live.share {
+            if connected {
+                share.transport_up();
+            }
             return;
         }
         let Some(video) = live.peer.video_sender().await else {
             tracing::warn!("view was granted but the answer carries no video");
             return;
         };
-        live.share = Some(ScreenShare::start(
+        let share = ScreenShare::start(
             video,
             Arc::clone(&self.backends.capturers),
             Quality::default(),
-        ));
+        );
+        if connected {
+            share.transport_up();
+        }
+        live.share = Some(share);
         self.announce_screen().await;
     }
 

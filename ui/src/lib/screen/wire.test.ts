@@ -2,35 +2,48 @@ import { describe, expect, it } from "vitest";
 import { HEADER_BYTES, parseFrame, WireError } from "./wire";
 import { percentile, StatsMeter } from "./stats";
 
-function wire(flags: number, captured: bigint, received: bigint, payload: number[]): ArrayBuffer {
+/** A frame as media/sink.rs writes it; `null` times are NaN on the wire. */
+function wire(keyframe: boolean, times: (number | null)[], payload: number[]): ArrayBuffer {
   const buffer = new ArrayBuffer(HEADER_BYTES + payload.length);
   const view = new DataView(buffer);
-  view.setUint8(0, flags);
-  view.setBigUint64(1, captured);
-  view.setBigUint64(9, received);
+  view.setUint8(0, (keyframe ? 1 : 0) | (times[0] === null ? 0 : 2));
+  times.forEach((t, i) => view.setFloat64(1 + 8 * i, t ?? Number.NaN));
   new Uint8Array(buffer, HEADER_BYTES).set(payload);
   return buffer;
 }
 
 describe("parseFrame", () => {
-  it("reads a keyframe with its capture time", () => {
-    const frame = parseFrame(wire(0b11, 1_764_000_000_123n, 1_764_000_000_140n, [0x10, 0x02, 0x00]));
+  it("reads a keyframe with every stage time", () => {
+    const times = [
+      1_764_000_000_123.25, 1_764_000_000_130.5, 1_764_000_000_131, 1_764_000_000_132.75,
+      1_764_000_000_139, 1_764_000_000_140.125,
+    ];
+    const frame = parseFrame(wire(true, times, [0x10, 0x02, 0x00]));
+    expect(HEADER_BYTES).toBe(49);
     expect(frame.keyframe).toBe(true);
-    expect(frame.capturedAtMs).toBe(1_764_000_000_123);
-    expect(frame.receivedAtMs).toBe(1_764_000_000_140);
+    expect(frame.capturedAtMs).toBe(1_764_000_000_123.25);
+    expect(frame.encodedAtMs).toBe(1_764_000_000_130.5);
+    expect(frame.sentAtMs).toBe(1_764_000_000_131);
+    expect(frame.firstPacketAtMs).toBe(1_764_000_000_132.75);
+    expect(frame.lastPacketAtMs).toBe(1_764_000_000_139);
+    expect(frame.receivedAtMs).toBe(1_764_000_000_140.125);
     expect([...frame.data]).toEqual([0x10, 0x02, 0x00]);
   });
 
-  it("reads a delta frame without a capture time", () => {
-    const frame = parseFrame(wire(0, 99n, 5n, [1]));
+  it("reads unknown times as null", () => {
+    const frame = parseFrame(wire(false, [null, null, null, 4, 5, 6], [1]));
     expect(frame.keyframe).toBe(false);
     expect(frame.capturedAtMs).toBeNull();
-    expect(frame.receivedAtMs).toBe(5);
+    expect(frame.encodedAtMs).toBeNull();
+    expect(frame.sentAtMs).toBeNull();
+    expect(frame.firstPacketAtMs).toBe(4);
+    expect(frame.receivedAtMs).toBe(6);
   });
 
-  it("refuses a frame with no payload", () => {
+  it("refuses a frame with no payload or no hand-off time", () => {
     expect(() => parseFrame(new ArrayBuffer(HEADER_BYTES))).toThrow(WireError);
     expect(() => parseFrame(new ArrayBuffer(3))).toThrow(WireError);
+    expect(() => parseFrame(wire(true, [1, 2, 3, 4, 5, null], [1]))).toThrow(WireError);
   });
 });
 
