@@ -88,6 +88,7 @@ fn side(
         downloads: std::env::temp_dir(),
         shared: None,
         transcripts: None,
+        pointer: Default::default(),
     };
     common::spawn_side(url, role, backends)
 }

@@ -11,6 +11,10 @@
 //!   the permission scopes the client granted, and the screen it shares.
 //! - [`media`]: screen capture, BGRA→I420, VP8 encoding on its own thread,
 //!   and RTP reassembly on the expert's side; no `tauri`, no `webrtc`.
+//! - [`cursor`]: the client's pointer, sent apart from the video and drawn
+//!   by the expert's view.
+//! - [`local_view`]: the expert app's loopback WebSocket to its own webview
+//!   (frames and the pointer), guarded by a per-view secret.
 //! - [`transfer`]: file transfer; [`transfer::safe_path`] vets received names.
 //! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
 //! - [`desk`]: the link to the support desk's signaling server: one task
@@ -31,11 +35,13 @@ pub mod app;
 pub mod clipboard;
 pub mod clock;
 pub mod config;
+pub mod cursor;
 pub mod desk;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hex;
 pub mod input;
+pub mod local_view;
 pub mod logging;
 pub mod media;
 pub mod peer;

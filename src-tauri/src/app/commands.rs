@@ -182,20 +182,21 @@ pub async fn session_stop(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(state.session()?.command(Command::Stop).await?)
 }
 
-/// Expert mode: the remote-screen view sends its frame channel; frames flow
-/// to it from now on, starting with a fresh keyframe.
+/// Expert mode: the remote-screen view opens. Returns the URL of the
+/// loopback socket it reads frames and the pointer from (a fresh secret in
+/// its path), or `None` when frames come on `frames` instead; the view asks
+/// for a keyframe once it is connected.
 #[tauri::command]
 pub async fn screen_attach(
     state: State<'_, AppState>,
     frames: Channel<InvokeResponseBody>,
-) -> Result<(), AppError> {
-    state.screen.attach(frames);
-    Ok(state.session()?.command(Command::RequestKeyframe).await?)
+) -> Result<Option<String>, AppError> {
+    state.attach_screen(frames).await
 }
 
 #[tauri::command]
 pub fn screen_detach(state: State<'_, AppState>) {
-    state.screen.detach();
+    state.detach_screen();
 }
 
 /// Expert mode: the webview's decoder needs a keyframe.

@@ -6,6 +6,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::desk::DeskError;
 use crate::input::event::BadInput;
+use crate::local_view::socket::ViewSocketError;
 use crate::session::engine::SessionError;
 use crate::session::log::BadChat;
 use crate::session::pin::PinError;
@@ -31,6 +32,8 @@ pub enum AppError {
     Files(#[from] FsError),
     #[error(transparent)]
     Pin(#[from] PinError),
+    #[error(transparent)]
+    ScreenSocket(#[from] ViewSocketError),
     #[error("finish the current request or session first")]
     Busy,
 }
@@ -58,6 +61,7 @@ impl AppError {
             AppError::Transcript(TranscriptError::Io(_)) => "transcript_unreadable",
             AppError::Files(error) => error.code(),
             AppError::Pin(error) => error.code(),
+            AppError::ScreenSocket(_) => "screen_socket",
         }
     }
 }

@@ -10,9 +10,11 @@ use tauri::AppHandle;
 use super::screen::WebviewSink;
 use crate::clipboard::arboard_backend::ArboardClipboard;
 use crate::config::AppConfig;
+use crate::cursor::PointerBackends;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::{DeskError, DeskStatus};
 use crate::input::enigo_injector::EnigoInjector;
+use crate::local_view::socket::ViewSocket;
 use crate::peer::PeerSettings;
 use crate::session::engine::{self, Backends, SessionHandle};
 use crate::session::view::Phase;
@@ -45,8 +47,28 @@ pub struct AppState {
     pub settings: SettingsStore,
     // A std Mutex: held only to swap the handle, never across an await.
     desk: Mutex<Option<Desk>>,
-    /// Where the expert's received screen frames go.
+    /// Where the expert's received screen frames go: the view's loopback
+    /// socket, or (`LIFELINE_SCREEN_DELIVERY=channel`, kept to measure
+    /// against) Tauri's IPC channel.
     pub screen: Arc<WebviewSink>,
+    pub socket: Arc<ViewSocket>,
+    pub delivery: ScreenDelivery,
+}
+
+/// How frames reach the webview; docs/screen-streaming.md has the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenDelivery {
+    Socket,
+    Channel,
+}
+
+impl ScreenDelivery {
+    fn from_env() -> Self {
+        match std::env::var("LIFELINE_SCREEN_DELIVERY").as_deref() {
+            Ok("channel") => Self::Channel,
+            _ => Self::Socket,
+        }
+    }
 }
 
 /// What the UI shows about this installation.
@@ -77,6 +99,8 @@ impl AppState {
             settings,
             desk: Mutex::new(None),
             screen: Arc::new(WebviewSink::default()),
+            socket: Arc::new(ViewSocket::default()),
+            delivery: ScreenDelivery::from_env(),
         }
     }
 
@@ -175,7 +199,14 @@ impl AppState {
         };
         let backends = Backends {
             capturers: Arc::new(crate::media::capture_x11::system_capturer),
-            sink: Arc::clone(&self.screen) as _,
+            sink: match self.delivery {
+                ScreenDelivery::Socket => Arc::clone(&self.socket) as _,
+                ScreenDelivery::Channel => Arc::clone(&self.screen) as _,
+            },
+            pointer: PointerBackends {
+                source: Some(Arc::new(crate::cursor::x11::X11Pointer::boxed)),
+                view: Some(Arc::clone(&self.socket) as _),
+            },
             injector: Arc::new(EnigoInjector::boxed),
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
@@ -225,6 +256,29 @@ impl AppState {
         desk.as_ref()
             .map(|d| Arc::clone(&d.session))
             .ok_or(DeskError::NotLinked)
+    }
+
+    /// The remote-screen view opened: a new socket secret (see
+    /// [`Self::delivery`]), or frames on `frames`.
+    pub async fn attach_screen(
+        &self,
+        frames: tauri::ipc::Channel<tauri::ipc::InvokeResponseBody>,
+    ) -> Result<Option<String>, super::AppError> {
+        match self.delivery {
+            ScreenDelivery::Socket => Ok(Some(self.socket.open().await?)),
+            ScreenDelivery::Channel => {
+                self.screen.attach(frames);
+                self.session()?
+                    .command(engine::Command::RequestKeyframe)
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    pub fn detach_screen(&self) {
+        self.socket.close();
+        self.screen.detach();
     }
 
     pub fn session_view(&self) -> SessionView {

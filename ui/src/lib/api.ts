@@ -127,8 +127,9 @@ export const api = {
   clipboardSend: () => invoke<void>("clipboard_send"),
   /** Expert: the session's notes, saved to the desk's record. */
   sessionSetNotes: (notes: string) => invoke<void>("session_set_notes", { notes }),
-  /** Expert: encoded screen frames arrive on `frames` until detached. */
-  screenAttach: (frames: Channel<ArrayBuffer>) => invoke<void>("screen_attach", { frames }),
+  /** Expert: the view opens. Returns the loopback socket's URL (frames and
+   * the pointer come from there), or null when frames come on `frames`. */
+  screenAttach: (frames: Channel<ArrayBuffer>) => invoke<string | null>("screen_attach", { frames }),
   screenDetach: () => invoke<void>("screen_detach"),
   screenKeyframe: () => invoke<void>("screen_keyframe"),
   screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),

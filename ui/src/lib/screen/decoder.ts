@@ -1,22 +1,64 @@
-// Decodes the client's VP8 frames with WebCodecs and paints each onto a
-// canvas. Decoding never happens in Rust (see docs/architecture.md): the
-// app hands over the encoded bytes and the webview's decoder does the rest.
-import type { StatsMeter } from "./stats";
+// Decodes the client's VP8 frames with WebCodecs and paints the newest
+// picture onto a canvas on the next animation frame. Decoding never
+// happens in Rust (see docs/screen-streaming.md): the app hands over the
+// encoded bytes and the webview's decoder does the rest. The view
+// (RemoteScreen.svelte) owns one ScreenDecoder; it owns the VideoDecoder,
+// the picture waiting to be painted and each frame's stage times.
+//
+// Falling behind: the queue in front of the decoder is kept short. When
+// more than MAX_QUEUE frames wait, the decoder skips every delta frame up
+// to the next keyframe and asks for one; a keyframe that arrives while
+// frames still wait drops them (reset) and goes straight in. A decoder
+// that fails is rebuilt, at most once per `backoff`, which doubles while
+// failures repeat without a picture in between: no restart loop.
+import { nowMs, type FrameTimes, type StatsMeter } from "./stats";
 import type { WireFrame } from "./wire";
 
-/** More frames queued than this means the decoder is behind: start over
- * from the next keyframe rather than show an ever older picture. */
+/** More frames queued than this means the decoder is behind. */
 const MAX_QUEUE = 4;
+const FIRST_BACKOFF_MS = 250;
+const MAX_BACKOFF_MS = 5000;
 
 export function webCodecsAvailable(): boolean {
   return typeof globalThis.VideoDecoder === "function";
+}
+
+/** What the decoder needs from the page; tests pass fakes. */
+export interface Painter {
+  /** Runs `callback` before the next repaint. */
+  requestFrame(callback: () => void): void;
+}
+
+const browserPainter: Painter = {
+  requestFrame: (callback) => requestAnimationFrame(() => callback()),
+};
+
+/** The stamps a frame carries on the wire (wire.ts), and when it reached
+ * JavaScript. */
+export function timesOf(frame: WireFrame, js: number): FrameTimes {
+  return {
+    captured: frame.capturedAtMs,
+    encoded: frame.encodedAtMs,
+    sent: frame.sentAtMs,
+    received: frame.lastPacketAtMs,
+    // Stamped when the app handed the frame to its sink (media/sink.rs).
+    sink: frame.receivedAtMs,
+    js,
+  };
 }
 
 export class ScreenDecoder {
   private decoder: VideoDecoder | null = null;
   private waitingForKeyframe = true;
   private sequence = 0;
-  private times = new Map<number, { captured: number | null; received: number }>();
+  private times = new Map<number, FrameTimes>();
+  /** The newest decoded picture, waiting for the next animation frame. */
+  private pending: { picture: VideoFrame; times: FrameTimes } | null = null;
+  /** Pictures drawn in the last animation frame, painted by the next. */
+  private drawn: FrameTimes[] = [];
+  private frameRequested = false;
+  private failedAt: number | null = null;
+  private backoff = FIRST_BACKOFF_MS;
   private readonly context: CanvasRenderingContext2D;
 
   constructor(
@@ -24,26 +66,40 @@ export class ScreenDecoder {
     private readonly stats: StatsMeter,
     /** Asks the client for a keyframe; the caller rate-limits it. */
     private readonly needKeyframe: () => void,
+    private readonly painter: Painter = browserPainter,
   ) {
     const context = canvas.getContext("2d", { alpha: false });
     if (!context) throw new Error("this webview cannot draw on a canvas");
     this.context = context;
   }
 
-  push(frame: WireFrame): void {
+  push(frame: WireFrame, times: FrameTimes = timesOf(frame, nowMs())): void {
     this.stats.received(Date.now(), frame.data.byteLength, frame.keyframe);
     if (this.waitingForKeyframe && !frame.keyframe) {
+      this.stats.dropped("waiting_keyframe");
       this.needKeyframe();
       return;
     }
     const decoder = this.ensureDecoder();
-    if (!frame.keyframe && decoder.decodeQueueSize > MAX_QUEUE) {
-      this.restart();
+    if (!decoder) {
+      this.stats.dropped("decode_error");
       return;
+    }
+    if (decoder.decodeQueueSize > MAX_QUEUE) {
+      if (!frame.keyframe) {
+        this.skipToKeyframe("behind");
+        return;
+      }
+      // The newest keyframe replaces everything still queued.
+      this.stats.dropped("behind", decoder.decodeQueueSize);
+      decoder.reset();
+      decoder.configure({ codec: "vp8", optimizeForLatency: true });
+      this.times.clear();
     }
     this.waitingForKeyframe = false;
     const timestamp = this.sequence++;
-    this.times.set(timestamp, { captured: frame.capturedAtMs, received: frame.receivedAtMs });
+    times.decode = nowMs();
+    this.times.set(timestamp, times);
     try {
       decoder.decode(
         new EncodedVideoChunk({
@@ -57,16 +113,26 @@ export class ScreenDecoder {
     }
   }
 
+  /** The app lost frames on the way here: wait for a keyframe. */
+  gap(): void {
+    this.stats.dropped("delivery_gap");
+    this.skipToKeyframe(null);
+  }
+
   close(): void {
     if (this.decoder && this.decoder.state !== "closed") this.decoder.close();
     this.decoder = null;
     this.times.clear();
+    this.pending?.picture.close();
+    this.pending = null;
   }
 
-  private ensureDecoder(): VideoDecoder {
+  private ensureDecoder(): VideoDecoder | null {
     if (this.decoder && this.decoder.state !== "closed") return this.decoder;
+    const now = Date.now();
+    if (this.failedAt !== null && now - this.failedAt < this.backoff) return null;
     const decoder = new VideoDecoder({
-      output: (picture) => this.paint(picture),
+      output: (picture) => this.output(picture),
       error: () => this.fail(),
     });
     decoder.configure({ codec: "vp8", optimizeForLatency: true });
@@ -74,9 +140,47 @@ export class ScreenDecoder {
     return decoder;
   }
 
-  private paint(picture: VideoFrame): void {
-    const times = this.times.get(picture.timestamp);
+  private output(picture: VideoFrame): void {
+    const times = this.times.get(picture.timestamp) ?? {};
     this.times.delete(picture.timestamp);
+    times.output = nowMs();
+    // A good picture: failures start their back-off afresh.
+    this.failedAt = null;
+    this.backoff = FIRST_BACKOFF_MS;
+    const now = Date.now();
+    this.stats.decoded(
+      picture.displayWidth,
+      picture.displayHeight,
+      times.captured == null ? null : now - times.captured,
+      times.sink == null ? null : now - times.sink,
+    );
+    if (this.pending) {
+      this.pending.picture.close();
+      this.stats.dropped("superseded");
+    }
+    this.pending = { picture, times };
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    this.painter.requestFrame(() => this.onAnimationFrame());
+  }
+
+  /** Paints what the last animation frame drew, then draws the newest. */
+  private onAnimationFrame(): void {
+    this.frameRequested = false;
+    const at = nowMs();
+    for (const times of this.drawn) {
+      times.painted = at;
+      this.stats.painted(times);
+    }
+    this.drawn = [];
+    const pending = this.pending;
+    this.pending = null;
+    if (!pending) return;
+    const { picture, times } = pending;
     const width = picture.displayWidth;
     const height = picture.displayHeight;
     if (this.canvas.width !== width || this.canvas.height !== height) {
@@ -85,24 +189,24 @@ export class ScreenDecoder {
     }
     this.context.drawImage(picture, 0, 0, width, height);
     picture.close();
-    const now = Date.now();
-    this.stats.decoded(
-      width,
-      height,
-      times?.captured == null ? null : now - times.captured,
-      times ? now - times.received : null,
-    );
+    this.drawn.push(times);
+    // One more animation frame marks it painted.
+    this.schedule();
     this.canvas.dispatchEvent(new CustomEvent("painted"));
   }
 
   private fail(): void {
     this.stats.decodeError();
-    this.restart();
+    const now = Date.now();
+    if (this.failedAt !== null) this.backoff = Math.min(MAX_BACKOFF_MS, this.backoff * 2);
+    this.failedAt = now;
+    this.close();
+    this.skipToKeyframe(null);
   }
 
-  /** Drops the decoder and everything queued, and waits for a keyframe. */
-  private restart(): void {
-    this.close();
+  /** Drops delta frames until the next keyframe, and asks for one. */
+  private skipToKeyframe(reason: "behind" | null): void {
+    if (reason) this.stats.dropped(reason);
     this.waitingForKeyframe = true;
     this.needKeyframe();
   }

@@ -1,0 +1,273 @@
+//! The client's pointer watcher: a thread reads the [`PointerSource`] and
+//! turns its events into [`CursorMessage`]s for the `cursor` channel —
+//! positions relative to the shared monitor, shapes only when they change.
+//! The session engine owns one [`PointerShare`] while `view` is granted and
+//! the channel is there; dropping it stops the thread within
+//! [`WAKE_INTERVAL`] (it never blocks the engine to join).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::message::CursorMessage;
+use super::source::{PointerEvent, PointerSource, PointerSourceFactory};
+
+/// How often the thread looks at its stop flag while the pointer rests.
+pub const WAKE_INTERVAL: Duration = Duration::from_millis(100);
+/// Positions are sent at most this often (about 125 a second).
+pub const MIN_POSITION_INTERVAL: Duration = Duration::from_millis(8);
+/// Messages waiting for the channel; a late position is replaced anyway.
+pub const QUEUE: usize = 8;
+
+/// The shared monitor's place on the X screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Area {
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Area {
+    fn position(&self, x: i32, y: i32) -> CursorMessage {
+        let (dx, dy) = (x - self.x, y - self.y);
+        let inside = |d: i32, size: u32| d >= 0 && i64::from(d) < i64::from(size);
+        CursorMessage::Position {
+            x: dx,
+            y: dy,
+            visible: inside(dx, self.width) && inside(dy, self.height),
+        }
+    }
+}
+
+pub struct PointerShare {
+    stop: Arc<AtomicBool>,
+    area: Arc<Mutex<Area>>,
+}
+
+impl std::fmt::Debug for PointerShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PointerShare").finish_non_exhaustive()
+    }
+}
+
+impl PointerShare {
+    /// Starts watching with a source from `factory`; messages go to `out`
+    /// (the engine's writer for the `cursor` channel).
+    pub fn start(
+        factory: PointerSourceFactory,
+        area: Area,
+        out: mpsc::Sender<CursorMessage>,
+    ) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let area = Arc::new(Mutex::new(area));
+        let (thread_stop, thread_area) = (Arc::clone(&stop), Arc::clone(&area));
+        let spawned =
+            std::thread::Builder::new()
+                .name("pointer".into())
+                .spawn(move || match factory() {
+                    Ok(source) => watch(source, &thread_stop, &thread_area, &out),
+                    Err(error) => tracing::warn!(%error, "the pointer is not shared"),
+                });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "no thread for the pointer");
+        }
+        Self { stop, area }
+    }
+
+    /// The shared monitor changed.
+    pub fn aim(&self, area: Area) {
+        *self.area.lock().unwrap_or_else(|p| p.into_inner()) = area;
+    }
+}
+
+impl Drop for PointerShare {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn watch(
+    mut source: Box<dyn PointerSource>,
+    stop: &AtomicBool,
+    area: &Mutex<Area>,
+    out: &mpsc::Sender<CursorMessage>,
+) {
+    let mut last_shape: Option<u64> = None;
+    let mut shape_waiting: Option<CursorMessage> = None;
+    let mut position_waiting: Option<(i32, i32)> = None;
+    let mut last_sent: Option<(i32, i32)> = None;
+    let mut last_area = Area::default();
+    let mut sent_at: Option<Instant> = None;
+    let since_sent = |at: Option<Instant>| at.map_or(MIN_POSITION_INTERVAL, |at| at.elapsed());
+    while !stop.load(Ordering::Relaxed) && !out.is_closed() {
+        // A position held back by the rate limit waits only that long.
+        let timeout = match position_waiting {
+            Some(_) => MIN_POSITION_INTERVAL.saturating_sub(since_sent(sent_at)),
+            None => WAKE_INTERVAL,
+        };
+        match source.next(timeout) {
+            Ok(Some(PointerEvent::Moved { x, y })) => position_waiting = Some((x, y)),
+            Ok(Some(PointerEvent::Shape(image))) => {
+                match CursorMessage::shape(
+                    image.width,
+                    image.height,
+                    image.hot_x,
+                    image.hot_y,
+                    &image.rgba,
+                ) {
+                    Some(message) => {
+                        let id = match &message {
+                            CursorMessage::Shape { id, .. } => Some(*id),
+                            CursorMessage::Position { .. } => None,
+                        };
+                        if id != last_shape {
+                            last_shape = id;
+                            shape_waiting = Some(message);
+                        }
+                    }
+                    None => tracing::debug!(
+                        width = image.width,
+                        height = image.height,
+                        "a cursor image over the limit is not sent"
+                    ),
+                }
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "the pointer is no longer shared");
+                return;
+            }
+        }
+        if let Some(shape) = shape_waiting.take()
+            && let Err(mpsc::error::TrySendError::Full(shape)) = out.try_send(shape)
+        {
+            // Retried on the next turn: a shape is never skipped.
+            shape_waiting = Some(shape);
+        }
+        let now_area = *area.lock().unwrap_or_else(|p| p.into_inner());
+        if now_area != last_area {
+            last_area = now_area;
+            // The same point means something else on another monitor.
+            if position_waiting.is_none() {
+                position_waiting = last_sent;
+            }
+            last_sent = None;
+        }
+        if let Some((x, y)) = position_waiting
+            && since_sent(sent_at) >= MIN_POSITION_INTERVAL
+        {
+            position_waiting = None;
+            if last_sent != Some((x, y)) {
+                // A full queue drops this one; a newer one follows.
+                if out.try_send(now_area.position(x, y)).is_ok() {
+                    last_sent = Some((x, y));
+                    sent_at = Some(Instant::now());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::source::{CursorImage, FakePointer};
+    use super::*;
+
+    const AREA: Area = Area {
+        x: 100,
+        y: 0,
+        width: 50,
+        height: 40,
+    };
+
+    fn arrow(colour: u8) -> CursorImage {
+        CursorImage {
+            width: 2,
+            height: 2,
+            hot_x: 0,
+            hot_y: 0,
+            rgba: vec![colour; 16],
+        }
+    }
+
+    fn recv(rx: &mut mpsc::Receiver<CursorMessage>) -> CursorMessage {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Ok(message) = rx.try_recv() {
+                return message;
+            }
+            assert!(Instant::now() < deadline, "no cursor message");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn pos(x: i32, y: i32, visible: bool) -> CursorMessage {
+        CursorMessage::Position { x, y, visible }
+    }
+
+    #[test]
+    fn moves_arrive_relative_to_the_shared_monitor() {
+        let (fake, pointer) = FakePointer::new();
+        let (tx, mut rx) = mpsc::channel(QUEUE);
+        let source = Mutex::new(Some(fake));
+        let factory: PointerSourceFactory = Arc::new(move || {
+            let fake = source.lock().unwrap().take().unwrap();
+            Ok(Box::new(fake) as Box<dyn PointerSource>)
+        });
+        let share = PointerShare::start(factory, AREA, tx);
+        pointer.send(PointerEvent::Moved { x: 110, y: 5 });
+        assert_eq!(recv(&mut rx), pos(10, 5, true));
+        pointer.send(PointerEvent::Moved { x: 20, y: 5 });
+        assert_eq!(recv(&mut rx), pos(-80, 5, false));
+        // Another monitor: the same point is sent again, relative to it.
+        share.aim(Area { x: 0, ..AREA });
+        pointer.send(PointerEvent::Moved { x: 20, y: 5 });
+        assert_eq!(recv(&mut rx), pos(20, 5, true));
+        drop(share);
+        // The thread ends: the source's handle sees it gone.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while pointer.send(PointerEvent::Moved { x: 0, y: 0 }) {
+            assert!(Instant::now() < deadline, "the watcher did not stop");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_shape_is_sent_once_until_it_changes() {
+        let (fake, pointer) = FakePointer::new();
+        let (tx, mut rx) = mpsc::channel(QUEUE);
+        let source = Mutex::new(Some(fake));
+        let factory: PointerSourceFactory = Arc::new(move || {
+            let fake = source.lock().unwrap().take().unwrap();
+            Ok(Box::new(fake) as Box<dyn PointerSource>)
+        });
+        let _share = PointerShare::start(factory, AREA, tx);
+        pointer.send(PointerEvent::Shape(arrow(1)));
+        pointer.send(PointerEvent::Shape(arrow(1)));
+        pointer.send(PointerEvent::Shape(arrow(2)));
+        // A later move proves the repeat was seen and skipped.
+        pointer.send(PointerEvent::Moved { x: 101, y: 1 });
+        let first = recv(&mut rx);
+        let second = recv(&mut rx);
+        assert!(
+            matches!(first, CursorMessage::Shape { .. })
+                && matches!(second, CursorMessage::Shape { .. }),
+            "{first:?} {second:?}"
+        );
+        assert_ne!(first, second);
+        assert_eq!(recv(&mut rx), pos(1, 1, true));
+        // Oversized images are not sent at all.
+        pointer.send(PointerEvent::Shape(CursorImage {
+            width: 200,
+            height: 1,
+            hot_x: 0,
+            hot_y: 0,
+            rgba: vec![0; 800],
+        }));
+        pointer.send(PointerEvent::Moved { x: 102, y: 1 });
+        assert_eq!(recv(&mut rx), pos(2, 1, true));
+    }
+}
