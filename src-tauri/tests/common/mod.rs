@@ -98,6 +98,7 @@ pub fn side(
         downloads: std::env::temp_dir().join("lifeline-test-downloads"),
         shared: None,
         transcripts: None,
+        pointer: Default::default(),
     };
     spawn_side(url, role, backends)
 }
@@ -128,6 +129,7 @@ pub fn side_with(
         downloads: downloads_of(transcripts),
         shared: Some(shared_of(transcripts)),
         transcripts: Some(transcripts.to_owned()),
+        pointer: Default::default(),
     };
     spawn_side(url, role, backends)
 }

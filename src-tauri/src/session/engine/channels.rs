@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
 use super::super::control::{ControlMessage, PROTOCOL_VERSION};
+use crate::cursor::{CursorMessage, CursorView};
 use crate::input::event::InputEvent;
 use crate::transfer::runner::Report;
 
@@ -18,6 +19,10 @@ pub const CONTROL_CHANNEL: &str = "control";
 pub const INPUT_CHANNEL: &str = "input";
 /// The reliable, ordered channel for file transfers, both ways.
 pub const FILES_CHANNEL: &str = "files";
+
+/// The unordered, never-retransmitted channel for the client's pointer
+/// (client → expert; see `cursor`).
+pub const CURSOR_CHANNEL: &str = "cursor";
 
 /// What a channel reader reports, tagged with its session.
 #[derive(Debug)]
@@ -107,4 +112,59 @@ pub fn watch_input(reports: ChannelReports, session: String, channel: Arc<dyn Da
             }
         }
     });
+}
+
+/// Expert: reads the cursor channel and shows each valid message at once
+/// (no trip through the engine: a pointer position is stale in
+/// milliseconds). What the client sends there is its business: it sends
+/// only while `view` is granted. Bad messages are dropped, never fatal.
+pub fn watch_cursor(channel: Arc<dyn DataChannel>, view: Arc<dyn CursorView>) {
+    tokio::spawn(async move {
+        let mut refused = 0u64;
+        loop {
+            match channel.poll().await {
+                Some(DataChannelEvent::OnMessage(message)) => {
+                    match CursorMessage::parse(&message.data) {
+                        Ok(message) => view.show(&message),
+                        Err(error) => {
+                            refused += 1;
+                            // The first few say why; the rest are counted.
+                            if refused <= 3 {
+                                tracing::warn!(%error, "cursor message dropped");
+                            }
+                        }
+                    }
+                }
+                Some(DataChannelEvent::OnClose) | None => break,
+                Some(_) => {}
+            }
+        }
+        if refused > 0 {
+            tracing::info!(refused, "cursor messages dropped in this session");
+        }
+    });
+}
+
+/// Client: a writer for the cursor channel; messages sent to the returned
+/// sender go out in order until the channel closes. Whatever the expert
+/// sends on it is read and ignored.
+pub fn send_cursor(channel: Arc<dyn DataChannel>) -> mpsc::Sender<CursorMessage> {
+    let (sender, mut messages) = mpsc::channel::<CursorMessage>(crate::cursor::share::QUEUE);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                message = messages.recv() => {
+                    let Some(message) = message else { break };
+                    if let Err(error) = channel.send_text(&message.to_json()).await {
+                        tracing::debug!(%error, "cursor message not sent");
+                    }
+                }
+                event = channel.poll() => match event {
+                    Some(DataChannelEvent::OnClose) | None => break,
+                    Some(_) => {}
+                },
+            }
+        }
+    });
+    sender
 }

@@ -205,6 +205,8 @@ impl Engine {
             peer_ready: false,
             outbox: Vec::new(),
             input: None,
+            cursor_out: None,
+            pointer: None,
             viewer: None,
             keyframe: Arc::new(Notify::new()),
             pin: None,
@@ -248,11 +250,24 @@ impl Engine {
                     .peer
                     .create_data_channel(FILES_CHANNEL, Delivery::Reliable)
                     .await?;
+                // Only with view: the pointer is part of the picture.
+                let cursor = if scopes.contains(Scope::View) {
+                    Some(
+                        live.peer
+                            .create_data_channel(CURSOR_CHANNEL, Delivery::Latest)
+                            .await?,
+                    )
+                } else {
+                    None
+                };
                 let offer = live.peer.create_offer().await?;
-                Ok::<_, peer::PeerError>((control, input, files, offer))
+                Ok::<_, peer::PeerError>((control, input, files, cursor, offer))
             };
             match offer.await {
-                Ok((control, input, files, offer)) => {
+                Ok((control, input, files, cursor, offer)) => {
+                    if let (Some(cursor), Some(view)) = (cursor, &self.backends.pointer.view) {
+                        channels::watch_cursor(cursor, Arc::clone(view));
+                    }
                     let reports = self.channel_tx.clone();
                     watch_control(reports, session.clone(), Arc::clone(&control), true);
                     live.control = Some(control);

@@ -17,6 +17,7 @@ mod desk;
 mod files;
 mod peer_events;
 mod pin;
+mod pointer;
 mod reboot;
 mod remote;
 mod talk;
@@ -33,7 +34,7 @@ use tokio::task::JoinHandle;
 use webrtc::data_channel::DataChannel;
 
 pub use self::answer::Answer;
-pub use self::channels::{CONTROL_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
+pub use self::channels::{CONTROL_CHANNEL, CURSOR_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
 use self::channels::{ChannelEvent, watch_control, watch_input};
 use super::control::{ControlMessage, PROTOCOL_VERSION};
 use super::grants::{Grants, needed_for};
@@ -156,6 +157,8 @@ pub struct Backends {
     pub shared: Option<PathBuf>,
     /// `None`: keep no transcripts.
     pub transcripts: Option<PathBuf>,
+    /// Client: where its pointer comes from; expert: where it is shown.
+    pub pointer: crate::cursor::PointerBackends,
 }
 
 impl std::fmt::Debug for Backends {
@@ -305,6 +308,10 @@ struct Live {
     outbox: Vec<ControlMessage>,
     /// Expert: sends mouse and keyboard on the input channel.
     input: Option<InputSender>,
+    /// Client: the writer for the cursor channel, once it is there.
+    cursor_out: Option<mpsc::Sender<crate::cursor::CursorMessage>>,
+    /// Client: the pointer being watched, while `view` is granted.
+    pointer: Option<crate::cursor::share::PointerShare>,
     /// Expert: the task reading the screen track, and its keyframe bell.
     viewer: Option<JoinHandle<()>>,
     keyframe: Arc<Notify>,

@@ -71,6 +71,8 @@ impl Engine {
                     if let Some(live) = &mut self.live {
                         live.transfers = Some(transfers);
                     }
+                } else if label == CURSOR_CHANNEL {
+                    self.take_cursor_channel(channel);
                 } else if label == INPUT_CHANNEL {
                     // Read always: what arrives is checked against the
                     // grants one event at a time.
@@ -137,6 +139,7 @@ impl Engine {
         }
         live.share = Some(share);
         self.announce_screen().await;
+        self.start_pointer();
     }
 
     /// Client: tells the expert (and this app's view) what is shared, once
@@ -151,6 +154,7 @@ impl Engine {
             live.monitors = monitors.clone();
         }
         self.aim_control(monitor);
+        self.aim_pointer(monitor);
         let screen = ScreenInfo {
             monitors,
             monitor,

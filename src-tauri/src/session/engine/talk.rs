@@ -114,6 +114,7 @@ impl Engine {
         let Some(live) = &mut self.live else { return };
         if change.withdrawn.contains(Scope::View) {
             live.share = None;
+            live.pointer = None;
             self.view.send_modify(|view| view.screen = None);
         }
         let session = live.session.clone();
