@@ -12,13 +12,15 @@ use webrtc::peer_connection::{
     RTCPeerConnectionState,
 };
 
-use super::video::{ExtensionIds, VideoReceiver};
+use super::video::{ExtensionIds, Tapped, VideoReceiver};
 use super::{ConnectionState, PeerEvent, Signal};
 
 pub(super) struct Forwarder {
     pub(super) events: mpsc::Sender<PeerEvent>,
     /// The video extensions' ids, set once the remote description is.
     pub(super) extension_ids: Arc<OnceLock<ExtensionIds>>,
+    /// The screen's packets from the interceptor chain, for the one track.
+    pub(super) tapped: std::sync::Mutex<Option<Tapped>>,
 }
 
 impl Forwarder {
@@ -68,6 +70,11 @@ impl PeerConnectionEventHandler for Forwarder {
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         let ids = self.extension_ids.get().copied().unwrap_or_default();
-        self.forward(PeerEvent::Video(VideoReceiver::new(track, ids)));
+        let tapped = self
+            .tapped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        self.forward(PeerEvent::Video(VideoReceiver::new(track, ids, tapped)));
     }
 }

@@ -14,6 +14,7 @@
 pub mod capture_time;
 mod handler;
 pub mod pacer;
+mod rtp_tap;
 mod runtime;
 pub mod safety;
 mod sender_feedback;
@@ -216,10 +217,13 @@ impl Peer {
                 None,
             )?;
         }
-        let registry = register_default_interceptors(Registry::new(), &mut media_engine)?.with(
-            Slot::from(sender_feedback::SLOT),
-            sender_feedback::SenderFeedback::default(),
-        );
+        let (tap, tapped, dropped) = rtp_tap::RtpTap::new();
+        let registry = register_default_interceptors(Registry::new(), &mut media_engine)?
+            .with(
+                Slot::from(sender_feedback::SLOT),
+                sender_feedback::SenderFeedback::default(),
+            )
+            .with(Slot::from(rtp_tap::SLOT), tap);
         let pc = PeerConnectionBuilder::new()
             .with_configuration(configuration)
             .with_setting_engine(setting_engine)
@@ -228,6 +232,10 @@ impl Peer {
             .with_handler(Arc::new(handler::Forwarder {
                 events,
                 extension_ids: Arc::clone(&extension_ids),
+                tapped: std::sync::Mutex::new(Some(video::Tapped {
+                    packets: tapped,
+                    dropped,
+                })),
             }))
             .with_udp_addrs(settings.udp_addrs.clone())
             .with_runtime(runtime::BufferedSockets::shared())

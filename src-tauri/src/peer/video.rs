@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -20,7 +21,7 @@ use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
     RTCRtpEncodingParameters, RtpCodecKind,
 };
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, mpsc};
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
@@ -289,10 +290,20 @@ fn packet_times(
     }
 }
 
-/// The receiving side of the screen track (the expert).
+/// The screen's packets as `rtp_tap` copies them from the interceptor
+/// chain, and how many it had to drop.
+pub struct Tapped {
+    pub(super) packets: mpsc::Receiver<rtc::rtp::Packet>,
+    pub(super) dropped: Arc<AtomicU64>,
+}
+
+/// The receiving side of the screen track (the expert). It reads the
+/// tapped packets ([`super::rtp_tap`]); the track's own copies, which
+/// webrtc-rs may have dropped, are only drained, and its end ends this.
 pub struct VideoReceiver {
     track: Arc<dyn TrackRemote>,
     ids: ExtensionIds,
+    tapped: Option<Tapped>,
     media_ssrc: Option<u32>,
 }
 
@@ -304,11 +315,28 @@ impl std::fmt::Debug for VideoReceiver {
     }
 }
 
+impl Drop for VideoReceiver {
+    fn drop(&mut self) {
+        let dropped = self
+            .tapped
+            .as_ref()
+            .map_or(0, |t| t.dropped.load(Ordering::Relaxed));
+        if dropped > 0 {
+            tracing::warn!(dropped, "screen packets dropped: the reader fell behind");
+        }
+    }
+}
+
 impl VideoReceiver {
-    pub(super) fn new(track: Arc<dyn TrackRemote>, ids: ExtensionIds) -> Self {
+    pub(super) fn new(
+        track: Arc<dyn TrackRemote>,
+        ids: ExtensionIds,
+        tapped: Option<Tapped>,
+    ) -> Self {
         Self {
             track,
             ids,
+            tapped,
             media_ssrc: None,
         }
     }
@@ -316,23 +344,34 @@ impl VideoReceiver {
     /// The next packet; `None` once the track has ended.
     pub async fn next_packet(&mut self) -> Option<VideoPacket> {
         loop {
-            match self.track.poll().await? {
-                TrackRemoteEvent::OnRtpPacket(packet) => {
-                    let arrived_ms = unix_ms_f64();
-                    self.media_ssrc = Some(packet.header.ssrc);
-                    let times =
-                        packet_times(self.ids, |id| packet.header.get_extension(id), arrived_ms);
-                    return Some(VideoPacket {
-                        sequence: packet.header.sequence_number,
-                        timestamp: packet.header.timestamp,
-                        marker: packet.header.marker,
-                        payload: packet.payload,
-                        times,
-                    });
+            let tapped = async {
+                match self.tapped.as_mut() {
+                    Some(tapped) => tapped.packets.recv().await,
+                    None => std::future::pending().await,
                 }
-                TrackRemoteEvent::OnEnded => return None,
-                _ => {}
-            }
+            };
+            let packet = tokio::select! {
+                biased;
+                packet = tapped => match packet {
+                    Some(packet) => packet,
+                    None => return None, // the connection is gone
+                },
+                event = self.track.poll() => match event? {
+                    TrackRemoteEvent::OnRtpPacket(packet) if self.tapped.is_none() => packet,
+                    TrackRemoteEvent::OnEnded => return None,
+                    _ => continue,
+                },
+            };
+            let arrived_ms = unix_ms_f64();
+            self.media_ssrc = Some(packet.header.ssrc);
+            let times = packet_times(self.ids, |id| packet.header.get_extension(id), arrived_ms);
+            return Some(VideoPacket {
+                sequence: packet.header.sequence_number,
+                timestamp: packet.header.timestamp,
+                marker: packet.header.marker,
+                payload: packet.payload,
+                times,
+            });
         }
     }
 
