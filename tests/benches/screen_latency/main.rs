@@ -189,6 +189,8 @@ async fn chromium(
             first_picture: Some(first - accepted),
             ..Photon::default()
         };
+        // The pointer scenario left the pointer somewhere; out of the way.
+        client.xvfb().run("xdotool", &["mousemove", "0", "0"])?;
         let mut eye = Eye::Page(PageEye::install(chromium.client(), "#screen", SCREEN).await?);
         both_changes(painter, &mut eye, &mut photon).await?;
         let mut rows = Vec::new();
@@ -216,7 +218,7 @@ fn print_photon(gst: Option<&Photon>, lifeline: &Photon, chromium: Option<&Photo
         changes()
     );
     println!(
-        "{:<8} {:<24} {:<24} {:<24} {:>12} {:>12}",
+        "{:<8} {:<30} {:<30} {:<30} {:>13} {:>13}",
         "change",
         "Lifeline expert app",
         "Chromium expert",
@@ -235,7 +237,7 @@ fn print_photon(gst: Option<&Photon>, lifeline: &Photon, chromium: Option<&Photo
             )
         };
         println!(
-            "{:<8} {:<24} {:<24} {:<24} {:>12} {:>12}",
+            "{:<8} {:<30} {:<30} {:<30} {:>13} {:>13}",
             change.name(),
             summary(ours),
             cell(chromium),
@@ -273,7 +275,7 @@ fn print_scenarios(rows: &[LifelineRow], chromium: Option<&[ChromiumRow]>) {
         scenario::RUN.as_secs()
     );
     println!(
-        "{:<8} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10} | {:>11} {:>10} {:>10}",
+        "{:<8} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10} | {:>11} {:>10} {:>9}",
         "scenario",
         "sent",
         "recv",
@@ -288,13 +290,18 @@ fn print_scenarios(rows: &[LifelineRow], chromium: Option<&[ChromiumRow]>) {
     );
     for (i, row) in rows.iter().enumerate() {
         let theirs = chromium.and_then(|c| c.get(i));
-        let latency = format!(
-            "{}/{}",
-            show(number(&row.stats, &["latencyP50"])),
-            show(number(&row.stats, &["latencyP95"]))
-        );
+        // Capture → painted where the view keeps it, else → decoded.
+        let painted = &row.stats["stages"]["capture_painted"];
+        let latency = match (painted["p50"].as_f64(), painted["p95"].as_f64()) {
+            (Some(p50), Some(p95)) => format!("{p50:.0}/{p95:.0}"),
+            _ => format!(
+                "{}/{}",
+                show(number(&row.stats, &["latencyP50"])),
+                show(number(&row.stats, &["latencyP95"]))
+            ),
+        };
         println!(
-            "{:<8} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10} | {:>11} {:>10} {:>10}",
+            "{:<8} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10} | {:>11} {:>10} {:>9}",
             row.name,
             show1(row.fps_sent),
             show1(row.fps_received),
@@ -308,7 +315,7 @@ fn print_scenarios(rows: &[LifelineRow], chromium: Option<&[ChromiumRow]>) {
                 show1(theirs.and_then(|c| c.fps_received)),
                 show1(theirs.and_then(|c| c.fps_decoded))
             ),
-            cpu_cell(theirs.and_then(|c| c.client_cpu), false),
+            cpu_cell(theirs.and_then(|c| c.client_cpu), true),
             cpu_cell(theirs.and_then(|c| c.chromium_cpu), false),
         );
     }
