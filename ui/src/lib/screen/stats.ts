@@ -58,8 +58,6 @@ export type DropReason =
   | "decode_error"
   /** The app's queue to this view overflowed (the view stalled). */
   | "delivery_gap"
-  /** A newer picture was decoded before this one could be painted. */
-  | "superseded"
   /** The bytes were not a screen frame. */
   | "malformed";
 
