@@ -1,10 +1,12 @@
 //! `make bench`: the client's screen pipeline at 1080p on a real X server,
 //! side by side with the GStreamer pipeline behind selkies and neko.
 //!
-//! Three scenarios, each driven by real X clients on its own `Xvfb -noreset`:
+//! Four scenarios, each driven by real X clients on its own `Xvfb -noreset`:
 //! - static: an idle terminal;
 //! - typing: xdotool types into a terminal at about 8 characters a second;
-//! - motion: a full-screen terminal scrolling text without pause.
+//! - motion: a full-screen terminal scrolling text without pause;
+//! - pointer: the pointer alone moving over an idle terminal (the pointer
+//!   is not part of the captured image, so it should cost no frame).
 //!
 //! For each, Lifeline's own pipeline (the capturer the app picks: MIT-SHM
 //! with DAMAGE on Xvfb → yuv → libvpx, the code the app runs) and then
@@ -62,6 +64,7 @@ enum Scenario {
     Static,
     Typing,
     Motion,
+    Pointer,
 }
 
 impl Scenario {
@@ -70,6 +73,7 @@ impl Scenario {
             Scenario::Static => "static",
             Scenario::Typing => "typing",
             Scenario::Motion => "motion",
+            Scenario::Pointer => "pointer",
         }
     }
 
@@ -124,10 +128,14 @@ struct Figures {
     total_p50: f64,
     total_p95: f64,
     dropped: f64,
+    /// Share of the time the capture thread waited for a change, and
+    /// waited with one known to keep to the frame rate.
+    idle_percent: f64,
+    paced_percent: f64,
 }
 
 /// The figures as the child prints them, in this order.
-const FIELDS: usize = 15;
+const FIELDS: usize = 17;
 
 impl Figures {
     fn to_line(self) -> String {
@@ -147,6 +155,8 @@ impl Figures {
             self.total_p50,
             self.total_p95,
             self.dropped,
+            self.idle_percent,
+            self.paced_percent,
         ]
         .map(|v| v.to_string())
         .join(" ")
@@ -174,6 +184,8 @@ impl Figures {
             total_p50: n[12],
             total_p95: n[13],
             dropped: n[14],
+            idle_percent: n[15],
+            paced_percent: n[16],
         }
     }
 }
@@ -246,6 +258,8 @@ fn pipeline_child() {
         total_p50: ms(recent.total.p50),
         total_p95: ms(recent.total.p95),
         dropped: window.dropped as f64,
+        idle_percent: window.idle.as_secs_f64() / wall.as_secs_f64() * 100.0,
+        paced_percent: window.paced.as_secs_f64() / wall.as_secs_f64() * 100.0,
     };
     println!("{}", figures.to_line());
 }
@@ -335,7 +349,7 @@ fn main() {
         Quality::Balanced.bitrate_kbps()
     );
     println!(
-        "{:<8} {:<10} {:>6} {:>7} {:>8} {:>8} {:>8} {:>10} {:>9} {:>7}  {:>11} {:>11} {:>11} {:>5}",
+        "{:<8} {:<10} {:>6} {:>7} {:>8} {:>8} {:>8} {:>10} {:>9} {:>7}  {:>11} {:>11} {:>11} {:>5} {:>11}",
         "scenario",
         "sender",
         "fps",
@@ -349,9 +363,15 @@ fn main() {
         "capt p50/95",
         "enc p50/95",
         "all p50/95",
-        "drop"
+        "drop",
+        "idle/paced%"
     );
-    for scenario in [Scenario::Static, Scenario::Typing, Scenario::Motion] {
+    for scenario in [
+        Scenario::Static,
+        Scenario::Typing,
+        Scenario::Motion,
+        Scenario::Pointer,
+    ] {
         if !filter.is_empty() && !filter.iter().any(|f| f == scenario.name()) {
             continue;
         }
@@ -375,7 +395,7 @@ fn main() {
                 }
             };
             println!(
-                "{:<8} {:<10} {:>6.1} {:>7} {:>8} {:>8} {:>8} {:>10.0} {:>9.1} {:>7.1}  {:>11} {:>11} {:>11} {:>5}",
+                "{:<8} {:<10} {:>6.1} {:>7} {:>8} {:>8} {:>8} {:>10.0} {:>9.1} {:>7.1}  {:>11} {:>11} {:>11} {:>5} {:>11}",
                 scenario.name(),
                 who,
                 f.fps,
@@ -391,6 +411,11 @@ fn main() {
                 pair(f.total_p50, f.total_p95),
                 if stages {
                     format!("{:.0}", f.dropped)
+                } else {
+                    "-".into()
+                },
+                if stages {
+                    format!("{:.0}/{:.0}", f.idle_percent, f.paced_percent)
                 } else {
                     "-".into()
                 },
@@ -419,7 +444,8 @@ fn main() {
         "fps is frames queued for the network a second; capt/s screens fetched from the \
          X server a second (none while still). capt ms is the mean per fetch; conv/enc \
          ms the mean per encoded frame; p50/95 are per frame over its last 600 frames \
-         (all: capture start → encoded). Lifeline's CPU is its pipeline process \
+         (all: capture start → encoded). idle/paced% is the share of the time the \
+         capture thread waited for a change / held one back for the frame rate. Lifeline's CPU is its pipeline process \
          (capture, convert, encode; not WebRTC's packetizing and SRTP); GStreamer's is \
          the gst-launch process (including RTP packetizing)."
     );

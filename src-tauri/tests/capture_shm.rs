@@ -1,6 +1,7 @@
 //! The MIT-SHM + DAMAGE capturer against a real X server (its own
 //! `Xvfb -noreset`): a change is reported, and capturing it gives the new
-//! pixels, fetching only the damaged rows; a still screen reports nothing
+//! pixels, fetching only the damaged rows, and damage that repaints the
+//! same pixels is no change; a still screen reports nothing
 //! and costs no capture, which the capturer's own counter shows once a
 //! later change has been seen.
 //!
@@ -147,6 +148,26 @@ fn a_change_is_captured_with_its_pixels_and_only_its_rows() {
     assert_eq!(pixel(&frame, 45, 35), [0x00, 0xff, 0x00]);
     assert_eq!(pixel(&frame, 45, 29), [0x00, 0x80, 0xff]);
     assert_eq!(pixel(&frame, 30, 35), [0x00, 0x80, 0xff]);
+
+    // The window repaints its background, the same green: damage, a fetch,
+    // and no changed rows.
+    let fetched = capturer.captures();
+    conn.send_and_check_request(&x::ClearArea {
+        exposures: false,
+        window,
+        x: 0,
+        y: 0,
+        width: 0,
+        height: 0,
+    })
+    .unwrap();
+    assert_eq!(wait(&mut capturer, &wakeup), Change::Damaged);
+    assert_eq!(
+        capturer.capture_changes(0, &mut frame).unwrap(),
+        Captured::Rows(Vec::new()),
+        "pixels repainted alike are no change"
+    );
+    assert_eq!(capturer.captures(), fetched + 1);
 }
 
 #[test]

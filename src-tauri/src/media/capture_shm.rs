@@ -32,6 +32,11 @@ use super::damage::{Damage, Rect};
 use super::frame::{PixelOrder, RgbaFrame};
 use super::wake::Wakeup;
 
+/// Bands up to this fraction of the monitor are compared with what the
+/// frame held before; larger ones are taken as changed (comparing costs as
+/// much as copying).
+const COMPARE_UP_TO: usize = 4;
+
 fn backend(error: impl std::fmt::Display) -> CaptureError {
     CaptureError::Backend(error.to_string())
 }
@@ -393,14 +398,24 @@ impl Capturer for ShmCapturer {
         }
         let stride = monitor.width as usize * 4;
         let shared = self.segment(len)?.bytes();
-        for band in &bands {
-            let at = band.start as usize * stride..band.end as usize * stride;
-            frame.data[at.clone()].copy_from_slice(&shared[at]);
-        }
         if bands.len() == 1 && bands[0] == (0..monitor.height) {
+            frame.data.copy_from_slice(&shared[..len]);
             return Ok(Captured::Whole);
         }
-        Ok(Captured::Rows(bands))
+        // Damage that left the pixels as they were (a window repainted
+        // alike, the server's own pointer sprite) is no change: a small
+        // band is compared before it is copied, and dropped if equal.
+        let mut changed = Vec::with_capacity(bands.len());
+        for band in bands {
+            let at = band.start as usize * stride..band.end as usize * stride;
+            let (now, kept) = (&shared[at.clone()], &mut frame.data[at]);
+            if now.len() <= len / COMPARE_UP_TO && now == &kept[..] {
+                continue;
+            }
+            kept.copy_from_slice(now);
+            changed.push(band);
+        }
+        Ok(Captured::Rows(changed))
     }
 }
 

@@ -261,9 +261,12 @@ impl Loop<'_> {
             // A change is known already and waits for the frame period;
             // more damage piles up in the capturer meanwhile.
             wakeup.wait(timeout);
+            self.stats.waited(now.elapsed(), true);
             return;
         }
-        match capturer.wait_for_change(self.config.monitor, timeout, wakeup) {
+        let change = capturer.wait_for_change(self.config.monitor, timeout, wakeup);
+        self.stats.waited(now.elapsed(), false);
+        match change {
             Ok(Change::Damaged) => self.pending = true,
             Ok(Change::Nothing) => {}
             Ok(Change::Unknown) => {

@@ -22,6 +22,8 @@ pub struct PipelineStats {
     sent: AtomicU64,
     dropped: AtomicU64,
     capture_ns: AtomicU64,
+    idle_ns: AtomicU64,
+    paced_ns: AtomicU64,
     convert_ns: AtomicU64,
     encode_ns: AtomicU64,
     bytes: AtomicU64,
@@ -91,6 +93,10 @@ pub struct StatsSnapshot {
     pub convert: Duration,
     pub encode: Duration,
     pub bytes: u64,
+    /// Time spent waiting for the screen to change (nothing to do).
+    pub idle: Duration,
+    /// Time spent holding a known change back to keep to the frame rate.
+    pub paced: Duration,
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -98,6 +104,13 @@ fn nanos(d: Duration) -> u64 {
 }
 
 impl PipelineStats {
+    /// The thread waited `took` for a change (`paced`: for the frame
+    /// period, with a change already known).
+    pub(super) fn waited(&self, took: Duration, paced: bool) {
+        let counter = if paced { &self.paced_ns } else { &self.idle_ns };
+        counter.fetch_add(nanos(took), Ordering::Relaxed);
+    }
+
     pub(super) fn captured(&self, took: Duration) {
         self.captured.fetch_add(1, Ordering::Relaxed);
         self.capture_ns.fetch_add(nanos(took), Ordering::Relaxed);
@@ -152,6 +165,8 @@ impl PipelineStats {
             sent: load(&self.sent),
             dropped: load(&self.dropped),
             capture: Duration::from_nanos(load(&self.capture_ns)),
+            idle: Duration::from_nanos(load(&self.idle_ns)),
+            paced: Duration::from_nanos(load(&self.paced_ns)),
             convert: Duration::from_nanos(load(&self.convert_ns)),
             encode: Duration::from_nanos(load(&self.encode_ns)),
             bytes: load(&self.bytes),
@@ -169,6 +184,8 @@ impl std::ops::Sub for StatsSnapshot {
             sent: self.sent.saturating_sub(earlier.sent),
             dropped: self.dropped.saturating_sub(earlier.dropped),
             capture: self.capture.saturating_sub(earlier.capture),
+            idle: self.idle.saturating_sub(earlier.idle),
+            paced: self.paced.saturating_sub(earlier.paced),
             convert: self.convert.saturating_sub(earlier.convert),
             encode: self.encode.saturating_sub(earlier.encode),
             bytes: self.bytes.saturating_sub(earlier.bytes),
