@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{desks_connected, fresh_id, side_with, sign_in, start_desk, wait_for};
 use lifeline_lib::session::engine::{Command, SessionError, SessionHandle};
 use lifeline_lib::session::scopes::{Scope, Scopes};
@@ -62,6 +60,10 @@ async fn an_answer_to_a_replaced_request_is_refused() {
         v.phase == Phase::Idle
     })
     .await;
+    wait_for(&mut expert.subscribe(), "the expert's withdrawal", |v| {
+        v.phase == Phase::Idle
+    })
+    .await;
     // An answer to a request that is gone is refused as well.
     assert_eq!(
         client.accept(&first, view_only).await,
@@ -86,7 +88,8 @@ async fn an_answer_to_a_replaced_request_is_refused() {
         client.decline(&first).await,
         Err(SessionError::RequestChanged)
     );
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Refused outright, so nothing reached the desk: the views are as they
+    // were, and the accept below proves the request was still pending.
     let (at_client, at_expert) = (client.view(), expert.view());
     assert_eq!(asked(&at_client), Some(second.clone()), "{at_client:?}");
     assert!(at_client.screen.is_none());
