@@ -1,12 +1,16 @@
 //! `make bench`: the client's screen pipeline at 1080p on a real X server,
 //! side by side with the GStreamer pipeline behind selkies and neko.
 //!
-//! Four scenarios, each driven by real X clients on its own `Xvfb -noreset`:
+//! Five scenarios, each driven by real X clients on its own `Xvfb -noreset`:
 //! - static: an idle terminal;
 //! - typing: xdotool types into a terminal at about 8 characters a second;
 //! - motion: a full-screen terminal scrolling text without pause;
 //! - pointer: the pointer alone moving over an idle terminal (the pointer
-//!   is not part of the captured image, so it should cost no frame).
+//!   is not part of the captured image, so it should cost no frame);
+//! - scroll60: a whole screen of text scrolled one line 60 times a second
+//!   by the bench's own X client. A terminal repaints when it pleases (an
+//!   xterm under `ls` repaints about 8–10 times a second here), so this is
+//!   the scenario that shows what the pipeline can keep up with.
 //!
 //! For each, Lifeline's own pipeline (the capturer the app picks: MIT-SHM
 //! with DAMAGE on Xvfb → yuv → libvpx, the code the app runs) and then
@@ -65,6 +69,7 @@ enum Scenario {
     Typing,
     Motion,
     Pointer,
+    Scroll60,
 }
 
 impl Scenario {
@@ -74,6 +79,7 @@ impl Scenario {
             Scenario::Typing => "typing",
             Scenario::Motion => "motion",
             Scenario::Pointer => "pointer",
+            Scenario::Scroll60 => "scroll60",
         }
     }
 
@@ -81,6 +87,9 @@ impl Scenario {
     /// scenario says (scripts/bench-scenario.sh). They stop when the guard
     /// drops.
     fn stage(self, display: &str) -> Scene {
+        if let Scenario::Scroll60 = self {
+            return Scene::Scroller(Scroller::start(display));
+        }
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/bench-scenario.sh");
         let child = Command::new(script)
             .arg(self.name())
@@ -92,20 +101,154 @@ impl Scenario {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
         std::thread::sleep(Duration::from_millis(1500));
-        Scene(child)
+        Scene::Script(child)
     }
 }
 
-/// A running scenario: its script and every X client it started.
-struct Scene(Child);
+/// A running scenario: its script and every X client it started, or the
+/// bench's own scrolling client.
+enum Scene {
+    Script(Child),
+    // Held for its Drop, which stops the thread.
+    #[allow(dead_code)]
+    Scroller(Scroller),
+}
 
 impl Drop for Scene {
     fn drop(&mut self) {
-        // The script leads its own process group; end all of it.
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
+        if let Scene::Script(child) = self {
+            // The script leads its own process group; end all of it.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The scroll60 scenario: a whole screen of text moved up one 13-pixel
+/// line and a new line drawn, 60 times a second, by an X client on a
+/// thread of this bench (no terminal deciding when to repaint: a known
+/// rate of whole-screen change).
+struct Scroller {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Scroller {
+    const LINE: u16 = 13;
+
+    fn start(display: &str) -> Scroller {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (conn, screen) =
+            xcb::Connection::connect(Some(display)).expect("the scenario's X server");
+        let thread = std::thread::spawn({
+            let stop = std::sync::Arc::clone(&stop);
+            move || Scroller::run(&conn, screen, &stop)
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        Scroller {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn line(n: u64) -> Vec<u8> {
+        let words = [
+            "drwxr-xr-x",
+            "root",
+            "4096",
+            "Dec",
+            "lib",
+            "share",
+            "x86_64",
+            "libvpx.so.7",
+        ];
+        let mut text = String::new();
+        let mut i = n;
+        while text.len() < 300 {
+            text.push_str(words[(i % words.len() as u64) as usize]);
+            text.push(' ');
+            i = i
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407)
+                >> 7;
+        }
+        text.into_bytes()
+    }
+
+    fn run(conn: &xcb::Connection, screen: i32, stop: &std::sync::atomic::AtomicBool) {
+        use xcb::x;
+        let setup = conn.get_setup();
+        let screen = setup.roots().nth(screen as usize).expect("a screen");
+        let (root, width, height) = (
+            screen.root(),
+            screen.width_in_pixels(),
+            screen.height_in_pixels(),
+        );
+        let font: x::Font = conn.generate_id();
+        conn.send_request(&x::OpenFont {
+            fid: font,
+            name: b"fixed",
+        });
+        let gc: x::Gcontext = conn.generate_id();
+        conn.send_request(&x::CreateGc {
+            cid: gc,
+            drawable: x::Drawable::Window(root),
+            value_list: &[
+                x::Gc::Foreground(0x00d0_d0d0),
+                x::Gc::Background(0x0010_1010),
+                x::Gc::Font(font),
+                x::Gc::GraphicsExposures(false),
+            ],
+        });
+        let draw = |n: u64, y: i16| {
+            let text = Scroller::line(n);
+            conn.send_request(&x::ImageText8 {
+                drawable: x::Drawable::Window(root),
+                gc,
+                x: 0,
+                y,
+                string: &text[..text.len().min(255)],
+            });
+        };
+        let lines = height / Scroller::LINE;
+        for n in 0..u64::from(lines) {
+            draw(n, (n as i16 + 1) * Scroller::LINE as i16 - 3);
+        }
+        let tick = Duration::from_secs(1) / 60;
+        let started = std::time::Instant::now();
+        let mut n = u64::from(lines);
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            conn.send_request(&x::CopyArea {
+                src_drawable: x::Drawable::Window(root),
+                dst_drawable: x::Drawable::Window(root),
+                gc,
+                src_x: 0,
+                src_y: Scroller::LINE as i16,
+                dst_x: 0,
+                dst_y: 0,
+                width,
+                height: height - Scroller::LINE,
+            });
+            draw(n, (lines * Scroller::LINE) as i16 - 3);
+            // A round trip, so the server has drawn before the next tick.
+            let _ = conn.wait_for_reply(conn.send_request(&x::GetInputFocus {}));
+            n += 1;
+            let next = tick * (n - u64::from(lines)) as u32;
+            if let Some(rest) = next.checked_sub(started.elapsed()) {
+                std::thread::sleep(rest);
+            }
+        }
+    }
+}
+
+impl Drop for Scroller {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -371,6 +514,7 @@ fn main() {
         Scenario::Typing,
         Scenario::Motion,
         Scenario::Pointer,
+        Scenario::Scroll60,
     ] {
         if !filter.is_empty() && !filter.iter().any(|f| f == scenario.name()) {
             continue;
