@@ -1,9 +1,13 @@
 //! Screen streaming.
 //!
-//! The client captures a monitor ([`capture`]), converts RGBA to I420
-//! ([`convert`]) and encodes VP8 ([`vp8`]) on its own thread
-//! ([`pipeline`]), sending nothing while the screen is unchanged and a
-//! keyframe when the expert asks. Its bitrate follows the expert's loss
+//! The client captures a monitor ([`capture`]; on X11 through MIT-SHM,
+//! only what DAMAGE reported, [`capture_shm`], bookkept in [`damage`]),
+//! converts the changed rows to I420 ([`convert`]) and encodes VP8
+//! ([`vp8`]) on its own thread ([`pipeline`]), which sleeps until the
+//! screen changes or a control rings its [`wake`]-up, captures at most at
+//! the preset's frame rate ([`pacing`]), sends nothing while the screen is
+//! unchanged (but one refresh keyframe after 10 s) and a keyframe when the
+//! expert asks. Its bitrate follows the expert's loss
 //! reports ([`congestion`]). The expert reassembles frames from RTP
 //! packets ([`depacketize`]) and hands the encoded frames to the webview,
 //! which decodes them with WebCodecs: no decoding in Rust, no raw frames
