@@ -92,10 +92,14 @@ pub trait Capturer: Send {
 /// The real screen, through xcap. The monitor list is looked up once and
 /// kept: enumerating monitors costs RandR round trips on every call, which
 /// measured as much as the capture itself. It is refreshed when asked for
-/// and when a capture fails (a monitor came or went).
+/// and when a capture fails (a monitor came or went). So is each monitor's
+/// geometry: every one of xcap's getters opens a new X connection and asks
+/// RandR again, which took about 100 ms a call against an X server busy
+/// with a scrolling terminal.
 #[derive(Default)]
 pub struct XcapCapturer {
     monitors: Option<Vec<xcap::Monitor>>,
+    geometry: std::collections::HashMap<usize, (i32, i32, u32, u32)>,
 }
 
 impl std::fmt::Debug for XcapCapturer {
@@ -109,8 +113,12 @@ impl XcapCapturer {
         Self::default()
     }
 
-    /// Monitor `index`'s position and size on the X screen.
+    /// Monitor `index`'s position and size on the X screen, looked up once
+    /// (until [`XcapCapturer::forget`]).
     pub fn geometry(&mut self, index: usize) -> Result<(i32, i32, u32, u32), CaptureError> {
+        if let Some(&kept) = self.geometry.get(&index) {
+            return Ok(kept);
+        }
         let monitors = match self.monitors.take() {
             Some(kept) => self.monitors.insert(kept),
             None => self.refresh()?,
@@ -119,15 +127,19 @@ impl XcapCapturer {
             .get(index)
             .ok_or(CaptureError::NoSuchMonitor(index))?;
         let geometry = (|| Ok::<_, xcap::XCapError>((m.x()?, m.y()?, m.width()?, m.height()?)))();
-        geometry.map_err(|e| CaptureError::Backend(e.to_string()))
+        let geometry = geometry.map_err(|e| CaptureError::Backend(e.to_string()))?;
+        self.geometry.insert(index, geometry);
+        Ok(geometry)
     }
 
-    /// Looks the monitors up again on the next call.
+    /// Looks the monitors and their geometry up again on the next call.
     pub fn forget(&mut self) {
         self.monitors = None;
+        self.geometry.clear();
     }
 
     fn refresh(&mut self) -> Result<&[xcap::Monitor], CaptureError> {
+        self.geometry.clear();
         let monitors = xcap::Monitor::all().map_err(|e| CaptureError::Backend(e.to_string()))?;
         Ok(self.monitors.insert(monitors))
     }
@@ -167,7 +179,7 @@ impl Capturer for XcapCapturer {
         let image = match image {
             Ok(image) => image,
             Err(error) => {
-                self.monitors = None; // look again next time
+                self.forget(); // look again next time
                 return Err(error);
             }
         };

@@ -14,7 +14,7 @@
 //! again, so no change is missed.
 //!
 //! Monitor geometry comes from xcap (RandR), once, and again when a
-//! capture fails. [`system_capturer`](super::capture_x11::system_capturer)
+//! capture fails or a damage report shows the root window resized. [`system_capturer`](super::capture_x11::system_capturer)
 //! falls back to GetImage or xcap when the server lacks either extension
 //! or shared memory cannot be attached (a remote X server).
 
@@ -123,6 +123,8 @@ pub struct ShmCapturer {
     damage: Damage,
     /// The monitor `damage` is about; another one starts over whole.
     monitor: Option<usize>,
+    /// The root window's size in the last damage report.
+    root_size: Option<(u16, u16)>,
     /// Rounds of GetImage requests sent: the proof that a still screen
     /// costs no capture.
     captures: u64,
@@ -185,6 +187,7 @@ impl ShmCapturer {
             segment: None,
             damage: Damage::new(Rect::default()),
             monitor: None,
+            root_size: None,
             captures: 0,
         };
         // Prove shared memory works here (a remote server cannot attach).
@@ -216,6 +219,14 @@ impl ShmCapturer {
         loop {
             match self.conn.poll_for_event() {
                 Ok(Some(xcb::Event::Damage(damage::Event::Notify(event)))) => {
+                    let root = event.geometry();
+                    let size = (root.width, root.height);
+                    if self.root_size.is_some_and(|known| known != size) {
+                        // The screen was resized: monitors may have moved.
+                        self.monitors.forget();
+                        self.monitor = None;
+                    }
+                    self.root_size = Some(size);
                     let area = event.area();
                     self.damage.add(Rect::new(
                         i32::from(area.x),
