@@ -1,9 +1,11 @@
 //! Steps several tests share: an expert signs in, connects to a client by
 //! its ID, and the client accepts with the scopes it chooses.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::{AppInstance, AppOptions};
+use crate::signaling::SignalingServer;
+use crate::{AppInstance, AppOptions, Harness};
 
 /// Polls `ok` every 100 ms until it holds, for up to 15 s.
 pub async fn wait_until<F>(what: &str, mut ok: F) -> anyhow::Result<()>
@@ -24,6 +26,21 @@ pub fn loopback() -> AppOptions {
         env: vec![("LIFELINE_UDP_ADDRS".into(), "127.0.0.1:0".into())],
         screen: None,
     }
+}
+
+/// A desk with the expert account `ann` ("Ann from the Help Desk",
+/// `password`), and a client app and an expert app on it, on loopback.
+pub async fn desk_and_two_apps(
+    h: &Harness,
+    password: &str,
+) -> anyhow::Result<(SignalingServer, Arc<AppInstance>, Arc<AppInstance>)> {
+    let server = h.signaling().await?;
+    server
+        .add_expert("ann", "Ann from the Help Desk", password)
+        .await?;
+    let client = h.launch_app_with("client", &server, loopback()).await?;
+    let expert = h.launch_app_with("expert", &server, loopback()).await?;
+    Ok((server, client, expert))
 }
 
 /// The client gets an ID; the expert signs in and connects with it. Returns

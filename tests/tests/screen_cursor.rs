@@ -9,7 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::flows::{desk_and_two_apps, establish};
+use lifeline_e2e::screen::{first_picture, frames_received, frames_settled};
 use lifeline_e2e::xvfb::SCREEN;
 use lifeline_e2e::{AppInstance, e2e};
 
@@ -22,18 +23,6 @@ const TOLERANCE: f64 = 3.0;
 /// 1024×720): a pointer over the root window changes no pixel.
 const FIRST: (i64, i64) = (1150, 760);
 const SECOND: (i64, i64) = (1210, 640);
-
-/// The expert's received-frames counter.
-async fn frames(expert: &AppInstance) -> anyhow::Result<i64> {
-    let value = expert
-        .client()
-        .execute(
-            "return Number(document.getElementById('screen-canvas').dataset.frames || 0);",
-            vec![],
-        )
-        .await?;
-    Ok(value.as_i64().unwrap_or_default())
-}
 
 /// Where the view draws the client's pointer: the client point it shows
 /// (its data attributes), and that point as found from the drawn cursor's
@@ -97,20 +86,10 @@ async fn wait_for_cursor(expert: &AppInstance, at: (i64, i64)) -> anyhow::Result
 #[tokio::test(flavor = "multi_thread")]
 async fn the_pointer_moves_on_the_experts_view_without_a_video_frame() {
     e2e("screen_cursor", |h| async move {
-        let server = h.signaling().await?;
-        server
-            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
-            .await?;
-        let client = h.launch_app_with("client", &server, loopback()).await?;
-        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let (_server, client, expert) = desk_and_two_apps(&h, PASSWORD).await?;
         client.xvfb().run("xsetroot", &["-solid", "#336699"])?;
         establish(&client, &expert, "ann", PASSWORD, &[]).await?;
-        expert.wait_for("#screen-canvas").await?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while frames(&expert).await? < 1 {
-            anyhow::ensure!(Instant::now() < deadline, "no picture on the expert's side");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        first_picture(&expert).await?;
 
         // The first move shows the client's cursor on the expert's view.
         client.xvfb().run(
@@ -141,20 +120,8 @@ async fn the_pointer_moves_on_the_experts_view_without_a_video_frame() {
         h.screenshot(&expert, "cursor-first").await?;
 
         // Frames still in flight from the start settle first: the counter
-        // is read only once it held still over two reads a second apart.
-        let mut before = frames(&expert).await?;
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            let now = frames(&expert).await?;
-            if now == before {
-                break;
-            }
-            before = now;
-            anyhow::ensure!(
-                Instant::now() < deadline + Duration::from_secs(20),
-                "frames keep coming"
-            );
-        }
+        // is read only once it held still for a second.
+        let before = frames_settled(&expert).await?;
         for (x, y) in [(1160, 700), (1180, 660), SECOND] {
             client
                 .xvfb()
@@ -166,7 +133,7 @@ async fn the_pointer_moves_on_the_experts_view_without_a_video_frame() {
             dx * scale <= TOLERANCE && dy * scale <= TOLERANCE,
             "the cursor is drawn {dx:.1},{dy:.1} client pixels away from {SECOND:?}"
         );
-        let after = frames(&expert).await?;
+        let after = frames_received(&expert).await?;
         anyhow::ensure!(
             after == before,
             "moving the pointer cost {} video frames",

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::flows::{desk_and_two_apps, establish};
 use lifeline_e2e::xvfb::{SCREEN, Xvfb};
 use lifeline_e2e::{AppInstance, e2e};
 
@@ -94,12 +94,7 @@ async fn wait_for_colours(expert: &AppInstance, want: &[((u32, u32), Rgb)]) -> a
 #[tokio::test(flavor = "multi_thread")]
 async fn the_expert_sees_the_clients_screen_and_follows_it() {
     e2e("screen_stream", |h| async move {
-        let server = h.signaling().await?;
-        server
-            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
-            .await?;
-        let client = h.launch_app_with("client", &server, loopback()).await?;
-        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let (_server, client, expert) = desk_and_two_apps(&h, PASSWORD).await?;
         let block = paint(client.xvfb(), BLUE, RED)?;
 
         // The expert's Settings ask for speed from the start of a session.

@@ -8,19 +8,14 @@
 //! and the spent ID is refused.
 
 use lifeline_e2e::e2e;
-use lifeline_e2e::flows::loopback;
+use lifeline_e2e::flows::desk_and_two_apps;
 
 const PASSWORD: &str = "correct horse battery";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expert_reaches_a_client_who_consents_and_stops() {
     e2e("support_session", |h| async move {
-        let server = h.signaling().await?;
-        server
-            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
-            .await?;
-        let client = h.launch_app_with("client", &server, loopback()).await?;
-        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let (server, client, expert) = desk_and_two_apps(&h, PASSWORD).await?;
 
         client.click("#mode-client").await?;
         client
