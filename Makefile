@@ -73,6 +73,7 @@ bench: setup ui
 	$(CARGO) bench -p lifeline --bench files
 	$(CARGO) build --release -p lifeline -p lifeline-signaling
 	LIFELINE_E2E_PROFILE=release $(CARGO) bench -p lifeline-e2e --bench screen_latency
+	LIFELINE_E2E_PROFILE=release $(CARGO) bench -p lifeline-e2e --bench screen_delivery
 
 ## Fuzzing (nightly, cargo-fuzz): each target for FUZZ_SECONDS (600 by
 ## default); prints executions and crashes. The corpus replays in `make test`.
