@@ -11,7 +11,8 @@
 //! reports ([`congestion`]). The expert reassembles frames from RTP
 //! packets ([`depacketize`]) and hands the encoded frames to the webview,
 //! which decodes them with WebCodecs: no decoding in Rust, no raw frames
-//! over IPC: a [`sink::FrameSink`] takes them. The capture thread counts
+//! over IPC: a [`sink::FrameSink`] takes them. The frames since the newest
+//! keyframe are kept ([`replay`]) for a view that opens later. The capture thread counts
 //! its own work in [`stats`].
 
 pub mod capture;
@@ -25,6 +26,7 @@ pub mod frame;
 pub mod pacing;
 pub mod pipeline;
 pub mod quality;
+pub mod replay;
 pub mod sink;
 pub mod stats;
 pub mod vp8;

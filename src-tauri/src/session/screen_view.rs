@@ -3,8 +3,11 @@
 //! sink, each with its stage times (the sender's, its packets' arrival,
 //! and the hand-off to the sink). Lost data, a new viewer or a decoder
 //! error asks the client for a keyframe with a PLI, at most every
-//! [`PLI_INTERVAL`]. The task owns the assembler; it tells its owner when
-//! the first frame went to the sink.
+//! [`PLI_INTERVAL`]. A new viewer or a restarted decoder also gets, at
+//! once, the frames since the newest keyframe ([`Replay`]), so the first
+//! picture does not wait for the client's next keyframe. The task owns the
+//! assembler and the replay (both end with the session); it tells its
+//! owner when the first frame went to the sink.
 //!
 //! The reader must keep up with the packets: webrtc-rs holds at most 256
 //! of them for this task and drops the rest where NACK never sees them. So
@@ -18,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::unix_ms_f64;
 use crate::media::depacketize::{Packet, Vp8Assembler};
+use crate::media::replay::Replay;
 use crate::media::sink::{FrameSink, FrameTimes, ScreenFrame};
 use crate::peer::video::VideoReceiver;
 
@@ -37,6 +41,7 @@ pub fn spawn(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut assembler = Vp8Assembler::default();
+        let mut replay = Replay::default();
         let mut last_pli: Option<Instant> = None;
         loop {
             let wants_keyframe = tokio::select! {
@@ -50,6 +55,7 @@ pub fn spawn(
                         times: packet.times,
                     });
                     while let Some(frame) = assembler.next_frame() {
+                        replay.push(&frame.data, frame.keyframe);
                         let sink_at = unix_ms_f64();
                         sink.deliver(ScreenFrame {
                             data: frame.data,
@@ -65,7 +71,22 @@ pub fn spawn(
                     }
                     lost
                 }
-                () = keyframe.notified() => true,
+                () = keyframe.notified() => {
+                    // Replayed frames are old: they carry no stage times,
+                    // so the view's latency figures stay those of live
+                    // frames.
+                    for kept in replay.frames() {
+                        sink.deliver(ScreenFrame {
+                            data: kept.data.clone(),
+                            keyframe: kept.keyframe,
+                            times: FrameTimes {
+                                sink: Some(unix_ms_f64()),
+                                ..FrameTimes::default()
+                            },
+                        });
+                    }
+                    true
+                }
             };
             if wants_keyframe && last_pli.is_none_or(|at| at.elapsed() >= PLI_INTERVAL) {
                 last_pli = Some(Instant::now());
