@@ -158,6 +158,23 @@ async fn lifeline(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    let marks = script(
+        expert,
+        "return window.lifelineScreen ? window.lifelineScreen.firstPictureMarks() : null;",
+    )
+    .await?;
+    if let Some(marks) = marks.as_object() {
+        let mut marks: Vec<(f64, &str)> = marks
+            .iter()
+            .filter_map(|(what, at)| Some((at.as_f64()? - accepted, what.as_str())))
+            .collect();
+        marks.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let shown: Vec<String> = marks
+            .iter()
+            .map(|(ms, what)| format!("{what} +{ms:.0}"))
+            .collect();
+        eprintln!("bench: the first picture's way, ms after Accept: {}", shown.join(", "));
+    }
     let mut photon = Photon {
         first_picture: Some(first_paint - accepted),
         ..Photon::default()

@@ -28,6 +28,34 @@ export function webCodecsAvailable(): boolean {
   return typeof globalThis.VideoDecoder === "function";
 }
 
+/** A 16×16 black VP8 keyframe (31 bytes, encoded by GStreamer's vp8enc). */
+const WARM_UP_KEYFRAME = "EAIAnQEqEAAQAABHCIWFiIWEiAICAAwNYAD+/6tQgA==";
+
+let warmedUp = false;
+
+/**
+ * Has the webview build its VP8 decoder once, before a session needs one:
+ * a throwaway decoder decodes a tiny keyframe and is closed. WebKitGTK
+ * sets up its GStreamer decoding on the first decode, which took about
+ * 850 ms of the first picture in the bench (the first frame reached
+ * JavaScript 195 ms after Accept, the first paint came at 1,055 ms). The
+ * expert's home calls this; it runs once per page.
+ */
+export function warmUpDecoder(): void {
+  if (warmedUp || !webCodecsAvailable()) return;
+  warmedUp = true;
+  const decoder = new VideoDecoder({ output: (picture) => picture.close(), error: () => {} });
+  const data = Uint8Array.from(atob(WARM_UP_KEYFRAME), (c) => c.charCodeAt(0));
+  decoder.configure({ codec: "vp8", optimizeForLatency: true });
+  decoder.decode(new EncodedVideoChunk({ type: "key", timestamp: 0, data }));
+  decoder
+    .flush()
+    .catch(() => {})
+    .finally(() => {
+      if (decoder.state !== "closed") decoder.close();
+    });
+}
+
 /** What the decoder needs from the page; tests pass fakes. */
 export interface Painter {
   /** Runs `callback` before the next repaint. */
