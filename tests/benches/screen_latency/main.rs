@@ -173,7 +173,10 @@ async fn lifeline(
             .iter()
             .map(|(ms, what)| format!("{what} +{ms:.0}"))
             .collect();
-        eprintln!("bench: the first picture's way, ms after Accept: {}", shown.join(", "));
+        eprintln!(
+            "bench: the first picture's way, ms after Accept: {}",
+            shown.join(", ")
+        );
     }
     let mut photon = Photon {
         first_picture: Some(first_paint - accepted),
