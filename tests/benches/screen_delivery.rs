@@ -8,42 +8,14 @@
 //! `cargo bench -p lifeline-e2e --bench screen_delivery`. Both apps share
 //! this machine's clock. It prints figures only and asserts nothing.
 
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::scene::Scene;
 use lifeline_e2e::{AppInstance, AppOptions, e2e};
 
 const PASSWORD: &str = "correct horse battery";
 const RUN: Duration = Duration::from_secs(8);
-
-/// A running scenario script and the X clients it started.
-struct Scene(Child);
-
-impl Scene {
-    fn start(name: &str, app: &AppInstance) -> anyhow::Result<Self> {
-        let script = lifeline_e2e::paths::workspace_root().join("scripts/bench-scenario.sh");
-        let child = Command::new(script)
-            .arg(name)
-            .env("DISPLAY", app.xvfb().display())
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        Ok(Self(child))
-    }
-}
-
-impl Drop for Scene {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
 
 async fn script(app: &AppInstance, js: &str) -> anyhow::Result<serde_json::Value> {
     Ok(app.client().execute(js, vec![]).await?)

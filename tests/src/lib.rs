@@ -27,6 +27,7 @@ pub mod artifacts;
 pub mod flows;
 pub mod paths;
 pub mod process;
+pub mod scene;
 pub mod screen;
 pub mod signaling;
 pub mod xvfb;

@@ -8,11 +8,10 @@
 //! "-". Chromium's come from its `getStats()`. A [`Scene`] owns the
 //! scenario's X clients and kills them when dropped.
 
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use lifeline_e2e::AppInstance;
+use lifeline_e2e::scene::Scene;
 use serde_json::Value;
 
 use crate::chromium::Chromium;
@@ -22,33 +21,6 @@ pub const SCENARIOS: [&str; 4] = ["static", "typing", "motion", "pointer"];
 /// How long each scenario is measured, after a settling time.
 pub const RUN: Duration = Duration::from_secs(10);
 const SETTLE: Duration = Duration::from_secs(2);
-
-/// A running scenario script and the X clients it started.
-pub struct Scene(Child);
-
-impl Scene {
-    pub fn start(name: &str, app: &AppInstance) -> anyhow::Result<Self> {
-        let script = lifeline_e2e::paths::workspace_root().join("scripts/bench-scenario.sh");
-        let child = Command::new(script)
-            .arg(name)
-            .env("DISPLAY", app.xvfb().display())
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        Ok(Self(child))
-    }
-}
-
-impl Drop for Scene {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.0.id())])
-            .status();
-        let _ = self.0.wait();
-    }
-}
 
 /// The first of `keys` that `value` holds as a number.
 pub fn number(value: &Value, keys: &[&str]) -> Option<f64> {
