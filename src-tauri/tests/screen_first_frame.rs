@@ -71,25 +71,24 @@ async fn the_first_frame_arrives_soon_after_accept() {
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
 
-/// A view that opens later (it asks for a keyframe) gets the frames since
-/// the newest keyframe at once, from the expert's own copy: replayed
-/// frames carry no capture time, live ones always do.
+/// A view that opens later (it asks to catch up) gets the frames since
+/// the newest keyframe at once, from the expert's own copy, flagged as
+/// replayed and without capture times.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_view_gets_the_kept_keyframe_at_once() {
     let viewing = accepted_view().await;
     let (screen, expert) = (&viewing.screen, &viewing.expert);
     wait_for_frames(screen, "the first frame", |n| n >= 1).await;
     let live = frames_of(screen)[0].clone();
-    assert!(live.keyframe && live.times.captured.is_some());
+    assert!(live.keyframe && live.times.captured.is_some() && !live.replayed);
 
     let before = frames_of(screen).len();
-    expert.command(Command::RequestKeyframe).await.unwrap();
-    // Live frames may still come meanwhile; the replayed run is the one
-    // without capture times.
+    expert.command(Command::CatchUp).await.unwrap();
+    // Live frames may still come meanwhile; the replayed run is flagged.
     let deadline = Instant::now() + Duration::from_secs(5);
     let replayed = loop {
         let frames = frames_of(screen);
-        if let Some(replayed) = frames[before..].iter().find(|f| f.times.captured.is_none()) {
+        if let Some(replayed) = frames[before..].iter().find(|f| f.replayed) {
             break (replayed.clone(), frames);
         }
         assert!(Instant::now() < deadline, "nothing was replayed");
@@ -98,9 +97,39 @@ async fn a_late_view_gets_the_kept_keyframe_at_once() {
     let (replayed, frames) = replayed;
     assert!(replayed.keyframe, "the run starts with its keyframe");
     assert!(
+        replayed.times.captured.is_none(),
+        "old frames carry no stage times"
+    );
+    assert!(
         frames
             .iter()
-            .any(|f| f.keyframe && f.times.captured.is_some() && f.data == replayed.data),
+            .any(|f| f.keyframe && !f.replayed && f.data == replayed.data),
         "a keyframe that arrived live, kept"
     );
+}
+
+/// A decoder that fell behind asks for a keyframe and gets a fresh one
+/// from the client, and no replay: old frames would put it behind again.
+/// The fresh keyframe is the positive signal (a replay comes at once,
+/// before the client could answer the PLI).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keyframe_request_gets_a_fresh_keyframe_and_no_replay() {
+    let viewing = accepted_view().await;
+    let (screen, expert) = (&viewing.screen, &viewing.expert);
+    wait_for_frames(screen, "the first frame", |n| n >= 1).await;
+    let before = frames_of(screen).len();
+    expert.command(Command::RequestKeyframe).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let frames = frames_of(screen);
+        if frames[before..].iter().any(|f| f.keyframe && !f.replayed) {
+            assert!(
+                !frames[before..].iter().any(|f| f.replayed),
+                "a keyframe request replayed old frames"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "no fresh keyframe came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

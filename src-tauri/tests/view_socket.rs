@@ -16,6 +16,7 @@ fn frame(n: u8, keyframe: bool) -> ScreenFrame {
     ScreenFrame {
         data: vec![n; 3],
         keyframe,
+        replayed: false,
         times: FrameTimes {
             sink: Some(1.0),
             ..FrameTimes::default()

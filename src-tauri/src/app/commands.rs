@@ -199,10 +199,17 @@ pub fn screen_detach(state: State<'_, AppState>) {
     state.detach_screen();
 }
 
-/// Expert mode: the webview's decoder needs a keyframe.
+/// Expert mode: the webview's decoder needs a keyframe; `catch_up`: the
+/// view just opened and wants the frames kept since the newest keyframe
+/// first.
 #[tauri::command]
-pub async fn screen_keyframe(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::RequestKeyframe).await?)
+pub async fn screen_keyframe(state: State<'_, AppState>, catch_up: bool) -> Result<(), AppError> {
+    let command = if catch_up {
+        Command::CatchUp
+    } else {
+        Command::RequestKeyframe
+    };
+    Ok(state.session()?.command(command).await?)
 }
 
 #[tauri::command]

@@ -268,9 +268,7 @@ impl AppState {
             ScreenDelivery::Socket => Ok(Some(self.socket.open().await?)),
             ScreenDelivery::Channel => {
                 self.screen.attach(frames);
-                self.session()?
-                    .command(engine::Command::RequestKeyframe)
-                    .await?;
+                self.session()?.command(engine::Command::CatchUp).await?;
                 Ok(None)
             }
         }

@@ -28,6 +28,10 @@ pub struct FrameTimes {
     pub last_packet: Option<f64>,
     /// It was handed to the sink.
     pub sink: Option<f64>,
+    /// Not a time: the frame's number among those the client sent
+    /// (`peer/sender_times.rs`), carried with the times because it comes
+    /// in the same extension. Gaps in it are frames lost on the way.
+    pub number: Option<u32>,
 }
 
 impl FrameTimes {
@@ -50,6 +54,7 @@ impl FrameTimes {
             first_packet: min(self.first_packet, other.first_packet),
             last_packet: max(self.last_packet, other.last_packet),
             sink: self.sink.or(other.sink),
+            number: self.number.or(other.number),
         }
     }
 
@@ -72,25 +77,33 @@ impl FrameTimes {
 pub struct ScreenFrame {
     pub data: Vec<u8>,
     pub keyframe: bool,
+    /// Kept and sent again for a view that just opened: old, and part of
+    /// a burst the decoder should take whole (`session/screen_view.rs`).
+    pub replayed: bool,
     pub times: FrameTimes,
 }
 
 /// The bytes before the VP8 data on the wire to the webview: the flags,
-/// then six times of 8 bytes.
-pub const HEADER_BYTES: usize = 1 + 6 * 8;
+/// six times of 8 bytes, the frame's number.
+pub const HEADER_BYTES: usize = 1 + 6 * 8 + 4;
 
 impl ScreenFrame {
     /// The frame as the webview reads it (`ui/src/lib/screen/wire.ts`): a
-    /// flags byte (bit 0: keyframe, bit 1: capture time known), the six
-    /// [`FrameTimes`] in order as big-endian f64 Unix ms (NaN: unknown),
-    /// then the VP8 frame.
+    /// flags byte (bit 0: keyframe, bit 1: capture time known, bit 2:
+    /// replayed, bit 3: number known), the six [`FrameTimes`] in order as
+    /// big-endian f64 Unix ms (NaN: unknown), the frame's number as a
+    /// big-endian u32 (0 when unknown), then the VP8 frame.
     pub fn to_wire(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_BYTES + self.data.len());
-        let flags = u8::from(self.keyframe) | (u8::from(self.times.captured.is_some()) << 1);
+        let flags = u8::from(self.keyframe)
+            | (u8::from(self.times.captured.is_some()) << 1)
+            | (u8::from(self.replayed) << 2)
+            | (u8::from(self.times.number.is_some()) << 3);
         out.push(flags);
         for time in self.times.in_order() {
             out.extend_from_slice(&time.unwrap_or(f64::NAN).to_be_bytes());
         }
+        out.extend_from_slice(&self.times.number.unwrap_or_default().to_be_bytes());
         out.extend_from_slice(&self.data);
         out
     }
@@ -129,10 +142,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_wire_header_is_flags_then_six_times() {
+    fn the_wire_header_is_flags_then_six_times_then_the_number() {
         let frame = ScreenFrame {
             data: vec![0xaa, 0xbb],
             keyframe: true,
+            replayed: false,
             times: FrameTimes {
                 captured: Some(1.5),
                 encoded: Some(2.0),
@@ -140,11 +154,12 @@ mod tests {
                 first_packet: Some(4.0),
                 last_packet: Some(5.0),
                 sink: Some(1_795_000_000_123.25),
+                number: Some(0x0102_0304),
             },
         };
         let wire = frame.to_wire();
-        assert_eq!(wire.len(), 49 + 2);
-        assert_eq!(wire[0], 0b11);
+        assert_eq!(wire.len(), 53 + 2);
+        assert_eq!(wire[0], 0b1011);
         let time = |i: usize| f64::from_be_bytes(wire[1 + 8 * i..9 + 8 * i].try_into().unwrap());
         assert_eq!(&wire[1..9], &1.5f64.to_be_bytes());
         assert_eq!(time(1), 2.0);
@@ -152,13 +167,20 @@ mod tests {
         assert_eq!(time(3), 4.0);
         assert_eq!(time(4), 5.0);
         assert_eq!(time(5), 1_795_000_000_123.25);
-        assert_eq!(&wire[49..], &[0xaa, 0xbb]);
+        assert_eq!(&wire[49..53], &[1, 2, 3, 4]);
+        assert_eq!(&wire[53..], &[0xaa, 0xbb]);
         let delta = ScreenFrame {
             keyframe: false,
             times: FrameTimes::default(),
-            ..frame
+            ..frame.clone()
         };
         assert_eq!(delta.to_wire()[0], 0);
+        let replayed = ScreenFrame {
+            replayed: true,
+            times: FrameTimes::default(),
+            ..frame
+        };
+        assert_eq!(replayed.to_wire()[0], 0b101);
     }
 
     #[test]
@@ -170,6 +192,7 @@ mod tests {
             first_packet: Some(arrived),
             last_packet: Some(arrived),
             sink: None,
+            number: sender.map(|_| 3),
         };
         let times = [
             packet(12.0, None),
@@ -185,5 +208,6 @@ mod tests {
             (times.captured, times.encoded, times.sent),
             (Some(1.0), Some(2.0), Some(3.0))
         );
+        assert_eq!(times.number, Some(3), "from the packet that carried it");
     }
 }

@@ -84,6 +84,8 @@ pub struct VideoSender {
 struct Outgoing {
     packetizer: Box<dyn Packetizer>,
     pacer: Pacer,
+    /// Frames sent so far: the next frame's number (wrapping).
+    frames_sent: u32,
 }
 
 /// One encoded frame for [`VideoSender::send`].
@@ -147,6 +149,7 @@ impl VideoSender {
             out: Mutex::new(Outgoing {
                 packetizer: Box::new(packetizer),
                 pacer: Pacer::new(Instant::now()),
+                frames_sent: 0,
             }),
         })
     }
@@ -177,6 +180,7 @@ impl VideoSender {
             .packetizer
             .packetize(Instant::now(), &frame.data, samples)?;
         let mut extensions = None;
+        let number = out.frames_sent;
         for mut packet in packets {
             let wait = out
                 .pacer
@@ -185,12 +189,13 @@ impl VideoSender {
                 tokio::time::sleep(wait).await;
             }
             // Stamped as the first packet leaves, after any wait for it.
-            let extensions = extensions.get_or_insert_with(|| stamps(frame, unix_ms_f64()));
+            let extensions = extensions.get_or_insert_with(|| stamps(frame, unix_ms_f64(), number));
             packet.header.payload_type = payload_type;
             self.track
                 .write_rtp_with_extensions(packet, extensions.as_slice())
                 .await?;
         }
+        out.frames_sent = out.frames_sent.wrapping_add(1);
         Ok(())
     }
 
@@ -215,10 +220,15 @@ impl VideoSender {
     }
 }
 
-/// The extensions every packet of `frame` carries, its first packet
-/// leaving at `sent_ms`.
-fn stamps(frame: &VideoFrame, sent_ms: f64) -> [HeaderExtension; 2] {
-    let times = SenderTimes::from_times(frame.captured_at_ms as f64, frame.encoded_at_ms, sent_ms);
+/// The extensions every packet of `frame`, the sender's frame `number`,
+/// carries, its first packet leaving at `sent_ms`.
+fn stamps(frame: &VideoFrame, sent_ms: f64, number: u32) -> [HeaderExtension; 2] {
+    let times = SenderTimes::from_times(
+        frame.captured_at_ms as f64,
+        frame.encoded_at_ms,
+        sent_ms,
+        number,
+    );
     [
         HeaderExtension::Custom {
             uri: Cow::Borrowed(capture_time::URI),
@@ -287,6 +297,7 @@ fn packet_times(
         first_packet: Some(arrived_ms),
         last_packet: Some(arrived_ms),
         sink: None,
+        number: sender.and_then(|s| s.frame),
     }
 }
 
@@ -412,8 +423,9 @@ mod tests {
             &SenderTimes {
                 encoded_us: 4_500,
                 sent_us: 6_000,
+                frame: Some(41),
             },
-            8,
+            12,
         );
         let extension = |id: u8| match id {
             3 => Some(captured.clone()),
@@ -424,6 +436,7 @@ mod tests {
         assert_eq!(times.captured, Some(1_000.0));
         assert_eq!(times.encoded, Some(1_004.5));
         assert_eq!(times.sent, Some(1_006.0));
+        assert_eq!(times.number, Some(41));
         assert_eq!(
             (times.first_packet, times.last_packet),
             (Some(2_000.5), Some(2_000.5))

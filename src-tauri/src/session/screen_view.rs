@@ -14,6 +14,7 @@
 //! it does nothing per packet but copy it into the assembler.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -31,12 +32,33 @@ const PLI_INTERVAL: Duration = Duration::from_millis(250);
 /// Called once, with the time (Unix ms) the first frame went to the sink.
 pub type OnFirstFrame = Box<dyn FnOnce(f64) + Send>;
 
-/// Starts reading; the task ends with the track. `keyframe` is notified by
-/// whoever needs a fresh keyframe (the webview's decoder).
+/// What the view asks of the screen task. Held by the session (which
+/// rings it for the view) and by the task.
+#[derive(Debug, Default)]
+pub struct ViewerWants {
+    bell: Notify,
+    catch_up: AtomicBool,
+}
+
+impl ViewerWants {
+    /// A fresh keyframe (the decoder fell behind, failed or lost frames).
+    pub fn keyframe(&self) {
+        self.bell.notify_one();
+    }
+
+    /// A view opened: the kept frames now, then a fresh keyframe.
+    pub fn catch_up(&self) {
+        self.catch_up.store(true, Ordering::Relaxed);
+        self.bell.notify_one();
+    }
+}
+
+/// Starts reading; the task ends with the track. `wants` says what the
+/// view needs (a keyframe, or to catch up).
 pub fn spawn(
     mut receiver: VideoReceiver,
     sink: Arc<dyn FrameSink>,
-    keyframe: Arc<Notify>,
+    wants: Arc<ViewerWants>,
     mut on_first_frame: Option<OnFirstFrame>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -60,6 +82,7 @@ pub fn spawn(
                         sink.deliver(ScreenFrame {
                             data: frame.data,
                             keyframe: frame.keyframe,
+                            replayed: false,
                             times: FrameTimes {
                                 sink: Some(sink_at),
                                 ..frame.times
@@ -71,19 +94,22 @@ pub fn spawn(
                     }
                     lost
                 }
-                () = keyframe.notified() => {
-                    // Replayed frames are old: they carry no stage times,
-                    // so the view's latency figures stay those of live
-                    // frames.
-                    for kept in replay.frames() {
-                        sink.deliver(ScreenFrame {
-                            data: kept.data.clone(),
-                            keyframe: kept.keyframe,
-                            times: FrameTimes {
-                                sink: Some(unix_ms_f64()),
-                                ..FrameTimes::default()
-                            },
-                        });
+                () = wants.bell.notified() => {
+                    if wants.catch_up.swap(false, Ordering::Relaxed) {
+                        // Replayed frames are old: they carry no stage
+                        // times, so the view's latency figures stay those
+                        // of live frames.
+                        for kept in replay.frames() {
+                            sink.deliver(ScreenFrame {
+                                data: kept.data.clone(),
+                                keyframe: kept.keyframe,
+                                replayed: true,
+                                times: FrameTimes {
+                                    sink: Some(unix_ms_f64()),
+                                    ..FrameTimes::default()
+                                },
+                            });
+                        }
                     }
                     true
                 }

@@ -131,7 +131,9 @@ export const api = {
    * the pointer come from there), or null when frames come on `frames`. */
   screenAttach: (frames: Channel<ArrayBuffer>) => invoke<string | null>("screen_attach", { frames }),
   screenDetach: () => invoke<void>("screen_detach"),
-  screenKeyframe: () => invoke<void>("screen_keyframe"),
+  /** A fresh keyframe; `catchUp`: the view just opened and takes the
+   * frames the app kept since the newest keyframe first. */
+  screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", { catchUp }),
   screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),
   screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", { quality }),
   /** Sends a file or folder: to the peer's Downloads, or (expert) `into` a client folder. */

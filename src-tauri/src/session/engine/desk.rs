@@ -208,7 +208,7 @@ impl Engine {
             cursor_out: None,
             pointer: None,
             viewer: None,
-            keyframe: Arc::new(Notify::new()),
+            wants: Arc::default(),
             pin: None,
             held: Vec::new(),
         };

@@ -29,7 +29,7 @@ use lifeline_signaling::protocol::{
     AppMessage, ErrorCode, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
     SignOutReason, Signal,
 };
-use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use webrtc::data_channel::DataChannel;
 
@@ -92,9 +92,12 @@ pub enum Command {
     SelectMonitor(usize),
     /// Expert: another quality preset.
     SetQuality(Quality),
-    /// Expert: the viewer needs a keyframe (it joined, resized, or its
-    /// decoder failed).
+    /// Expert: the viewer's decoder needs a keyframe (it fell behind,
+    /// failed, or frames were lost on the way to it).
     RequestKeyframe,
+    /// Expert: a viewer opened: the frames since the newest keyframe at
+    /// once, then a keyframe.
+    CatchUp,
     /// Either side: a chat line (already checked with `check_chat`).
     Chat(String),
     /// Client: the permissions in force from now on (withdraw or re-grant).
@@ -312,9 +315,10 @@ struct Live {
     cursor_out: Option<mpsc::Sender<crate::cursor::CursorMessage>>,
     /// Client: the pointer being watched, while `view` is granted.
     pointer: Option<crate::cursor::share::PointerShare>,
-    /// Expert: the task reading the screen track, and its keyframe bell.
+    /// Expert: the task reading the screen track, and what the view asks
+    /// of it.
     viewer: Option<JoinHandle<()>>,
-    keyframe: Arc<Notify>,
+    wants: Arc<screen_view::ViewerWants>,
     /// The PIN check, when this side holds a PIN.
     pin: Option<crate::session::pin::PinCheck>,
     /// Peer events waiting for the PIN check to pass.
@@ -468,7 +472,12 @@ impl Engine {
             }
             (Command::RequestKeyframe, _) => {
                 if let Some(live) = &self.live {
-                    live.keyframe.notify_one();
+                    live.wants.keyframe();
+                }
+            }
+            (Command::CatchUp, _) => {
+                if let Some(live) = &self.live {
+                    live.wants.catch_up();
                 }
             }
             (Command::Chat(text), Phase::Connecting { .. } | Phase::Active { .. }) => {

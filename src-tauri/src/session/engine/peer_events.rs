@@ -86,7 +86,7 @@ impl Engine {
                 // Only an expert the client let view gets a track at all;
                 // anything else is refused here as well.
                 if self.role == Role::Expert && live.grants.current().contains(Scope::View) {
-                    let keyframe = Arc::clone(&live.keyframe);
+                    let wants = Arc::clone(&live.wants);
                     let reports = self.channel_tx.clone();
                     let first_frame: screen_view::OnFirstFrame = Box::new(move |at_ms| {
                         let event = ChannelEvent::FirstFrame {
@@ -99,7 +99,7 @@ impl Engine {
                     live.viewer = Some(screen_view::spawn(
                         receiver,
                         Arc::clone(&self.backends.sink),
-                        keyframe,
+                        wants,
                         Some(first_frame),
                     ));
                 } else {

@@ -129,6 +129,7 @@ export const en = {
   "screen.stage.sink_js": "sink → JavaScript",
   "screen.stage.js_decode": "JavaScript → decode()",
   "screen.stage.decode_output": "decode() → output",
+  "screen.stage.output_drawn": "output → drawn on the canvas",
   "screen.stage.output_painted": "output → painted",
   "screen.stage.capture_painted": "capture → painted (total)",
   "quality.speed": "Speed",

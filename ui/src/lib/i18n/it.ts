@@ -131,6 +131,7 @@ export const it: Record<MessageKey, string> = {
   "screen.stage.sink_js": "sink → JavaScript",
   "screen.stage.js_decode": "JavaScript → decode()",
   "screen.stage.decode_output": "decode() → output",
+  "screen.stage.output_drawn": "output → disegnato sulla tela",
   "screen.stage.output_painted": "output → disegnato",
   "screen.stage.capture_painted": "cattura → disegnato (totale)",
   "quality.speed": "Velocità",

@@ -4,23 +4,34 @@
 // animation frame to draw cost 158 ms at the median in the bench: under
 // Xvfb WebKit runs animation frames only about ten times a second while
 // the machine is busy, and the canvas shows what is drawn at the next
-// composite either way.) Decoding never
-// happens in Rust (see docs/screen-streaming.md): the app hands over the
-// encoded bytes and the webview's decoder does the rest. The view
-// (RemoteScreen.svelte) owns one ScreenDecoder; it owns the VideoDecoder
-// and each frame's stage times.
+// composite either way.) Decoding never happens in Rust (see
+// docs/screen-streaming.md): the app hands over the encoded bytes and the
+// webview's decoder does the rest. The view (RemoteScreen.svelte) owns
+// one ScreenDecoder; it owns the VideoDecoder and each frame's stage
+// times.
 //
-// Falling behind: the queue in front of the decoder is kept short. When
-// more than MAX_QUEUE frames wait, the decoder skips every delta frame up
-// to the next keyframe and asks for one; a keyframe that arrives while
-// frames still wait drops them (reset) and goes straight in. A decoder
-// that fails is rebuilt, at most once per `backoff`, which doubles while
-// failures repeat without a picture in between: no restart loop.
+// Catching up: when a picture comes out while newer frames are still in
+// the decoder, it is not drawn (a newer one is moments away) but kept, and
+// the next animation frame draws it if nothing newer came. So a burst (the
+// app's replay for a view that opened, or frames that waited while the
+// page was busy) costs one draw, not one per frame.
+//
+// Falling behind: decoding is fast, so frames waiting in the decoder are
+// decoded through. Only when more than MAX_QUEUE live frames wait, or the
+// oldest has waited BEHIND_MS, does the decoder skip every delta frame up
+// to the next keyframe and ask for one; a keyframe that arrives while
+// frames still wait drops them (reset) and goes straight in. Replayed
+// frames never count as behind: they come as a burst on purpose. A
+// decoder that fails is rebuilt, at most once per `backoff`, which doubles
+// while failures repeat without a picture in between: no restart loop.
 import { nowMs, type FrameTimes, type StatsMeter } from "./stats";
 import type { WireFrame } from "./wire";
 
-/** More frames queued than this means the decoder is behind. */
-const MAX_QUEUE = 4;
+/** More live frames waiting in the decoder than this means it is behind
+ * (400 ms of frames at 30 fps)… */
+const MAX_QUEUE = 12;
+/** …and so does a live frame that went in this long ago and is not out. */
+const BEHIND_MS = 500;
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5000;
 
@@ -80,11 +91,21 @@ export function timesOf(frame: WireFrame, js: number): FrameTimes {
   };
 }
 
+/** A frame in the decoder: its stage times, and whether it is live (not
+ * replayed). */
+interface Pending {
+  times: FrameTimes;
+  live: boolean;
+}
+
 export class ScreenDecoder {
   private decoder: VideoDecoder | null = null;
   private waitingForKeyframe = true;
   private sequence = 0;
-  private times = new Map<number, FrameTimes>();
+  /** Frames in the decoder, by chunk timestamp, oldest first. */
+  private pending = new Map<number, Pending>();
+  /** A picture kept back because a newer one was on its way. */
+  private held: { picture: VideoFrame; times: FrameTimes } | null = null;
   /** Pictures drawn since the last animation frame, painted by the next. */
   private drawn: FrameTimes[] = [];
   private frameRequested = false;
@@ -105,7 +126,9 @@ export class ScreenDecoder {
   }
 
   push(frame: WireFrame, times: FrameTimes = timesOf(frame, nowMs())): void {
-    this.stats.received(Date.now(), frame.data.byteLength, frame.keyframe);
+    const at = Date.now();
+    this.stats.received(at, frame.data.byteLength, frame.keyframe);
+    if (!frame.replayed && frame.number !== null) this.stats.numbered(at, frame.number);
     if (this.waitingForKeyframe && !frame.keyframe) {
       this.stats.dropped("waiting_keyframe");
       this.needKeyframe();
@@ -116,21 +139,21 @@ export class ScreenDecoder {
       this.stats.dropped("decode_error");
       return;
     }
-    if (decoder.decodeQueueSize > MAX_QUEUE) {
+    if (!frame.replayed && this.behind()) {
       if (!frame.keyframe) {
         this.skipToKeyframe("behind");
         return;
       }
       // The newest keyframe replaces everything still queued.
-      this.stats.dropped("behind", decoder.decodeQueueSize);
+      this.stats.dropped("behind", this.pending.size);
       decoder.reset();
       decoder.configure({ codec: "vp8", optimizeForLatency: true });
-      this.times.clear();
+      this.pending.clear();
     }
     this.waitingForKeyframe = false;
     const timestamp = this.sequence++;
     times.decode = nowMs();
-    this.times.set(timestamp, times);
+    this.pending.set(timestamp, { times, live: !frame.replayed });
     try {
       decoder.decode(
         new EncodedVideoChunk({
@@ -153,7 +176,21 @@ export class ScreenDecoder {
   close(): void {
     if (this.decoder && this.decoder.state !== "closed") this.decoder.close();
     this.decoder = null;
-    this.times.clear();
+    this.pending.clear();
+    this.held?.picture.close();
+    this.held = null;
+  }
+
+  /** Too many live frames wait in the decoder, or one waited too long. */
+  private behind(): boolean {
+    let live = 0;
+    let oldest: number | null = null;
+    for (const { times, live: isLive } of this.pending.values()) {
+      if (!isLive) continue;
+      live += 1;
+      oldest ??= times.decode ?? null;
+    }
+    return live > MAX_QUEUE || (oldest !== null && nowMs() - oldest > BEHIND_MS);
   }
 
   private ensureDecoder(): VideoDecoder | null {
@@ -170,8 +207,8 @@ export class ScreenDecoder {
   }
 
   private output(picture: VideoFrame): void {
-    const times = this.times.get(picture.timestamp) ?? {};
-    this.times.delete(picture.timestamp);
+    const times = this.pending.get(picture.timestamp)?.times ?? {};
+    this.pending.delete(picture.timestamp);
     times.output = nowMs();
     // A good picture: failures start their back-off afresh.
     this.failedAt = null;
@@ -183,11 +220,24 @@ export class ScreenDecoder {
       times.captured == null ? null : now - times.captured,
       times.sink == null ? null : now - times.sink,
     );
-    this.draw(picture, times);
+    if (this.held) {
+      this.held.picture.close();
+      this.stats.dropped("superseded");
+    }
+    this.held = { picture, times };
+    if (this.pending.size === 0) this.drawHeld();
+    // Else a newer picture is on its way; the animation frame draws this
+    // one if it does not come first.
+    this.schedule();
   }
 
-  /** Draws `picture` now; the next animation frame marks it painted. */
-  private draw(picture: VideoFrame, times: FrameTimes): void {
+  /** Draws the held picture now; the next animation frame marks it
+   * painted. */
+  private drawHeld(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    const { picture, times } = held;
     const width = picture.displayWidth;
     const height = picture.displayHeight;
     if (this.canvas.width !== width || this.canvas.height !== height) {
@@ -196,8 +246,8 @@ export class ScreenDecoder {
     }
     this.context.drawImage(picture, 0, 0, width, height);
     picture.close();
+    times.drawn = nowMs();
     this.drawn.push(times);
-    this.schedule();
     this.canvas.dispatchEvent(new CustomEvent("painted"));
   }
 
@@ -207,7 +257,8 @@ export class ScreenDecoder {
     this.painter.requestFrame(() => this.onAnimationFrame());
   }
 
-  /** The pictures drawn since the last animation frame are on screen. */
+  /** The pictures drawn since the last animation frame are on screen; a
+   * picture still held (its successor never came) is drawn now. */
   private onAnimationFrame(): void {
     this.frameRequested = false;
     const at = nowMs();
@@ -216,6 +267,10 @@ export class ScreenDecoder {
       this.stats.painted(times);
     }
     this.drawn = [];
+    if (this.held) {
+      this.drawHeld();
+      this.schedule();
+    }
   }
 
   private fail(): void {

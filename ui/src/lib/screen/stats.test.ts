@@ -31,6 +31,26 @@ describe("the stats meter", () => {
     expect(meter.snapshot(now + 5000).fps).toBe(0);
   });
 
+  it("counts the frames the client sent from their numbers, and the ones that never came", () => {
+    const meter = new StatsMeter();
+    expect(meter.snapshot(0).fpsSent).toBeNull();
+    const now = Date.now();
+    meter.numbered(now, 0xfffffffe);
+    meter.numbered(now, 0xffffffff);
+    meter.numbered(now, 2); // wrapped; 0 and 1 never came
+    meter.numbered(now, 2); // a repeat counts once
+    let stats = meter.snapshot(now);
+    expect(stats.sent).toBe(5);
+    expect(stats.dropped).toEqual({ lost: 2 });
+    expect(stats.fpsSent).toBe(2.5); // 5 frames over the two-second window
+    // A new sender starts over from 0: counted, not lost.
+    meter.numbered(now, 0);
+    stats = meter.snapshot(now);
+    expect(stats.sent).toBe(6);
+    expect(stats.dropped).toEqual({ lost: 2 });
+    expect(meter.snapshot(now + 5000).fpsSent).toBe(0);
+  });
+
   it("picks percentiles by rank", () => {
     expect(percentile([], 50)).toBeNull();
     expect(percentile([1, 2, 3, 4], 50)).toBe(2);

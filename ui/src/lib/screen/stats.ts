@@ -2,8 +2,9 @@
 // view (RemoteScreen.svelte owns it); the decoder and the socket report to
 // it. Per frame it keeps the time of every stage the frame went through,
 // and from those the p50/p95 of each stage over the last
-// LATENCY_SAMPLES frames; it also counts frames per second received,
-// decoded and painted over a sliding window, and frames dropped by reason.
+// LATENCY_SAMPLES frames; it also counts frames per second sent (from the
+// numbers the client gives its frames), received, decoded and painted over
+// a sliding window, and frames dropped by reason.
 //
 // All times are Unix milliseconds. The client's stamps (captured, encoded,
 // sent) use the client's clock, the rest the expert's; across two
@@ -22,10 +23,11 @@ export interface FrameTimes {
   received?: number | null;
   sink?: number | null;
   /** Webview: the bytes reached JavaScript; decode() called; the decoder's
-   * output; the animation frame after the picture was drawn. */
+   * output; drawn on the canvas; the animation frame after that. */
   js?: number | null;
   decode?: number | null;
   output?: number | null;
+  drawn?: number | null;
   painted?: number | null;
 }
 
@@ -42,6 +44,7 @@ export const STAGES = [
   ["sink_js", "sink", "js"],
   ["js_decode", "js", "decode"],
   ["decode_output", "decode", "output"],
+  ["output_drawn", "output", "drawn"],
   ["output_painted", "output", "painted"],
   ["capture_painted", "captured", "painted"],
 ] as const satisfies readonly (readonly [string, Moment, Moment])[];
@@ -59,7 +62,12 @@ export type DropReason =
   /** The app's queue to this view overflowed (the view stalled). */
   | "delivery_gap"
   /** The bytes were not a screen frame. */
-  | "malformed";
+  | "malformed"
+  /** Sent by the client but never here (a gap in its frame numbers): lost
+   * on the way, or dropped by the app's queue to a stalled view. */
+  | "lost"
+  /** Decoded, but a newer picture was ready before it could be drawn. */
+  | "superseded";
 
 export interface StagePercentiles {
   p50: number | null;
@@ -70,6 +78,9 @@ export interface StagePercentiles {
 export interface ScreenStats {
   width: number;
   height: number;
+  /** Frames the client sent per second, from its frame numbers; null
+   * until a frame carried one. */
+  fpsSent: number | null;
   /** Frames received per second (over the last two seconds). */
   fps: number;
   fpsDecoded: number;
@@ -82,7 +93,9 @@ export interface ScreenStats {
   webviewP50: number | null;
   /** Every stage by its key in STAGES. */
   stages: Record<string, StagePercentiles>;
-  /** Frames received, keyframes among them, decoded, painted. */
+  /** Frames the client sent since the first numbered one here; received,
+   * keyframes among them, decoded, painted. */
+  sent: number;
   frames: number;
   keyframes: number;
   decoded: number;
@@ -116,6 +129,10 @@ function span(times: FrameTimes, from: Moment, to: Moment): number | null {
 
 export class StatsMeter {
   private arrivals: { at: number; bytes: number }[] = [];
+  /** Numbered frames in the window: when, and the sent count then. */
+  private sends: { at: number; sent: number }[] = [];
+  private lastNumber: number | null = null;
+  private sentCount = 0;
   private decodes: number[] = [];
   private paints: number[] = [];
   private latencies: number[] = [];
@@ -134,6 +151,20 @@ export class StatsMeter {
     this.frames += 1;
     if (keyframe) this.keyframes += 1;
     this.arrivals.push({ at, bytes });
+    this.trim(at);
+  }
+
+  /** A live frame carried the client's frame `number` (a wrapping u32):
+   * numbers it skipped were sent and never came. A number far behind the
+   * last one is a new sender starting over. */
+  numbered(at: number, number: number): void {
+    const step = this.lastNumber === null ? 1 : (number - this.lastNumber) >>> 0;
+    if (step === 0) return;
+    const restarted = step > 0x7fffffff;
+    this.sentCount += restarted ? 1 : step;
+    if (!restarted && step > 1) this.dropped("lost", step - 1);
+    this.lastNumber = number;
+    this.sends.push({ at, sent: this.sentCount });
     this.trim(at);
   }
 
@@ -197,9 +228,17 @@ export class StatsMeter {
         samples: ordered.length,
       };
     }
+    const firstSend = this.sends[0];
+    const lastSend = this.sends[this.sends.length - 1];
     return {
       width: this.width,
       height: this.height,
+      fpsSent:
+        this.lastNumber === null
+          ? null
+          : firstSend && lastSend
+            ? ((lastSend.sent - firstSend.sent + 1) * 1000) / WINDOW_MS
+            : 0,
       fps: (this.arrivals.length * 1000) / WINDOW_MS,
       fpsDecoded: (this.decodes.length * 1000) / WINDOW_MS,
       fpsPainted: (this.paints.length * 1000) / WINDOW_MS,
@@ -208,6 +247,7 @@ export class StatsMeter {
       latencyP95: percentile(sorted, 95),
       webviewP50: percentile([...this.webview].sort((a, b) => a - b), 50),
       stages,
+      sent: this.sentCount,
       frames: this.frames,
       keyframes: this.keyframes,
       decoded: this.decodedCount,
@@ -220,6 +260,7 @@ export class StatsMeter {
   private trim(now: number): void {
     const since = now - WINDOW_MS;
     while (this.arrivals.length > 0 && this.arrivals[0].at < since) this.arrivals.shift();
+    while (this.sends.length > 0 && this.sends[0].at < since) this.sends.shift();
     while (this.decodes.length > 0 && this.decodes[0] < since) this.decodes.shift();
     while (this.paints.length > 0 && this.paints[0] < since) this.paints.shift();
   }

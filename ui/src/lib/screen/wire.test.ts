@@ -3,11 +3,19 @@ import { HEADER_BYTES, parseFrame, WireError } from "./wire";
 import { percentile, StatsMeter } from "./stats";
 
 /** A frame as media/sink.rs writes it; `null` times are NaN on the wire. */
-function wire(keyframe: boolean, times: (number | null)[], payload: number[]): ArrayBuffer {
+function wire(
+  keyframe: boolean,
+  times: (number | null)[],
+  payload: number[],
+  { number = null, replayed = false }: { number?: number | null; replayed?: boolean } = {},
+): ArrayBuffer {
   const buffer = new ArrayBuffer(HEADER_BYTES + payload.length);
   const view = new DataView(buffer);
-  view.setUint8(0, (keyframe ? 1 : 0) | (times[0] === null ? 0 : 2));
+  const flags =
+    (keyframe ? 1 : 0) | (times[0] === null ? 0 : 2) | (replayed ? 4 : 0) | (number === null ? 0 : 8);
+  view.setUint8(0, flags);
   times.forEach((t, i) => view.setFloat64(1 + 8 * i, t ?? Number.NaN));
+  view.setUint32(49, number ?? 0);
   new Uint8Array(buffer, HEADER_BYTES).set(payload);
   return buffer;
 }
@@ -18,9 +26,11 @@ describe("parseFrame", () => {
       1_764_000_000_123.25, 1_764_000_000_130.5, 1_764_000_000_131, 1_764_000_000_132.75,
       1_764_000_000_139, 1_764_000_000_140.125,
     ];
-    const frame = parseFrame(wire(true, times, [0x10, 0x02, 0x00]));
-    expect(HEADER_BYTES).toBe(49);
+    const frame = parseFrame(wire(true, times, [0x10, 0x02, 0x00], { number: 0xfffffffe }));
+    expect(HEADER_BYTES).toBe(53);
     expect(frame.keyframe).toBe(true);
+    expect(frame.replayed).toBe(false);
+    expect(frame.number).toBe(0xfffffffe);
     expect(frame.capturedAtMs).toBe(1_764_000_000_123.25);
     expect(frame.encodedAtMs).toBe(1_764_000_000_130.5);
     expect(frame.sentAtMs).toBe(1_764_000_000_131);
@@ -31,8 +41,10 @@ describe("parseFrame", () => {
   });
 
   it("reads unknown times as null", () => {
-    const frame = parseFrame(wire(false, [null, null, null, 4, 5, 6], [1]));
+    const frame = parseFrame(wire(false, [null, null, null, 4, 5, 6], [1], { replayed: true }));
     expect(frame.keyframe).toBe(false);
+    expect(frame.replayed).toBe(true);
+    expect(frame.number).toBeNull();
     expect(frame.capturedAtMs).toBeNull();
     expect(frame.encodedAtMs).toBeNull();
     expect(frame.sentAtMs).toBeNull();
