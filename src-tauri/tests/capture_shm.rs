@@ -168,6 +168,16 @@ fn a_change_is_captured_with_its_pixels_and_only_its_rows() {
         "pixels repainted alike are no change"
     );
     assert_eq!(capturer.captures(), fetched + 1);
+
+    // The whole root repainted alike (a large area, as a webview repaints
+    // its window): no changed rows either.
+    xsetroot("#ff8000");
+    assert_eq!(wait(&mut capturer, &wakeup), Change::Damaged);
+    assert_eq!(
+        capturer.capture_changes(0, &mut frame).unwrap(),
+        Captured::Rows(Vec::new()),
+        "a whole screen repainted alike is no change"
+    );
 }
 
 #[test]

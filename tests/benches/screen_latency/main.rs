@@ -346,10 +346,7 @@ fn print_scenarios(rows: &[LifelineRow], chromium: Option<&[ChromiumRow]>) {
          session: what a standard receiver gets from the same client."
     );
     // The view's per-stage figures, where its meter keeps them.
-    for row in rows
-        .iter()
-        .filter(|r| matches!(r.name, "typing" | "motion"))
-    {
+    for row in rows {
         let Some(stages) = row.stats["stages"].as_object() else {
             continue;
         };
