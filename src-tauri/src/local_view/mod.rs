@@ -17,4 +17,5 @@
 //! docs/screen-streaming.md ("Delivery to the webview").
 
 pub mod outbox;
+mod segment_size;
 pub mod socket;

@@ -137,6 +137,9 @@ impl ViewSocket {
             return Ok(addr);
         }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        if let Err(error) = super::segment_size::limit(&listener) {
+            tracing::debug!(%error, "the screen socket keeps loopback's segment size");
+        }
         let addr = listener.local_addr()?;
         let mut bound = lock(&self.bound);
         if let Some(addr) = *bound {
