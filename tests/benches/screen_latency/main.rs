@@ -44,8 +44,8 @@ use crate::cpu::CpuSample;
 use crate::gstreamer::Baseline;
 use crate::measure::glass_to_glass;
 use crate::painter::{Change, Painter};
-use crate::probe::{Eye, PageEye, ScreenEye};
-use crate::report::{Figures, ratio, show, show1, summary};
+use crate::probe::{Eye, PageEye, ScreenEye, Sighting};
+use crate::report::{Figures, percentile, ratio, show, show1, summary};
 use crate::scenario::{ChromiumRow, LifelineRow, SCENARIOS, number};
 
 const PASSWORD: &str = "correct horse battery";
@@ -92,17 +92,76 @@ async fn script(app: &AppInstance, js: &str) -> anyhow::Result<Value> {
 }
 
 /// Both cases of changes against one eye.
+/// `view`: the Lifeline expert app, whose meter's stage figures for each
+/// case are printed too.
 async fn both_changes(
     painter: &mut Painter,
     eye: &mut Eye,
     photon: &mut Photon,
+    view: Option<&AppInstance>,
 ) -> anyhow::Result<()> {
     for change in CHANGES_KINDS {
+        if let Some(app) = view {
+            script(app, "window.lifelineScreen.clearLatencies(); return 0;").await?;
+        }
         let figures = glass_to_glass(painter, eye, change, changes()).await?;
         eprintln!("bench: {} {}", change.name(), summary(&figures));
+        explain(change, &figures, &eye.sightings().await?);
+        if let Some(app) = view {
+            let stats = script(app, "return window.lifelineScreen.stats();").await?;
+            eprintln!(
+                "bench: {} the view's stages p50/p95 ms: {}",
+                change.name(),
+                stage_cells(&stats).join(", ")
+            );
+        }
         photon.set(change, figures);
     }
     painter.hide()
+}
+
+/// Where each change's time went, from what a page eye noted when it saw
+/// it: the eye's own look interval (a page looks once per animation frame,
+/// so a slow one is late to see), and in the Lifeline view the frame it
+/// had painted last: painter → that frame's capture on the client, capture
+/// → drawn on the expert's canvas, drawn → seen.
+fn explain(change: Change, figures: &Figures, sightings: &[Sighting]) {
+    let mut parts: [Vec<f64>; 4] = Default::default();
+    for &drawn in &figures.drawn {
+        let Some(sighting) = sightings.iter().find(|s| s.seen_at >= drawn) else {
+            continue;
+        };
+        parts[0].extend(sighting.gap);
+        if let (Some(captured), Some(on_canvas)) = (sighting.captured, sighting.drawn) {
+            parts[1].push(captured - drawn);
+            parts[2].push(on_canvas - captured);
+            parts[3].push(sighting.seen_at - on_canvas);
+        }
+    }
+    let cell = |samples: &[f64]| {
+        format!(
+            "{}/{}",
+            show(percentile(samples, 50.0)),
+            show(percentile(samples, 95.0))
+        )
+    };
+    if parts[0].is_empty() {
+        return;
+    }
+    let mut line = format!(
+        "bench: {} p50/p95 ms: the eye's look interval {}",
+        change.name(),
+        cell(&parts[0])
+    );
+    if !parts[1].is_empty() {
+        line += &format!(
+            "; painted → captured {}, captured → drawn {}, drawn → seen {}",
+            cell(&parts[1]),
+            cell(&parts[2]),
+            cell(&parts[3])
+        );
+    }
+    eprintln!("{line}");
 }
 
 /// The client accepts (clicked in its page, timed on the machine's clock).
@@ -134,7 +193,7 @@ async fn gstreamer(client: &AppInstance, painter: &mut Painter) -> anyhow::Resul
     let mut eye = Eye::Screen(ScreenEye::connect(&baseline.display())?);
     let before = CpuSample::take(baseline.sender_pid(), "gst-launch-1.0");
     let mut photon = Photon::default();
-    both_changes(painter, &mut eye, &mut photon).await?;
+    both_changes(painter, &mut eye, &mut photon, None).await?;
     let (main, rest) = CpuSample::take(baseline.sender_pid(), "gst-launch-1.0").since(&before);
     photon.sender_cpu = Some(main + rest);
     Ok(photon)
@@ -183,7 +242,7 @@ async fn lifeline(
         ..Photon::default()
     };
     let mut eye = Eye::Page(PageEye::install(expert.client(), "#screen-canvas", SCREEN).await?);
-    both_changes(painter, &mut eye, &mut photon).await?;
+    both_changes(painter, &mut eye, &mut photon, Some(expert)).await?;
     let mut rows = Vec::new();
     for name in SCENARIOS {
         rows.push(scenario::against_lifeline(name, client, expert).await?);
@@ -212,7 +271,7 @@ async fn chromium(
         // The pointer scenario left the pointer somewhere; out of the way.
         client.xvfb().run("xdotool", &["mousemove", "0", "0"])?;
         let mut eye = Eye::Page(PageEye::install(chromium.client(), "#screen", SCREEN).await?);
-        both_changes(painter, &mut eye, &mut photon).await?;
+        both_changes(painter, &mut eye, &mut photon, None).await?;
         let mut rows = Vec::new();
         for name in SCENARIOS {
             rows.push(scenario::against_chromium(name, client, &chromium).await?);
@@ -347,20 +406,7 @@ fn print_scenarios(rows: &[LifelineRow], chromium: Option<&[ChromiumRow]>) {
     );
     // The view's per-stage figures, where its meter keeps them.
     for row in rows {
-        let Some(stages) = row.stats["stages"].as_object() else {
-            continue;
-        };
-        let cells: Vec<String> = stages
-            .iter()
-            .filter(|(_, s)| s["samples"].as_u64().unwrap_or(0) > 0)
-            .map(|(key, s)| {
-                format!(
-                    "{key} {}/{}",
-                    show(s["p50"].as_f64()),
-                    show(s["p95"].as_f64())
-                )
-            })
-            .collect();
+        let cells = stage_cells(&row.stats);
         if !cells.is_empty() {
             println!("{} stages p50/p95 ms: {}", row.name, cells.join(", "));
         }
@@ -372,6 +418,24 @@ fn print_scenarios(rows: &[LifelineRow], chromium: Option<&[ChromiumRow]>) {
             );
         }
     }
+}
+
+/// "key p50/p95" for each stage the view's meter has samples of.
+fn stage_cells(stats: &Value) -> Vec<String> {
+    let Some(stages) = stats["stages"].as_object() else {
+        return Vec::new();
+    };
+    stages
+        .iter()
+        .filter(|(_, s)| s["samples"].as_u64().unwrap_or(0) > 0)
+        .map(|(key, s)| {
+            format!(
+                "{key} {}/{}",
+                show(s["p50"].as_f64()),
+                show(s["p95"].as_f64())
+            )
+        })
+        .collect()
 }
 
 #[tokio::main(flavor = "multi_thread")]

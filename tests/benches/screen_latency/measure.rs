@@ -30,6 +30,7 @@ pub async fn glass_to_glass(
 ) -> anyhow::Result<Figures> {
     let spot = painter.spot(change);
     let mut figures = Figures::default();
+    eye.forget().await?;
     for step in 0..count + WARM_UP {
         let colour = PALETTE[step as usize % PALETTE.len()];
         eye.expect(spot, colour).await?;
@@ -37,7 +38,7 @@ pub async fn glass_to_glass(
         let seen = eye.seen(GIVE_UP).await?;
         if step >= WARM_UP {
             match seen {
-                Some(at) => figures.push(at - drawn),
+                Some(at) => figures.push(drawn, at - drawn),
                 None => figures.missed += 1,
             }
         }

@@ -21,6 +21,10 @@ if (!window.benchProbe) {
     seenAt: null,
     frames: 0,
     waiting: [],
+    lastTick: null,
+    // Per change seen: the gap since the eye's previous look, and what the
+    // Lifeline view says of the newest frame it painted (null elsewhere).
+    details: [],
     expect(spot, colour) {
       this.spot = spot;
       this.target = colour;
@@ -62,6 +66,12 @@ if (!window.benchProbe) {
         const close = [0, 1, 2].every((k) => Math.abs(rgb[k] - probe.target[k]) < 100);
         if (close && guess.every((c, k) => c === probe.target[k])) {
           probe.seenAt = now;
+          const view = window.lifelineScreen;
+          probe.details.push({
+            seenAt: now,
+            gap: probe.lastTick === null ? null : now - probe.lastTick,
+            frame: view && view.lastPainted ? view.lastPainted() : null,
+          });
           for (const waiter of probe.waiting) {
             clearTimeout(waiter.timer);
             waiter.done(now);
@@ -72,6 +82,7 @@ if (!window.benchProbe) {
         probe.error = String(error);
       }
     }
+    probe.lastTick = now;
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);

@@ -29,6 +29,29 @@ pub fn shows(rgb: [u8; 3], target: [u8; 3]) -> bool {
     nearest == Some(&target) && (0..3).all(|k| target[k].abs_diff(rgb[k]) < 100)
 }
 
+/// What a page eye noted when it saw a change: how long since its
+/// previous look, and the Lifeline view's newest painted frame.
+#[derive(Debug, Clone)]
+pub struct Sighting {
+    pub seen_at: f64,
+    pub gap: Option<f64>,
+    /// The view's frame: when it was captured and drawn (ms, machine
+    /// clock), where the page is a Lifeline view.
+    pub captured: Option<f64>,
+    pub drawn: Option<f64>,
+}
+
+impl Sighting {
+    fn of(value: &serde_json::Value) -> Option<Self> {
+        Some(Self {
+            seen_at: value["seenAt"].as_f64()?,
+            gap: value["gap"].as_f64(),
+            captured: value["frame"]["captured"].as_f64(),
+            drawn: value["frame"]["drawn"].as_f64(),
+        })
+    }
+}
+
 /// A receiver that shows the screen in a web page.
 pub struct PageEye {
     client: Client,
@@ -59,6 +82,25 @@ impl PageEye {
                 "window.benchProbe.expect(arguments[0], arguments[1]); return true;",
                 vec![json!([spot.x, spot.y]), json!(colour)],
             )
+            .await?;
+        Ok(())
+    }
+
+    /// What the page noted at each sighting since [`Eye::forget`].
+    pub async fn sightings(&self) -> anyhow::Result<Vec<Sighting>> {
+        let details = self
+            .client
+            .execute("return window.benchProbe.details;", vec![])
+            .await?;
+        Ok(details
+            .as_array()
+            .map(|all| all.iter().filter_map(Sighting::of).collect())
+            .unwrap_or_default())
+    }
+
+    async fn forget(&self) -> anyhow::Result<()> {
+        self.client
+            .execute("window.benchProbe.details = []; return true;", vec![])
             .await?;
         Ok(())
     }
@@ -153,6 +195,22 @@ impl Eye {
                 eye.expected = Some((spot, colour));
                 Ok(())
             }
+        }
+    }
+
+    /// Starts a new list of sightings (page eyes keep one).
+    pub async fn forget(&mut self) -> anyhow::Result<()> {
+        match self {
+            Eye::Page(eye) => eye.forget().await,
+            Eye::Screen(_) => Ok(()),
+        }
+    }
+
+    /// A page eye's sightings since [`Eye::forget`]; none for a screen eye.
+    pub async fn sightings(&self) -> anyhow::Result<Vec<Sighting>> {
+        match self {
+            Eye::Page(eye) => eye.sightings().await,
+            Eye::Screen(_) => Ok(Vec::new()),
         }
     }
 

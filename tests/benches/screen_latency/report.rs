@@ -5,11 +5,14 @@
 #[derive(Debug, Default, Clone)]
 pub struct Figures {
     samples: Vec<f64>,
+    /// When each sample's change was drawn (machine clock, ms).
+    pub drawn: Vec<f64>,
     pub missed: u32,
 }
 
 impl Figures {
-    pub fn push(&mut self, ms: f64) {
+    pub fn push(&mut self, drawn: f64, ms: f64) {
+        self.drawn.push(drawn);
         self.samples.push(ms);
     }
 

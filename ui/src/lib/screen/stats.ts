@@ -146,6 +146,12 @@ export class StatsMeter {
   private paintedCount = 0;
   private decodeErrors = 0;
   private drops: Partial<Record<DropReason, number>> = {};
+  private lastPaintedTimes: FrameTimes | null = null;
+
+  /** The newest painted frame's times (for benchmarks). */
+  lastPainted(): FrameTimes | null {
+    return this.lastPaintedTimes ? { ...this.lastPaintedTimes } : null;
+  }
 
   received(at: number, bytes: number, keyframe: boolean): void {
     this.frames += 1;
@@ -181,6 +187,7 @@ export class StatsMeter {
 
   /** A frame was painted: its whole history is known now. */
   painted(times: FrameTimes): void {
+    this.lastPaintedTimes = times;
     this.paintedCount += 1;
     this.paints.push(Date.now());
     for (const [key, from, to] of STAGES) {
