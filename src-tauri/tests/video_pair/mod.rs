@@ -13,7 +13,7 @@ use lifeline_lib::media::sink::{FrameSink, ScreenFrame};
 use lifeline_lib::peer::video::VideoSender;
 use lifeline_lib::peer::{ConnectionState, Peer, PeerEvent, PeerSettings, Role};
 use lifeline_lib::session::screen_view;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub fn loopback() -> PeerSettings {
@@ -137,7 +137,7 @@ fn pump(
                     viewer = Some(screen_view::spawn(
                         receiver,
                         Arc::clone(&sink) as Arc<dyn FrameSink>,
-                        Arc::new(Notify::new()),
+                        Arc::default(),
                         None,
                     ));
                 }
