@@ -44,7 +44,7 @@ use crate::cpu::CpuSample;
 use crate::gstreamer::Baseline;
 use crate::measure::glass_to_glass;
 use crate::painter::{Change, Painter};
-use crate::probe::{Eye, PageEye, ScreenEye, Sighting};
+use crate::probe::{Eye, PageEye, Placement, ScreenEye, Sighting};
 use crate::report::{Figures, percentile, ratio, show, show1, summary};
 use crate::scenario::{ChromiumRow, LifelineRow, SCENARIOS, number};
 
@@ -65,6 +65,9 @@ const CHANGES_KINDS: [Change; 2] = [Change::Typing, Change::Motion];
 struct Photon {
     typing: Figures,
     motion: Figures,
+    /// The same changes seen on the receiver's own X screen, past its
+    /// compositing (the Lifeline expert app only).
+    on_screen: Option<(Figures, Figures)>,
     /// Accept → first picture, ms (not for GStreamer, which has no Accept).
     first_picture: Option<f64>,
     /// CPU of the sender while the changes were measured (GStreamer only).
@@ -243,11 +246,69 @@ async fn lifeline(
     };
     let mut eye = Eye::Page(PageEye::install(expert.client(), "#screen-canvas", SCREEN).await?);
     both_changes(painter, &mut eye, &mut photon, Some(expert)).await?;
+    // The same changes read from the expert's X server, where its window
+    // shows them: no script runs in the page while they are measured.
+    match canvas_on_screen(expert).await {
+        Ok(placement) => {
+            eprintln!("bench: the Lifeline expert app, seen on its X screen ({placement:?})");
+            let mut eye = Eye::Screen(ScreenEye::placed(&expert.xvfb().display(), placement)?);
+            let mut on_screen = Photon::default();
+            both_changes(painter, &mut eye, &mut on_screen, None).await?;
+            photon.on_screen = Some((on_screen.typing, on_screen.motion));
+        }
+        Err(error) => eprintln!("bench: the expert's window not found on its screen: {error:#}"),
+    }
     let mut rows = Vec::new();
     for name in SCENARIOS {
         rows.push(scenario::against_lifeline(name, client, expert).await?);
     }
     Ok((photon, rows))
+}
+
+/// Where the expert's canvas shows the client's screen on the expert's X
+/// screen, once scrolled into the window (the view sits below the session
+/// banner and its tools). The toplevel's place and size come from the X server
+/// (`xdotool`); the page's viewport fills its bottom (any title bar GTK
+/// draws is above it), centred; the canvas's box in the viewport and its
+/// scale come from the page.
+async fn canvas_on_screen(expert: &AppInstance) -> anyhow::Result<Placement> {
+    let out = expert.xvfb().run(
+        "xdotool",
+        &[
+            "search",
+            "--onlyvisible",
+            "--name",
+            "Lifeline",
+            "getwindowgeometry",
+            "--shell",
+        ],
+    )?;
+    let field = |name: &str| -> anyhow::Result<f64> {
+        out.lines()
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+            .next_back()
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no {name} in {out:?}"))
+    };
+    let (x, y, width, height) = (field("X")?, field("Y")?, field("WIDTH")?, field("HEIGHT")?);
+    let page = script(
+        expert,
+        "const c = document.querySelector('#screen-canvas');\
+         c.scrollIntoView({block: 'start'});\
+         const r = c.getBoundingClientRect();\
+         return [window.innerWidth, window.innerHeight, r.left, r.top, r.width / c.width];",
+    )
+    .await?;
+    let number = |i: usize| {
+        page[i]
+            .as_f64()
+            .ok_or_else(|| anyhow::anyhow!("no canvas box"))
+    };
+    Ok(Placement {
+        left: x + (width - number(0)?) / 2.0 + number(2)?,
+        top: y + (height - number(1)?) + number(3)?,
+        scale: number(4)?,
+    })
 }
 
 /// Chromium as the expert: first frame, the changes, the scenarios.
@@ -323,6 +384,13 @@ fn print_photon(gst: Option<&Photon>, lifeline: &Photon, chromium: Option<&Photo
             cell(gst),
             format!("{} / {}", versus(chromium, 50.0), versus(chromium, 95.0)),
             format!("{} / {}", versus(gst, 50.0), versus(gst, 95.0)),
+        );
+    }
+    if let Some((typing, motion)) = &lifeline.on_screen {
+        println!(
+            "Lifeline expert app seen on its own X screen (no script in its page): typing {}, motion {}",
+            summary(typing),
+            summary(motion)
         );
     }
     println!(

@@ -123,6 +123,32 @@ pub struct ScreenEye {
     conn: Arc<xcb::Connection>,
     root: x::Window,
     expected: Option<(Spot, [u8; 3])>,
+    placement: Placement,
+}
+
+/// Where the client's screen shows on the eye's X screen: its top-left
+/// corner and its scale (1:1 for GStreamer's window, scaled to fit in the
+/// expert app's view).
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    pub left: f64,
+    pub top: f64,
+    pub scale: f64,
+}
+
+impl Placement {
+    const IDENTITY: Self = Self {
+        left: 0.0,
+        top: 0.0,
+        scale: 1.0,
+    };
+
+    fn place(&self, spot: Spot) -> Spot {
+        Spot {
+            x: (self.left + f64::from(spot.x) * self.scale) as u32,
+            y: (self.top + f64::from(spot.y) * self.scale) as u32,
+        }
+    }
 }
 
 impl ScreenEye {
@@ -138,6 +164,15 @@ impl ScreenEye {
             conn: Arc::new(conn),
             root,
             expected: None,
+            placement: Placement::IDENTITY,
+        })
+    }
+
+    /// An eye on `display` where the client's screen shows at `placement`.
+    pub fn placed(display: &str, placement: Placement) -> anyhow::Result<Self> {
+        Ok(Self {
+            placement,
+            ..Self::connect(display)?
         })
     }
 
@@ -192,7 +227,7 @@ impl Eye {
         match self {
             Eye::Page(eye) => eye.expect(spot, colour).await,
             Eye::Screen(eye) => {
-                eye.expected = Some((spot, colour));
+                eye.expected = Some((eye.placement.place(spot), colour));
                 Ok(())
             }
         }
