@@ -2,10 +2,13 @@
 //! frames on the marker bit and hands them, still encoded, to the frame
 //! sink, each with its stage times (the sender's, its packets' arrival,
 //! and the hand-off to the sink). Lost data, a new viewer or a decoder
-//! error asks the client for a keyframe with a PLI, at most every
-//! [`PLI_INTERVAL`]. A new viewer or a restarted decoder also gets, at
-//! once, the frames since the newest keyframe ([`Replay`]), so the first
-//! picture does not wait for the client's next keyframe. The task owns the
+//! that fell behind or failed asks the client for a keyframe with a PLI,
+//! at most every [`PLI_INTERVAL`]. A new viewer also gets, at once, the
+//! frames since the newest keyframe ([`Replay`]), so the first picture
+//! does not wait for the client's next keyframe. Only a new viewer: a
+//! decoder that fell behind wants the newest picture, and a burst of old
+//! frames put it behind again, which asked again, every 250 ms. The task
+//! owns the
 //! assembler and the replay (both end with the session); it tells its
 //! owner when the first frame went to the sink.
 //!
