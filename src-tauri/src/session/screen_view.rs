@@ -8,9 +8,8 @@
 //! does not wait for the client's next keyframe. Only a new viewer: a
 //! decoder that fell behind wants the newest picture, and a burst of old
 //! frames put it behind again, which asked again, every 250 ms. The task
-//! owns the
-//! assembler and the replay (both end with the session); it tells its
-//! owner when the first frame went to the sink.
+//! owns the assembler and the replay (both end with the session); it
+//! tells its owner when the first frame went to the sink.
 //!
 //! The reader must keep up with the packets: webrtc-rs holds at most 256
 //! of them for this task and drops the rest where NACK never sees them. So
