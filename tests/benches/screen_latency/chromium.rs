@@ -25,10 +25,15 @@ pub struct Chromium {
 }
 
 impl Chromium {
-    /// Starts chromedriver and a headless Chromium on the expert's page.
-    pub async fn launch() -> anyhow::Result<Self> {
+    /// Starts chromedriver and Chromium on the expert's page: full screen
+    /// on `display` when given (so the bench can read what it shows on
+    /// screen), else headless.
+    pub async fn launch(display: Option<&str>) -> anyhow::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut command = Command::new("chromedriver");
+        if let Some(display) = display {
+            command.env("DISPLAY", display);
+        }
         command
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
@@ -44,8 +49,12 @@ impl Chromium {
         let profile = tempfile::Builder::new()
             .prefix("lifeline-bench-chromium-")
             .tempdir()?;
+        let shown: &[&str] = if display.is_some() {
+            &["--kiosk", "--window-position=0,0"]
+        } else {
+            &["--headless=new"]
+        };
         let args = [
-            "--headless=new".to_owned(),
             // As root (a CI container) Chromium needs this.
             "--no-sandbox".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
@@ -59,6 +68,7 @@ impl Chromium {
             "--disable-renderer-backgrounding".to_owned(),
             "--window-size=1920,1080".to_owned(),
         ];
+        let args: Vec<String> = shown.iter().map(|a| (*a).to_owned()).chain(args).collect();
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert(

@@ -36,6 +36,7 @@ mod scenario;
 use std::time::Duration;
 
 use lifeline_e2e::flows::{ask, loopback, new_id};
+use lifeline_e2e::xvfb::Xvfb;
 use lifeline_e2e::{AppInstance, AppOptions, e2e};
 use serde_json::Value;
 
@@ -311,6 +312,34 @@ async fn canvas_on_screen(expert: &AppInstance) -> anyhow::Result<Placement> {
     })
 }
 
+/// Where Chromium's video shows the client's screen on its X screen: the
+/// viewport sits below whatever bar the browser shows, at the window's
+/// place.
+async fn video_on_screen(chromium: &Chromium) -> anyhow::Result<Placement> {
+    let found = chromium
+        .client()
+        .execute(
+            "const v = document.getElementById('screen');\
+             v.scrollIntoView({block: 'start'});\
+             const r = v.getBoundingClientRect();\
+             return [window.screenX + (window.outerWidth - window.innerWidth) / 2 + r.left,\
+                     window.screenY + (window.outerHeight - window.innerHeight) + r.top,\
+                     r.width / v.videoWidth];",
+            vec![],
+        )
+        .await?;
+    let number = |i: usize| {
+        found[i]
+            .as_f64()
+            .ok_or_else(|| anyhow::anyhow!("no video box"))
+    };
+    Ok(Placement {
+        left: number(0)?,
+        top: number(1)?,
+        scale: number(2)?,
+    })
+}
+
 /// Chromium as the expert: first frame, the changes, the scenarios.
 async fn chromium(
     server_url: &str,
@@ -318,7 +347,10 @@ async fn chromium(
     client: &AppInstance,
     painter: &mut Painter,
 ) -> anyhow::Result<(Photon, Vec<ChromiumRow>, Value)> {
-    let chromium = Chromium::launch().await?;
+    // Chromium shows the screen on an X server of its own, like the expert
+    // app, so the same eye can read both off the screen.
+    let screen = Xvfb::start_sized(SCREEN)?;
+    let chromium = Chromium::launch(Some(&screen.display())).await?;
     let outcome = async {
         chromium.connect(server_url, "ann", PASSWORD, id).await?;
         let accepted = accept(client).await?;
@@ -333,6 +365,12 @@ async fn chromium(
         client.xvfb().run("xdotool", &["mousemove", "0", "0"])?;
         let mut eye = Eye::Page(PageEye::install(chromium.client(), "#screen", SCREEN).await?);
         both_changes(painter, &mut eye, &mut photon, None).await?;
+        let placement = video_on_screen(&chromium).await?;
+        eprintln!("bench: Chromium, seen on its X screen ({placement:?})");
+        let mut eye = Eye::Screen(ScreenEye::placed(&screen.display(), placement)?);
+        let mut on_screen = Photon::default();
+        both_changes(painter, &mut eye, &mut on_screen, None).await?;
+        photon.on_screen = Some((on_screen.typing, on_screen.motion));
         let mut rows = Vec::new();
         for name in SCENARIOS {
             rows.push(scenario::against_chromium(name, client, &chromium).await?);
@@ -386,12 +424,18 @@ fn print_photon(gst: Option<&Photon>, lifeline: &Photon, chromium: Option<&Photo
             format!("{} / {}", versus(gst, 50.0), versus(gst, 95.0)),
         );
     }
-    if let Some((typing, motion)) = &lifeline.on_screen {
-        println!(
-            "Lifeline expert app seen on its own X screen (no script in its page): typing {}, motion {}",
-            summary(typing),
-            summary(motion)
-        );
+    println!("Seen on each receiver's own X screen (no script in its page while measured):");
+    for (name, photon) in [
+        ("Lifeline expert app", Some(lifeline)),
+        ("Chromium", chromium),
+    ] {
+        if let Some((typing, motion)) = photon.and_then(|p| p.on_screen.as_ref()) {
+            println!(
+                "  {name}: typing {}, motion {}",
+                summary(typing),
+                summary(motion)
+            );
+        }
     }
     println!(
         "Accept → first picture: Lifeline expert app {} ms, Chromium {} ms ({})",
