@@ -1,7 +1,9 @@
 //! Chromium as the expert: the standard receiver the bench runs against the
 //! same Lifeline client, to tell the client's half of the latency from the
-//! expert app's half. `chromedriver` drives a headless Chromium that loads
-//! `chromium-expert.html` from the file system; the page speaks the desk's
+//! expert app's half. `chromedriver` drives a Chromium, full screen on an
+//! X server of its own (so the bench can read what it shows, as it does
+//! for the expert app), that loads `chromium-expert.html` from the file
+//! system; the page speaks the desk's
 //! protocol itself (see its header). The [`Chromium`] owns the driver
 //! process, the WebDriver session and a throw-away profile.
 //!
