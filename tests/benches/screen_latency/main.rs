@@ -249,7 +249,7 @@ async fn lifeline(
     both_changes(painter, &mut eye, &mut photon, Some(expert)).await?;
     // The same changes read from the expert's X server, where its window
     // shows them: no script runs in the page while they are measured.
-    match canvas_on_screen(expert).await {
+    match on_screen(expert.client(), "#screen-canvas").await {
         Ok(placement) => {
             eprintln!("bench: the Lifeline expert app, seen on its X screen ({placement:?})");
             let mut eye = Eye::Screen(ScreenEye::placed(&expert.xvfb().display(), placement)?);
@@ -266,72 +266,27 @@ async fn lifeline(
     Ok((photon, rows))
 }
 
-/// Where the expert's canvas shows the client's screen on the expert's X
-/// screen, once scrolled into the window (the view sits below the session
-/// banner and its tools). The toplevel's place and size come from the X server
-/// (`xdotool`); the page's viewport fills its bottom (any title bar GTK
-/// draws is above it), centred; the canvas's box in the viewport and its
-/// scale come from the page.
-async fn canvas_on_screen(expert: &AppInstance) -> anyhow::Result<Placement> {
-    let out = expert.xvfb().run(
-        "xdotool",
-        &[
-            "search",
-            "--onlyvisible",
-            "--name",
-            "Lifeline",
-            "getwindowgeometry",
-            "--shell",
-        ],
-    )?;
-    let field = |name: &str| -> anyhow::Result<f64> {
-        out.lines()
-            .filter_map(|line| line.strip_prefix(name)?.strip_prefix('='))
-            .next_back()
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("no {name} in {out:?}"))
-    };
-    let (x, y, width, height) = (field("X")?, field("Y")?, field("WIDTH")?, field("HEIGHT")?);
-    let page = script(
-        expert,
-        "const c = document.querySelector('#screen-canvas');\
-         c.scrollIntoView({block: 'start'});\
-         const r = c.getBoundingClientRect();\
-         return [window.innerWidth, window.innerHeight, r.left, r.top, r.width / c.width];",
-    )
-    .await?;
-    let number = |i: usize| {
-        page[i]
-            .as_f64()
-            .ok_or_else(|| anyhow::anyhow!("no canvas box"))
-    };
-    Ok(Placement {
-        left: x + (width - number(0)?) / 2.0 + number(2)?,
-        top: y + (height - number(1)?) + number(3)?,
-        scale: number(4)?,
-    })
-}
-
-/// Where Chromium's video shows the client's screen on its X screen: the
-/// viewport sits below whatever bar the browser shows, at the window's
-/// place.
-async fn video_on_screen(chromium: &Chromium) -> anyhow::Result<Placement> {
-    let found = chromium
-        .client()
+/// Where the element at `selector` (the expert's canvas, Chromium's video)
+/// shows the client's screen on its receiver's X screen, once scrolled
+/// into the window (the expert's view sits below the session banner and
+/// its tools): the window's place, the viewport below whatever bar the
+/// browser draws, the element's box in it, and its scale.
+async fn on_screen(page: &fantoccini::Client, selector: &str) -> anyhow::Result<Placement> {
+    let found = page
         .execute(
-            "const v = document.getElementById('screen');\
-             v.scrollIntoView({block: 'start'});\
-             const r = v.getBoundingClientRect();\
+            "const e = document.querySelector(arguments[0]);\
+             e.scrollIntoView({block: 'start'});\
+             const r = e.getBoundingClientRect();\
              return [window.screenX + (window.outerWidth - window.innerWidth) / 2 + r.left,\
                      window.screenY + (window.outerHeight - window.innerHeight) + r.top,\
-                     r.width / v.videoWidth];",
-            vec![],
+                     r.width / (e.videoWidth || e.width)];",
+            vec![serde_json::json!(selector)],
         )
         .await?;
     let number = |i: usize| {
         found[i]
             .as_f64()
-            .ok_or_else(|| anyhow::anyhow!("no video box"))
+            .ok_or_else(|| anyhow::anyhow!("no box for {selector}"))
     };
     Ok(Placement {
         left: number(0)?,
@@ -365,7 +320,7 @@ async fn chromium(
         client.xvfb().run("xdotool", &["mousemove", "0", "0"])?;
         let mut eye = Eye::Page(PageEye::install(chromium.client(), "#screen", SCREEN).await?);
         both_changes(painter, &mut eye, &mut photon, None).await?;
-        let placement = video_on_screen(&chromium).await?;
+        let placement = on_screen(chromium.client(), "#screen").await?;
         eprintln!("bench: Chromium, seen on its X screen ({placement:?})");
         let mut eye = Eye::Screen(ScreenEye::placed(&screen.display(), placement)?);
         let mut on_screen = Photon::default();
