@@ -2,7 +2,8 @@
 //! loopback socket refuses a connection without the view's secret (HTTP
 //! 404, no frame), serves the one with it, and ends it when a new view
 //! attaches (a new secret); the old secret no longer opens it, and after
-//! detaching the connection ends without another frame.
+//! detaching the connection ends without another frame. The client's
+//! pointer shape, sent once before any view opened, still reaches the view.
 
 use std::time::Duration;
 
@@ -84,6 +85,11 @@ async fn only_the_attached_view_reads_the_screen() {
     assert!(tokio_tungstenite::connect_async(&url).await.is_err());
     let (mut socket, _) = tokio_tungstenite::connect_async(&newer).await.unwrap();
     view.deliver(frame(2, true));
+    // The new view first gets the pointer as last seen.
+    let Some(Message::Text(text)) = next(&mut socket).await else {
+        panic!("no pointer for the new view")
+    };
+    assert!(text.as_str().contains(r#""x":5,"y":6"#), "{text}");
     let Some(Message::Binary(bytes)) = next(&mut socket).await else {
         panic!("no frame for the new view")
     };
@@ -96,4 +102,47 @@ async fn only_the_attached_view_reads_the_screen() {
         Some(Message::Close(_)) | None => {}
         Some(other) => panic!("a detached view got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_pointer_shown_before_the_view_opened_reaches_it() {
+    let view = ViewSocket::default();
+    // The client sends its shape once, when the share starts; the
+    // expert's view may open after it came.
+    let shape = CursorMessage::shape(1, 1, 0, 0, &[1, 2, 3, 255]).unwrap();
+    view.show(&shape);
+    view.show(&CursorMessage::Position {
+        x: 7,
+        y: 8,
+        visible: true,
+    });
+    let url = view.open().await.unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    // A frame wakes the writer, whenever the server took the connection.
+    view.deliver(frame(1, true));
+    let mut texts = Vec::new();
+    loop {
+        match next(&mut socket).await {
+            Some(Message::Text(text)) => texts.push(text.to_string()),
+            Some(Message::Binary(_)) => break,
+            other => panic!("the view got {other:?}"),
+        }
+    }
+    assert_eq!(
+        texts,
+        [
+            shape.to_json(),
+            r#"{"type":"position","x":7,"y":8,"visible":true}"#.to_string()
+        ]
+    );
+
+    // Another session's client: its pointer starts afresh.
+    view.forget();
+    let url = view.open().await.unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    view.deliver(frame(2, true));
+    let Some(Message::Binary(bytes)) = next(&mut socket).await else {
+        panic!("the forgotten pointer was sent")
+    };
+    assert_eq!(bytes[bytes.len() - 1], 2);
 }

@@ -75,10 +75,21 @@ async fn wait_for_cursor(expert: &AppInstance, at: (i64, i64)) -> anyhow::Result
         {
             return Ok(c);
         }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the expert's view never drew the pointer at {at:?}; saw {seen:?}"
-        );
+        if Instant::now() >= deadline {
+            // What the view has, to tell a shape that never came from a
+            // position that never came or a picture never painted.
+            let state = expert
+                .client()
+                .execute(
+                    "const k = document.getElementById('screen-cursor');
+                     return k ? JSON.stringify({display: k.style.display, ...k.dataset}) : 'none';",
+                    vec![],
+                )
+                .await?;
+            anyhow::bail!(
+                "the expert's view never drew the pointer at {at:?}; saw {seen:?}; the cursor's element: {state}"
+            );
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

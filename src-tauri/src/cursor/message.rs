@@ -22,7 +22,8 @@ pub enum CursorMessage {
     /// Where the pointer is; `visible` is false when it is off the shared
     /// monitor (the expert then draws none).
     Position { x: i32, y: i32, visible: bool },
-    /// The pointer's new look; sent only when it changes. `id` is a hash
+    /// The pointer's new look; sent when it changes (and now and then
+    /// while the pointer moves, see `share`). `id` is a hash
     /// of the image and hotspot, so the view can tell shapes apart.
     Shape {
         id: u64,

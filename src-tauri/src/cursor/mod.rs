@@ -32,6 +32,8 @@ pub use source::{PointerError, PointerSource, PointerSourceFactory};
 pub trait CursorView: Send + Sync {
     /// A validated message from the client. Must not block.
     fn show(&self, message: &CursorMessage);
+    /// A new session's pointer is coming: the last one is not shown again.
+    fn forget(&self);
 }
 
 /// What the session engine needs for the pointer: the client's source and

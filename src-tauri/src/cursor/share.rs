@@ -1,6 +1,8 @@
 //! The client's pointer watcher: a thread reads the [`PointerSource`] and
 //! turns its events into [`CursorMessage`]s for the `cursor` channel —
-//! positions relative to the shared monitor, shapes only when they change.
+//! positions relative to the shared monitor, shapes when they change and,
+//! while the pointer moves, again every [`SHAPE_REFRESH`] (the channel
+//! never retransmits a lost one).
 //! The session engine owns one [`PointerShare`] while `view` is granted and
 //! the channel is there; dropping it stops the thread within
 //! [`WAKE_INTERVAL`] (it never blocks the engine to join).
@@ -20,6 +22,9 @@ pub const WAKE_INTERVAL: Duration = Duration::from_millis(100);
 pub const MIN_POSITION_INTERVAL: Duration = Duration::from_millis(8);
 /// Messages waiting for the channel; a late position is replaced anyway.
 pub const QUEUE: usize = 8;
+/// The channel never retransmits: while the pointer moves, its shape goes
+/// again this often, so a lost one is drawn soon all the same.
+pub const SHAPE_REFRESH: Duration = Duration::from_secs(2);
 
 /// The shared monitor's place on the X screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,7 +100,8 @@ fn watch(
     area: &Mutex<Area>,
     out: &mpsc::Sender<CursorMessage>,
 ) {
-    let mut last_shape: Option<u64> = None;
+    let mut last_shape: Option<CursorMessage> = None;
+    let mut shape_sent_at: Option<Instant> = None;
     let mut shape_waiting: Option<CursorMessage> = None;
     let mut position_waiting: Option<(i32, i32)> = None;
     let mut last_sent: Option<(i32, i32)> = None;
@@ -119,12 +125,8 @@ fn watch(
                     &image.rgba,
                 ) {
                     Some(message) => {
-                        let id = match &message {
-                            CursorMessage::Shape { id, .. } => Some(*id),
-                            CursorMessage::Position { .. } => None,
-                        };
-                        if id != last_shape {
-                            last_shape = id;
+                        if last_shape.as_ref() != Some(&message) {
+                            last_shape = Some(message.clone());
                             shape_waiting = Some(message);
                         }
                     }
@@ -141,11 +143,19 @@ fn watch(
                 return;
             }
         }
-        if let Some(shape) = shape_waiting.take()
-            && let Err(mpsc::error::TrySendError::Full(shape)) = out.try_send(shape)
+        if shape_waiting.is_none()
+            && position_waiting.is_some()
+            && shape_sent_at.is_some_and(|at| at.elapsed() >= SHAPE_REFRESH)
         {
-            // Retried on the next turn: a shape is never skipped.
-            shape_waiting = Some(shape);
+            shape_waiting = last_shape.clone();
+        }
+        if let Some(shape) = shape_waiting.take() {
+            match out.try_send(shape) {
+                Ok(()) => shape_sent_at = Some(Instant::now()),
+                // Retried on the next turn: a shape is never skipped.
+                Err(mpsc::error::TrySendError::Full(shape)) => shape_waiting = Some(shape),
+                Err(mpsc::error::TrySendError::Closed(_)) => return,
+            }
         }
         let now_area = *area.lock().unwrap_or_else(|p| p.into_inner());
         if now_area != last_area {
@@ -268,6 +278,28 @@ mod tests {
             rgba: vec![0; 800],
         }));
         pointer.send(PointerEvent::Moved { x: 102, y: 1 });
+        assert_eq!(recv(&mut rx), pos(2, 1, true));
+    }
+
+    #[test]
+    fn a_moving_pointer_sends_its_shape_again_now_and_then() {
+        let (fake, pointer) = FakePointer::new();
+        let (tx, mut rx) = mpsc::channel(QUEUE);
+        let source = Mutex::new(Some(fake));
+        let factory: PointerSourceFactory = Arc::new(move || {
+            let fake = source.lock().unwrap().take().unwrap();
+            Ok(Box::new(fake) as Box<dyn PointerSource>)
+        });
+        let _share = PointerShare::start(factory, AREA, tx);
+        pointer.send(PointerEvent::Shape(arrow(1)));
+        pointer.send(PointerEvent::Moved { x: 101, y: 1 });
+        let shape = recv(&mut rx);
+        assert!(matches!(shape, CursorMessage::Shape { .. }), "{shape:?}");
+        assert_eq!(recv(&mut rx), pos(1, 1, true));
+        std::thread::sleep(SHAPE_REFRESH);
+        pointer.send(PointerEvent::Moved { x: 102, y: 1 });
+        // A lost shape is made good: it rides again with the next move.
+        assert_eq!(recv(&mut rx), shape);
         assert_eq!(recv(&mut rx), pos(2, 1, true));
     }
 }

@@ -1,5 +1,5 @@
-//! What waits for the expert's view: frames in order, the pointer's newest
-//! position, shape changes, and a gap marker when frames had to go.
+//! What waits for the expert's view: frames in order, a gap marker when
+//! frames had to go, and the client's pointer as last seen.
 //!
 //! The view's socket owns one [`Outbox`]; the frame sink and the cursor
 //! relay push into it, the socket's writer drains it. A view that stops
@@ -7,8 +7,14 @@
 //! [`MAX_FRAMES`] waiting frames every one of them is dropped, a
 //! [`Outgoing::Gap`] tells the view, and frames are skipped until the next
 //! keyframe, which the view asks for (a delta frame without the frames
-//! before it cannot be decoded). Pointer positions never queue: only the
-//! newest waits.
+//! before it cannot be decoded).
+//!
+//! The pointer never queues: the outbox keeps its newest shape and
+//! position, and a drain sends whichever changed since the last one, ahead
+//! of the frames. A new view gets both again ([`Outbox::clear`]): the
+//! client sends its shape when it changes (and every few seconds while the
+//! pointer moves), so a shape that came before the view opened would
+//! otherwise not be drawn, or not soon.
 
 use std::collections::VecDeque;
 
@@ -30,7 +36,9 @@ pub enum Outgoing {
 
 #[derive(Debug, Default)]
 pub struct Outbox {
+    /// Frames and gap markers.
     queue: VecDeque<Outgoing>,
+    pointer: Pointer,
     frames: usize,
     /// Frames are dropped until a keyframe comes.
     skipping: bool,
@@ -58,39 +66,81 @@ impl Outbox {
         true
     }
 
-    /// Queues the pointer's position, replacing one still waiting.
+    /// The pointer's newest position; it replaces one still waiting.
     pub fn push_position(&mut self, json: String) {
-        if let Some(waiting) = self
-            .queue
-            .iter_mut()
-            .find(|m| matches!(m, Outgoing::Position(_)))
-        {
-            *waiting = Outgoing::Position(json);
-        } else {
-            self.queue.push_back(Outgoing::Position(json));
-        }
+        self.pointer.position.set(json);
     }
 
+    /// The pointer's newest shape; the one the view has already is not
+    /// sent again.
     pub fn push_shape(&mut self, json: String) {
-        self.queue.push_back(Outgoing::Shape(json));
+        self.pointer.shape.set(json);
     }
 
-    /// Everything waiting, oldest first.
+    /// Everything waiting: the pointer's changes, then frames oldest first.
     pub fn drain(&mut self) -> Vec<Outgoing> {
         self.frames = 0;
-        self.queue.drain(..).collect()
+        let shape = self.pointer.shape.take().map(Outgoing::Shape);
+        let position = self.pointer.position.take().map(Outgoing::Position);
+        shape
+            .into_iter()
+            .chain(position)
+            .chain(self.queue.drain(..))
+            .collect()
     }
 
-    /// Forgets what waits (a new view starts from a keyframe).
+    /// A new view: the frames waiting are forgotten (it starts from a
+    /// keyframe), and the pointer as last seen waits for it.
     pub fn clear(&mut self) {
         self.queue.clear();
         self.frames = 0;
         self.skipping = false;
+        self.pointer.shape.resend();
+        self.pointer.position.resend();
+    }
+
+    /// Another client's pointer: the last one is not shown again.
+    pub fn forget_pointer(&mut self) {
+        self.pointer = Pointer::default();
     }
 
     /// Frames dropped here since the app started.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+}
+
+/// The client's pointer as last seen.
+#[derive(Debug, Default)]
+struct Pointer {
+    shape: Kept,
+    position: Kept,
+}
+
+/// A message the view must have: the newest one, and whether the view
+/// still needs it.
+#[derive(Debug, Default)]
+struct Kept {
+    json: Option<String>,
+    waiting: bool,
+}
+
+impl Kept {
+    fn set(&mut self, json: String) {
+        if self.json.as_deref() != Some(json.as_str()) {
+            self.json = Some(json);
+            self.waiting = true;
+        }
+    }
+
+    fn take(&mut self) -> Option<String> {
+        std::mem::take(&mut self.waiting)
+            .then(|| self.json.clone())
+            .flatten()
+    }
+
+    fn resend(&mut self) {
+        self.waiting = self.json.is_some();
     }
 }
 
@@ -142,14 +192,44 @@ mod tests {
     }
 
     #[test]
-    fn only_the_newest_position_waits_and_shapes_keep_their_place() {
+    fn only_the_newest_pointer_waits_ahead_of_the_frames() {
         let mut outbox = Outbox::default();
+        outbox.push_frame(frame(1), true);
         outbox.push_position("a".into());
         outbox.push_shape("s".into());
         outbox.push_position("b".into());
+        outbox.push_shape("t".into());
         assert_eq!(
             outbox.drain(),
-            [Outgoing::Position("b".into()), Outgoing::Shape("s".into())]
+            [
+                Outgoing::Shape("t".into()),
+                Outgoing::Position("b".into()),
+                Outgoing::Frame(frame(1))
+            ]
         );
+        // The same shape again is not sent again; a new position is.
+        outbox.push_shape("t".into());
+        outbox.push_position("b".into());
+        outbox.push_position("c".into());
+        assert_eq!(outbox.drain(), [Outgoing::Position("c".into())]);
+    }
+
+    #[test]
+    fn a_new_view_gets_the_pointer_as_last_seen_and_another_client_none() {
+        let mut outbox = Outbox::default();
+        // Before any view: the client sends its shape once, at the start.
+        outbox.push_shape("s".into());
+        outbox.push_position("p".into());
+        outbox.push_frame(frame(1), true);
+        outbox.clear();
+        assert_eq!(
+            outbox.drain(),
+            [Outgoing::Shape("s".into()), Outgoing::Position("p".into())]
+        );
+        outbox.clear();
+        assert_eq!(outbox.drain().len(), 2, "every new view");
+        outbox.forget_pointer();
+        outbox.clear();
+        assert!(outbox.drain().is_empty());
     }
 }

@@ -169,10 +169,8 @@ impl FrameSink for ViewSocket {
 }
 
 impl CursorView for ViewSocket {
+    /// Kept even while no view is open: the next view starts with it.
     fn show(&self, message: &CursorMessage) {
-        if !self.viewing() {
-            return;
-        }
         {
             let mut outbox = lock(&self.shared.outbox);
             match message {
@@ -180,7 +178,13 @@ impl CursorView for ViewSocket {
                 CursorMessage::Shape { .. } => outbox.push_shape(message.to_json()),
             }
         }
-        self.shared.wake.notify_one();
+        if self.viewing() {
+            self.shared.wake.notify_one();
+        }
+    }
+
+    fn forget(&self) {
+        lock(&self.shared.outbox).forget_pointer();
     }
 }
 
@@ -231,6 +235,8 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let mine = shared.generation.bump();
     let mut generation = shared.generation.0.subscribe();
     tracing::debug!("the screen view connected");
+    // What already waits (the pointer as last seen) goes at once.
+    shared.wake.notify_one();
     loop {
         tokio::select! {
             () = shared.wake.notified() => {

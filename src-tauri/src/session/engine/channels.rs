@@ -119,6 +119,7 @@ pub fn watch_input(reports: ChannelReports, session: String, channel: Arc<dyn Da
 /// milliseconds). What the client sends there is its business: it sends
 /// only while `view` is granted. Bad messages are dropped, never fatal.
 pub fn watch_cursor(channel: Arc<dyn DataChannel>, view: Arc<dyn CursorView>) {
+    view.forget();
     tokio::spawn(async move {
         let mut refused = 0u64;
         loop {
