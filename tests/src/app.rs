@@ -205,6 +205,25 @@ impl AppInstance {
         .await
     }
 
+    /// Opens the toolbar menu `<details id="{id}">` by clicking its summary,
+    /// as a person would, unless it is open already (a second click would
+    /// close it).
+    pub async fn open_menu(&self, id: &str) -> anyhow::Result<()> {
+        let css = format!("#{id}");
+        self.wait_for(&css).await?;
+        let open = self
+            .client
+            .execute(
+                "return document.getElementById(arguments[0]).open;",
+                vec![serde_json::json!(id)],
+            )
+            .await?;
+        if open != serde_json::Value::Bool(true) {
+            self.click(&format!("{css} > summary")).await?;
+        }
+        Ok(())
+    }
+
     /// Waits until the element matching `css` is enabled (anything but a
     /// disabled form control is).
     async fn wait_enabled(&self, css: &str) -> anyhow::Result<()> {

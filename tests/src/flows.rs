@@ -169,5 +169,8 @@ pub async fn establish_with(
     client.click("#consent-accept").await?;
     expert.wait_for("#safety-code").await?;
     client.wait_for("#safety-code").await?;
+    // The expert reads the code aloud and confirms it matched: the large
+    // copy over the remote screen goes.
+    expert.click("#safety-confirm").await?;
     Ok(id)
 }

@@ -96,6 +96,7 @@ async fn the_expert_manages_the_clients_files() {
             )
             .await?;
         establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+        expert.click("#tool-files").await?;
 
         open(&expert, "remote-pane", "Documents").await?;
         expert.wait_for(&entry("remote-pane", "report.txt")).await?;

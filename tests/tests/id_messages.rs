@@ -103,7 +103,7 @@ async fn every_id_mistake_gets_its_message_in_english_then_italian() {
         expert_connects(&expert, &spent, None, &[]).await?;
         client.click("#consent-accept").await?;
         expert.wait_for("#safety-code").await?;
-        expert.click("#session-stop").await?;
+        expert.click("#tool-disconnect").await?;
         client
             .wait_for("#session-notice[data-code='peer_left']")
             .await?;

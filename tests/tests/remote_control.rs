@@ -211,7 +211,7 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         expert.wait_for("#screen-canvas:not(.controlling)").await?;
         let state = expert.text("#control-state[data-state='refused']").await?;
         anyhow::ensure!(
-            state == "Control: not allowed by the client",
+            state == "Control: not allowed",
             "the expert's toolbar says {state:?}"
         );
         let before = pointer(client.xvfb())?;
@@ -236,6 +236,7 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
 
         // A restart: the client cancels the first request; the second runs
         // the configured command once its countdown ends.
+        expert.open_menu("tools-more").await?;
         expert.click("#reboot-request").await?;
         expert.click("#reboot-confirm").await?;
         client.click("#reboot-cancel").await?;
@@ -244,6 +245,7 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
             .await?;
         tokio::time::sleep(Duration::from_millis(2500)).await;
         anyhow::ensure!(!rebooted.exists(), "a cancelled restart ran");
+        expert.open_menu("tools-more").await?;
         expert.click("#reboot-request").await?;
         expert.click("#reboot-confirm").await?;
         client.wait_for("#reboot-countdown").await?;

@@ -169,6 +169,7 @@ async fn the_expert_sees_the_clients_screen_and_follows_it() {
         wait_for_colours(&expert, &[(RIGHT_BLOCK, RED), (BOTTOM_BLOCK, GREEN)]).await?;
 
         // The overlay's figures come from the same frames.
+        expert.open_menu("screen-menu").await?;
         expert.click("#screen-stats-toggle").await?;
         let line = expert.text("#screen-stats").await?;
         anyhow::ensure!(line.starts_with("1280×800 · "), "{line:?}");

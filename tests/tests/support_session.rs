@@ -120,6 +120,13 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         let client_code = client.text("#safety-code").await?;
         anyhow::ensure!(expert_code.len() == 7, "{expert_code:?}");
         anyhow::ensure!(expert_code == client_code, "{expert_code} ≠ {client_code}");
+        // Compared aloud: the expert says so, and the large copy goes.
+        h.screenshot(&expert, "expert-safety-code").await?;
+        expert.click("#safety-confirm").await?;
+        let gone = expert
+            .client()
+            .find(lifeline_e2e::Locator::Css("#safety-callout"));
+        anyhow::ensure!(gone.await.is_err(), "the safety code's callout stayed");
         let scopes = client.text("#session-scopes").await?;
         anyhow::ensure!(
             scopes == "View the screen, Transfer files and folders, Transfer clipboard content",
@@ -137,10 +144,7 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         // not granted.
         expert.wait_for("#screen-canvas:not(.hidden)").await?;
         let control = expert.text("#control-state").await?;
-        anyhow::ensure!(
-            control == "Control: not allowed by the client",
-            "{control:?}"
-        );
+        anyhow::ensure!(control == "Control: not allowed", "{control:?}");
 
         // Chat both ways; Enter sends.
         client
@@ -183,6 +187,7 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
 
         // Notes amended during the session go to the desk's record.
         let amended = "Ticket 4711: printer driver reinstalled";
+        expert.click("#tool-notes").await?;
         expert.type_into("#session-notes-text", amended).await?;
         expert.click("#session-notes-save").await?;
         expert
