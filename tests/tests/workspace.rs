@@ -1,0 +1,200 @@
+//! The expert's workspace at the app's default 1024×720 window: during a
+//! session the remote screen fills the window under one slim toolbar. With
+//! the side panel closed the picture covers at least 85 % of the window;
+//! open, the stage and the panel share the window without overlapping, and
+//! the panel resizes from the keyboard. The toolbar holds on one line, in
+//! English and in Italian, and every control in it has a name and takes
+//! the keyboard focus.
+
+use lifeline_e2e::flows::{establish, expert_connects, loopback, new_id};
+use lifeline_e2e::screen::first_picture;
+use lifeline_e2e::{AppInstance, e2e};
+use serde::Deserialize;
+
+const PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug, Deserialize)]
+struct Rect {
+    left: f64,
+    top: f64,
+    right: f64,
+    bottom: f64,
+}
+
+impl Rect {
+    fn area(&self) -> f64 {
+        (self.right - self.left).max(0.0) * (self.bottom - self.top).max(0.0)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Layout {
+    window: [f64; 2],
+    canvas: Rect,
+    stage: Rect,
+    panel: Option<Rect>,
+    toolbar: Rect,
+    /// The toolbar's content is wider than the toolbar (it would wrap or
+    /// be cut off).
+    toolbar_overflows: bool,
+    /// Toolbar controls that a keyboard cannot reach (tabindex -1).
+    unreachable: Vec<String>,
+}
+
+async fn layout(expert: &AppInstance) -> anyhow::Result<Layout> {
+    let value = expert
+        .client()
+        .execute(
+            "const box = (el) => {
+               if (!el) return null;
+               const r = el.getBoundingClientRect();
+               return {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+             };
+             const bar = document.querySelector('#remote-screen [role=toolbar]');
+             const controls = [...bar.querySelectorAll('button, select, input, summary')];
+             return {
+               window: [window.innerWidth, window.innerHeight],
+               canvas: box(document.getElementById('screen-canvas')),
+               stage: box(document.querySelector('.stage')),
+               panel: box(document.getElementById('side-panel')),
+               toolbar: box(bar),
+               toolbar_overflows: bar.scrollWidth > bar.clientWidth + 1,
+               unreachable: controls
+                 .filter((c) => c.getClientRects().length > 0 && c.tabIndex < 0)
+                 .map((c) => c.id || c.outerHTML.slice(0, 60)),
+             };",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(value)?)
+}
+
+/// One line of toolbar, every control reachable and named.
+async fn check_toolbar(expert: &AppInstance, language: &str) -> anyhow::Result<()> {
+    let l = layout(expert).await?;
+    let height = l.toolbar.bottom - l.toolbar.top;
+    anyhow::ensure!(
+        !l.toolbar_overflows && height <= 48.0,
+        "{language}: the toolbar does not fit one line ({height} px high, overflowing: {})",
+        l.toolbar_overflows
+    );
+    anyhow::ensure!(
+        l.unreachable.is_empty(),
+        "{language}: not reachable by keyboard: {:?}",
+        l.unreachable
+    );
+    let unnamed = expert.unlabelled().await?;
+    anyhow::ensure!(unnamed.is_empty(), "{language}: unnamed {unnamed:?}");
+    Ok(())
+}
+
+async fn panel_width(expert: &AppInstance) -> anyhow::Result<f64> {
+    Ok(layout(expert)
+        .await?
+        .panel
+        .map_or(0.0, |p| p.right - p.left))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
+    e2e("workspace", |h| async move {
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let client = h.launch_app_with("client", &server, loopback()).await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let id = establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+        first_picture(&expert).await?;
+        expert.wait_for("#screen-canvas:not(.hidden)").await?;
+
+        // A session opens with the chat beside the screen.
+        let open = layout(&expert).await?;
+        let (Some(panel), [width, height]) = (&open.panel, open.window) else {
+            anyhow::bail!("no side panel at the start: {open:?}")
+        };
+        anyhow::ensure!(
+            open.canvas.right <= panel.left + 0.5 && open.stage.right <= panel.left + 0.5,
+            "the picture and the panel overlap: {open:?}"
+        );
+        anyhow::ensure!(
+            (open.stage.right - open.stage.left) + (panel.right - panel.left) >= width - 1.0
+                && open.stage.bottom >= height - 1.0
+                && panel.bottom >= height - 1.0,
+            "the stage and the panel leave part of the window empty: {open:?}"
+        );
+        check_toolbar(&expert, "English").await?;
+        h.screenshot(&expert, "panel-chat").await?;
+
+        // The handle widens the panel from the keyboard.
+        let before = panel_width(&expert).await?;
+        expert.click("#side-panel-handle").await?;
+        expert.press("\u{E012}\u{E012}").await?; // ArrowLeft twice
+        let wider = panel_width(&expert).await?;
+        anyhow::ensure!(
+            (wider - before - 48.0).abs() < 1.0,
+            "two steps left: {before} → {wider}"
+        );
+
+        expert.click("#tool-files").await?;
+        expert.wait_for("#remote-pane").await?;
+        h.screenshot(&expert, "panel-files").await?;
+        expert.click("#tool-notes").await?;
+        expert.wait_for("#session-notes-text").await?;
+        h.screenshot(&expert, "panel-notes").await?;
+
+        // The toolbar's menus open under their buttons, inside the window.
+        for menu in ["screen-menu", "tools-more"] {
+            expert.open_menu(menu).await?;
+            let inside = expert
+                .client()
+                .execute(
+                    "const r = document.querySelector(`#${arguments[0]} .menu-body`)
+                       .getBoundingClientRect();
+                     return r.left >= 0 && r.right <= window.innerWidth
+                       && r.bottom <= window.innerHeight;",
+                    vec![serde_json::json!(menu)],
+                )
+                .await?;
+            anyhow::ensure!(
+                inside == serde_json::Value::Bool(true),
+                "the {menu} menu leaves the window"
+            );
+            h.screenshot(&expert, menu).await?;
+            expert.click(&format!("#{menu} > summary")).await?;
+        }
+
+        // Closed, the picture has the window.
+        expert.click("#side-panel-close").await?;
+        let closed = layout(&expert).await?;
+        anyhow::ensure!(closed.panel.is_none(), "the panel stayed: {closed:?}");
+        let share = closed.canvas.area() / (width * height);
+        anyhow::ensure!(
+            share >= 0.85,
+            "the picture covers {:.0} % of the window",
+            share * 100.0
+        );
+        eprintln!("the picture covers {:.1} % of the window", share * 100.0);
+        h.screenshot(&expert, "panel-closed").await?;
+
+        // In Italian, the longer words still fit one line.
+        expert.click("#tool-disconnect").await?;
+        expert.wait_for("#connect").await?;
+        expert
+            .wait_for("#language")
+            .await?
+            .select_by_value("it")
+            .await?;
+        let id = new_id(&client, &id).await?;
+        expert_connects(&expert, &id, None, &[]).await?;
+        client.click("#consent-accept").await?;
+        expert.click("#safety-confirm").await?;
+        expert.click("#tool-chat").await?;
+        expert.wait_for("#side-panel[data-tab='chat']").await?;
+        expert.wait_for("#screen-canvas:not(.hidden)").await?;
+        check_toolbar(&expert, "Italian").await?;
+        h.screenshot(&expert, "italian").await?;
+        Ok(())
+    })
+    .await;
+}
