@@ -245,6 +245,10 @@ async fn lifeline(
         first_picture: Some(first_paint - accepted),
         ..Photon::default()
     };
+    // The expert compared the safety code and closed the side panel: the
+    // picture has the window, as while watching the client work.
+    expert.click("#safety-confirm").await?;
+    expert.click("#side-panel-close").await?;
     let mut eye = Eye::Page(PageEye::install(expert.client(), "#screen-canvas", SCREEN).await?);
     both_changes(painter, &mut eye, &mut photon, Some(expert)).await?;
     // The same changes read from the expert's X server, where its window

@@ -131,6 +131,7 @@ export class ScreenDecoder {
     if (!frame.replayed && frame.number !== null) this.stats.numbered(at, frame.number);
     if (this.waitingForKeyframe && !frame.keyframe) {
       this.stats.dropped("waiting_keyframe");
+      this.milestone("waitingKeyframe");
       this.needKeyframe();
       return;
     }
@@ -210,6 +211,7 @@ export class ScreenDecoder {
     const times = this.pending.get(picture.timestamp)?.times ?? {};
     this.pending.delete(picture.timestamp);
     times.output = nowMs();
+    this.milestone("decoded");
     // A good picture: failures start their back-off afresh.
     this.failedAt = null;
     this.backoff = FIRST_BACKOFF_MS;
@@ -251,6 +253,12 @@ export class ScreenDecoder {
     this.canvas.dispatchEvent(new CustomEvent("painted"));
   }
 
+  /** Tells the view a step of the first picture's way happened (a
+   * `milestone` event; the view keeps the first time of each). */
+  private milestone(name: string): void {
+    this.canvas.dispatchEvent(new CustomEvent("milestone", { detail: name }));
+  }
+
   private schedule(): void {
     if (this.frameRequested) return;
     this.frameRequested = true;
@@ -284,7 +292,10 @@ export class ScreenDecoder {
 
   /** Drops delta frames until the next keyframe, and asks for one. */
   private skipToKeyframe(reason: "behind" | null): void {
-    if (reason) this.stats.dropped(reason);
+    if (reason) {
+      this.stats.dropped(reason);
+      this.milestone(reason);
+    }
     this.waitingForKeyframe = true;
     this.needKeyframe();
   }
