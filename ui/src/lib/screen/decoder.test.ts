@@ -120,7 +120,8 @@ describe("the screen decoder", () => {
   it("takes a replayed burst whole, but skips to a keyframe when live frames pile up", () => {
     const { decoder, meter, needKeyframe } = setup();
     decoder.push(frame(true, { replayed: true }));
-    for (let i = 0; i < 40; i++) decoder.push(frame(false, { replayed: true }));
+    FakeDecoder.last.outputNext(); // the decoder has started
+    for (let i = 0; i < 41; i++) decoder.push(frame(false, { replayed: true }));
     // Twelve live frames may wait; the thirteenth goes in too.
     for (let i = 0; i <= 12; i++) decoder.push(frame(false, { number: i }));
     expect(FakeDecoder.last.chunks).toHaveLength(54);
@@ -142,8 +143,31 @@ describe("the screen decoder", () => {
     vi.useFakeTimers({ toFake: ["performance"] });
     const { decoder, needKeyframe } = setup();
     decoder.push(frame(true));
+    FakeDecoder.last.outputNext();
     decoder.push(frame(false));
     expect(needKeyframe).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(501);
+    decoder.push(frame(false));
+    expect(needKeyframe).toHaveBeenCalledTimes(1);
+  });
+
+  it("lets frames wait while a new decoder starts, however long its first picture takes", () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const { decoder, meter, needKeyframe, drawImage } = setup();
+    decoder.push(frame(true));
+    // A second of live frames while the first decode is still under way.
+    for (let i = 0; i < 30; i++) {
+      vi.advanceTimersByTime(33);
+      decoder.push(frame(false));
+    }
+    expect(needKeyframe).not.toHaveBeenCalled();
+    expect(FakeDecoder.last.chunks).toHaveLength(31);
+    // Then it is through: the burst is decoded and only the newest drawn.
+    for (let i = 0; i < 31; i++) FakeDecoder.last.outputNext();
+    expect(drawImage).toHaveBeenCalledTimes(1);
+    expect(meter.snapshot(Date.now()).dropped).toEqual({ superseded: 30 });
+    // Started, it is behind again as soon as a frame waits too long.
+    decoder.push(frame(false));
     vi.advanceTimersByTime(501);
     decoder.push(frame(false));
     expect(needKeyframe).toHaveBeenCalledTimes(1);

@@ -21,7 +21,11 @@
 // oldest has waited BEHIND_MS, does the decoder skip every delta frame up
 // to the next keyframe and ask for one; a keyframe that arrives while
 // frames still wait drops them (reset) and goes straight in. Replayed
-// frames never count as behind: they come as a burst on purpose. A
+// frames never count as behind: they come as a burst on purpose. Nor
+// does a decoder that has not put out its first picture yet: it is
+// starting (WebKitGTK sets up GStreamer on the first decode, sometimes for
+// hundreds of milliseconds), and skipping then would only throw its work
+// away and wait for another keyframe; up to STARTING_QUEUE frames wait. A
 // decoder that fails is rebuilt, at most once per `backoff`, which doubles
 // while failures repeat without a picture in between: no restart loop.
 import { nowMs, type FrameTimes, type StatsMeter } from "./stats";
@@ -32,6 +36,8 @@ import type { WireFrame } from "./wire";
 const MAX_QUEUE = 12;
 /** …and so does a live frame that went in this long ago and is not out. */
 const BEHIND_MS = 500;
+/** Live frames that may wait for a decoder's first picture (2 s at 30 fps). */
+const STARTING_QUEUE = 60;
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5000;
 
@@ -109,6 +115,8 @@ export class ScreenDecoder {
   /** Pictures drawn since the last animation frame, painted by the next. */
   private drawn: FrameTimes[] = [];
   private frameRequested = false;
+  /** The current decoder has put out a picture: it is past starting up. */
+  private started = false;
   private failedAt: number | null = null;
   private backoff = FIRST_BACKOFF_MS;
   private readonly context: CanvasRenderingContext2D;
@@ -191,6 +199,7 @@ export class ScreenDecoder {
       live += 1;
       oldest ??= times.decode ?? null;
     }
+    if (!this.started) return live > STARTING_QUEUE;
     return live > MAX_QUEUE || (oldest !== null && nowMs() - oldest > BEHIND_MS);
   }
 
@@ -204,6 +213,7 @@ export class ScreenDecoder {
     });
     decoder.configure({ codec: "vp8", optimizeForLatency: true });
     this.decoder = decoder;
+    this.started = false;
     return decoder;
   }
 
@@ -211,6 +221,7 @@ export class ScreenDecoder {
     const times = this.pending.get(picture.timestamp)?.times ?? {};
     this.pending.delete(picture.timestamp);
     times.output = nowMs();
+    this.started = true;
     this.milestone("decoded");
     // A good picture: failures start their back-off afresh.
     this.failedAt = null;
