@@ -4,7 +4,7 @@
 use tauri::State;
 
 use super::{AppError, AppState};
-use crate::input::event::InputEvent;
+use crate::input::event::{BadInput, InputEvent};
 use crate::session::engine::{Command, LogItem};
 use crate::session::log::{LogEntry, check_chat};
 use crate::session::scopes::Scopes;
@@ -35,11 +35,29 @@ pub async fn session_set_grants(
     Ok(state.session()?.command(Command::SetGrants(scopes)).await?)
 }
 
-/// Expert: one mouse or keyboard event for the client's screen.
+/// Events the view may send in one batch; it sends what queued while the
+/// batch before was on its way, which is a handful.
+pub const MAX_INPUT_BATCH: usize = 256;
+
+/// Expert: mouse and keyboard events for the client's screen, in the order
+/// they happened. The view sends one batch at a time (`inputQueue.ts`):
+/// two commands run as two tasks and could overtake each other.
 #[tauri::command]
-pub async fn remote_input(state: State<'_, AppState>, event: InputEvent) -> Result<(), AppError> {
-    event.validate()?;
-    Ok(state.session()?.command(Command::Input(event)).await?)
+pub async fn remote_input(
+    state: State<'_, AppState>,
+    events: Vec<InputEvent>,
+) -> Result<(), AppError> {
+    if events.len() > MAX_INPUT_BATCH {
+        return Err(BadInput::TooMany(events.len()).into());
+    }
+    for event in &events {
+        event.validate()?;
+    }
+    let session = state.session()?;
+    for event in events {
+        session.command(Command::Input(event)).await?;
+    }
+    Ok(())
 }
 
 /// Sends this side's clipboard text to the other side once.

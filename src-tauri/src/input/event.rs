@@ -78,6 +78,9 @@ pub enum BadInput {
     WheelTooFar,
     #[error("text longer than {MAX_TEXT_CHARS} characters, or with control characters")]
     BadText,
+    /// The view sent more events in one batch than it ever queues.
+    #[error("{0} input events in one batch")]
+    TooMany(usize),
 }
 
 impl InputEvent {

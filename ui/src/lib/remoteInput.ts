@@ -2,6 +2,7 @@
 // input channel expects them (src-tauri/src/input/event.rs). Positions are
 // fractions of the remote monitor; keys go by physical `code`.
 import { invoke } from "@tauri-apps/api/core";
+import { InputQueue } from "./inputQueue";
 
 export type MouseButton = "left" | "middle" | "right";
 export type SpecialAction = "ctrl_alt_del" | "alt_tab" | "super" | "print_screen";
@@ -59,6 +60,9 @@ export function keyOf(code: string, key: string, down: boolean): InputEvent | nu
   return null;
 }
 
-export function sendInput(event: InputEvent): Promise<void> {
-  return invoke<void>("remote_input", { event });
+const queue = new InputQueue((events) => invoke<void>("remote_input", { events }));
+
+/** Sends `event` to the client after every event before it (inputQueue.ts). */
+export function sendInput(event: InputEvent): void {
+  queue.push(event);
 }
