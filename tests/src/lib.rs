@@ -25,6 +25,7 @@
 pub mod app;
 pub mod artifacts;
 pub mod flows;
+pub mod keys;
 pub mod paths;
 pub mod process;
 pub mod scene;

@@ -199,6 +199,14 @@ pub fn screen_detach(state: State<'_, AppState>) {
     state.detach_screen();
 }
 
+/// Expert mode: the remote screen took the keyboard (`hold`) or gave it
+/// back; while held, the desktop's own shortcuts reach the remote screen.
+/// Returns whether the keyboard is held now (a grab can be refused).
+#[tauri::command]
+pub fn screen_hold_keyboard(window: tauri::WebviewWindow, hold: bool) -> Result<bool, AppError> {
+    super::keyboard_grab::hold(&window, hold).map_err(AppError::from)
+}
+
 /// Expert mode: the webview's decoder needs a keyframe; `catch_up`: the
 /// view just opened and wants the frames kept since the newest keyframe
 /// first.

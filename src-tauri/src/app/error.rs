@@ -34,6 +34,9 @@ pub enum AppError {
     Pin(#[from] PinError),
     #[error(transparent)]
     ScreenSocket(#[from] ViewSocketError),
+    /// The window is gone, or its main thread no longer takes work.
+    #[error("the window cannot hold the keyboard: {0}")]
+    Window(#[from] tauri::Error),
     #[error("finish the current request or session first")]
     Busy,
 }
@@ -62,6 +65,7 @@ impl AppError {
             AppError::Files(error) => error.code(),
             AppError::Pin(error) => error.code(),
             AppError::ScreenSocket(_) => "screen_socket",
+            AppError::Window(_) => "window_unavailable",
         }
     }
 }

@@ -5,6 +5,7 @@
 mod commands;
 pub mod error;
 mod events;
+mod keyboard_grab;
 mod screen;
 mod session_commands;
 mod state;
@@ -44,6 +45,7 @@ pub fn run(config: AppConfig) {
             commands::screen_attach,
             commands::screen_detach,
             commands::screen_keyframe,
+            commands::screen_hold_keyboard,
             commands::screen_select_monitor,
             commands::screen_set_quality,
             session_commands::session_chat,

@@ -134,6 +134,9 @@ export const api = {
   /** A fresh keyframe; `catchUp`: the view just opened and takes the
    * frames the app kept since the newest keyframe first. */
   screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", { catchUp }),
+  /** The remote screen takes the keyboard (the desktop's shortcuts too), or
+   * gives it back. */
+  screenHoldKeyboard: (hold: boolean) => invoke<boolean>("screen_hold_keyboard", { hold }),
   screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),
   screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", { quality }),
   /** Sends a file or folder: to the peer's Downloads, or (expert) `into` a client folder. */
