@@ -183,7 +183,7 @@ fn watch(
 
 #[cfg(test)]
 mod tests {
-    use super::super::source::{CursorImage, FakePointer};
+    use super::super::source::{CursorImage, FakePointer, FakePointerHandle};
     use super::*;
 
     const AREA: Area = Area {
@@ -214,20 +214,30 @@ mod tests {
         }
     }
 
+    /// A share watching a fake pointer: the share, the fake's handle and
+    /// the messages.
+    fn watched() -> (
+        PointerShare,
+        FakePointerHandle,
+        mpsc::Receiver<CursorMessage>,
+    ) {
+        let (fake, pointer) = FakePointer::new();
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let source = Mutex::new(Some(fake));
+        let factory: PointerSourceFactory = Arc::new(move || {
+            let fake = source.lock().unwrap().take().unwrap();
+            Ok(Box::new(fake) as Box<dyn PointerSource>)
+        });
+        (PointerShare::start(factory, AREA, tx), pointer, rx)
+    }
+
     fn pos(x: i32, y: i32, visible: bool) -> CursorMessage {
         CursorMessage::Position { x, y, visible }
     }
 
     #[test]
     fn moves_arrive_relative_to_the_shared_monitor() {
-        let (fake, pointer) = FakePointer::new();
-        let (tx, mut rx) = mpsc::channel(QUEUE);
-        let source = Mutex::new(Some(fake));
-        let factory: PointerSourceFactory = Arc::new(move || {
-            let fake = source.lock().unwrap().take().unwrap();
-            Ok(Box::new(fake) as Box<dyn PointerSource>)
-        });
-        let share = PointerShare::start(factory, AREA, tx);
+        let (share, pointer, mut rx) = watched();
         pointer.send(PointerEvent::Moved { x: 110, y: 5 });
         assert_eq!(recv(&mut rx), pos(10, 5, true));
         pointer.send(PointerEvent::Moved { x: 20, y: 5 });
@@ -247,14 +257,7 @@ mod tests {
 
     #[test]
     fn a_shape_is_sent_once_until_it_changes() {
-        let (fake, pointer) = FakePointer::new();
-        let (tx, mut rx) = mpsc::channel(QUEUE);
-        let source = Mutex::new(Some(fake));
-        let factory: PointerSourceFactory = Arc::new(move || {
-            let fake = source.lock().unwrap().take().unwrap();
-            Ok(Box::new(fake) as Box<dyn PointerSource>)
-        });
-        let _share = PointerShare::start(factory, AREA, tx);
+        let (_share, pointer, mut rx) = watched();
         pointer.send(PointerEvent::Shape(arrow(1)));
         pointer.send(PointerEvent::Shape(arrow(1)));
         pointer.send(PointerEvent::Shape(arrow(2)));
@@ -283,14 +286,7 @@ mod tests {
 
     #[test]
     fn a_moving_pointer_sends_its_shape_again_now_and_then() {
-        let (fake, pointer) = FakePointer::new();
-        let (tx, mut rx) = mpsc::channel(QUEUE);
-        let source = Mutex::new(Some(fake));
-        let factory: PointerSourceFactory = Arc::new(move || {
-            let fake = source.lock().unwrap().take().unwrap();
-            Ok(Box::new(fake) as Box<dyn PointerSource>)
-        });
-        let _share = PointerShare::start(factory, AREA, tx);
+        let (_share, pointer, mut rx) = watched();
         pointer.send(PointerEvent::Shape(arrow(1)));
         pointer.send(PointerEvent::Moved { x: 101, y: 1 });
         let shape = recv(&mut rx);
