@@ -6,7 +6,7 @@
 //! English and in Italian, and every control in it has a name and takes
 //! the keyboard focus.
 
-use lifeline_e2e::flows::{establish, expert_connects, loopback, new_id};
+use lifeline_e2e::flows::{desk_and_two_apps, establish, expert_connects, new_id};
 use lifeline_e2e::screen::first_picture;
 use lifeline_e2e::{AppInstance, e2e};
 use serde::Deserialize;
@@ -98,12 +98,7 @@ async fn panel_width(expert: &AppInstance) -> anyhow::Result<f64> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
     e2e("workspace", |h| async move {
-        let server = h.signaling().await?;
-        server
-            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
-            .await?;
-        let client = h.launch_app_with("client", &server, loopback()).await?;
-        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let (_server, client, expert) = desk_and_two_apps(&h, PASSWORD).await?;
         let id = establish(&client, &expert, "ann", PASSWORD, &[]).await?;
         first_picture(&expert).await?;
         expert.wait_for("#screen-canvas:not(.hidden)").await?;
