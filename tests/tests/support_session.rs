@@ -204,6 +204,20 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
             anyhow::ensure!(unnamed.is_empty(), "{screen}: unnamed {unnamed:?}");
         }
         h.screenshot(&client, "client-session").await?;
+        // The banner stays in view above the page, never over it.
+        let clear = client
+            .client()
+            .execute(
+                "const b = document.getElementById('session-banner').getBoundingClientRect();
+                 const m = document.querySelector('main').getBoundingClientRect();
+                 return b.top >= 0 && b.bottom <= m.top + 0.5;",
+                vec![],
+            )
+            .await?;
+        anyhow::ensure!(
+            clear == serde_json::Value::Bool(true),
+            "the client's session banner covers part of the page"
+        );
         h.screenshot(&expert, "expert-session").await?;
 
         client.click("#session-stop").await?;
