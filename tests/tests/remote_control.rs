@@ -214,9 +214,31 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
             state == "Control: not allowed",
             "the expert's toolbar says {state:?}"
         );
-        let before = pointer(client.xvfb())?;
+        // The click is not even sent: the view's count of the events it
+        // sent is the same once the click's events have been handled (the
+        // client would refuse it as well; its engine's tests show that).
+        let sent = || async {
+            anyhow::Ok(
+                expert
+                    .client()
+                    .execute(
+                        "return Number(document.getElementById('screen-canvas').dataset.inputs || 0);",
+                        vec![],
+                    )
+                    .await?
+                    .as_i64()
+                    .unwrap_or_default(),
+            )
+        };
+        let (before, sent_before) = (pointer(client.xvfb())?, sent().await?);
+        anyhow::ensure!(sent_before > 0, "the earlier clicks and keys were counted");
         click_remote(&expert, ELSEWHERE).await?;
-        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let sent_after = sent().await?;
+        anyhow::ensure!(
+            sent_after == sent_before,
+            "the view sent {} events without control",
+            sent_after - sent_before
+        );
         let after = pointer(client.xvfb())?;
         anyhow::ensure!(
             after == before,
