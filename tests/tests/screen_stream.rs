@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use lifeline_e2e::flows::{desk_and_two_apps, establish};
 use lifeline_e2e::xvfb::{SCREEN, Xvfb};
 use lifeline_e2e::{AppInstance, e2e};
@@ -156,6 +157,20 @@ async fn the_expert_sees_the_clients_screen_and_follows_it() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         anyhow::ensure!(full == serde_json::Value::Bool(true), "no full screen");
+        // The toolbar tucks itself away, and the pointer at the top edge
+        // brings it back.
+        expert
+            .wait_for("#remote-screen.autohide .session-toolbar.tucked")
+            .await?;
+        let edge = MouseActions::new("mouse".into()).then(PointerAction::MoveTo {
+            duration: None,
+            x: 300.0,
+            y: 1.0,
+        });
+        expert.client().perform_actions(edge).await?;
+        expert
+            .wait_for("#remote-screen.autohide .session-toolbar:not(.tucked)")
+            .await?;
         // (No screenshot: without a window manager, Xvfb's window never
         // changes size, so the picture would look as before.)
         expert
