@@ -184,6 +184,15 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         expert_connects(&expert, &id, None, &[]).await?;
         client.click("#consent-accept").await?;
         expert.click("#safety-confirm").await?;
+        // The client's page no longer shows how the last session ended.
+        let stale = client
+            .client()
+            .find(lifeline_e2e::Locator::Css("#session-notice"))
+            .await;
+        anyhow::ensure!(
+            stale.is_err(),
+            "the client still shows the last session's outcome"
+        );
         expert.click("#tool-chat").await?;
         expert.wait_for("#side-panel[data-tab='chat']").await?;
         expert.wait_for("#screen-canvas:not(.hidden)").await?;
