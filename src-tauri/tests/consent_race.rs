@@ -106,3 +106,44 @@ async fn an_answer_to_a_replaced_request_is_refused() {
     })
     .await;
 }
+
+/// The expert withdraws a request before the desk has said which session
+/// it is (a Cancel right after Connect): the withdrawal is not lost, the
+/// client's dialog closes, and the next request is asked afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_withdrawn_at_once_closes_the_clients_dialog() {
+    let (_desk_dir, url, _stop, _server) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, clip) = Default::default();
+    let (client_link, client) = side_with(&url, Role::Client, &dir.path().join("c"), &input, &clip);
+    let (expert_link, expert) = side_with(&url, Role::Expert, &dir.path().join("e"), &input, &clip);
+    desks_connected(&[&client_link, &expert_link]).await;
+    let mut client_view = client.subscribe();
+    let id = fresh_id(&client_link, "").await;
+    sign_in(&expert).await;
+
+    let view_only: Scopes = [Scope::View].into_iter().collect();
+    connect(&expert, &id, view_only).await;
+    expert.command(Command::Cancel).await.unwrap();
+    let withdrawn = |v: &SessionView| {
+        v.phase == Phase::Idle && v.notice.as_ref().is_some_and(|n| n.code == "cancelled")
+    };
+    wait_for(&mut client_view, "the client's dialog to close", withdrawn).await;
+    wait_for(
+        &mut expert.subscribe(),
+        "the expert's withdrawal",
+        withdrawn,
+    )
+    .await;
+
+    // The desk forgot it: a new request is asked, and answered.
+    connect(&expert, &id, view_only).await;
+    let second =
+        asked(&wait_for(&mut client_view, "the next request", |v| asked(v).is_some()).await)
+            .unwrap();
+    client.accept(&second, view_only).await.unwrap();
+    wait_for(&mut client_view, "the client's session", |v| {
+        matches!(v.phase, Phase::Active { .. })
+    })
+    .await;
+}

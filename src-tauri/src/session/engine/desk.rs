@@ -25,6 +25,14 @@ impl Engine {
                     );
                 }
             }
+            // Every `located` and refusal answers the request in flight
+            // (the guards take it); one the expert withdrew meanwhile is
+            // cancelled now that its session is known.
+            ServerMessage::Located { session, .. }
+                if self.request.located() == request::Located::Withdraw =>
+            {
+                self.send(AppMessage::Cancel { session }).await;
+            }
             ServerMessage::Located {
                 session,
                 expires_in_secs,
@@ -127,6 +135,9 @@ impl Engine {
                 ..
             } if self.live.is_none() => {
                 tracing::debug!("the desk no longer knows the session that just ended");
+            }
+            ServerMessage::Error { .. } if self.request.refused() => {
+                tracing::debug!("the desk refused a request already withdrawn");
             }
             ServerMessage::Error { code, message, .. } => self.notice(code.as_str(), message),
             other => tracing::debug!(?other, "desk message not for the session"),

@@ -20,6 +20,7 @@ mod pin;
 mod pointer;
 mod reboot;
 mod remote;
+mod request;
 mod talk;
 
 use std::path::PathBuf;
@@ -269,6 +270,7 @@ pub fn spawn(
         log: log.clone(),
         offered: Scopes::NONE,
         pin: None,
+        request: Default::default(),
     };
     tokio::spawn(engine.run(inbox, events, channel_rx));
     SessionHandle {
@@ -350,6 +352,8 @@ struct Engine {
     /// Client: the PIN shown with the current ID. Expert: the PIN typed
     /// for the current request. `None`: no PIN check.
     pin: Option<String>,
+    /// Expert: the request sent and not yet located or refused.
+    request: request::RequestInFlight,
 }
 
 async fn next_peer_event(live: &mut Option<Live>) -> Option<PeerEvent> {
@@ -425,7 +429,7 @@ impl Engine {
                     pin,
                 },
                 Phase::Idle,
-            ) => {
+            ) if self.request.send(std::time::Instant::now()) => {
                 self.pin = pin;
                 self.view.send_modify(|view| {
                     view.notice = None;
@@ -434,7 +438,11 @@ impl Engine {
                         saved_at_ms: None,
                     };
                 });
-                self.send(AppMessage::Connect { id, notes, scopes }).await;
+                let request = AppMessage::Connect { id, notes, scopes };
+                if let Err(error) = self.desk.send(request).await {
+                    self.request.lost();
+                    self.notice("desk_offline", error.to_string());
+                }
             }
             (Command::Connect { .. }, _) => {
                 self.notice("busy", "a request or session is already open");
@@ -445,6 +453,10 @@ impl Engine {
                     Phase::Idle,
                     Some(Notice::new("cancelled", "request withdrawn")),
                 );
+            }
+            // Withdrawn before the desk said which session it is.
+            (Command::Cancel, Phase::Idle) if self.request.withdraw() => {
+                self.notice("cancelled", "request withdrawn");
             }
             (
                 Command::Answer {
