@@ -224,6 +224,19 @@ impl AppInstance {
         Ok(())
     }
 
+    /// Client, during a session: opens the control bar's `panel` ("chat" or
+    /// "permissions") by clicking its button, as a person would, unless it
+    /// is open already (a second click would close it).
+    pub async fn open_bar_panel(&self, panel: &str) -> anyhow::Result<()> {
+        let shown = format!("#client-bar[data-panel='{panel}']");
+        self.wait_for("#client-bar").await?;
+        if self.client.find(Locator::Css(&shown)).await.is_err() {
+            self.click(&format!("#bar-{panel}")).await?;
+        }
+        self.wait_for(&shown).await?;
+        Ok(())
+    }
+
     /// Waits until the element matching `css` is enabled (anything but a
     /// disabled form control is).
     async fn wait_enabled(&self, css: &str) -> anyhow::Result<()> {
@@ -284,6 +297,14 @@ impl AppInstance {
 
     pub async fn text(&self, css: &str) -> anyhow::Result<String> {
         Ok(self.wait_for(css).await?.text().await?)
+    }
+
+    /// The whole text of the element matching `css`, also where the page
+    /// cuts it short with an ellipsis (WebDriver's text is empty for a
+    /// line clipped that way).
+    pub async fn full_text(&self, css: &str) -> anyhow::Result<String> {
+        let element = self.wait_for(css).await?;
+        Ok(element.prop("innerText").await?.unwrap_or_default())
     }
 
     /// Sends keys to whatever has the keyboard focus, as a keyboard user
@@ -380,7 +401,8 @@ impl AppInstance {
         let decoder = png::Decoder::new(std::io::Cursor::new(&png));
         let info = decoder.read_info()?.info().clone();
         anyhow::ensure!(
-            info.width > 100 && info.height > 100,
+            // The client's session bar is 60 pixels high.
+            info.width > 100 && info.height > 40,
             "screenshot is only {}x{}",
             info.width,
             info.height

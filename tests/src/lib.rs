@@ -10,6 +10,10 @@
 //! - [`process`]: a child process in its own process group, killed with its
 //!   descendants when dropped, even on panic.
 //! - [`xvfb`]: one X server per app instance, numbered by `-displayfd`.
+//! - [`window`]: the app's window as X and a real window manager see it.
+//! - [`keys`]: an X client that records the keys another window receives.
+//! - [`screen`], [`scene`]: the client's screen contents for the screen
+//!   tests and the benches.
 //! - [`signaling`]: the real signaling server on a free loopback port.
 //! - [`app`]: one app instance: X server, WebDriver pair, data dirs, client.
 //! - [`flows`]: steps tests share, such as establishing a session.
@@ -31,6 +35,7 @@ pub mod process;
 pub mod scene;
 pub mod screen;
 pub mod signaling;
+pub mod window;
 pub mod xvfb;
 
 use std::future::Future;

@@ -147,6 +147,7 @@ async fn the_expert_manages_the_clients_files() {
         let refusal = expert.text("#fb-error").await?;
         anyhow::ensure!(refusal.contains("already"), "refusal: {refusal}");
 
+        client.open_bar_panel("chat").await?;
         let log = client.text("#chat-log").await?;
         for change in [
             "created folder /Documents/Logs",

@@ -176,6 +176,7 @@ async fn folders_and_a_large_file_go_both_ways_intact() {
         let started = Instant::now();
         send_path(&expert, &big).await?;
         let limit = Duration::from_secs(30 + big_mib() / 2);
+        client.open_bar_panel("chat").await?;
         let state = transfer_ended(&client, "image.iso", limit).await?;
         anyhow::ensure!(state == "done", "the large file ended {state}");
         let to_client = started.elapsed();
@@ -245,6 +246,7 @@ async fn a_transfer_cut_off_by_a_killed_app_resumes_in_the_next_session() {
         client.click("#consent-accept").await?;
         second.wait_for("#safety-code").await?;
         send_path(&second, &big).await?;
+        client.open_bar_panel("chat").await?;
         let state = transfer_ended(&client, "image.iso", Duration::from_secs(300)).await?;
         anyhow::ensure!(state == "done", "the resumed transfer ended {state}");
         same(&big, &client_downloads.join("image.iso"))?;

@@ -176,6 +176,7 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         expert
             .type_into("#chat-input", "Can you see the pointer?\u{e007}")
             .await?;
+        client.open_bar_panel("chat").await?;
         client.wait_for(".chat-line[data-from='peer']").await?;
         let line = client
             .text(".chat-line[data-from='peer'] .chat-text")
@@ -204,8 +205,10 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
 
         // The client stops control: both sides show it, and a click on the
         // remote screen no longer moves the client's pointer.
+        client.open_bar_panel("permissions").await?;
         client.click("#stop-control").await?;
         client.wait_for("#grant-control:not(:checked)").await?;
+        client.open_bar_panel("chat").await?;
         client.wait_for(".log-event[data-code='withdrawn']").await?;
         expert.wait_for(".log-event[data-code='withdrawn']").await?;
         expert.wait_for("#screen-canvas:not(.controlling)").await?;
@@ -247,6 +250,7 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         h.screenshot(&expert, "expert-after-stop-control").await?;
 
         // Control given back works again.
+        client.open_bar_panel("permissions").await?;
         client.click("#grant-control").await?;
         expert.wait_for("#screen-canvas.controlling").await?;
         expert.wait_for("#control-state[data-state='on']").await?;

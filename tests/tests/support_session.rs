@@ -5,10 +5,12 @@
 //! safety code, the expert sees the screen, they chat both ways (with an
 //! unread count while the expert's chat is hidden), the expert's amended
 //! notes reach the desk's session record, the client stops the session,
-//! and the spent ID is refused.
+//! and the spent ID is refused. During the session the client's window is
+//! a small bar that a real window manager keeps on top, with an unread
+//! count of its own, and it is the app's window again afterwards.
 
-use lifeline_e2e::e2e;
 use lifeline_e2e::flows::desk_and_two_apps;
+use lifeline_e2e::{e2e, window};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -16,6 +18,7 @@ const PASSWORD: &str = "correct horse battery";
 async fn an_expert_reaches_a_client_who_consents_and_stops() {
     e2e("support_session", |h| async move {
         let (server, client, expert) = desk_and_two_apps(&h, PASSWORD).await?;
+        let _window_manager = window::start_window_manager(client.xvfb())?;
 
         client.click("#mode-client").await?;
         client
@@ -127,13 +130,22 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
             .client()
             .find(lifeline_e2e::Locator::Css("#safety-callout"));
         anyhow::ensure!(gone.await.is_err(), "the safety code's callout stayed");
-        let scopes = client.text("#session-scopes").await?;
+        let scopes = client.full_text("#session-scopes").await?;
         anyhow::ensure!(
             scopes == "View the screen, Transfer files and folders, Transfer clipboard content",
             "control was unticked: {scopes:?}"
         );
-        let with = client.text("#session-peer").await?;
+        let with = client.full_text("#session-peer").await?;
         anyhow::ensure!(with == "Session with Ann from the Help Desk", "{with:?}");
+        // The client's window is the session's bar now: small, and kept
+        // above every other window by the window manager.
+        let bar = window::app_window(client.xvfb())?;
+        lifeline_e2e::flows::wait_until("the client's window to become a bar", || {
+            let (width, height) = window::size(client.xvfb(), &bar)?;
+            Ok(width <= 760 && height <= 80 && window::is_above(client.xvfb(), &bar)?)
+        })
+        .await?;
+        h.screenshot(&client, "client-bar").await?;
         // The client's tray shows the session too.
         lifeline_e2e::flows::wait_until("the client's tray icon", || {
             Ok(client.log_text().contains("session tray icon shown"))
@@ -147,6 +159,7 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         anyhow::ensure!(control == "Control: not allowed", "{control:?}");
 
         // Chat both ways; Enter sends.
+        client.open_bar_panel("chat").await?;
         client
             .type_into("#chat-input", "Hello, the printer says offline\u{e007}")
             .await?;
@@ -185,6 +198,22 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
 
+        // A line for the client while its chat is closed is counted on the
+        // bar's Chat button, until the chat is opened.
+        client.click("#bar-chat").await?;
+        client.wait_for("#client-bar[data-panel='']").await?;
+        expert
+            .type_into("#chat-input", "One more thing\u{e007}")
+            .await?;
+        let unread = client.text("#bar-chat-unread").await?;
+        anyhow::ensure!(unread == "1", "the bar counts {unread:?} unread");
+        h.screenshot(&client, "client-bar-unread").await?;
+        client.open_bar_panel("chat").await?;
+        let gone = client
+            .client()
+            .find(lifeline_e2e::Locator::Css("#bar-chat-unread"));
+        anyhow::ensure!(gone.await.is_err(), "the count stays with the chat open");
+
         // Notes amended during the session go to the desk's record.
         let amended = "Ticket 4711: printer driver reinstalled";
         expert.click("#tool-notes").await?;
@@ -204,20 +233,6 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
             anyhow::ensure!(unnamed.is_empty(), "{screen}: unnamed {unnamed:?}");
         }
         h.screenshot(&client, "client-session").await?;
-        // The banner stays in view above the page, never over it.
-        let clear = client
-            .client()
-            .execute(
-                "const b = document.getElementById('session-banner').getBoundingClientRect();
-                 const m = document.querySelector('main').getBoundingClientRect();
-                 return b.top >= 0 && b.bottom <= m.top + 0.5;",
-                vec![],
-            )
-            .await?;
-        anyhow::ensure!(
-            clear == serde_json::Value::Bool(true),
-            "the client's session banner covers part of the page"
-        );
         h.screenshot(&expert, "expert-session").await?;
 
         client.click("#session-stop").await?;
@@ -233,6 +248,12 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
             .await?;
         lifeline_e2e::flows::wait_until("the tray icon to go", || {
             Ok(client.log_text().contains("session tray icon removed"))
+        })
+        .await?;
+        // The window is the app's own again, as it was.
+        lifeline_e2e::flows::wait_until("the client's window as it was", || {
+            let size = window::size(client.xvfb(), &bar)?;
+            Ok(size == (1024, 720) && !window::is_above(client.xvfb(), &bar)?)
         })
         .await?;
 

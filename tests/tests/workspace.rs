@@ -4,7 +4,8 @@
 //! open, the stage and the panel share the window without overlapping, and
 //! the panel resizes from the keyboard. The toolbar holds on one line, in
 //! English and in Italian, and every control in it has a name and takes
-//! the keyboard focus.
+//! the keyboard focus. The client's session bar holds on one line in
+//! Italian too.
 
 use lifeline_e2e::flows::{desk_and_two_apps, establish, expert_connects, new_id};
 use lifeline_e2e::screen::first_picture;
@@ -180,19 +181,35 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
             .await?
             .select_by_value("it")
             .await?;
+        client
+            .wait_for("#language")
+            .await?
+            .select_by_value("it")
+            .await?;
         let id = new_id(&client, &id).await?;
         expert_connects(&expert, &id, None, &[]).await?;
         client.click("#consent-accept").await?;
         expert.click("#safety-confirm").await?;
-        // The client's page no longer shows how the last session ended.
-        let stale = client
+        // The client's bar keeps its controls on one line in Italian too.
+        client.wait_for("#client-bar #safety-code").await?;
+        let one_line = client
             .client()
-            .find(lifeline_e2e::Locator::Css("#session-notice"))
-            .await;
+            .execute(
+                "const bar = document.querySelector('#client-bar .bar');
+                 const tops = [...bar.children].map((c) => {
+                   const r = c.getBoundingClientRect();
+                   return r.top + r.height / 2;
+                 });
+                 return bar.scrollWidth <= bar.clientWidth
+                   && Math.max(...tops) - Math.min(...tops) < 4;",
+                vec![],
+            )
+            .await?;
         anyhow::ensure!(
-            stale.is_err(),
-            "the client still shows the last session's outcome"
+            one_line == serde_json::Value::Bool(true),
+            "the client's bar does not fit one line in Italian"
         );
+        h.screenshot(&client, "client-bar-italian").await?;
         expert.click("#tool-chat").await?;
         expert.wait_for("#side-panel[data-tab='chat']").await?;
         expert.wait_for("#screen-canvas:not(.hidden)").await?;

@@ -207,6 +207,17 @@ pub fn screen_hold_keyboard(window: tauri::WebviewWindow, hold: bool) -> Result<
     super::keyboard_grab::hold(&window, hold).map_err(AppError::from)
 }
 
+/// Client mode: the window as the session needs it (its control bar, on
+/// top of everything) or, after the session, as it was.
+#[tauri::command]
+pub fn window_layout(
+    window: tauri::WebviewWindow,
+    layouts: State<'_, super::window_layout::WindowLayouts>,
+    layout: super::window_layout::Layout,
+) -> Result<(), AppError> {
+    layouts.apply(&window, layout).map_err(AppError::from)
+}
+
 /// Expert mode: the webview's decoder needs a keyframe; `catch_up`: the
 /// view just opened and wants the frames kept since the newest keyframe
 /// first.

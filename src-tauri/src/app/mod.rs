@@ -10,6 +10,7 @@ mod screen;
 mod session_commands;
 mod state;
 mod tray;
+mod window_layout;
 
 pub use error::AppError;
 pub use state::AppState;
@@ -23,6 +24,7 @@ pub fn run(config: AppConfig) {
         .plugin(tauri_plugin_notification::init())
         .manage(state)
         .manage(tray::SessionTray::default())
+        .manage(window_layout::WindowLayouts::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::get_settings,
@@ -48,6 +50,7 @@ pub fn run(config: AppConfig) {
             commands::screen_hold_keyboard,
             commands::screen_select_monitor,
             commands::screen_set_quality,
+            commands::window_layout,
             session_commands::session_chat,
             session_commands::session_set_grants,
             session_commands::session_set_notes,

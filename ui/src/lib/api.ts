@@ -136,6 +136,8 @@ export const api = {
   screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", { catchUp }),
   /** The remote screen takes the keyboard (the desktop's shortcuts too), or
    * gives it back. */
+  /** Client: the window as a session's control bar (open: with its panel), or as it was. */
+  windowLayout: (layout: "normal" | "bar" | "barOpen") => invoke<void>("window_layout", { layout }),
   screenHoldKeyboard: (hold: boolean) => invoke<boolean>("screen_hold_keyboard", { hold }),
   screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),
   screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", { quality }),

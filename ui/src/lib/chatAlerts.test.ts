@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { linesAfter, markOf, notificationFor } from "./chatAlerts";
+import { chatRead, linesAfter, markOf, notificationFor } from "./chatAlerts";
 import type { LogItem } from "./sessionLog";
 
 const chat = (seq: number, from: "me" | "peer", session = "s1"): LogItem => ({
@@ -14,6 +14,13 @@ const event = (seq: number): LogItem => ({ kind: "event", atMs: seq, code: "gran
 
 describe("chat alerts", () => {
   const log = [event(0), chat(1, "peer"), chat(2, "me"), chat(3, "peer")];
+
+  it("reads the chat when it is shown in a focused window or one kept on top", () => {
+    expect(chatRead(true, true, false)).toBe(true);
+    expect(chatRead(true, false, true)).toBe(true);
+    expect(chatRead(true, false, false)).toBe(false);
+    expect(chatRead(false, true, true)).toBe(false);
+  });
 
   it("counts only the other side's lines after the mark", () => {
     expect(linesAfter(log, null).map((l) => l.seq)).toEqual([1, 3]);

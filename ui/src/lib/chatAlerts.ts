@@ -42,8 +42,19 @@ export function notificationFor(
   return linesAfter(log, notified).at(-1) ?? null;
 }
 
+/**
+ * Whether lines shown in the chat are read: the chat is on screen, and its
+ * window has the focus or stays on top of every other window (the client's
+ * session bar), where it is seen without being focused.
+ */
+export function chatRead(visible: boolean, focused: boolean, onTop: boolean): boolean {
+  return visible && (focused || onTop);
+}
+
 /** Whether the chat panel is on screen (the expert can hide it). */
 export const chatVisible = writable(false);
+/** Whether the window stays on top of all others (the client's session bar). */
+export const windowOnTop = writable(false);
 /**
  * Whether the app's window has the focus: it starts focused, as an app
  * just opened is, and follows the window's focus and blur from then on.
@@ -64,10 +75,13 @@ export function followChatAlerts(peerName: () => string): void {
   window.addEventListener("focus", () => windowFocused.set(true));
   window.addEventListener("blur", () => windowFocused.set(false));
   const markSeen = () => {
-    if (get(chatVisible) && get(windowFocused)) seen.update((mark) => markOf(get(sessionLog), mark));
+    if (chatRead(get(chatVisible), get(windowFocused), get(windowOnTop))) {
+      seen.update((mark) => markOf(get(sessionLog), mark));
+    }
   };
   chatVisible.subscribe(markSeen);
   windowFocused.subscribe(markSeen);
+  windowOnTop.subscribe(markSeen);
   sessionLog.subscribe((log) => {
     const line = notificationFor(log, notified, get(windowFocused));
     notified = markOf(log, notified);
