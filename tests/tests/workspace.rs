@@ -173,6 +173,46 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         eprintln!("the picture covers {:.1} % of the window", share * 100.0);
         h.screenshot(&expert, "panel-closed").await?;
 
+        // Popped out, the panel has a window of its own (for a second
+        // monitor) and the picture keeps the whole main window; the chat
+        // there reaches the client, and the panel comes back on request.
+        expert.click("#tool-chat").await?;
+        expert.click("#side-panel-popout").await?;
+        let main = expert.client().window().await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let popped = loop {
+            let windows = expert.client().windows().await?;
+            if let Some(other) = windows.into_iter().find(|w| *w != main) {
+                break other;
+            }
+            anyhow::ensure!(
+                std::time::Instant::now() < deadline,
+                "no panel window opened"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        expert.wait_for("#workspace").await?;
+        let alone = layout(&expert).await?;
+        anyhow::ensure!(alone.panel.is_none(), "the panel stayed beside the screen");
+        expert.client().switch_to_window(popped).await?;
+        expert.wait_for("#panel-window[data-tab='chat']").await?;
+        expert
+            .type_into("#chat-input", "From the second monitor\u{e007}")
+            .await?;
+        client.open_bar_panel("chat").await?;
+        let heard = client
+            .text(".chat-line[data-from='peer'] .chat-text")
+            .await?;
+        anyhow::ensure!(heard == "From the second monitor", "{heard:?}");
+        expert.click("#panel-tab-log").await?;
+        expert
+            .wait_for("#session-log .log-event[data-code='connected']")
+            .await?;
+        h.screenshot(&expert, "panel-window-log").await?;
+        expert.click("#panel-dock").await?;
+        expert.client().switch_to_window(main).await?;
+        expert.wait_for("#side-panel[data-tab='log']").await?;
+
         // In Italian, the longer words still fit one line.
         expert.click("#tool-disconnect").await?;
         expert.wait_for("#connect").await?;

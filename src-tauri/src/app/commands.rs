@@ -218,6 +218,21 @@ pub fn window_layout(
     layouts.apply(&window, layout).map_err(AppError::from)
 }
 
+/// Expert mode: shows the side panel's `tab` in a window of its own, or
+/// (`None`) closes that window. Async: a window built inside a synchronous
+/// command deadlocks on Windows.
+#[tauri::command]
+pub async fn panel_window(
+    app: tauri::AppHandle,
+    tab: Option<super::panel_window::PanelTab>,
+) -> Result<(), AppError> {
+    match tab {
+        Some(tab) => super::panel_window::show(&app, tab),
+        None => super::panel_window::close(&app),
+    }
+    .map_err(AppError::from)
+}
+
 /// Expert mode: the webview's decoder needs a keyframe; `catch_up`: the
 /// view just opened and wants the frames kept since the newest keyframe
 /// first.

@@ -6,6 +6,7 @@ mod commands;
 pub mod error;
 mod events;
 mod keyboard_grab;
+mod panel_window;
 mod screen;
 mod session_commands;
 mod state;
@@ -51,6 +52,7 @@ pub fn run(config: AppConfig) {
             commands::screen_select_monitor,
             commands::screen_set_quality,
             commands::window_layout,
+            commands::panel_window,
             session_commands::session_chat,
             session_commands::session_set_grants,
             session_commands::session_set_notes,

@@ -136,6 +136,11 @@ export const api = {
   screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", { catchUp }),
   /** The remote screen takes the keyboard (the desktop's shortcuts too), or
    * gives it back. */
+  /** Expert: shows a side-panel tab in a window of its own, or (null) closes that window. */
+  panelWindow: (tab: "chat" | "files" | "notes" | "log" | null) => invoke<void>("panel_window", { tab }),
+  /** The tab the expert's panel window shows, or null once it closed. */
+  onPanelWindow: (handler: (tab: "chat" | "files" | "notes" | "log" | null) => void): Promise<UnlistenFn> =>
+    listen<"chat" | "files" | "notes" | "log" | null>("panel-window", (event) => handler(event.payload)),
   /** Client: the window as a session's control bar (open: with its panel), or as it was. */
   windowLayout: (layout: "normal" | "bar" | "barOpen") => invoke<void>("window_layout", { layout }),
   screenHoldKeyboard: (hold: boolean) => invoke<boolean>("screen_hold_keyboard", { hold }),

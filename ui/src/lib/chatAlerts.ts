@@ -55,6 +55,9 @@ export function chatRead(visible: boolean, focused: boolean, onTop: boolean): bo
 export const chatVisible = writable(false);
 /** Whether the window stays on top of all others (the client's session bar). */
 export const windowOnTop = writable(false);
+/** Whether the chat is shown in a window of its own (the expert's panel
+ * window), where it is read whatever this window's focus. */
+export const chatElsewhere = writable(false);
 /**
  * Whether the app's window has the focus: it starts focused, as an app
  * just opened is, and follows the window's focus and blur from then on.
@@ -75,15 +78,16 @@ export function followChatAlerts(peerName: () => string): void {
   window.addEventListener("focus", () => windowFocused.set(true));
   window.addEventListener("blur", () => windowFocused.set(false));
   const markSeen = () => {
-    if (chatRead(get(chatVisible), get(windowFocused), get(windowOnTop))) {
+    if (get(chatElsewhere) || chatRead(get(chatVisible), get(windowFocused), get(windowOnTop))) {
       seen.update((mark) => markOf(get(sessionLog), mark));
     }
   };
   chatVisible.subscribe(markSeen);
   windowFocused.subscribe(markSeen);
   windowOnTop.subscribe(markSeen);
+  chatElsewhere.subscribe(markSeen);
   sessionLog.subscribe((log) => {
-    const line = notificationFor(log, notified, get(windowFocused));
+    const line = notificationFor(log, notified, get(windowFocused) || get(chatElsewhere));
     notified = markOf(log, notified);
     markSeen();
     if (line && line.kind === "chat") notify(get(t)("chat.notifyTitle", { name: peerName() }), line.text);

@@ -4,6 +4,7 @@
 import { writable } from "svelte/store";
 import { listen } from "@tauri-apps/api/event";
 import { invoke } from "@tauri-apps/api/core";
+import { catalogs, type MessageKey } from "./i18n";
 
 export type Author = "me" | "peer";
 
@@ -26,6 +27,13 @@ export function mergeLog(current: LogItem[], incoming: LogItem[]): LogItem[] {
     if (!items.some((known) => known.seq === item.seq)) items = [...items, item];
   }
   return [...items].sort((a, b) => a.seq - b.seq);
+}
+
+/** The message for an event's code; one the UI does not know yet is shown
+ * with its code and detail. */
+export function eventMessageKey(code: string): MessageKey {
+  const key = `log.${code}`;
+  return (key in catalogs.en ? key : "log.other") as MessageKey;
 }
 
 /** True when the numbers skip one (the UI fell behind the events). */

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { clampWidth, MIN_PANEL_WIDTH, toggled, widthForKey } from "./workspace";
+import { clampWidth, MIN_PANEL_WIDTH, panelTabOf, toggled, widthForKey } from "./workspace";
 
 describe("the expert's side panel", () => {
+  it("a panel window's address names one of the tabs, or none", () => {
+    expect(panelTabOf("?panel=log")).toBe("log");
+    expect(panelTabOf("?panel=files&x=1")).toBe("files");
+    expect(panelTabOf("")).toBeNull();
+    expect(panelTabOf("?panel=settings")).toBeNull();
+  });
+
   it("a tab's button opens that tab, and closes the panel when it is shown", () => {
     const closed = { tab: null, width: 300 };
     expect(toggled(closed, "files")).toEqual({ tab: "files", width: 300 });

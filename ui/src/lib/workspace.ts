@@ -1,10 +1,27 @@
 // The expert's workspace during a session: which side panel is open (chat,
-// files or notes) and how wide it is. The remote screen takes the rest of
-// the window. The choice outlives a session: the next one opens the way
-// the expert left the last.
-import { writable } from "svelte/store";
+// files, notes or the session log) and how wide it is, or which tab its
+// own window shows when the expert popped it out. The remote screen takes
+// the rest of the window. The choice outlives a session: the next one
+// opens the way the expert left the last.
+import { get, writable } from "svelte/store";
+import { api } from "./api";
 
-export type PanelTab = "chat" | "files" | "notes";
+export type PanelTab = "chat" | "files" | "notes" | "log";
+export const PANEL_TABS: PanelTab[] = ["chat", "files", "notes", "log"];
+
+/** Each tab's title, for its panel's name. */
+export const PANEL_TITLES = {
+  chat: "chat.title",
+  files: "browser.title",
+  notes: "notes.title",
+  log: "log.title",
+} as const satisfies Record<PanelTab, string>;
+
+/** The tab named by a panel window's address (`?panel=chat`), if any. */
+export function panelTabOf(search: string): PanelTab | null {
+  const tab = new URLSearchParams(search).get("panel");
+  return PANEL_TABS.find((t) => t === tab) ?? null;
+}
 
 export interface PanelState {
   /** The tab shown; null: the panel is closed. */
@@ -20,6 +37,22 @@ export const MAX_PANEL_SHARE = 0.6;
 
 /** The session starts with the chat open: the expert greets the client. */
 export const panel = writable<PanelState>({ tab: "chat", width: DEFAULT_PANEL_WIDTH });
+
+/** The tab the panel's own window shows; null: the panel is in the main
+ * window (or closed). Rust says, as the window opens, switches or closes. */
+export const panelWindow = writable<PanelTab | null>(null);
+
+let following: Promise<unknown> | null = null;
+
+/** Follows the panel window; idempotent. When it closes, the tab it
+ * showed comes back beside the screen. */
+export function followPanelWindow(): void {
+  following ??= api.onPanelWindow((tab) => {
+    const shown = get(panelWindow);
+    if (tab === null && shown !== null) panel.update((state) => ({ ...state, tab: shown }));
+    panelWindow.set(tab);
+  });
+}
 
 /** The toolbar's buttons: a tab's button opens that tab, or closes the
  * panel when that tab is already shown. */
