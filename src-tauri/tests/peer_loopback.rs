@@ -5,18 +5,17 @@
 
 mod peers;
 
-use bytes::BytesMut;
-use lifeline_lib::peer::{Peer, PeerError, Role, Signal};
+use lifeline_lib::peer::{Channel, Incoming, Peer, PeerError, Role, Signal};
 use peers::loopback;
-use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
-async fn next_text(channel: &dyn DataChannel) -> String {
+async fn next_text(channel: &Channel) -> String {
     loop {
-        match channel.poll().await.expect("channel stays open") {
-            DataChannelEvent::OnMessage(message) => {
-                return String::from_utf8(message.data.to_vec()).expect("utf-8");
+        match channel.next().await {
+            Incoming::Message { data, .. } => {
+                return String::from_utf8(data.to_vec()).expect("utf-8");
             }
-            _ => continue,
+            Incoming::Closed => panic!("the channel closed"),
+            Incoming::Open => continue,
         }
     }
 }
@@ -26,13 +25,10 @@ async fn two_peers_connect_talk_and_agree_on_the_safety_code() {
     let pair = peers::connected("control").await;
     let (expert, client) = (&pair.expert, &pair.client);
     let (control, remote) = (&pair.local, &pair.remote);
-    control
-        .send(BytesMut::from(&b"hello client"[..]))
-        .await
-        .unwrap();
-    assert_eq!(next_text(remote.as_ref()).await, "hello client");
+    control.send_bytes(b"hello client").await.unwrap();
+    assert_eq!(next_text(remote).await, "hello client");
     remote.send_text("hello expert").await.unwrap();
-    assert_eq!(next_text(control.as_ref()).await, "hello expert");
+    assert_eq!(next_text(control).await, "hello expert");
 
     let expert_code = expert.safety_code().await.expect("expert code");
     let client_code = client.safety_code().await.expect("client code");

@@ -3,13 +3,11 @@
 //! coalesced (only the newest of a run is sent); buttons, keys and text are
 //! never dropped or reordered.
 
-use std::sync::Arc;
-
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelState};
 
 use super::event::InputEvent;
+use crate::peer::Channel;
 
 /// How many events may wait for the channel before new ones are refused.
 const QUEUE: usize = 512;
@@ -30,7 +28,7 @@ pub struct InputSender {
 }
 
 impl InputSender {
-    pub fn start(channel: Arc<dyn DataChannel>) -> Self {
+    pub fn start(channel: Channel) -> Self {
         let (queue, inbox) = mpsc::channel(QUEUE);
         let task = tokio::spawn(run(channel, inbox));
         Self { queue, task }
@@ -50,9 +48,10 @@ impl Drop for InputSender {
     }
 }
 
-async fn run(channel: Arc<dyn DataChannel>, mut inbox: mpsc::Receiver<InputEvent>) {
-    // Events queue (and moves coalesce) until the channel opens.
-    if !wait_open(channel.as_ref()).await {
+async fn run(channel: Channel, mut inbox: mpsc::Receiver<InputEvent>) {
+    // Events queue (and moves coalesce) until the channel opens. Nobody
+    // else reads this channel's events on the expert's side.
+    if !channel.opened().await {
         return;
     }
     let mut batch = Vec::with_capacity(64);
@@ -62,21 +61,6 @@ async fn run(channel: Arc<dyn DataChannel>, mut inbox: mpsc::Receiver<InputEvent
                 tracing::debug!(%error, "input channel closed");
                 return;
             }
-        }
-    }
-}
-
-/// Waits for the channel to open; false if it closed first. Nobody else
-/// reads this channel's events on the expert's side.
-async fn wait_open(channel: &dyn DataChannel) -> bool {
-    if matches!(channel.ready_state().await, Ok(RTCDataChannelState::Open)) {
-        return true;
-    }
-    loop {
-        match channel.poll().await {
-            Some(DataChannelEvent::OnOpen) => return true,
-            Some(DataChannelEvent::OnClose) | None => return false,
-            Some(_) => {}
         }
     }
 }

@@ -12,6 +12,7 @@
 //! description are queued, since webrtc-rs rejects them until then.
 
 pub mod capture_time;
+mod channel;
 mod handler;
 pub mod pacer;
 mod rtp_tap;
@@ -30,12 +31,13 @@ use rtc::peer_connection::configuration::media_engine::MediaEngine;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpHeaderExtensionCapability, RtpCodecKind};
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use tokio::sync::{Mutex, mpsc};
-use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
+use webrtc::data_channel::RTCDataChannelInit;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceCandidateInit,
     RTCIceServer, RTCSessionDescription, SettingEngineBuilder,
 };
 
+pub use self::channel::{Channel, ChannelError, Incoming};
 pub use lifeline_signaling::protocol::signal::{Signal, SignalError};
 
 /// How long the controlling agent (the expert) waits before it may
@@ -110,7 +112,7 @@ pub enum PeerEvent {
     GatheringComplete,
     State(ConnectionState),
     /// A data channel the other peer opened.
-    DataChannel(Arc<dyn DataChannel>),
+    DataChannel(Channel),
     /// The screen track the other peer sends.
     Video(video::VideoReceiver),
 }
@@ -121,9 +123,7 @@ impl std::fmt::Debug for PeerEvent {
             PeerEvent::LocalSignal(signal) => f.debug_tuple("LocalSignal").field(signal).finish(),
             PeerEvent::GatheringComplete => f.write_str("GatheringComplete"),
             PeerEvent::State(state) => f.debug_tuple("State").field(state).finish(),
-            PeerEvent::DataChannel(channel) => {
-                f.debug_tuple("DataChannel").field(&channel.id()).finish()
-            }
+            PeerEvent::DataChannel(channel) => f.debug_tuple("DataChannel").field(channel).finish(),
             PeerEvent::Video(_) => f.write_str("Video"),
         }
     }
@@ -236,6 +236,7 @@ impl Peer {
                     packets: tapped,
                     dropped,
                 })),
+                channels: Default::default(),
             }))
             .with_udp_addrs(settings.udp_addrs.clone())
             .with_runtime(runtime::BufferedSockets::shared())
@@ -265,7 +266,7 @@ impl Peer {
         &self,
         label: &str,
         delivery: Delivery,
-    ) -> Result<Arc<dyn DataChannel>, PeerError> {
+    ) -> Result<Channel, PeerError> {
         let init = match delivery {
             Delivery::Reliable => RTCDataChannelInit {
                 ordered: true,
@@ -277,7 +278,8 @@ impl Peer {
                 ..Default::default()
             },
         };
-        Ok(self.pc.create_data_channel(label, Some(init)).await?)
+        let channel = self.pc.create_data_channel(label, Some(init)).await?;
+        Ok(Channel::new(channel))
     }
 
     /// Offers to receive one video track (the expert, before its offer).

@@ -2,25 +2,24 @@
 //! point the receiver names, chunk by chunk under the channel's send-buffer
 //! limit, closed by the file's SHA-256 and the receiver's verdict.
 
-use bytes::BytesMut;
 use tokio::sync::mpsc;
-use webrtc::data_channel::DataChannel;
 
 use super::progress::{Shared, lock};
 use super::send::{Item, Outgoing};
 use super::wire::{Chunk, FileMessage};
+use crate::peer::{Channel, ChannelError};
 
 /// Sends one transfer's items in order, waiting for the receiver's resume
 /// point before each file and its verdict after.
 pub(crate) async fn pump(
-    channel: &dyn DataChannel,
+    channel: &Channel,
     id: u32,
     start: FileMessage,
     items: Vec<Item>,
     mut replies: mpsc::UnboundedReceiver<FileMessage>,
     view: &Shared,
 ) -> Result<(), (String, String)> {
-    let lost = |e: webrtc::error::Error| ("connection_lost".to_owned(), e.to_string());
+    let lost = |e: ChannelError| ("connection_lost".to_owned(), e.to_string());
     channel.send_text(&start.to_json()).await.map_err(lost)?;
     for item in items {
         let (path, source, size, modified_ms) = match item {
@@ -63,10 +62,7 @@ pub(crate) async fn pump(
             .encode();
             let sent = data.len() as u64;
             // Waits while the channel holds its buffer's worth.
-            channel
-                .send(BytesMut::from(&frame[..]))
-                .await
-                .map_err(lost)?;
+            channel.send_bytes(&frame).await.map_err(lost)?;
             lock(view).bytes_done += sent;
             if let Ok(message) = replies.try_recv() {
                 return Err(refusal(Some(message)));

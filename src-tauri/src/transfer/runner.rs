@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelState};
 
 pub use super::progress::{Direction, State, TransferView};
 use super::progress::{Shared, lock};
@@ -27,6 +26,7 @@ use super::receive::{Incoming, create_folder};
 use super::remote_fs::{FsError, Listing, RemoteFs};
 use super::send::{Item, plan};
 use super::wire::{Chunk, FileMessage, FsOp};
+use crate::peer::{self, Channel};
 
 mod browse;
 
@@ -84,7 +84,7 @@ impl Transfers {
     /// a folder above it or inside a protected place, is not shared: every
     /// request to it is answered with why ([`RemoteFs::shared`]).
     pub fn start(
-        channel: Arc<dyn DataChannel>,
+        channel: Channel,
         first_id: u32,
         downloads: PathBuf,
         shared: Option<PathBuf>,
@@ -143,7 +143,7 @@ struct Pump {
 }
 
 struct Runner {
-    channel: Arc<dyn DataChannel>,
+    channel: Channel,
     next_id: u32,
     downloads: PathBuf,
     /// Client: the folder the expert's file browser works in, or why there
@@ -165,10 +165,7 @@ struct Runner {
 
 impl Runner {
     async fn run(mut self, mut inbox: mpsc::Receiver<Request>) {
-        self.open = matches!(
-            self.channel.ready_state().await,
-            Ok(RTCDataChannelState::Open)
-        );
+        self.open = self.channel.is_open().await;
         let mut tick = tokio::time::interval(PUBLISH_EVERY);
         loop {
             tokio::select! {
@@ -176,26 +173,20 @@ impl Runner {
                     Some(request) => self.on_request(request).await,
                     None => break,
                 },
-                event = self.channel.poll() => match event {
-                    Some(DataChannelEvent::OnMessage(message)) => {
-                        if message.is_string {
-                            match FileMessage::parse(&message.data) {
-                                Ok(parsed) => self.on_message(parsed).await,
-                                Err(error) => tracing::warn!(%error, "transfer message dropped"),
-                            }
-                        } else {
-                            self.on_chunk(&message.data).await;
-                        }
-                    }
-                    Some(DataChannelEvent::OnOpen) => {
+                event = self.channel.next() => match event {
+                    peer::Incoming::Message { text: true, data } => match FileMessage::parse(&data) {
+                        Ok(parsed) => self.on_message(parsed).await,
+                        Err(error) => tracing::warn!(%error, "transfer message dropped"),
+                    },
+                    peer::Incoming::Message { text: false, data } => self.on_chunk(&data).await,
+                    peer::Incoming::Open => {
                         self.open = true;
                         for (picked, into) in std::mem::take(&mut self.waiting) {
                             self.start_sending(picked, into).await;
                         }
                         self.ask_queued().await;
                     }
-                    Some(DataChannelEvent::OnClose) | None => break,
-                    Some(_) => {}
+                    peer::Incoming::Closed => break,
                 },
                 _ = tick.tick() => self.publish(false),
             }
@@ -375,7 +366,7 @@ impl Runner {
             }
         };
         let (replies, mailbox) = mpsc::unbounded_channel();
-        let channel = Arc::clone(&self.channel);
+        let channel = self.channel.clone();
         let report = Arc::clone(&self.report);
         let start = FileMessage::Start {
             transfer: id,
@@ -385,7 +376,7 @@ impl Runner {
             into,
         };
         let task = tokio::spawn(async move {
-            let outcome = pump(channel.as_ref(), id, start, items, mailbox, &view).await;
+            let outcome = pump(&channel, id, start, items, mailbox, &view).await;
             let (state, error, code) = match outcome {
                 Ok(()) => (State::Done, None, "files_sent"),
                 Err(error) if error.0 == "cancelled" => {

@@ -16,19 +16,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
-use lifeline_lib::peer::{Delivery, Peer, PeerEvent, PeerSettings, Role as PeerRole};
+use lifeline_lib::peer::{
+    Channel, Delivery, Incoming, Peer, PeerEvent, PeerSettings, Role as PeerRole,
+};
 use lifeline_signaling::protocol::signal::Signal;
 use lifeline_signaling::protocol::{AppMessage, Scope, Scopes, ServerMessage};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelState};
 
 /// What the relay read off the bridged data channels.
 pub type Overheard = Arc<Mutex<Vec<String>>>;
 
 /// The relay's channels towards the client, by label.
-type Channels = HashMap<String, Arc<dyn DataChannel>>;
+type Channels = HashMap<String, Channel>;
 
 /// Either end of a relayed WebSocket.
 trait Socket:
@@ -232,15 +233,15 @@ async fn pump(
                 let Some((channels, overheard)) = &bridge else {
                     continue;
                 };
-                let label = from_expert.label().await.unwrap_or_default();
+                let label = from_expert.label().await;
                 if let Some(to_client) = channels.get(&label) {
                     tokio::spawn(forward(
-                        Arc::clone(&from_expert),
-                        Arc::clone(to_client),
+                        from_expert.clone(),
+                        to_client.clone(),
                         Arc::clone(overheard),
                     ));
                     tokio::spawn(forward(
-                        Arc::clone(to_client),
+                        to_client.clone(),
                         from_expert,
                         Arc::clone(overheard),
                     ));
@@ -252,22 +253,25 @@ async fn pump(
 }
 
 /// Copies one channel's messages to another, reading every text message.
-async fn forward(from: Arc<dyn DataChannel>, to: Arc<dyn DataChannel>, overheard: Overheard) {
+async fn forward(from: Channel, to: Channel, overheard: Overheard) {
     for _ in 0..200 {
-        if matches!(to.ready_state().await, Ok(RTCDataChannelState::Open)) {
+        if to.is_open().await {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    while let Some(event) = from.poll().await {
-        if let DataChannelEvent::OnMessage(message) = event {
-            if message.is_string {
-                let text = String::from_utf8_lossy(&message.data).into_owned();
+    loop {
+        match from.next().await {
+            Incoming::Message { text: true, data } => {
+                let text = String::from_utf8_lossy(&data).into_owned();
                 overheard.lock().unwrap().push(text.clone());
                 let _ = to.send_text(&text).await;
-            } else {
-                let _ = to.send(bytes::BytesMut::from(&message.data[..])).await;
             }
+            Incoming::Message { text: false, data } => {
+                let _ = to.send_bytes(&data).await;
+            }
+            Incoming::Open => {}
+            Incoming::Closed => break,
         }
     }
 }

@@ -4,13 +4,11 @@
 // Shared by several test crates; not each uses every field.
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use lifeline_lib::peer::{ConnectionState, Delivery, Peer, PeerEvent, PeerSettings, Role};
+use lifeline_lib::peer::{Channel, ConnectionState, Delivery, Peer, PeerEvent, PeerSettings, Role};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
 pub fn loopback() -> PeerSettings {
     PeerSettings {
@@ -23,9 +21,9 @@ pub struct Connected {
     pub expert: Peer,
     pub client: Peer,
     /// The expert's end of the channel, already open.
-    pub local: Arc<dyn DataChannel>,
+    pub local: Channel,
     /// The client's end.
-    pub remote: Arc<dyn DataChannel>,
+    pub remote: Channel,
     forward: JoinHandle<()>,
 }
 
@@ -39,7 +37,7 @@ impl Drop for Connected {
 async fn pump(
     from: &mut mpsc::Receiver<PeerEvent>,
     to: &Peer,
-    channels: &mpsc::Sender<Arc<dyn DataChannel>>,
+    channels: &mpsc::Sender<Channel>,
 ) -> bool {
     while let Some(event) = from.recv().await {
         match event {
@@ -96,12 +94,8 @@ pub async fn connected(label: &str) -> Connected {
         .await
         .expect("the client sees the expert's channel")
         .unwrap();
-    assert_eq!(remote.label().await.unwrap(), label);
-    loop {
-        if let DataChannelEvent::OnOpen = local.poll().await.unwrap() {
-            break;
-        }
-    }
+    assert_eq!(remote.label().await, label);
+    assert!(local.opened().await, "the expert's channel opens");
     Connected {
         expert,
         client,

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
-use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
 use super::super::control::{ControlMessage, PROTOCOL_VERSION};
 use crate::cursor::{CursorMessage, CursorView};
 use crate::input::event::InputEvent;
+use crate::peer::{Channel, Incoming};
 use crate::transfer::runner::Report;
 
 /// The reliable, ordered channel for control and chat.
@@ -47,7 +47,7 @@ pub enum ChannelEvent {
 pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;
 
 /// Sends this side's hello on `channel`.
-pub async fn say_hello(channel: &dyn DataChannel) {
+pub async fn say_hello(channel: &Channel) {
     let hello = ControlMessage::Hello {
         version: PROTOCOL_VERSION,
     };
@@ -61,27 +61,25 @@ pub async fn say_hello(channel: &dyn DataChannel) {
 pub fn watch_control(
     reports: ChannelReports,
     session: String,
-    channel: Arc<dyn DataChannel>,
+    channel: Channel,
     hello_on_open: bool,
 ) {
     tokio::spawn(async move {
         loop {
-            let event = match channel.poll().await {
-                Some(DataChannelEvent::OnOpen) if hello_on_open => {
-                    say_hello(channel.as_ref()).await;
+            let event = match channel.next().await {
+                Incoming::Open if hello_on_open => {
+                    say_hello(&channel).await;
                     continue;
                 }
-                Some(DataChannelEvent::OnMessage(message)) => {
-                    match ControlMessage::parse(&message.data) {
-                        Ok(message) => ChannelEvent::Control(message),
-                        Err(error) => {
-                            tracing::warn!(%error, "malformed control message dropped");
-                            continue;
-                        }
+                Incoming::Message { data, .. } => match ControlMessage::parse(&data) {
+                    Ok(message) => ChannelEvent::Control(message),
+                    Err(error) => {
+                        tracing::warn!(%error, "malformed control message dropped");
+                        continue;
                     }
-                }
-                Some(DataChannelEvent::OnClose) | None => ChannelEvent::ControlClosed,
-                Some(_) => continue,
+                },
+                Incoming::Closed => ChannelEvent::ControlClosed,
+                Incoming::Open => continue,
             };
             let closed = matches!(event, ChannelEvent::ControlClosed);
             if reports.send((session.clone(), event)).await.is_err() || closed {
@@ -92,23 +90,21 @@ pub fn watch_control(
 }
 
 /// Reads the input channel (client side).
-pub fn watch_input(reports: ChannelReports, session: String, channel: Arc<dyn DataChannel>) {
+pub fn watch_input(reports: ChannelReports, session: String, channel: Channel) {
     tokio::spawn(async move {
         loop {
-            match channel.poll().await {
-                Some(DataChannelEvent::OnMessage(message)) => {
-                    match InputEvent::parse(&message.data) {
-                        Ok(event) => {
-                            let report = (session.clone(), ChannelEvent::Input(event));
-                            if reports.send(report).await.is_err() {
-                                break;
-                            }
+            match channel.next().await {
+                Incoming::Message { data, .. } => match InputEvent::parse(&data) {
+                    Ok(event) => {
+                        let report = (session.clone(), ChannelEvent::Input(event));
+                        if reports.send(report).await.is_err() {
+                            break;
                         }
-                        Err(error) => tracing::warn!(%error, "input message dropped"),
                     }
-                }
-                Some(DataChannelEvent::OnClose) | None => break,
-                Some(_) => {}
+                    Err(error) => tracing::warn!(%error, "input message dropped"),
+                },
+                Incoming::Closed => break,
+                Incoming::Open => {}
             }
         }
     });
@@ -118,14 +114,14 @@ pub fn watch_input(reports: ChannelReports, session: String, channel: Arc<dyn Da
 /// (no trip through the engine: a pointer position is stale in
 /// milliseconds). What the client sends there is its business: it sends
 /// only while `view` is granted. Bad messages are dropped, never fatal.
-pub fn watch_cursor(channel: Arc<dyn DataChannel>, view: Arc<dyn CursorView>) {
+pub fn watch_cursor(channel: Channel, view: Arc<dyn CursorView>) {
     view.forget();
     tokio::spawn(async move {
         let mut refused = 0u64;
         loop {
-            match channel.poll().await {
-                Some(DataChannelEvent::OnMessage(message)) => {
-                    match CursorMessage::parse(&message.data) {
+            match channel.next().await {
+                Incoming::Message { data, .. } => {
+                    match CursorMessage::parse(&data) {
                         Ok(message) => view.show(&message),
                         Err(error) => {
                             refused += 1;
@@ -136,8 +132,8 @@ pub fn watch_cursor(channel: Arc<dyn DataChannel>, view: Arc<dyn CursorView>) {
                         }
                     }
                 }
-                Some(DataChannelEvent::OnClose) | None => break,
-                Some(_) => {}
+                Incoming::Closed => break,
+                Incoming::Open => {}
             }
         }
         if refused > 0 {
@@ -149,7 +145,7 @@ pub fn watch_cursor(channel: Arc<dyn DataChannel>, view: Arc<dyn CursorView>) {
 /// Client: a writer for the cursor channel; messages sent to the returned
 /// sender go out in order until the channel closes. Whatever the expert
 /// sends on it is read and ignored.
-pub fn send_cursor(channel: Arc<dyn DataChannel>) -> mpsc::Sender<CursorMessage> {
+pub fn send_cursor(channel: Channel) -> mpsc::Sender<CursorMessage> {
     let (sender, mut messages) = mpsc::channel::<CursorMessage>(crate::cursor::share::QUEUE);
     tokio::spawn(async move {
         loop {
@@ -160,10 +156,11 @@ pub fn send_cursor(channel: Arc<dyn DataChannel>) -> mpsc::Sender<CursorMessage>
                         tracing::debug!(%error, "cursor message not sent");
                     }
                 }
-                event = channel.poll() => match event {
-                    Some(DataChannelEvent::OnClose) | None => break,
-                    Some(_) => {}
-                },
+                event = channel.next() => {
+                    if event == Incoming::Closed {
+                        break;
+                    }
+                }
             }
         }
     });

@@ -280,7 +280,7 @@ impl Engine {
                         channels::watch_cursor(cursor, Arc::clone(view));
                     }
                     let reports = self.channel_tx.clone();
-                    watch_control(reports, session.clone(), Arc::clone(&control), true);
+                    watch_control(reports, session.clone(), control.clone(), true);
                     live.control = Some(control);
                     live.input = Some(InputSender::start(input));
                     let allowed = live.grants.check(Scope::Files).is_ok();

@@ -2,11 +2,8 @@
 //! channel, allowed while the client grants `files`, reporting progress into
 //! the session view and outcomes into the running log.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use lifeline_signaling::protocol::Role;
-use webrtc::data_channel::DataChannel;
+use std::path::PathBuf;
 
 use super::super::scopes::Scope;
 use super::Engine;
@@ -22,7 +19,7 @@ impl Engine {
         &self,
         session: &str,
         allowed: bool,
-        channel: Arc<dyn DataChannel>,
+        channel: crate::peer::Channel,
     ) -> Transfers {
         let reports = self.channel_tx.clone();
         let session = session.to_owned();

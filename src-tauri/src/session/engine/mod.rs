@@ -32,7 +32,6 @@ use lifeline_signaling::protocol::{
 };
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use webrtc::data_channel::DataChannel;
 
 pub use self::answer::Answer;
 pub use self::channels::{CONTROL_CHANNEL, CURSOR_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
@@ -285,7 +284,7 @@ struct Live {
     session: String,
     peer: Peer,
     events: mpsc::Receiver<PeerEvent>,
-    control: Option<Arc<dyn DataChannel>>,
+    control: Option<crate::peer::Channel>,
     /// Who is on the other side, for the banner.
     name: String,
     /// Client: what it allows, checked on every message. Expert: a mirror
@@ -544,10 +543,13 @@ impl Engine {
             let code = notice.as_ref().map_or("ended", |n| n.code.as_str());
             self.log_event("ended", code.to_owned());
         }
-        if let Some(live) = self.live.take() {
+        if let Some(mut live) = self.live.take() {
             if tell && let Some(control) = &live.control {
                 let _ = control.send_text(&ControlMessage::Bye.to_json()).await;
             }
+            // Nobody reads the peer's events any more: a callback waiting
+            // for room must not hold up the close.
+            live.events.close();
             live.peer.close().await;
         }
         if tell && let Some(session) = session {

@@ -54,15 +54,15 @@ impl Engine {
                 .await;
             }
             PeerEvent::DataChannel(channel) => {
-                let label = channel.label().await.unwrap_or_default();
+                let label = channel.label().await;
                 let reports = self.channel_tx.clone();
                 if self.role == Role::Expert {
                     // The expert makes the channels; it accepts none.
                     tracing::warn!(%label, "unexpected data channel closed");
-                    let _ = channel.close().await;
+                    channel.close().await;
                 } else if label == CONTROL_CHANNEL && live.control.is_none() {
-                    live.control = Some(Arc::clone(&channel));
-                    channels::say_hello(channel.as_ref()).await;
+                    live.control = Some(channel.clone());
+                    channels::say_hello(&channel).await;
                     watch_control(reports, session, channel, false);
                     self.announce_screen().await;
                 } else if label == FILES_CHANNEL && live.transfers.is_none() {
@@ -79,7 +79,7 @@ impl Engine {
                     watch_input(reports, session, channel);
                 } else {
                     tracing::warn!(%label, "unexpected data channel closed");
-                    let _ = channel.close().await;
+                    channel.close().await;
                 }
             }
             PeerEvent::Video(receiver) => {

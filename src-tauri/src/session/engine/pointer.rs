@@ -10,7 +10,7 @@ use crate::cursor::share::{Area, PointerShare};
 
 impl Engine {
     /// Client: the expert's cursor channel arrived.
-    pub(super) fn take_cursor_channel(&mut self, channel: Arc<dyn DataChannel>) {
+    pub(super) fn take_cursor_channel(&mut self, channel: crate::peer::Channel) {
         let Some(live) = &mut self.live else { return };
         if live.cursor_out.is_some() {
             return;

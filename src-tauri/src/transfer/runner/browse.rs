@@ -111,7 +111,7 @@ impl Runner {
         }
         // Copies and deletes of large folders take time: they run aside so
         // transfers keep moving, and answer when done.
-        let channel = std::sync::Arc::clone(&self.channel);
+        let channel = self.channel.clone();
         let report = std::sync::Arc::clone(&self.report);
         tokio::spawn(async move {
             let served = {
