@@ -27,10 +27,12 @@ ui:
 build: ui
 	$(CARGO) build -p lifeline -p lifeline-signaling
 
-## Formatting and the UI's type check (quick; part of `make test`).
+## Formatting, the UI's type check and the code's boundaries (quick; part
+## of `make test`).
 check: ui
 	$(CARGO) fmt --all -- --check
 	$(NPM) --prefix ui run check
+	./scripts/check-boundaries.sh
 
 ## Everything `check` does, plus clippy over every target (benches too).
 lint: check

@@ -95,6 +95,7 @@ async fn an_unfocused_expert_is_notified_and_counts_unread_lines() {
         expert.wait_for("#chat-log").await?;
 
         let mut other = focus_elsewhere(expert.xvfb())?;
+        client.open_bar_panel("chat").await?;
         client
             .type_into("#chat-input", "Are you still there?\u{e007}")
             .await?;

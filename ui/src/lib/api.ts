@@ -3,7 +3,12 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { FsOp, LocalFolder } from "./fileBrowser";
+import type { InputEvent } from "./remoteInput";
 import type { Quality, Scope, SessionView } from "./session";
+import type { LogItem } from "./sessionLog";
+
+/** The screen's frames arrive on one of these (see `screenAttach`). */
+export { Channel };
 
 export type Mode = "client" | "expert";
 
@@ -134,8 +139,6 @@ export const api = {
   /** A fresh keyframe; `catchUp`: the view just opened and takes the
    * frames the app kept since the newest keyframe first. */
   screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", { catchUp }),
-  /** The remote screen takes the keyboard (the desktop's shortcuts too), or
-   * gives it back. */
   /** Expert: shows a side-panel tab in a window of its own, or (null) closes that window. */
   panelWindow: (tab: "chat" | "files" | "notes" | "log" | null) => invoke<void>("panel_window", { tab }),
   /** The tab the expert's panel window shows, or null once it closed. */
@@ -143,6 +146,8 @@ export const api = {
     listen<"chat" | "files" | "notes" | "log" | null>("panel-window", (event) => handler(event.payload)),
   /** Client: the window as a session's control bar (open: with its panel), or as it was. */
   windowLayout: (layout: "normal" | "bar" | "barOpen") => invoke<void>("window_layout", { layout }),
+  /** The remote screen takes the keyboard (the desktop's shortcuts too), or
+   * gives it back. */
   screenHoldKeyboard: (hold: boolean) => invoke<boolean>("screen_hold_keyboard", { hold }),
   screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),
   screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", { quality }),
@@ -152,4 +157,18 @@ export const api = {
   filesBrowse: (op: FsOp) => invoke<void>("files_browse", { op }),
   /** This computer's shared folder, for the file browser's local pane. */
   filesLocal: (path: string) => invoke<LocalFolder>("files_local", { path }),
+  transferCancel: (id: number) => invoke<void>("transfer_cancel", { id }),
+  /** The running session's log so far (live entries come as "session-log"). */
+  sessionLog: () => invoke<LogItem[]>("session_log"),
+  onSessionLog: (handler: (item: LogItem) => void): Promise<UnlistenFn> =>
+    listen<LogItem>("session-log", (event) => handler(event.payload)),
+  sessionChat: (text: string) => invoke<void>("session_chat", { text }),
+  /** Expert: mouse and keyboard events for the client, in order. */
+  remoteInput: (events: InputEvent[]) => invoke<void>("remote_input", { events }),
+  /** Client: what the expert may do from now on (at most what was asked). */
+  sessionSetGrants: (scopes: Scope[]) => invoke<void>("session_set_grants", { scopes }),
+  /** Sends each new clipboard copy automatically, or stops. */
+  clipboardSync: (on: boolean) => invoke<void>("clipboard_sync", { on }),
+  rebootRequest: () => invoke<void>("reboot_request"),
+  rebootCancel: () => invoke<void>("reboot_cancel"),
 };

@@ -1,7 +1,7 @@
 // The expert's mouse and keyboard on the remote view, as the client's
 // input channel expects them (src-tauri/src/input/event.rs). Positions are
 // fractions of the remote monitor; keys go by physical `code`.
-import { invoke } from "@tauri-apps/api/core";
+import { api } from "./api";
 import { InputQueue } from "./inputQueue";
 
 export type MouseButton = "left" | "middle" | "right";
@@ -60,7 +60,7 @@ export function keyOf(code: string, key: string, down: boolean): InputEvent | nu
   return null;
 }
 
-const queue = new InputQueue((events) => invoke<void>("remote_input", { events }));
+const queue = new InputQueue((events) => api.remoteInput(events));
 
 /** Sends `event` to the client after every event before it (inputQueue.ts). */
 export function sendInput(event: InputEvent): void {

@@ -2,8 +2,7 @@
 // events, numbered per session. Live "session-log" events and the snapshot
 // from `session_log` merge by sequence number, so none is shown twice.
 import { writable } from "svelte/store";
-import { listen } from "@tauri-apps/api/event";
-import { invoke } from "@tauri-apps/api/core";
+import { api } from "./api";
 import { catalogs, type MessageKey } from "./i18n";
 
 export type Author = "me" | "peer";
@@ -44,16 +43,16 @@ export function hasGap(items: LogItem[]): boolean {
 let started: Promise<void> | null = null;
 
 async function refresh(): Promise<void> {
-  const snapshot = await invoke<LogItem[]>("session_log");
+  const snapshot = await api.sessionLog();
   sessionLog.update((current) => mergeLog(current, snapshot));
 }
 
 export function followLog(): Promise<void> {
   started ??= (async () => {
-    await listen<LogItem>("session-log", (event) => {
+    await api.onSessionLog((item) => {
       let gap = false;
       sessionLog.update((current) => {
-        const merged = mergeLog(current, [event.payload]);
+        const merged = mergeLog(current, [item]);
         gap = hasGap(merged);
         return merged;
       });
@@ -65,5 +64,5 @@ export function followLog(): Promise<void> {
 }
 
 export const chatApi = {
-  send: (text: string) => invoke<void>("session_chat", { text }),
+  send: (text: string) => api.sessionChat(text),
 };
