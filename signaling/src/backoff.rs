@@ -173,7 +173,7 @@ mod tests {
         );
     }
 
-    /// The README's brute-force arithmetic rests on this count.
+    /// The brute-force arithmetic in docs/security.md rests on this count.
     #[test]
     fn at_most_thirteen_failures_in_the_first_hour() {
         let mut backoff = Backoff::new(POLICY);

@@ -4,9 +4,11 @@
 //! # Layout
 //! - [`app`]: the only module that imports `tauri`. Commands are one-liners
 //!   into managed state; errors cross to the UI as `{code, message}`.
-//! - [`peer`]: the only module that imports `webrtc`: one peer connection,
-//!   its signals, the VP8 screen track (with capture times and keyframe
-//!   requests), and the safety code derived from both DTLS fingerprints.
+//! - [`peer`]: the only module that imports `webrtc` (checked by
+//!   `scripts/check-boundaries.sh`): one peer connection, its signals, its
+//!   data channels as [`peer::Channel`], the VP8 screen track (with capture
+//!   times and keyframe requests), and the safety code derived from both
+//!   DTLS fingerprints.
 //! - [`session`]: the session engine: consent, the peer connection's life,
 //!   the permission scopes the client granted, and the screen it shares.
 //! - [`media`]: screen capture, BGRA→I420, VP8 encoding on its own thread,
@@ -17,6 +19,9 @@
 //!   (frames and the pointer), guarded by a per-view secret.
 //! - [`transfer`]: file transfer; [`transfer::safe_path`] vets received names.
 //! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
+//! - [`clipboard`]: clipboard text both ways, within the clipboard
+//!   permission, behind a backend trait (arboard is the real one), held by
+//!   one owner thread for the session.
 //! - [`desk`]: the link to the support desk's signaling server: one task
 //!   owns the WebSocket, reconnects with back-off and publishes its status.
 //! - [`platform`]: what differs by OS (computer name, OS name, opening a
@@ -25,6 +30,8 @@
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.
 //! - [`logging`]: `tracing` to stderr and to a log file in the data dir.
+//! - [`clock`]: Unix time in milliseconds, as the views and logs show it.
+//! - [`hex`]: one lower-case hex encoding for digests, PINs and codes.
 //!
 //! # Run loop
 //! [`run`] resolves the configuration, starts logging, and hands managed state
