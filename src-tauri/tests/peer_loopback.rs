@@ -5,7 +5,9 @@
 
 mod peers;
 
-use lifeline_lib::peer::{Channel, Incoming, Peer, PeerError, Role, Signal};
+use std::time::Duration;
+
+use lifeline_lib::peer::{Channel, Delivery, Incoming, Peer, PeerError, Role, Signal};
 use peers::loopback;
 
 async fn next_text(channel: &Channel) -> String {
@@ -36,6 +38,48 @@ async fn two_peers_connect_talk_and_agree_on_the_safety_code() {
 
     expert.close().await;
     client.close().await;
+}
+
+/// A peer that opens data channels without end gets sixteen in all; the
+/// rest are closed at once rather than handed to the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_opening_too_many_channels_has_the_rest_closed() {
+    let mut pair = peers::connected("control").await;
+    let mut extra = Vec::new();
+    for n in 0..19 {
+        let label = format!("extra-{n}");
+        extra.push(
+            pair.expert
+                .create_data_channel(&label, Delivery::Reliable)
+                .await
+                .unwrap(),
+        );
+    }
+    // Fifteen more reach the client, sixteen with the first…
+    for n in 0..15 {
+        tokio::time::timeout(Duration::from_secs(10), pair.incoming.recv())
+            .await
+            .unwrap_or_else(|_| panic!("channel {n} never arrived"))
+            .expect("the forwarder runs");
+    }
+    // …and four are closed: the expert's ends of exactly four see it.
+    let (closed_tx, mut closed_rx) = tokio::sync::mpsc::channel(19);
+    for channel in extra {
+        let closed_tx = closed_tx.clone();
+        tokio::spawn(async move {
+            while channel.next().await != Incoming::Closed {}
+            let _ = closed_tx.send(channel.label().await).await;
+        });
+    }
+    for n in 0..4 {
+        tokio::time::timeout(Duration::from_secs(10), closed_rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {n} of the channels past 16 were closed"));
+    }
+    assert!(
+        pair.incoming.try_recv().is_err(),
+        "a channel past 16 reached the session"
+    );
 }
 
 #[tokio::test]

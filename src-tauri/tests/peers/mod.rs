@@ -24,6 +24,8 @@ pub struct Connected {
     pub local: Channel,
     /// The client's end.
     pub remote: Channel,
+    /// Channels the expert opens later, as the client receives them.
+    pub incoming: mpsc::Receiver<Channel>,
     forward: JoinHandle<()>,
 }
 
@@ -101,6 +103,7 @@ pub async fn connected(label: &str) -> Connected {
         client,
         local,
         remote,
+        incoming: channel_rx,
         forward,
     }
 }
