@@ -16,7 +16,7 @@ pub(crate) async fn pump(
     id: u32,
     start: FileMessage,
     items: Vec<Item>,
-    mut replies: mpsc::UnboundedReceiver<FileMessage>,
+    mut replies: mpsc::Receiver<FileMessage>,
     view: &Shared,
 ) -> Result<(), (String, String)> {
     let lost = |e: ChannelError| ("connection_lost".to_owned(), e.to_string());
@@ -46,21 +46,30 @@ pub(crate) async fn pump(
             Some(FileMessage::Resume { offset, .. }) => offset,
             other => return Err(refusal(other)),
         };
-        let mut file = Outgoing::open(&source, size, offset)
-            .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
+        // Opening (which hashes what the receiver already has) and reading
+        // run on the blocking pool: a slow disk must not stall the runtime.
+        let mut file = blocking(move || Outgoing::open(&source, size, offset)).await?;
         lock(view).bytes_done += file.offset();
         loop {
-            let next = file
-                .next_chunk()
-                .map_err(|e| ("unreadable".to_owned(), e.to_string()))?;
-            let Some((at, data)) = next else { break };
-            let frame = Chunk {
-                transfer: id,
-                offset: at,
-                data,
-            }
-            .encode();
-            let sent = data.len() as u64;
+            let (back, next) = tokio::task::spawn_blocking(move || {
+                let next = file.next_chunk().map(|chunk| {
+                    chunk.map(|(offset, data)| {
+                        let frame = Chunk {
+                            transfer: id,
+                            offset,
+                            data,
+                        };
+                        (frame.encode(), data.len() as u64)
+                    })
+                });
+                (file, next)
+            })
+            .await
+            .map_err(unreadable)?;
+            file = back;
+            let Some((frame, sent)) = next.map_err(unreadable)? else {
+                break;
+            };
             // Waits while the channel holds its buffer's worth.
             channel.send_bytes(&frame).await.map_err(lost)?;
             lock(view).bytes_done += sent;
@@ -79,6 +88,20 @@ pub(crate) async fn pump(
         }
     }
     Ok(())
+}
+
+fn unreadable(error: impl std::fmt::Display) -> (String, String) {
+    ("unreadable".to_owned(), error.to_string())
+}
+
+/// Runs `work` on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, (String, String)> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(unreadable)?
+        .map_err(unreadable)
 }
 
 fn refusal(reply: Option<FileMessage>) -> (String, String) {

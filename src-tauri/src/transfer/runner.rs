@@ -32,6 +32,9 @@ mod browse;
 
 /// How often progress is published while bytes move.
 const PUBLISH_EVERY: Duration = Duration::from_millis(250);
+/// The receiver's replies waiting for a sending transfer: it answers one
+/// step at a time, so a few are plenty; more are dropped.
+const REPLY_QUEUE: usize = 8;
 
 /// What the runner tells the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,7 +141,7 @@ impl Transfers {
 
 /// An outgoing transfer's pump and its mailbox for the peer's replies.
 struct Pump {
-    replies: mpsc::UnboundedSender<FileMessage>,
+    replies: mpsc::Sender<FileMessage>,
     task: JoinHandle<()>,
 }
 
@@ -365,7 +368,7 @@ impl Runner {
                 return;
             }
         };
-        let (replies, mailbox) = mpsc::unbounded_channel();
+        let (replies, mailbox) = mpsc::channel(REPLY_QUEUE);
         let channel = self.channel.clone();
         let report = Arc::clone(&self.report);
         let start = FileMessage::Start {
@@ -405,8 +408,12 @@ impl Runner {
             | FileMessage::Cancel { transfer }
                 if self.pumps.contains_key(&transfer) =>
             {
-                if let Some(pump) = self.pumps.get(&transfer) {
-                    let _ = pump.replies.send(message);
+                // The protocol has one reply in flight per file; a peer that
+                // piles them up is refused, not buffered.
+                if let Some(pump) = self.pumps.get(&transfer)
+                    && pump.replies.try_send(message).is_err()
+                {
+                    tracing::warn!(transfer, "a reply beyond the transfer's protocol dropped");
                 }
             }
             FileMessage::Start {
@@ -443,9 +450,18 @@ impl Runner {
                         .refuse(transfer, "unknown_transfer", "no such transfer")
                         .await;
                 };
-                if let Err(error) = create_folder(&receiving.destination, &path) {
-                    self.fail_incoming(transfer, error.code(), &error.to_string())
-                        .await;
+                let root = receiving.destination.clone();
+                let made = tokio::task::spawn_blocking(move || create_folder(&root, &path)).await;
+                match made {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(error)) => {
+                        self.fail_incoming(transfer, error.code(), &error.to_string())
+                            .await;
+                    }
+                    Err(error) => {
+                        self.fail_incoming(transfer, "write_failed", &error.to_string())
+                            .await;
+                    }
                 }
             }
             FileMessage::Offer {
@@ -494,8 +510,13 @@ impl Runner {
                 else {
                     return;
                 };
-                match file.finish(&sha256) {
-                    Ok(saved) => {
+                let verdict = tokio::task::spawn_blocking(move || file.finish(&sha256)).await;
+                match verdict {
+                    Err(error) => {
+                        self.fail_incoming(transfer, "write_failed", &error.to_string())
+                            .await;
+                    }
+                    Ok(Ok(saved)) => {
                         let saved_as = saved.display().to_string();
                         let mut finished = false;
                         if let Some(view) = self.view(transfer, Direction::Incoming) {
@@ -518,7 +539,7 @@ impl Runner {
                             self.note("files_received", saved_as);
                         }
                     }
-                    Err(error) => {
+                    Ok(Err(error)) => {
                         self.fail_incoming(transfer, error.code(), &error.to_string())
                             .await;
                     }
@@ -529,7 +550,7 @@ impl Runner {
                     file: Some(file), ..
                 }) = self.receiving.remove(&transfer)
                 {
-                    file.discard();
+                    let _ = tokio::task::spawn_blocking(move || file.discard()).await;
                 }
                 self.end(transfer, Direction::Incoming, State::Cancelled, None);
                 self.note("transfer_cancelled", transfer.to_string());
@@ -590,17 +611,33 @@ impl Runner {
             Ok(chunk) => chunk,
             Err(error) => return tracing::warn!(%error, "chunk dropped"),
         };
-        let Some(Receiving {
-            file: Some(file), ..
-        }) = self.receiving.get_mut(&chunk.transfer)
-        else {
+        let Some(receiving) = self.receiving.get_mut(&chunk.transfer) else {
             return; // cancelled or refused: late chunks are dropped
         };
-        if let Err(error) = file.write(chunk.offset, chunk.data) {
-            let transfer = chunk.transfer;
-            return self
-                .fail_incoming(transfer, error.code(), &error.to_string())
-                .await;
+        let Some(mut file) = receiving.file.take() else {
+            return;
+        };
+        // Written on the blocking pool; the runner handles one message at a
+        // time, so nothing else wants the file meanwhile.
+        let (offset, data) = (chunk.offset, chunk.data.to_vec());
+        let written = tokio::task::spawn_blocking(move || {
+            let result = file.write(offset, &data);
+            (file, result)
+        })
+        .await;
+        let transfer = chunk.transfer;
+        let error = match written {
+            Ok((file, Ok(()))) => {
+                if let Some(receiving) = self.receiving.get_mut(&transfer) {
+                    receiving.file = Some(file);
+                }
+                None
+            }
+            Ok((_, Err(error))) => Some((error.code(), error.to_string())),
+            Err(error) => Some(("write_failed", error.to_string())),
+        };
+        if let Some((code, message)) = error {
+            return self.fail_incoming(transfer, code, &message).await;
         }
         if let Some(view) = self.view(chunk.transfer, Direction::Incoming) {
             lock(&view).bytes_done += chunk.data.len() as u64;
