@@ -59,7 +59,7 @@ impl Server {
     pub async fn open(config: Config) -> Result<Self, ServeError> {
         let pool = db::open(&config.database_url).await?;
         let metrics = Arc::new(Metrics::default());
-        let records = records::spawn_writer(pool.clone());
+        let records = records::spawn_writer(pool.clone(), Arc::clone(&metrics));
         let audit = audit::spawn_writer(pool.clone());
         let hub = hub::spawn(
             HubConfig {

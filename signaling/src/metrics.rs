@@ -21,6 +21,8 @@ pub struct Metrics {
     pub signals_relayed: AtomicU64,
     pub rate_limited_logins: AtomicU64,
     pub rate_limited_connects: AtomicU64,
+    /// Session record events refused because the database fell behind.
+    pub records_lost: AtomicU64,
     outcomes: [AtomicU64; 5],
 }
 
@@ -59,6 +61,12 @@ impl Metrics {
             "counter",
             "WebSocket connections accepted.",
             get(&self.connections_total),
+        );
+        metric(
+            "lifeline_records_lost_total",
+            "counter",
+            "Session record events refused because the database fell behind.",
+            get(&self.records_lost),
         );
         metric(
             "lifeline_connections_refused_total",

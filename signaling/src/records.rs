@@ -4,10 +4,14 @@
 //! the hub reports events, so a row is always created before it is updated.
 //! Reads (`GET /api/sessions`) go to the database directly.
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::metrics::Metrics;
 use crate::protocol::{ComputerInfo, Scopes};
 
 /// How a request ended up.
@@ -75,16 +79,33 @@ pub enum RecordEvent {
     },
 }
 
+/// Events waiting for the writer. Each session makes a handful, and new
+/// sessions are rate-limited, so only a database that stopped answering
+/// fills it; then new events are refused (and counted) rather than held in
+/// memory without end.
+const RECORD_QUEUE: usize = 4096;
+
 /// The hub's and connections' way to the writer task.
 #[derive(Debug, Clone)]
 pub struct RecordsHandle {
-    events: mpsc::UnboundedSender<RecordEvent>,
+    events: mpsc::Sender<RecordEvent>,
+    metrics: Arc<Metrics>,
 }
 
 impl RecordsHandle {
     pub fn send(&self, event: RecordEvent) {
-        if self.events.send(event).is_err() {
-            tracing::error!("the session records writer has stopped; an event was lost");
+        match self.events.try_send(event) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let lost = self.metrics.records_lost.fetch_add(1, Ordering::Relaxed) + 1;
+                tracing::error!(
+                    lost,
+                    "the session records writer is behind; an event was lost"
+                );
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!("the session records writer has stopped; an event was lost");
+            }
         }
     }
 
@@ -107,8 +128,8 @@ impl RecordsHandle {
 
 /// Starts the writer task; it ends when every handle is dropped, after
 /// writing what was queued.
-pub fn spawn_writer(pool: AnyPool) -> RecordsHandle {
-    let (events, mut inbox) = mpsc::unbounded_channel();
+pub fn spawn_writer(pool: AnyPool, metrics: Arc<Metrics>) -> RecordsHandle {
+    let (events, mut inbox) = mpsc::channel(RECORD_QUEUE);
     tokio::spawn(async move {
         while let Some(event) = inbox.recv().await {
             if let Err(error) = apply(&pool, event).await {
@@ -116,7 +137,7 @@ pub fn spawn_writer(pool: AnyPool) -> RecordsHandle {
             }
         }
     });
-    RecordsHandle { events }
+    RecordsHandle { events, metrics }
 }
 
 async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {

@@ -129,7 +129,13 @@ impl Drop for DeskLink {
 }
 
 /// The desk's messages for the session engine, in arrival order.
-pub type DeskEvents = mpsc::UnboundedReceiver<ServerMessage>;
+pub type DeskEvents = mpsc::Receiver<ServerMessage>;
+
+/// The desk's messages waiting for the engine: far more than a session's
+/// burst of candidates. A desk that fills it is flooding the app; the link
+/// drops that connection and reconnects rather than wait (the engine may
+/// itself be waiting on the link) or grow without bound.
+const EVENT_QUEUE: usize = 1024;
 
 /// Starts the link to `url` as `role` on the current tokio runtime.
 pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
@@ -140,7 +146,7 @@ pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
 pub fn spawn_pinned(url: String, role: Role, pin: Option<ServerPin>) -> (DeskLink, DeskEvents) {
     let (tx, rx) = watch::channel(DeskStatus::Connecting);
     let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
-    let (events, events_rx) = mpsc::unbounded_channel();
+    let (events, events_rx) = mpsc::channel(EVENT_QUEUE);
     let tls = tls::connector(pin);
     let task = tokio::spawn(run(url, role, tls, tx, inbox, events));
     let link = DeskLink {
@@ -157,7 +163,7 @@ async fn run(
     tls: Connector,
     status: watch::Sender<DeskStatus>,
     mut commands: mpsc::Receiver<Command>,
-    events: mpsc::UnboundedSender<ServerMessage>,
+    events: mpsc::Sender<ServerMessage>,
 ) {
     let mut backoff = Backoff::default();
     let mut restore = Restore::default();
@@ -274,7 +280,7 @@ async fn connect(url: &str, role: Role, tls: &Connector) -> Result<Socket, Strin
 async fn serve(
     mut socket: Socket,
     commands: &mut mpsc::Receiver<Command>,
-    events: &mpsc::UnboundedSender<ServerMessage>,
+    events: &mpsc::Sender<ServerMessage>,
     restore: &mut Restore,
 ) -> String {
     let mut ping = tokio::time::interval(PING_INTERVAL);
@@ -290,8 +296,10 @@ async fn serve(
                     match serde_json::from_str::<ServerMessage>(&text) {
                         Ok(message) => {
                             remember(restore, &message);
-                            if let Some(event) = answer(&mut pending, message) {
-                                let _ = events.send(event);
+                            if let Some(event) = answer(&mut pending, message)
+                                && let Err(mpsc::error::TrySendError::Full(_)) = events.try_send(event)
+                            {
+                                break "the desk sent more messages than the app can take".to_owned();
                             }
                         }
                         Err(error) => tracing::warn!(%error, "unreadable message from the desk"),
