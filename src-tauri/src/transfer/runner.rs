@@ -22,13 +22,14 @@ use tokio::task::JoinHandle;
 pub use super::progress::{Direction, State, TransferView};
 use super::progress::{Shared, lock};
 use super::pump::pump;
-use super::receive::{Incoming, create_folder};
+use super::receive::Incoming;
 use super::remote_fs::{FsError, Listing, RemoteFs};
 use super::send::{Item, plan};
-use super::wire::{Chunk, FileMessage, FsOp};
+use super::wire::{FileMessage, FsOp};
 use crate::peer::{self, Channel};
 
 mod browse;
+mod incoming;
 
 /// How often progress is published while bytes move.
 const PUBLISH_EVERY: Duration = Duration::from_millis(250);
@@ -422,153 +423,21 @@ impl Runner {
                 files,
                 bytes,
                 into,
-            } => {
-                if !self.allowed {
-                    return self
-                        .refuse(transfer, "not_granted", "files are not allowed")
-                        .await;
-                }
-                let destination = match self.destination(into).await {
-                    Ok(destination) => destination,
-                    Err((code, message)) => return self.refuse(transfer, code, &message).await,
-                };
-                let mut view = TransferView::new(transfer, Direction::Incoming, name, files, bytes);
-                view.saved_to = Some(destination.display().to_string());
-                self.views.push(Arc::new(Mutex::new(view)));
-                self.receiving.insert(
-                    transfer,
-                    Receiving {
-                        destination,
-                        file: None,
-                    },
-                );
-                self.dirty = true;
-            }
-            FileMessage::Folder { transfer, path } => {
-                let Some(receiving) = self.receiving.get(&transfer) else {
-                    return self
-                        .refuse(transfer, "unknown_transfer", "no such transfer")
-                        .await;
-                };
-                let root = receiving.destination.clone();
-                let made = tokio::task::spawn_blocking(move || create_folder(&root, &path)).await;
-                match made {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(error)) => {
-                        self.fail_incoming(transfer, error.code(), &error.to_string())
-                            .await;
-                    }
-                    Err(error) => {
-                        self.fail_incoming(transfer, "write_failed", &error.to_string())
-                            .await;
-                    }
-                }
-            }
+            } => self.on_start(transfer, name, files, bytes, into).await,
+            FileMessage::Folder { transfer, path } => self.on_folder(transfer, path).await,
             FileMessage::Offer {
                 transfer,
                 path,
                 size,
                 modified_ms,
-            } => {
-                let Some(receiving) = self.receiving.get(&transfer) else {
-                    return self
-                        .refuse(transfer, "unknown_transfer", "no such transfer")
-                        .await;
-                };
-                let downloads = receiving.destination.clone();
-                let name = path.clone();
-                let opened = tokio::task::spawn_blocking(move || {
-                    Incoming::open(&downloads, &path, size, modified_ms)
-                })
-                .await;
-                match opened {
-                    Ok(Ok(file)) => {
-                        let offset = file.offset();
-                        if offset > 0 {
-                            self.note("transfer_resumed", format!("{name} at byte {offset}"));
-                        }
-                        if let Some(view) = self.view(transfer, Direction::Incoming) {
-                            lock(&view).bytes_done += offset;
-                        }
-                        if let Some(receiving) = self.receiving.get_mut(&transfer) {
-                            receiving.file = Some(file);
-                        }
-                        self.say(FileMessage::Resume { transfer, offset }).await;
-                    }
-                    Ok(Err(error)) => {
-                        self.fail_incoming(transfer, error.code(), &error.to_string())
-                            .await;
-                    }
-                    Err(error) => {
-                        self.fail_incoming(transfer, "write_failed", &error.to_string())
-                            .await;
-                    }
-                }
-            }
-            FileMessage::Done { transfer, sha256 } => {
-                let Some(Some(file)) = self.receiving.get_mut(&transfer).map(|r| r.file.take())
-                else {
-                    return;
-                };
-                let verdict = tokio::task::spawn_blocking(move || file.finish(&sha256)).await;
-                match verdict {
-                    Err(error) => {
-                        self.fail_incoming(transfer, "write_failed", &error.to_string())
-                            .await;
-                    }
-                    Ok(Ok(saved)) => {
-                        let saved_as = saved.display().to_string();
-                        let mut finished = false;
-                        if let Some(view) = self.view(transfer, Direction::Incoming) {
-                            let mut view = lock(&view);
-                            view.files_done += 1;
-                            finished = view.files_done >= view.files;
-                            if finished {
-                                view.bytes_done = view.bytes;
-                                view.end(State::Done, None);
-                            }
-                        }
-                        self.dirty = true;
-                        self.say(FileMessage::Verified {
-                            transfer,
-                            saved_as: saved_as.clone(),
-                        })
-                        .await;
-                        if finished {
-                            self.receiving.remove(&transfer);
-                            self.note("files_received", saved_as);
-                        }
-                    }
-                    Ok(Err(error)) => {
-                        self.fail_incoming(transfer, error.code(), &error.to_string())
-                            .await;
-                    }
-                }
-            }
-            FileMessage::Cancel { transfer } => {
-                if let Some(Receiving {
-                    file: Some(file), ..
-                }) = self.receiving.remove(&transfer)
-                {
-                    let _ = tokio::task::spawn_blocking(move || file.discard()).await;
-                }
-                self.end(transfer, Direction::Incoming, State::Cancelled, None);
-                self.note("transfer_cancelled", transfer.to_string());
-            }
+            } => self.on_offer(transfer, path, size, modified_ms).await,
+            FileMessage::Done { transfer, sha256 } => self.on_done(transfer, sha256).await,
+            FileMessage::Cancel { transfer } => self.on_cancel(transfer).await,
             FileMessage::Failed {
                 transfer,
                 code,
                 message,
-            } => {
-                // The sender gave up; a partial file stays for resuming.
-                self.receiving.remove(&transfer);
-                self.end(
-                    transfer,
-                    Direction::Incoming,
-                    State::Failed,
-                    Some((code, message)),
-                );
-            }
+            } => self.on_failed(transfer, code, message),
             FileMessage::Fs { request, op } => self.serve(request, op).await,
             FileMessage::Listing { .. }
             | FileMessage::FsDone { .. }
@@ -604,43 +473,5 @@ impl Runner {
             message: message.into(),
         })
         .await;
-    }
-
-    async fn on_chunk(&mut self, frame: &[u8]) {
-        let chunk = match Chunk::decode(frame) {
-            Ok(chunk) => chunk,
-            Err(error) => return tracing::warn!(%error, "chunk dropped"),
-        };
-        let Some(receiving) = self.receiving.get_mut(&chunk.transfer) else {
-            return; // cancelled or refused: late chunks are dropped
-        };
-        let Some(mut file) = receiving.file.take() else {
-            return;
-        };
-        // Written on the blocking pool; the runner handles one message at a
-        // time, so nothing else wants the file meanwhile.
-        let (offset, data) = (chunk.offset, chunk.data.to_vec());
-        let written = tokio::task::spawn_blocking(move || {
-            let result = file.write(offset, &data);
-            (file, result)
-        })
-        .await;
-        let transfer = chunk.transfer;
-        let error = match written {
-            Ok((file, Ok(()))) => {
-                if let Some(receiving) = self.receiving.get_mut(&transfer) {
-                    receiving.file = Some(file);
-                }
-                None
-            }
-            Ok((_, Err(error))) => Some((error.code(), error.to_string())),
-            Err(error) => Some(("write_failed", error.to_string())),
-        };
-        if let Some((code, message)) = error {
-            return self.fail_incoming(transfer, code, &message).await;
-        }
-        if let Some(view) = self.view(chunk.transfer, Direction::Incoming) {
-            lock(&view).bytes_done += chunk.data.len() as u64;
-        }
     }
 }

@@ -1,0 +1,213 @@
+//! The receiving side of transfers: a transfer announced, its folders
+//! made, each file offered (resumed where a partial copy stops), written
+//! chunk by chunk, checked against the sender's digest and saved, or
+//! cancelled or failed by the sender. File work runs on the blocking pool.
+
+use std::sync::{Arc, Mutex};
+
+use super::{Direction, Receiving, Runner, State, TransferView};
+use crate::transfer::progress::lock;
+use crate::transfer::receive::{Incoming, create_folder};
+use crate::transfer::wire::{Chunk, FileMessage};
+
+impl Runner {
+    /// A transfer announced: where it goes, if files are allowed.
+    pub(super) async fn on_start(
+        &mut self,
+        transfer: u32,
+        name: String,
+        files: u32,
+        bytes: u64,
+        into: Option<String>,
+    ) {
+        if !self.allowed {
+            return self
+                .refuse(transfer, "not_granted", "files are not allowed")
+                .await;
+        }
+        let destination = match self.destination(into).await {
+            Ok(destination) => destination,
+            Err((code, message)) => return self.refuse(transfer, code, &message).await,
+        };
+        let mut view = TransferView::new(transfer, Direction::Incoming, name, files, bytes);
+        view.saved_to = Some(destination.display().to_string());
+        self.views.push(Arc::new(Mutex::new(view)));
+        self.receiving.insert(
+            transfer,
+            Receiving {
+                destination,
+                file: None,
+            },
+        );
+        self.dirty = true;
+    }
+
+    /// A folder of the transfer, made under its destination.
+    pub(super) async fn on_folder(&mut self, transfer: u32, path: String) {
+        let Some(receiving) = self.receiving.get(&transfer) else {
+            return self
+                .refuse(transfer, "unknown_transfer", "no such transfer")
+                .await;
+        };
+        let root = receiving.destination.clone();
+        let made = tokio::task::spawn_blocking(move || create_folder(&root, &path)).await;
+        match made {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => {
+                self.fail_incoming(transfer, error.code(), &error.to_string())
+                    .await;
+            }
+            Err(error) => {
+                self.fail_incoming(transfer, "write_failed", &error.to_string())
+                    .await;
+            }
+        }
+    }
+
+    /// A file offered: opened (or resumed) and the offset said.
+    pub(super) async fn on_offer(
+        &mut self,
+        transfer: u32,
+        path: String,
+        size: u64,
+        modified_ms: u64,
+    ) {
+        let Some(receiving) = self.receiving.get(&transfer) else {
+            return self
+                .refuse(transfer, "unknown_transfer", "no such transfer")
+                .await;
+        };
+        let downloads = receiving.destination.clone();
+        let name = path.clone();
+        let opened = tokio::task::spawn_blocking(move || {
+            Incoming::open(&downloads, &path, size, modified_ms)
+        })
+        .await;
+        match opened {
+            Ok(Ok(file)) => {
+                let offset = file.offset();
+                if offset > 0 {
+                    self.note("transfer_resumed", format!("{name} at byte {offset}"));
+                }
+                if let Some(view) = self.view(transfer, Direction::Incoming) {
+                    lock(&view).bytes_done += offset;
+                }
+                if let Some(receiving) = self.receiving.get_mut(&transfer) {
+                    receiving.file = Some(file);
+                }
+                self.say(FileMessage::Resume { transfer, offset }).await;
+            }
+            Ok(Err(error)) => {
+                self.fail_incoming(transfer, error.code(), &error.to_string())
+                    .await;
+            }
+            Err(error) => {
+                self.fail_incoming(transfer, "write_failed", &error.to_string())
+                    .await;
+            }
+        }
+    }
+
+    /// The sender finished a file: its digest checked, the file saved.
+    pub(super) async fn on_done(&mut self, transfer: u32, sha256: String) {
+        let Some(Some(file)) = self.receiving.get_mut(&transfer).map(|r| r.file.take()) else {
+            return;
+        };
+        let verdict = tokio::task::spawn_blocking(move || file.finish(&sha256)).await;
+        match verdict {
+            Err(error) => {
+                self.fail_incoming(transfer, "write_failed", &error.to_string())
+                    .await;
+            }
+            Ok(Ok(saved)) => {
+                let saved_as = saved.display().to_string();
+                let mut finished = false;
+                if let Some(view) = self.view(transfer, Direction::Incoming) {
+                    let mut view = lock(&view);
+                    view.files_done += 1;
+                    finished = view.files_done >= view.files;
+                    if finished {
+                        view.bytes_done = view.bytes;
+                        view.end(State::Done, None);
+                    }
+                }
+                self.dirty = true;
+                self.say(FileMessage::Verified {
+                    transfer,
+                    saved_as: saved_as.clone(),
+                })
+                .await;
+                if finished {
+                    self.receiving.remove(&transfer);
+                    self.note("files_received", saved_as);
+                }
+            }
+            Ok(Err(error)) => {
+                self.fail_incoming(transfer, error.code(), &error.to_string())
+                    .await;
+            }
+        }
+    }
+
+    /// The sender cancelled: the partial file goes.
+    pub(super) async fn on_cancel(&mut self, transfer: u32) {
+        if let Some(Receiving {
+            file: Some(file), ..
+        }) = self.receiving.remove(&transfer)
+        {
+            let _ = tokio::task::spawn_blocking(move || file.discard()).await;
+        }
+        self.end(transfer, Direction::Incoming, State::Cancelled, None);
+        self.note("transfer_cancelled", transfer.to_string());
+    }
+
+    /// The sender gave up; a partial file stays for resuming.
+    pub(super) fn on_failed(&mut self, transfer: u32, code: String, message: String) {
+        self.receiving.remove(&transfer);
+        self.end(
+            transfer,
+            Direction::Incoming,
+            State::Failed,
+            Some((code, message)),
+        );
+    }
+
+    /// A chunk of the file being received.
+    pub(super) async fn on_chunk(&mut self, frame: &[u8]) {
+        let chunk = match Chunk::decode(frame) {
+            Ok(chunk) => chunk,
+            Err(error) => return tracing::warn!(%error, "chunk dropped"),
+        };
+        let Some(receiving) = self.receiving.get_mut(&chunk.transfer) else {
+            return; // cancelled or refused: late chunks are dropped
+        };
+        let Some(mut file) = receiving.file.take() else {
+            return;
+        };
+        // Written on the blocking pool; the runner handles one message at a
+        // time, so nothing else wants the file meanwhile.
+        let (offset, data) = (chunk.offset, chunk.data.to_vec());
+        let written = tokio::task::spawn_blocking(move || {
+            let result = file.write(offset, &data);
+            (file, result)
+        })
+        .await;
+        let transfer = chunk.transfer;
+        let error = match written {
+            Ok((file, Ok(()))) => {
+                if let Some(receiving) = self.receiving.get_mut(&transfer) {
+                    receiving.file = Some(file);
+                }
+                None
+            }
+            Ok((_, Err(error))) => Some((error.code(), error.to_string())),
+            Err(error) => Some(("write_failed", error.to_string())),
+        };
+        if let Some((code, message)) = error {
+            return self.fail_incoming(transfer, code, &message).await;
+        }
+        if let Some(view) = self.view(chunk.transfer, Direction::Incoming) {
+            lock(&view).bytes_done += chunk.data.len() as u64;
+        }
+    }
+}
