@@ -9,10 +9,15 @@
 //! - [`grants`]: what the client allows now; every message is checked.
 //! - [`log`] and [`transcript`]: the chat and event log, and its file.
 //! - [`reboot`]: the client's restart, its countdown and command.
+//! - [`deadlines`]: a session's timers (the restart countdown, the PIN
+//!   check's limit) as deadlines its state owns; nothing sleeps.
+//! - [`pin`]: the PIN check that binds the peers to the PIN the client
+//!   shows.
 //! - [`screen_share`] (client) and [`screen_view`] (expert): the screen's
 //!   two ends, started by the engine only within the granted `view` scope.
 
 pub mod control;
+pub mod deadlines;
 pub mod engine;
 pub mod grants;
 pub mod log;

@@ -32,12 +32,8 @@ pub enum ChannelEvent {
     Input(InputEvent),
     /// Automatic sync saw new text on this side's clipboard.
     LocalClipboard(String),
-    /// The restart countdown ran out.
-    RebootDue,
     /// News from the file transfers.
     Transfer(Report),
-    /// The PIN check's time is up.
-    PinDeadline,
     /// Expert: the screen's first frame went to the sink (Unix ms).
     FirstFrame {
         at_ms: u64,

@@ -66,19 +66,24 @@ impl Engine {
             }) as crate::clipboard::owner::Changes
         });
         live.clipboard(&self.backends).watch(changes);
+        live.clipboard_sync = on;
         self.view.send_modify(|view| view.clipboard_sync = on);
     }
 
     pub(super) fn stop_clipboard_sync(&mut self) {
-        if let Some(owner) = self.live.as_ref().and_then(|l| l.clipboard.as_ref()) {
-            owner.watch(None);
+        if let Some(live) = &mut self.live {
+            live.clipboard_sync = false;
+            if let Some(owner) = &live.clipboard {
+                owner.watch(None);
+            }
         }
         self.view.send_modify(|view| view.clipboard_sync = false);
     }
 
     /// Automatic sync saw a local copy.
     pub(super) async fn on_local_clipboard(&mut self, text: String) {
-        if self.clipboard_allowed() && self.view.borrow().clipboard_sync {
+        let syncing = self.live.as_ref().is_some_and(|live| live.clipboard_sync);
+        if self.clipboard_allowed() && syncing {
             self.share_clipboard(text).await;
         }
     }

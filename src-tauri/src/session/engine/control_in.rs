@@ -49,9 +49,7 @@ impl Engine {
             ChannelEvent::Control(message) => self.on_control(message).await,
             ChannelEvent::Input(event) => self.on_input(event).await,
             ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
-            ChannelEvent::RebootDue => self.reboot_now().await,
             ChannelEvent::Transfer(report) => self.on_transfer(report),
-            ChannelEvent::PinDeadline => self.pin_deadline().await,
             ChannelEvent::FirstFrame { at_ms } => self.view.send_modify(|view| {
                 if let Some(first) = &mut view.first_frame {
                     first.arrived_ms.get_or_insert(at_ms);

@@ -7,8 +7,8 @@ use super::*;
 
 impl Engine {
     pub(super) async fn on_desk(&mut self, message: ServerMessage) {
-        let now = unix_ms();
         let current = self.phase();
+        let ours = |session: &str| current.session() == Some(session);
         match message {
             ServerMessage::SignedIn { display_name, .. } => {
                 self.view.send_modify(|view| {
@@ -16,35 +16,11 @@ impl Engine {
                     view.notice = None;
                 });
             }
-            ServerMessage::SignedOut { reason } => {
-                self.view.send_modify(|view| view.signed_in_as = None);
-                if reason == SignOutReason::Inactivity {
-                    self.notice(
-                        "signed_out",
-                        "signed out after a long time without activity",
-                    );
-                }
-            }
-            // Every `located` and refusal answers the request in flight
-            // (the guards take it); one the expert withdrew meanwhile is
-            // cancelled now that its session is known.
-            ServerMessage::Located { session, .. }
-                if self.request.located() == request::Located::Withdraw =>
-            {
-                self.send(AppMessage::Cancel { session }).await;
-            }
+            ServerMessage::SignedOut { reason } => self.signed_out(reason),
             ServerMessage::Located {
                 session,
                 expires_in_secs,
-            } if current == Phase::Idle => {
-                self.set_phase(
-                    Phase::Waiting {
-                        session,
-                        expires_at_ms: now + expires_in_secs * 1000,
-                    },
-                    Some(Notice::new("located", "waiting for the client's approval")),
-                );
-            }
+            } => self.on_located(&current, session, expires_in_secs).await,
             ServerMessage::ConnectRequest {
                 session,
                 expert,
@@ -52,98 +28,150 @@ impl Engine {
                 scopes,
                 expires_in_secs,
             } if current == Phase::Idle => {
-                self.set_phase(
-                    Phase::Asked {
-                        session,
-                        expert,
-                        notes,
-                        scopes,
-                        expires_at_ms: now + expires_in_secs * 1000,
-                    },
-                    None,
-                );
+                let expires_at_ms = unix_ms() + expires_in_secs * 1000;
+                let asked = Phase::Asked {
+                    session,
+                    expert,
+                    notes,
+                    scopes,
+                    expires_at_ms,
+                };
+                self.set_phase(asked, None);
             }
-            ServerMessage::Declined { session } if current.session() == Some(&session) => {
-                self.set_phase(
-                    Phase::Idle,
-                    Some(Notice::new("declined", "the client declined")),
-                );
+            ServerMessage::Declined { session } if ours(&session) => {
+                self.request_closed("declined", "the client declined");
             }
-            ServerMessage::RequestTimedOut { session } if current.session() == Some(&session) => {
-                self.set_phase(
-                    Phase::Idle,
-                    Some(Notice::new("timeout", "no answer in time")),
-                );
+            ServerMessage::RequestTimedOut { session } if ours(&session) => {
+                self.request_closed("timeout", "no answer in time");
             }
-            ServerMessage::RequestCancelled { session } if current.session() == Some(&session) => {
-                self.set_phase(
-                    Phase::Idle,
-                    Some(Notice::new("cancelled", "the request was withdrawn")),
-                );
-            }
-            // The client starts a connection only for a request it accepted
-            // (it is then connecting): a server that announces a session
-            // the user never accepted gets nothing.
-            ServerMessage::SessionStarted { session, .. }
-                if self.role == Role::Client && !matches!(current, Phase::Connecting { .. }) =>
-            {
-                tracing::warn!(%session, "a session start for no accepted request ignored");
+            ServerMessage::RequestCancelled { session } if ours(&session) => {
+                self.request_closed("cancelled", "the request was withdrawn");
             }
             ServerMessage::SessionStarted {
                 session,
                 scopes,
                 ice_servers,
                 client,
-            } if current.session() == Some(&session) && self.live.is_none() => {
-                let name = match (&current, client) {
-                    (Phase::Waiting { .. }, Some(about)) => about.computer.display_name(),
-                    (Phase::Connecting { peer, .. }, _) => peer.clone(),
-                    _ => String::new(),
-                };
-                // The client holds to what its user granted, whatever the
-                // server says.
-                let scopes = match (&current, self.role) {
-                    (
-                        Phase::Connecting {
-                            scopes: granted, ..
-                        },
-                        Role::Client,
-                    ) => granted.intersect(scopes),
-                    _ => scopes,
-                };
-                self.start_peer(session, scopes, name, &ice_servers).await;
+            } => {
+                let name = client.map(|about| about.computer.display_name());
+                self.on_session_started(&current, session, scopes, &ice_servers, name)
+                    .await;
             }
-            ServerMessage::NotesSaved { session } if current.session() == Some(&session) => {
+            ServerMessage::NotesSaved { session } if ours(&session) => {
+                let now = unix_ms();
                 self.view
                     .send_modify(|view| view.notes.saved_at_ms = Some(now));
             }
             ServerMessage::Signal { session, signal } => self.on_signal(&session, signal).await,
-            ServerMessage::PeerLeft { session, reason } if current.session() == Some(&session) => {
-                let connected = matches!(current, Phase::Active { .. });
-                if reason == LeaveReason::Disconnected && connected {
-                    // Peer to peer, the session does not need the desk.
-                    tracing::info!("the other side lost the desk; the session goes on");
-                } else {
-                    self.end(false, Some(Notice::new("peer_left", "the other side left")))
-                        .await;
-                }
+            ServerMessage::PeerLeft { session, reason } if ours(&session) => {
+                self.on_peer_left(&current, reason).await;
             }
-            // A late signal or goodbye for a session that has just ended
-            // must not replace the notice that says why it ended.
-            ServerMessage::Error {
-                code: ErrorCode::NoSuchSession,
-                ..
-            } if self.live.is_none() => {
-                tracing::debug!("the desk no longer knows the session that just ended");
-            }
-            ServerMessage::Error { .. } if self.request.refused() => {
-                tracing::debug!("the desk refused a request already withdrawn");
-            }
-            ServerMessage::Error { code, message, .. } => self.notice(code.as_str(), message),
+            ServerMessage::Error { code, message, .. } => self.on_desk_error(code, message),
             other => tracing::debug!(?other, "desk message not for the session"),
         }
     }
 
+    fn signed_out(&self, reason: SignOutReason) {
+        self.view.send_modify(|view| view.signed_in_as = None);
+        if reason == SignOutReason::Inactivity {
+            self.notice(
+                "signed_out",
+                "signed out after a long time without activity",
+            );
+        }
+    }
+
+    /// Expert: the desk found the client for the request in flight. One the
+    /// expert withdrew meanwhile is cancelled now that its session is
+    /// known; otherwise the expert waits for the client's answer.
+    async fn on_located(&mut self, current: &Phase, session: String, expires_in_secs: u64) {
+        if self.request.located() == request::Located::Withdraw {
+            return self.send(AppMessage::Cancel { session }).await;
+        }
+        if *current != Phase::Idle {
+            return tracing::debug!(%session, "a located request while busy ignored");
+        }
+        let waiting = Phase::Waiting {
+            session,
+            expires_at_ms: unix_ms() + expires_in_secs * 1000,
+        };
+        self.set_phase(
+            waiting,
+            Some(Notice::new("located", "waiting for the client's approval")),
+        );
+    }
+
+    /// The request ended without a session (declined, timed out or
+    /// withdrawn).
+    pub(super) fn request_closed(&mut self, code: &str, message: &str) {
+        self.set_phase(Phase::Idle, Some(Notice::new(code, message)));
+    }
+
+    /// The desk says the session for the accepted request starts: the peer
+    /// connection is made. The client starts one only for a request it
+    /// accepted (it is then connecting): a server that announces a session
+    /// the user never accepted gets nothing; and it holds to what its user
+    /// granted, whatever the server says.
+    async fn on_session_started(
+        &mut self,
+        current: &Phase,
+        session: String,
+        scopes: Scopes,
+        ice_servers: &[DeskIceServer],
+        client_name: Option<String>,
+    ) {
+        if self.role == Role::Client && !matches!(current, Phase::Connecting { .. }) {
+            return tracing::warn!(%session, "a session start for no accepted request ignored");
+        }
+        if current.session() != Some(&session) || self.live.is_some() {
+            return tracing::debug!(%session, "a session start not for this request ignored");
+        }
+        let name = match (current, client_name) {
+            (Phase::Waiting { .. }, Some(name)) => name,
+            (Phase::Connecting { peer, .. }, _) => peer.clone(),
+            _ => String::new(),
+        };
+        let scopes = match (current, self.role) {
+            (
+                Phase::Connecting {
+                    scopes: granted, ..
+                },
+                Role::Client,
+            ) => granted.intersect(scopes),
+            _ => scopes,
+        };
+        self.start_peer(session, scopes, name, ice_servers).await;
+    }
+
+    /// The other side left the desk. Peer to peer, a connected session
+    /// does not need the desk and goes on; otherwise it ends.
+    async fn on_peer_left(&mut self, current: &Phase, reason: LeaveReason) {
+        let connected = matches!(current, Phase::Active { .. });
+        if reason == LeaveReason::Disconnected && connected {
+            tracing::info!("the other side lost the desk; the session goes on");
+        } else {
+            self.end(false, Some(Notice::new("peer_left", "the other side left")))
+                .await;
+        }
+    }
+
+    /// An error from the desk, shown unless it is no news: a late signal or
+    /// goodbye for a session that has just ended must not replace the
+    /// notice that says why it ended, and a refusal of a request the
+    /// expert already withdrew says nothing new. (An error answers the
+    /// request in flight, if any: `refused` takes it.)
+    fn on_desk_error(&mut self, code: ErrorCode, message: String) {
+        if code == ErrorCode::NoSuchSession && self.live.is_none() {
+            return tracing::debug!("the desk no longer knows the session that just ended");
+        }
+        if self.request.refused() {
+            return tracing::debug!("the desk refused a request already withdrawn");
+        }
+        self.notice(code.as_str(), message);
+    }
+
+    /// Accepted: the peer connection for `session`, its channels and, on
+    /// the expert's side, the offer.
     pub(super) async fn start_peer(
         &mut self,
         session: String,
@@ -155,18 +183,7 @@ impl Engine {
             Role::Expert => peer::Role::Offerer,
             Role::Client => peer::Role::Answerer,
         };
-        let settings = PeerSettings {
-            ice_servers: ice_servers
-                .iter()
-                .map(|s| peer::IceServer {
-                    urls: s.urls.clone(),
-                    username: s.username.clone().unwrap_or_default(),
-                    credential: s.credential.clone().unwrap_or_default(),
-                })
-                .collect(),
-            share_screen: self.role == Role::Client && scopes.contains(Scope::View),
-            ..self.settings.clone()
-        };
+        let settings = self.peer_settings(scopes, ice_servers);
         let (peer, events) = match Peer::new(peer_role, &settings).await {
             Ok(created) => created,
             Err(error) => {
@@ -179,6 +196,43 @@ impl Engine {
                 return;
             }
         };
+        let live = self.new_live(session.clone(), peer, events, name.clone(), scopes);
+        self.show_connecting(session.clone(), name, scopes);
+        if self.role == Role::Expert {
+            self.offer(live, session, scopes).await;
+        } else {
+            self.live = Some(live);
+        }
+        self.start_pin().await;
+    }
+
+    /// This side's peer settings for a session with `scopes`, with the
+    /// desk's ICE servers.
+    fn peer_settings(&self, scopes: Scopes, ice_servers: &[DeskIceServer]) -> PeerSettings {
+        PeerSettings {
+            ice_servers: ice_servers
+                .iter()
+                .map(|s| peer::IceServer {
+                    urls: s.urls.clone(),
+                    username: s.username.clone().unwrap_or_default(),
+                    credential: s.credential.clone().unwrap_or_default(),
+                })
+                .collect(),
+            share_screen: self.role == Role::Client && scopes.contains(Scope::View),
+            ..self.settings.clone()
+        }
+    }
+
+    /// The session's state from its start: the grants, and the log with
+    /// its transcript.
+    fn new_live(
+        &self,
+        session: String,
+        peer: Peer,
+        events: mpsc::Receiver<PeerEvent>,
+        name: String,
+        scopes: Scopes,
+    ) -> Live {
         let grants = match self.role {
             Role::Client => Grants::new(self.offered, scopes),
             Role::Expert => Grants::new(scopes, scopes),
@@ -198,12 +252,12 @@ impl Engine {
             let grantable = grants.grantable();
             self.view.send_modify(|view| view.grantable = grantable);
         }
-        let mut live = Live {
-            session: session.clone(),
+        Live {
+            session,
             peer,
             events,
             control: None,
-            name: name.clone(),
+            name,
             grants,
             log: SessionLog::start(self.backends.transcripts.as_deref(), header),
             share: None,
@@ -211,8 +265,9 @@ impl Engine {
             remote: None,
             refused: false,
             clipboard: None,
+            clipboard_sync: false,
             transfers: None,
-            reboot: None,
+            deadlines: Deadlines::default(),
             peer_ready: false,
             outbox: Vec::new(),
             input: None,
@@ -222,7 +277,12 @@ impl Engine {
             wants: Arc::default(),
             pin: None,
             held: Vec::new(),
-        };
+        }
+    }
+
+    /// The view says the peers are connecting (and, for an expert who may
+    /// view, when the wait for the first picture began).
+    fn show_connecting(&mut self, session: String, name: String, scopes: Scopes) {
         let notice = match self.role {
             Role::Expert => Some(Notice::new("established", "the client accepted")),
             Role::Client => None,
@@ -237,74 +297,50 @@ impl Engine {
         }
         self.set_phase(
             Phase::Connecting {
-                session: session.clone(),
+                session,
                 peer: name,
                 scopes,
             },
             notice,
         );
-        if self.role == Role::Expert {
-            let offer = async {
-                if scopes.contains(Scope::View) {
-                    live.peer.receive_video().await?;
+    }
+
+    /// Expert: opens the session's channels, starts their readers and
+    /// writers, and sends the offer; a failure ends the session.
+    async fn offer(&mut self, mut live: Live, session: String, scopes: Scopes) {
+        match open_channels(&live.peer, scopes).await {
+            Ok(Opened {
+                control,
+                input,
+                files,
+                cursor,
+                offer,
+            }) => {
+                if let (Some(cursor), Some(view)) = (cursor, &self.backends.pointer.view) {
+                    channels::watch_cursor(cursor, Arc::clone(view));
                 }
-                let control = live
-                    .peer
-                    .create_data_channel(CONTROL_CHANNEL, Delivery::Reliable)
-                    .await?;
-                // Always there, so control can be granted later on.
-                let input = live
-                    .peer
-                    .create_data_channel(INPUT_CHANNEL, Delivery::Reliable)
-                    .await?;
-                let files = live
-                    .peer
-                    .create_data_channel(FILES_CHANNEL, Delivery::Reliable)
-                    .await?;
-                // Only with view: the pointer is part of the picture.
-                let cursor = if scopes.contains(Scope::View) {
-                    Some(
-                        live.peer
-                            .create_data_channel(CURSOR_CHANNEL, Delivery::Latest)
-                            .await?,
-                    )
-                } else {
-                    None
-                };
-                let offer = live.peer.create_offer().await?;
-                Ok::<_, peer::PeerError>((control, input, files, cursor, offer))
-            };
-            match offer.await {
-                Ok((control, input, files, cursor, offer)) => {
-                    if let (Some(cursor), Some(view)) = (cursor, &self.backends.pointer.view) {
-                        channels::watch_cursor(cursor, Arc::clone(view));
-                    }
-                    let reports = self.channel_tx.clone();
-                    watch_control(reports, session.clone(), control.clone(), true);
-                    live.control = Some(control);
-                    live.input = Some(InputSender::start(input));
-                    let allowed = live.grants.check(Scope::Files).is_ok();
-                    live.transfers = Some(self.start_transfers(&session, allowed, files));
-                    self.live = Some(live);
-                    self.send(AppMessage::Signal {
-                        session,
-                        signal: offer,
-                    })
-                    .await;
-                }
-                Err(error) => {
-                    self.live = Some(live);
-                    self.end(
-                        true,
-                        Some(Notice::new("connection_failed", error.to_string())),
-                    )
-                    .await;
-                }
+                let reports = self.channel_tx.clone();
+                watch_control(reports, session.clone(), control.clone(), true);
+                live.control = Some(control);
+                live.input = Some(InputSender::start(input));
+                let allowed = live.grants.check(Scope::Files).is_ok();
+                live.transfers = Some(self.start_transfers(&session, allowed, files));
+                self.live = Some(live);
+                self.send(AppMessage::Signal {
+                    session,
+                    signal: offer,
+                })
+                .await;
             }
-        } else {
-            self.live = Some(live);
+            Err(error) => {
+                self.live = Some(live);
+                self.end(
+                    true,
+                    Some(Notice::new("connection_failed", error.to_string())),
+                )
+                .await;
+            }
         }
-        self.start_pin().await;
     }
 
     pub(super) async fn on_signal(&mut self, session: &str, signal: Signal) {
@@ -355,4 +391,48 @@ impl Engine {
             Err(error) => tracing::warn!(%error, "the peer's signal was refused"),
         }
     }
+}
+
+/// The channels the expert opens, and the offer that carries them.
+struct Opened {
+    control: peer::Channel,
+    /// Always there, so control can be granted later on.
+    input: peer::Channel,
+    files: peer::Channel,
+    /// Only with view: the pointer is part of the picture.
+    cursor: Option<peer::Channel>,
+    offer: Signal,
+}
+
+/// Expert: opens the session's channels (and asks for the screen when it
+/// may view), then makes the offer.
+async fn open_channels(peer: &Peer, scopes: Scopes) -> Result<Opened, peer::PeerError> {
+    if scopes.contains(Scope::View) {
+        peer.receive_video().await?;
+    }
+    let control = peer
+        .create_data_channel(CONTROL_CHANNEL, Delivery::Reliable)
+        .await?;
+    let input = peer
+        .create_data_channel(INPUT_CHANNEL, Delivery::Reliable)
+        .await?;
+    let files = peer
+        .create_data_channel(FILES_CHANNEL, Delivery::Reliable)
+        .await?;
+    let cursor = if scopes.contains(Scope::View) {
+        Some(
+            peer.create_data_channel(CURSOR_CHANNEL, Delivery::Latest)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let offer = peer.create_offer().await?;
+    Ok(Opened {
+        control,
+        input,
+        files,
+        cursor,
+        offer,
+    })
 }

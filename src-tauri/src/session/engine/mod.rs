@@ -37,6 +37,7 @@ pub use self::answer::Answer;
 pub use self::channels::{CONTROL_CHANNEL, CURSOR_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
 use self::channels::{ChannelEvent, watch_control, watch_input};
 use super::control::{ControlMessage, PROTOCOL_VERSION};
+use super::deadlines::{Deadlines, Due};
 use super::grants::{Grants, needed_for};
 use super::log::{LogEntry, SessionLog};
 use super::reboot::RebootPlan;
@@ -270,6 +271,7 @@ pub fn spawn(
         offered: Scopes::NONE,
         pin: None,
         request: Default::default(),
+        phase: Phase::Idle,
     };
     tokio::spawn(engine.run(inbox, events, channel_rx));
     SessionHandle {
@@ -302,10 +304,12 @@ struct Live {
     refused: bool,
     /// The file transfers' task, once the files channel is there.
     transfers: Option<crate::transfer::runner::Transfers>,
-    /// Client: the restart countdown, while it runs.
-    reboot: Option<JoinHandle<()>>,
+    /// The session's timers (the restart countdown, the PIN check).
+    deadlines: Deadlines,
     /// The clipboard's owner for this session, once it is used.
     clipboard: Option<ClipboardOwner>,
+    /// Clipboard copies go to the other side as they are made.
+    clipboard_sync: bool,
     /// The peer's hello arrived: the control channel is open both ways.
     peer_ready: bool,
     /// Control messages waiting for `peer_ready`.
@@ -331,9 +335,6 @@ impl Drop for Live {
         if let Some(viewer) = self.viewer.take() {
             viewer.abort();
         }
-        if let Some(reboot) = self.reboot.take() {
-            reboot.abort();
-        }
     }
 }
 
@@ -353,6 +354,17 @@ struct Engine {
     pin: Option<String>,
     /// Expert: the request sent and not yet located or refused.
     request: request::RequestInFlight,
+    /// Where the request or session stands: owned here, and copied into
+    /// the view on every change (never read back from it).
+    phase: Phase,
+}
+
+/// Sleeps until `at`, or for ever without a deadline.
+async fn sleep_until(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn next_peer_event(live: &mut Option<Live>) -> Option<PeerEvent> {
@@ -370,6 +382,7 @@ impl Engine {
         mut channels: mpsc::Receiver<(String, ChannelEvent)>,
     ) {
         loop {
+            let deadline = self.live.as_ref().and_then(|live| live.deadlines.next());
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(command) => self.on_command(command).await,
@@ -381,16 +394,18 @@ impl Engine {
                 },
                 Some(event) = next_peer_event(&mut self.live) => self.on_peer(event).await,
                 Some((session, event)) = channels.recv() => self.on_channel(&session, event).await,
+                () = sleep_until(deadline) => self.on_deadlines().await,
             }
         }
         self.end(true, None).await;
     }
 
     fn phase(&self) -> Phase {
-        self.view.borrow().phase.clone()
+        self.phase.clone()
     }
 
-    fn set_phase(&self, phase: Phase, notice: Option<Notice>) {
+    fn set_phase(&mut self, phase: Phase, notice: Option<Notice>) {
+        self.phase = phase.clone();
         self.view.send_modify(|view| {
             view.phase = phase;
             if notice.is_some() {
@@ -429,29 +444,14 @@ impl Engine {
                 },
                 Phase::Idle,
             ) if self.request.send(std::time::Instant::now()) => {
-                self.pin = pin;
-                self.view.send_modify(|view| {
-                    view.notice = None;
-                    view.notes = SessionNotes {
-                        text: notes.clone(),
-                        saved_at_ms: None,
-                    };
-                });
-                let request = AppMessage::Connect { id, notes, scopes };
-                if let Err(error) = self.desk.send(request).await {
-                    self.request.lost();
-                    self.notice("desk_offline", error.to_string());
-                }
+                self.connect(id, notes, scopes, pin).await;
             }
             (Command::Connect { .. }, _) => {
                 self.notice("busy", "a request or session is already open");
             }
             (Command::Cancel, Phase::Waiting { session, .. } | Phase::Asked { session, .. }) => {
                 self.send(AppMessage::Cancel { session }).await;
-                self.set_phase(
-                    Phase::Idle,
-                    Some(Notice::new("cancelled", "request withdrawn")),
-                );
+                self.request_closed("cancelled", "request withdrawn");
             }
             // Withdrawn before the desk said which session it is.
             (Command::Cancel, Phase::Idle) if self.request.withdraw() => {
@@ -467,6 +467,18 @@ impl Engine {
             ) => {
                 let _ = reply.send(self.answer(&session, answer, phase).await);
             }
+            (Command::SetDownloads(folder), _) => self.backends.downloads = folder,
+            (Command::SetShared(folder), _) => self.backends.shared = Some(folder),
+            (Command::Log(reply), _) => {
+                let _ = reply.send(self.log_items());
+            }
+            (command, phase) => self.on_session_command(command, phase).await,
+        }
+    }
+
+    /// The commands for a running session.
+    async fn on_session_command(&mut self, command: Command, phase: Phase) {
+        match (command, phase) {
             (Command::Stop, Phase::Connecting { .. } | Phase::Active { .. }) => {
                 self.end(
                     true,
@@ -509,27 +521,60 @@ impl Engine {
             (Command::Browse(op), Phase::Active { .. }) => self.browse(op),
             (Command::CancelTransfer(id), Phase::Active { .. }) => self.cancel_transfer(id),
             (Command::SetClipboardSync(on), Phase::Active { .. }) => self.set_clipboard_sync(on),
-            (Command::SetDownloads(folder), _) => self.backends.downloads = folder,
-            (Command::SetShared(folder), _) => self.backends.shared = Some(folder),
             (
                 Command::SetNotes(notes),
                 Phase::Waiting { session, .. }
                 | Phase::Connecting { session, .. }
                 | Phase::Active { session, .. },
-            ) if self.role == Role::Expert => {
-                self.view.send_modify(|view| {
-                    view.notes = SessionNotes {
-                        text: notes.clone(),
-                        saved_at_ms: None,
-                    }
-                });
-                self.send(AppMessage::SetNotes { session, notes }).await;
-            }
-            (Command::Log(reply), _) => {
-                let _ = reply.send(self.log_items());
-            }
+            ) if self.role == Role::Expert => self.set_notes(session, notes).await,
             (command, phase) => {
                 tracing::debug!(?command, ?phase, "command does not apply now");
+            }
+        }
+    }
+
+    /// Expert: asks the desk for the client with ID `id` (the request in
+    /// flight until the desk locates it or refuses).
+    async fn connect(&mut self, id: String, notes: String, scopes: Scopes, pin: Option<String>) {
+        self.pin = pin;
+        self.view.send_modify(|view| {
+            view.notice = None;
+            view.notes = SessionNotes {
+                text: notes.clone(),
+                saved_at_ms: None,
+            };
+        });
+        let request = AppMessage::Connect { id, notes, scopes };
+        if let Err(error) = self.desk.send(request).await {
+            self.request.lost();
+            self.notice("desk_offline", error.to_string());
+        }
+    }
+
+    /// Expert: the session's notes, shown at once and saved to the desk's
+    /// record.
+    async fn set_notes(&mut self, session: String, notes: String) {
+        self.view.send_modify(|view| {
+            view.notes = SessionNotes {
+                text: notes.clone(),
+                saved_at_ms: None,
+            }
+        });
+        self.send(AppMessage::SetNotes { session, notes }).await;
+    }
+
+    /// The session's deadlines that have passed, each handled once. One
+    /// that ends the session (the PIN check) drops the rest with it.
+    async fn on_deadlines(&mut self) {
+        let now = std::time::Instant::now();
+        let Some(live) = &mut self.live else { return };
+        for due in live.deadlines.take_due(now) {
+            if self.live.is_none() {
+                break;
+            }
+            match due {
+                Due::Reboot => self.reboot_now().await,
+                Due::PinCheck => self.pin_deadline().await,
             }
         }
     }

@@ -53,60 +53,69 @@ impl Engine {
                 )
                 .await;
             }
-            PeerEvent::DataChannel(channel) => {
-                let label = channel.label().await;
-                let reports = self.channel_tx.clone();
-                if self.role == Role::Expert {
-                    // The expert makes the channels; it accepts none.
-                    tracing::warn!(%label, "unexpected data channel closed");
-                    channel.close().await;
-                } else if label == CONTROL_CHANNEL && live.control.is_none() {
-                    live.control = Some(channel.clone());
-                    channels::say_hello(&channel).await;
-                    watch_control(reports, session, channel, false);
-                    self.announce_screen().await;
-                } else if label == FILES_CHANNEL && live.transfers.is_none() {
-                    let allowed = live.grants.check(Scope::Files).is_ok();
-                    let transfers = self.start_transfers(&session, allowed, channel);
-                    if let Some(live) = &mut self.live {
-                        live.transfers = Some(transfers);
-                    }
-                } else if label == CURSOR_CHANNEL {
-                    self.take_cursor_channel(channel);
-                } else if label == INPUT_CHANNEL {
-                    // Read always: what arrives is checked against the
-                    // grants one event at a time.
-                    watch_input(reports, session, channel);
-                } else {
-                    tracing::warn!(%label, "unexpected data channel closed");
-                    channel.close().await;
-                }
-            }
-            PeerEvent::Video(receiver) => {
-                // Only an expert the client let view gets a track at all;
-                // anything else is refused here as well.
-                if self.role == Role::Expert && live.grants.current().contains(Scope::View) {
-                    let wants = Arc::clone(&live.wants);
-                    let reports = self.channel_tx.clone();
-                    let first_frame: screen_view::OnFirstFrame = Box::new(move |at_ms| {
-                        let event = ChannelEvent::FirstFrame {
-                            at_ms: at_ms as u64,
-                        };
-                        if reports.try_send((session, event)).is_err() {
-                            tracing::debug!("the first frame's time was not reported");
-                        }
-                    });
-                    live.viewer = Some(screen_view::spawn(
-                        receiver,
-                        Arc::clone(&self.backends.sink),
-                        wants,
-                        Some(first_frame),
-                    ));
-                } else {
-                    tracing::warn!("unexpected video track ignored");
-                }
-            }
+            PeerEvent::DataChannel(channel) => self.on_data_channel(session, channel).await,
+            PeerEvent::Video(receiver) => self.on_video(session, receiver),
             PeerEvent::State(_) | PeerEvent::GatheringComplete => {}
+        }
+    }
+
+    /// Client: a channel the expert opened, taken by its label (once each);
+    /// an expert accepts none.
+    async fn on_data_channel(&mut self, session: String, channel: crate::peer::Channel) {
+        let Some(live) = &mut self.live else { return };
+        let label = channel.label().await;
+        let reports = self.channel_tx.clone();
+        if self.role == Role::Expert {
+            // The expert makes the channels; it accepts none.
+            tracing::warn!(%label, "unexpected data channel closed");
+            channel.close().await;
+        } else if label == CONTROL_CHANNEL && live.control.is_none() {
+            live.control = Some(channel.clone());
+            channels::say_hello(&channel).await;
+            watch_control(reports, session, channel, false);
+            self.announce_screen().await;
+        } else if label == FILES_CHANNEL && live.transfers.is_none() {
+            let allowed = live.grants.check(Scope::Files).is_ok();
+            let transfers = self.start_transfers(&session, allowed, channel);
+            if let Some(live) = &mut self.live {
+                live.transfers = Some(transfers);
+            }
+        } else if label == CURSOR_CHANNEL {
+            self.take_cursor_channel(channel);
+        } else if label == INPUT_CHANNEL {
+            // Read always: what arrives is checked against the
+            // grants one event at a time.
+            watch_input(reports, session, channel);
+        } else {
+            tracing::warn!(%label, "unexpected data channel closed");
+            channel.close().await;
+        }
+    }
+
+    /// Expert: the client's screen track, read only while view is granted.
+    fn on_video(&mut self, session: String, receiver: crate::peer::video::VideoReceiver) {
+        let Some(live) = &mut self.live else { return };
+        // Only an expert the client let view gets a track at all;
+        // anything else is refused here as well.
+        if self.role == Role::Expert && live.grants.current().contains(Scope::View) {
+            let wants = Arc::clone(&live.wants);
+            let reports = self.channel_tx.clone();
+            let first_frame: screen_view::OnFirstFrame = Box::new(move |at_ms| {
+                let event = ChannelEvent::FirstFrame {
+                    at_ms: at_ms as u64,
+                };
+                if reports.try_send((session, event)).is_err() {
+                    tracing::debug!("the first frame's time was not reported");
+                }
+            });
+            live.viewer = Some(screen_view::spawn(
+                receiver,
+                Arc::clone(&self.backends.sink),
+                wants,
+                Some(first_frame),
+            ));
+        } else {
+            tracing::warn!("unexpected video track ignored");
         }
     }
 

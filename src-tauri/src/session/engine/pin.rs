@@ -41,11 +41,8 @@ impl Engine {
         match event {
             PeerEvent::State(ConnectionState::Connected) => {
                 live.held.push(event);
-                let (reports, session) = (self.channel_tx.clone(), live.session.clone());
-                tokio::spawn(async move {
-                    tokio::time::sleep(PIN_TIMEOUT).await;
-                    let _ = reports.send((session, ChannelEvent::PinDeadline)).await;
-                });
+                let limit = std::time::Instant::now() + PIN_TIMEOUT;
+                live.deadlines.set(Due::PinCheck, limit);
                 self.advance_pin().await;
                 None
             }

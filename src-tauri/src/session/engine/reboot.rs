@@ -2,25 +2,22 @@
 //! then the configured command. Ending the session cancels it too: the
 //! consent was for this session.
 
+use std::time::Instant;
+
 use super::super::control::ControlMessage;
+use super::super::deadlines::Due;
 use super::Engine;
-use super::channels::ChannelEvent;
 use crate::clock::unix_ms;
 
 impl Engine {
     /// Client: the expert asked for a restart (the reboot scope was checked).
     pub(super) async fn schedule_reboot(&mut self) {
         let countdown = self.backends.reboot.countdown;
-        let reports = self.channel_tx.clone();
         let Some(live) = &mut self.live else { return };
-        if live.reboot.is_some() {
+        if live.deadlines.is_set(Due::Reboot) {
             return;
         }
-        let session = live.session.clone();
-        live.reboot = Some(tokio::spawn(async move {
-            tokio::time::sleep(countdown).await;
-            let _ = reports.send((session, ChannelEvent::RebootDue)).await;
-        }));
+        live.deadlines.set(Due::Reboot, Instant::now() + countdown);
         let at = unix_ms() + countdown.as_millis() as u64;
         self.view.send_modify(|view| view.reboot_at_ms = Some(at));
         let in_secs = countdown.as_secs();
@@ -31,10 +28,10 @@ impl Engine {
 
     /// Client: stops the countdown, if one runs.
     pub(super) async fn cancel_reboot(&mut self) {
-        let Some(countdown) = self.live.as_mut().and_then(|l| l.reboot.take()) else {
+        let running = self.live.as_mut();
+        if !running.is_some_and(|live| live.deadlines.clear(Due::Reboot)) {
             return;
-        };
-        countdown.abort();
+        }
         self.view.send_modify(|view| view.reboot_at_ms = None);
         self.log_event("reboot_cancelled", String::new());
         self.tell_peer(ControlMessage::RebootCancelled).await;
@@ -42,9 +39,8 @@ impl Engine {
 
     /// Client: the countdown ran out.
     pub(super) async fn reboot_now(&mut self) {
-        let Some(live) = &mut self.live else { return };
-        if live.reboot.take().is_none() {
-            return; // cancelled while the report was on its way
+        if self.live.is_none() {
+            return; // the session, and the consent, ended first
         }
         self.view.send_modify(|view| view.reboot_at_ms = None);
         self.log_event("rebooting", self.backends.reboot.command.join(" "));

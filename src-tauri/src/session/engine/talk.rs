@@ -179,12 +179,11 @@ impl Engine {
     }
 
     /// Puts the current scopes in the phase the UI shows.
-    fn show_scopes(&self, current: Scopes) {
-        self.view.send_modify(|view| {
-            if let Phase::Active { scopes, .. } | Phase::Connecting { scopes, .. } = &mut view.phase
-            {
-                *scopes = current;
-            }
-        });
+    fn show_scopes(&mut self, current: Scopes) {
+        if let Phase::Active { scopes, .. } | Phase::Connecting { scopes, .. } = &mut self.phase {
+            *scopes = current;
+        }
+        let phase = self.phase.clone();
+        self.view.send_modify(|view| view.phase = phase);
     }
 }
