@@ -8,10 +8,9 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use common::{Pins, ask_and_accept, frames_of, side, start_desk, wait_for_frames};
+use common::{PatternScreen, Pins, ask_and_accept, frames_of, side, start_desk, wait_for_frames};
 use lifeline_lib::media::sink::{CollectingSink, NoSink};
 use lifeline_lib::session::engine::{Command, SessionHandle};
 use lifeline_lib::session::scopes::{Scope, Scopes};
@@ -29,7 +28,7 @@ struct Viewing {
 /// request for the view.
 async fn accepted_view() -> Viewing {
     let (dir, url, stop_server, server_task) = start_desk().await;
-    let moving = Arc::new(AtomicBool::new(false));
+    let moving = PatternScreen::moving(false);
     let screen = Arc::new(CollectingSink::default());
     let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
     let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());

@@ -8,7 +8,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    InputRecorder, MemoryClipboard, establish, rebooted_marker, side_with, start_desk, wait_for,
+    InputRecorder, MemoryClipboard, chat_round_trip, establish, rebooted_marker, side_with,
+    start_desk, wait_for,
 };
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::session::engine::{Command, LogItem, SessionHandle};
@@ -266,11 +267,16 @@ async fn clipboard_text_goes_both_ways_only_while_granted() {
     for side in [&client, &expert] {
         wait_for(&mut side.subscribe(), "sync on", |v| v.clipboard_sync).await;
     }
-    // The owner takes the text present when sync starts as known.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The owner takes the text present when sync starts as known: copy
+    // only once it has looked.
+    client_clip.wait_reads(1).await;
     client_clip.copy("error 0x80070005");
     wait_clipboard(&expert_clip, "the client's copy", "error 0x80070005").await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // The expert's watcher looks at the text it was given, twice; an echo
+    // would go out on the control channel ahead of the chat line that
+    // follows, so once the line is in, the count is final.
+    expert_clip.wait_reads(2).await;
+    chat_round_trip(&expert, &client).await;
     let sent = |items: &[LogItem]| {
         items
             .iter()
@@ -294,7 +300,7 @@ async fn clipboard_text_goes_both_ways_only_while_granted() {
     .await;
     expert_clip.copy("not for the client");
     expert.command(Command::SendClipboard).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    chat_round_trip(&expert, &client).await;
     assert_eq!(client_clip.text(), "error 0x80070005");
     assert!(!client.view().clipboard_sync, "sync stops with the grant");
 }

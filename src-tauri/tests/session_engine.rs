@@ -7,12 +7,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::{
-    desks_connected, establish, frames_of, fresh_id, side, sign_in, start_desk, wait_for,
-    wait_for_frames,
+    PatternScreen, chat_round_trip, desks_connected, establish, frames_of, fresh_id, side, sign_in,
+    start_desk, wait_for, wait_for_frames,
 };
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::media::sink::{CollectingSink, NoSink};
@@ -25,7 +25,7 @@ use lifeline_signaling::protocol::Role;
 async fn a_session_is_consented_connected_and_survives_the_desk() {
     let (_dir, url, stop_server, server_task) = start_desk().await;
 
-    let moving = Arc::new(AtomicBool::new(true));
+    let moving = PatternScreen::moving(true);
     let screen = Arc::new(CollectingSink::default());
     let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
     let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
@@ -112,11 +112,14 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     let shared = wait_for(&mut expert_view, "the screen info", |v| v.screen.is_some()).await;
     assert_eq!(shared.screen.unwrap().monitors[0].width, 320);
 
-    // A still screen sends nothing.
-    moving.store(false, Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A still screen sends nothing: once the last moving frame is in,
+    // the pipeline looks at the screen again and again and sends none.
+    moving.moving.store(false, Ordering::Relaxed);
+    let looked = moving.captures();
+    wait_until_looked(&moving, looked + 2).await;
     let settled = frames_of(&screen).len();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    let looked = moving.captures();
+    wait_until_looked(&moving, looked + 10).await;
     assert_eq!(
         frames_of(&screen).len(),
         settled,
@@ -131,11 +134,16 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
     // The desk goes away (the links keep retrying); the session does not.
     let _ = stop_server.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), server_task).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    for link in [&client_link, &expert_link] {
+        wait_for(&mut link.subscribe(), "the desk to be gone", |s| {
+            !matches!(s, DeskStatus::Connected)
+        })
+        .await;
+    }
     assert!(matches!(expert.view().phase, Phase::Active { .. }));
     assert!(matches!(client.view().phase, Phase::Active { .. }));
     let before = frames_of(&screen).len();
-    moving.store(true, Ordering::Relaxed);
+    moving.moving.store(true, Ordering::Relaxed);
     wait_for_frames(&screen, "frames without the desk", |n| n > before + 3).await;
 
     assert!(Arc::strong_count(&moving) > idle_handles, "a capturer runs");
@@ -171,7 +179,7 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_view_no_screen_leaves_the_client() {
     let (_dir, url, _stop_server, _server_task) = start_desk().await;
-    let moving = Arc::new(AtomicBool::new(true));
+    let moving = PatternScreen::moving(true);
     let screen = Arc::new(CollectingSink::default());
     let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
     let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
@@ -187,15 +195,30 @@ async fn without_view_no_screen_leaves_the_client() {
     )
     .await;
 
-    // Give a screen every chance to arrive, and ask for it twice.
+    // Ask for a screen twice; then a chat line each way proves both
+    // engines handled everything before it. Nothing was captured, and no
+    // frame came.
     expert.command(Command::RequestKeyframe).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
     expert.command(Command::RequestKeyframe).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    chat_round_trip(&expert, &client).await;
+    assert_eq!(moving.captures(), 0, "the client captured its screen");
     assert_eq!(frames_of(&screen).len(), 0, "no frame without view");
     assert!(
         expert.view().screen.is_none(),
         "no screen info without view"
     );
     assert!(client.view().screen.is_none(), "the client shares nothing");
+}
+
+/// Waits until the client's pipeline has looked at its screen `count`
+/// times in all.
+async fn wait_until_looked(screen: &PatternScreen, count: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while screen.captures() < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the pipeline stopped looking at the screen"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

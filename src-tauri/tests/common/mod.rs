@@ -3,7 +3,7 @@
 //! WebRTC, with a test pattern for a screen and a recorder for input.
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
 use lifeline_lib::peer::PeerSettings;
 use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
+use lifeline_lib::session::log::{Author, LogEntry};
 use lifeline_lib::session::reboot::RebootPlan;
 use lifeline_lib::session::scopes::Scopes;
 use lifeline_lib::session::view::{Phase, SessionView};
@@ -45,10 +46,31 @@ pub async fn wait_for<T: Clone + std::fmt::Debug>(
     }
 }
 
+/// What the test controls and sees of the client's test pattern: whether
+/// it moves, and how often the pipeline has looked at it.
+#[derive(Debug, Default)]
+pub struct PatternScreen {
+    pub moving: AtomicBool,
+    pub captures: AtomicUsize,
+}
+
+impl PatternScreen {
+    pub fn moving(moving: bool) -> Arc<Self> {
+        Arc::new(Self {
+            moving: AtomicBool::new(moving),
+            captures: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn captures(&self) -> usize {
+        self.captures.load(Ordering::Relaxed)
+    }
+}
+
 /// The test pattern, moving while the test says so.
 pub struct Pattern {
     pattern: TestPattern,
-    moving: Arc<AtomicBool>,
+    screen: Arc<PatternScreen>,
 }
 
 impl Capturer for Pattern {
@@ -57,7 +79,8 @@ impl Capturer for Pattern {
     }
 
     fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
-        self.pattern.moving = self.moving.load(Ordering::Relaxed);
+        self.pattern.moving = self.screen.moving.load(Ordering::Relaxed);
+        self.screen.captures.fetch_add(1, Ordering::Relaxed);
         self.pattern.capture(index)
     }
 }
@@ -76,16 +99,16 @@ pub fn spawn_side(url: &str, role: Role, backends: Backends) -> (DeskLink, Sessi
 pub fn side(
     url: &str,
     role: Role,
-    moving: &Arc<AtomicBool>,
+    screen: &Arc<PatternScreen>,
     sink: Arc<dyn FrameSink>,
 ) -> (DeskLink, SessionHandle) {
-    let moving = Arc::clone(moving);
+    let screen = Arc::clone(screen);
     let injected = InputRecorder::default();
     let backends = Backends {
         capturers: Arc::new(move || {
             Box::new(Pattern {
                 pattern: TestPattern::new(320, 180),
-                moving: Arc::clone(&moving),
+                screen: Arc::clone(&screen),
             }) as Box<dyn Capturer>
         }),
         sink,
@@ -149,22 +172,46 @@ pub fn shared_of(transcripts: &std::path::Path) -> std::path::PathBuf {
     transcripts.with_extension("shared")
 }
 
-/// A clipboard in memory that the test reads and writes like a user.
+/// A clipboard in memory that the test reads and writes like a user, and
+/// that counts how often the app has read it.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryClipboard(pub Arc<Mutex<String>>);
+pub struct MemoryClipboard {
+    text: Arc<Mutex<String>>,
+    reads: Arc<AtomicUsize>,
+}
 
 impl MemoryClipboard {
     pub fn text(&self) -> String {
-        self.0.lock().unwrap().clone()
+        self.text.lock().unwrap().clone()
     }
 
     pub fn copy(&self, text: &str) {
-        *self.0.lock().unwrap() = text.to_owned();
+        *self.text.lock().unwrap() = text.to_owned();
+    }
+
+    /// How often the app has read this clipboard so far.
+    pub fn reads(&self) -> usize {
+        self.reads.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the app has read the clipboard `more` times from now
+    /// (automatic sync polls it).
+    pub async fn wait_reads(&self, more: usize) {
+        let want = self.reads() + more;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.reads() < want {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the clipboard is not being watched"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 
 impl ClipboardBackend for MemoryClipboard {
     fn get_text(&mut self) -> Result<String, ClipboardError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
         Ok(self.text())
     }
     fn set_text(&mut self, text: &str) -> Result<(), ClipboardError> {
@@ -357,4 +404,27 @@ pub async fn start_desk() -> (
         let _ = stopped.await;
     }));
     (dir, url, stop_server, server_task)
+}
+
+/// A chat line from `a` reaches `b`, and `b`'s answer reaches `a`: both
+/// engines handled everything sent on the control channel before them (a
+/// positive signal for checks that something did not happen).
+pub async fn chat_round_trip(a: &SessionHandle, b: &SessionHandle) {
+    for (from, to, text) in [(a, b, "ping"), (b, a, "pong")] {
+        from.command(Command::Chat(text.into())).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let heard = to.log().await.unwrap().into_iter().any(|item| {
+                matches!(item.entry, LogEntry::Chat { from: Author::Peer, text: ref t, .. } if t == text)
+            });
+            if heard {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{text} never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
