@@ -11,7 +11,6 @@
 //!   second runs the configured command after its countdown.
 
 use std::path::Path;
-use std::time::Duration;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
 use lifeline_e2e::flows::{establish_with, loopback, wait_until};
@@ -261,7 +260,9 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         .await?;
 
         // A restart: the client cancels the first request; the second runs
-        // the configured command once its countdown ends.
+        // the configured command once its countdown ends. A countdown left
+        // running would refuse the second request and run on its own: the
+        // client's log, in order, proves the first was cancelled.
         expert.open_menu("tools-more").await?;
         expert.click("#reboot-request").await?;
         expert.click("#reboot-confirm").await?;
@@ -269,14 +270,35 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         expert
             .wait_for(".log-event[data-code='reboot_cancelled']")
             .await?;
-        tokio::time::sleep(Duration::from_millis(2500)).await;
-        anyhow::ensure!(!rebooted.exists(), "a cancelled restart ran");
         expert.open_menu("tools-more").await?;
         expert.click("#reboot-request").await?;
         expert.click("#reboot-confirm").await?;
         client.wait_for("#reboot-countdown").await?;
         expert.wait_for("#reboot-countdown").await?;
         wait_until("the restart command", || Ok(rebooted.exists())).await?;
+        client.open_bar_panel("chat").await?;
+        client
+            .wait_for(".log-event[data-code='rebooting']")
+            .await?;
+        let restarts = client
+            .client()
+            .execute(
+                "return [...document.querySelectorAll('.log-event')]
+                   .map((e) => e.dataset.code)
+                   .filter((c) => c.startsWith('reboot'));",
+                vec![],
+            )
+            .await?;
+        anyhow::ensure!(
+            restarts
+                == serde_json::json!([
+                    "reboot_scheduled",
+                    "reboot_cancelled",
+                    "reboot_scheduled",
+                    "rebooting"
+                ]),
+            "the client's log says {restarts}"
+        );
         Ok(())
     })
     .await;
