@@ -46,24 +46,24 @@ fn write_file(path: &Path, size: usize) {
 /// peers, 64 KiB messages, nothing read or written: the ceiling webrtc-rs
 /// sets for the product path.
 async fn bare_channel(size: usize) -> Duration {
-    use webrtc::data_channel::DataChannelEvent;
+    use lifeline_lib::peer::Incoming;
     let pair = peers::connected("files").await;
-    let remote = std::sync::Arc::clone(&pair.remote);
+    let remote = pair.remote.clone();
     let receiver = tokio::spawn(async move {
         let mut got = 0;
         while got < size {
-            match remote.poll().await {
-                Some(DataChannelEvent::OnMessage(message)) => got += message.data.len(),
-                Some(_) => {}
-                None => break,
+            match remote.next().await {
+                Incoming::Message { data, .. } => got += data.len(),
+                Incoming::Open => {}
+                Incoming::Closed => break,
             }
         }
         got
     });
-    let message = bytes::BytesMut::from(&vec![7u8; 64 * 1024][..]);
+    let message = vec![7u8; 64 * 1024];
     let started = Instant::now();
     for _ in 0..size / message.len() {
-        pair.local.send(message.clone()).await.unwrap();
+        pair.local.send_bytes(&message).await.unwrap();
     }
     assert_eq!(receiver.await.unwrap(), size, "every byte arrived");
     started.elapsed()

@@ -18,6 +18,7 @@
 //! - [`runner`]: the session's task on the `files` channel, sending and
 //!   receiving within the `files` permission, with progress.
 
+pub mod error;
 mod lookalike;
 mod partial;
 pub mod progress;

@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::error::TransferError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -38,8 +40,8 @@ pub struct TransferView {
     /// Seconds left at that speed, while running.
     pub eta_secs: Option<f64>,
     pub state: State,
-    /// Why it failed (a stable code) and the detail.
-    pub error: Option<(String, String)>,
+    /// Why it failed, as `{code, message}`.
+    pub error: Option<TransferError>,
     /// Incoming: the folder it was saved under.
     pub saved_to: Option<String>,
     #[serde(skip)]
@@ -65,7 +67,7 @@ impl TransferView {
         }
     }
 
-    pub(crate) fn end(&mut self, state: State, error: Option<(String, String)>) {
+    pub(crate) fn end(&mut self, state: State, error: Option<TransferError>) {
         if self.state == State::Running {
             self.state = state;
             self.error = error;

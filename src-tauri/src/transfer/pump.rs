@@ -4,6 +4,7 @@
 
 use tokio::sync::mpsc;
 
+use super::error::TransferError;
 use super::progress::{Shared, lock};
 use super::send::{Item, Outgoing};
 use super::wire::{Chunk, FileMessage};
@@ -18,8 +19,8 @@ pub(crate) async fn pump(
     items: Vec<Item>,
     mut replies: mpsc::Receiver<FileMessage>,
     view: &Shared,
-) -> Result<(), (String, String)> {
-    let lost = |e: ChannelError| ("connection_lost".to_owned(), e.to_string());
+) -> Result<(), TransferError> {
+    let lost = |e: ChannelError| TransferError::connection_lost(e);
     channel.send_text(&start.to_json()).await.map_err(lost)?;
     for item in items {
         let (path, source, size, modified_ms) = match item {
@@ -90,25 +91,30 @@ pub(crate) async fn pump(
     Ok(())
 }
 
-fn unreadable(error: impl std::fmt::Display) -> (String, String) {
-    ("unreadable".to_owned(), error.to_string())
+fn unreadable(error: impl std::fmt::Display) -> TransferError {
+    TransferError::unreadable(error)
 }
 
 /// Runs `work` on tokio's blocking pool.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> Result<T, (String, String)> {
+) -> Result<T, TransferError> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(unreadable)?
         .map_err(unreadable)
 }
 
-fn refusal(reply: Option<FileMessage>) -> (String, String) {
+fn refusal(reply: Option<FileMessage>) -> TransferError {
     match reply {
-        Some(FileMessage::Failed { code, message, .. }) => (code, message),
-        Some(FileMessage::Cancel { .. }) => ("cancelled".into(), "the other side cancelled".into()),
-        Some(other) => ("protocol".into(), format!("unexpected reply {other:?}")),
-        None => ("connection_lost".into(), "the transfer ended".into()),
+        Some(FileMessage::Failed { code, message, .. }) => TransferError::new(code, message),
+        Some(FileMessage::Cancel { .. }) => {
+            TransferError::new(TransferError::CANCELLED, "the other side cancelled")
+        }
+        Some(other) => TransferError::new(
+            TransferError::PROTOCOL,
+            format!("unexpected reply {other:?}"),
+        ),
+        None => TransferError::connection_lost("the transfer ended"),
     }
 }

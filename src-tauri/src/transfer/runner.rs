@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::error::TransferError;
 pub use super::progress::{Direction, State, TransferView};
 use super::progress::{Shared, lock};
 use super::pump::pump;
@@ -201,7 +202,7 @@ impl Runner {
         for view in &self.views {
             lock(view).end(
                 State::Failed,
-                Some(("connection_lost".into(), "the connection closed".into())),
+                Some(TransferError::connection_lost("the connection closed")),
             );
         }
         self.publish(true);
@@ -297,7 +298,7 @@ impl Runner {
                     id,
                     direction,
                     State::Failed,
-                    Some((code.into(), message.into())),
+                    Some(TransferError::new(code, message)),
                 );
             }
             self.say(FileMessage::Failed {
@@ -309,13 +310,7 @@ impl Runner {
         }
     }
 
-    fn end(
-        &mut self,
-        id: u32,
-        direction: Direction,
-        state: State,
-        error: Option<(String, String)>,
-    ) {
+    fn end(&mut self, id: u32, direction: Direction, state: State, error: Option<TransferError>) {
         if let Some(view) = self.view(id, direction) {
             lock(&view).end(state, error);
             self.dirty = true;
@@ -354,18 +349,15 @@ impl Runner {
             Ok(_) => {
                 lock(&view).end(
                     State::Failed,
-                    Some((
-                        "not_granted".into(),
-                        "the files permission is not granted".into(),
+                    Some(TransferError::new(
+                        "not_granted",
+                        "the files permission is not granted",
                     )),
                 );
                 return;
             }
             Err(error) => {
-                lock(&view).end(
-                    State::Failed,
-                    Some(("unreadable".into(), error.to_string())),
-                );
+                lock(&view).end(State::Failed, Some(TransferError::unreadable(error)));
                 return;
             }
         };
@@ -383,14 +375,14 @@ impl Runner {
             let outcome = pump(&channel, id, start, items, mailbox, &view).await;
             let (state, error, code) = match outcome {
                 Ok(()) => (State::Done, None, "files_sent"),
-                Err(error) if error.0 == "cancelled" => {
+                Err(error) if error.is_cancelled() => {
                     (State::Cancelled, Some(error), "transfer_cancelled")
                 }
                 Err(error) => (State::Failed, Some(error), "transfer_failed"),
             };
             lock(&view).end(state, error.clone());
             let detail = match error {
-                Some((code, message)) => format!("{name}: {code}: {message}"),
+                Some(error) => format!("{name}: {error}"),
                 None => format!("{name} ({files} files, {bytes} bytes)"),
             };
             report(Report::Note {
@@ -464,7 +456,7 @@ impl Runner {
             transfer,
             Direction::Incoming,
             State::Failed,
-            Some((code.into(), message.into())),
+            Some(TransferError::new(code, message)),
         );
         self.note("transfer_failed", format!("{code}: {message}"));
         self.say(FileMessage::Failed {

@@ -13,7 +13,7 @@ export interface TransferView {
   speed: number;
   etaSecs: number | null;
   state: TransferState;
-  error: [string, string] | null;
+  error: { code: string; message: string } | null;
   savedTo: string | null;
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{Direction, Receiving, Runner, State, TransferView};
+use super::{Direction, Receiving, Runner, State, TransferError, TransferView};
 use crate::transfer::progress::lock;
 use crate::transfer::receive::{Incoming, create_folder};
 use crate::transfer::wire::{Chunk, FileMessage};
@@ -168,7 +168,7 @@ impl Runner {
             transfer,
             Direction::Incoming,
             State::Failed,
-            Some((code, message)),
+            Some(TransferError::new(code, message)),
         );
     }
 
