@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::message::CursorMessage;
-use super::source::{PointerEvent, PointerSource, PointerSourceFactory};
+use super::source::{CursorImage, PointerEvent, PointerSource, PointerSourceFactory};
 
 /// How often the thread looks at its stop flag while the pointer rests.
 pub const WAKE_INTERVAL: Duration = Duration::from_millis(100);
@@ -94,87 +94,143 @@ impl Drop for PointerShare {
     }
 }
 
+/// The watcher thread: reads `source` and sends what it sees to `out`
+/// until `stop` is set, the channel closes or the source fails.
 fn watch(
     mut source: Box<dyn PointerSource>,
     stop: &AtomicBool,
     area: &Mutex<Area>,
     out: &mpsc::Sender<CursorMessage>,
 ) {
-    let mut last_shape: Option<CursorMessage> = None;
-    let mut shape_sent_at: Option<Instant> = None;
-    let mut shape_waiting: Option<CursorMessage> = None;
-    let mut position_waiting: Option<(i32, i32)> = None;
-    let mut last_sent: Option<(i32, i32)> = None;
-    let mut last_area = Area::default();
-    let mut sent_at: Option<Instant> = None;
-    let since_sent = |at: Option<Instant>| at.map_or(MIN_POSITION_INTERVAL, |at| at.elapsed());
+    let mut watcher = Watcher::default();
     while !stop.load(Ordering::Relaxed) && !out.is_closed() {
-        // A position held back by the rate limit waits only that long.
-        let timeout = match position_waiting {
-            Some(_) => MIN_POSITION_INTERVAL.saturating_sub(since_sent(sent_at)),
-            None => WAKE_INTERVAL,
-        };
-        match source.next(timeout) {
-            Ok(Some(PointerEvent::Moved { x, y })) => position_waiting = Some((x, y)),
-            Ok(Some(PointerEvent::Shape(image))) => {
-                match CursorMessage::shape(
-                    image.width,
-                    image.height,
-                    image.hot_x,
-                    image.hot_y,
-                    &image.rgba,
-                ) {
-                    Some(message) => {
-                        if last_shape.as_ref() != Some(&message) {
-                            last_shape = Some(message.clone());
-                            shape_waiting = Some(message);
-                        }
-                    }
-                    None => tracing::debug!(
-                        width = image.width,
-                        height = image.height,
-                        "a cursor image over the limit is not sent"
-                    ),
-                }
-            }
+        match source.next(watcher.timeout()) {
+            Ok(Some(PointerEvent::Moved { x, y })) => watcher.position_waiting = Some((x, y)),
+            Ok(Some(PointerEvent::Shape(image))) => watcher.shape_seen(&image),
             Ok(None) => {}
             Err(error) => {
                 tracing::warn!(%error, "the pointer is no longer shared");
                 return;
             }
         }
-        if shape_waiting.is_none()
-            && position_waiting.is_some()
-            && shape_sent_at.is_some_and(|at| at.elapsed() >= SHAPE_REFRESH)
-        {
-            shape_waiting = last_shape.clone();
-        }
-        if let Some(shape) = shape_waiting.take() {
-            match out.try_send(shape) {
-                Ok(()) => shape_sent_at = Some(Instant::now()),
-                // Retried on the next turn: a shape is never skipped.
-                Err(mpsc::error::TrySendError::Full(shape)) => shape_waiting = Some(shape),
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
-            }
+        watcher.refresh_shape();
+        if !watcher.send_shape(out) {
+            return;
         }
         let now_area = *area.lock().unwrap_or_else(|p| p.into_inner());
-        if now_area != last_area {
-            last_area = now_area;
-            // The same point means something else on another monitor.
-            if position_waiting.is_none() {
-                position_waiting = last_sent;
-            }
-            last_sent = None;
+        watcher.aim(now_area);
+        watcher.send_position(out, now_area);
+    }
+}
+
+/// What the watcher thread remembers between events.
+#[derive(Default)]
+struct Watcher {
+    /// The shape last taken in, sent again while the pointer moves.
+    last_shape: Option<CursorMessage>,
+    /// When a shape last went out.
+    shape_sent_at: Option<Instant>,
+    /// A shape to send on this turn.
+    shape_waiting: Option<CursorMessage>,
+    /// The newest position, not sent yet.
+    position_waiting: Option<(i32, i32)>,
+    /// The last position sent, relative to `last_area`.
+    last_sent: Option<(i32, i32)>,
+    /// The shared monitor as of the last turn.
+    last_area: Area,
+    /// When a position last went out.
+    sent_at: Option<Instant>,
+}
+
+impl Watcher {
+    /// How long since a position last went out (long enough if never).
+    fn since_sent(&self) -> Duration {
+        self.sent_at
+            .map_or(MIN_POSITION_INTERVAL, |at| at.elapsed())
+    }
+
+    /// How long to wait for the next event: a position held back by the
+    /// rate limit waits only that long.
+    fn timeout(&self) -> Duration {
+        match self.position_waiting {
+            Some(_) => MIN_POSITION_INTERVAL.saturating_sub(self.since_sent()),
+            None => WAKE_INTERVAL,
         }
-        if let Some((x, y)) = position_waiting
-            && since_sent(sent_at) >= MIN_POSITION_INTERVAL
+    }
+
+    /// The pointer looks like `image` now: a new shape waits to be sent.
+    fn shape_seen(&mut self, image: &CursorImage) {
+        match CursorMessage::shape(
+            image.width,
+            image.height,
+            image.hot_x,
+            image.hot_y,
+            &image.rgba,
+        ) {
+            Some(message) => {
+                if self.last_shape.as_ref() != Some(&message) {
+                    self.last_shape = Some(message.clone());
+                    self.shape_waiting = Some(message);
+                }
+            }
+            None => tracing::debug!(
+                width = image.width,
+                height = image.height,
+                "a cursor image over the limit is not sent"
+            ),
+        }
+    }
+
+    /// While the pointer moves, the last shape goes again every
+    /// [`SHAPE_REFRESH`].
+    fn refresh_shape(&mut self) {
+        if self.shape_waiting.is_none()
+            && self.position_waiting.is_some()
+            && self
+                .shape_sent_at
+                .is_some_and(|at| at.elapsed() >= SHAPE_REFRESH)
         {
-            position_waiting = None;
-            if last_sent != Some((x, y)) {
+            self.shape_waiting = self.last_shape.clone();
+        }
+    }
+
+    /// Sends the waiting shape, if any; `false` when the channel is closed.
+    fn send_shape(&mut self, out: &mpsc::Sender<CursorMessage>) -> bool {
+        if let Some(shape) = self.shape_waiting.take() {
+            match out.try_send(shape) {
+                Ok(()) => self.shape_sent_at = Some(Instant::now()),
+                // Retried on the next turn: a shape is never skipped.
+                Err(mpsc::error::TrySendError::Full(shape)) => self.shape_waiting = Some(shape),
+                Err(mpsc::error::TrySendError::Closed(_)) => return false,
+            }
+        }
+        true
+    }
+
+    /// Follows the shared monitor to `area`.
+    fn aim(&mut self, area: Area) {
+        if area != self.last_area {
+            self.last_area = area;
+            // The same point means something else on another monitor.
+            if self.position_waiting.is_none() {
+                self.position_waiting = self.last_sent;
+            }
+            self.last_sent = None;
+        }
+    }
+
+    /// Sends the waiting position relative to `area`, unless the rate
+    /// limit holds it back or it was sent already.
+    fn send_position(&mut self, out: &mpsc::Sender<CursorMessage>, area: Area) {
+        if let Some((x, y)) = self.position_waiting
+            && self.since_sent() >= MIN_POSITION_INTERVAL
+        {
+            self.position_waiting = None;
+            if self.last_sent != Some((x, y)) {
                 // A full queue drops this one; a newer one follows.
-                if out.try_send(now_area.position(x, y)).is_ok() {
-                    last_sent = Some((x, y));
-                    sent_at = Some(Instant::now());
+                if out.try_send(area.position(x, y)).is_ok() {
+                    self.last_sent = Some((x, y));
+                    self.sent_at = Some(Instant::now());
                 }
             }
         }
@@ -183,7 +239,7 @@ fn watch(
 
 #[cfg(test)]
 mod tests {
-    use super::super::source::{CursorImage, FakePointer, FakePointerHandle};
+    use super::super::source::{FakePointer, FakePointerHandle};
     use super::*;
 
     const AREA: Area = Area {

@@ -28,7 +28,7 @@ use super::convert::{I420Frame, rgba_rows_to_i420, rgba_to_i420};
 use super::frame::RgbaFrame;
 use super::pacing::{Pacer, REFRESH_AFTER, Step};
 use super::stats::{FrameStages, PipelineStats};
-use super::vp8::{EncoderConfig, Vp8Encoder};
+use super::vp8::{EncodedFrame, EncoderConfig, Vp8Encoder};
 use super::wake::{Waker, Wakeup};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,6 +288,33 @@ impl Loop<'_> {
         self.pacer.captured(now);
         self.pending = false;
         let captured_at_ms = unix_ms();
+        let mut stages = FrameStages::default();
+        let Some((captured, changed)) = self.capture(capturer, now, refresh, &mut stages) else {
+            return;
+        };
+        if !changed && !refresh && !self.controls.keyframe.load(Ordering::Relaxed) {
+            return; // an unchanged screen costs no encoding and no bytes
+        }
+        if changed && !self.convert(&captured, &mut stages) {
+            return;
+        }
+        let Some(frames) = self.encode(now, refresh, &mut stages) else {
+            return;
+        };
+        self.send(frames, stages, captured_at_ms, now, refresh && !changed);
+    }
+
+    /// Captures what changed into the kept image and times it; with
+    /// `compare`, the whole image is compared with the previous one. Gives
+    /// what was captured and whether anything changed, or `None` when the
+    /// capture failed (the frame is then retried after a pause).
+    fn capture(
+        &mut self,
+        capturer: &mut dyn Capturer,
+        now: Instant,
+        refresh: bool,
+        stages: &mut FrameStages,
+    ) -> Option<(Captured, bool)> {
         let capturing = Instant::now();
         let previous = self.compare.then(|| std::mem::take(&mut self.frame.data));
         let captured = match capturer.capture_changes(self.config.monitor, &mut self.frame) {
@@ -302,63 +329,87 @@ impl Loop<'_> {
                     self.pacer.refresh_skipped(now);
                 }
                 self.controls.wakeup.wait(Some(Duration::from_millis(500)));
-                return;
+                return None;
             }
         };
         let changed = match &captured {
             Captured::Whole => previous.is_none_or(|p| p != self.frame.data),
             Captured::Rows(rows) => !rows.is_empty(),
         };
-        let mut stages = FrameStages::default();
         if !matches!(&captured, Captured::Rows(rows) if rows.is_empty()) {
             stages.capture = capturing.elapsed();
             self.stats.captured(stages.capture);
         }
-        let controls: &Controls = self.controls;
-        let keyframe = &controls.keyframe;
-        if !changed && !refresh && !keyframe.load(Ordering::Relaxed) {
-            return; // an unchanged screen costs no encoding and no bytes
+        Some((captured, changed))
+    }
+
+    /// Converts the captured rows (or the whole image) to I420 and times
+    /// it; `false` when the conversion failed.
+    fn convert(&mut self, captured: &Captured, stages: &mut FrameStages) -> bool {
+        let converting = Instant::now();
+        let converted = match captured {
+            Captured::Rows(rows) => rgba_rows_to_i420(&self.frame, rows, &mut self.i420),
+            Captured::Whole => rgba_to_i420(&self.frame, &mut self.i420),
+        };
+        stages.convert = converting.elapsed();
+        self.stats.converted(stages.convert);
+        if let Err(error) = converted {
+            tracing::warn!(%error, "cannot convert the captured frame");
+            return false;
         }
-        if changed {
-            let converting = Instant::now();
-            let converted = match &captured {
-                Captured::Rows(rows) => rgba_rows_to_i420(&self.frame, rows, &mut self.i420),
-                Captured::Whole => rgba_to_i420(&self.frame, &mut self.i420),
-            };
-            stages.convert = converting.elapsed();
-            self.stats.converted(stages.convert);
-            if let Err(error) = converted {
-                tracing::warn!(%error, "cannot convert the captured frame");
-                return;
-            }
-        }
+        true
+    }
+
+    /// Encodes the kept I420 image, as a keyframe when one was asked for
+    /// or this is a `refresh`, and times it. `None` when there is nothing
+    /// to encode yet, no encoder, or encoding failed.
+    fn encode(
+        &mut self,
+        now: Instant,
+        refresh: bool,
+        stages: &mut FrameStages,
+    ) -> Option<Vec<EncodedFrame>> {
         if self.i420.data.is_empty() {
             // Nothing captured yet to refresh with.
             if refresh {
                 self.pacer.refresh_skipped(now);
             }
-            return;
+            return None;
         }
         self.ensure_encoder();
         let Some(encoder) = self.encoder.as_mut() else {
             if refresh {
                 self.pacer.refresh_skipped(now);
             }
-            return;
+            return None;
         };
-        let force = keyframe.swap(false, Ordering::Relaxed) || refresh;
+        let force = self.controls.keyframe.swap(false, Ordering::Relaxed) || refresh;
         let pts = self.started.elapsed().as_millis() as i64;
         let encoding = Instant::now();
         let frames = match encoder.encode(&mut self.i420, pts, force) {
             Ok(frames) => frames,
             Err(error) => {
                 tracing::warn!(%error, "encoding failed");
-                return;
+                return None;
             }
         };
         stages.encode = encoding.elapsed();
         let bytes = frames.iter().map(|f| f.data.len()).sum();
         self.stats.encoded(stages.encode, bytes);
+        Some(frames)
+    }
+
+    /// Queues the encoded frames for the network; when the queue is full a
+    /// frame is dropped and the next one is a keyframe. `still_refresh`:
+    /// they are the refresh of a still screen, which then sends no more.
+    fn send(
+        &mut self,
+        frames: Vec<EncodedFrame>,
+        stages: FrameStages,
+        captured_at_ms: u64,
+        now: Instant,
+        still_refresh: bool,
+    ) {
         let period = self.pacer.period();
         for f in frames {
             let frame = OutgoingFrame {
@@ -374,11 +425,11 @@ impl Loop<'_> {
             if let Ok(slot) = self.out.try_reserve() {
                 self.stats.frame(stages, true);
                 slot.send(frame);
-                self.pacer.sent(now, refresh && !changed);
+                self.pacer.sent(now, still_refresh);
             } else {
                 // Dropped: the viewer needs a fresh start.
                 self.stats.frame(stages, false);
-                keyframe.store(true, Ordering::Relaxed);
+                self.controls.keyframe.store(true, Ordering::Relaxed);
             }
         }
     }

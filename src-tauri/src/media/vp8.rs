@@ -96,6 +96,8 @@ impl std::fmt::Debug for Vp8Encoder {
 unsafe impl Send for Vp8Encoder {}
 
 impl Vp8Encoder {
+    /// Starts an encoder for `config`, whose dimensions must be even and
+    /// non-zero: libvpx's defaults with our settings, then the controls.
     pub fn new(config: EncoderConfig) -> Result<Self, EncodeError> {
         let (w, h) = (config.width, config.height);
         if w == 0 || h == 0 || w % 2 != 0 || h % 2 != 0 {
@@ -111,26 +113,7 @@ impl Vp8Encoder {
         })?;
         // SAFETY: initialised by the successful call above.
         let mut cfg = Box::new(unsafe { cfg.assume_init() });
-        cfg.g_w = w;
-        cfg.g_h = h;
-        cfg.g_timebase.num = 1;
-        cfg.g_timebase.den = 1000; // pts in milliseconds
-        cfg.g_threads = config.threads.max(1);
-        cfg.g_error_resilient = VPX_ERROR_RESILIENT_DEFAULT;
-        cfg.g_lag_in_frames = 0;
-        cfg.rc_end_usage = vpx_rc_mode::VPX_CBR;
-        cfg.rc_target_bitrate = config.bitrate_kbps;
-        cfg.rc_min_quantizer = 4;
-        cfg.rc_max_quantizer = 56;
-        cfg.rc_undershoot_pct = 50;
-        cfg.rc_overshoot_pct = 50;
-        cfg.rc_buf_sz = 1000;
-        cfg.rc_buf_initial_sz = 500;
-        cfg.rc_buf_optimal_sz = 600;
-        cfg.rc_dropframe_thresh = 0;
-        cfg.kf_mode = vpx_kf_mode::VPX_KF_AUTO;
-        // Keyframes come on request (a new viewer, a loss); otherwise rarely.
-        cfg.kf_max_dist = config.fps.saturating_mul(60);
+        settings(&mut cfg, &config);
 
         let mut ctx = Box::new(MaybeUninit::<vpx_codec_ctx_t>::zeroed());
         // SAFETY: `ctx` is writable heap memory for the context, `cfg` a
@@ -149,33 +132,38 @@ impl Vp8Encoder {
         // has the layout of `T`.
         let ctx = unsafe { Box::from_raw(Box::into_raw(ctx).cast::<vpx_codec_ctx_t>()) };
         let mut encoder = Self { ctx, cfg, config };
-        encoder.control(
+        encoder.set_controls()?;
+        Ok(encoder)
+    }
+
+    /// Sets the VP8 controls the configuration has no field for.
+    fn set_controls(&mut self) -> Result<(), EncodeError> {
+        self.control(
             "VP8E_SET_CPUUSED",
             VP8E_SET_CPUUSED as c_int,
-            config.cpu_used,
+            self.config.cpu_used,
         )?;
-        encoder.control(
+        self.control(
             "VP8E_SET_SCREEN_CONTENT_MODE",
             VP8E_SET_SCREEN_CONTENT_MODE as c_int,
             1,
         )?;
-        encoder.control(
+        self.control(
             "VP8E_SET_STATIC_THRESHOLD",
             VP8E_SET_STATIC_THRESHOLD as c_int,
             100,
         )?;
-        encoder.control(
+        self.control(
             "VP8E_SET_NOISE_SENSITIVITY",
             VP8E_SET_NOISE_SENSITIVITY as c_int,
             0,
         )?;
         // Caps a keyframe at 3× an average frame, so it does not flood the link.
-        encoder.control(
+        self.control(
             "VP8E_SET_MAX_INTRA_BITRATE_PCT",
             VP8E_SET_MAX_INTRA_BITRATE_PCT as c_int,
             300,
-        )?;
-        Ok(encoder)
+        )
     }
 
     pub fn config(&self) -> EncoderConfig {
@@ -244,6 +232,11 @@ impl Vp8Encoder {
             )
         };
         check("vpx_codec_encode", &mut *self.ctx, result)?;
+        Ok(self.take_frames())
+    }
+
+    /// Copies out the frames libvpx has finished, after an encode call.
+    fn take_frames(&mut self) -> Vec<EncodedFrame> {
         let mut out = Vec::new();
         let mut iter: vpx_sys::vpx_codec_iter_t = ptr::null();
         loop {
@@ -273,7 +266,7 @@ impl Vp8Encoder {
                 pts,
             });
         }
-        Ok(out)
+        out
     }
 
     /// Changes the target bitrate without restarting the encoder.
@@ -295,6 +288,30 @@ impl Drop for Vp8Encoder {
             vpx_sys::vpx_codec_destroy(&mut *self.ctx);
         }
     }
+}
+
+/// Our settings over libvpx's defaults in `cfg` (see the module docs).
+fn settings(cfg: &mut vpx_codec_enc_cfg_t, config: &EncoderConfig) {
+    cfg.g_w = config.width;
+    cfg.g_h = config.height;
+    cfg.g_timebase.num = 1;
+    cfg.g_timebase.den = 1000; // pts in milliseconds
+    cfg.g_threads = config.threads.max(1);
+    cfg.g_error_resilient = VPX_ERROR_RESILIENT_DEFAULT;
+    cfg.g_lag_in_frames = 0;
+    cfg.rc_end_usage = vpx_rc_mode::VPX_CBR;
+    cfg.rc_target_bitrate = config.bitrate_kbps;
+    cfg.rc_min_quantizer = 4;
+    cfg.rc_max_quantizer = 56;
+    cfg.rc_undershoot_pct = 50;
+    cfg.rc_overshoot_pct = 50;
+    cfg.rc_buf_sz = 1000;
+    cfg.rc_buf_initial_sz = 500;
+    cfg.rc_buf_optimal_sz = 600;
+    cfg.rc_dropframe_thresh = 0;
+    cfg.kf_mode = vpx_kf_mode::VPX_KF_AUTO;
+    // Keyframes come on request (a new viewer, a loss); otherwise rarely.
+    cfg.kf_max_dist = config.fps.saturating_mul(60);
 }
 
 /// Turns a libvpx status into a Result with libvpx's own explanation.
