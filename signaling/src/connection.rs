@@ -20,8 +20,9 @@ use crate::hub::{ConnId, Outbox, Refusal};
 use crate::ids::{ClientId, IdFormatError};
 use crate::limits::{ConnectionSlot, RetryAfter};
 use crate::protocol::{
-    AppMessage, ErrorCode, MAX_COMPUTER_FIELD_CHARS, MAX_DESCRIPTION_CHARS, MAX_NOTES_CHARS,
-    PROTOCOL_VERSION, Role, Scopes, ServerMessage, SignOutReason,
+    AppMessage, ComputerInfo, ErrorCode, MAX_COMPUTER_FIELD_CHARS, MAX_DESCRIPTION_CHARS,
+    MAX_NOTES_CHARS, PROTOCOL_VERSION, Role, Scopes, ServerMessage, SessionId, SignOutReason,
+    Signal,
 };
 use crate::state::Shared;
 use crate::untrusted::Untrusted;
@@ -46,6 +47,8 @@ struct Connection {
     signed_in: Option<SignedIn>,
 }
 
+/// Serves one WebSocket until it ends, then tells the hub it has gone and
+/// gives up the connection's place under the caps.
 pub async fn run(
     mut socket: WebSocket,
     conn: ConnId,
@@ -57,7 +60,6 @@ pub async fn run(
         .metrics
         .connections_open
         .fetch_add(1, Ordering::Relaxed);
-    let idle = shared.config.idle_timeout;
     let (outbox, mut outgoing) = mpsc::channel(OUTBOX);
     let mut this = Connection {
         conn,
@@ -67,62 +69,7 @@ pub async fn run(
         role: None,
         signed_in: None,
     };
-    let mut last_heard = Instant::now();
-    let hello_by = last_heard + shared.config.hello_timeout;
-    let mut closing = shared.closing.clone();
-    loop {
-        let sign_out_at = this.sign_out_at();
-        let reply = tokio::select! {
-            frame = socket.recv() => {
-                let frame = match frame {
-                    Some(Ok(frame)) => frame,
-                    Some(Err(error)) => {
-                        let max = shared.config.max_message_bytes;
-                        crate::frames::close_if_too_big(&mut socket, &error, max).await;
-                        break;
-                    }
-                    None => break,
-                };
-                last_heard = Instant::now();
-                match frame {
-                    // Boxed: the handler's future is large and only lives while a
-                    // message is handled, not while the connection idles.
-                    Message::Text(text) => Box::pin(this.handle(text.as_str())).await,
-                    Message::Binary(_) => Some(ServerMessage::error(
-                        ErrorCode::MalformedMessage,
-                        "messages are JSON text frames",
-                    )),
-                    Message::Close(_) => break,
-                    Message::Ping(_) | Message::Pong(_) => None,
-                }
-            }
-            Some(message) = outgoing.recv() => Some(*message),
-            () = sleep_until(if this.role.is_some() { last_heard + idle } else { hello_by.min(last_heard + idle) }) => {
-                tracing::debug!(conn = conn.0, "idle timeout");
-                break;
-            }
-            () = async { let _ = closing.wait_for(|closing| *closing).await; } => {
-                let _ = socket
-                    .send(Message::Close(Some(axum::extract::ws::CloseFrame {
-                        code: axum::extract::ws::close_code::AWAY,
-                        reason: "the server is shutting down".into(),
-                    })))
-                    .await;
-                break;
-            }
-            () = sleep_until(sign_out_at), if this.signed_in.is_some() => {
-                this.signed_in = None;
-                Some(ServerMessage::SignedOut { reason: SignOutReason::Inactivity })
-            }
-        };
-        if let Some(reply) = reply {
-            // Serialising our own enum of strings and numbers cannot fail.
-            let json = serde_json::to_string(&reply).expect("server message serialises");
-            if socket.send(Message::Text(json.into())).await.is_err() {
-                break;
-            }
-        }
-    }
+    this.converse(&mut socket, &mut outgoing).await;
     if this.role.is_some() {
         shared.hub.disconnected(conn).await;
     }
@@ -131,6 +78,23 @@ pub async fn run(
         .connections_open
         .fetch_sub(1, Ordering::Relaxed);
     drop(slot);
+}
+
+/// Sends one message as a JSON text frame; an error means the socket is gone.
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> Result<(), axum::Error> {
+    // Serialising our own enum of strings and numbers cannot fail.
+    let json = serde_json::to_string(message).expect("server message serialises");
+    socket.send(Message::Text(json.into())).await
+}
+
+/// Tells the peer the server is shutting down (close code 1001).
+async fn say_going_away(socket: &mut WebSocket) {
+    let _ = socket
+        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+            code: axum::extract::ws::close_code::AWAY,
+            reason: "the server is shutting down".into(),
+        })))
+        .await;
 }
 
 fn refused(refusal: Refusal) -> Option<ServerMessage> {
@@ -177,6 +141,67 @@ impl Connection {
             .map_or_else(|| Instant::now() + idle, |s| s.last_active + idle)
     }
 
+    /// The connection's loop: answers the peer's frames, passes on what the
+    /// hub has to say, and ends on close, error, idleness or shutdown.
+    async fn converse(
+        &mut self,
+        socket: &mut WebSocket,
+        outgoing: &mut mpsc::Receiver<Box<ServerMessage>>,
+    ) {
+        let conn = self.conn;
+        let idle = self.shared.config.idle_timeout;
+        let mut last_heard = Instant::now();
+        let hello_by = last_heard + self.shared.config.hello_timeout;
+        let mut closing = self.shared.closing.clone();
+        loop {
+            let sign_out_at = self.sign_out_at();
+            let reply = tokio::select! {
+                frame = socket.recv() => {
+                    let frame = match frame {
+                        Some(Ok(frame)) => frame,
+                        Some(Err(error)) => {
+                            let max = self.shared.config.max_message_bytes;
+                            crate::frames::close_if_too_big(socket, &error, max).await;
+                            break;
+                        }
+                        None => break,
+                    };
+                    last_heard = Instant::now();
+                    match frame {
+                        // Boxed: the handler's future is large and only lives while a
+                        // message is handled, not while the connection idles.
+                        Message::Text(text) => Box::pin(self.handle(text.as_str())).await,
+                        Message::Binary(_) => Some(ServerMessage::error(
+                            ErrorCode::MalformedMessage,
+                            "messages are JSON text frames",
+                        )),
+                        Message::Close(_) => break,
+                        Message::Ping(_) | Message::Pong(_) => None,
+                    }
+                }
+                Some(message) = outgoing.recv() => Some(*message),
+                () = sleep_until(if self.role.is_some() { last_heard + idle } else { hello_by.min(last_heard + idle) }) => {
+                    tracing::debug!(conn = conn.0, "idle timeout");
+                    break;
+                }
+                () = async { let _ = closing.wait_for(|closing| *closing).await; } => {
+                    say_going_away(socket).await;
+                    break;
+                }
+                () = sleep_until(sign_out_at), if self.signed_in.is_some() => {
+                    self.signed_in = None;
+                    Some(ServerMessage::SignedOut { reason: SignOutReason::Inactivity })
+                }
+            };
+            if let Some(reply) = reply
+                && send(socket, &reply).await.is_err()
+            {
+                break;
+            }
+        }
+    }
+
+    /// Parses one text frame and answers it: hello first, then the rest.
     async fn handle(&mut self, text: &str) -> Option<ServerMessage> {
         let message = match serde_json::from_str::<AppMessage>(text) {
             Ok(message) => message,
@@ -190,6 +215,12 @@ impl Connection {
         let Some(role) = self.role else {
             return self.hello(message).await;
         };
+        self.dispatch(message, role).await
+    }
+
+    /// Answers a message after hello: each kind goes to its own step, or is
+    /// refused when the connection's role does not send it.
+    async fn dispatch(&mut self, message: AppMessage, role: Role) -> Option<ServerMessage> {
         let hub = &self.shared.hub;
         let conn = self.conn;
         match (message, role) {
@@ -205,97 +236,24 @@ impl Connection {
                     computer,
                 },
                 Role::Client,
-            ) => {
-                let chars = description.chars().count();
-                if chars > MAX_DESCRIPTION_CHARS {
-                    return Some(ServerMessage::error(
-                        ErrorCode::DescriptionTooLong,
-                        format!(
-                            "the description has {chars} characters; at most {MAX_DESCRIPTION_CHARS} are allowed"
-                        ),
-                    ));
-                }
-                if let Some(field) = computer.overlong_field() {
-                    return Some(ServerMessage::error(
-                        ErrorCode::MalformedMessage,
-                        format!(
-                            "the computer's {field} is over {MAX_COMPUTER_FIELD_CHARS} characters"
-                        ),
-                    ));
-                }
-                if let Err(retry) = self.shared.limits.check_id_request(self.ip) {
-                    return rate_limited(retry);
-                }
-                hub.issue_id(conn, description, computer)
-                    .await
-                    .err()
-                    .and_then(refused)
-            }
-            (AppMessage::Reclaim { id, secret }, Role::Client) => {
-                let Ok(id) = ClientId::try_from(id.as_str()) else {
-                    return Some(ServerMessage::error(
-                        ErrorCode::ReclaimFailed,
-                        "that is not a client ID",
-                    ));
-                };
-                hub.reclaim(conn, id, secret).await.err().and_then(refused)
-            }
+            ) => self.request_id(description, computer).await,
+            (AppMessage::Reclaim { id, secret }, Role::Client) => self.reclaim(&id, secret).await,
             (AppMessage::ReleaseId, Role::Client) => {
                 hub.release_id(conn).await.err().and_then(refused)
             }
-            // Audited only once the hub has matched the answer to a
-            // request this client holds: nobody can write consent rows
-            // for sessions that never existed.
             (AppMessage::Accept { session, scopes }, Role::Client) => {
-                if let Err(refusal) = hub.answer(conn, session.clone(), Some(scopes)).await {
-                    return refused(refusal);
-                }
-                let detail = format!("accepted {}", scopes_text(scopes));
-                self.shared
-                    .audit
-                    .record("consent", "client", self.ip, Some(&session), detail);
-                None
+                self.accept(session, scopes).await
             }
-            (AppMessage::Decline { session }, Role::Client) => {
-                if let Err(refusal) = hub.answer(conn, session.clone(), None).await {
-                    return refused(refusal);
-                }
-                self.shared
-                    .audit
-                    .record("consent", "client", self.ip, Some(&session), "declined");
-                None
-            }
+            (AppMessage::Decline { session }, Role::Client) => self.decline(session).await,
             (AppMessage::Grants { session, scopes }, Role::Client) => {
-                if hub.is_member(conn, session.clone()).await {
-                    self.shared.audit.record(
-                        "scopes",
-                        "client",
-                        self.ip,
-                        Some(&session),
-                        scopes_text(scopes),
-                    );
-                    None
-                } else {
-                    Some(ServerMessage::error(
-                        ErrorCode::NoSuchSession,
-                        "no such session on this connection",
-                    ))
-                }
+                self.grants(session, scopes).await
             }
 
             (AppMessage::Login { user, password }, Role::Expert) => {
                 self.login(&user, &password).await
             }
             (AppMessage::Resume { token }, Role::Expert) => self.resume(token).await,
-            (AppMessage::Logout, Role::Expert) => {
-                let signed_in = self.signed_in.take()?;
-                if let Err(error) = self.shared.accounts.logout(&signed_in.token).await {
-                    return unavailable(error);
-                }
-                Some(ServerMessage::SignedOut {
-                    reason: SignOutReason::Requested,
-                })
-            }
+            (AppMessage::Logout, Role::Expert) => self.logout().await,
             (AppMessage::Connect { id, notes, scopes }, Role::Expert) => {
                 self.connect(&id, notes, scopes).await
             }
@@ -306,18 +264,7 @@ impl Connection {
             (AppMessage::Cancel { session }, _) => {
                 hub.cancel(conn, session).await.err().and_then(refused)
             }
-            (AppMessage::Signal { session, signal }, _) => {
-                if let Err(error) = signal.check_size() {
-                    return Some(ServerMessage::error(
-                        ErrorCode::MalformedMessage,
-                        error.to_string(),
-                    ));
-                }
-                hub.relay(conn, session, signal)
-                    .await
-                    .err()
-                    .and_then(refused)
-            }
+            (AppMessage::Signal { session, signal }, _) => self.signal(session, signal).await,
             (AppMessage::Connected { session }, _) => {
                 hub.connected(conn, session).await.err().and_then(refused)
             }
@@ -343,6 +290,131 @@ impl Connection {
                 Role::Client,
             ) => wrong_role("only experts send this"),
         }
+    }
+
+    /// A client asks for an ID: the description and computer are bounded
+    /// and the address rate-limited before the hub issues one.
+    async fn request_id(
+        &self,
+        description: String,
+        computer: ComputerInfo,
+    ) -> Option<ServerMessage> {
+        let chars = description.chars().count();
+        if chars > MAX_DESCRIPTION_CHARS {
+            return Some(ServerMessage::error(
+                ErrorCode::DescriptionTooLong,
+                format!(
+                    "the description has {chars} characters; at most {MAX_DESCRIPTION_CHARS} are allowed"
+                ),
+            ));
+        }
+        if let Some(field) = computer.overlong_field() {
+            return Some(ServerMessage::error(
+                ErrorCode::MalformedMessage,
+                format!("the computer's {field} is over {MAX_COMPUTER_FIELD_CHARS} characters"),
+            ));
+        }
+        if let Err(retry) = self.shared.limits.check_id_request(self.ip) {
+            return rate_limited(retry);
+        }
+        self.shared
+            .hub
+            .issue_id(self.conn, description, computer)
+            .await
+            .err()
+            .and_then(refused)
+    }
+
+    /// A client takes back its ID after reconnecting, with the ID's secret.
+    async fn reclaim(&self, id: &str, secret: String) -> Option<ServerMessage> {
+        let Ok(id) = ClientId::try_from(id) else {
+            return Some(ServerMessage::error(
+                ErrorCode::ReclaimFailed,
+                "that is not a client ID",
+            ));
+        };
+        self.shared
+            .hub
+            .reclaim(self.conn, id, secret)
+            .await
+            .err()
+            .and_then(refused)
+    }
+
+    /// A client accepts a connect request, granting `scopes`. Audited only
+    /// once the hub has matched the answer to a request this client holds:
+    /// nobody can write consent rows for sessions that never existed.
+    async fn accept(&self, session: SessionId, scopes: Scopes) -> Option<ServerMessage> {
+        let hub = &self.shared.hub;
+        if let Err(refusal) = hub.answer(self.conn, session.clone(), Some(scopes)).await {
+            return refused(refusal);
+        }
+        let detail = format!("accepted {}", scopes_text(scopes));
+        self.shared
+            .audit
+            .record("consent", "client", self.ip, Some(&session), detail);
+        None
+    }
+
+    /// A client declines a connect request; audited as [`Self::accept`] is.
+    async fn decline(&self, session: SessionId) -> Option<ServerMessage> {
+        let hub = &self.shared.hub;
+        if let Err(refusal) = hub.answer(self.conn, session.clone(), None).await {
+            return refused(refusal);
+        }
+        self.shared
+            .audit
+            .record("consent", "client", self.ip, Some(&session), "declined");
+        None
+    }
+
+    /// A client reports what it grants now in a session it takes part in,
+    /// for the audit log.
+    async fn grants(&self, session: SessionId, scopes: Scopes) -> Option<ServerMessage> {
+        if self.shared.hub.is_member(self.conn, session.clone()).await {
+            self.shared.audit.record(
+                "scopes",
+                "client",
+                self.ip,
+                Some(&session),
+                scopes_text(scopes),
+            );
+            None
+        } else {
+            Some(ServerMessage::error(
+                ErrorCode::NoSuchSession,
+                "no such session on this connection",
+            ))
+        }
+    }
+
+    /// An expert signs out and the token stops working. Without a sign-in
+    /// there is nothing to do and no answer.
+    async fn logout(&mut self) -> Option<ServerMessage> {
+        let signed_in = self.signed_in.take()?;
+        if let Err(error) = self.shared.accounts.logout(&signed_in.token).await {
+            return unavailable(error);
+        }
+        Some(ServerMessage::SignedOut {
+            reason: SignOutReason::Requested,
+        })
+    }
+
+    /// Either side relays an SDP or ICE message to the other, if it is not
+    /// too big.
+    async fn signal(&self, session: SessionId, signal: Signal) -> Option<ServerMessage> {
+        if let Err(error) = signal.check_size() {
+            return Some(ServerMessage::error(
+                ErrorCode::MalformedMessage,
+                error.to_string(),
+            ));
+        }
+        self.shared
+            .hub
+            .relay(self.conn, session, signal)
+            .await
+            .err()
+            .and_then(refused)
     }
 
     async fn hello(&mut self, message: AppMessage) -> Option<ServerMessage> {

@@ -419,17 +419,10 @@ fn answer(reply: Reply, result: Result<(), Refusal>) {
 }
 
 impl Hub {
+    /// Carries out one request from a connection and answers it.
     fn handle(&mut self, now: Instant, request: Request) {
         match request {
-            Request::Register { conn, outbox } => {
-                self.conns.insert(
-                    conn,
-                    Conn {
-                        outbox,
-                        about: None,
-                    },
-                );
-            }
+            Request::Register { conn, outbox } => self.register(conn, outbox),
             Request::IssueId {
                 conn,
                 description,
@@ -443,8 +436,7 @@ impl Hub {
                 reply,
             } => answer(reply, self.reclaim(now, conn, id, &secret)),
             Request::ReleaseId { conn, reply } => {
-                self.ids.owner_left(now, conn);
-                self.push(conn, ServerMessage::IdReleased);
+                self.release_id(now, conn);
                 answer(reply, Ok(()));
             }
             Request::Connect {
@@ -493,13 +485,7 @@ impl Hub {
                 conn,
                 session,
                 reply,
-            } => answer(
-                reply,
-                self.pairings
-                    .relay_target(conn, &session)
-                    .map(drop)
-                    .map_err(Refusal::from),
-            ),
+            } => answer(reply, self.member(conn, &session)),
             Request::Bye {
                 conn,
                 session,
@@ -507,6 +493,31 @@ impl Hub {
             } => answer(reply, self.bye(conn, &session)),
             Request::Disconnected { conn } => self.disconnected(now, conn),
         }
+    }
+
+    /// Keeps a new connection's outbox; what the hub says to it goes there.
+    fn register(&mut self, conn: ConnId, outbox: Outbox) {
+        self.conns.insert(
+            conn,
+            Conn {
+                outbox,
+                about: None,
+            },
+        );
+    }
+
+    /// A client gives up its ID and is told so.
+    fn release_id(&mut self, now: Instant, conn: ConnId) {
+        self.ids.owner_left(now, conn);
+        self.push(conn, ServerMessage::IdReleased);
+    }
+
+    /// Whether `conn` takes part in the running or pending `session`.
+    fn member(&self, conn: ConnId, session: &str) -> Result<(), Refusal> {
+        self.pairings
+            .relay_target(conn, session)
+            .map(drop)
+            .map_err(Refusal::from)
     }
 
     /// Sends to a connection's outbox. A full outbox means the socket has

@@ -40,70 +40,16 @@ impl Metrics {
         self.outcomes[index].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The text `/metrics` serves: the plain metrics, then the two
+    /// counters with labels.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let mut metric = |name: &str, kind: &str, help: &str, value: String| {
+        for (name, kind, help, value) in self.plain() {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
-        };
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
-        let gauge = |a: &AtomicI64| a.load(Ordering::Relaxed).to_string();
-        metric(
-            "lifeline_connections_open",
-            "gauge",
-            "Open WebSocket connections.",
-            gauge(&self.connections_open),
-        );
-        metric(
-            "lifeline_connections_total",
-            "counter",
-            "WebSocket connections accepted.",
-            get(&self.connections_total),
-        );
-        metric(
-            "lifeline_records_lost_total",
-            "counter",
-            "Session record events refused because the database fell behind.",
-            get(&self.records_lost),
-        );
-        metric(
-            "lifeline_connections_refused_total",
-            "counter",
-            "Connections refused by the per-IP cap.",
-            get(&self.connections_refused),
-        );
-        metric(
-            "lifeline_connections_refused_global_total",
-            "counter",
-            "Connections closed at accept by the cap on all connections.",
-            get(&self.connections_refused_global),
-        );
-        metric(
-            "lifeline_header_timeouts_total",
-            "counter",
-            "HTTP connections closed for sending their headers too slowly.",
-            get(&self.header_timeouts),
-        );
-        metric(
-            "lifeline_pairings_active",
-            "gauge",
-            "Requests waiting for consent plus running sessions.",
-            gauge(&self.pairings_active),
-        );
-        metric(
-            "lifeline_requests_total",
-            "counter",
-            "Connect requests that reached a client.",
-            get(&self.requests_total),
-        );
-        metric(
-            "lifeline_signals_relayed_total",
-            "counter",
-            "SDP and ICE messages relayed.",
-            get(&self.signals_relayed),
-        );
+        }
         let _ = writeln!(
             out,
             "# HELP lifeline_rate_limited_total Attempts refused by rate limits or back-off.\n# TYPE lifeline_rate_limited_total counter"
@@ -111,27 +57,98 @@ impl Metrics {
         let _ = writeln!(
             out,
             "lifeline_rate_limited_total{{kind=\"login\"}} {}",
-            get(&self.rate_limited_logins)
+            count(&self.rate_limited_logins)
         );
         let _ = writeln!(
             out,
             "lifeline_rate_limited_total{{kind=\"connect\"}} {}",
-            get(&self.rate_limited_connects)
+            count(&self.rate_limited_connects)
         );
         let _ = writeln!(
             out,
             "# HELP lifeline_request_outcomes_total How connect requests ended up.\n# TYPE lifeline_request_outcomes_total counter"
         );
-        for (outcome, count) in OUTCOMES.iter().zip(&self.outcomes) {
+        for (outcome, value) in OUTCOMES.iter().zip(&self.outcomes) {
             let _ = writeln!(
                 out,
                 "lifeline_request_outcomes_total{{outcome=\"{}\"}} {}",
                 outcome.as_str(),
-                get(count)
+                count(value)
             );
         }
         out
     }
+
+    /// The metrics without labels, in the order `/metrics` lists them, as
+    /// (name, type, help, value).
+    fn plain(&self) -> [(&'static str, &'static str, &'static str, String); 9] {
+        [
+            (
+                "lifeline_connections_open",
+                "gauge",
+                "Open WebSocket connections.",
+                level(&self.connections_open),
+            ),
+            (
+                "lifeline_connections_total",
+                "counter",
+                "WebSocket connections accepted.",
+                count(&self.connections_total),
+            ),
+            (
+                "lifeline_records_lost_total",
+                "counter",
+                "Session record events refused because the database fell behind.",
+                count(&self.records_lost),
+            ),
+            (
+                "lifeline_connections_refused_total",
+                "counter",
+                "Connections refused by the per-IP cap.",
+                count(&self.connections_refused),
+            ),
+            (
+                "lifeline_connections_refused_global_total",
+                "counter",
+                "Connections closed at accept by the cap on all connections.",
+                count(&self.connections_refused_global),
+            ),
+            (
+                "lifeline_header_timeouts_total",
+                "counter",
+                "HTTP connections closed for sending their headers too slowly.",
+                count(&self.header_timeouts),
+            ),
+            (
+                "lifeline_pairings_active",
+                "gauge",
+                "Requests waiting for consent plus running sessions.",
+                level(&self.pairings_active),
+            ),
+            (
+                "lifeline_requests_total",
+                "counter",
+                "Connect requests that reached a client.",
+                count(&self.requests_total),
+            ),
+            (
+                "lifeline_signals_relayed_total",
+                "counter",
+                "SDP and ICE messages relayed.",
+                count(&self.signals_relayed),
+            ),
+        ]
+    }
+}
+
+/// A counter's value, as text.
+fn count(counter: &AtomicU64) -> String {
+    counter.load(Ordering::Relaxed).to_string()
+}
+
+/// A gauge's value, as text.
+fn level(gauge: &AtomicI64) -> String {
+    gauge.load(Ordering::Relaxed).to_string()
 }
 
 #[cfg(test)]

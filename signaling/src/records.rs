@@ -140,86 +140,121 @@ pub fn spawn_writer(pool: AnyPool, metrics: Arc<Metrics>) -> RecordsHandle {
     RecordsHandle { events, metrics }
 }
 
+/// Writes one event to the database.
 async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
     match event {
-        RecordEvent::Requested(r) => {
-            sqlx::query(
-                "INSERT INTO sessions (session_id, client_id, description, computer_name,
-                     computer_os, computer_user, expert, notes, scopes_requested, requested_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(r.session)
-            .bind(r.client_id)
-            .bind(r.description)
-            .bind(r.computer.name)
-            .bind(r.computer.os)
-            .bind(r.computer.user)
-            .bind(r.expert)
-            .bind(r.notes)
-            .bind(scopes_text(r.requested))
-            .bind(r.at_ms)
-            .execute(pool)
-            .await?;
-        }
+        RecordEvent::Requested(r) => requested(pool, r).await?,
         RecordEvent::Answered {
             session,
             at_ms,
             outcome,
             granted,
-        } => {
-            sqlx::query(
-                "UPDATE sessions SET answered_at = $1, outcome = $2, scopes_granted = $3
-                 WHERE session_id = $4",
-            )
-            .bind(at_ms)
-            .bind(outcome.as_str())
-            .bind(granted.map(scopes_text))
-            .bind(session)
-            .execute(pool)
-            .await?;
-        }
-        RecordEvent::Started { session, at_ms } => {
-            sqlx::query(
-                "UPDATE sessions SET started_at = $1 WHERE session_id = $2 AND started_at IS NULL",
-            )
-            .bind(at_ms)
-            .bind(session)
-            .execute(pool)
-            .await?;
-        }
+        } => answered(pool, session, at_ms, outcome, granted).await?,
+        RecordEvent::Started { session, at_ms } => started(pool, session, at_ms).await?,
         RecordEvent::Ended {
             session,
             at_ms,
             reason,
-        } => {
-            sqlx::query(
-                "UPDATE sessions SET ended_at = $1, end_reason = $2
-                 WHERE session_id = $3 AND ended_at IS NULL",
-            )
-            .bind(at_ms)
-            .bind(reason)
-            .bind(session)
-            .execute(pool)
-            .await?;
-        }
+        } => ended(pool, session, at_ms, reason).await?,
         RecordEvent::SetNotes {
             session,
             expert,
             notes,
             reply,
         } => {
-            let result =
-                sqlx::query("UPDATE sessions SET notes = $1 WHERE session_id = $2 AND expert = $3")
-                    .bind(notes)
-                    .bind(session)
-                    .bind(expert)
-                    .execute(pool)
-                    .await
-                    .map(|done| done.rows_affected() == 1);
+            let result = save_notes(pool, session, expert, notes).await;
             let _ = reply.send(result);
         }
     }
     Ok(())
+}
+
+/// Creates the row for a new request.
+async fn requested(pool: &AnyPool, r: NewRecord) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (session_id, client_id, description, computer_name,
+             computer_os, computer_user, expert, notes, scopes_requested, requested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(r.session)
+    .bind(r.client_id)
+    .bind(r.description)
+    .bind(r.computer.name)
+    .bind(r.computer.os)
+    .bind(r.computer.user)
+    .bind(r.expert)
+    .bind(r.notes)
+    .bind(scopes_text(r.requested))
+    .bind(r.at_ms)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records the client's answer, or how the request ended without one.
+async fn answered(
+    pool: &AnyPool,
+    session: String,
+    at_ms: i64,
+    outcome: Outcome,
+    granted: Option<Scopes>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sessions SET answered_at = $1, outcome = $2, scopes_granted = $3
+         WHERE session_id = $4",
+    )
+    .bind(at_ms)
+    .bind(outcome.as_str())
+    .bind(granted.map(scopes_text))
+    .bind(session)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records when the peers' connection came up; only the first report counts.
+async fn started(pool: &AnyPool, session: String, at_ms: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET started_at = $1 WHERE session_id = $2 AND started_at IS NULL")
+        .bind(at_ms)
+        .bind(session)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Records when and why the session ended; only the first end counts.
+async fn ended(
+    pool: &AnyPool,
+    session: String,
+    at_ms: i64,
+    reason: &'static str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sessions SET ended_at = $1, end_reason = $2
+         WHERE session_id = $3 AND ended_at IS NULL",
+    )
+    .bind(at_ms)
+    .bind(reason)
+    .bind(session)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the notes of `expert`'s row; answers whether there was one.
+async fn save_notes(
+    pool: &AnyPool,
+    session: String,
+    expert: String,
+    notes: String,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query("UPDATE sessions SET notes = $1 WHERE session_id = $2 AND expert = $3")
+        .bind(notes)
+        .bind(session)
+        .bind(expert)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected() == 1)
 }
 
 fn scopes_text(scopes: Scopes) -> String {
