@@ -31,17 +31,41 @@ async fn connect(expert: &SessionHandle, id: &str, scopes: Scopes) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_to_a_replaced_request_is_refused() {
-    let (_desk_dir, url, _stop, _server) = start_desk().await;
+/// A client with a fresh ID and a signed-in expert, through a real desk.
+struct Sides {
+    client: SessionHandle,
+    expert: SessionHandle,
+    id: String,
+    /// The desk, its folder and the desk links, kept for the test.
+    _held: Box<dyn std::any::Any>,
+}
+
+async fn sides() -> Sides {
+    let (desk_dir, url, stop, server) = start_desk().await;
     let dir = tempfile::tempdir().unwrap();
     let (input, clip) = Default::default();
     let (client_link, client) = side_with(&url, Role::Client, &dir.path().join("c"), &input, &clip);
     let (expert_link, expert) = side_with(&url, Role::Expert, &dir.path().join("e"), &input, &clip);
     desks_connected(&[&client_link, &expert_link]).await;
-    let mut client_view = client.subscribe();
     let id = fresh_id(&client_link, "").await;
     sign_in(&expert).await;
+    Sides {
+        client,
+        expert,
+        id,
+        _held: Box::new((desk_dir, stop, server, dir, client_link, expert_link)),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_to_a_replaced_request_is_refused() {
+    let Sides {
+        client,
+        expert,
+        id,
+        _held,
+    } = sides().await;
+    let mut client_view = client.subscribe();
 
     // The person reads a request for the view only…
     let view_only: Scopes = [Scope::View].into_iter().collect();
@@ -112,15 +136,13 @@ async fn an_answer_to_a_replaced_request_is_refused() {
 /// client's dialog closes, and the next request is asked afresh.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_withdrawn_at_once_closes_the_clients_dialog() {
-    let (_desk_dir, url, _stop, _server) = start_desk().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (input, clip) = Default::default();
-    let (client_link, client) = side_with(&url, Role::Client, &dir.path().join("c"), &input, &clip);
-    let (expert_link, expert) = side_with(&url, Role::Expert, &dir.path().join("e"), &input, &clip);
-    desks_connected(&[&client_link, &expert_link]).await;
+    let Sides {
+        client,
+        expert,
+        id,
+        _held,
+    } = sides().await;
     let mut client_view = client.subscribe();
-    let id = fresh_id(&client_link, "").await;
-    sign_in(&expert).await;
 
     let view_only: Scopes = [Scope::View].into_iter().collect();
     connect(&expert, &id, view_only).await;

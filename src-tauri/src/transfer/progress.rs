@@ -1,7 +1,6 @@
 //! A transfer as the UI sees it: direction, counts, bytes, speed, ETA and
-//! how it ended. The runner and the pumps share each one behind a mutex.
+//! how it ended. The runner is the only writer; the pumps report to it.
 
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -84,11 +83,4 @@ impl TransferView {
         self.eta_secs = (self.state == State::Running && self.speed > 0.0)
             .then(|| self.bytes.saturating_sub(self.bytes_done) as f64 / self.speed);
     }
-}
-
-/// One transfer's view, shared by the runner and its pump.
-pub(crate) type Shared = Arc<Mutex<TransferView>>;
-
-pub(crate) fn lock(view: &Shared) -> std::sync::MutexGuard<'_, TransferView> {
-    view.lock().unwrap_or_else(|p| p.into_inner())
 }

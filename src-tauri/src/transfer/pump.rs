@@ -5,10 +5,25 @@
 use tokio::sync::mpsc;
 
 use super::error::TransferError;
-use super::progress::{Shared, lock};
 use super::send::{Item, Outgoing};
 use super::wire::{Chunk, FileMessage};
 use crate::peer::{Channel, ChannelError};
+
+/// What a sending transfer's pump tells the runner, the only writer of the
+/// transfer's view. The queue is bounded: a pump waits while the runner
+/// catches up.
+#[derive(Debug)]
+pub(crate) enum PumpReport {
+    /// `bytes` more went out (at a resume: were there already).
+    Bytes { transfer: u32, bytes: u64 },
+    /// The receiver verified one more file.
+    FileDone { transfer: u32 },
+    /// The pump stopped: done, or why not.
+    Ended {
+        transfer: u32,
+        outcome: Result<(), TransferError>,
+    },
+}
 
 /// Sends one transfer's items in order, waiting for the receiver's resume
 /// point before each file and its verdict after.
@@ -18,8 +33,12 @@ pub(crate) async fn pump(
     start: FileMessage,
     items: Vec<Item>,
     mut replies: mpsc::Receiver<FileMessage>,
-    view: &Shared,
+    progress: &mpsc::Sender<PumpReport>,
 ) -> Result<(), TransferError> {
+    let report = |report: PumpReport| async move {
+        // A runner that is gone no longer shows progress.
+        let _ = progress.send(report).await;
+    };
     let lost = |e: ChannelError| TransferError::connection_lost(e);
     channel.send_text(&start.to_json()).await.map_err(lost)?;
     for item in items {
@@ -50,7 +69,11 @@ pub(crate) async fn pump(
         // Opening (which hashes what the receiver already has) and reading
         // run on the blocking pool: a slow disk must not stall the runtime.
         let mut file = blocking(move || Outgoing::open(&source, size, offset)).await?;
-        lock(view).bytes_done += file.offset();
+        report(PumpReport::Bytes {
+            transfer: id,
+            bytes: file.offset(),
+        })
+        .await;
         loop {
             let (back, next) = tokio::task::spawn_blocking(move || {
                 let next = file.next_chunk().map(|chunk| {
@@ -73,7 +96,11 @@ pub(crate) async fn pump(
             };
             // Waits while the channel holds its buffer's worth.
             channel.send_bytes(&frame).await.map_err(lost)?;
-            lock(view).bytes_done += sent;
+            report(PumpReport::Bytes {
+                transfer: id,
+                bytes: sent,
+            })
+            .await;
             if let Ok(message) = replies.try_recv() {
                 return Err(refusal(Some(message)));
             }
@@ -84,7 +111,9 @@ pub(crate) async fn pump(
         };
         channel.send_text(&done.to_json()).await.map_err(lost)?;
         match replies.recv().await {
-            Some(FileMessage::Verified { .. }) => lock(view).files_done += 1,
+            Some(FileMessage::Verified { .. }) => {
+                report(PumpReport::FileDone { transfer: id }).await;
+            }
             other => return Err(refusal(other)),
         }
     }

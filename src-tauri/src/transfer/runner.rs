@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -21,8 +21,7 @@ use tokio::task::JoinHandle;
 
 use super::error::TransferError;
 pub use super::progress::{Direction, State, TransferView};
-use super::progress::{Shared, lock};
-use super::pump::pump;
+use super::pump::{PumpReport, pump};
 use super::receive::Incoming;
 use super::remote_fs::{FsError, Listing, RemoteFs};
 use super::send::{Item, plan};
@@ -37,6 +36,8 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(250);
 /// The receiver's replies waiting for a sending transfer: it answers one
 /// step at a time, so a few are plenty; more are dropped.
 const REPLY_QUEUE: usize = 8;
+/// The pumps' reports waiting for the runner (bytes sent, files verified).
+const PUMP_QUEUE: usize = 64;
 
 /// What the runner tells the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +98,7 @@ impl Transfers {
         report: impl Fn(Report) + Send + Sync + 'static,
     ) -> Self {
         let (requests, inbox) = mpsc::channel(32);
+        let (pump_reports, pumped) = mpsc::channel(PUMP_QUEUE);
         let runner = Runner {
             channel,
             next_id: first_id,
@@ -110,13 +112,13 @@ impl Transfers {
             report: Arc::new(report),
             views: Vec::new(),
             pumps: HashMap::new(),
+            pump_reports,
             receiving: HashMap::new(),
             dirty: false,
-            published: Vec::new(),
             open: false,
             waiting: Vec::new(),
         };
-        let task = tokio::spawn(runner.run(inbox));
+        let task = tokio::spawn(runner.run(inbox, pumped));
         Self { requests, task }
     }
 
@@ -158,18 +160,25 @@ struct Runner {
     browsing: browse::Browsing,
     allowed: bool,
     report: Arc<dyn Fn(Report) + Send + Sync>,
-    views: Vec<Shared>,
+    /// Every transfer of the session: written here only.
+    views: Vec<TransferView>,
     pumps: HashMap<u32, Pump>,
+    /// Where the pumps report; the runner reads the other end.
+    pump_reports: mpsc::Sender<PumpReport>,
     receiving: HashMap<u32, Receiving>,
+    /// A view changed since the last report.
     dirty: bool,
-    published: Vec<TransferView>,
     /// Whether the channel is open; picks wait in `waiting` until it is.
     open: bool,
     waiting: Vec<(PathBuf, Option<String>)>,
 }
 
 impl Runner {
-    async fn run(mut self, mut inbox: mpsc::Receiver<Request>) {
+    async fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<Request>,
+        mut pumped: mpsc::Receiver<PumpReport>,
+    ) {
         self.open = self.channel.is_open().await;
         let mut tick = tokio::time::interval(PUBLISH_EVERY);
         loop {
@@ -193,14 +202,15 @@ impl Runner {
                     }
                     peer::Incoming::Closed => break,
                 },
+                Some(report) = pumped.recv() => self.on_pump(report),
                 _ = tick.tick() => self.publish(false),
             }
         }
         for pump in self.pumps.values() {
             pump.task.abort();
         }
-        for view in &self.views {
-            lock(view).end(
+        for view in &mut self.views {
+            view.end(
                 State::Failed,
                 Some(TransferError::connection_lost("the connection closed")),
             );
@@ -208,34 +218,67 @@ impl Runner {
         self.publish(true);
     }
 
-    fn view(&self, id: u32, direction: Direction) -> Option<Shared> {
+    fn view_mut(&mut self, id: u32, direction: Direction) -> Option<&mut TransferView> {
         self.views
-            .iter()
-            .find(|v| {
-                let v = lock(v);
-                v.id == id && v.direction == direction
-            })
-            .cloned()
+            .iter_mut()
+            .find(|v| v.id == id && v.direction == direction)
     }
 
-    /// Reports the transfers if anything changed since the last report
-    /// (pumps change their own entries, so this compares).
+    /// Reports the transfers when one changed, and while any runs (its
+    /// speed and time left move on).
     fn publish(&mut self, force: bool) {
-        let list: Vec<TransferView> = self
-            .views
-            .iter()
-            .map(|v| {
-                let mut v = lock(v);
-                v.refresh_rate();
-                v.clone()
-            })
-            .collect();
-        if !force && !self.dirty && list == self.published {
+        let running = self.views.iter().any(|v| v.state == State::Running);
+        if !force && !self.dirty && !running {
             return;
         }
         self.dirty = false;
-        self.published = list.clone();
-        (self.report)(Report::Progress(list));
+        for view in &mut self.views {
+            view.refresh_rate();
+        }
+        (self.report)(Report::Progress(self.views.clone()));
+    }
+
+    /// A pump's news about its transfer.
+    fn on_pump(&mut self, report: PumpReport) {
+        self.dirty = true;
+        match report {
+            PumpReport::Bytes { transfer, bytes } => {
+                if let Some(view) = self.view_mut(transfer, Direction::Outgoing) {
+                    view.bytes_done += bytes;
+                }
+            }
+            PumpReport::FileDone { transfer } => {
+                if let Some(view) = self.view_mut(transfer, Direction::Outgoing) {
+                    view.files_done += 1;
+                }
+            }
+            PumpReport::Ended { transfer, outcome } => self.pump_ended(transfer, outcome),
+        }
+    }
+
+    /// A pump stopped: the transfer ends, and the log says how. (A pump
+    /// cancelled or stopped here was aborted and reports nothing.)
+    fn pump_ended(&mut self, transfer: u32, outcome: Result<(), TransferError>) {
+        if self.pumps.remove(&transfer).is_none() {
+            return;
+        }
+        let (state, error, code) = match outcome {
+            Ok(()) => (State::Done, None, "files_sent"),
+            Err(error) if error.is_cancelled() => {
+                (State::Cancelled, Some(error), "transfer_cancelled")
+            }
+            Err(error) => (State::Failed, Some(error), "transfer_failed"),
+        };
+        let Some(view) = self.view_mut(transfer, Direction::Outgoing) else {
+            return;
+        };
+        view.end(state, error.clone());
+        let (name, files, bytes) = (view.name.clone(), view.files, view.bytes);
+        let detail = match error {
+            Some(error) => format!("{name}: {error}"),
+            None => format!("{name} ({files} files, {bytes} bytes)"),
+        };
+        self.note(code, detail);
     }
 
     fn note(&self, code: &str, detail: String) {
@@ -311,8 +354,8 @@ impl Runner {
     }
 
     fn end(&mut self, id: u32, direction: Direction, state: State, error: Option<TransferError>) {
-        if let Some(view) = self.view(id, direction) {
-            lock(&view).end(state, error);
+        if let Some(view) = self.view_mut(id, direction) {
+            view.end(state, error);
             self.dirty = true;
         }
     }
@@ -335,35 +378,25 @@ impl Runner {
             }),
             Err(_) => (0, 0),
         };
-        let view = Arc::new(Mutex::new(TransferView::new(
-            id,
-            Direction::Outgoing,
-            name.clone(),
-            files,
-            bytes,
-        )));
-        self.views.push(Arc::clone(&view));
+        let mut view = TransferView::new(id, Direction::Outgoing, name.clone(), files, bytes);
         self.dirty = true;
-        let items = match planned {
-            Ok(items) if self.allowed => items,
-            Ok(_) => {
-                lock(&view).end(
-                    State::Failed,
-                    Some(TransferError::new(
-                        "not_granted",
-                        "the files permission is not granted",
-                    )),
-                );
-                return;
-            }
-            Err(error) => {
-                lock(&view).end(State::Failed, Some(TransferError::unreadable(error)));
-                return;
-            }
+        let refused = match &planned {
+            Ok(_) if self.allowed => None,
+            Ok(_) => Some(TransferError::new(
+                "not_granted",
+                "the files permission is not granted",
+            )),
+            Err(error) => Some(TransferError::unreadable(error)),
         };
+        let (Ok(items), None) = (planned, refused.clone()) else {
+            view.end(State::Failed, refused);
+            self.views.push(view);
+            return;
+        };
+        self.views.push(view);
         let (replies, mailbox) = mpsc::channel(REPLY_QUEUE);
         let channel = self.channel.clone();
-        let report = Arc::clone(&self.report);
+        let progress = self.pump_reports.clone();
         let start = FileMessage::Start {
             transfer: id,
             name: name.clone(),
@@ -372,23 +405,12 @@ impl Runner {
             into,
         };
         let task = tokio::spawn(async move {
-            let outcome = pump(&channel, id, start, items, mailbox, &view).await;
-            let (state, error, code) = match outcome {
-                Ok(()) => (State::Done, None, "files_sent"),
-                Err(error) if error.is_cancelled() => {
-                    (State::Cancelled, Some(error), "transfer_cancelled")
-                }
-                Err(error) => (State::Failed, Some(error), "transfer_failed"),
+            let outcome = pump(&channel, id, start, items, mailbox, &progress).await;
+            let ended = PumpReport::Ended {
+                transfer: id,
+                outcome,
             };
-            lock(&view).end(state, error.clone());
-            let detail = match error {
-                Some(error) => format!("{name}: {error}"),
-                None => format!("{name} ({files} files, {bytes} bytes)"),
-            };
-            report(Report::Note {
-                code: code.into(),
-                detail,
-            });
+            let _ = progress.send(ended).await;
         });
         self.pumps.insert(id, Pump { replies, task });
     }

@@ -3,11 +3,8 @@
 //! chunk by chunk, checked against the sender's digest and saved, or
 //! cancelled or failed by the sender. File work runs on the blocking pool.
 
-use std::sync::{Arc, Mutex};
-
 use super::{Direction, Receiving, Runner, State, TransferError, TransferView};
-use crate::transfer::progress::lock;
-use crate::transfer::receive::{Incoming, create_folder};
+use crate::transfer::receive::{Incoming, ReceiveError, create_folder};
 use crate::transfer::wire::{Chunk, FileMessage};
 
 impl Runner {
@@ -31,7 +28,7 @@ impl Runner {
         };
         let mut view = TransferView::new(transfer, Direction::Incoming, name, files, bytes);
         view.saved_to = Some(destination.display().to_string());
-        self.views.push(Arc::new(Mutex::new(view)));
+        self.views.push(view);
         self.receiving.insert(
             transfer,
             Receiving {
@@ -50,17 +47,9 @@ impl Runner {
                 .await;
         };
         let root = receiving.destination.clone();
-        let made = tokio::task::spawn_blocking(move || create_folder(&root, &path)).await;
-        match made {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => {
-                self.fail_incoming(transfer, error.code(), &error.to_string())
-                    .await;
-            }
-            Err(error) => {
-                self.fail_incoming(transfer, "write_failed", &error.to_string())
-                    .await;
-            }
+        let made = on_blocking_pool(move || create_folder(&root, &path)).await;
+        if let Err((code, message)) = made {
+            self.fail_incoming(transfer, code, &message).await;
         }
     }
 
@@ -79,32 +68,23 @@ impl Runner {
         };
         let downloads = receiving.destination.clone();
         let name = path.clone();
-        let opened = tokio::task::spawn_blocking(move || {
-            Incoming::open(&downloads, &path, size, modified_ms)
-        })
-        .await;
+        let opened =
+            on_blocking_pool(move || Incoming::open(&downloads, &path, size, modified_ms)).await;
         match opened {
-            Ok(Ok(file)) => {
+            Ok(file) => {
                 let offset = file.offset();
                 if offset > 0 {
                     self.note("transfer_resumed", format!("{name} at byte {offset}"));
                 }
-                if let Some(view) = self.view(transfer, Direction::Incoming) {
-                    lock(&view).bytes_done += offset;
+                if let Some(view) = self.view_mut(transfer, Direction::Incoming) {
+                    view.bytes_done += offset;
                 }
                 if let Some(receiving) = self.receiving.get_mut(&transfer) {
                     receiving.file = Some(file);
                 }
                 self.say(FileMessage::Resume { transfer, offset }).await;
             }
-            Ok(Err(error)) => {
-                self.fail_incoming(transfer, error.code(), &error.to_string())
-                    .await;
-            }
-            Err(error) => {
-                self.fail_incoming(transfer, "write_failed", &error.to_string())
-                    .await;
-            }
+            Err((code, message)) => self.fail_incoming(transfer, code, &message).await,
         }
     }
 
@@ -113,17 +93,13 @@ impl Runner {
         let Some(Some(file)) = self.receiving.get_mut(&transfer).map(|r| r.file.take()) else {
             return;
         };
-        let verdict = tokio::task::spawn_blocking(move || file.finish(&sha256)).await;
+        let verdict = on_blocking_pool(move || file.finish(&sha256)).await;
         match verdict {
-            Err(error) => {
-                self.fail_incoming(transfer, "write_failed", &error.to_string())
-                    .await;
-            }
-            Ok(Ok(saved)) => {
+            Err((code, message)) => self.fail_incoming(transfer, code, &message).await,
+            Ok(saved) => {
                 let saved_as = saved.display().to_string();
                 let mut finished = false;
-                if let Some(view) = self.view(transfer, Direction::Incoming) {
-                    let mut view = lock(&view);
+                if let Some(view) = self.view_mut(transfer, Direction::Incoming) {
                     view.files_done += 1;
                     finished = view.files_done >= view.files;
                     if finished {
@@ -141,10 +117,6 @@ impl Runner {
                     self.receiving.remove(&transfer);
                     self.note("files_received", saved_as);
                 }
-            }
-            Ok(Err(error)) => {
-                self.fail_incoming(transfer, error.code(), &error.to_string())
-                    .await;
             }
         }
     }
@@ -206,8 +178,20 @@ impl Runner {
         if let Some((code, message)) = error {
             return self.fail_incoming(transfer, code, &message).await;
         }
-        if let Some(view) = self.view(chunk.transfer, Direction::Incoming) {
-            lock(&view).bytes_done += chunk.data.len() as u64;
+        if let Some(view) = self.view_mut(chunk.transfer, Direction::Incoming) {
+            view.bytes_done += chunk.data.len() as u64;
         }
+    }
+}
+
+/// Runs file work on tokio's blocking pool; a failure comes back as the
+/// code and detail the sender is told.
+async fn on_blocking_pool<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ReceiveError> + Send + 'static,
+) -> Result<T, (&'static str, String)> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err((error.code(), error.to_string())),
+        Err(error) => Err(("write_failed", error.to_string())),
     }
 }
