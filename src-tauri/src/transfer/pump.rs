@@ -5,8 +5,9 @@
 use tokio::sync::mpsc;
 
 use super::error::TransferError;
-use super::send::{Item, Outgoing};
-use super::wire::{Chunk, FileMessage};
+use super::read_ahead::{Read, read_ahead};
+use super::send::Item;
+use super::wire::FileMessage;
 use crate::peer::{Channel, ChannelError};
 
 /// What a sending transfer's pump tells the runner, the only writer of the
@@ -67,47 +68,37 @@ pub(crate) async fn pump(
             other => return Err(refusal(other)),
         };
         // Opening (which hashes what the receiver already has) and reading
-        // run on the blocking pool: a slow disk must not stall the runtime.
-        let mut file = blocking(move || Outgoing::open(&source, size, offset)).await?;
-        report(PumpReport::Bytes {
-            transfer: id,
-            bytes: file.offset(),
-        })
-        .await;
-        loop {
-            let (back, next) = tokio::task::spawn_blocking(move || {
-                let next = file.next_chunk().map(|chunk| {
-                    chunk.map(|(offset, data)| {
-                        let frame = Chunk {
-                            transfer: id,
-                            offset,
-                            data,
-                        };
-                        (frame.encode(), data.len() as u64)
+        // run on a blocking thread of their own, a few chunks ahead.
+        let mut reading = read_ahead(source, size, offset, id);
+        let sha256 = loop {
+            match reading.recv().await {
+                Some(Read::Opened { offset }) => {
+                    report(PumpReport::Bytes {
+                        transfer: id,
+                        bytes: offset,
                     })
-                });
-                (file, next)
-            })
-            .await
-            .map_err(unreadable)?;
-            file = back;
-            let Some((frame, sent)) = next.map_err(unreadable)? else {
-                break;
-            };
-            // Waits while the channel holds its buffer's worth.
-            channel.send_bytes(&frame).await.map_err(lost)?;
-            report(PumpReport::Bytes {
-                transfer: id,
-                bytes: sent,
-            })
-            .await;
-            if let Ok(message) = replies.try_recv() {
-                return Err(refusal(Some(message)));
+                    .await;
+                }
+                Some(Read::Chunk { frame, bytes }) => {
+                    // Waits while the channel holds its buffer's worth.
+                    channel.send_bytes(&frame).await.map_err(lost)?;
+                    report(PumpReport::Bytes {
+                        transfer: id,
+                        bytes,
+                    })
+                    .await;
+                    if let Ok(message) = replies.try_recv() {
+                        return Err(refusal(Some(message)));
+                    }
+                }
+                Some(Read::Done { sha256 }) => break sha256,
+                Some(Read::Failed(error)) => return Err(unreadable(error)),
+                None => return Err(unreadable("the reading thread stopped")),
             }
-        }
+        };
         let done = FileMessage::Done {
             transfer: id,
-            sha256: file.digest(),
+            sha256,
         };
         channel.send_text(&done.to_json()).await.map_err(lost)?;
         match replies.recv().await {
@@ -122,16 +113,6 @@ pub(crate) async fn pump(
 
 fn unreadable(error: impl std::fmt::Display) -> TransferError {
     TransferError::unreadable(error)
-}
-
-/// Runs `work` on tokio's blocking pool.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> Result<T, TransferError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(unreadable)?
-        .map_err(unreadable)
 }
 
 fn refusal(reply: Option<FileMessage>) -> TransferError {

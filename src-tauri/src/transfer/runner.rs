@@ -22,10 +22,10 @@ use tokio::task::JoinHandle;
 use super::error::TransferError;
 pub use super::progress::{Direction, State, TransferView};
 use super::pump::{PumpReport, pump};
-use super::receive::Incoming;
 use super::remote_fs::{FsError, Listing, RemoteFs};
 use super::send::{Item, plan};
 use super::wire::{FileMessage, FsOp};
+use super::writer::Writer;
 use crate::peer::{self, Channel};
 
 mod browse;
@@ -67,7 +67,8 @@ enum Request {
 /// Where an incoming transfer's files go, and the one being written.
 struct Receiving {
     destination: PathBuf,
-    file: Option<Incoming>,
+    /// The file being written, once it was offered.
+    file: Option<Writer>,
 }
 
 /// The engine's handle; dropping it stops the runner and its pumps.
@@ -304,8 +305,8 @@ impl Runner {
                     pump.task.abort();
                     self.end(id, Direction::Outgoing, State::Cancelled, None);
                 } else if let Some(receiving) = self.receiving.remove(&id) {
-                    if let Some(file) = receiving.file {
-                        file.discard();
+                    if let Some(writer) = receiving.file {
+                        writer.discard().await;
                     }
                     self.end(id, Direction::Incoming, State::Cancelled, None);
                 } else {

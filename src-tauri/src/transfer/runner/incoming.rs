@@ -6,6 +6,7 @@
 use super::{Direction, Receiving, Runner, State, TransferError, TransferView};
 use crate::transfer::receive::{Incoming, ReceiveError, create_folder};
 use crate::transfer::wire::{Chunk, FileMessage};
+use crate::transfer::writer::Writer;
 
 impl Runner {
     /// A transfer announced: where it goes, if files are allowed.
@@ -80,7 +81,7 @@ impl Runner {
                     view.bytes_done += offset;
                 }
                 if let Some(receiving) = self.receiving.get_mut(&transfer) {
-                    receiving.file = Some(file);
+                    receiving.file = Some(Writer::start(file));
                 }
                 self.say(FileMessage::Resume { transfer, offset }).await;
             }
@@ -90,10 +91,13 @@ impl Runner {
 
     /// The sender finished a file: its digest checked, the file saved.
     pub(super) async fn on_done(&mut self, transfer: u32, sha256: String) {
-        let Some(Some(file)) = self.receiving.get_mut(&transfer).map(|r| r.file.take()) else {
+        let Some(Some(writer)) = self.receiving.get_mut(&transfer).map(|r| r.file.take()) else {
             return;
         };
-        let verdict = on_blocking_pool(move || file.finish(&sha256)).await;
+        let verdict = match writer.stop().await {
+            Ok(file) => on_blocking_pool(move || file.finish(&sha256)).await,
+            Err(failure) => Err(failure),
+        };
         match verdict {
             Err((code, message)) => self.fail_incoming(transfer, code, &message).await,
             Ok(saved) => {
@@ -124,10 +128,10 @@ impl Runner {
     /// The sender cancelled: the partial file goes.
     pub(super) async fn on_cancel(&mut self, transfer: u32) {
         if let Some(Receiving {
-            file: Some(file), ..
+            file: Some(writer), ..
         }) = self.receiving.remove(&transfer)
         {
-            let _ = tokio::task::spawn_blocking(move || file.discard()).await;
+            writer.discard().await;
         }
         self.end(transfer, Direction::Incoming, State::Cancelled, None);
         self.note("transfer_cancelled", transfer.to_string());
@@ -153,30 +157,19 @@ impl Runner {
         let Some(receiving) = self.receiving.get_mut(&chunk.transfer) else {
             return; // cancelled or refused: late chunks are dropped
         };
-        let Some(mut file) = receiving.file.take() else {
+        let Some(writer) = &receiving.file else {
             return;
         };
-        // Written on the blocking pool; the runner handles one message at a
-        // time, so nothing else wants the file meanwhile.
-        let (offset, data) = (chunk.offset, chunk.data.to_vec());
-        let written = tokio::task::spawn_blocking(move || {
-            let result = file.write(offset, &data);
-            (file, result)
-        })
-        .await;
+        // Written by the file's own writing thread, while the next arrive.
         let transfer = chunk.transfer;
-        let error = match written {
-            Ok((file, Ok(()))) => {
-                if let Some(receiving) = self.receiving.get_mut(&transfer) {
-                    receiving.file = Some(file);
-                }
-                None
+        if !writer.write(chunk.offset, chunk.data.to_vec()).await {
+            // A write failed and the writer stopped; it says why.
+            if let Some(writer) = receiving.file.take()
+                && let Err((code, message)) = writer.stop().await
+            {
+                self.fail_incoming(transfer, code, &message).await;
             }
-            Ok((_, Err(error))) => Some((error.code(), error.to_string())),
-            Err(error) => Some(("write_failed", error.to_string())),
-        };
-        if let Some((code, message)) = error {
-            return self.fail_incoming(transfer, code, &message).await;
+            return;
         }
         if let Some(view) = self.view_mut(chunk.transfer, Direction::Incoming) {
             view.bytes_done += chunk.data.len() as u64;
