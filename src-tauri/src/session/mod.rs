@@ -17,6 +17,8 @@
 //!   two ends, started by the engine only within the granted `view` scope.
 
 pub mod control;
+#[cfg(test)]
+mod control_golden;
 pub mod deadlines;
 pub mod engine;
 pub mod grants;

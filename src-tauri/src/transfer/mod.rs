@@ -31,4 +31,6 @@ pub mod runner;
 pub mod safe_path;
 pub mod send;
 pub mod wire;
+#[cfg(test)]
+mod wire_golden;
 mod writer;

@@ -26,6 +26,15 @@ pub(crate) enum PumpReport {
     },
 }
 
+/// One sending transfer: its channel, number, the receiver's replies and
+/// where progress goes.
+struct Sending<'a> {
+    channel: &'a Channel,
+    id: u32,
+    replies: mpsc::Receiver<FileMessage>,
+    progress: &'a mpsc::Sender<PumpReport>,
+}
+
 /// Sends one transfer's items in order, waiting for the receiver's resume
 /// point before each file and its verdict after.
 pub(crate) async fn pump(
@@ -33,82 +42,104 @@ pub(crate) async fn pump(
     id: u32,
     start: FileMessage,
     items: Vec<Item>,
-    mut replies: mpsc::Receiver<FileMessage>,
+    replies: mpsc::Receiver<FileMessage>,
     progress: &mpsc::Sender<PumpReport>,
 ) -> Result<(), TransferError> {
-    let report = |report: PumpReport| async move {
-        // A runner that is gone no longer shows progress.
-        let _ = progress.send(report).await;
+    let mut sending = Sending {
+        channel,
+        id,
+        replies,
+        progress,
     };
-    let lost = |e: ChannelError| TransferError::connection_lost(e);
-    channel.send_text(&start.to_json()).await.map_err(lost)?;
+    sending.say(&start).await?;
     for item in items {
-        let (path, source, size, modified_ms) = match item {
+        match item {
             Item::Folder { path } => {
-                let folder = FileMessage::Folder { transfer: id, path };
-                channel.send_text(&folder.to_json()).await.map_err(lost)?;
-                continue;
+                sending
+                    .say(&FileMessage::Folder { transfer: id, path })
+                    .await?
             }
             Item::File {
                 path,
                 source,
                 size,
                 modified_ms,
-            } => (path, source, size, modified_ms),
-        };
-        let offer = FileMessage::Offer {
-            transfer: id,
-            path,
-            size,
-            modified_ms,
-        };
-        channel.send_text(&offer.to_json()).await.map_err(lost)?;
-        let offset = match replies.recv().await {
-            Some(FileMessage::Resume { offset, .. }) => offset,
-            other => return Err(refusal(other)),
-        };
-        // Opening (which hashes what the receiver already has) and reading
-        // run on a blocking thread of their own, a few chunks ahead.
-        let mut reading = read_ahead(source, size, offset, id);
-        let sha256 = loop {
-            match reading.recv().await {
-                Some(Read::Opened { offset }) => {
-                    report(PumpReport::Bytes {
+            } => {
+                let offer = FileMessage::Offer {
+                    transfer: id,
+                    path,
+                    size,
+                    modified_ms,
+                };
+                sending.say(&offer).await?;
+                let offset = match sending.replies.recv().await {
+                    Some(FileMessage::Resume { offset, .. }) => offset,
+                    other => return Err(refusal(other)),
+                };
+                let sha256 = sending.file(source, size, offset).await?;
+                sending
+                    .say(&FileMessage::Done {
                         transfer: id,
-                        bytes: offset,
+                        sha256,
                     })
-                    .await;
-                }
-                Some(Read::Chunk { frame, bytes }) => {
-                    // Waits while the channel holds its buffer's worth.
-                    channel.send_bytes(&frame).await.map_err(lost)?;
-                    report(PumpReport::Bytes {
-                        transfer: id,
-                        bytes,
-                    })
-                    .await;
-                    if let Ok(message) = replies.try_recv() {
-                        return Err(refusal(Some(message)));
+                    .await?;
+                match sending.replies.recv().await {
+                    Some(FileMessage::Verified { .. }) => {
+                        sending.report(PumpReport::FileDone { transfer: id }).await;
                     }
+                    other => return Err(refusal(other)),
                 }
-                Some(Read::Done { sha256 }) => break sha256,
-                Some(Read::Failed(error)) => return Err(unreadable(error)),
-                None => return Err(unreadable("the reading thread stopped")),
             }
-        };
-        let done = FileMessage::Done {
-            transfer: id,
-            sha256,
-        };
-        channel.send_text(&done.to_json()).await.map_err(lost)?;
-        match replies.recv().await {
-            Some(FileMessage::Verified { .. }) => {
-                report(PumpReport::FileDone { transfer: id }).await;
-            }
-            other => return Err(refusal(other)),
         }
     }
     Ok(())
+}
+
+impl Sending<'_> {
+    async fn say(&self, message: &FileMessage) -> Result<(), TransferError> {
+        self.channel
+            .send_text(&message.to_json())
+            .await
+            .map_err(|e: ChannelError| TransferError::connection_lost(e))
+    }
+
+    async fn report(&self, report: PumpReport) {
+        // A runner that is gone no longer shows progress.
+        let _ = self.progress.send(report).await;
+    }
+
+    /// Sends one file's bytes from `offset`; returns its SHA-256. Opening
+    /// (which hashes what the receiver already has) and reading run on a
+    /// blocking thread of their own, a few chunks ahead.
+    async fn file(
+        &mut self,
+        source: std::path::PathBuf,
+        size: u64,
+        offset: u64,
+    ) -> Result<String, TransferError> {
+        let transfer = self.id;
+        let mut reading = read_ahead(source, size, offset, transfer);
+        loop {
+            match reading.recv().await {
+                Some(Read::Opened { offset }) => {
+                    let bytes = offset;
+                    self.report(PumpReport::Bytes { transfer, bytes }).await;
+                }
+                Some(Read::Chunk { frame, bytes }) => {
+                    // Waits while the channel holds its buffer's worth.
+                    let sent = self.channel.send_bytes(&frame).await;
+                    sent.map_err(TransferError::connection_lost)?;
+                    self.report(PumpReport::Bytes { transfer, bytes }).await;
+                    if let Ok(message) = self.replies.try_recv() {
+                        return Err(refusal(Some(message)));
+                    }
+                }
+                Some(Read::Done { sha256 }) => return Ok(sha256),
+                Some(Read::Failed(error)) => return Err(unreadable(error)),
+                None => return Err(unreadable("the reading thread stopped")),
+            }
+        }
+    }
 }
 
 fn unreadable(error: impl std::fmt::Display) -> TransferError {
