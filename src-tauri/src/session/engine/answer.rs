@@ -7,8 +7,10 @@
 //! [`SessionError::RequestChanged`] and changes nothing, so a click can
 //! only ever answer the request that was on screen.
 
-// The engine's types and imports, shared by its files.
-use super::*;
+use lifeline_signaling::protocol::{AppMessage, Scopes};
+
+use super::{Engine, SessionError};
+use crate::session::view::{Notice, Phase};
 
 /// What the person answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

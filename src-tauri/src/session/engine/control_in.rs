@@ -2,8 +2,14 @@
 //! hello, and every incoming message checked against the client's grants
 //! before it does anything.
 
-// The engine's types and imports, shared by its files.
-use super::*;
+use lifeline_signaling::protocol::Role;
+
+use super::channels::ChannelEvent;
+use super::{Engine, OUTBOX_LIMIT};
+use crate::clock::unix_ms;
+use crate::session::control::{ControlMessage, PROTOCOL_VERSION};
+use crate::session::grants::needed_for;
+use crate::session::view::Notice;
 
 impl Engine {
     /// Sends on the control channel, if it is open.

@@ -2,8 +2,25 @@
 //! desk reports them, and the peer connection set up once a session is
 //! accepted, with its offer, answer and candidates relayed through the desk.
 
-// The engine's types and imports, shared by its files.
-use super::*;
+use std::sync::Arc;
+
+use lifeline_signaling::protocol::{
+    AppMessage, ErrorCode, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
+    SignOutReason, Signal,
+};
+use tokio::sync::mpsc;
+
+use super::channels::{self, watch_control};
+use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, request};
+use crate::clock::unix_ms;
+use crate::input::sender::InputSender;
+use crate::peer::{self, Delivery, Peer, PeerEvent, PeerSettings};
+use crate::session::deadlines::Deadlines;
+use crate::session::grants::Grants;
+use crate::session::log::SessionLog;
+use crate::session::scopes::Scope;
+use crate::session::transcript::{self, Header};
+use crate::session::view::{FirstFrame, Notice, Phase};
 
 impl Engine {
     pub(super) async fn on_desk(&mut self, message: ServerMessage) {

@@ -26,29 +26,23 @@ mod talk;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lifeline_signaling::protocol::{
-    AppMessage, ErrorCode, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
-    SignOutReason, Signal,
-};
+use lifeline_signaling::protocol::{AppMessage, Role, Scopes};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use self::answer::Answer;
+use self::channels::ChannelEvent;
 pub use self::channels::{CONTROL_CHANNEL, CURSOR_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
-use self::channels::{ChannelEvent, watch_control, watch_input};
-use super::control::{ControlMessage, PROTOCOL_VERSION};
+use super::control::ControlMessage;
 use super::deadlines::{Deadlines, Due};
-use super::grants::{Grants, needed_for};
+use super::grants::Grants;
 use super::log::{LogEntry, SessionLog};
 use super::reboot::RebootPlan;
-use super::scopes::Scope;
 use super::screen_share::{CapturerFactory, ScreenShare};
 use super::screen_view;
-use super::transcript::{self, Header};
-use super::view::{FirstFrame, Notice, Phase, ScreenInfo, SessionNotes, SessionView};
+use super::view::{Notice, Phase, SessionNotes, SessionView};
 use crate::clipboard::backend::ClipboardFactory;
 use crate::clipboard::owner::ClipboardOwner;
-use crate::clock::unix_ms;
 use crate::desk::link::{DeskClient, DeskEvents};
 use crate::input::event::InputEvent;
 use crate::input::injector::InjectorFactory;
@@ -57,7 +51,7 @@ use crate::input::sender::InputSender;
 use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::media::sink::FrameSink;
-use crate::peer::{self, ConnectionState, Delivery, Peer, PeerEvent, PeerSettings};
+use crate::peer::{Peer, PeerEvent, PeerSettings};
 use crate::transfer::wire::FsOp;
 
 /// What the UI asks the engine to do.

@@ -2,8 +2,20 @@
 //! client receives, the video track the expert receives, and the client's
 //! screen sharing within the view scope.
 
-// The engine's types and imports, shared by its files.
-use super::*;
+use std::sync::Arc;
+
+use lifeline_signaling::protocol::{AppMessage, Role};
+
+use super::channels::{self, ChannelEvent, watch_control, watch_input};
+use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, scope_list};
+use crate::clock::unix_ms;
+use crate::media::quality::Quality;
+use crate::peer::{ConnectionState, PeerEvent};
+use crate::session::control::ControlMessage;
+use crate::session::scopes::Scope;
+use crate::session::screen_share::ScreenShare;
+use crate::session::screen_view;
+use crate::session::view::{Notice, Phase, ScreenInfo};
 
 impl Engine {
     pub(super) async fn on_peer(&mut self, event: PeerEvent) {

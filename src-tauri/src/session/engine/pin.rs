@@ -7,9 +7,13 @@
 
 use std::time::Duration;
 
-// The engine's types and imports, shared by its files.
-use super::*;
+use lifeline_signaling::protocol::{AppMessage, Signal};
+
+use super::Engine;
+use crate::peer::{ConnectionState, PeerEvent};
+use crate::session::deadlines::Due;
 use crate::session::pin::PinCheck;
+use crate::session::view::Notice;
 
 /// How long after connecting the PIN check may take.
 const PIN_TIMEOUT: Duration = Duration::from_secs(20);

@@ -4,9 +4,9 @@
 //! ([`crate::cursor::share::PointerShare`]) in `Live::pointer`; dropping it
 //! stops the watcher.
 
-// The engine's types and imports, shared by its files.
-use super::*;
+use super::{Engine, channels};
 use crate::cursor::share::{Area, PointerShare};
+use crate::media::capture::MonitorInfo;
 
 impl Engine {
     /// Client: the expert's cursor channel arrived.
