@@ -296,15 +296,43 @@ impl AppInstance {
     }
 
     pub async fn text(&self, css: &str) -> anyhow::Result<String> {
-        Ok(self.wait_for(css).await?.text().await?)
+        self.read(css, |element| async move { element.text().await })
+            .await
     }
 
     /// The whole text of the element matching `css`, also where the page
     /// cuts it short with an ellipsis (WebDriver's text is empty for a
     /// line clipped that way).
     pub async fn full_text(&self, css: &str) -> anyhow::Result<String> {
-        let element = self.wait_for(css).await?;
-        Ok(element.prop("innerText").await?.unwrap_or_default())
+        self.read(css, |element| async move {
+            Ok(element.prop("innerText").await?.unwrap_or_default())
+        })
+        .await
+    }
+
+    /// Reads the element matching `css`. The page may render it anew
+    /// between finding it and reading it (a session's state changing under
+    /// the test): a stale element is looked up again, a few times.
+    async fn read<F, Fut>(&self, css: &str, read: F) -> anyhow::Result<String>
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: std::future::Future<Output = Result<String, fantoccini::error::CmdError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            let element = self.wait_for(css).await?;
+            match read(element).await {
+                Ok(text) => return Ok(text),
+                Err(error) if attempt < 5 => {
+                    eprintln!(
+                        "e2e: {}: reading {css} failed ({error:?}); again",
+                        self.name
+                    );
+                    attempt += 1;
+                }
+                Err(error) => anyhow::bail!("{}: reading {css} failed: {error:?}", self.name),
+            }
+        }
     }
 
     /// Sends keys to whatever has the keyboard focus, as a keyboard user
