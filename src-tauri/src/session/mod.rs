@@ -4,7 +4,8 @@
 //!   the consent the server relays and the grant the engine enforces are one
 //!   definition).
 //! - [`engine`]: the task that owns the request, the consent and the peer.
-//! - [`view`]: the snapshot the UI renders.
+//! - [`view`]: the snapshot the UI renders; [`notice`]: the codes of what
+//!   it is told happened, and their severity.
 //! - [`control`]: messages on the peers' control channel.
 //! - [`grants`]: what the client allows now; every message is checked.
 //! - [`log`] and [`transcript`]: the chat and event log, and its file.
@@ -23,6 +24,7 @@ pub mod deadlines;
 pub mod engine;
 pub mod grants;
 pub mod log;
+pub mod notice;
 pub mod pin;
 pub mod reboot;
 pub mod screen_share;

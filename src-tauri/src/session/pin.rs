@@ -21,6 +21,7 @@ use spake2::{Ed25519Group, Identity, Password, Spake2};
 
 use lifeline_signaling::protocol::Role;
 
+use super::notice::NoticeCode;
 use crate::hex;
 use lifeline_signaling::protocol::signal::Signal;
 
@@ -41,9 +42,14 @@ pub enum PinError {
 
 impl PinError {
     pub fn code(&self) -> &'static str {
+        self.notice_code().as_str()
+    }
+
+    /// What the session's end says to the UI.
+    pub fn notice_code(&self) -> NoticeCode {
         match self {
-            Self::BadPin => "bad_pin",
-            Self::Malformed | Self::Mismatch => "pin_mismatch",
+            Self::BadPin => NoticeCode::BadPin,
+            Self::Malformed | Self::Mismatch => NoticeCode::PinMismatch,
         }
     }
 }

@@ -4,6 +4,7 @@
 use lifeline_signaling::protocol::Scopes;
 use serde::{Deserialize, Serialize};
 
+pub use super::notice::{NoticeCode, Severity};
 use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::transfer::progress::TransferView;
@@ -62,7 +63,8 @@ pub struct SessionNotes {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RemoteFolder {
     pub listing: Listing,
-    pub error: Option<Notice>,
+    /// The client refused or could not carry out the last request.
+    pub error: Option<crate::transfer::error::TransferError>,
 }
 
 /// The shared screen: the client's monitors, the one shown, the quality.
@@ -122,20 +124,21 @@ impl Phase {
     }
 }
 
-/// An outcome to show: `located`, `established`, `declined`, `timeout`,
-/// `cancelled`, `peer_left`, `ended`, `connection_failed`, `signed_out`,
-/// or one of the desk's error codes.
+/// What to show about the last step: its code (the UI's words), a detail
+/// in English for the log, and how to show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
-    pub code: String,
+    pub code: NoticeCode,
     pub message: String,
+    pub severity: Severity,
 }
 
 impl Notice {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: NoticeCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
+            severity: code.severity(),
         }
     }
 }
@@ -155,7 +158,7 @@ mod tests {
                 safety_code: "123456".into(),
                 since_ms: 5,
             },
-            notice: Some(Notice::new("established", "up")),
+            notice: Some(Notice::new(NoticeCode::Established, "up")),
             screen: None,
             grantable: Scopes::NONE,
             clipboard_sync: false,
@@ -177,7 +180,7 @@ mod tests {
                 "signedInAs": "Ann",
                 "phase": {"phase": "active", "session": "s1", "peer": "pc-7", "scopes": [],
                           "safetyCode": "123456", "sinceMs": 5},
-                "notice": {"code": "established", "message": "up"},
+                "notice": {"code": "established", "message": "up", "severity": "outcome"},
                 "screen": null,
                 "grantable": [],
                 "clipboardSync": false,

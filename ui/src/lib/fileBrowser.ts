@@ -1,7 +1,6 @@
 // The expert's file browser (src-tauri/src/transfer/remote_fs.rs and
 // wire.rs): listings as the engine sends them, the requests it takes, and
 // path arithmetic on `/`-separated paths relative to a shared folder.
-import type { Notice } from "./session";
 
 export type EntryKind = "folder" | "file" | "link" | "other";
 
@@ -22,7 +21,8 @@ export interface Listing {
 /** The client's folder on show, and why the last request failed, if it did. */
 export interface RemoteFolder {
   listing: Listing;
-  error: Notice | null;
+  /** The client's refusal, `{code, message}` (a transfer error's shape). */
+  error: { code: string; message: string } | null;
 }
 
 /** This computer's folder on show, and where the shared folder is. */

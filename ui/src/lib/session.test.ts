@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { catalogs } from "./i18n";
-import { ALL_SCOPES, formatCountdown, isProblem, noticeKey, scopeKey } from "./session";
+import { ALL_SCOPES, formatCountdown, noticeKey, scopeKey } from "./session";
 
 describe("noticeKey", () => {
   it("prefers the mode's own text", () => {
@@ -49,13 +49,3 @@ describe("scopes and countdowns", () => {
   });
 });
 
-describe("isProblem", () => {
-  it("shows a refused ID or a failure as a problem, an answer as an outcome", () => {
-    for (const code of ["id_expired", "id_used", "connection_failed", "desk_offline", "signed_out"]) {
-      expect(isProblem(code), code).toBe(true);
-    }
-    for (const code of ["located", "established", "declined", "timeout", "cancelled", "peer_left", "ended"]) {
-      expect(isProblem(code), code).toBe(false);
-    }
-  });
-});

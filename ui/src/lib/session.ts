@@ -33,9 +33,12 @@ export type Phase =
       sinceMs: number;
     };
 
+/** What the app says happened (src-tauri/src/session/notice.rs): the
+ * code picks the words; a problem is shown as an error, with its code. */
 export interface Notice {
   code: string;
   message: string;
+  severity: "outcome" | "problem";
 }
 
 export type Quality = "speed" | "balanced" | "best";
@@ -121,15 +124,6 @@ export function noticeKey(mode: Mode, code: string): MessageKey {
     if (known(key)) return key;
   }
   return "error.generic";
-}
-
-/**
- * Notices that report a problem to act on, shown as errors with their code
- * in a details line. The others are how a request or session went: a
- * decline or a timeout is an answer, not a fault.
- */
-export function isProblem(code: string): boolean {
-  return !["located", "established", "ended", "declined", "timeout", "cancelled", "peer_left"].includes(code);
 }
 
 export function scopeKey(scope: Scope): MessageKey {

@@ -10,6 +10,7 @@
 use lifeline_signaling::protocol::{AppMessage, Scopes};
 
 use super::{Engine, SessionError};
+use crate::session::notice::NoticeCode;
 use crate::session::view::{Notice, Phase};
 
 /// What the person answered.
@@ -61,7 +62,10 @@ impl Engine {
             }
             Answer::Decline => {
                 self.send(AppMessage::Decline { session: pending }).await;
-                self.set_phase(Phase::Idle, Some(Notice::new("declined", "you declined")));
+                self.set_phase(
+                    Phase::Idle,
+                    Some(Notice::new(NoticeCode::Declined, "you declined")),
+                );
             }
         }
         Ok(())

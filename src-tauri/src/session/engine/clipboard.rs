@@ -12,6 +12,7 @@ use super::channels::ChannelEvent;
 use super::{Engine, Live};
 use crate::clipboard::MAX_CLIPBOARD_BYTES;
 use crate::clipboard::owner::ClipboardOwner;
+use crate::session::notice::NoticeCode;
 
 impl Live {
     /// The session's clipboard owner, started on first use.
@@ -31,14 +32,17 @@ impl Engine {
     /// Sends this side's clipboard text once.
     pub(super) async fn send_clipboard(&mut self) {
         if !self.clipboard_allowed() {
-            self.notice("not_granted", "the clipboard permission is not granted");
+            self.notice(
+                NoticeCode::NotGranted,
+                "the clipboard permission is not granted",
+            );
             return;
         }
         let Some(live) = &mut self.live else { return };
         let read = live.clipboard(&self.backends).get().await;
         match read {
             Ok(text) => self.share_clipboard(text).await,
-            Err(error) => self.notice("clipboard_unavailable", error.to_string()),
+            Err(error) => self.notice(NoticeCode::ClipboardUnavailable, error.to_string()),
         }
     }
 
@@ -51,7 +55,10 @@ impl Engine {
     /// Turns automatic sync on or off.
     pub(super) fn set_clipboard_sync(&mut self, on: bool) {
         if on && !self.clipboard_allowed() {
-            self.notice("not_granted", "the clipboard permission is not granted");
+            self.notice(
+                NoticeCode::NotGranted,
+                "the clipboard permission is not granted",
+            );
             return;
         }
         let reports = self.channel_tx.clone();

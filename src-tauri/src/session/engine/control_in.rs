@@ -9,6 +9,7 @@ use super::{Engine, OUTBOX_LIMIT};
 use crate::clock::unix_ms;
 use crate::session::control::{ControlMessage, PROTOCOL_VERSION};
 use crate::session::grants::needed_for;
+use crate::session::notice::NoticeCode;
 use crate::session::view::Notice;
 
 impl Engine {
@@ -48,7 +49,10 @@ impl Engine {
             ChannelEvent::ControlClosed => {
                 self.end(
                     false,
-                    Some(Notice::new("peer_left", "the other side ended the session")),
+                    Some(Notice::new(
+                        NoticeCode::PeerLeft,
+                        "the other side ended the session",
+                    )),
                 )
                 .await;
             }
@@ -83,14 +87,17 @@ impl Engine {
                 } else {
                     let detail = format!("peer protocol {version}, ours {PROTOCOL_VERSION}");
                     self.log_event("incompatible", detail.clone());
-                    self.end(true, Some(Notice::new("incompatible", detail)))
+                    self.end(true, Some(Notice::new(NoticeCode::Incompatible, detail)))
                         .await;
                 }
             }
             (ControlMessage::Bye, _) => {
                 self.end(
                     false,
-                    Some(Notice::new("peer_left", "the other side ended the session")),
+                    Some(Notice::new(
+                        NoticeCode::PeerLeft,
+                        "the other side ended the session",
+                    )),
                 )
                 .await;
             }

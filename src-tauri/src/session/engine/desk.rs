@@ -18,6 +18,7 @@ use crate::peer::{self, Delivery, Peer, PeerEvent, PeerSettings};
 use crate::session::deadlines::Deadlines;
 use crate::session::grants::Grants;
 use crate::session::log::SessionLog;
+use crate::session::notice::NoticeCode;
 use crate::session::scopes::Scope;
 use crate::session::transcript::{self, Header};
 use crate::session::view::{FirstFrame, Notice, Phase};
@@ -56,13 +57,13 @@ impl Engine {
                 self.set_phase(asked, None);
             }
             ServerMessage::Declined { session } if ours(&session) => {
-                self.request_closed("declined", "the client declined");
+                self.request_closed(NoticeCode::Declined, "the client declined");
             }
             ServerMessage::RequestTimedOut { session } if ours(&session) => {
-                self.request_closed("timeout", "no answer in time");
+                self.request_closed(NoticeCode::Timeout, "no answer in time");
             }
             ServerMessage::RequestCancelled { session } if ours(&session) => {
-                self.request_closed("cancelled", "the request was withdrawn");
+                self.request_closed(NoticeCode::Cancelled, "the request was withdrawn");
             }
             ServerMessage::SessionStarted {
                 session,
@@ -92,7 +93,7 @@ impl Engine {
         self.view.send_modify(|view| view.signed_in_as = None);
         if reason == SignOutReason::Inactivity {
             self.notice(
-                "signed_out",
+                NoticeCode::SignedOut,
                 "signed out after a long time without activity",
             );
         }
@@ -114,13 +115,16 @@ impl Engine {
         };
         self.set_phase(
             waiting,
-            Some(Notice::new("located", "waiting for the client's approval")),
+            Some(Notice::new(
+                NoticeCode::Located,
+                "waiting for the client's approval",
+            )),
         );
     }
 
     /// The request ended without a session (declined, timed out or
     /// withdrawn).
-    pub(super) fn request_closed(&mut self, code: &str, message: &str) {
+    pub(super) fn request_closed(&mut self, code: NoticeCode, message: &str) {
         self.set_phase(Phase::Idle, Some(Notice::new(code, message)));
     }
 
@@ -167,8 +171,11 @@ impl Engine {
         if reason == LeaveReason::Disconnected && connected {
             tracing::info!("the other side lost the desk; the session goes on");
         } else {
-            self.end(false, Some(Notice::new("peer_left", "the other side left")))
-                .await;
+            self.end(
+                false,
+                Some(Notice::new(NoticeCode::PeerLeft, "the other side left")),
+            )
+            .await;
         }
     }
 
@@ -184,7 +191,7 @@ impl Engine {
         if self.request.refused() {
             return tracing::debug!("the desk refused a request already withdrawn");
         }
-        self.notice(code.as_str(), message);
+        self.notice(NoticeCode::Desk(code), message);
     }
 
     /// Accepted: the peer connection for `session`, its channels and, on
@@ -208,7 +215,7 @@ impl Engine {
                 self.send(AppMessage::Bye { session }).await;
                 self.set_phase(
                     Phase::Idle,
-                    Some(Notice::new("connection_failed", error.to_string())),
+                    Some(Notice::new(NoticeCode::ConnectionFailed, error.to_string())),
                 );
                 return;
             }
@@ -301,7 +308,7 @@ impl Engine {
     /// view, when the wait for the first picture began).
     fn show_connecting(&mut self, session: String, name: String, scopes: Scopes) {
         let notice = match self.role {
-            Role::Expert => Some(Notice::new("established", "the client accepted")),
+            Role::Expert => Some(Notice::new(NoticeCode::Established, "the client accepted")),
             Role::Client => None,
         };
         if self.role == Role::Expert && scopes.contains(Scope::View) {
@@ -353,7 +360,7 @@ impl Engine {
                 self.live = Some(live);
                 self.end(
                     true,
-                    Some(Notice::new("connection_failed", error.to_string())),
+                    Some(Notice::new(NoticeCode::ConnectionFailed, error.to_string())),
                 )
                 .await;
             }
@@ -397,8 +404,8 @@ impl Engine {
             Err(error) if description && matches!(self.phase(), Phase::Connecting { .. }) => {
                 tracing::warn!(%error, "the peer's session description was refused");
                 let code = match self.role {
-                    Role::Client => "bad_offer",
-                    Role::Expert => "bad_answer",
+                    Role::Client => NoticeCode::BadOffer,
+                    Role::Expert => NoticeCode::BadAnswer,
                 };
                 let message = format!("the other side's connection details were refused: {error}");
                 self.end(true, Some(Notice::new(code, message))).await;

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use super::super::scopes::Scope;
 use super::Engine;
 use super::channels::ChannelEvent;
-use crate::session::view::{Notice, RemoteFolder};
+use crate::session::notice::NoticeCode;
+use crate::session::view::RemoteFolder;
+use crate::transfer::error::TransferError;
 use crate::transfer::runner::{Report, Transfers};
 use crate::transfer::wire::FsOp;
 
@@ -52,7 +54,10 @@ impl Engine {
 
     pub(super) fn browse(&mut self, op: FsOp) {
         if self.role != Role::Expert {
-            return self.notice("expert_only", "only the expert browses the other computer");
+            return self.notice(
+                NoticeCode::ExpertOnly,
+                "only the expert browses the other computer",
+            );
         }
         if let Some(transfers) = self.files_runner() {
             transfers.browse(op);
@@ -63,11 +68,17 @@ impl Engine {
     fn files_runner(&mut self) -> Option<&Transfers> {
         let live = self.live.as_ref()?;
         if live.grants.check(Scope::Files).is_err() {
-            self.notice("not_granted", "the files permission is not granted");
+            self.notice(
+                NoticeCode::NotGranted,
+                "the files permission is not granted",
+            );
             return None;
         }
         if live.transfers.is_none() {
-            self.notice("files_unavailable", "the files channel is not open yet");
+            self.notice(
+                NoticeCode::FilesUnavailable,
+                "the files channel is not open yet",
+            );
         }
         self.live.as_ref()?.transfers.as_ref()
     }
@@ -97,7 +108,7 @@ impl Engine {
             Report::BrowseFailed { code, message } => self.view.send_modify(|view| {
                 view.remote_files
                     .get_or_insert_with(RemoteFolder::default)
-                    .error = Some(Notice::new(code, message))
+                    .error = Some(TransferError::new(code, message))
             }),
         }
     }

@@ -52,6 +52,7 @@ use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::media::sink::FrameSink;
 use crate::peer::{Peer, PeerEvent, PeerSettings};
+use crate::session::notice::NoticeCode;
 use crate::transfer::wire::FsOp;
 
 /// What the UI asks the engine to do.
@@ -408,14 +409,14 @@ impl Engine {
         });
     }
 
-    fn notice(&self, code: &str, message: impl Into<String>) {
+    fn notice(&self, code: NoticeCode, message: impl Into<String>) {
         let notice = Notice::new(code, message);
         self.view.send_modify(|view| view.notice = Some(notice));
     }
 
     async fn send(&self, message: AppMessage) {
         if let Err(error) = self.desk.send(message).await {
-            self.notice("desk_offline", error.to_string());
+            self.notice(NoticeCode::DeskOffline, error.to_string());
         }
     }
 
@@ -441,15 +442,15 @@ impl Engine {
                 self.connect(id, notes, scopes, pin).await;
             }
             (Command::Connect { .. }, _) => {
-                self.notice("busy", "a request or session is already open");
+                self.notice(NoticeCode::Busy, "a request or session is already open");
             }
             (Command::Cancel, Phase::Waiting { session, .. } | Phase::Asked { session, .. }) => {
                 self.send(AppMessage::Cancel { session }).await;
-                self.request_closed("cancelled", "request withdrawn");
+                self.request_closed(NoticeCode::Cancelled, "request withdrawn");
             }
             // Withdrawn before the desk said which session it is.
             (Command::Cancel, Phase::Idle) if self.request.withdraw() => {
-                self.notice("cancelled", "request withdrawn");
+                self.notice(NoticeCode::Cancelled, "request withdrawn");
             }
             (
                 Command::Answer {
@@ -476,7 +477,7 @@ impl Engine {
             (Command::Stop, Phase::Connecting { .. } | Phase::Active { .. }) => {
                 self.end(
                     true,
-                    Some(Notice::new("ended", "the session was ended here")),
+                    Some(Notice::new(NoticeCode::Ended, "the session was ended here")),
                 )
                 .await;
             }
@@ -541,7 +542,7 @@ impl Engine {
         let request = AppMessage::Connect { id, notes, scopes };
         if let Err(error) = self.desk.send(request).await {
             self.request.lost();
-            self.notice("desk_offline", error.to_string());
+            self.notice(NoticeCode::DeskOffline, error.to_string());
         }
     }
 

@@ -12,6 +12,7 @@ use crate::clock::unix_ms;
 use crate::media::quality::Quality;
 use crate::peer::{ConnectionState, PeerEvent};
 use crate::session::control::ControlMessage;
+use crate::session::notice::NoticeCode;
 use crate::session::scopes::Scope;
 use crate::session::screen_share::ScreenShare;
 use crate::session::screen_view;
@@ -52,7 +53,7 @@ impl Engine {
                 self.end(
                     true,
                     Some(Notice::new(
-                        "connection_failed",
+                        NoticeCode::ConnectionFailed,
                         "the direct connection failed",
                     )),
                 )
@@ -61,7 +62,7 @@ impl Engine {
             PeerEvent::State(ConnectionState::Closed) => {
                 self.end(
                     false,
-                    Some(Notice::new("peer_left", "the connection closed")),
+                    Some(Notice::new(NoticeCode::PeerLeft, "the connection closed")),
                 )
                 .await;
             }

@@ -12,6 +12,7 @@ use lifeline_signaling::protocol::{AppMessage, Signal};
 use super::Engine;
 use crate::peer::{ConnectionState, PeerEvent};
 use crate::session::deadlines::Due;
+use crate::session::notice::NoticeCode;
 use crate::session::pin::PinCheck;
 use crate::session::view::Notice;
 
@@ -73,7 +74,10 @@ impl Engine {
         };
         match outcome {
             Ok(()) => self.advance_pin().await,
-            Err(error) => self.pin_failed(error.code(), &error.to_string()).await,
+            Err(error) => {
+                self.pin_failed(error.notice_code(), &error.to_string())
+                    .await
+            }
         }
     }
 
@@ -113,7 +117,10 @@ impl Engine {
                     Box::pin(self.on_peer(event)).await;
                 }
             }
-            Some(Err(error)) => self.pin_failed(error.code(), &error.to_string()).await,
+            Some(Err(error)) => {
+                self.pin_failed(error.notice_code(), &error.to_string())
+                    .await
+            }
             None => {}
         }
     }
@@ -127,15 +134,15 @@ impl Engine {
             .is_some_and(|check| !check.verified());
         if open {
             self.pin_failed(
-                "pin_timeout",
+                NoticeCode::PinTimeout,
                 "the PIN check did not finish; was the PIN typed on both sides?",
             )
             .await;
         }
     }
 
-    async fn pin_failed(&mut self, code: &str, message: &str) {
-        tracing::warn!(code, message, "the PIN check failed; ending the session");
+    async fn pin_failed(&mut self, code: NoticeCode, message: &str) {
+        tracing::warn!(%code, message, "the PIN check failed; ending the session");
         self.end(true, Some(Notice::new(code, message))).await;
     }
 }

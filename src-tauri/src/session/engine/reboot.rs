@@ -8,6 +8,7 @@ use super::super::control::ControlMessage;
 use super::super::deadlines::Due;
 use super::Engine;
 use crate::clock::unix_ms;
+use crate::session::notice::NoticeCode;
 
 impl Engine {
     /// Client: the expert asked for a restart (the reboot scope was checked).
@@ -46,7 +47,7 @@ impl Engine {
         self.log_event("rebooting", self.backends.reboot.command.join(" "));
         if let Err(error) = self.backends.reboot.run() {
             tracing::error!(%error, "the restart command failed");
-            self.notice("reboot_failed", error.to_string());
+            self.notice(NoticeCode::RebootFailed, error.to_string());
             self.log_event("reboot_failed", error.to_string());
         }
     }

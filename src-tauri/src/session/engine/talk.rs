@@ -9,6 +9,7 @@ use super::super::scopes::{Scope, Scopes};
 use super::super::view::Phase;
 use super::{Engine, LogItem, scope_list};
 use crate::clock::unix_ms;
+use crate::session::notice::NoticeCode;
 
 impl Engine {
     /// Adds `entry` to the running session's log and tells the UI.
@@ -51,12 +52,15 @@ impl Engine {
     /// Sends a chat line to the other side and logs it.
     pub(super) async fn chat(&mut self, text: String) {
         if let Err(error) = check_chat(&text) {
-            self.notice("bad_chat", error.to_string());
+            self.notice(NoticeCode::BadChat, error.to_string());
             return;
         }
         let has_channel = self.live.as_ref().is_some_and(|l| l.control.is_some());
         if !has_channel {
-            self.notice("chat_unavailable", "the chat opens with the connection");
+            self.notice(
+                NoticeCode::ChatUnavailable,
+                "the chat opens with the connection",
+            );
             return;
         }
         let sent_ms = unix_ms();
@@ -94,7 +98,7 @@ impl Engine {
         let change = match live.grants.set(scopes) {
             Ok(change) => change,
             Err(error) => {
-                self.notice("grant_refused", error.to_string());
+                self.notice(NoticeCode::GrantRefused, error.to_string());
                 return;
             }
         };
