@@ -161,18 +161,25 @@ impl AppInstance {
         self.wait_for_within(css, UI_TIMEOUT).await
     }
 
-    /// [`Self::wait_for`], for up to `timeout`.
+    /// [`Self::wait_for`], for up to `timeout`. WebKitWebDriver can fail a
+    /// lookup outright while the page replaces the part it searches ("Could
+    /// not parse element info"); that is "not yet", like a missing element.
     pub async fn wait_for_within(
         &self,
         css: &str,
         timeout: Duration,
     ) -> anyhow::Result<fantoccini::elements::Element> {
-        self.client
-            .wait()
-            .at_most(timeout)
-            .for_element(Locator::Css(css))
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: {css} did not appear: {e}", self.name))
+        let deadline = Instant::now() + timeout;
+        loop {
+            let error = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => return Ok(element),
+                Err(error) => error,
+            };
+            if Instant::now() > deadline {
+                anyhow::bail!("{}: {css} did not appear: {error}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits for an element and scrolls it to the middle of the window, as
