@@ -472,15 +472,16 @@ impl Runner {
         .await;
     }
 
+    /// An incoming transfer stops here, failed; a partial file stays for
+    /// resuming.
+    fn stop_incoming(&mut self, transfer: u32, error: TransferError) {
+        self.receiving.remove(&transfer);
+        self.end(transfer, Direction::Incoming, State::Failed, Some(error));
+    }
+
     async fn fail_incoming(&mut self, transfer: u32, code: &str, message: &str) {
         tracing::warn!(transfer, code, message, "incoming file failed");
-        self.receiving.remove(&transfer);
-        self.end(
-            transfer,
-            Direction::Incoming,
-            State::Failed,
-            Some(TransferError::new(code, message)),
-        );
+        self.stop_incoming(transfer, TransferError::new(code, message));
         self.note("transfer_failed", format!("{code}: {message}"));
         self.say(FileMessage::Failed {
             transfer,

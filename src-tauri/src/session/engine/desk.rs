@@ -333,28 +333,19 @@ impl Engine {
     /// writers, and sends the offer; a failure ends the session.
     async fn offer(&mut self, mut live: Live, session: String, scopes: Scopes) {
         match open_channels(&live.peer, scopes).await {
-            Ok(Opened {
-                control,
-                input,
-                files,
-                cursor,
-                offer,
-            }) => {
-                if let (Some(cursor), Some(view)) = (cursor, &self.backends.pointer.view) {
+            Ok(opened) => {
+                if let (Some(cursor), Some(view)) = (opened.cursor, &self.backends.pointer.view) {
                     channels::watch_cursor(cursor, Arc::clone(view));
                 }
                 let reports = self.channel_tx.clone();
-                watch_control(reports, session.clone(), control.clone(), true);
-                live.control = Some(control);
-                live.input = Some(InputSender::start(input));
+                watch_control(reports, session.clone(), opened.control.clone(), true);
+                live.control = Some(opened.control);
+                live.input = Some(InputSender::start(opened.input));
                 let allowed = live.grants.check(Scope::Files).is_ok();
-                live.transfers = Some(self.start_transfers(&session, allowed, files));
+                live.transfers = Some(self.start_transfers(&session, allowed, opened.files));
                 self.live = Some(live);
-                self.send(AppMessage::Signal {
-                    session,
-                    signal: offer,
-                })
-                .await;
+                let signal = opened.offer;
+                self.send(AppMessage::Signal { session, signal }).await;
             }
             Err(error) => {
                 self.live = Some(live);

@@ -139,13 +139,7 @@ impl Runner {
 
     /// The sender gave up; a partial file stays for resuming.
     pub(super) fn on_failed(&mut self, transfer: u32, code: String, message: String) {
-        self.receiving.remove(&transfer);
-        self.end(
-            transfer,
-            Direction::Incoming,
-            State::Failed,
-            Some(TransferError::new(code, message)),
-        );
+        self.stop_incoming(transfer, TransferError::new(code, message));
     }
 
     /// A chunk of the file being received.
