@@ -165,11 +165,18 @@ impl Engine {
     }
 
     /// The other side left the desk. Peer to peer, a connected session
-    /// does not need the desk and goes on; otherwise it ends.
+    /// does not need the desk and goes on; otherwise it ends. Leaving while
+    /// the PIN check is open is the other side's check failing (it ends the
+    /// session the moment the PINs differ, and its proof may reach this
+    /// side after its goodbye): that is what this side says too.
     async fn on_peer_left(&mut self, current: &Phase, reason: LeaveReason) {
         let connected = matches!(current, Phase::Active { .. });
         if reason == LeaveReason::Disconnected && connected {
             tracing::info!("the other side lost the desk; the session goes on");
+        } else if self.pin_open() {
+            let message = "the other side ended the session during the PIN check";
+            self.end(false, Some(Notice::new(NoticeCode::PinMismatch, message)))
+                .await;
         } else {
             self.end(
                 false,

@@ -125,14 +125,17 @@ impl Engine {
         }
     }
 
-    /// The deadline: a check still open ends the session.
-    pub(super) async fn pin_deadline(&mut self) {
-        let open = self
-            .live
+    /// Whether this session's PIN check is still open.
+    pub(super) fn pin_open(&self) -> bool {
+        self.live
             .as_ref()
             .and_then(|l| l.pin.as_ref())
-            .is_some_and(|check| !check.verified());
-        if open {
+            .is_some_and(|check| !check.verified())
+    }
+
+    /// The deadline: a check still open ends the session.
+    pub(super) async fn pin_deadline(&mut self) {
+        if self.pin_open() {
             self.pin_failed(
                 NoticeCode::PinTimeout,
                 "the PIN check did not finish; was the PIN typed on both sides?",
