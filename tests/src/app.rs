@@ -212,6 +212,24 @@ impl AppInstance {
         .await
     }
 
+    /// Clicks a control that closes the window it sits in (a pop-out's
+    /// Dock button). WebKitWebDriver may answer the click with "no such
+    /// window" when the window is gone before its reply; that is the click's
+    /// effect, not a failure, and trying again could only fail. The caller
+    /// checks the effect in the window it switches to.
+    pub async fn click_closing_window(&self, css: &str) -> anyhow::Result<()> {
+        let element = self.in_view(css).await?;
+        match element.click().await {
+            Ok(()) => Ok(()),
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::NoSuchWindow =>
+            {
+                Ok(())
+            }
+            Err(error) => anyhow::bail!("{}: clicking {css} failed: {error:?}", self.name),
+        }
+    }
+
     /// Opens the toolbar menu `<details id="{id}">` by clicking its summary,
     /// as a person would, unless it is open already (a second click would
     /// close it).

@@ -209,7 +209,7 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
             .wait_for("#session-log .log-event[data-code='connected']")
             .await?;
         h.screenshot(&expert, "panel-window-log").await?;
-        expert.click("#panel-dock").await?;
+        expert.click_closing_window("#panel-dock").await?;
         expert.client().switch_to_window(main).await?;
         expert.wait_for("#side-panel[data-tab='log']").await?;
 
