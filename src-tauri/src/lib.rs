@@ -9,8 +9,10 @@
 //!   data channels as [`peer::Channel`], the VP8 screen track (with capture
 //!   times and keyframe requests), and the safety code derived from both
 //!   DTLS fingerprints.
-//! - [`session`]: the session engine: consent, the peer connection's life,
-//!   the permission scopes the client granted, and the screen it shares.
+//! - [`session`]: the session: its negotiation (request, consent, start,
+//!   connection) as a pure state machine per role, the engine that carries
+//!   it out (the peer connection's life), the permission scopes the client
+//!   granted, and the screen it shares.
 //! - [`media`]: screen capture, BGRA→I420, VP8 encoding on its own thread,
 //!   and RTP reassembly on the expert's side; no `tauri`, no `webrtc`.
 //! - [`cursor`]: the client's pointer, sent apart from the video and drawn

@@ -3,7 +3,11 @@
 //! - [`scopes`]: the permissions a client grants (the protocol's types, so
 //!   the consent the server relays and the grant the engine enforces are one
 //!   definition).
-//! - [`engine`]: the task that owns the request, the consent and the peer.
+//! - [`negotiation`]: how a session comes about and where it stands (the
+//!   request, the consent, the start, the connection), as a pure state
+//!   machine per role with its deadlines.
+//! - [`engine`]: the task around it that owns the desk link, the peer and
+//!   the channels, and carries out what the negotiation decides.
 //! - [`view`]: the snapshot the UI renders; [`notice`]: the codes of what
 //!   it is told happened, and their severity.
 //! - [`control`]: messages on the peers' control channel.
@@ -24,6 +28,7 @@ pub mod deadlines;
 pub mod engine;
 pub mod grants;
 pub mod log;
+pub mod negotiation;
 pub mod notice;
 pub mod pin;
 pub mod reboot;

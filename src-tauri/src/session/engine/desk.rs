@@ -5,25 +5,29 @@
 use std::sync::Arc;
 
 use lifeline_signaling::protocol::{
-    AppMessage, ErrorCode, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
+    AppMessage, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
     SignOutReason, Signal,
 };
 use tokio::sync::mpsc;
 
 use super::channels::{self, watch_control};
-use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, request};
+use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live};
 use crate::clock::unix_ms;
 use crate::input::sender::InputSender;
 use crate::peer::{self, Delivery, Peer, PeerEvent, PeerSettings};
 use crate::session::deadlines::Deadlines;
 use crate::session::grants::Grants;
 use crate::session::log::SessionLog;
+use crate::session::negotiation::{Input, Start};
 use crate::session::notice::NoticeCode;
 use crate::session::scopes::Scope;
 use crate::session::transcript::{self, Header};
 use crate::session::view::{FirstFrame, Notice, Phase};
 
 impl Engine {
+    /// A message from the desk: sign-in and the running session's here;
+    /// a request's, a consent's and a session's start go to the
+    /// negotiation.
     pub(super) async fn on_desk(&mut self, message: ServerMessage) {
         let current = self.phase();
         let ours = |session: &str| current.session() == Some(session);
@@ -35,46 +39,6 @@ impl Engine {
                 });
             }
             ServerMessage::SignedOut { reason } => self.signed_out(reason),
-            ServerMessage::Located {
-                session,
-                expires_in_secs,
-            } => self.on_located(&current, session, expires_in_secs).await,
-            ServerMessage::ConnectRequest {
-                session,
-                expert,
-                notes,
-                scopes,
-                expires_in_secs,
-            } if current == Phase::Idle => {
-                let expires_at_ms = unix_ms() + expires_in_secs * 1000;
-                let asked = Phase::Asked {
-                    session,
-                    expert,
-                    notes,
-                    scopes,
-                    expires_at_ms,
-                };
-                self.set_phase(asked, None);
-            }
-            ServerMessage::Declined { session } if ours(&session) => {
-                self.request_closed(NoticeCode::Declined, "the client declined");
-            }
-            ServerMessage::RequestTimedOut { session } if ours(&session) => {
-                self.request_closed(NoticeCode::Timeout, "no answer in time");
-            }
-            ServerMessage::RequestCancelled { session } if ours(&session) => {
-                self.request_closed(NoticeCode::Cancelled, "the request was withdrawn");
-            }
-            ServerMessage::SessionStarted {
-                session,
-                scopes,
-                ice_servers,
-                client,
-            } => {
-                let name = client.map(|about| about.computer.display_name());
-                self.on_session_started(&current, session, scopes, &ice_servers, name)
-                    .await;
-            }
             ServerMessage::NotesSaved { session } if ours(&session) => {
                 let now = unix_ms();
                 self.view
@@ -84,8 +48,9 @@ impl Engine {
             ServerMessage::PeerLeft { session, reason } if ours(&session) => {
                 self.on_peer_left(&current, reason).await;
             }
-            ServerMessage::Error { code, message, .. } => self.on_desk_error(code, message),
-            other => tracing::debug!(?other, "desk message not for the session"),
+            other => {
+                self.negotiate(Input::Desk(other)).await;
+            }
         }
     }
 
@@ -97,71 +62,6 @@ impl Engine {
                 "signed out after a long time without activity",
             );
         }
-    }
-
-    /// Expert: the desk found the client for the request in flight. One the
-    /// expert withdrew meanwhile is cancelled now that its session is
-    /// known; otherwise the expert waits for the client's answer.
-    async fn on_located(&mut self, current: &Phase, session: String, expires_in_secs: u64) {
-        if self.request.located() == request::Located::Withdraw {
-            return self.send(AppMessage::Cancel { session }).await;
-        }
-        if *current != Phase::Idle {
-            return tracing::debug!(%session, "a located request while busy ignored");
-        }
-        let waiting = Phase::Waiting {
-            session,
-            expires_at_ms: unix_ms() + expires_in_secs * 1000,
-        };
-        self.set_phase(
-            waiting,
-            Some(Notice::new(
-                NoticeCode::Located,
-                "waiting for the client's approval",
-            )),
-        );
-    }
-
-    /// The request ended without a session (declined, timed out or
-    /// withdrawn).
-    pub(super) fn request_closed(&mut self, code: NoticeCode, message: &str) {
-        self.set_phase(Phase::Idle, Some(Notice::new(code, message)));
-    }
-
-    /// The desk says the session for the accepted request starts: the peer
-    /// connection is made. The client starts one only for a request it
-    /// accepted (it is then connecting): a server that announces a session
-    /// the user never accepted gets nothing; and it holds to what its user
-    /// granted, whatever the server says.
-    async fn on_session_started(
-        &mut self,
-        current: &Phase,
-        session: String,
-        scopes: Scopes,
-        ice_servers: &[DeskIceServer],
-        client_name: Option<String>,
-    ) {
-        if self.role == Role::Client && !matches!(current, Phase::Connecting { .. }) {
-            return tracing::warn!(%session, "a session start for no accepted request ignored");
-        }
-        if current.session() != Some(&session) || self.live.is_some() {
-            return tracing::debug!(%session, "a session start not for this request ignored");
-        }
-        let name = match (current, client_name) {
-            (Phase::Waiting { .. }, Some(name)) => name,
-            (Phase::Connecting { peer, .. }, _) => peer.clone(),
-            _ => String::new(),
-        };
-        let scopes = match (current, self.role) {
-            (
-                Phase::Connecting {
-                    scopes: granted, ..
-                },
-                Role::Client,
-            ) => granted.intersect(scopes),
-            _ => scopes,
-        };
-        self.start_peer(session, scopes, name, ice_servers).await;
     }
 
     /// The other side left the desk. Peer to peer, a connected session
@@ -186,49 +86,30 @@ impl Engine {
         }
     }
 
-    /// An error from the desk, shown unless it is no news: a late signal or
-    /// goodbye for a session that has just ended must not replace the
-    /// notice that says why it ended, and a refusal of a request the
-    /// expert already withdrew says nothing new. (An error answers the
-    /// request in flight, if any: `refused` takes it.)
-    fn on_desk_error(&mut self, code: ErrorCode, message: String) {
-        if code == ErrorCode::NoSuchSession && self.live.is_none() {
-            return tracing::debug!("the desk no longer knows the session that just ended");
-        }
-        if self.request.refused() {
-            return tracing::debug!("the desk refused a request already withdrawn");
-        }
-        self.notice(NoticeCode::Desk(code), message);
-    }
-
     /// Accepted: the peer connection for `session`, its channels and, on
     /// the expert's side, the offer.
-    pub(super) async fn start_peer(
-        &mut self,
-        session: String,
-        scopes: Scopes,
-        name: String,
-        ice_servers: &[DeskIceServer],
-    ) {
+    pub(super) async fn start_peer(&mut self, start: Start) {
         let peer_role = match self.role {
             Role::Expert => peer::Role::Offerer,
             Role::Client => peer::Role::Answerer,
         };
-        let settings = self.peer_settings(scopes, ice_servers);
+        let settings = self.peer_settings(start.scopes, &start.ice_servers);
         let (peer, events) = match Peer::new(peer_role, &settings).await {
             Ok(created) => created,
             Err(error) => {
                 tracing::error!(%error, "cannot create the peer connection");
-                self.send(AppMessage::Bye { session }).await;
-                self.set_phase(
-                    Phase::Idle,
-                    Some(Notice::new(NoticeCode::ConnectionFailed, error.to_string())),
-                );
+                self.send(AppMessage::Bye {
+                    session: start.session,
+                })
+                .await;
+                let failed = Notice::new(NoticeCode::ConnectionFailed, error.to_string());
+                self.step(Input::Ended(Some(failed)));
                 return;
             }
         };
-        let live = self.new_live(session.clone(), peer, events, name.clone(), scopes);
-        self.show_connecting(session.clone(), name, scopes);
+        let (session, scopes) = (start.session.clone(), start.scopes);
+        let live = self.new_live(peer, events, start);
+        self.wait_for_first_frame(scopes);
         if self.role == Role::Expert {
             self.offer(live, session, scopes).await;
         } else {
@@ -256,18 +137,15 @@ impl Engine {
 
     /// The session's state from its start: the grants, and the log with
     /// its transcript.
-    fn new_live(
-        &self,
-        session: String,
-        peer: Peer,
-        events: mpsc::Receiver<PeerEvent>,
-        name: String,
-        scopes: Scopes,
-    ) -> Live {
-        let grants = match self.role {
-            Role::Client => Grants::new(self.offered, scopes),
-            Role::Expert => Grants::new(scopes, scopes),
-        };
+    fn new_live(&self, peer: Peer, events: mpsc::Receiver<PeerEvent>, start: Start) -> Live {
+        let Start {
+            session,
+            scopes,
+            offered,
+            peer: name,
+            ..
+        } = start;
+        let grants = Grants::new(offered, scopes);
         let header = Header {
             format: transcript::FORMAT,
             session: session.clone(),
@@ -276,7 +154,7 @@ impl Engine {
                 Role::Expert => "expert",
             }
             .into(),
-            peer: name.clone(),
+            peer: name,
             started_ms: unix_ms(),
         };
         if self.role == Role::Client {
@@ -288,7 +166,6 @@ impl Engine {
             peer,
             events,
             control: None,
-            name,
             grants,
             log: SessionLog::start(self.backends.transcripts.as_deref(), header),
             share: None,
@@ -311,13 +188,9 @@ impl Engine {
         }
     }
 
-    /// The view says the peers are connecting (and, for an expert who may
-    /// view, when the wait for the first picture began).
-    fn show_connecting(&mut self, session: String, name: String, scopes: Scopes) {
-        let notice = match self.role {
-            Role::Expert => Some(Notice::new(NoticeCode::Established, "the client accepted")),
-            Role::Client => None,
-        };
+    /// Expert, when it may view: the view says when the wait for the
+    /// first picture began.
+    fn wait_for_first_frame(&mut self, scopes: Scopes) {
         if self.role == Role::Expert && scopes.contains(Scope::View) {
             let started = FirstFrame {
                 session_started_ms: unix_ms(),
@@ -326,14 +199,6 @@ impl Engine {
             self.view
                 .send_modify(|view| view.first_frame = Some(started));
         }
-        self.set_phase(
-            Phase::Connecting {
-                session,
-                peer: name,
-                scopes,
-            },
-            notice,
-        );
     }
 
     /// Expert: opens the session's channels, starts their readers and

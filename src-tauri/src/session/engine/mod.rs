@@ -1,15 +1,17 @@
-//! The session engine: one task per app that owns the support session —
-//! the pending request, the consent, the WebRTC peer and its control
-//! channel — and publishes a [`SessionView`] on every change.
+//! The session engine: one task per app around the session's
+//! [negotiation](crate::session::negotiation). The negotiation decides
+//! (where the request and the consent stand, when a peer may start, what
+//! the view's phase is); the engine owns what does I/O (the desk link, the
+//! WebRTC peer, its channels and the session's media) and carries out the
+//! negotiation's effects. It publishes a [`SessionView`] on every change.
 //!
-//! Consent is enforced here, not in the UI: a client creates its peer only
-//! when the desk confirms a session it accepted, and it ignores every
-//! signal for any other session, so no offer is ever answered without the
+//! Consent is enforced by the negotiation: a client's peer starts only for
+//! a session whose request its user accepted, and every signal for any
+//! other session is ignored here, so no offer is ever answered without the
 //! client's Accept. Once the peers are connected nothing depends on the
 //! desk: the session ends on Stop, on the peer's `bye` over the control
 //! channel, or when the connection fails, and survives the desk going away.
 
-mod answer;
 mod channels;
 mod clipboard;
 mod control_in;
@@ -20,7 +22,6 @@ mod pin;
 mod pointer;
 mod reboot;
 mod remote;
-mod request;
 mod talk;
 
 use std::path::PathBuf;
@@ -30,13 +31,14 @@ use lifeline_signaling::protocol::{AppMessage, Role, Scopes};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-pub use self::answer::Answer;
 use self::channels::ChannelEvent;
 pub use self::channels::{CONTROL_CHANNEL, CURSOR_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
 use super::control::ControlMessage;
 use super::deadlines::{Deadlines, Due};
 use super::grants::Grants;
 use super::log::{LogEntry, SessionLog};
+pub use super::negotiation::Answer;
+use super::negotiation::{Effect, Input, Negotiation, Now};
 use super::reboot::RebootPlan;
 use super::screen_share::{CapturerFactory, ScreenShare};
 use super::screen_view;
@@ -263,10 +265,8 @@ pub fn spawn(
         live: None,
         channel_tx,
         log: log.clone(),
-        offered: Scopes::NONE,
         pin: None,
-        request: Default::default(),
-        phase: Phase::Idle,
+        negotiation: Negotiation::new(role),
     };
     tokio::spawn(engine.run(inbox, events, channel_rx));
     SessionHandle {
@@ -282,8 +282,6 @@ struct Live {
     peer: Peer,
     events: mpsc::Receiver<PeerEvent>,
     control: Option<crate::peer::Channel>,
-    /// Who is on the other side, for the banner.
-    name: String,
     /// Client: what it allows, checked on every message. Expert: a mirror
     /// of what the client announced.
     grants: Grants,
@@ -342,16 +340,12 @@ struct Engine {
     live: Option<Live>,
     channel_tx: channels::ChannelReports,
     log: broadcast::Sender<LogItem>,
-    /// Client: what the expert asked for, the ceiling for re-grants.
-    offered: Scopes,
     /// Client: the PIN shown with the current ID. Expert: the PIN typed
     /// for the current request. `None`: no PIN check.
     pin: Option<String>,
-    /// Expert: the request sent and not yet located or refused.
-    request: request::RequestInFlight,
-    /// Where the request or session stands: owned here, and copied into
-    /// the view on every change (never read back from it).
-    phase: Phase,
+    /// Where the request or session stands, and its deadlines: the phase
+    /// the view shows is derived from it (never read back from the view).
+    negotiation: Negotiation,
 }
 
 /// Sleeps until `at`, or for ever without a deadline.
@@ -377,7 +371,11 @@ impl Engine {
         mut channels: mpsc::Receiver<(String, ChannelEvent)>,
     ) {
         loop {
-            let deadline = self.live.as_ref().and_then(|live| live.deadlines.next());
+            let session = self.live.as_ref().and_then(|live| live.deadlines.next());
+            let deadline = match (session, self.negotiation.poll_timeout()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(command) => self.on_command(command).await,
@@ -396,17 +394,60 @@ impl Engine {
     }
 
     fn phase(&self) -> Phase {
-        self.phase.clone()
+        self.negotiation.phase()
     }
 
-    fn set_phase(&mut self, phase: Phase, notice: Option<Notice>) {
-        self.phase = phase.clone();
-        self.view.send_modify(|view| {
-            view.phase = phase;
-            if notice.is_some() {
-                view.notice = notice;
+    /// Feeds the negotiation and shows what it says at once (its phase and
+    /// notices); the effects that act are returned, in order.
+    fn step(&mut self, input: Input) -> Vec<Effect> {
+        let now = Now {
+            at: std::time::Instant::now(),
+            unix_ms: crate::clock::unix_ms(),
+        };
+        let mut acts = Vec::new();
+        for effect in self.negotiation.handle(now, input) {
+            match effect {
+                Effect::Phase(notice) => {
+                    let phase = self.negotiation.phase();
+                    self.view.send_modify(|view| {
+                        view.phase = phase;
+                        if notice.is_some() {
+                            view.notice = notice;
+                        }
+                    });
+                }
+                Effect::Notice(notice) => {
+                    self.view.send_modify(|view| view.notice = Some(notice));
+                }
+                act => acts.push(act),
             }
-        });
+        }
+        acts
+    }
+
+    /// Feeds the negotiation and carries out its effects: the reply to an
+    /// answer, if the input was one.
+    async fn negotiate(&mut self, input: Input) -> Option<Result<(), SessionError>> {
+        let mut answered = None;
+        for effect in self.step(input) {
+            match effect {
+                Effect::Desk(message) => {
+                    let request = matches!(message, AppMessage::Connect { .. });
+                    if let Err(error) = self.desk.send(message).await {
+                        self.notice(NoticeCode::DeskOffline, error.to_string());
+                        if request {
+                            self.step(Input::RequestLost);
+                        }
+                    }
+                }
+                Effect::Requested { pin, notes } => self.requested(pin, notes),
+                Effect::StartPeer(start) => self.start_peer(start).await,
+                Effect::End(notice) => self.end(true, Some(notice)).await,
+                Effect::Answered(result) => answered = Some(result),
+                Effect::Phase(_) | Effect::Notice(_) => {}
+            }
+        }
+        answered
     }
 
     fn notice(&self, code: NoticeCode, message: impl Into<String>) {
@@ -437,20 +478,18 @@ impl Engine {
                     scopes,
                     pin,
                 },
-                Phase::Idle,
-            ) if self.request.send(std::time::Instant::now()) => {
-                self.connect(id, notes, scopes, pin).await;
+                _,
+            ) => {
+                let request = Input::Connect {
+                    id,
+                    notes,
+                    scopes,
+                    pin,
+                };
+                self.negotiate(request).await;
             }
-            (Command::Connect { .. }, _) => {
-                self.notice(NoticeCode::Busy, "a request or session is already open");
-            }
-            (Command::Cancel, Phase::Waiting { session, .. } | Phase::Asked { session, .. }) => {
-                self.send(AppMessage::Cancel { session }).await;
-                self.request_closed(NoticeCode::Cancelled, "request withdrawn");
-            }
-            // Withdrawn before the desk said which session it is.
-            (Command::Cancel, Phase::Idle) if self.request.withdraw() => {
-                self.notice(NoticeCode::Cancelled, "request withdrawn");
+            (Command::Cancel, _) => {
+                self.negotiate(Input::Cancel).await;
             }
             (
                 Command::Answer {
@@ -458,9 +497,10 @@ impl Engine {
                     answer,
                     reply,
                 },
-                phase,
+                _,
             ) => {
-                let _ = reply.send(self.answer(&session, answer, phase).await);
+                let answered = self.negotiate(Input::Answer { session, answer }).await;
+                let _ = reply.send(answered.unwrap_or(Err(SessionError::RequestChanged)));
             }
             (Command::SetDownloads(folder), _) => self.backends.downloads = folder,
             (Command::SetShared(folder), _) => self.backends.shared = Some(folder),
@@ -528,22 +568,16 @@ impl Engine {
         }
     }
 
-    /// Expert: asks the desk for the client with ID `id` (the request in
-    /// flight until the desk locates it or refuses).
-    async fn connect(&mut self, id: String, notes: String, scopes: Scopes, pin: Option<String>) {
+    /// Expert: a request goes out, with this PIN and these notes.
+    fn requested(&mut self, pin: Option<String>, notes: String) {
         self.pin = pin;
         self.view.send_modify(|view| {
             view.notice = None;
             view.notes = SessionNotes {
-                text: notes.clone(),
+                text: notes,
                 saved_at_ms: None,
             };
         });
-        let request = AppMessage::Connect { id, notes, scopes };
-        if let Err(error) = self.desk.send(request).await {
-            self.request.lost();
-            self.notice(NoticeCode::DeskOffline, error.to_string());
-        }
     }
 
     /// Expert: the session's notes, shown at once and saved to the desk's
@@ -562,6 +596,9 @@ impl Engine {
     /// that ends the session (the PIN check) drops the rest with it.
     async fn on_deadlines(&mut self) {
         let now = std::time::Instant::now();
+        if self.negotiation.poll_timeout().is_some_and(|at| at <= now) {
+            self.negotiate(Input::Tick).await;
+        }
         let Some(live) = &mut self.live else { return };
         for due in live.deadlines.take_due(now) {
             if self.live.is_none() {
@@ -605,9 +642,7 @@ impl Engine {
             view.transfers.clear();
             view.remote_files = None;
         });
-        if notice.is_some() || self.phase() != Phase::Idle {
-            self.set_phase(Phase::Idle, notice);
-        }
+        self.step(Input::Ended(notice));
     }
 }
 

@@ -8,10 +8,10 @@ use lifeline_signaling::protocol::{AppMessage, Role};
 
 use super::channels::{self, ChannelEvent, watch_control, watch_input};
 use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, scope_list};
-use crate::clock::unix_ms;
 use crate::media::quality::Quality;
 use crate::peer::{ConnectionState, PeerEvent};
 use crate::session::control::ControlMessage;
+use crate::session::negotiation::Input;
 use crate::session::notice::NoticeCode;
 use crate::session::scopes::Scope;
 use crate::session::screen_share::ScreenShare;
@@ -30,20 +30,11 @@ impl Engine {
                 self.send(AppMessage::Signal { session, signal }).await;
             }
             PeerEvent::State(ConnectionState::Connected) => {
-                let code = live.peer.safety_code().await.unwrap_or_default();
-                let phase = Phase::Active {
-                    session: session.clone(),
-                    peer: live.name.clone(),
-                    scopes: live.grants.current(),
-                    safety_code: code,
-                    since_ms: unix_ms(),
-                };
+                let safety_code = live.peer.safety_code().await.unwrap_or_default();
                 let granted = live.grants.current();
-                self.set_phase(phase, None);
+                self.negotiate(Input::Connected { safety_code }).await;
                 self.log_event("connected", scope_list(granted));
-                if self.role == Role::Expert {
-                    self.send(AppMessage::Connected { session }).await;
-                } else {
+                if self.role == Role::Client {
                     // Started at the answer, or now; either way its frames
                     // may leave from here on.
                     self.start_sharing().await;

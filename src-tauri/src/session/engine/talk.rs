@@ -6,9 +6,9 @@ use lifeline_signaling::protocol::{AppMessage, Role};
 use super::super::control::ControlMessage;
 use super::super::log::{Author, LogEntry, check_chat};
 use super::super::scopes::{Scope, Scopes};
-use super::super::view::Phase;
 use super::{Engine, LogItem, scope_list};
 use crate::clock::unix_ms;
+use crate::session::negotiation::Input;
 use crate::session::notice::NoticeCode;
 
 impl Engine {
@@ -184,10 +184,6 @@ impl Engine {
 
     /// Puts the current scopes in the phase the UI shows.
     fn show_scopes(&mut self, current: Scopes) {
-        if let Phase::Active { scopes, .. } | Phase::Connecting { scopes, .. } = &mut self.phase {
-            *scopes = current;
-        }
-        let phase = self.phase.clone();
-        self.view.send_modify(|view| view.phase = phase);
+        self.step(Input::Scopes(current));
     }
 }
