@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NPM   ?= npm
 
-.PHONY: run demo test setup ui build check lint test-rust test-ui test-e2e bench fuzz clean
+.PHONY: run demo test setup ui build check lint codes test-rust test-ui test-e2e bench fuzz clean
 
 ## Set up what is missing, build, start a local signaling server, open the app.
 run: setup build
@@ -63,6 +63,11 @@ E2E_TESTS := $(patsubst tests/tests/%.rs,--test %,$(wildcard tests/tests/*.rs))
 test-e2e: ui
 	$(LINTED) $(CARGO) test --workspace --no-run
 	$(LINTED) $(CARGO) test --workspace $(E2E_TESTS)
+
+## Writes ui/src/lib/generated/codes.ts again from the Rust code lists
+## (notices, desk errors, log events); `make test` fails when it is stale.
+codes:
+	LIFELINE_WRITE_CODES=1 $(LINTED) $(CARGO) test --workspace --lib ui_contract
 
 ## Benchmarks: they print figures and assert nothing about speed.
 ## bench-setup.sh adds Chromium and chromedriver (the screen bench's

@@ -34,6 +34,8 @@
 //! - [`logging`]: `tracing` to stderr and to a log file in the data dir.
 //! - [`clock`]: Unix time in milliseconds, as the views and logs show it.
 //! - [`hex`]: one lower-case hex encoding for digests, PINs and codes.
+//! - `ui_contract` (tests): writes the codes the UI receives (notices,
+//!   desk errors, log events) as TypeScript, and fails when they are stale.
 //!
 //! # Run loop
 //! [`run`] resolves the configuration, starts logging, and hands managed state
@@ -58,6 +60,8 @@ pub mod platform;
 pub mod session;
 pub mod settings;
 pub mod transfer;
+#[cfg(test)]
+mod ui_contract;
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {

@@ -13,7 +13,7 @@ use common::{
 };
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::session::engine::{Command, LogItem, SessionHandle};
-use lifeline_lib::session::log::{Author, LogEntry};
+use lifeline_lib::session::log::{Author, EventCode, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::transcript;
 use lifeline_lib::session::view::Phase;
@@ -48,7 +48,7 @@ fn has_chat(items: &[LogItem], from: Author, text: &str) -> bool {
 fn has_event(items: &[LogItem], code: &str) -> bool {
     items
         .iter()
-        .any(|i| matches!(&i.entry, LogEntry::Event { code: c, .. } if c == code))
+        .any(|i| matches!(&i.entry, LogEntry::Event { code: c, .. } if *c == code))
 }
 
 async fn wait_injected(recorder: &InputRecorder, what: &str, count: usize) {
@@ -281,7 +281,7 @@ async fn clipboard_text_goes_both_ways_only_while_granted() {
         items
             .iter()
             .filter(
-                |i| matches!(&i.entry, LogEntry::Event { code, .. } if code == "clipboard_sent"),
+                |i| matches!(&i.entry, LogEntry::Event { code, .. } if *code == EventCode::ClipboardSent),
             )
             .count()
     };
@@ -360,7 +360,9 @@ async fn a_restart_counts_down_and_the_client_can_cancel_it() {
         .unwrap()
         .into_iter()
         .filter_map(|item| match item.entry {
-            LogEntry::Event { code, .. } if code.starts_with("reboot") => Some(code),
+            LogEntry::Event { code, .. } if code.as_str().starts_with("reboot") => {
+                Some(code.as_str().to_owned())
+            }
             _ => None,
         })
         .collect();

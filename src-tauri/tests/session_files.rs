@@ -13,7 +13,7 @@ use common::{
 };
 use lifeline_lib::desk::link::DeskLink;
 use lifeline_lib::session::engine::{Command, SessionHandle};
-use lifeline_lib::session::log::LogEntry;
+use lifeline_lib::session::log::{EventCode, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::{Phase, SessionView};
 use lifeline_lib::transfer::runner::{Direction, State};
@@ -270,7 +270,9 @@ async fn a_transfer_cut_off_resumes_in_the_next_session() {
     assert!(!part.exists());
     let log = second.client.log().await.unwrap();
     let resumed = log.iter().find_map(|item| match &item.entry {
-        LogEntry::Event { code, detail, .. } if code == "transfer_resumed" => Some(detail.clone()),
+        LogEntry::Event { code, detail, .. } if *code == EventCode::TransferResumed => {
+            Some(detail.clone())
+        }
         _ => None,
     });
     let resumed = resumed.expect("the second session resumed");
@@ -438,7 +440,7 @@ mod browser {
         let changes: Vec<String> = log
             .iter()
             .filter_map(|item| match &item.entry {
-                LogEntry::Event { code, detail, .. } if code == "files_changed" => {
+                LogEntry::Event { code, detail, .. } if *code == EventCode::FilesChanged => {
                     Some(detail.clone())
                 }
                 _ => None,

@@ -32,9 +32,72 @@ pub enum LogEntry {
     #[serde(rename_all = "camelCase")]
     Event {
         at_ms: u64,
-        code: String,
+        code: EventCode,
         detail: String,
     },
+}
+
+/// Defines [`EventCode`] with its names in one list, so `as_str`, `ALL`
+/// (which the UI's generated types are made from) and serde cannot drift
+/// apart.
+macro_rules! event_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident => $wire:literal,)*) => {
+        /// What a log event says happened; the UI words it by code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum EventCode {
+            $($(#[doc = $doc])* #[serde(rename = $wire)] $variant,)*
+            /// A code this version does not know (in a transcript written
+            /// by a newer one).
+            #[serde(other, rename = "other")]
+            Other,
+        }
+
+        impl EventCode {
+            /// Every code this version logs.
+            pub const ALL: &'static [EventCode] = &[$(Self::$variant,)*];
+
+            /// The code as the UI and the transcript have it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Other => "other",
+                }
+            }
+        }
+    };
+}
+
+event_codes! {
+    /// The peers connected directly; the detail lists what is allowed.
+    Connected => "connected",
+    Granted => "granted",
+    Withdrawn => "withdrawn",
+    /// A request outside the granted permissions was refused.
+    Refused => "refused",
+    Ended => "ended",
+    Incompatible => "incompatible",
+    ClipboardSent => "clipboard_sent",
+    ClipboardReceived => "clipboard_received",
+    RebootScheduled => "reboot_scheduled",
+    RebootCancelled => "reboot_cancelled",
+    Rebooting => "rebooting",
+    RebootFailed => "reboot_failed",
+    PinVerified => "pin_verified",
+    /// The expert's file browser changed the client's shared folder.
+    FilesChanged => "files_changed",
+    FilesSent => "files_sent",
+    FilesReceived => "files_received",
+    TransferFailed => "transfer_failed",
+    TransferCancelled => "transfer_cancelled",
+    TransferRefused => "transfer_refused",
+    TransferResumed => "transfer_resumed",
+}
+
+/// A code compares equal to its name.
+impl PartialEq<&str> for EventCode {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,39 +6,6 @@
 use lifeline_signaling::protocol::ErrorCode;
 use serde::{Serialize, Serializer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeCode {
-    // How a request or session went: an answer, not a fault.
-    Located,
-    Established,
-    Declined,
-    Timeout,
-    Cancelled,
-    PeerLeft,
-    Ended,
-    // Problems to act on.
-    SignedOut,
-    ConnectionFailed,
-    Incompatible,
-    BadOffer,
-    BadAnswer,
-    DeskOffline,
-    Busy,
-    NotGranted,
-    ExpertOnly,
-    FilesUnavailable,
-    ClipboardUnavailable,
-    ChatUnavailable,
-    BadChat,
-    GrantRefused,
-    RebootFailed,
-    PinTimeout,
-    BadPin,
-    PinMismatch,
-    /// The desk refused a request.
-    Desk(ErrorCode),
-}
-
 /// How the UI shows a notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,51 +16,68 @@ pub enum Severity {
     Problem,
 }
 
-impl NoticeCode {
-    /// The code on the wire to the UI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Located => "located",
-            Self::Established => "established",
-            Self::Declined => "declined",
-            Self::Timeout => "timeout",
-            Self::Cancelled => "cancelled",
-            Self::PeerLeft => "peer_left",
-            Self::Ended => "ended",
-            Self::SignedOut => "signed_out",
-            Self::ConnectionFailed => "connection_failed",
-            Self::Incompatible => "incompatible",
-            Self::BadOffer => "bad_offer",
-            Self::BadAnswer => "bad_answer",
-            Self::DeskOffline => "desk_offline",
-            Self::Busy => "busy",
-            Self::NotGranted => "not_granted",
-            Self::ExpertOnly => "expert_only",
-            Self::FilesUnavailable => "files_unavailable",
-            Self::ClipboardUnavailable => "clipboard_unavailable",
-            Self::ChatUnavailable => "chat_unavailable",
-            Self::BadChat => "bad_chat",
-            Self::GrantRefused => "grant_refused",
-            Self::RebootFailed => "reboot_failed",
-            Self::PinTimeout => "pin_timeout",
-            Self::BadPin => "bad_pin",
-            Self::PinMismatch => "pin_mismatch",
-            Self::Desk(code) => code.as_str(),
+/// Defines [`NoticeCode`] from one list of its codes, with each one's name
+/// to the UI and severity, so `as_str`, `severity` and `OWN` (which the
+/// UI's generated types are made from) cannot drift apart.
+macro_rules! notice_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident => $wire:literal, $severity:ident;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum NoticeCode {
+            $($(#[doc = $doc])* $variant,)*
+            /// The desk refused a request.
+            Desk(ErrorCode),
         }
-    }
 
-    pub fn severity(self) -> Severity {
-        match self {
-            Self::Located
-            | Self::Established
-            | Self::Declined
-            | Self::Timeout
-            | Self::Cancelled
-            | Self::PeerLeft
-            | Self::Ended => Severity::Outcome,
-            _ => Severity::Problem,
+        impl NoticeCode {
+            /// Every code but the desk's.
+            pub const OWN: &'static [NoticeCode] = &[$(Self::$variant,)*];
+
+            /// The code on the wire to the UI.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Desk(code) => code.as_str(),
+                }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Self::$variant => Severity::$severity,)*
+                    Self::Desk(_) => Severity::Problem,
+                }
+            }
         }
-    }
+    };
+}
+
+notice_codes! {
+    // How a request or session went: an answer, not a fault.
+    Located => "located", Outcome;
+    Established => "established", Outcome;
+    Declined => "declined", Outcome;
+    Timeout => "timeout", Outcome;
+    Cancelled => "cancelled", Outcome;
+    PeerLeft => "peer_left", Outcome;
+    Ended => "ended", Outcome;
+    // Problems to act on.
+    SignedOut => "signed_out", Problem;
+    ConnectionFailed => "connection_failed", Problem;
+    Incompatible => "incompatible", Problem;
+    BadOffer => "bad_offer", Problem;
+    BadAnswer => "bad_answer", Problem;
+    DeskOffline => "desk_offline", Problem;
+    Busy => "busy", Problem;
+    NotGranted => "not_granted", Problem;
+    ExpertOnly => "expert_only", Problem;
+    FilesUnavailable => "files_unavailable", Problem;
+    ClipboardUnavailable => "clipboard_unavailable", Problem;
+    ChatUnavailable => "chat_unavailable", Problem;
+    BadChat => "bad_chat", Problem;
+    GrantRefused => "grant_refused", Problem;
+    RebootFailed => "reboot_failed", Problem;
+    PinTimeout => "pin_timeout", Problem;
+    BadPin => "bad_pin", Problem;
+    PinMismatch => "pin_mismatch", Problem;
 }
 
 impl Serialize for NoticeCode {

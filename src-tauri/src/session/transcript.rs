@@ -180,7 +180,7 @@ mod tests {
         newer
             .append(&LogEntry::Event {
                 at_ms: 6,
-                code: "ended".into(),
+                code: crate::session::log::EventCode::Ended,
                 detail: String::new(),
             })
             .unwrap();

@@ -11,6 +11,7 @@
 //! and `protected`, files are written through `partial`, chunks must
 //! extend the file exactly where it ends, and sizes are what was announced.
 
+use crate::session::log::EventCode;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,7 +48,7 @@ pub enum Report {
     /// For the running log: `code` (`files_sent`, `files_received`,
     /// `transfer_failed`, `transfer_cancelled`, `files_changed`, …) and a
     /// detail.
-    Note { code: String, detail: String },
+    Note { code: EventCode, detail: String },
     /// Expert: the client's folder the file browser shows, freshly listed.
     Listing(Listing),
     /// Expert: a file-browser request failed (`code`, `message`).
@@ -264,11 +265,11 @@ impl Runner {
             return;
         }
         let (state, error, code) = match outcome {
-            Ok(()) => (State::Done, None, "files_sent"),
+            Ok(()) => (State::Done, None, EventCode::FilesSent),
             Err(error) if error.is_cancelled() => {
-                (State::Cancelled, Some(error), "transfer_cancelled")
+                (State::Cancelled, Some(error), EventCode::TransferCancelled)
             }
-            Err(error) => (State::Failed, Some(error), "transfer_failed"),
+            Err(error) => (State::Failed, Some(error), EventCode::TransferFailed),
         };
         let Some(view) = self.view_mut(transfer, Direction::Outgoing) else {
             return;
@@ -282,11 +283,8 @@ impl Runner {
         self.note(code, detail);
     }
 
-    fn note(&self, code: &str, detail: String) {
-        (self.report)(Report::Note {
-            code: code.to_owned(),
-            detail,
-        });
+    fn note(&self, code: EventCode, detail: String) {
+        (self.report)(Report::Note { code, detail });
     }
 
     async fn say(&self, message: FileMessage) {
@@ -313,7 +311,7 @@ impl Runner {
                     return;
                 }
                 self.say(FileMessage::Cancel { transfer: id }).await;
-                self.note("transfer_cancelled", id.to_string());
+                self.note(EventCode::TransferCancelled, id.to_string());
             }
             Request::Allow(allowed) => {
                 self.allowed = allowed;
@@ -463,7 +461,7 @@ impl Runner {
 
     async fn refuse(&mut self, transfer: u32, code: &str, message: &str) {
         tracing::warn!(transfer, code, "incoming transfer refused");
-        self.note("transfer_refused", format!("{code}: {message}"));
+        self.note(EventCode::TransferRefused, format!("{code}: {message}"));
         self.say(FileMessage::Failed {
             transfer,
             code: code.into(),
@@ -482,7 +480,7 @@ impl Runner {
     async fn fail_incoming(&mut self, transfer: u32, code: &str, message: &str) {
         tracing::warn!(transfer, code, message, "incoming file failed");
         self.stop_incoming(transfer, TransferError::new(code, message));
-        self.note("transfer_failed", format!("{code}: {message}"));
+        self.note(EventCode::TransferFailed, format!("{code}: {message}"));
         self.say(FileMessage::Failed {
             transfer,
             code: code.into(),

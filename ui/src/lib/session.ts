@@ -1,5 +1,6 @@
 // The session as the engine publishes it (src-tauri/src/session/view.rs),
 // and how its notices and scopes turn into words.
+import type { NoticeCode, Severity } from "./generated/codes";
 import type { Mode } from "./api";
 import { catalogs, type MessageKey } from "./i18n";
 import type { RemoteFolder } from "./fileBrowser";
@@ -36,9 +37,9 @@ export type Phase =
 /** What the app says happened (src-tauri/src/session/notice.rs): the
  * code picks the words; a problem is shown as an error, with its code. */
 export interface Notice {
-  code: string;
+  code: NoticeCode;
   message: string;
-  severity: "outcome" | "problem";
+  severity: Severity;
 }
 
 export type Quality = "speed" | "balanced" | "best";

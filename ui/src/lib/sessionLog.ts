@@ -3,13 +3,14 @@
 // from `session_log` merge by sequence number, so none is shown twice.
 import { writable } from "svelte/store";
 import { api } from "./api";
+import type { EventCode } from "./generated/codes";
 import { catalogs, type MessageKey } from "./i18n";
 
 export type Author = "me" | "peer";
 
 export type LogEntry =
   | { kind: "chat"; atMs: number; from: Author; text: string }
-  | { kind: "event"; atMs: number; code: string; detail: string };
+  | { kind: "event"; atMs: number; code: EventCode; detail: string };
 
 export type LogItem = LogEntry & { session: string; seq: number };
 

@@ -2,6 +2,7 @@
 //! scope: sent on request ("Send clipboard") or, when the user opts in, on
 //! every local copy. One [`ClipboardOwner`] per session holds the clipboard.
 
+use crate::session::log::EventCode;
 use std::sync::Arc;
 
 use lifeline_signaling::protocol::Role;
@@ -49,7 +50,7 @@ impl Engine {
     async fn share_clipboard(&mut self, text: String) {
         let chars = text.chars().count();
         self.tell_peer(ControlMessage::Clipboard { text }).await;
-        self.log_event("clipboard_sent", chars.to_string());
+        self.log_event(EventCode::ClipboardSent, chars.to_string());
     }
 
     /// Turns automatic sync on or off.
@@ -109,6 +110,6 @@ impl Engine {
         let chars = text.chars().count();
         let Some(live) = &mut self.live else { return };
         live.clipboard(&self.backends).set(text);
-        self.log_event("clipboard_received", chars.to_string());
+        self.log_event(EventCode::ClipboardReceived, chars.to_string());
     }
 }

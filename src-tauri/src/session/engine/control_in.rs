@@ -2,6 +2,7 @@
 //! hello, and every incoming message checked against the client's grants
 //! before it does anything.
 
+use crate::session::log::EventCode;
 use lifeline_signaling::protocol::Role;
 
 use super::channels::ChannelEvent;
@@ -86,7 +87,7 @@ impl Engine {
                     self.on_peer_ready().await;
                 } else {
                     let detail = format!("peer protocol {version}, ours {PROTOCOL_VERSION}");
-                    self.log_event("incompatible", detail.clone());
+                    self.log_event(EventCode::Incompatible, detail.clone());
                     self.end(true, Some(Notice::new(NoticeCode::Incompatible, detail)))
                         .await;
                 }
@@ -107,18 +108,18 @@ impl Engine {
             (ControlMessage::RebootScheduled { in_secs }, Role::Expert) => {
                 let at = unix_ms() + in_secs * 1000;
                 self.view.send_modify(|view| view.reboot_at_ms = Some(at));
-                self.log_event("reboot_scheduled", in_secs.to_string());
+                self.log_event(EventCode::RebootScheduled, in_secs.to_string());
             }
             (ControlMessage::RebootCancelled, Role::Expert) => {
                 self.view.send_modify(|view| view.reboot_at_ms = None);
-                self.log_event("reboot_cancelled", String::new());
+                self.log_event(EventCode::RebootCancelled, String::new());
             }
             (ControlMessage::Screen(screen), Role::Expert) => {
                 self.view.send_modify(|view| view.screen = Some(screen));
             }
             (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
             (ControlMessage::Refused { scope, what }, Role::Expert) => {
-                self.log_event("refused", format!("{scope}: {what}"));
+                self.log_event(EventCode::Refused, format!("{scope}: {what}"));
             }
             (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
                 if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {

@@ -98,7 +98,7 @@ impl Engine {
     pub(super) fn on_transfer(&mut self, report: Report) {
         match report {
             Report::Progress(list) => self.view.send_modify(|view| view.transfers = list),
-            Report::Note { code, detail } => self.log_event(&code, detail),
+            Report::Note { code, detail } => self.log_event(code, detail),
             Report::Listing(listing) => self.view.send_modify(|view| {
                 view.remote_files = Some(RemoteFolder {
                     listing,

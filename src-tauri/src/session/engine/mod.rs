@@ -24,6 +24,7 @@ mod reboot;
 mod remote;
 mod talk;
 
+use crate::session::log::EventCode;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -618,7 +619,7 @@ impl Engine {
         let session = self.phase().session().map(str::to_owned);
         if self.live.is_some() {
             let code = notice.as_ref().map_or("ended", |n| n.code.as_str());
-            self.log_event("ended", code.to_owned());
+            self.log_event(EventCode::Ended, code.to_owned());
         }
         if let Some(mut live) = self.live.take() {
             if tell && let Some(control) = &live.control {

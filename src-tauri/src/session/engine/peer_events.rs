@@ -2,6 +2,7 @@
 //! client receives, the video track the expert receives, and the client's
 //! screen sharing within the view scope.
 
+use crate::session::log::EventCode;
 use std::sync::Arc;
 
 use lifeline_signaling::protocol::{AppMessage, Role};
@@ -33,7 +34,7 @@ impl Engine {
                 let safety_code = live.peer.safety_code().await.unwrap_or_default();
                 let granted = live.grants.current();
                 self.negotiate(Input::Connected { safety_code }).await;
-                self.log_event("connected", scope_list(granted));
+                self.log_event(EventCode::Connected, scope_list(granted));
                 if self.role == Role::Client {
                     // Started at the answer, or now; either way its frames
                     // may leave from here on.

@@ -5,6 +5,7 @@
 //! through in order; when it fails, or does not finish in time, the session
 //! ends with a notice that says why.
 
+use crate::session::log::EventCode;
 use std::time::Duration;
 
 use lifeline_signaling::protocol::{AppMessage, Signal};
@@ -107,7 +108,7 @@ impl Engine {
         }
         match verdict {
             Some(Ok(())) => {
-                self.log_event("pin_verified", String::new());
+                self.log_event(EventCode::PinVerified, String::new());
                 let held = self
                     .live
                     .as_mut()

@@ -2,6 +2,7 @@
 //! then the configured command. Ending the session cancels it too: the
 //! consent was for this session.
 
+use crate::session::log::EventCode;
 use std::time::Instant;
 
 use super::super::control::ControlMessage;
@@ -22,7 +23,7 @@ impl Engine {
         let at = unix_ms() + countdown.as_millis() as u64;
         self.view.send_modify(|view| view.reboot_at_ms = Some(at));
         let in_secs = countdown.as_secs();
-        self.log_event("reboot_scheduled", in_secs.to_string());
+        self.log_event(EventCode::RebootScheduled, in_secs.to_string());
         self.tell_peer(ControlMessage::RebootScheduled { in_secs })
             .await;
     }
@@ -34,7 +35,7 @@ impl Engine {
             return;
         }
         self.view.send_modify(|view| view.reboot_at_ms = None);
-        self.log_event("reboot_cancelled", String::new());
+        self.log_event(EventCode::RebootCancelled, String::new());
         self.tell_peer(ControlMessage::RebootCancelled).await;
     }
 
@@ -44,11 +45,11 @@ impl Engine {
             return; // the session, and the consent, ended first
         }
         self.view.send_modify(|view| view.reboot_at_ms = None);
-        self.log_event("rebooting", self.backends.reboot.command.join(" "));
+        self.log_event(EventCode::Rebooting, self.backends.reboot.command.join(" "));
         if let Err(error) = self.backends.reboot.run() {
             tracing::error!(%error, "the restart command failed");
             self.notice(NoticeCode::RebootFailed, error.to_string());
-            self.log_event("reboot_failed", error.to_string());
+            self.log_event(EventCode::RebootFailed, error.to_string());
         }
     }
 }

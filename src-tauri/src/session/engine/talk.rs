@@ -1,6 +1,7 @@
 //! The engine's conversation with the other side: the running log, chat,
 //! and the client's grants as they change during the session.
 
+use crate::session::log::EventCode;
 use lifeline_signaling::protocol::{AppMessage, Role};
 
 use super::super::control::ControlMessage;
@@ -25,10 +26,10 @@ impl Engine {
         let _ = self.log.send(item);
     }
 
-    pub(super) fn log_event(&mut self, code: &str, detail: impl Into<String>) {
+    pub(super) fn log_event(&mut self, code: EventCode, detail: impl Into<String>) {
         self.log_entry(LogEntry::Event {
             at_ms: unix_ms(),
-            code: code.to_owned(),
+            code,
             detail: detail.into(),
         });
     }
@@ -132,10 +133,10 @@ impl Engine {
         })
         .await;
         if !change.withdrawn.is_empty() {
-            self.log_event("withdrawn", scope_list(change.withdrawn));
+            self.log_event(EventCode::Withdrawn, scope_list(change.withdrawn));
         }
         if !change.granted.is_empty() {
-            self.log_event("granted", scope_list(change.granted));
+            self.log_event(EventCode::Granted, scope_list(change.granted));
         }
         if change.granted.contains(Scope::View) {
             self.start_sharing().await;
@@ -158,10 +159,10 @@ impl Engine {
         self.allow_files(scopes.contains(Scope::Files));
         self.show_scopes(scopes);
         if !withdrawn.is_empty() {
-            self.log_event("withdrawn", scope_list(withdrawn));
+            self.log_event(EventCode::Withdrawn, scope_list(withdrawn));
         }
         if !granted.is_empty() {
-            self.log_event("granted", scope_list(granted));
+            self.log_event(EventCode::Granted, scope_list(granted));
         }
     }
 
@@ -174,7 +175,7 @@ impl Engine {
             return;
         }
         live.refused = true;
-        self.log_event("refused", format!("{scope}: {what}"));
+        self.log_event(EventCode::Refused, format!("{scope}: {what}"));
         self.tell_peer(ControlMessage::Refused {
             scope,
             what: what.to_owned(),

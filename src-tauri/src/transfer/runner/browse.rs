@@ -3,6 +3,7 @@
 //! it makes; the expert asks, gathers listing pages, and lists the folder
 //! again after each change so the browser always shows what is there.
 
+use crate::session::log::EventCode;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -77,7 +78,7 @@ impl Runner {
         };
         if !self.allowed {
             self.note(
-                "transfer_refused",
+                EventCode::TransferRefused,
                 format!("not_granted: {}", op.describe()),
             );
             return self
@@ -96,7 +97,7 @@ impl Runner {
             };
             return match found {
                 Ok(Ok(Served::Send(source))) => {
-                    self.note("files_changed", op.describe());
+                    self.note(EventCode::FilesChanged, op.describe());
                     self.start_sending(source, None).await;
                     self.say(FileMessage::FsDone {
                         request,
@@ -123,7 +124,7 @@ impl Runner {
                 Ok(Ok(Served::Send(_))) => Vec::new(), // handled above
                 Ok(Ok(Served::Done(detail))) => {
                     report(Report::Note {
-                        code: "files_changed".into(),
+                        code: EventCode::FilesChanged,
                         detail: op.describe(),
                     });
                     vec![FileMessage::FsDone { request, detail }]
@@ -177,7 +178,7 @@ impl Runner {
                 let Some(op) = self.browsing.pending.remove(&request) else {
                     return;
                 };
-                self.note("files_changed", op.describe());
+                self.note(EventCode::FilesChanged, op.describe());
                 if !matches!(op, FsOp::Download { .. }) {
                     let shown = self.browsing.shown.clone();
                     self.ask(FsOp::List { path: shown }).await;

@@ -4,6 +4,7 @@
 //! cancelled or failed by the sender. File work runs on the blocking pool.
 
 use super::{Direction, Receiving, Runner, State, TransferError, TransferView};
+use crate::session::log::EventCode;
 use crate::transfer::receive::{Incoming, ReceiveError, create_folder};
 use crate::transfer::wire::{Chunk, FileMessage};
 use crate::transfer::writer::Writer;
@@ -75,7 +76,10 @@ impl Runner {
             Ok(file) => {
                 let offset = file.offset();
                 if offset > 0 {
-                    self.note("transfer_resumed", format!("{name} at byte {offset}"));
+                    self.note(
+                        EventCode::TransferResumed,
+                        format!("{name} at byte {offset}"),
+                    );
                 }
                 if let Some(view) = self.view_mut(transfer, Direction::Incoming) {
                     view.bytes_done += offset;
@@ -119,7 +123,7 @@ impl Runner {
                 .await;
                 if finished {
                     self.receiving.remove(&transfer);
-                    self.note("files_received", saved_as);
+                    self.note(EventCode::FilesReceived, saved_as);
                 }
             }
         }
@@ -134,7 +138,7 @@ impl Runner {
             writer.discard().await;
         }
         self.end(transfer, Direction::Incoming, State::Cancelled, None);
-        self.note("transfer_cancelled", transfer.to_string());
+        self.note(EventCode::TransferCancelled, transfer.to_string());
     }
 
     /// The sender gave up; a partial file stays for resuming.
