@@ -608,7 +608,7 @@ impl Connection {
         refused(refusal)
     }
 
-    async fn set_notes(&mut self, session: String, notes: String) -> Option<ServerMessage> {
+    async fn set_notes(&mut self, session: SessionId, notes: String) -> Option<ServerMessage> {
         let expert = match self.active_expert().await {
             Ok(expert) => expert,
             Err(reply) => return reply,
@@ -622,7 +622,7 @@ impl Connection {
         match self
             .shared
             .records
-            .set_notes(session.clone(), expert.username, notes)
+            .set_notes(session.to_string(), expert.username, notes)
             .await
         {
             Ok(true) => Some(ServerMessage::NotesSaved { session }),

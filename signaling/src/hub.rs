@@ -611,7 +611,7 @@ impl Hub {
         // A busy client is a miss, not a request: it takes no token.
         self.pairings.can_open(conn, client)?;
         self.gate.request(now, id)?;
-        let session = random::hex::<16>();
+        let session = SessionId::from_desk(random::hex::<16>());
         self.pairings.open(
             session.clone(),
             Pairing {
@@ -648,7 +648,7 @@ impl Hub {
             },
         );
         self.records.send(RecordEvent::Requested(NewRecord {
-            session,
+            session: session.to_string(),
             client_id: id.to_string(),
             description,
             computer,
@@ -665,7 +665,7 @@ impl Hub {
     fn answer(
         &mut self,
         conn: ConnId,
-        session: &str,
+        session: &SessionId,
         accept: Option<Scopes>,
     ) -> Result<(), Refusal> {
         let at_ms = unix_ms(SystemTime::now());
@@ -675,7 +675,7 @@ impl Hub {
                 self.push(
                     pairing.expert,
                     ServerMessage::Declined {
-                        session: session.to_owned(),
+                        session: session.clone(),
                     },
                 );
             }
@@ -699,7 +699,7 @@ impl Hub {
             self.push(
                 side,
                 ServerMessage::SessionStarted {
-                    session: session.to_owned(),
+                    session: session.clone(),
                     scopes: granted,
                     ice_servers: ice_servers.clone(),
                     client,
@@ -707,7 +707,7 @@ impl Hub {
             );
         }
         self.records.send(RecordEvent::Answered {
-            session: session.to_owned(),
+            session: session.to_string(),
             at_ms,
             outcome: Outcome::Accepted,
             granted: Some(granted),
@@ -716,7 +716,7 @@ impl Hub {
         Ok(())
     }
 
-    fn cancel(&mut self, conn: ConnId, session: &str) -> Result<(), Refusal> {
+    fn cancel(&mut self, conn: ConnId, session: &SessionId) -> Result<(), Refusal> {
         let pairing = self.pairings.get(conn, session)?;
         if !matches!(pairing.stage, Stage::Pending { .. }) {
             return Err(Refusal::new(
@@ -729,7 +729,7 @@ impl Hub {
         self.push(
             other,
             ServerMessage::RequestCancelled {
-                session: session.to_owned(),
+                session: session.clone(),
             },
         );
         let reason = match role {
@@ -766,14 +766,14 @@ impl Hub {
         let (role, _) = self.pairings.relay_target(conn, &session)?;
         if role == Role::Expert {
             self.records.send(RecordEvent::Started {
-                session,
+                session: session.to_string(),
                 at_ms: unix_ms(SystemTime::now()),
             });
         }
         Ok(())
     }
 
-    fn bye(&mut self, conn: ConnId, session: &str) -> Result<(), Refusal> {
+    fn bye(&mut self, conn: ConnId, session: &SessionId) -> Result<(), Refusal> {
         let pairing = self.pairings.get(conn, session)?;
         if matches!(pairing.stage, Stage::Pending { .. }) {
             return self.cancel(conn, session);
@@ -783,7 +783,7 @@ impl Hub {
         self.push(
             other,
             ServerMessage::PeerLeft {
-                session: session.to_owned(),
+                session: session.clone(),
                 reason: LeaveReason::Bye,
             },
         );

@@ -194,6 +194,10 @@ mod tests {
     use super::*;
     use crate::protocol::Scope;
 
+    fn sid(name: &str) -> crate::protocol::SessionId {
+        crate::protocol::SessionId::parse(name).unwrap()
+    }
+
     const EXPERT: ConnId = ConnId(1);
     const CLIENT: ConnId = ConnId(2);
     const STRANGER: ConnId = ConnId(3);
@@ -214,7 +218,7 @@ mod tests {
     fn relay_only_between_the_accepted_pair() {
         let now = Instant::now();
         let mut table = Pairings::default();
-        table.open("s1".into(), pending(now)).unwrap();
+        table.open(sid("s1"), pending(now)).unwrap();
         assert_eq!(
             table.relay_target(EXPERT, "s1"),
             Err(PairingError::NotAccepted)
@@ -251,16 +255,16 @@ mod tests {
     fn one_pairing_per_connection() {
         let now = Instant::now();
         let mut table = Pairings::default();
-        table.open("s1".into(), pending(now)).unwrap();
+        table.open(sid("s1"), pending(now)).unwrap();
         let mut other = pending(now);
         other.expert = STRANGER;
         assert_eq!(
-            table.open("s2".into(), other.clone()),
+            table.open(sid("s2"), other.clone()),
             Err(PairingError::ClientBusy)
         );
         other.client = ConnId(4);
         other.expert = EXPERT;
-        assert_eq!(table.open("s2".into(), other), Err(PairingError::Busy));
+        assert_eq!(table.open(sid("s2"), other), Err(PairingError::Busy));
         assert!(table.close("s1").is_some());
         assert!(table.session_of(EXPERT).is_none());
         assert!(table.is_empty());
@@ -270,7 +274,7 @@ mod tests {
     fn deadlines() {
         let now = Instant::now();
         let mut table = Pairings::default();
-        table.open("s1".into(), pending(now)).unwrap();
+        table.open(sid("s1"), pending(now)).unwrap();
         assert_eq!(table.next_deadline(), Some(now + Duration::from_secs(300)));
         assert!(table.overdue(now).is_empty());
         assert_eq!(table.overdue(now + Duration::from_secs(300)), ["s1"]);

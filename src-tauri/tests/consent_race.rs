@@ -14,7 +14,7 @@ use lifeline_signaling::protocol::Role;
 
 fn asked(view: &SessionView) -> Option<String> {
     match &view.phase {
-        Phase::Asked { session, .. } => Some(session.clone()),
+        Phase::Asked { session, .. } => Some(session.to_string()),
         _ => None,
     }
 }

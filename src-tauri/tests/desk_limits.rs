@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 fn offer_of(len: usize) -> ServerMessage {
     ServerMessage::Signal {
-        session: "s".into(),
+        session: lifeline_signaling::protocol::SessionId::parse("s").unwrap(),
         signal: Signal::Offer {
             sdp: "v".repeat(len),
         },

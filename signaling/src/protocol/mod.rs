@@ -5,9 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 pub mod scopes;
+pub mod session_id;
 pub mod signal;
 
 pub use scopes::{Scope, Scopes};
+pub use session_id::{BadSessionId, MAX_SESSION_ID_CHARS, SessionId};
 pub use signal::Signal;
 
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -17,10 +19,6 @@ pub const MAX_DESCRIPTION_CHARS: usize = 60;
 
 /// The longest notes an expert may attach to a request or a session record.
 pub const MAX_NOTES_CHARS: usize = 2000;
-
-/// Names one connect request, and the session it becomes if accepted:
-/// 32 hex digits from the server's CSPRNG.
-pub type SessionId = String;
 
 /// The client's computer, as shown to the expert and kept in the records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -402,14 +400,14 @@ mod tests {
         assert_eq!(json(&ServerMessage::Pong), r#"{"type":"pong"}"#);
         assert_eq!(
             json(&ServerMessage::Located {
-                session: "s1".into(),
+                session: crate::protocol::SessionId::parse("s1").unwrap(),
                 expires_in_secs: 300
             }),
             r#"{"type":"located","session":"s1","expires_in_secs":300}"#
         );
         assert_eq!(
             json(&ServerMessage::SessionStarted {
-                session: "s1".into(),
+                session: crate::protocol::SessionId::parse("s1").unwrap(),
                 scopes: Scopes::NONE,
                 ice_servers: Vec::new(),
                 client: Some(ClientAbout {

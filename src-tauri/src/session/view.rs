@@ -2,6 +2,7 @@
 //! published by the engine on every change.
 
 use lifeline_signaling::protocol::Scopes;
+use lifeline_signaling::protocol::SessionId;
 use serde::{Deserialize, Serialize};
 
 pub use super::notice::{NoticeCode, Severity};
@@ -84,11 +85,14 @@ pub enum Phase {
     /// Expert: the client was located and is being asked. Who the client
     /// is, the desk says only once it accepts.
     #[serde(rename_all = "camelCase")]
-    Waiting { session: String, expires_at_ms: u64 },
+    Waiting {
+        session: SessionId,
+        expires_at_ms: u64,
+    },
     /// Client: an expert asks; the consent dialog is open.
     #[serde(rename_all = "camelCase")]
     Asked {
-        session: String,
+        session: SessionId,
         expert: String,
         notes: String,
         scopes: Scopes,
@@ -97,14 +101,14 @@ pub enum Phase {
     /// Accepted; the peers are connecting directly.
     #[serde(rename_all = "camelCase")]
     Connecting {
-        session: String,
+        session: SessionId,
         peer: String,
         scopes: Scopes,
     },
     /// The peer-to-peer connection is up.
     #[serde(rename_all = "camelCase")]
     Active {
-        session: String,
+        session: SessionId,
         peer: String,
         scopes: Scopes,
         safety_code: String,
@@ -113,7 +117,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn session(&self) -> Option<&str> {
+    pub fn session(&self) -> Option<&SessionId> {
         match self {
             Phase::Idle => None,
             Phase::Waiting { session, .. }
@@ -152,7 +156,7 @@ mod tests {
         let view = SessionView {
             signed_in_as: Some("Ann".into()),
             phase: Phase::Active {
-                session: "s1".into(),
+                session: SessionId::parse("s1").unwrap(),
                 peer: "pc-7".into(),
                 scopes: Scopes::NONE,
                 safety_code: "123456".into(),

@@ -355,7 +355,7 @@ pub async fn ask_and_accept(
 /// The session of the request the client's consent dialog shows now.
 pub fn asked_session(client: &SessionHandle) -> String {
     match client.view().phase {
-        Phase::Asked { session, .. } => session,
+        Phase::Asked { session, .. } => session.to_string(),
         other => panic!("no request on screen: {other:?}"),
     }
 }

@@ -20,7 +20,7 @@ use lifeline_lib::peer::{
     Channel, Delivery, Incoming, Peer, PeerEvent, PeerSettings, Role as PeerRole,
 };
 use lifeline_signaling::protocol::signal::Signal;
-use lifeline_signaling::protocol::{AppMessage, Scope, Scopes, ServerMessage};
+use lifeline_signaling::protocol::{AppMessage, Scope, Scopes, ServerMessage, SessionId};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -154,7 +154,7 @@ async fn relay(app: impl Socket, server: impl Socket, overheard: Overheard) {
 
 /// Answers the expert's offer itself and offers its own peer to the client.
 async fn intercept(
-    session: &str,
+    session: &SessionId,
     sdp: String,
     out: &mpsc::UnboundedSender<Out>,
     overheard: &Overheard,
@@ -175,15 +175,15 @@ async fn intercept(
         .unwrap()
         .expect("an answer");
     let _ = out.send(Out::ToApp(ServerMessage::Signal {
-        session: session.to_owned(),
+        session: session.clone(),
         signal: answer,
     }));
     let offer = to_client.create_offer().await.unwrap();
     let _ = out.send(Out::ToServer(AppMessage::Signal {
-        session: session.to_owned(),
+        session: session.clone(),
         signal: offer,
     }));
-    let session = session.to_owned();
+    let session = session.clone();
     {
         let (out, session) = (out.clone(), session.clone());
         tokio::spawn(pump(

@@ -3,6 +3,7 @@
 //! decides what a message may do. Malformed messages are logged and dropped
 //! here: they never reach the engine and never end the session.
 
+use lifeline_signaling::protocol::SessionId;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
@@ -40,7 +41,7 @@ pub enum ChannelEvent {
     },
 }
 
-pub type ChannelReports = mpsc::Sender<(String, ChannelEvent)>;
+pub type ChannelReports = mpsc::Sender<(SessionId, ChannelEvent)>;
 
 /// Sends this side's hello on `channel`.
 pub async fn say_hello(channel: &Channel) {
@@ -56,7 +57,7 @@ pub async fn say_hello(channel: &Channel) {
 /// channel says hello once it opens (the other side does on receiving it).
 pub fn watch_control(
     reports: ChannelReports,
-    session: String,
+    session: SessionId,
     channel: Channel,
     hello_on_open: bool,
 ) {
@@ -86,7 +87,7 @@ pub fn watch_control(
 }
 
 /// Reads the input channel (client side).
-pub fn watch_input(reports: ChannelReports, session: String, channel: Channel) {
+pub fn watch_input(reports: ChannelReports, session: SessionId, channel: Channel) {
     tokio::spawn(async move {
         loop {
             match channel.next().await {

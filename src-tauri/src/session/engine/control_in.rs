@@ -4,6 +4,7 @@
 
 use crate::session::log::EventCode;
 use lifeline_signaling::protocol::Role;
+use lifeline_signaling::protocol::SessionId;
 
 use super::channels::ChannelEvent;
 use super::{Engine, OUTBOX_LIMIT};
@@ -42,8 +43,8 @@ impl Engine {
         }
     }
 
-    pub(super) async fn on_channel(&mut self, session: &str, event: ChannelEvent) {
-        if self.live.as_ref().map(|l| l.session.as_str()) != Some(session) {
+    pub(super) async fn on_channel(&mut self, session: &SessionId, event: ChannelEvent) {
+        if self.live.as_ref().map(|l| &l.session) != Some(session) {
             return;
         }
         match event {

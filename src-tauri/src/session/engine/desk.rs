@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use lifeline_signaling::protocol::{
-    AppMessage, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage,
+    AppMessage, IceServer as DeskIceServer, LeaveReason, Role, Scopes, ServerMessage, SessionId,
     SignOutReason, Signal,
 };
 use tokio::sync::mpsc;
@@ -30,7 +30,7 @@ impl Engine {
     /// negotiation.
     pub(super) async fn on_desk(&mut self, message: ServerMessage) {
         let current = self.phase();
-        let ours = |session: &str| current.session() == Some(session);
+        let ours = |session: &SessionId| current.session() == Some(session);
         match message {
             ServerMessage::SignedIn { display_name, .. } => {
                 self.view.send_modify(|view| {
@@ -148,7 +148,7 @@ impl Engine {
         let grants = Grants::new(offered, scopes);
         let header = Header {
             format: transcript::FORMAT,
-            session: session.clone(),
+            session: session.to_string(),
             role: match self.role {
                 Role::Client => "client",
                 Role::Expert => "expert",
@@ -203,7 +203,7 @@ impl Engine {
 
     /// Expert: opens the session's channels, starts their readers and
     /// writers, and sends the offer; a failure ends the session.
-    async fn offer(&mut self, mut live: Live, session: String, scopes: Scopes) {
+    async fn offer(&mut self, mut live: Live, session: SessionId, scopes: Scopes) {
         match open_channels(&live.peer, scopes).await {
             Ok(opened) => {
                 if let (Some(cursor), Some(view)) = (opened.cursor, &self.backends.pointer.view) {
@@ -230,10 +230,10 @@ impl Engine {
         }
     }
 
-    pub(super) async fn on_signal(&mut self, session: &str, signal: Signal) {
+    pub(super) async fn on_signal(&mut self, session: &SessionId, signal: Signal) {
         // Only the live session's peer takes signals: a client that has not
         // accepted has no peer, so an offer goes nowhere.
-        let Some(live) = self.live.as_ref().filter(|l| l.session == session) else {
+        let Some(live) = self.live.as_ref().filter(|l| l.session == *session) else {
             tracing::warn!(%session, "signal for no live session ignored");
             return;
         };
@@ -244,7 +244,7 @@ impl Engine {
         match live.peer.handle_signal(signal).await {
             Ok(Some(reply)) => {
                 self.send(AppMessage::Signal {
-                    session: session.to_owned(),
+                    session: session.clone(),
                     signal: reply,
                 })
                 .await;

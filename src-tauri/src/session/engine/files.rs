@@ -3,6 +3,7 @@
 //! the session view and outcomes into the running log.
 
 use lifeline_signaling::protocol::Role;
+use lifeline_signaling::protocol::SessionId;
 use std::path::PathBuf;
 
 use super::super::scopes::Scope;
@@ -19,12 +20,12 @@ impl Engine {
     /// numbered even, the client's odd).
     pub(super) fn start_transfers(
         &self,
-        session: &str,
+        session: &SessionId,
         allowed: bool,
         channel: crate::peer::Channel,
     ) -> Transfers {
         let reports = self.channel_tx.clone();
-        let session = session.to_owned();
+        let session = session.clone();
         let (first_id, shared) = match self.role {
             Role::Expert => (0, None),
             Role::Client => (1, self.backends.shared.clone()),

@@ -28,7 +28,7 @@ use crate::session::log::EventCode;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lifeline_signaling::protocol::{AppMessage, Role, Scopes};
+use lifeline_signaling::protocol::{AppMessage, Role, Scopes, SessionId};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -135,7 +135,7 @@ pub enum Command {
 /// snapshot and the live events can be merged without duplicates.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LogItem {
-    pub session: String,
+    pub session: SessionId,
     pub seq: usize,
     #[serde(flatten)]
     pub entry: LogEntry,
@@ -279,7 +279,7 @@ pub fn spawn(
 
 /// A session with a peer connection.
 struct Live {
-    session: String,
+    session: SessionId,
     peer: Peer,
     events: mpsc::Receiver<PeerEvent>,
     control: Option<crate::peer::Channel>,
@@ -369,7 +369,7 @@ impl Engine {
         mut self,
         mut commands: mpsc::Receiver<Command>,
         mut desk_events: DeskEvents,
-        mut channels: mpsc::Receiver<(String, ChannelEvent)>,
+        mut channels: mpsc::Receiver<(SessionId, ChannelEvent)>,
     ) {
         loop {
             let session = self.live.as_ref().and_then(|live| live.deadlines.next());
@@ -500,7 +500,11 @@ impl Engine {
                 },
                 _,
             ) => {
-                let answered = self.negotiate(Input::Answer { session, answer }).await;
+                // A name that is not a session's cannot be the pending one.
+                let answered = match SessionId::parse(session) {
+                    Ok(session) => self.negotiate(Input::Answer { session, answer }).await,
+                    Err(_) => None,
+                };
                 let _ = reply.send(answered.unwrap_or(Err(SessionError::RequestChanged)));
             }
             (Command::SetDownloads(folder), _) => self.backends.downloads = folder,
@@ -583,7 +587,7 @@ impl Engine {
 
     /// Expert: the session's notes, shown at once and saved to the desk's
     /// record.
-    async fn set_notes(&mut self, session: String, notes: String) {
+    async fn set_notes(&mut self, session: SessionId, notes: String) {
         self.view.send_modify(|view| {
             view.notes = SessionNotes {
                 text: notes.clone(),
@@ -616,7 +620,7 @@ impl Engine {
     /// channel, and through the desk if it is there), closes the peer, and
     /// returns to idle.
     async fn end(&mut self, tell: bool, notice: Option<Notice>) {
-        let session = self.phase().session().map(str::to_owned);
+        let session = self.phase().session().cloned();
         if self.live.is_some() {
             let code = notice.as_ref().map_or("ended", |n| n.code.as_str());
             self.log_event(EventCode::Ended, code.to_owned());

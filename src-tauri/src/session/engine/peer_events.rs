@@ -5,7 +5,7 @@
 use crate::session::log::EventCode;
 use std::sync::Arc;
 
-use lifeline_signaling::protocol::{AppMessage, Role};
+use lifeline_signaling::protocol::{AppMessage, Role, SessionId};
 
 use super::channels::{self, ChannelEvent, watch_control, watch_input};
 use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, scope_list};
@@ -66,7 +66,7 @@ impl Engine {
 
     /// Client: a channel the expert opened, taken by its label (once each);
     /// an expert accepts none.
-    async fn on_data_channel(&mut self, session: String, channel: crate::peer::Channel) {
+    async fn on_data_channel(&mut self, session: SessionId, channel: crate::peer::Channel) {
         let Some(live) = &mut self.live else { return };
         let label = channel.label().await;
         let reports = self.channel_tx.clone();
@@ -98,7 +98,7 @@ impl Engine {
     }
 
     /// Expert: the client's screen track, read only while view is granted.
-    fn on_video(&mut self, session: String, receiver: crate::peer::video::VideoReceiver) {
+    fn on_video(&mut self, session: SessionId, receiver: crate::peer::video::VideoReceiver) {
         let Some(live) = &mut self.live else { return };
         // Only an expert the client let view gets a track at all;
         // anything else is refused here as well.

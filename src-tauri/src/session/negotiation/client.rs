@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use lifeline_signaling::protocol::{AppMessage, Scopes, ServerMessage};
+use lifeline_signaling::protocol::{AppMessage, Scopes, ServerMessage, SessionId};
 
 use super::{
     Answer, EXPIRY_GRACE, Effect, Input, Now, Running, START_WITHIN, Start, closed, desk_error,
@@ -31,7 +31,7 @@ enum State {
     Idle,
     /// The consent dialog is open.
     Asked {
-        session: String,
+        session: SessionId,
         expert: String,
         notes: String,
         scopes: Scopes,
@@ -40,7 +40,7 @@ enum State {
     },
     /// Accepted; the desk has yet to start the session.
     Accepted {
-        session: String,
+        session: SessionId,
         expert: String,
         granted: Scopes,
         offered: Scopes,
@@ -120,14 +120,14 @@ impl ClientNegotiation {
         effects
     }
 
-    fn answer(&mut self, now: Now, session: &str, answer: Answer) -> Vec<Effect> {
+    fn answer(&mut self, now: Now, session: &SessionId, answer: Answer) -> Vec<Effect> {
         let asked = match std::mem::take(&mut self.state) {
             State::Asked {
                 session: pending,
                 expert,
                 scopes,
                 ..
-            } if pending == session => (pending, expert, scopes),
+            } if pending == *session => (pending, expert, scopes),
             other => {
                 tracing::warn!(%session, state = ?other, "an answer for another request refused");
                 self.state = other;
@@ -221,7 +221,7 @@ impl ClientNegotiation {
     fn started(
         &mut self,
         now: Now,
-        session: String,
+        session: SessionId,
         scopes: Scopes,
         ice_servers: Vec<lifeline_signaling::protocol::IceServer>,
     ) -> Vec<Effect> {
@@ -304,7 +304,7 @@ mod tests {
 
     fn request(session: &str) -> Input {
         Input::Desk(ServerMessage::ConnectRequest {
-            session: session.into(),
+            session: SessionId::parse(session).unwrap(),
             expert: "Ada".into(),
             notes: "printer".into(),
             scopes: view_and_control(),
@@ -314,7 +314,7 @@ mod tests {
 
     fn started(session: &str, scopes: Scopes) -> Input {
         Input::Desk(ServerMessage::SessionStarted {
-            session: session.into(),
+            session: SessionId::parse(session).unwrap(),
             scopes,
             ice_servers: Vec::new(),
             client: None,
@@ -323,7 +323,7 @@ mod tests {
 
     fn accept(session: &str, scopes: Scopes) -> Input {
         Input::Answer {
-            session: session.into(),
+            session: SessionId::parse(session).unwrap(),
             answer: Answer::Accept(scopes),
         }
     }
@@ -353,7 +353,7 @@ mod tests {
         let effects = machine.handle(clock.now(), accept("s1", Scopes::NONE.with(Scope::View)));
         assert!(effects.contains(&Effect::Answered(Ok(()))));
         assert!(effects.contains(&Effect::Desk(AppMessage::Accept {
-            session: "s1".into(),
+            session: SessionId::parse("s1").unwrap(),
             scopes: Scopes::NONE.with(Scope::View),
         })));
         assert!(matches!(machine.phase(), Phase::Connecting { .. }));
@@ -388,7 +388,7 @@ mod tests {
         machine.handle(
             clock.now(),
             Input::Desk(ServerMessage::RequestCancelled {
-                session: "s1".into(),
+                session: SessionId::parse("s1").unwrap(),
             }),
         );
         machine.handle(clock.now(), request("s2"));

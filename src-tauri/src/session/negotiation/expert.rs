@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use lifeline_signaling::protocol::{AppMessage, ServerMessage};
+use lifeline_signaling::protocol::{AppMessage, ServerMessage, SessionId};
 
 use super::{ANSWER_WITHIN, EXPIRY_GRACE, Effect, Input, Now, Running, Start, closed, desk_error};
 use crate::session::notice::NoticeCode;
@@ -31,7 +31,7 @@ enum State {
     },
     /// The client is being asked.
     Waiting {
-        session: String,
+        session: SessionId,
         expires_at: Instant,
         expires_at_ms: u64,
     },
@@ -195,7 +195,7 @@ impl ExpertNegotiation {
     /// withdrew meanwhile is cancelled now that its session is known. One
     /// the expert stopped waiting for is still shown, so it can be
     /// withdrawn rather than left open at the desk.
-    fn located(&mut self, now: Now, session: String, expires_in_secs: u64) -> Vec<Effect> {
+    fn located(&mut self, now: Now, session: SessionId, expires_in_secs: u64) -> Vec<Effect> {
         match self.state {
             State::Requesting {
                 withdrawn: true, ..
@@ -289,6 +289,10 @@ mod tests {
     use crate::session::negotiation::{CONNECT_WITHIN, Negotiation};
     use crate::session::scopes::Scope;
 
+    fn sid(name: &str) -> SessionId {
+        SessionId::parse(name).unwrap()
+    }
+
     fn expert() -> Negotiation {
         Negotiation::new(lifeline_signaling::protocol::Role::Expert)
     }
@@ -304,14 +308,14 @@ mod tests {
 
     fn located(session: &str) -> Input {
         Input::Desk(ServerMessage::Located {
-            session: session.into(),
+            session: SessionId::parse(session).unwrap(),
             expires_in_secs: 300,
         })
     }
 
     fn started(session: &str) -> Input {
         Input::Desk(ServerMessage::SessionStarted {
-            session: session.into(),
+            session: SessionId::parse(session).unwrap(),
             scopes: Scopes::NONE.with(Scope::View),
             ice_servers: Vec::new(),
             client: None,
@@ -362,9 +366,7 @@ mod tests {
         );
         assert_eq!(
             sent(&effects),
-            [&AppMessage::Connected {
-                session: "s1".into()
-            }]
+            [&AppMessage::Connected { session: sid("s1") }]
         );
         assert!(
             matches!(machine.phase(), Phase::Active { safety_code, .. } if safety_code == "12-34")
@@ -390,12 +392,7 @@ mod tests {
         let effects = machine.handle(clock.now(), Input::Cancel);
         assert_eq!(notice_code(&effects), Some(NoticeCode::Cancelled));
         let effects = machine.handle(clock.now(), located("s1"));
-        assert_eq!(
-            sent(&effects),
-            [&AppMessage::Cancel {
-                session: "s1".into()
-            }]
-        );
+        assert_eq!(sent(&effects), [&AppMessage::Cancel { session: sid("s1") }]);
         assert_eq!(machine.phase(), Phase::Idle);
         assert_eq!(machine.poll_timeout(), None);
     }
@@ -447,12 +444,7 @@ mod tests {
         assert!(machine.handle(clock.now(), Input::Tick).is_empty());
         let effects = machine.handle(clock.to(due), Input::Tick);
         assert_eq!(notice_code(&effects), Some(NoticeCode::Timeout));
-        assert_eq!(
-            sent(&effects),
-            [&AppMessage::Cancel {
-                session: "s1".into()
-            }]
-        );
+        assert_eq!(sent(&effects), [&AppMessage::Cancel { session: sid("s1") }]);
         assert_eq!(machine.phase(), Phase::Idle);
     }
 
@@ -482,12 +474,8 @@ mod tests {
         machine.handle(clock.now(), connect());
         machine.handle(clock.now(), located("s1"));
         for message in [
-            ServerMessage::Declined {
-                session: "s0".into(),
-            },
-            ServerMessage::RequestTimedOut {
-                session: "s0".into(),
-            },
+            ServerMessage::Declined { session: sid("s0") },
+            ServerMessage::RequestTimedOut { session: sid("s0") },
         ] {
             assert!(machine.handle(clock.now(), Input::Desk(message)).is_empty());
         }
@@ -495,9 +483,7 @@ mod tests {
         assert!(matches!(machine.phase(), Phase::Waiting { session, .. } if session == "s1"));
         let effects = machine.handle(
             clock.now(),
-            Input::Desk(ServerMessage::Declined {
-                session: "s1".into(),
-            }),
+            Input::Desk(ServerMessage::Declined { session: sid("s1") }),
         );
         assert_eq!(notice_code(&effects), Some(NoticeCode::Declined));
     }
@@ -509,7 +495,7 @@ mod tests {
         let effects = machine.handle(
             clock.now(),
             Input::Answer {
-                session: "s1".into(),
+                session: sid("s1"),
                 answer: crate::session::negotiation::Answer::Decline,
             },
         );

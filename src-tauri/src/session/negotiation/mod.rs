@@ -19,7 +19,7 @@ mod expert;
 
 use std::time::{Duration, Instant};
 
-use lifeline_signaling::protocol::{AppMessage, IceServer, Role, Scopes, ServerMessage};
+use lifeline_signaling::protocol::{AppMessage, IceServer, Role, Scopes, ServerMessage, SessionId};
 
 pub use self::client::ClientNegotiation;
 pub use self::expert::ExpertNegotiation;
@@ -80,7 +80,7 @@ pub enum Input {
     /// Withdraw the request (expert) or close the dialog (client).
     Cancel,
     /// Client: the answer to the request for `session`.
-    Answer { session: String, answer: Answer },
+    Answer { session: SessionId, answer: Answer },
     /// Expert: the request could not reach the desk.
     RequestLost,
     /// A message from the desk about a request or a session's start.
@@ -117,7 +117,7 @@ pub enum Effect {
 /// A session that starts: what its peer connection is made with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Start {
-    pub session: String,
+    pub session: SessionId,
     /// What the session may do now.
     pub scopes: Scopes,
     /// What the expert asked for: the ceiling for the client's re-grants.
@@ -130,7 +130,7 @@ pub struct Start {
 /// The running session's part of the state, the same for both roles.
 #[derive(Debug, Clone, PartialEq)]
 struct Running {
-    session: String,
+    session: SessionId,
     peer: String,
     scopes: Scopes,
     /// `None` while connecting, with the time it must be up by.
