@@ -7,7 +7,7 @@ use lifeline_signaling::protocol::Role;
 use lifeline_signaling::protocol::SessionId;
 
 use super::channels::ChannelEvent;
-use super::{Engine, OUTBOX_LIMIT};
+use super::{Engine, Live, OUTBOX_LIMIT};
 use crate::clock::unix_ms;
 use crate::session::control::{ControlMessage, PROTOCOL_VERSION};
 use crate::session::grants::needed_for;
@@ -123,13 +123,23 @@ impl Engine {
                 self.log_event(EventCode::Refused, format!("{scope}: {what}"));
             }
             (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
-                if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
+                if let Some(share) = self
+                    .live
+                    .as_mut()
+                    .and_then(Live::client_mut)
+                    .and_then(|c| c.share.as_mut())
+                {
                     share.select_monitor(monitor);
                     self.announce_screen().await;
                 }
             }
             (ControlMessage::SetQuality { quality }, Role::Client) => {
-                if let Some(share) = self.live.as_mut().and_then(|l| l.share.as_mut()) {
+                if let Some(share) = self
+                    .live
+                    .as_mut()
+                    .and_then(Live::client_mut)
+                    .and_then(|c| c.share.as_mut())
+                {
                     share.set_quality(quality);
                     self.announce_screen().await;
                 }

@@ -11,7 +11,7 @@ use lifeline_signaling::protocol::{
 use tokio::sync::mpsc;
 
 use super::channels::{self, watch_control};
-use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live};
+use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, Side};
 use crate::clock::unix_ms;
 use crate::input::sender::InputSender;
 use crate::peer::{self, Delivery, Peer, PeerEvent, PeerSettings};
@@ -168,23 +168,15 @@ impl Engine {
             control: None,
             grants,
             log: SessionLog::start(self.backends.transcripts.as_deref(), header),
-            share: None,
-            monitors: Vec::new(),
-            remote: None,
-            refused: false,
             clipboard: None,
             clipboard_sync: false,
             transfers: None,
             deadlines: Deadlines::default(),
             peer_ready: false,
             outbox: Vec::new(),
-            input: None,
-            cursor_out: None,
-            pointer: None,
-            viewer: None,
-            wants: Arc::default(),
             pin: None,
             held: Vec::new(),
+            side: Side::new(self.role),
         }
     }
 
@@ -212,7 +204,9 @@ impl Engine {
                 let reports = self.channel_tx.clone();
                 watch_control(reports, session.clone(), opened.control.clone(), true);
                 live.control = Some(opened.control);
-                live.input = Some(InputSender::start(opened.input));
+                if let Some(expert) = live.expert_mut() {
+                    expert.input = Some(InputSender::start(opened.input));
+                }
                 let allowed = live.grants.check(Scope::Files).is_ok();
                 live.transfers = Some(self.start_transfers(&session, allowed, opened.files));
                 self.live = Some(live);

@@ -288,14 +288,6 @@ struct Live {
     grants: Grants,
     /// The chat and event log, and its transcript.
     log: SessionLog,
-    /// Client: the screen being shared.
-    share: Option<ScreenShare>,
-    /// Client: the monitors, for aiming input.
-    monitors: Vec<MonitorInfo>,
-    /// Client: the input being injected, while `control` is granted.
-    remote: Option<RemoteControl>,
-    /// Client: a refusal was already reported since the last grant change.
-    refused: bool,
     /// The file transfers' task, once the files channel is there.
     transfers: Option<crate::transfer::runner::Transfers>,
     /// The session's timers (the restart countdown, the PIN check).
@@ -308,26 +300,89 @@ struct Live {
     peer_ready: bool,
     /// Control messages waiting for `peer_ready`.
     outbox: Vec<ControlMessage>,
-    /// Expert: sends mouse and keyboard on the input channel.
-    input: Option<InputSender>,
-    /// Client: the writer for the cursor channel, once it is there.
-    cursor_out: Option<mpsc::Sender<crate::cursor::CursorMessage>>,
-    /// Client: the pointer being watched, while `view` is granted.
-    pointer: Option<crate::cursor::share::PointerShare>,
-    /// Expert: the task reading the screen track, and what the view asks
-    /// of it.
-    viewer: Option<JoinHandle<()>>,
-    wants: Arc<screen_view::ViewerWants>,
     /// The PIN check, when this side holds a PIN.
     pin: Option<crate::session::pin::PinCheck>,
     /// Peer events waiting for the PIN check to pass.
     held: Vec<PeerEvent>,
+    /// What only this side's role has.
+    side: Side,
 }
 
-impl Drop for Live {
+enum Side {
+    Client(ClientLive),
+    Expert(ExpertLive),
+}
+
+/// The client's own part of a session: what it shares and what it lets in.
+#[derive(Default)]
+struct ClientLive {
+    /// The screen being shared.
+    share: Option<ScreenShare>,
+    /// The monitors, for aiming input.
+    monitors: Vec<MonitorInfo>,
+    /// The input being injected, while `control` is granted.
+    remote: Option<RemoteControl>,
+    /// A refusal was already reported since the last grant change.
+    refused: bool,
+    /// The writer for the cursor channel, once it is there.
+    cursor_out: Option<mpsc::Sender<crate::cursor::CursorMessage>>,
+    /// The pointer being watched, while `view` is granted.
+    pointer: Option<crate::cursor::share::PointerShare>,
+}
+
+/// The expert's own part of a session: what it sends and what it shows.
+#[derive(Default)]
+struct ExpertLive {
+    /// Sends mouse and keyboard on the input channel.
+    input: Option<InputSender>,
+    /// The task reading the screen track, and what the view asks of it.
+    viewer: Option<JoinHandle<()>>,
+    wants: Arc<screen_view::ViewerWants>,
+}
+
+impl Drop for ExpertLive {
     fn drop(&mut self) {
         if let Some(viewer) = self.viewer.take() {
             viewer.abort();
+        }
+    }
+}
+
+impl Side {
+    fn new(role: Role) -> Self {
+        match role {
+            Role::Client => Self::Client(ClientLive::default()),
+            Role::Expert => Self::Expert(ExpertLive::default()),
+        }
+    }
+}
+
+impl Live {
+    fn client(&self) -> Option<&ClientLive> {
+        match &self.side {
+            Side::Client(client) => Some(client),
+            Side::Expert(_) => None,
+        }
+    }
+
+    fn client_mut(&mut self) -> Option<&mut ClientLive> {
+        match &mut self.side {
+            Side::Client(client) => Some(client),
+            Side::Expert(_) => None,
+        }
+    }
+
+    fn expert(&self) -> Option<&ExpertLive> {
+        match &self.side {
+            Side::Expert(expert) => Some(expert),
+            Side::Client(_) => None,
+        }
+    }
+
+    fn expert_mut(&mut self) -> Option<&mut ExpertLive> {
+        match &mut self.side {
+            Side::Expert(expert) => Some(expert),
+            Side::Client(_) => None,
         }
     }
 }
@@ -534,13 +589,13 @@ impl Engine {
                 self.tell_peer(ControlMessage::SetQuality { quality }).await;
             }
             (Command::RequestKeyframe, _) => {
-                if let Some(live) = &self.live {
-                    live.wants.keyframe();
+                if let Some(expert) = self.live.as_ref().and_then(Live::expert) {
+                    expert.wants.keyframe();
                 }
             }
             (Command::CatchUp, _) => {
-                if let Some(live) = &self.live {
-                    live.wants.catch_up();
+                if let Some(expert) = self.live.as_ref().and_then(Live::expert) {
+                    expert.wants.catch_up();
                 }
             }
             (Command::Chat(text), Phase::Connecting { .. } | Phase::Active { .. }) => {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use lifeline_signaling::protocol::{AppMessage, Role, SessionId};
 
 use super::channels::{self, ChannelEvent, watch_control, watch_input};
-use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, scope_list};
+use super::{
+    CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, scope_list,
+};
 use crate::media::quality::Quality;
 use crate::peer::{ConnectionState, PeerEvent};
 use crate::session::control::ControlMessage;
@@ -100,10 +102,13 @@ impl Engine {
     /// Expert: the client's screen track, read only while view is granted.
     fn on_video(&mut self, session: SessionId, receiver: crate::peer::video::VideoReceiver) {
         let Some(live) = &mut self.live else { return };
+        let may_view = live.grants.current().contains(Scope::View);
         // Only an expert the client let view gets a track at all;
         // anything else is refused here as well.
-        if self.role == Role::Expert && live.grants.current().contains(Scope::View) {
-            let wants = Arc::clone(&live.wants);
+        if let Some(expert) = live.expert_mut()
+            && may_view
+        {
+            let wants = Arc::clone(&expert.wants);
             let reports = self.channel_tx.clone();
             let first_frame: screen_view::OnFirstFrame = Box::new(move |at_ms| {
                 let event = ChannelEvent::FirstFrame {
@@ -113,7 +118,7 @@ impl Engine {
                     tracing::debug!("the first frame's time was not reported");
                 }
             });
-            live.viewer = Some(screen_view::spawn(
+            expert.viewer = Some(screen_view::spawn(
                 receiver,
                 Arc::clone(&self.backends.sink),
                 wants,
@@ -133,7 +138,7 @@ impl Engine {
         if live.grants.check(Scope::View).is_err() {
             return;
         }
-        if let Some(share) = &live.share {
+        if let Some(share) = live.client().and_then(|c| c.share.as_ref()) {
             if connected {
                 share.transport_up();
             }
@@ -151,7 +156,9 @@ impl Engine {
         if connected {
             share.transport_up();
         }
-        live.share = Some(share);
+        if let Some(client) = live.client_mut() {
+            client.share = Some(share);
+        }
         self.announce_screen().await;
         self.start_pointer();
     }
@@ -159,13 +166,14 @@ impl Engine {
     /// Client: tells the expert (and this app's view) what is shared, once
     /// both the share and the control channel are there.
     pub(super) async fn announce_screen(&mut self) {
-        let Some(share) = self.live.as_ref().and_then(|l| l.share.as_ref()) else {
+        let client = self.live.as_ref().and_then(Live::client);
+        let Some(share) = client.and_then(|c| c.share.as_ref()) else {
             return;
         };
         let (monitor, quality) = (share.monitor(), share.quality());
         let monitors = self.list_monitors().await;
-        if let Some(live) = &mut self.live {
-            live.monitors = monitors.clone();
+        if let Some(client) = self.live.as_mut().and_then(Live::client_mut) {
+            client.monitors = monitors.clone();
         }
         self.aim_control(monitor);
         self.aim_pointer(monitor);

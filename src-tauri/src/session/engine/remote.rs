@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::super::scopes::Scope;
-use super::Engine;
+use super::{Engine, Live};
 use crate::input::event::InputEvent;
 use crate::input::remote_control::{RemoteControl, Target};
 use crate::media::capture::MonitorInfo;
@@ -14,8 +14,10 @@ impl Engine {
     /// Expert: queues input for the client. The client alone decides what
     /// is injected: it checks every event against its grants.
     pub(super) fn send_input(&mut self, event: InputEvent) {
-        let Some(live) = &self.live else { return };
-        if let Some(input) = &live.input
+        let Some(expert) = self.live.as_ref().and_then(Live::expert) else {
+            return;
+        };
+        if let Some(input) = &expert.input
             && let Err(error) = input.send(event)
         {
             tracing::debug!(%error, "input not sent");
@@ -29,33 +31,40 @@ impl Engine {
             self.refuse(Scope::Control, "mouse or keyboard input").await;
             return;
         }
-        if live.remote.is_none() {
-            let listed = if live.monitors.is_empty() {
+        let Some(client) = live.client() else { return };
+        if client.remote.is_none() {
+            let listed = if client.monitors.is_empty() {
                 Some(self.list_monitors().await)
             } else {
                 None
             };
-            let Some(live) = &mut self.live else { return };
+            let Some(client) = self.live.as_mut().and_then(Live::client_mut) else {
+                return;
+            };
             if let Some(monitors) = listed {
-                live.monitors = monitors;
+                client.monitors = monitors;
             }
-            let monitor = live.share.as_ref().map_or(0, |s| s.monitor());
-            let Some(target) = target_of(&live.monitors, monitor) else {
+            let monitor = client.share.as_ref().map_or(0, |s| s.monitor());
+            let Some(target) = target_of(&client.monitors, monitor) else {
                 tracing::warn!("no monitor to aim remote input at");
                 return;
             };
             let injector = Arc::clone(&self.backends.injector);
-            live.remote = Some(RemoteControl::start(injector, target));
+            client.remote = Some(RemoteControl::start(injector, target));
         }
-        if let Some(remote) = self.live.as_ref().and_then(|l| l.remote.as_ref()) {
+        let client = self.live.as_ref().and_then(Live::client);
+        if let Some(remote) = client.and_then(|c| c.remote.as_ref()) {
             remote.apply(event);
         }
     }
 
     /// Client: aims remote input at `monitor` (the one now shared).
     pub(super) fn aim_control(&self, monitor: usize) {
-        let Some(live) = &self.live else { return };
-        if let (Some(remote), Some(target)) = (&live.remote, target_of(&live.monitors, monitor)) {
+        let Some(client) = self.live.as_ref().and_then(Live::client) else {
+            return;
+        };
+        if let (Some(remote), Some(target)) = (&client.remote, target_of(&client.monitors, monitor))
+        {
             remote.aim(target);
         }
     }

@@ -7,7 +7,7 @@ use lifeline_signaling::protocol::{AppMessage, Role};
 use super::super::control::ControlMessage;
 use super::super::log::{Author, LogEntry, check_chat};
 use super::super::scopes::{Scope, Scopes};
-use super::{Engine, LogItem, scope_list};
+use super::{Engine, Live, LogItem, scope_list};
 use crate::clock::unix_ms;
 use crate::session::negotiation::Input;
 use crate::session::notice::NoticeCode;
@@ -103,11 +103,13 @@ impl Engine {
                 return;
             }
         };
-        live.refused = false;
         let current = live.grants.current();
-        if change.withdrawn.contains(Scope::Control) {
-            // Dropping it lets go of every key and button held.
-            live.remote = None;
+        if let Some(client) = live.client_mut() {
+            client.refused = false;
+            if change.withdrawn.contains(Scope::Control) {
+                // Dropping it lets go of every key and button held.
+                client.remote = None;
+            }
         }
         if change.withdrawn.contains(Scope::Clipboard) {
             self.stop_clipboard_sync();
@@ -117,9 +119,11 @@ impl Engine {
         }
         self.allow_files(current.contains(Scope::Files));
         let Some(live) = &mut self.live else { return };
-        if change.withdrawn.contains(Scope::View) {
-            live.share = None;
-            live.pointer = None;
+        if change.withdrawn.contains(Scope::View)
+            && let Some(client) = live.client_mut()
+        {
+            client.share = None;
+            client.pointer = None;
             self.view.send_modify(|view| view.screen = None);
         }
         let session = live.session.clone();
@@ -170,11 +174,13 @@ impl Engine {
     /// and the log hear of it once per grant change, not once per event.
     pub(super) async fn refuse(&mut self, scope: Scope, what: &str) {
         tracing::warn!(%scope, what, "request outside the granted permissions refused");
-        let Some(live) = &mut self.live else { return };
-        if live.refused {
+        let Some(client) = self.live.as_mut().and_then(Live::client_mut) else {
+            return;
+        };
+        if client.refused {
             return;
         }
-        live.refused = true;
+        client.refused = true;
         self.log_event(EventCode::Refused, format!("{scope}: {what}"));
         self.tell_peer(ControlMessage::Refused {
             scope,
