@@ -34,7 +34,7 @@ use tokio::sync::{Mutex, mpsc};
 use webrtc::data_channel::RTCDataChannelInit;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceCandidateInit,
-    RTCIceServer, RTCSessionDescription, SettingEngineBuilder,
+    RTCIceServer, RTCSessionDescription, SettingEngine, SettingEngineBuilder,
 };
 
 pub use self::channel::{Channel, ChannelError, Incoming};
@@ -51,6 +51,16 @@ pub use lifeline_signaling::protocol::signal::{Signal, SignalError};
 /// really took, so nominating it at once loses nothing on loopback or a
 /// LAN; relayed pairs keep their own, longer wait.
 const PRFLX_ACCEPTANCE_WAIT: Duration = Duration::ZERO;
+
+/// ICE's liveness timers. A keepalive each second, and a path silent for
+/// 3 s is disconnected (webrtc-rs: 2 s and 5 s), so an app that died is
+/// noticed in about 3 s once the desk has also lost it (see the session's
+/// negotiation). A disconnected path comes back by itself when packets
+/// flow again; one silent for 12 s more has failed and ends the session
+/// (webrtc-rs: 25 s), which a 3 s burst of loss never reaches.
+const ICE_KEEPALIVE: Duration = Duration::from_secs(1);
+const ICE_DISCONNECTED_AFTER: Duration = Duration::from_secs(3);
+const ICE_FAILED_AFTER: Duration = Duration::from_secs(12);
 
 /// How many events may wait for the session actor.
 const EVENT_QUEUE: usize = 256;
@@ -196,16 +206,7 @@ impl Peer {
         let configuration = RTCConfigurationBuilder::new()
             .with_ice_servers(ice_servers)
             .build();
-        let setting_engine = SettingEngineBuilder::new()
-            // mDNS would bind UDP 5353 for every connection and leak nothing
-            // we need: candidates go through the desk's signaling server.
-            .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
-            .with_ice_connection_attempts(Some(settings.ice_check_interval), None)
-            // See PRFLX_ACCEPTANCE_WAIT.
-            .with_prflx_acceptance_min_wait(Some(PRFLX_ACCEPTANCE_WAIT))
-            // See SCTP_RECEIVE_WINDOW.
-            .with_sctp_max_receive_buffer_size(SCTP_RECEIVE_WINDOW)
-            .build();
+        let setting_engine = setting_engine(settings);
         let mut media_engine = MediaEngine::default();
         media_engine.register_codec(video::vp8_codec(), RtpCodecKind::Video)?;
         for uri in [capture_time::URI, sender_times::URI] {
@@ -425,4 +426,24 @@ impl Peer {
             tracing::debug!(%error, "closing the peer connection");
         }
     }
+}
+
+/// The transport's tuning, the same for every peer connection.
+fn setting_engine(settings: &PeerSettings) -> SettingEngine {
+    SettingEngineBuilder::new()
+        // mDNS would bind UDP 5353 for every connection and leak nothing
+        // we need: candidates go through the desk's signaling server.
+        .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
+        .with_ice_connection_attempts(Some(settings.ice_check_interval), None)
+        // See PRFLX_ACCEPTANCE_WAIT.
+        .with_prflx_acceptance_min_wait(Some(PRFLX_ACCEPTANCE_WAIT))
+        // See ICE_KEEPALIVE.
+        .with_ice_timeouts(
+            Some(ICE_DISCONNECTED_AFTER),
+            Some(ICE_FAILED_AFTER),
+            Some(ICE_KEEPALIVE),
+        )
+        // See SCTP_RECEIVE_WINDOW.
+        .with_sctp_max_receive_buffer_size(SCTP_RECEIVE_WINDOW)
+        .build()
 }

@@ -65,14 +65,16 @@ impl Engine {
     }
 
     /// The other side left the desk. Peer to peer, a connected session
-    /// does not need the desk and goes on; otherwise it ends. Leaving while
+    /// does not need the desk and goes on (unless the direct path has gone
+    /// quiet too: the negotiation then ends it); otherwise it ends. Leaving while
     /// the PIN check is open is the other side's check failing (it ends the
     /// session the moment the PINs differ, and its proof may reach this
     /// side after its goodbye): that is what this side says too.
     async fn on_peer_left(&mut self, current: &Phase, reason: LeaveReason) {
         let connected = matches!(current, Phase::Active { .. });
         if reason == LeaveReason::Disconnected && connected {
-            tracing::info!("the other side lost the desk; the session goes on");
+            tracing::info!("the other side lost the desk; the session goes on while it answers");
+            self.negotiate(Input::PeerOffDesk).await;
         } else if self.pin_open() {
             let message = "the other side ended the session during the PIN check";
             self.end(false, Some(Notice::new(NoticeCode::PinMismatch, message)))

@@ -35,6 +35,11 @@ impl Engine {
             PeerEvent::State(ConnectionState::Connected) => {
                 let safety_code = live.peer.safety_code().await.unwrap_or_default();
                 let granted = live.grants.current();
+                if matches!(self.phase(), Phase::Active { .. }) {
+                    // The path came back after a quiet spell.
+                    self.negotiate(Input::Reachable(true)).await;
+                    return;
+                }
                 self.negotiate(Input::Connected { safety_code }).await;
                 self.log_event(EventCode::Connected, scope_list(granted));
                 if self.role == Role::Client {
@@ -42,6 +47,10 @@ impl Engine {
                     // may leave from here on.
                     self.start_sharing().await;
                 }
+            }
+            PeerEvent::State(ConnectionState::Disconnected) => {
+                tracing::info!("the direct path went quiet");
+                self.negotiate(Input::Reachable(false)).await;
             }
             PeerEvent::State(ConnectionState::Failed) => {
                 self.end(

@@ -106,7 +106,11 @@ impl ClientNegotiation {
                 tracing::warn!("a client cannot make a request");
                 Vec::new()
             }
-            Input::RequestLost | Input::Connected { .. } | Input::Scopes(_) => Vec::new(),
+            Input::RequestLost
+            | Input::Connected { .. }
+            | Input::Scopes(_)
+            | Input::Reachable(_)
+            | Input::PeerOffDesk => Vec::new(),
         }
     }
 
@@ -495,6 +499,53 @@ mod tests {
             retry_after_secs: None,
         });
         assert!(machine.handle(clock.now(), error).is_empty());
+    }
+
+    fn active() -> (Clock, Negotiation) {
+        let clock = Clock::new();
+        let mut machine = client();
+        machine.handle(clock.now(), request("s1"));
+        machine.handle(clock.now(), accept("s1", view_and_control()));
+        machine.handle(clock.now(), started("s1", view_and_control()));
+        let up = Input::Connected {
+            safety_code: "12-34".into(),
+        };
+        machine.handle(clock.now(), up);
+        (clock, machine)
+    }
+
+    fn ends(effects: &[Effect]) -> bool {
+        matches!(effects, [Effect::End(n)] if n.code == NoticeCode::PeerLeft)
+    }
+
+    #[test]
+    fn a_session_outlives_the_desk_or_a_quiet_path_but_not_both() {
+        // The desk lost the expert's app, but the path answers: it goes on
+        // until the path goes quiet too.
+        let (clock, mut machine) = active();
+        assert!(machine.handle(clock.now(), Input::PeerOffDesk).is_empty());
+        assert!(ends(&machine.handle(clock.now(), Input::Reachable(false))));
+        // A quiet spell that passes is nothing; quiet and off the desk, in
+        // the other order, is the end, once.
+        let (clock, mut machine) = active();
+        assert!(
+            machine
+                .handle(clock.now(), Input::Reachable(false))
+                .is_empty()
+        );
+        assert!(
+            machine
+                .handle(clock.now(), Input::Reachable(true))
+                .is_empty()
+        );
+        assert!(machine.handle(clock.now(), Input::PeerOffDesk).is_empty());
+        assert!(ends(&machine.handle(clock.now(), Input::Reachable(false))));
+        assert!(
+            machine
+                .handle(clock.now(), Input::Reachable(false))
+                .is_empty()
+        );
+        assert!(matches!(machine.phase(), Phase::Active { .. }));
     }
 
     #[test]

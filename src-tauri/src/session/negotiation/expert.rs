@@ -98,7 +98,10 @@ impl ExpertNegotiation {
             Input::Desk(message) => self.on_desk(now, message),
             Input::Ended(notice) => self.ended(notice),
             Input::Tick => self.tick(now),
-            Input::Connected { .. } | Input::Scopes(_) => Vec::new(),
+            Input::Connected { .. }
+            | Input::Scopes(_)
+            | Input::Reachable(_)
+            | Input::PeerOffDesk => Vec::new(),
         }
     }
 

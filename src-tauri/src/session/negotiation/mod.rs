@@ -89,6 +89,10 @@ pub enum Input {
     Connected { safety_code: String },
     /// The permissions in force changed.
     Scopes(Scopes),
+    /// ICE says whether the other side still answers on the direct path.
+    Reachable(bool),
+    /// The desk says the other side's app left it without a goodbye.
+    PeerOffDesk,
     /// The session ended (or could not start), saying why.
     Ended(Option<Notice>),
     /// Time passed: the deadline from `poll_timeout` may have come.
@@ -136,6 +140,10 @@ struct Running {
     /// `None` while connecting, with the time it must be up by.
     connected: Option<Connected>,
     connect_by: Instant,
+    /// ICE has heard nothing from the other side for a while.
+    unreachable: bool,
+    /// The desk lost the other side's app.
+    off_desk: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +160,8 @@ impl Running {
             scopes: start.scopes,
             connected: None,
             connect_by: now.at + CONNECT_WITHIN,
+            unreachable: false,
+            off_desk: false,
         }
     }
 
@@ -192,6 +202,14 @@ impl Running {
                 self.scopes = *scopes;
                 Some(vec![Effect::Phase(None)])
             }
+            Input::Reachable(reachable) => {
+                self.unreachable = !reachable;
+                Some(self.gone())
+            }
+            Input::PeerOffDesk => {
+                self.off_desk = true;
+                Some(self.gone())
+            }
             Input::Tick if self.timeout().is_some_and(|by| now.at >= by) => {
                 // Once, until the engine's end makes the machine idle.
                 self.connect_by = now.at + CONNECT_WITHIN;
@@ -202,6 +220,25 @@ impl Running {
             }
             _ => None,
         }
+    }
+}
+
+impl Running {
+    /// Peer to peer, a session outlives the desk, and a path that goes
+    /// quiet for a few seconds can come back. But when the desk lost the
+    /// other side's app and the direct path has gone quiet too, the app is
+    /// gone: waiting for ICE to fail would show a dead session for many
+    /// seconds more.
+    fn gone(&mut self) -> Vec<Effect> {
+        if !(self.unreachable && self.off_desk) {
+            return Vec::new();
+        }
+        // Once, until the engine's end makes the machine idle.
+        self.off_desk = false;
+        vec![Effect::End(Notice::new(
+            NoticeCode::PeerLeft,
+            "the other side's app stopped answering",
+        ))]
     }
 }
 
