@@ -165,6 +165,12 @@ enum State<O> {
     Ended { how: LookupError, since: Instant },
 }
 
+/// An ended ID is held for its lifetime, and never less than this: an ID
+/// read out just before it expired is still being typed a little later,
+/// and "expired" tells that person more than "no client has this ID"
+/// (what a desk configured with IDs of a few seconds said after as many).
+const HELD_AT_LEAST: Duration = Duration::from_secs(60);
+
 impl<O> State<O> {
     /// When this state changes by itself.
     fn due(&self, lifetime: Duration) -> Instant {
@@ -174,7 +180,7 @@ impl<O> State<O> {
                 offline_until,
                 ..
             } => offline_until.map_or(*expires_at, |until| until.min(*expires_at)),
-            State::Ended { since, .. } => *since + lifetime,
+            State::Ended { since, .. } => *since + lifetime.max(HELD_AT_LEAST),
         }
     }
 }
@@ -471,6 +477,21 @@ mod tests {
         ids.mark_used(now, issued.id);
         assert_eq!(ids.lookup(now, issued.id), Err(LookupError::Used));
         assert_eq!(ids.id_of(1), None);
+    }
+
+    #[test]
+    fn a_short_lived_id_says_expired_for_a_minute_then_is_forgotten() {
+        let now = Instant::now();
+        let lifetime = Duration::from_secs(4);
+        let mut ids = IdRegistry::with_lifetime(GRACE, lifetime);
+        let issued = ids.issue(now, 1, &mut Scripted(vec![1], 0)).unwrap();
+        let expired = now + lifetime;
+        for later in [1, 10, 59] {
+            let at = expired + Duration::from_secs(later);
+            assert_eq!(ids.lookup(at, issued.id), Err(LookupError::Expired));
+        }
+        let at = expired + HELD_AT_LEAST;
+        assert_eq!(ids.lookup(at, issued.id), Err(LookupError::Unknown));
     }
 
     #[test]
