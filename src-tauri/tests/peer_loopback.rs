@@ -36,6 +36,13 @@ async fn two_peers_connect_talk_and_agree_on_the_safety_code() {
     let client_code = client.safety_code().await.expect("client code");
     assert_eq!(expert_code, client_code);
 
+    // On one machine the chosen path is direct, over UDP, on both sides.
+    for peer in [expert, client] {
+        let path = peer.path().await.expect("a chosen path");
+        assert!(!path.relayed(), "{path}");
+        assert_eq!(path.protocol, "udp");
+    }
+
     expert.close().await;
     client.close().await;
 }

@@ -188,6 +188,10 @@ async fn the_expert_sees_the_clients_screen_and_follows_it() {
         expert.click("#screen-stats-toggle").await?;
         let line = expert.text("#screen-stats").await?;
         anyhow::ensure!(line.starts_with("1280×800 · "), "{line:?}");
+        // On one machine the chosen pair is direct, over UDP.
+        let path = expert.text("#screen-stats-path").await?;
+        anyhow::ensure!(path == "Path: direct, UDP", "{path:?}");
+        h.screenshot(&expert, "stats").await?;
         // The client reports the quality it encodes at: the one asked for.
         expert
             .wait_for("#screen-quality option[value='speed']:checked")

@@ -15,6 +15,7 @@ pub mod capture_time;
 mod channel;
 mod handler;
 pub mod pacer;
+pub mod path;
 mod rtp_tap;
 mod runtime;
 pub mod safety;
@@ -418,6 +419,33 @@ impl Peer {
         let local = self.pc.local_description().await?;
         let remote = self.pc.remote_description().await?;
         safety::safety_code(&local.sdp, &remote.sdp)
+    }
+
+    /// The path the connection chose (`None` until it has chosen one).
+    pub async fn path(&self) -> Option<path::NetworkPath> {
+        path::read(&self.pc).await
+    }
+
+    /// The path, once the statistics show it: they can lag the
+    /// "connected" state by a moment. Owns what it needs, so it can run
+    /// apart from the session; `None` if no path shows within `within`.
+    pub fn path_when_chosen(
+        &self,
+        within: Duration,
+    ) -> impl Future<Output = Option<path::NetworkPath>> + Send + 'static {
+        let pc = Arc::clone(&self.pc);
+        async move {
+            let deadline = tokio::time::Instant::now() + within;
+            loop {
+                if let Some(path) = path::read(&pc).await {
+                    return Some(path);
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    return None;
+                }
+                tokio::time::sleep(path::POLL).await;
+            }
+        }
     }
 
     /// Closes the connection: ends every channel, track and event stream.

@@ -37,6 +37,8 @@ pub struct SessionView {
     /// Expert, in a session with `view`: when it started and when the
     /// screen's first frame arrived, for the Accept → first picture time.
     pub first_frame: Option<FirstFrame>,
+    /// In a connected session: the way its packets go.
+    pub path: Option<crate::peer::path::NetworkPath>,
 }
 
 /// Expert: how long the first picture took. The session starts when the
@@ -177,6 +179,12 @@ mod tests {
                 session_started_ms: 100,
                 arrived_ms: Some(205),
             }),
+            path: Some(crate::peer::path::NetworkPath {
+                local: crate::peer::path::Reach::Relay,
+                remote: crate::peer::path::Reach::ServerReflexive,
+                protocol: "udp".into(),
+                relay_protocol: Some("tls".into()),
+            }),
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -192,7 +200,9 @@ mod tests {
                 "transfers": [],
                 "remoteFiles": null,
                 "notes": {"text": "Ticket 4711", "savedAtMs": 9},
-                "firstFrame": {"sessionStartedMs": 100, "arrivedMs": 205}
+                "firstFrame": {"sessionStartedMs": 100, "arrivedMs": 205},
+                "path": {"local": "relay", "remote": "server_reflexive", "protocol": "udp",
+                         "relayProtocol": "tls"}
             })
         );
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { catalogs } from "./i18n";
-import { ALL_SCOPES, formatCountdown, noticeKey, scopeKey } from "./session";
+import { ALL_SCOPES, describePath, formatCountdown, noticeKey, scopeKey } from "./session";
 
 describe("noticeKey", () => {
   it("prefers the mode's own text", () => {
@@ -49,3 +49,17 @@ describe("scopes and countdowns", () => {
   });
 });
 
+
+describe("describePath", () => {
+  it("says a direct pair is over its own protocol, a relayed one over the TURN link", () => {
+    expect(describePath({ local: "host", remote: "peer_reflexive", protocol: "udp", relayProtocol: null })).toEqual({
+      relayed: false,
+      over: "UDP",
+    });
+    expect(describePath({ local: "relay", remote: "host", protocol: "udp", relayProtocol: "tls" })).toEqual({
+      relayed: true,
+      over: "TLS",
+    });
+    expect(describePath({ local: "host", remote: "relay", protocol: "udp", relayProtocol: null }).relayed).toBe(true);
+  });
+});

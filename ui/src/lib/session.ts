@@ -79,6 +79,26 @@ export interface SessionView {
   notes: SessionNotes;
   /** Expert, in a session with view: for the Accept → first picture time. */
   firstFrame: FirstFrame | null;
+  /** In a connected session: the way its packets go. */
+  path: NetworkPath | null;
+}
+
+/** How one end of the chosen ICE pair was found (src-tauri/src/peer/path.rs). */
+export type Reach = "host" | "server_reflexive" | "peer_reflexive" | "relay";
+
+export interface NetworkPath {
+  local: Reach;
+  remote: Reach;
+  /** "udp" or "tcp", to the first hop. */
+  protocol: string;
+  /** Relayed: how this side reaches the TURN server ("udp", "tcp", "tls"). */
+  relayProtocol: string | null;
+}
+
+/** The path in words' parts: relayed or direct, and over what. */
+export function describePath(path: NetworkPath): { relayed: boolean; over: string } {
+  const relayed = path.local === "relay" || path.remote === "relay";
+  return { relayed, over: (path.relayProtocol ?? path.protocol).toUpperCase() };
 }
 
 /**
@@ -109,6 +129,7 @@ export const IDLE_VIEW: SessionView = {
   remoteFiles: null,
   notes: { text: "", savedAtMs: null },
   firstFrame: null,
+  path: null,
 };
 
 function known(key: string): key is MessageKey {

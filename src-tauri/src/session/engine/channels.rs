@@ -39,6 +39,8 @@ pub enum ChannelEvent {
     FirstFrame {
         at_ms: u64,
     },
+    /// The path the connection chose, once the statistics show it.
+    Path(crate::peer::path::NetworkPath),
 }
 
 pub type ChannelReports = mpsc::Sender<(SessionId, ChannelEvent)>;

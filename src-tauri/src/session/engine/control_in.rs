@@ -62,6 +62,10 @@ impl Engine {
             ChannelEvent::Input(event) => self.on_input(event).await,
             ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
             ChannelEvent::Transfer(report) => self.on_transfer(report),
+            ChannelEvent::Path(path) => {
+                tracing::info!(%path, "the connection's path");
+                self.view.send_modify(|view| view.path = Some(path));
+            }
             ChannelEvent::FirstFrame { at_ms } => self.view.send_modify(|view| {
                 if let Some(first) = &mut view.first_frame {
                     first.arrived_ms.get_or_insert(at_ms);

@@ -696,6 +696,7 @@ impl Engine {
         self.view.send_modify(|view| {
             view.screen = None;
             view.first_frame = None;
+            view.path = None;
             view.grantable = Scopes::NONE;
             view.clipboard_sync = false;
             view.reboot_at_ms = None;

@@ -21,6 +21,8 @@ use crate::session::screen_share::ScreenShare;
 use crate::session::screen_view;
 use crate::session::view::{Notice, Phase, ScreenInfo};
 
+/// How long the statistics have to show the chosen path.
+const PATH_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 impl Engine {
     pub(super) async fn on_peer(&mut self, event: PeerEvent) {
         let Some(event) = self.hold_for_pin(event).await else {
@@ -35,8 +37,10 @@ impl Engine {
             PeerEvent::State(ConnectionState::Connected) => {
                 let safety_code = live.peer.safety_code().await.unwrap_or_default();
                 let granted = live.grants.current();
+                self.watch_path();
                 if matches!(self.phase(), Phase::Active { .. }) {
-                    // The path came back after a quiet spell.
+                    // The path came back after a quiet spell (maybe
+                    // another one).
                     self.negotiate(Input::Reachable(true)).await;
                     return;
                 }
@@ -73,6 +77,23 @@ impl Engine {
             PeerEvent::Video(receiver) => self.on_video(session, receiver),
             PeerEvent::State(_) | PeerEvent::GatheringComplete => {}
         }
+    }
+
+    /// Reports the path the connection chose, once its statistics show it
+    /// (they can lag "connected" by a moment), without holding up the
+    /// session.
+    fn watch_path(&self) {
+        let Some(live) = &self.live else { return };
+        let chosen = live.peer.path_when_chosen(PATH_WITHIN);
+        let (reports, session) = (self.channel_tx.clone(), live.session.clone());
+        tokio::spawn(async move {
+            match chosen.await {
+                Some(path) => {
+                    let _ = reports.send((session, ChannelEvent::Path(path))).await;
+                }
+                None => tracing::warn!("the connection's path never showed in its statistics"),
+            }
+        });
     }
 
     /// Client: a channel the expert opened, taken by its label (once each);
