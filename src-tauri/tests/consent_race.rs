@@ -102,6 +102,13 @@ async fn an_answer_to_a_replaced_request_is_refused() {
         .await,
     )
     .unwrap();
+    // The desk tells the expert which session it is in its own time.
+    wait_for(
+        &mut expert.subscribe(),
+        "the expert's second request",
+        |v| matches!(&v.phase, Phase::Waiting { session, .. } if *session == second),
+    )
+    .await;
 
     // The click meant for the first request answers nothing.
     assert_eq!(
