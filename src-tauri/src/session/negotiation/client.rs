@@ -15,6 +15,7 @@ use lifeline_signaling::protocol::{AppMessage, Scopes, ServerMessage, SessionId}
 
 use super::{
     Answer, EXPIRY_GRACE, Effect, Input, Now, Running, START_WITHIN, Start, closed, desk_error,
+    ended,
 };
 use crate::session::engine::SessionError;
 use crate::session::notice::NoticeCode;
@@ -261,11 +262,7 @@ impl ClientNegotiation {
     fn ended(&mut self, notice: Option<Notice>) -> Vec<Effect> {
         let was_open = !matches!(self.state, State::Idle);
         self.state = State::Idle;
-        if was_open || notice.is_some() {
-            vec![Effect::Phase(notice)]
-        } else {
-            Vec::new()
-        }
+        ended(was_open, notice)
     }
 
     fn tick(&mut self, now: Now) -> Vec<Effect> {
@@ -294,7 +291,7 @@ mod tests {
     use lifeline_signaling::protocol::{ErrorCode, Role};
 
     use super::*;
-    use crate::session::negotiation::testing::Clock;
+    use crate::session::negotiation::testing::{Clock, notice_code};
     use crate::session::negotiation::{CONNECT_WITHIN, Negotiation};
     use crate::session::scopes::Scope;
 
@@ -335,15 +332,6 @@ mod tests {
     fn start_of(effects: &[Effect]) -> Option<&Start> {
         effects.iter().find_map(|effect| match effect {
             Effect::StartPeer(start) => Some(start),
-            _ => None,
-        })
-    }
-
-    fn notice_code(effects: &[Effect]) -> Option<NoticeCode> {
-        effects.iter().find_map(|effect| match effect {
-            Effect::Phase(Some(notice)) | Effect::Notice(notice) | Effect::End(notice) => {
-                Some(notice.code)
-            }
             _ => None,
         })
     }

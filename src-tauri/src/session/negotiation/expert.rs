@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use lifeline_signaling::protocol::{AppMessage, ServerMessage, SessionId};
 
-use super::{ANSWER_WITHIN, EXPIRY_GRACE, Effect, Input, Now, Running, Start, closed, desk_error};
+use super::{
+    ANSWER_WITHIN, EXPIRY_GRACE, Effect, Input, Now, Running, Start, closed, desk_error, ended,
+};
 use crate::session::notice::NoticeCode;
 use crate::session::view::{Notice, Phase};
 
@@ -245,11 +247,7 @@ impl ExpertNegotiation {
         if was_open {
             self.state = State::Idle;
         }
-        if was_open || notice.is_some() {
-            vec![Effect::Phase(notice)]
-        } else {
-            Vec::new()
-        }
+        ended(was_open, notice)
     }
 
     fn tick(&mut self, now: Now) -> Vec<Effect> {
@@ -288,7 +286,7 @@ mod tests {
     use lifeline_signaling::protocol::{ErrorCode, Scopes};
 
     use super::*;
-    use crate::session::negotiation::testing::Clock;
+    use crate::session::negotiation::testing::{Clock, notice_code};
     use crate::session::negotiation::{CONNECT_WITHIN, Negotiation};
     use crate::session::scopes::Scope;
 
@@ -322,15 +320,6 @@ mod tests {
             scopes: Scopes::NONE.with(Scope::View),
             ice_servers: Vec::new(),
             client: None,
-        })
-    }
-
-    fn notice_code(effects: &[Effect]) -> Option<NoticeCode> {
-        effects.iter().find_map(|effect| match effect {
-            Effect::Phase(Some(notice)) | Effect::Notice(notice) | Effect::End(notice) => {
-                Some(notice.code)
-            }
-            _ => None,
         })
     }
 

@@ -260,6 +260,16 @@ fn desk_error(message: ServerMessage, running: bool) -> Option<Notice> {
     }
 }
 
+/// What the view hears when the session (or request) ends: the phase if
+/// one was open, and the notice if there is one.
+fn ended(was_open: bool, notice: Option<Notice>) -> Vec<Effect> {
+    if was_open || notice.is_some() {
+        vec![Effect::Phase(notice)]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The request ended without a session, saying why.
 fn closed(code: NoticeCode, message: &str) -> Vec<Effect> {
     vec![Effect::Phase(Some(Notice::new(code, message)))]
@@ -307,7 +317,18 @@ impl Negotiation {
 pub(crate) mod testing {
     use std::time::{Duration, Instant};
 
-    use super::Now;
+    use super::{Effect, Now};
+    use crate::session::notice::NoticeCode;
+
+    /// The code of the first notice among `effects`, shown or ending.
+    pub fn notice_code(effects: &[Effect]) -> Option<NoticeCode> {
+        effects.iter().find_map(|effect| match effect {
+            Effect::Phase(Some(notice)) | Effect::Notice(notice) | Effect::End(notice) => {
+                Some(notice.code)
+            }
+            _ => None,
+        })
+    }
 
     /// A made-up clock for the machines' tests.
     pub struct Clock {
