@@ -14,8 +14,8 @@ use std::time::Instant;
 use lifeline_signaling::protocol::{AppMessage, Scopes, ServerMessage, SessionId};
 
 use super::{
-    Answer, EXPIRY_GRACE, Effect, Input, Now, Running, START_WITHIN, Start, closed, desk_error,
-    ended,
+    Answer, EXPIRY_GRACE, Effect, Input, Now, Running, START_WITHIN, Start, closed, closed_by_desk,
+    desk_error, ended,
 };
 use crate::session::engine::SessionError;
 use crate::session::notice::NoticeCode;
@@ -174,6 +174,12 @@ impl ClientNegotiation {
             _ => None,
         };
         let ours = |session: &str| pending.as_deref() == Some(session);
+        if let Some((session, notice)) = closed_by_desk(&message)
+            && ours(session)
+        {
+            self.state = State::Idle;
+            return vec![Effect::Phase(Some(notice))];
+        }
         match message {
             ServerMessage::ConnectRequest {
                 session,
@@ -192,14 +198,6 @@ impl ClientNegotiation {
                     expires_at_ms,
                 };
                 vec![Effect::Phase(None)]
-            }
-            ServerMessage::RequestTimedOut { session } if ours(&session) => {
-                self.state = State::Idle;
-                closed(NoticeCode::Timeout, "no answer in time")
-            }
-            ServerMessage::RequestCancelled { session } if ours(&session) => {
-                self.state = State::Idle;
-                closed(NoticeCode::Cancelled, "the request was withdrawn")
             }
             ServerMessage::SessionStarted {
                 session,

@@ -12,7 +12,8 @@ use std::time::Instant;
 use lifeline_signaling::protocol::{AppMessage, ServerMessage, SessionId};
 
 use super::{
-    ANSWER_WITHIN, EXPIRY_GRACE, Effect, Input, Now, Running, Start, closed, desk_error, ended,
+    ANSWER_WITHIN, EXPIRY_GRACE, Effect, Input, Now, Running, Start, closed, closed_by_desk,
+    desk_error, ended,
 };
 use crate::session::notice::NoticeCode;
 use crate::session::view::{Notice, Phase};
@@ -152,23 +153,17 @@ impl ExpertNegotiation {
 
     fn on_desk(&mut self, now: Now, message: ServerMessage) -> Vec<Effect> {
         let waiting_for = |session: &str| matches!(&self.state, State::Waiting { session: s, .. } if s == session);
+        if let Some((session, notice)) = closed_by_desk(&message)
+            && waiting_for(session)
+        {
+            self.state = State::Idle;
+            return vec![Effect::Phase(Some(notice))];
+        }
         match message {
             ServerMessage::Located {
                 session,
                 expires_in_secs,
             } => self.located(now, session, expires_in_secs),
-            ServerMessage::Declined { session } if waiting_for(&session) => {
-                self.state = State::Idle;
-                closed(NoticeCode::Declined, "the client declined")
-            }
-            ServerMessage::RequestTimedOut { session } if waiting_for(&session) => {
-                self.state = State::Idle;
-                closed(NoticeCode::Timeout, "no answer in time")
-            }
-            ServerMessage::RequestCancelled { session } if waiting_for(&session) => {
-                self.state = State::Idle;
-                closed(NoticeCode::Cancelled, "the request was withdrawn")
-            }
             ServerMessage::SessionStarted {
                 session,
                 scopes,

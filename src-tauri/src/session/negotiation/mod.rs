@@ -270,6 +270,24 @@ fn ended(was_open: bool, notice: Option<Notice>) -> Vec<Effect> {
     }
 }
 
+/// A request the desk says ended without a session (declined, timed out
+/// or withdrawn): its session, and what the view says.
+fn closed_by_desk(message: &ServerMessage) -> Option<(&SessionId, Notice)> {
+    let (session, code, why) = match message {
+        ServerMessage::Declined { session } => {
+            (session, NoticeCode::Declined, "the client declined")
+        }
+        ServerMessage::RequestTimedOut { session } => {
+            (session, NoticeCode::Timeout, "no answer in time")
+        }
+        ServerMessage::RequestCancelled { session } => {
+            (session, NoticeCode::Cancelled, "the request was withdrawn")
+        }
+        _ => return None,
+    };
+    Some((session, Notice::new(code, why)))
+}
+
 /// The request ended without a session, saying why.
 fn closed(code: NoticeCode, message: &str) -> Vec<Effect> {
     vec![Effect::Phase(Some(Notice::new(code, message)))]
