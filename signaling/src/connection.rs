@@ -102,6 +102,7 @@ fn refused(refusal: Refusal) -> Option<ServerMessage> {
         code: refusal.code,
         message: refusal.message,
         retry_after_secs: refusal.retry_after.map(|wait| RetryAfter(wait).secs()),
+        session: None,
     })
 }
 
@@ -111,6 +112,7 @@ fn rate_limited(retry: RetryAfter) -> Option<ServerMessage> {
         code: ErrorCode::RateLimited,
         message: format!("too many attempts; try again in {secs} s"),
         retry_after_secs: Some(secs),
+        session: None,
     })
 }
 
@@ -215,7 +217,9 @@ impl Connection {
         let Some(role) = self.role else {
             return self.hello(message).await;
         };
-        self.dispatch(message, role).await
+        let session = message.session().cloned();
+        let reply = self.dispatch(message, role).await;
+        reply.map(|reply| reply.about(session.as_ref()))
     }
 
     /// Answers a message after hello: each kind goes to its own step, or is

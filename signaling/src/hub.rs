@@ -544,7 +544,7 @@ impl Hub {
         description: String,
         computer: ComputerInfo,
     ) -> Result<(), Refusal> {
-        if self.pairings.session_of(conn).is_some() {
+        if !self.pairings.sessions_of(conn).is_empty() {
             return Err(Refusal::new(
                 ErrorCode::Busy,
                 "a new ID cannot be issued during a request or session",
@@ -799,8 +799,15 @@ impl Hub {
 
     fn disconnected(&mut self, now: Instant, conn: ConnId) {
         self.ids.owner_disconnected(now, conn);
-        if let Some(session) = self.pairings.session_of(conn).cloned()
-            && let Some(pairing) = self.pairings.close(&session)
+        for session in self.pairings.sessions_of(conn).to_vec() {
+            self.left(conn, &session);
+        }
+        self.conns.remove(&conn);
+    }
+
+    /// `conn`'s connection dropped: its side of `session` is gone.
+    fn left(&mut self, conn: ConnId, session: &SessionId) {
+        if let Some(pairing) = self.pairings.close(session)
             && let Some((role, other)) = pairing.side_of(conn)
         {
             let reason = match role {
@@ -815,7 +822,7 @@ impl Hub {
                             session: session.clone(),
                         },
                     );
-                    self.finish(&session, Outcome::Cancelled, None, reason);
+                    self.finish(session, Outcome::Cancelled, None, reason);
                 }
                 Stage::Active { .. } => {
                     self.push(
@@ -825,11 +832,10 @@ impl Hub {
                             reason: LeaveReason::Disconnected,
                         },
                     );
-                    self.end(&session, reason);
+                    self.end(session, reason);
                 }
             }
         }
-        self.conns.remove(&conn);
     }
 
     /// Ends every request whose consent deadline has passed.

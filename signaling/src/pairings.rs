@@ -2,7 +2,9 @@
 //! accepted sessions. A pure table owned by the hub; it decides which
 //! connection may do what to a session, and the hub acts on its answers.
 //!
-//! A connection takes part in at most one pairing at a time. Only the two
+//! A client's connection takes part in at most one pairing at a time; an
+//! expert's in up to [`MAX_PER_EXPERT`], so one expert can help several
+//! clients at once, each in a session of its own. Only the two
 //! connections of an accepted pairing may relay signals, and a stranger
 //! learns nothing from a refusal: it gets the same answer for a session
 //! that does not exist as for one that is not theirs.
@@ -13,6 +15,10 @@ use std::time::Instant;
 use crate::hub::ConnId;
 use crate::ids::ClientId;
 use crate::protocol::{Role, Scopes, SessionId};
+
+/// How many requests and sessions one expert's connection may hold at
+/// once: a handful of tabs is what a person can follow.
+pub const MAX_PER_EXPERT: usize = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -46,7 +52,7 @@ impl Pairing {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PairingError {
-    #[error("this connection already has a request or session open")]
+    #[error("this connection already has as many requests and sessions open as it may")]
     Busy,
     #[error("the client is already answering another request or in a session")]
     ClientBusy,
@@ -63,24 +69,26 @@ pub enum PairingError {
 #[derive(Debug, Default)]
 pub struct Pairings {
     sessions: HashMap<SessionId, Pairing>,
-    by_conn: HashMap<ConnId, SessionId>,
+    /// The sessions each connection takes part in, oldest first.
+    by_conn: HashMap<ConnId, Vec<SessionId>>,
 }
 
 impl Pairings {
     pub fn open(&mut self, session: SessionId, pairing: Pairing) -> Result<(), PairingError> {
         self.can_open(pairing.expert, pairing.client)?;
-        self.by_conn.insert(pairing.expert, session.clone());
-        self.by_conn.insert(pairing.client, session.clone());
+        for conn in [pairing.expert, pairing.client] {
+            self.by_conn.entry(conn).or_default().push(session.clone());
+        }
         self.sessions.insert(session, pairing);
         Ok(())
     }
 
-    /// Whether `expert` and `client` are both free for a new request.
+    /// Whether `expert` has room and `client` is free for a new request.
     pub fn can_open(&self, expert: ConnId, client: ConnId) -> Result<(), PairingError> {
-        if self.by_conn.contains_key(&expert) {
+        if self.sessions_of(expert).len() >= MAX_PER_EXPERT {
             return Err(PairingError::Busy);
         }
-        if self.by_conn.contains_key(&client) {
+        if !self.sessions_of(client).is_empty() {
             return Err(PairingError::ClientBusy);
         }
         Ok(())
@@ -94,9 +102,9 @@ impl Pairings {
             .ok_or(PairingError::NoSuchSession)
     }
 
-    /// The session `conn` takes part in, if any.
-    pub fn session_of(&self, conn: ConnId) -> Option<&SessionId> {
-        self.by_conn.get(&conn)
+    /// The sessions `conn` takes part in, oldest first.
+    pub fn sessions_of(&self, conn: ConnId) -> &[SessionId] {
+        self.by_conn.get(&conn).map_or(&[], Vec::as_slice)
     }
 
     /// The client accepts: the pairing becomes active with `granted`,
@@ -134,8 +142,14 @@ impl Pairings {
 
     pub fn close(&mut self, session: &str) -> Option<Pairing> {
         let pairing = self.sessions.remove(session)?;
-        self.by_conn.remove(&pairing.expert);
-        self.by_conn.remove(&pairing.client);
+        for conn in [pairing.expert, pairing.client] {
+            if let Some(sessions) = self.by_conn.get_mut(&conn) {
+                sessions.retain(|s| *s != *session);
+                if sessions.is_empty() {
+                    self.by_conn.remove(&conn);
+                }
+            }
+        }
         Some(pairing)
     }
 
@@ -252,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn one_pairing_per_connection() {
+    fn one_pairing_per_client_and_a_few_per_expert() {
         let now = Instant::now();
         let mut table = Pairings::default();
         table.open(sid("s1"), pending(now)).unwrap();
@@ -262,11 +276,23 @@ mod tests {
             table.open(sid("s2"), other.clone()),
             Err(PairingError::ClientBusy)
         );
-        other.client = ConnId(4);
         other.expert = EXPERT;
+        for n in 1..MAX_PER_EXPERT {
+            other.client = ConnId(100 + n as u64);
+            table.open(sid(&format!("more{n}")), other.clone()).unwrap();
+        }
+        other.client = ConnId(99);
         assert_eq!(table.open(sid("s2"), other), Err(PairingError::Busy));
+        assert_eq!(table.sessions_of(EXPERT).len(), MAX_PER_EXPERT);
+        assert_eq!(table.sessions_of(EXPERT)[0], "s1");
+
         assert!(table.close("s1").is_some());
-        assert!(table.session_of(EXPERT).is_none());
+        assert!(table.sessions_of(CLIENT).is_empty());
+        assert_eq!(table.sessions_of(EXPERT).len(), MAX_PER_EXPERT - 1);
+        for n in 1..MAX_PER_EXPERT {
+            assert!(table.close(&format!("more{n}")).is_some());
+        }
+        assert!(table.sessions_of(EXPERT).is_empty());
         assert!(table.is_empty());
     }
 

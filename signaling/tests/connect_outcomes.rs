@@ -156,6 +156,7 @@ async fn a_client_answers_one_request_at_a_time() {
     request(&mut ann, &mut client, &id, r#"["view"]"#).await;
     let reply = exchange(&mut bob, &connect(&id)).await;
     assert_eq!(reply["code"], "client_busy", "{reply}");
+    // Asking the same client twice is no better.
     let reply = exchange(&mut ann, &connect(&id)).await;
-    assert_eq!(reply["code"], "busy", "{reply}");
+    assert_eq!(reply["code"], "client_busy", "{reply}");
 }

@@ -158,6 +158,31 @@ pub enum AppMessage {
     },
 }
 
+impl AppMessage {
+    /// The session this message is about, if it names one.
+    pub fn session(&self) -> Option<&SessionId> {
+        match self {
+            AppMessage::Cancel { session }
+            | AppMessage::Accept { session, .. }
+            | AppMessage::Decline { session }
+            | AppMessage::Signal { session, .. }
+            | AppMessage::Connected { session }
+            | AppMessage::SetNotes { session, .. }
+            | AppMessage::Grants { session, .. }
+            | AppMessage::Bye { session } => Some(session),
+            AppMessage::Hello { .. }
+            | AppMessage::Ping
+            | AppMessage::RequestId { .. }
+            | AppMessage::Reclaim { .. }
+            | AppMessage::ReleaseId
+            | AppMessage::Login { .. }
+            | AppMessage::Resume { .. }
+            | AppMessage::Logout
+            | AppMessage::Connect { .. } => None,
+        }
+    }
+}
+
 /// Why an expert is no longer signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -263,6 +288,11 @@ pub enum ServerMessage {
         /// For `rate_limited`: when trying again can succeed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_secs: Option<u64>,
+        /// The session the refused message named, if it named one: an
+        /// expert with several sessions knows which one the error is about.
+        /// A refused `connect` names none (it has no session yet).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<SessionId>,
     },
 }
 
@@ -345,7 +375,18 @@ impl ServerMessage {
             code,
             message: message.into(),
             retry_after_secs: None,
+            session: None,
         }
+    }
+
+    /// This reply answers a message about `session`: an error says so.
+    pub fn about(mut self, session: Option<&SessionId>) -> Self {
+        if let ServerMessage::Error { session: about, .. } = &mut self
+            && about.is_none()
+        {
+            *about = session.cloned();
+        }
+        self
     }
 }
 

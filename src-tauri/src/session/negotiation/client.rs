@@ -469,6 +469,7 @@ mod tests {
             code: ErrorCode::NoSuchSession,
             message: "gone".into(),
             retry_after_secs: None,
+            session: None,
         });
         assert_eq!(
             notice_code(&machine.handle(clock.now(), error)),
@@ -483,6 +484,7 @@ mod tests {
             code: ErrorCode::NoSuchSession,
             message: "gone".into(),
             retry_after_secs: None,
+            session: None,
         });
         assert!(machine.handle(clock.now(), error).is_empty());
     }

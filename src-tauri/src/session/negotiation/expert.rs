@@ -394,6 +394,7 @@ mod tests {
             code: ErrorCode::IdUnknown,
             message: "no such ID".into(),
             retry_after_secs: None,
+            session: None,
         });
         assert!(machine.handle(clock.now(), refusal).is_empty());
         // The next request goes.
