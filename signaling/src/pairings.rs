@@ -16,9 +16,7 @@ use crate::hub::ConnId;
 use crate::ids::ClientId;
 use crate::protocol::{Role, Scopes, SessionId};
 
-/// How many requests and sessions one expert's connection may hold at
-/// once: a handful of tabs is what a person can follow.
-pub const MAX_PER_EXPERT: usize = 8;
+pub use crate::protocol::MAX_SESSIONS_PER_EXPERT as MAX_PER_EXPERT;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {

@@ -77,6 +77,10 @@ pub struct IceServer {
     pub credential: Option<String>,
 }
 
+/// How many requests and sessions one expert's connection may hold at
+/// once (a client's: one). A handful of tabs is what a person can follow.
+pub const MAX_SESSIONS_PER_EXPERT: usize = 8;
+
 /// App → server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

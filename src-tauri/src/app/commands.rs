@@ -10,7 +10,7 @@ use crate::media::quality::Quality;
 use crate::session::engine::Command;
 use crate::session::pin;
 use crate::session::scopes::Scopes;
-use crate::session::view::SessionView;
+use crate::session::tabs::{TabId, TabsSnapshot};
 use crate::settings::{Mode, PreferencesUpdate, SettingsView};
 
 #[tauri::command]
@@ -94,46 +94,67 @@ pub struct NewId {
 #[tauri::command]
 pub async fn client_get_id(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     description: String,
 ) -> Result<NewId, AppError> {
     let desk = state.desk_client(Mode::Client.into())?;
     let issued = desk.request_id(description).await?;
     let pin = state.config.require_pin.then(pin::new_pin);
     state
-        .session()?
+        .session(tab)?
         .command(Command::UsePin(pin.clone()))
         .await?;
     Ok(NewId { issued, pin })
 }
 
+/// Every session tab's view and the one shown (`null` before the app is
+/// linked to a desk); changes come as `session` and `session-tabs` events.
 #[tauri::command]
-pub fn session_view(state: State<'_, AppState>) -> SessionView {
-    state.session_view()
+pub fn session_tabs(state: State<'_, AppState>) -> Option<TabsSnapshot> {
+    state.session_tabs()
 }
 
-/// Expert mode: signs in to the desk. The outcome arrives as a session
-/// update (`signedInAs`, or a `bad_credentials` notice).
+/// Expert: a new session tab, shown at once.
+#[tauri::command]
+pub fn session_open_tab(state: State<'_, AppState>) -> Result<TabId, AppError> {
+    Ok(state.tabs()?.open()?)
+}
+
+/// Expert: closes a tab, ending its request or session.
+#[tauri::command]
+pub fn session_close_tab(state: State<'_, AppState>, tab: TabId) -> Result<(), AppError> {
+    Ok(state.tabs()?.close(tab)?)
+}
+
+/// Expert: shows another tab's screen and tools.
+#[tauri::command]
+pub fn session_show_tab(state: State<'_, AppState>, tab: TabId) -> Result<(), AppError> {
+    Ok(state.tabs()?.show(tab)?)
+}
+
 #[tauri::command]
 pub async fn expert_login(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     user: String,
     password: String,
 ) -> Result<(), AppError> {
     Ok(state
-        .session()?
+        .session(tab)?
         .command(Command::Login { user, password })
         .await?)
 }
 
 #[tauri::command]
-pub async fn expert_logout(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::Logout).await?)
+pub async fn expert_logout(state: State<'_, AppState>, tab: Option<TabId>) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::Logout).await?)
 }
 
 /// Expert mode: asks to reach the client holding `id`.
 #[tauri::command]
 pub async fn expert_connect(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     id: String,
     notes: String,
     scopes: Scopes,
@@ -149,13 +170,16 @@ pub async fn expert_connect(
         scopes,
         pin,
     };
-    Ok(state.session()?.command(command).await?)
+    Ok(state.tabs()?.connect(tab, command).await?)
 }
 
 /// Withdraws a pending request (expert) or dismisses it (client).
 #[tauri::command]
-pub async fn session_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::Cancel).await?)
+pub async fn session_cancel(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::Cancel).await?)
 }
 
 /// Client mode: accepts the request for `session` (the one on screen) with
@@ -163,23 +187,28 @@ pub async fn session_cancel(state: State<'_, AppState>) -> Result<(), AppError> 
 #[tauri::command]
 pub async fn client_accept(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     session: String,
     scopes: Scopes,
 ) -> Result<(), AppError> {
-    Ok(state.session()?.accept(&session, scopes).await?)
+    Ok(state.session(tab)?.accept(&session, scopes).await?)
 }
 
 /// Client mode: declines the request for `session`; `request_changed` when
 /// another has taken its place.
 #[tauri::command]
-pub async fn client_decline(state: State<'_, AppState>, session: String) -> Result<(), AppError> {
-    Ok(state.session()?.decline(&session).await?)
+pub async fn client_decline(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    session: String,
+) -> Result<(), AppError> {
+    Ok(state.session(tab)?.decline(&session).await?)
 }
 
 /// Ends the running session, from either side.
 #[tauri::command]
-pub async fn session_stop(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::Stop).await?)
+pub async fn session_stop(state: State<'_, AppState>, tab: Option<TabId>) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::Stop).await?)
 }
 
 /// Expert mode: the remote-screen view opens. Returns the URL of the
@@ -237,22 +266,27 @@ pub async fn panel_window(
 /// view just opened and wants the frames kept since the newest keyframe
 /// first.
 #[tauri::command]
-pub async fn screen_keyframe(state: State<'_, AppState>, catch_up: bool) -> Result<(), AppError> {
+pub async fn screen_keyframe(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    catch_up: bool,
+) -> Result<(), AppError> {
     let command = if catch_up {
         Command::CatchUp
     } else {
         Command::RequestKeyframe
     };
-    Ok(state.session()?.command(command).await?)
+    Ok(state.session(tab)?.command(command).await?)
 }
 
 #[tauri::command]
 pub async fn screen_select_monitor(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     monitor: usize,
 ) -> Result<(), AppError> {
     Ok(state
-        .session()?
+        .session(tab)?
         .command(Command::SelectMonitor(monitor))
         .await?)
 }
@@ -260,10 +294,11 @@ pub async fn screen_select_monitor(
 #[tauri::command]
 pub async fn screen_set_quality(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     quality: Quality,
 ) -> Result<(), AppError> {
     Ok(state
-        .session()?
+        .session(tab)?
         .command(Command::SetQuality(quality))
         .await?)
 }

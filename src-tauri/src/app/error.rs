@@ -10,6 +10,7 @@ use crate::local_view::socket::ViewSocketError;
 use crate::session::engine::SessionError;
 use crate::session::log::BadChat;
 use crate::session::pin::PinError;
+use crate::session::tabs::TabsError;
 use crate::session::transcript::TranscriptError;
 use crate::settings::SettingsError;
 use crate::transfer::remote_fs::FsError;
@@ -39,6 +40,8 @@ pub enum AppError {
     Window(#[from] tauri::Error),
     #[error("finish the current request or session first")]
     Busy,
+    #[error(transparent)]
+    Tabs(#[from] TabsError),
 }
 
 impl AppError {
@@ -66,6 +69,13 @@ impl AppError {
             AppError::Pin(error) => error.code(),
             AppError::ScreenSocket(_) => "screen_socket",
             AppError::Window(_) => "window_unavailable",
+            AppError::Tabs(TabsError::Session(SessionError::Stopped)) => "session_stopped",
+            AppError::Tabs(TabsError::Session(SessionError::RequestChanged)) => "request_changed",
+            AppError::Tabs(TabsError::NoSuchTab) => "no_such_tab",
+            AppError::Tabs(TabsError::OneOnly) => "one_session_only",
+            AppError::Tabs(TabsError::TooMany) => "too_many_sessions",
+            AppError::Tabs(TabsError::LastTab) => "last_tab",
+            AppError::Tabs(TabsError::RequestInFlight) => "request_in_flight",
         }
     }
 }

@@ -8,24 +8,32 @@ use tokio::sync::{broadcast, watch};
 
 /// Every [`crate::desk::DeskStatus`] change.
 pub const DESK_STATUS: &str = "desk-status";
-/// Every [`crate::session::view::SessionView`] change.
+/// Every change of a tab's [`crate::session::view::SessionView`], as a
+/// [`crate::session::tabs::TabView`].
 pub const SESSION: &str = "session";
-/// Every new entry of the running session's log (chat and events).
+/// Every new entry of a tab's session log (chat and events), as a
+/// [`crate::session::tabs::TabLog`].
 pub const SESSION_LOG: &str = "session-log";
+/// The session tabs opened, closed or shown: a
+/// [`crate::session::tabs::TabList`].
+pub const SESSION_TABS: &str = "session-tabs";
 
 /// Forwards each value a watch channel takes to the webview as `event`,
-/// until the sender is dropped or the returned task is aborted.
-pub fn forward<T>(
+/// as `wrap` makes it, until the sender is dropped or the returned task is
+/// aborted.
+pub fn forward<T, U>(
     app: AppHandle,
     event: &'static str,
     mut values: watch::Receiver<T>,
+    wrap: impl Fn(T) -> U + Send + 'static,
 ) -> JoinHandle<()>
 where
-    T: Serialize + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+    U: Serialize + Send,
 {
     tauri::async_runtime::spawn(async move {
         loop {
-            let current = values.borrow_and_update().clone();
+            let current = wrap(values.borrow_and_update().clone());
             if let Err(error) = app.emit(event, &current) {
                 tracing::warn!(%error, event, "could not send an update to the UI");
             }
@@ -37,21 +45,24 @@ where
 }
 
 /// Forwards each value a broadcast channel carries to the webview as
-/// `event`. A slow webview that falls behind skips entries; the UI fetches
-/// the log again when it sees a gap in the sequence numbers.
-pub fn forward_each<T>(
+/// `event`, as `wrap` makes it. A slow webview that falls behind skips
+/// entries; the UI fetches the log again when it sees a gap in the
+/// sequence numbers.
+pub fn forward_each<T, U>(
     app: AppHandle,
     event: &'static str,
     mut values: broadcast::Receiver<T>,
+    wrap: impl Fn(T) -> U + Send + 'static,
 ) -> JoinHandle<()>
 where
-    T: Serialize + Clone + Send + 'static,
+    T: Clone + Send + 'static,
+    U: Serialize + Send,
 {
     tauri::async_runtime::spawn(async move {
         loop {
             match values.recv().await {
                 Ok(value) => {
-                    if let Err(error) = app.emit(event, &value) {
+                    if let Err(error) = app.emit(event, &wrap(value)) {
                         tracing::warn!(%error, event, "could not send an update to the UI");
                     }
                 }

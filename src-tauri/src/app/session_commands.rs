@@ -8,31 +8,47 @@ use crate::input::event::{BadInput, InputEvent};
 use crate::session::engine::{Command, LogItem};
 use crate::session::log::{LogEntry, check_chat};
 use crate::session::scopes::Scopes;
+use crate::session::tabs::TabId;
 use crate::session::transcript::{self, Header, Summary};
 use crate::transfer::remote_fs::{FsError, Listing, RemoteFs};
 use crate::transfer::wire::FsOp;
 
 /// Either side: sends a chat line.
 #[tauri::command]
-pub async fn session_chat(state: State<'_, AppState>, text: String) -> Result<(), AppError> {
+pub async fn session_chat(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    text: String,
+) -> Result<(), AppError> {
     check_chat(&text)?;
-    Ok(state.session()?.command(Command::Chat(text)).await?)
+    Ok(state.session(tab)?.command(Command::Chat(text)).await?)
 }
 
 /// Expert: new notes for the session's record at the desk. The desk
 /// refuses more than its limit with `notes_too_long`.
 #[tauri::command]
-pub async fn session_set_notes(state: State<'_, AppState>, notes: String) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::SetNotes(notes)).await?)
+pub async fn session_set_notes(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    notes: String,
+) -> Result<(), AppError> {
+    Ok(state
+        .session(tab)?
+        .command(Command::SetNotes(notes))
+        .await?)
 }
 
 /// Client: the permissions in force from now on (withdraw or re-grant).
 #[tauri::command]
 pub async fn session_set_grants(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     scopes: Scopes,
 ) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::SetGrants(scopes)).await?)
+    Ok(state
+        .session(tab)?
+        .command(Command::SetGrants(scopes))
+        .await?)
 }
 
 /// Events the view may send in one batch; it sends what queued while the
@@ -45,6 +61,7 @@ pub const MAX_INPUT_BATCH: usize = 256;
 #[tauri::command]
 pub async fn remote_input(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     events: Vec<InputEvent>,
 ) -> Result<(), AppError> {
     if events.len() > MAX_INPUT_BATCH {
@@ -53,7 +70,7 @@ pub async fn remote_input(
     for event in &events {
         event.validate()?;
     }
-    let session = state.session()?;
+    let session = state.session(tab)?;
     for event in events {
         session.command(Command::Input(event)).await?;
     }
@@ -62,15 +79,22 @@ pub async fn remote_input(
 
 /// Sends this side's clipboard text to the other side once.
 #[tauri::command]
-pub async fn clipboard_send(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::SendClipboard).await?)
+pub async fn clipboard_send(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::SendClipboard).await?)
 }
 
 /// Sends every clipboard change automatically (opt-in), or stops.
 #[tauri::command]
-pub async fn clipboard_sync(state: State<'_, AppState>, on: bool) -> Result<(), AppError> {
+pub async fn clipboard_sync(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    on: bool,
+) -> Result<(), AppError> {
     Ok(state
-        .session()?
+        .session(tab)?
         .command(Command::SetClipboardSync(on))
         .await?)
 }
@@ -78,14 +102,17 @@ pub async fn clipboard_sync(state: State<'_, AppState>, on: bool) -> Result<(), 
 /// Expert: asks the client's computer to restart (the client sees a
 /// countdown it can cancel).
 #[tauri::command]
-pub async fn reboot_request(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::RequestReboot).await?)
+pub async fn reboot_request(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::RequestReboot).await?)
 }
 
 /// Client: cancels the restart countdown.
 #[tauri::command]
-pub async fn reboot_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::CancelReboot).await?)
+pub async fn reboot_cancel(state: State<'_, AppState>, tab: Option<TabId>) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::CancelReboot).await?)
 }
 
 /// Sends a file or a whole folder (by its path on this computer): into the
@@ -94,6 +121,7 @@ pub async fn reboot_cancel(state: State<'_, AppState>) -> Result<(), AppError> {
 #[tauri::command]
 pub async fn files_send(
     state: State<'_, AppState>,
+    tab: Option<TabId>,
     path: String,
     into: Option<String>,
 ) -> Result<(), AppError> {
@@ -101,7 +129,7 @@ pub async fn files_send(
         path: std::path::PathBuf::from(path),
         into,
     };
-    Ok(state.session()?.command(command).await?)
+    Ok(state.session(tab)?.command(command).await?)
 }
 
 /// This computer's files, for the file browser's local pane (the expert
@@ -140,15 +168,23 @@ pub async fn files_local(
 /// mkdir, rename, copy, delete, download); the answer arrives in the
 /// session view's `remoteFiles`.
 #[tauri::command]
-pub async fn files_browse(state: State<'_, AppState>, op: FsOp) -> Result<(), AppError> {
-    Ok(state.session()?.command(Command::Browse(op)).await?)
+pub async fn files_browse(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    op: FsOp,
+) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::Browse(op)).await?)
 }
 
 /// Cancels a file transfer, either way.
 #[tauri::command]
-pub async fn transfer_cancel(state: State<'_, AppState>, id: u32) -> Result<(), AppError> {
+pub async fn transfer_cancel(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    id: u32,
+) -> Result<(), AppError> {
     Ok(state
-        .session()?
+        .session(tab)?
         .command(Command::CancelTransfer(id))
         .await?)
 }
@@ -156,8 +192,11 @@ pub async fn transfer_cancel(state: State<'_, AppState>, id: u32) -> Result<(), 
 /// The running session's log so far; new entries arrive as `session-log`
 /// events.
 #[tauri::command]
-pub async fn session_log(state: State<'_, AppState>) -> Result<Vec<LogItem>, AppError> {
-    Ok(state.session()?.log().await?)
+pub async fn session_log(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+) -> Result<Vec<LogItem>, AppError> {
+    Ok(state.session(tab)?.log().await?)
 }
 
 /// Past sessions' transcripts, newest first.

@@ -17,25 +17,26 @@ use crate::input::enigo_injector::EnigoInjector;
 use crate::local_view::socket::ViewSocket;
 use crate::peer::PeerSettings;
 use crate::session::engine::{self, Backends, SessionHandle};
-use crate::session::view::Phase;
-use crate::session::view::SessionView;
+use crate::session::tabs::{OnOpen, TabId, TabLog, TabView, Tabs, TabsSnapshot};
 use crate::settings::{Preferences, PreferencesUpdate, SettingsStore, SettingsView};
 
-/// The link to the desk in one mode, and the session engine speaking
-/// through it. Dropped together: the link's task stops, the engine ends any
-/// session, and their updates stop reaching the UI at once, so a relinked
-/// desk's fresh state is never overwritten by the old one's last words.
+/// The link to the desk in one mode, and the session tabs speaking
+/// through it. Dropped together: the link's task stops, the engines end
+/// their sessions, and their updates stop reaching the UI at once, so a
+/// relinked desk's fresh state is never overwritten by the old one's last
+/// words.
 #[derive(Debug)]
 struct Desk {
     role: Role,
     link: DeskLink,
-    session: Arc<SessionHandle>,
-    forwarders: Vec<tauri::async_runtime::JoinHandle<()>>,
+    tabs: Arc<Tabs>,
+    forwarders: Arc<Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>>,
 }
 
 impl Drop for Desk {
     fn drop(&mut self) {
-        for forwarder in &self.forwarders {
+        let forwarders = self.forwarders.lock().unwrap_or_else(|p| p.into_inner());
+        for forwarder in forwarders.iter() {
             forwarder.abort();
         }
     }
@@ -159,17 +160,12 @@ impl AppState {
             .signaling_url
             .clone()
             .unwrap_or_else(|| self.config.signaling_url.clone());
-        if new_url != old_url && self.session_view().phase != Phase::Idle {
+        if new_url != old_url && self.tabs().is_ok_and(|tabs| tabs.any_open()) {
             return Err(super::AppError::Busy);
         }
         let saved = self.settings.set_preferences(next)?;
-        if let Ok(session) = self.session() {
-            session
-                .command(engine::Command::SetDownloads(self.downloads()))
-                .await?;
-            session
-                .command(engine::Command::SetShared(self.shared()))
-                .await?;
+        if let Ok(tabs) = self.tabs() {
+            tabs.set_folders(self.downloads(), self.shared()).await;
         }
         let role = self.linked_role();
         if let (true, Some(role)) = (new_url != old_url, role) {
@@ -214,24 +210,29 @@ impl AppState {
             shared: Some(self.shared()),
             transcripts: Some(self.config.transcripts_dir()),
         };
-        let session = engine::spawn(role, link.client(), events, settings, backends);
-        // The tray follows the engine to its end, so the icon goes with it.
-        super::tray::follow(app.clone(), session.subscribe());
-        let forwarders = vec![
-            super::events::forward(app.clone(), super::events::DESK_STATUS, link.subscribe()),
-            super::events::forward(app.clone(), super::events::SESSION, session.subscribe()),
-            super::events::forward_each(
+        let forwarders = Arc::new(Mutex::new(vec![super::events::forward(
+            app.clone(),
+            super::events::DESK_STATUS,
+            link.subscribe(),
+            std::convert::identity,
+        )]));
+        let on_open = tab_forwarders(app, &forwarders);
+        let tabs = Tabs::start(role, link.client(), events, settings, backends, on_open);
+        forwarders
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(super::events::forward(
                 app.clone(),
-                super::events::SESSION_LOG,
-                session.subscribe_log(),
-            ),
-        ];
+                super::events::SESSION_TABS,
+                tabs.subscribe(),
+                std::convert::identity,
+            ));
         let status = link.status();
         // Replacing the old desk drops it, which stops its tasks.
         *desk = Some(Desk {
             role,
             link,
-            session: Arc::new(session),
+            tabs,
             forwarders,
         });
         status
@@ -250,12 +251,17 @@ impl AppState {
         }
     }
 
-    /// The session engine, if linked to the desk in any mode.
-    pub fn session(&self) -> Result<Arc<SessionHandle>, DeskError> {
+    /// The session tabs, if linked to the desk in any mode.
+    pub fn tabs(&self) -> Result<Arc<Tabs>, DeskError> {
         let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
         desk.as_ref()
-            .map(|d| Arc::clone(&d.session))
+            .map(|d| Arc::clone(&d.tabs))
             .ok_or(DeskError::NotLinked)
+    }
+
+    /// `tab`'s session engine, or (`None`) the shown tab's.
+    pub fn session(&self, tab: Option<TabId>) -> Result<Arc<SessionHandle>, super::AppError> {
+        Ok(self.tabs()?.handle(tab)?)
     }
 
     /// The remote-screen view opened: a new socket secret (see
@@ -268,7 +274,9 @@ impl AppState {
             ScreenDelivery::Socket => Ok(Some(self.socket.open().await?)),
             ScreenDelivery::Channel => {
                 self.screen.attach(frames);
-                self.session()?.command(engine::Command::CatchUp).await?;
+                self.session(None)?
+                    .command(engine::Command::CatchUp)
+                    .await?;
                 Ok(None)
             }
         }
@@ -279,12 +287,44 @@ impl AppState {
         self.screen.detach();
     }
 
-    pub fn session_view(&self) -> SessionView {
-        self.session().map(|s| s.view()).unwrap_or_default()
+    /// Every tab's view, and the one shown (none before a desk link).
+    pub fn session_tabs(&self) -> Option<TabsSnapshot> {
+        self.tabs().ok().map(|tabs| tabs.snapshot())
     }
 
     pub fn desk_status(&self) -> DeskStatus {
         let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
         desk.as_ref().map_or(DeskStatus::Idle, |d| d.link.status())
     }
+}
+
+/// Forwards each tab's view and log to the UI as it opens; the first tab's
+/// view drives the tray icon. The forwarders end with their engine.
+fn tab_forwarders(
+    app: &AppHandle,
+    forwarders: &Arc<Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>>,
+) -> OnOpen {
+    let app = app.clone();
+    let forwarders = Arc::clone(forwarders);
+    let first = std::sync::Once::new();
+    Arc::new(move |tab, session| {
+        first.call_once(|| super::tray::follow(app.clone(), session.subscribe()));
+        let started = [
+            super::events::forward(
+                app.clone(),
+                super::events::SESSION,
+                session.subscribe(),
+                move |view| TabView { tab, view },
+            ),
+            super::events::forward_each(
+                app.clone(),
+                super::events::SESSION_LOG,
+                session.subscribe_log(),
+                move |item| TabLog { tab, item },
+            ),
+        ];
+        let mut forwarders = forwarders.lock().unwrap_or_else(|p| p.into_inner());
+        forwarders.retain(|f| !f.inner().is_finished());
+        forwarders.extend(started);
+    })
 }

@@ -142,7 +142,7 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let state = app.state::<AppState>();
-                if let Ok(session) = state.session()
+                if let Ok(session) = state.session(None)
                     && let Err(error) = session.command(Command::Stop).await
                 {
                     tracing::warn!(%error, "stop from the tray failed");

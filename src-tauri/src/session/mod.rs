@@ -8,6 +8,8 @@
 //!   machine per role with its deadlines.
 //! - [`engine`]: the task around it that owns the desk link, the peer and
 //!   the channels, and carries out what the negotiation decides.
+//! - [`tabs`]: an app's sessions, one engine per tab over one desk link
+//!   (an expert can hold several; a client one).
 //! - [`view`]: the snapshot the UI renders; [`notice`]: the codes of what
 //!   it is told happened, and their severity.
 //! - [`control`]: messages on the peers' control channel.
@@ -34,6 +36,7 @@ pub mod pin;
 pub mod reboot;
 pub mod screen_share;
 pub mod screen_view;
+pub mod tabs;
 pub mod transcript;
 pub mod view;
 

@@ -102,9 +102,15 @@ pub fn side(
     screen: &Arc<PatternScreen>,
     sink: Arc<dyn FrameSink>,
 ) -> (DeskLink, SessionHandle) {
+    spawn_side(url, role, pattern_backends(screen, sink))
+}
+
+/// Backends with the test pattern for a screen, `sink` for frames, and
+/// nothing kept.
+pub fn pattern_backends(screen: &Arc<PatternScreen>, sink: Arc<dyn FrameSink>) -> Backends {
     let screen = Arc::clone(screen);
     let injected = InputRecorder::default();
-    let backends = Backends {
+    Backends {
         capturers: Arc::new(move || {
             Box::new(Pattern {
                 pattern: TestPattern::new(320, 180),
@@ -122,8 +128,7 @@ pub fn side(
         shared: None,
         transcripts: None,
         pointer: Default::default(),
-    };
-    spawn_side(url, role, backends)
+    }
 }
 
 /// One side with its own transcripts folder and input recorder.
