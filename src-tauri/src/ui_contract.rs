@@ -69,7 +69,14 @@ fn typescript() -> String {
     list(&mut out, EventCode::ALL.iter().map(wire));
     out.push_str(
         "] as const;\n\
-         export type EventCode = (typeof EVENT_CODES)[number] | \"other\";\n",
+         export type EventCode = (typeof EVENT_CODES)[number] | \"other\";\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "/** The most session tabs an expert may have (MAX_TABS in\n \
+         * src-tauri/src/session/tabs/mod.rs). */\n\
+         export const MAX_TABS = {};",
+        crate::session::tabs::MAX_TABS
     );
     out
 }

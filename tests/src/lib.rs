@@ -28,6 +28,7 @@
 
 pub mod app;
 pub mod artifacts;
+pub mod files;
 pub mod flows;
 pub mod keys;
 pub mod paths;

@@ -1,10 +1,18 @@
 //! The expert's remote-screen view as tests read it: the received-frames
 //! counter the view keeps on its canvas (`data-frames`), the first
-//! picture, and the moment the stream holds still.
+//! picture, the moment the stream holds still, and the colours it shows.
 
 use std::time::{Duration, Instant};
 
 use crate::AppInstance;
+use crate::xvfb::SCREEN;
+
+/// A colour, 0–255 per channel.
+pub type Rgb = [i64; 3];
+
+/// VP8 at a low bitrate moves colours a little; compared colours are far
+/// apart.
+const TOLERANCE: i64 = 48;
 
 /// Frames the expert's view has received so far.
 pub async fn frames_received(expert: &AppInstance) -> anyhow::Result<i64> {
@@ -45,5 +53,51 @@ pub async fn frames_settled(expert: &AppInstance) -> anyhow::Result<i64> {
             Instant::now() < deadline,
             "frames keep coming from a still screen ({now} so far)"
         );
+    }
+}
+
+/// The canvas's size and the colour at a point of the client's screen.
+pub async fn canvas_pixel(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<(i64, i64, Rgb)> {
+    let value = expert
+        .client()
+        .execute(
+            "const c = document.querySelector('#screen-canvas');
+             const x = Math.floor(arguments[0] * c.width / arguments[2]);
+             const y = Math.floor(arguments[1] * c.height / arguments[3]);
+             const d = c.getContext('2d').getImageData(x, y, 1, 1).data;
+             return [c.width, c.height, d[0], d[1], d[2]];",
+            vec![at.0.into(), at.1.into(), SCREEN.0.into(), SCREEN.1.into()],
+        )
+        .await?;
+    let n: Vec<i64> = serde_json::from_value(value)?;
+    anyhow::ensure!(n.len() == 5, "unexpected answer {n:?}");
+    Ok((n[0], n[1], [n[2], n[3], n[4]]))
+}
+
+fn close(a: Rgb, b: Rgb) -> bool {
+    a.iter().zip(b).all(|(x, y)| (x - y).abs() <= TOLERANCE)
+}
+
+/// Waits (up to 20 s) until the canvas shows `want` at every point, or
+/// fails with what it showed last.
+pub async fn wait_for_colours(
+    expert: &AppInstance,
+    want: &[((u32, u32), Rgb)],
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut seen = Vec::new();
+        for (at, colour) in want {
+            let (w, h, got) = canvas_pixel(expert, *at).await?;
+            seen.push((w, h, *at, got, close(got, *colour)));
+        }
+        if seen.iter().all(|s| s.4) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the canvas did not show {want:?}; saw {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -5,18 +5,15 @@
 //! decoded by WebCodecs onto a canvas, whose pixels the test reads back.
 //! Then the picture changes and the canvas follows.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use lifeline_e2e::flows::{desk_and_two_apps, establish};
+use lifeline_e2e::screen::{Rgb, canvas_pixel, wait_for_colours};
 use lifeline_e2e::xvfb::{SCREEN, Xvfb};
 use lifeline_e2e::{AppInstance, e2e};
 
 const PASSWORD: &str = "correct horse battery";
-/// VP8 at a low bitrate moves colours a little; blocks are far apart.
-const TOLERANCE: i64 = 48;
-
-type Rgb = [i64; 3];
 const RED: Rgb = [255, 0, 0];
 const GREEN: Rgb = [0, 255, 0];
 const BLUE: Rgb = [0, 0, 255];
@@ -46,49 +43,6 @@ impl Drop for Block {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-/// The canvas's size and the colour at a point of the client's screen.
-async fn canvas_pixel(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<(i64, i64, Rgb)> {
-    let value = expert
-        .client()
-        .execute(
-            "const c = document.querySelector('#screen-canvas');
-             const x = Math.floor(arguments[0] * c.width / arguments[2]);
-             const y = Math.floor(arguments[1] * c.height / arguments[3]);
-             const d = c.getContext('2d').getImageData(x, y, 1, 1).data;
-             return [c.width, c.height, d[0], d[1], d[2]];",
-            vec![at.0.into(), at.1.into(), SCREEN.0.into(), SCREEN.1.into()],
-        )
-        .await?;
-    let n: Vec<i64> = serde_json::from_value(value)?;
-    anyhow::ensure!(n.len() == 5, "unexpected answer {n:?}");
-    Ok((n[0], n[1], [n[2], n[3], n[4]]))
-}
-
-fn close(a: Rgb, b: Rgb) -> bool {
-    a.iter().zip(b).all(|(x, y)| (x - y).abs() <= TOLERANCE)
-}
-
-/// Waits until the canvas shows `want` at every point, or fails with what it
-/// showed last.
-async fn wait_for_colours(expert: &AppInstance, want: &[((u32, u32), Rgb)]) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut seen = Vec::new();
-        for (at, colour) in want {
-            let (w, h, got) = canvas_pixel(expert, *at).await?;
-            seen.push((w, h, *at, got, close(got, *colour)));
-        }
-        if seen.iter().all(|s| s.4) {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the canvas did not show {want:?}; saw {seen:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

@@ -114,15 +114,16 @@ pub fn session_tabs(state: State<'_, AppState>) -> Option<TabsSnapshot> {
     state.session_tabs()
 }
 
-/// Expert: a new session tab, shown at once.
+/// Expert: a new session tab, shown at once. Async: its engine starts on
+/// the async runtime.
 #[tauri::command]
-pub fn session_open_tab(state: State<'_, AppState>) -> Result<TabId, AppError> {
+pub async fn session_open_tab(state: State<'_, AppState>) -> Result<TabId, AppError> {
     Ok(state.tabs()?.open()?)
 }
 
 /// Expert: closes a tab, ending its request or session.
 #[tauri::command]
-pub fn session_close_tab(state: State<'_, AppState>, tab: TabId) -> Result<(), AppError> {
+pub async fn session_close_tab(state: State<'_, AppState>, tab: TabId) -> Result<(), AppError> {
     Ok(state.tabs()?.close(tab)?)
 }
 
@@ -223,9 +224,11 @@ pub async fn screen_attach(
     state.attach_screen(frames).await
 }
 
+/// The view that attached (with `url`, the socket's address it was given)
+/// closed.
 #[tauri::command]
-pub fn screen_detach(state: State<'_, AppState>) {
-    state.detach_screen();
+pub fn screen_detach(state: State<'_, AppState>, url: Option<String>) {
+    state.detach_screen(url.as_deref());
 }
 
 /// Expert mode: the remote screen took the keyboard (`hold`) or gave it

@@ -282,8 +282,12 @@ impl AppState {
         }
     }
 
-    pub fn detach_screen(&self) {
-        self.socket.close();
+    /// The view closed: its socket (the one at `url`), or the channel.
+    pub fn detach_screen(&self, url: Option<&str>) {
+        match url {
+            Some(url) => self.socket.close_view(url),
+            None => self.socket.close(),
+        }
         self.screen.detach();
     }
 

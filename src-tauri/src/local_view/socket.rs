@@ -127,6 +127,15 @@ impl ViewSocket {
         self.shared.generation.bump();
     }
 
+    /// Ends the view that opened `url`, and only that one: a view that has
+    /// since taken its place (another tab's screen) stays open.
+    pub fn close_view(&self, url: &str) {
+        let current = lock(&self.shared.path).clone();
+        if current.is_some_and(|path| url.ends_with(&path)) {
+            self.close();
+        }
+    }
+
     /// Frames dropped because the view fell behind, since the app started.
     pub fn dropped(&self) -> u64 {
         lock(&self.shared.outbox).dropped()

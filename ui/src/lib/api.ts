@@ -6,6 +6,7 @@ import type { FsOp, LocalFolder } from "./fileBrowser";
 import type { InputEvent } from "./remoteInput";
 import type { Quality, Scope, SessionView } from "./session";
 import type { LogItem } from "./sessionLog";
+import { shownTab, type TabId, type TabList } from "./tabs";
 
 /** The screen's frames arrive on one of these (see `screenAttach`). */
 export { Channel };
@@ -103,6 +104,18 @@ export function toApiError(value: unknown): ApiError {
   return { code: "unexpected", message: String(value) };
 }
 
+/** One tab's view, as the "session" event and the snapshot carry it. */
+export type TabView = SessionView & { tab: TabId };
+/** One tab's log entry, as the "session-log" event carries it. */
+export type TabLog = LogItem & { tab: TabId };
+/** Every tab's view and the one shown. */
+export type TabsSnapshot = TabList & { views: TabView[] };
+
+/** The arguments of a command about the shown tab's session. */
+function about<T extends object>(args?: T): T & { tab: TabId | null } {
+  return { ...(args ?? ({} as T)), tab: shownTab() };
+}
+
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   getSettings: () => invoke<Settings>("get_settings"),
@@ -117,28 +130,38 @@ export const api = {
   clientGetId: (description: string) => invoke<IssuedId>("client_get_id", { description }),
   onDeskStatus: (handler: (status: DeskStatus) => void): Promise<UnlistenFn> =>
     listen<DeskStatus>("desk-status", (event) => handler(event.payload)),
-  sessionView: () => invoke<SessionView>("session_view"),
-  onSession: (handler: (view: SessionView) => void): Promise<UnlistenFn> =>
-    listen<SessionView>("session", (event) => handler(event.payload)),
-  expertLogin: (user: string, password: string) => invoke<void>("expert_login", { user, password }),
-  expertLogout: () => invoke<void>("expert_logout"),
+  /** Every tab's view and the one shown; null before a desk link. */
+  sessionTabs: () => invoke<TabsSnapshot | null>("session_tabs"),
+  onSession: (handler: (view: TabView) => void): Promise<UnlistenFn> =>
+    listen<TabView>("session", (event) => handler(event.payload)),
+  onSessionTabs: (handler: (list: TabList) => void): Promise<UnlistenFn> =>
+    listen<TabList>("session-tabs", (event) => handler(event.payload)),
+  /** Expert: a new tab for another client, shown at once. */
+  openTab: () => invoke<TabId>("session_open_tab"),
+  /** Expert: closes a tab, ending its request or session. */
+  closeTab: (tab: TabId) => invoke<void>("session_close_tab", { tab }),
+  showTab: (tab: TabId) => invoke<void>("session_show_tab", { tab }),
+  expertLogin: (user: string, password: string) => invoke<void>("expert_login", about({ user, password })),
+  expertLogout: () => invoke<void>("expert_logout", about()),
   expertConnect: (id: string, notes: string, scopes: Scope[], pin: string | null = null) =>
-    invoke<void>("expert_connect", { id, notes, scopes, pin }),
-  sessionCancel: () => invoke<void>("session_cancel"),
+    invoke<void>("expert_connect", about({ id, notes, scopes, pin })),
+  sessionCancel: () => invoke<void>("session_cancel", about()),
   /** Client: answers the request for `session`, the one on screen. */
-  clientAccept: (session: string, scopes: Scope[]) => invoke<void>("client_accept", { session, scopes }),
-  clientDecline: (session: string) => invoke<void>("client_decline", { session }),
-  sessionStop: () => invoke<void>("session_stop"),
-  clipboardSend: () => invoke<void>("clipboard_send"),
+  clientAccept: (session: string, scopes: Scope[]) => invoke<void>("client_accept", about({ session, scopes })),
+  clientDecline: (session: string) => invoke<void>("client_decline", about({ session })),
+  sessionStop: () => invoke<void>("session_stop", about()),
+  clipboardSend: () => invoke<void>("clipboard_send", about()),
   /** Expert: the session's notes, saved to the desk's record. */
-  sessionSetNotes: (notes: string) => invoke<void>("session_set_notes", { notes }),
+  sessionSetNotes: (notes: string) => invoke<void>("session_set_notes", about({ notes })),
   /** Expert: the view opens. Returns the loopback socket's URL (frames and
    * the pointer come from there), or null when frames come on `frames`. */
   screenAttach: (frames: Channel<ArrayBuffer>) => invoke<string | null>("screen_attach", { frames }),
-  screenDetach: () => invoke<void>("screen_detach"),
+  /** The view closed; `url`: the socket it was given, which alone closes
+   * (another tab's view may have opened since). */
+  screenDetach: (url: string | null) => invoke<void>("screen_detach", { url }),
   /** A fresh keyframe; `catchUp`: the view just opened and takes the
    * frames the app kept since the newest keyframe first. */
-  screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", { catchUp }),
+  screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", about({ catchUp })),
   /** Expert: shows a side-panel tab in a window of its own, or (null) closes that window. */
   panelWindow: (tab: "chat" | "files" | "notes" | "log" | null) => invoke<void>("panel_window", { tab }),
   /** The tab the expert's panel window shows, or null once it closed. */
@@ -149,26 +172,26 @@ export const api = {
   /** The remote screen takes the keyboard (the desktop's shortcuts too), or
    * gives it back. */
   screenHoldKeyboard: (hold: boolean) => invoke<boolean>("screen_hold_keyboard", { hold }),
-  screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", { monitor }),
-  screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", { quality }),
+  screenSelectMonitor: (monitor: number) => invoke<void>("screen_select_monitor", about({ monitor })),
+  screenSetQuality: (quality: Quality) => invoke<void>("screen_set_quality", about({ quality })),
   /** Sends a file or folder: to the peer's Downloads, or (expert) `into` a client folder. */
-  filesSend: (path: string, into: string | null = null) => invoke<void>("files_send", { path, into }),
+  filesSend: (path: string, into: string | null = null) => invoke<void>("files_send", about({ path, into })),
   /** Expert: a request to the client's shared folder; answered in `remoteFiles`. */
-  filesBrowse: (op: FsOp) => invoke<void>("files_browse", { op }),
+  filesBrowse: (op: FsOp) => invoke<void>("files_browse", about({ op })),
   /** This computer's shared folder, for the file browser's local pane. */
   filesLocal: (path: string) => invoke<LocalFolder>("files_local", { path }),
-  transferCancel: (id: number) => invoke<void>("transfer_cancel", { id }),
+  transferCancel: (id: number) => invoke<void>("transfer_cancel", about({ id })),
   /** The running session's log so far (live entries come as "session-log"). */
-  sessionLog: () => invoke<LogItem[]>("session_log"),
-  onSessionLog: (handler: (item: LogItem) => void): Promise<UnlistenFn> =>
-    listen<LogItem>("session-log", (event) => handler(event.payload)),
-  sessionChat: (text: string) => invoke<void>("session_chat", { text }),
+  sessionLog: (tab: TabId | null = shownTab()) => invoke<LogItem[]>("session_log", { tab }),
+  onSessionLog: (handler: (item: TabLog) => void): Promise<UnlistenFn> =>
+    listen<TabLog>("session-log", (event) => handler(event.payload)),
+  sessionChat: (text: string) => invoke<void>("session_chat", about({ text })),
   /** Expert: mouse and keyboard events for the client, in order. */
-  remoteInput: (events: InputEvent[]) => invoke<void>("remote_input", { events }),
+  remoteInput: (events: InputEvent[]) => invoke<void>("remote_input", about({ events })),
   /** Client: what the expert may do from now on (at most what was asked). */
-  sessionSetGrants: (scopes: Scope[]) => invoke<void>("session_set_grants", { scopes }),
+  sessionSetGrants: (scopes: Scope[]) => invoke<void>("session_set_grants", about({ scopes })),
   /** Sends each new clipboard copy automatically, or stops. */
-  clipboardSync: (on: boolean) => invoke<void>("clipboard_sync", { on }),
-  rebootRequest: () => invoke<void>("reboot_request"),
-  rebootCancel: () => invoke<void>("reboot_cancel"),
+  clipboardSync: (on: boolean) => invoke<void>("clipboard_sync", about({ on })),
+  rebootRequest: () => invoke<void>("reboot_request", about()),
+  rebootCancel: () => invoke<void>("reboot_cancel", about()),
 };

@@ -5,7 +5,8 @@
 import { derived, get, writable } from "svelte/store";
 import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
 import { t } from "./i18n";
-import { sessionLog, type LogItem } from "./sessionLog";
+import { logs, sessionLog, type LogItem } from "./sessionLog";
+import { tabList, type TabId } from "./tabs";
 
 /** The last line seen, by session and number. */
 export interface Mark {
@@ -64,35 +65,53 @@ export const chatElsewhere = writable(false);
  */
 export const windowFocused = writable(true);
 
-const seen = writable<Mark | null>(null);
+/** The last line seen in each tab. */
+const seen = writable<Map<TabId, Mark | null>>(new Map());
 
-export const unreadCount = derived([sessionLog, seen], ([$log, $seen]) => linesAfter($log, $seen).length);
+/** Each tab's unread lines. */
+export const unreadByTab = derived([logs, seen], ([$logs, $seen]) => {
+  const counts = new Map<TabId, number>();
+  for (const [tab, log] of $logs) counts.set(tab, linesAfter(log, $seen.get(tab) ?? null).length);
+  return counts;
+});
+
+/** The shown tab's unread lines. */
+export const unreadCount = derived([unreadByTab, tabList], ([$unread, $list]) => $unread.get($list.shown) ?? 0);
 
 let started = false;
 
-/** Starts counting and notifying; idempotent. `peerName` names the sender. */
-export function followChatAlerts(peerName: () => string): void {
+/** Starts counting and notifying; idempotent. `peerName` names the sender
+ * of a line in `tab`. */
+export function followChatAlerts(peerName: (tab: TabId) => string): void {
   if (started) return;
   started = true;
-  let notified = markOf(get(sessionLog), null);
+  const notified = new Map<TabId, Mark | null>();
+  for (const [tab, log] of get(logs)) notified.set(tab, markOf(log, null));
   window.addEventListener("focus", () => windowFocused.set(true));
   window.addEventListener("blur", () => windowFocused.set(false));
+  // Only the shown tab's chat can be on screen.
   const markSeen = () => {
     if (get(chatElsewhere) || chatRead(get(chatVisible), get(windowFocused), get(windowOnTop))) {
-      seen.update((mark) => markOf(get(sessionLog), mark));
+      const tab = get(tabList).shown;
+      seen.update((marks) => new Map(marks).set(tab, markOf(get(sessionLog), marks.get(tab) ?? null)));
     }
   };
   chatVisible.subscribe(markSeen);
   windowFocused.subscribe(markSeen);
   windowOnTop.subscribe(markSeen);
   chatElsewhere.subscribe(markSeen);
-  sessionLog.subscribe((log) => {
-    const line = notificationFor(log, notified, get(windowFocused) || get(chatElsewhere));
-    notified = markOf(log, notified);
+  tabList.subscribe(markSeen);
+  logs.subscribe((all) => {
+    const focused = get(windowFocused) || get(chatElsewhere);
+    for (const [tab, log] of all) {
+      const line = notificationFor(log, notified.get(tab) ?? null, focused);
+      notified.set(tab, markOf(log, notified.get(tab) ?? null));
+      if (line && line.kind === "chat") notify(get(t)("chat.notifyTitle", { name: peerName(tab) }), line.text);
+    }
     markSeen();
-    if (line && line.kind === "chat") notify(get(t)("chat.notifyTitle", { name: peerName() }), line.text);
   });
-  unreadCount.subscribe((count) => {
+  unreadByTab.subscribe((counts) => {
+    const count = [...counts.values()].reduce((sum, n) => sum + n, 0);
     document.title = count > 0 ? `(${count}) ${get(t)("app.title")}` : get(t)("app.title");
   });
 }

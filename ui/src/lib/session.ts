@@ -117,6 +117,11 @@ export interface SessionNotes {
   savedAtMs: number | null;
 }
 
+/** The other side's name, once a session starts ("" before). */
+export function peerOf(phase: Phase): string {
+  return phase.phase === "active" || phase.phase === "connecting" ? phase.peer : "";
+}
+
 export const IDLE_VIEW: SessionView = {
   signedInAs: null,
   phase: { phase: "idle" },

@@ -1,10 +1,11 @@
 // The running session's log (src-tauri/src/session/log.rs): chat lines and
 // events, numbered per session. Live "session-log" events and the snapshot
 // from `session_log` merge by sequence number, so none is shown twice.
-import { writable } from "svelte/store";
+import { derived, writable } from "svelte/store";
 import { api } from "./api";
 import type { EventCode } from "./generated/codes";
 import { catalogs, type MessageKey } from "./i18n";
+import { tabList, type TabId } from "./tabs";
 
 export type Author = "me" | "peer";
 
@@ -17,7 +18,11 @@ export type LogItem = LogEntry & { session: string; seq: number };
 /** The characters a chat line may have (MAX_CHAT_CHARS in log.rs). */
 export const MAX_CHAT_CHARS = 4000;
 
-export const sessionLog = writable<LogItem[]>([]);
+/** Each tab's log, its session's only (a new session starts a new log). */
+export const logs = writable<Map<TabId, LogItem[]>>(new Map());
+
+/** The shown tab's log. */
+export const sessionLog = derived([logs, tabList], ([$logs, $list]) => $logs.get($list.shown) ?? []);
 
 /** Adds `incoming` to `current`: a new session starts a new log. */
 export function mergeLog(current: LogItem[], incoming: LogItem[]): LogItem[] {
@@ -43,23 +48,30 @@ export function hasGap(items: LogItem[]): boolean {
 
 let started: Promise<void> | null = null;
 
-async function refresh(): Promise<void> {
-  const snapshot = await api.sessionLog();
-  sessionLog.update((current) => mergeLog(current, snapshot));
+function merge(tab: TabId, incoming: LogItem[]): boolean {
+  let gap = false;
+  logs.update((current) => {
+    const merged = mergeLog(current.get(tab) ?? [], incoming);
+    gap = hasGap(merged);
+    return new Map(current).set(tab, merged);
+  });
+  return gap;
+}
+
+async function refresh(tab: TabId): Promise<void> {
+  merge(tab, await api.sessionLog(tab));
 }
 
 export function followLog(): Promise<void> {
   started ??= (async () => {
-    await api.onSessionLog((item) => {
-      let gap = false;
-      sessionLog.update((current) => {
-        const merged = mergeLog(current, [item]);
-        gap = hasGap(merged);
-        return merged;
-      });
-      if (gap) refresh().catch(() => {});
+    await api.onSessionLog(({ tab, ...item }) => {
+      if (merge(tab, [item])) refresh(tab).catch(() => {});
     });
-    await refresh().catch(() => {});
+    // A closed tab's log goes with it; a new one starts with what it has.
+    tabList.subscribe((list) => {
+      logs.update((current) => new Map([...current].filter(([tab]) => list.tabs.includes(tab))));
+      for (const tab of list.tabs) refresh(tab).catch(() => {});
+    });
   })();
   return started;
 }

@@ -89,3 +89,7 @@ export const EVENT_CODES = [
   "transfer_resumed",
 ] as const;
 export type EventCode = (typeof EVENT_CODES)[number] | "other";
+
+/** The most session tabs an expert may have (MAX_TABS in
+ * src-tauri/src/session/tabs/mod.rs). */
+export const MAX_TABS = 8;

@@ -340,6 +340,19 @@ export const en = {
   "tray.tooltip": "Lifeline: session with {name}",
   "tray.show": "Show Lifeline",
   "tray.stop": "Stop the session",
+  "error.no_such_tab": "That session tab is closed.",
+  "error.one_session_only": "The client's app takes one session at a time.",
+  "error.too_many_sessions": "At most 8 sessions can be open at once. Close one first.",
+  "error.last_tab": "The last session tab stays open.",
+  "error.request_in_flight": "Another tab's request is still on its way to the support desk. Try again in a moment.",
+  "tabs.label": "Sessions",
+  "tabs.new": "New session",
+  "tabs.newHint": "Connect to another client; this session goes on in its tab",
+  "tabs.waiting": "Waiting for the client",
+  "tabs.ended": "Ended",
+  "tabs.close": "Close the tab of {name}",
+  "tabs.endAndClose": "End and close?",
+  "tabs.endAndCloseHint": "The session with {name} is still open: click again to end it and close its tab.",
 } as const;
 
 export type MessageKey = keyof typeof en;
