@@ -11,7 +11,8 @@
 //!   DTLS fingerprints.
 //! - [`session`]: the session: its negotiation (request, consent, start,
 //!   connection) as a pure state machine per role, the engine that carries
-//!   it out (the peer connection's life), the permission scopes the client
+//!   it out (the peer connection's life), the tabs that hold one engine
+//!   per session over one desk link, the permission scopes the client
 //!   granted, and the screen it shares.
 //! - [`media`]: screen capture, BGRA→I420, VP8 encoding on its own thread,
 //!   and RTP reassembly on the expert's side; no `tauri`, no `webrtc`.
