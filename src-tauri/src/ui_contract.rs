@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 use lifeline_signaling::protocol::ErrorCode;
 
+use crate::desk::proxy::ProxyError;
 use crate::session::log::EventCode;
 use crate::session::notice::{NoticeCode, Severity};
 
@@ -71,6 +72,13 @@ fn typescript() -> String {
         "] as const;\n\
          export type EventCode = (typeof EVENT_CODES)[number] | \"other\";\n\n",
     );
+    out.push_str(
+        "/** The problems the desk link names when it cannot link (ProxyError's\n \
+         * codes in src-tauri/src/desk/proxy.rs). */\n\
+         export const DESK_PROBLEMS = [\n",
+    );
+    list(&mut out, ProxyError::CODES.iter().map(|c| c.to_string()));
+    out.push_str("] as const;\n\n");
     let _ = writeln!(
         out,
         "/** The most session tabs an expert may have (MAX_TABS in\n \

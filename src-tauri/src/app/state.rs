@@ -11,7 +11,8 @@ use super::screen::WebviewSink;
 use crate::clipboard::arboard_backend::ArboardClipboard;
 use crate::config::AppConfig;
 use crate::cursor::PointerBackends;
-use crate::desk::link::{self, DeskClient, DeskLink};
+use crate::desk::link::{self, DeskClient, DeskLink, Route};
+use crate::desk::proxy::{Credentials, Proxy, ProxyKind};
 use crate::desk::{DeskError, DeskStatus};
 use crate::input::enigo_injector::EnigoInjector;
 use crate::local_view::socket::ViewSocket;
@@ -145,10 +146,15 @@ impl AppState {
             .shared_folder(preferences.shared_dir, self.downloads())
     }
 
-    /// Saves the Settings screen's values. A new desk URL relinks at once
-    /// (a client's ID belongs to the old desk and is gone), so it is refused
-    /// while a request or session is open; a new download or shared folder
-    /// applies from the next transfer session.
+    /// How to reach the desk: the Settings' proxy, else the system's.
+    fn route(&self) -> Route {
+        proxy_route(&self.settings.get().preferences.proxy)
+    }
+
+    /// Saves the Settings screen's values. A new desk URL or proxy relinks
+    /// at once (a client's ID belongs to the old link and is gone), so it
+    /// is refused while a request or session is open; a new download or
+    /// shared folder applies from the next transfer session.
     pub async fn save_preferences(
         &self,
         app: &AppHandle,
@@ -160,7 +166,8 @@ impl AppState {
             .signaling_url
             .clone()
             .unwrap_or_else(|| self.config.signaling_url.clone());
-        if new_url != old_url && self.tabs().is_ok_and(|tabs| tabs.any_open()) {
+        let relink = new_url != old_url || proxy_route(&next.proxy) != self.route();
+        if relink && self.tabs().is_ok_and(|tabs| tabs.any_open()) {
             return Err(super::AppError::Busy);
         }
         let saved = self.settings.set_preferences(next)?;
@@ -168,8 +175,8 @@ impl AppState {
             tabs.set_folders(self.downloads(), self.shared()).await;
         }
         let role = self.linked_role();
-        if let (true, Some(role)) = (new_url != old_url, role) {
-            tracing::info!(url = %new_url, "relinking to the desk chosen in Settings");
+        if let (true, Some(role)) = (relink, role) {
+            tracing::info!(url = %new_url, "relinking to the desk as Settings say");
             self.disconnect_desk();
             self.connect_desk(app, role);
         }
@@ -188,7 +195,12 @@ impl AppState {
         if let Some(current) = desk.as_ref().filter(|d| d.role == role) {
             return current.link.status();
         }
-        let (link, events) = link::spawn_pinned(self.signaling_url(), role, self.config.server_pin);
+        let (link, events) = link::spawn_with(
+            self.signaling_url(),
+            role,
+            self.config.server_pin,
+            self.route(),
+        );
         let settings = PeerSettings {
             udp_addrs: self.config.udp_addrs.clone(),
             ..PeerSettings::default()
@@ -300,6 +312,24 @@ impl AppState {
         let desk = self.desk.lock().unwrap_or_else(|p| p.into_inner());
         desk.as_ref().map_or(DeskStatus::Idle, |d| d.link.status())
     }
+}
+
+/// The Settings' proxy (an HTTP proxy; its port 8080 unless set), else the
+/// system's.
+fn proxy_route(proxy: &crate::settings::preferences::Proxy) -> Route {
+    if proxy.host.trim().is_empty() {
+        return Route::System;
+    }
+    let credentials = (!proxy.user.is_empty()).then(|| Credentials {
+        user: proxy.user.clone(),
+        password: proxy.password.clone(),
+    });
+    Route::Through(Proxy {
+        kind: ProxyKind::Http,
+        host: proxy.host.trim().to_owned(),
+        port: proxy.port.unwrap_or(8080),
+        credentials,
+    })
 }
 
 /// Forwards each tab's view and log to the UI as it opens; the first tab's

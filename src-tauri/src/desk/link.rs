@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::backoff::Backoff;
+use super::proxy::{Proxy, ProxyError};
 use super::tls::{self, ServerPin};
 use super::{DeskError, DeskStatus, IssuedId};
 use crate::clock::unix_ms;
@@ -137,18 +138,49 @@ pub type DeskEvents = mpsc::Receiver<ServerMessage>;
 /// itself be waiting on the link) or grow without bound.
 const EVENT_QUEUE: usize = 1024;
 
-/// Starts the link to `url` as `role` on the current tokio runtime.
-pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
-    spawn_pinned(url, role, None)
+/// How the link reaches the desk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Route {
+    /// Through the system's proxy, if one applies (see `proxy.rs`).
+    #[default]
+    System,
+    /// Through this proxy (the one in Settings).
+    Through(Proxy),
 }
 
-/// [`spawn`], talking to a `wss://` desk only if its key is `pin`.
-pub fn spawn_pinned(url: String, role: Role, pin: Option<ServerPin>) -> (DeskLink, DeskEvents) {
+impl Route {
+    /// The proxy for the desk at `url`, if any.
+    fn proxy(&self, url: &str) -> Result<Option<Proxy>, ProxyError> {
+        match self {
+            Route::Through(proxy) => Ok(Some(proxy.clone())),
+            Route::System => {
+                let Some((host, _, secure)) = endpoint(url) else {
+                    return Ok(None);
+                };
+                Proxy::from_env(&host, secure).transpose()
+            }
+        }
+    }
+}
+
+/// Starts the link to `url` as `role` on the current tokio runtime.
+pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
+    spawn_with(url, role, None, Route::System)
+}
+
+/// [`spawn`], talking to a `wss://` desk only if its key is `pin`, and
+/// reaching it by `route`.
+pub fn spawn_with(
+    url: String,
+    role: Role,
+    pin: Option<ServerPin>,
+    route: Route,
+) -> (DeskLink, DeskEvents) {
     let (tx, rx) = watch::channel(DeskStatus::Connecting);
     let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
     let (events, events_rx) = mpsc::channel(EVENT_QUEUE);
     let tls = tls::connector(pin);
-    let task = tokio::spawn(run(url, role, tls, tx, inbox, events));
+    let task = tokio::spawn(run(url, role, (tls, route), tx, inbox, events));
     let link = DeskLink {
         status: rx,
         client: DeskClient { commands },
@@ -160,7 +192,7 @@ pub fn spawn_pinned(url: String, role: Role, pin: Option<ServerPin>) -> (DeskLin
 async fn run(
     url: String,
     role: Role,
-    tls: Connector,
+    (tls, route): (Connector, Route),
     status: watch::Sender<DeskStatus>,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<ServerMessage>,
@@ -169,26 +201,33 @@ async fn run(
     let mut restore = Restore::default();
     loop {
         status.send_replace(DeskStatus::Connecting);
-        let reason = match tokio::time::timeout(CONNECT_TIMEOUT, connect(&url, role, &tls)).await {
+        let attempt = connect(&url, role, &tls, &route);
+        let (reason, problem) = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
             Ok(Ok(mut socket)) => {
                 tracing::info!(%url, "connected to the support desk");
                 backoff.connected(Instant::now());
-                match restore_state(&mut socket, &restore).await {
+                let reason = match restore_state(&mut socket, &restore).await {
                     Ok(()) => {
                         status.send_replace(DeskStatus::Connected);
                         serve(socket, &mut commands, &events, &mut restore).await
                     }
                     Err(reason) => reason,
-                }
+                };
+                (reason, None)
             }
-            Ok(Err(reason)) => reason,
-            Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            Ok(Err(Failed::Link(reason))) => (reason, None),
+            Ok(Err(Failed::Proxy(error))) => (error.to_string(), Some(error.code())),
+            Err(_) => (
+                format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                None,
+            ),
         };
         let delay = backoff.failed(Instant::now(), jitter());
         tracing::warn!(%url, %reason, retry_in = ?delay, "support desk unreachable");
         status.send_replace(DeskStatus::Offline {
             retry_at_ms: unix_ms() + delay.as_millis() as u64,
             reason,
+            problem,
         });
         // While offline, requests fail at once instead of waiting.
         let retry = tokio::time::sleep(delay);
@@ -246,19 +285,58 @@ async fn restore_state(socket: &mut Socket, restore: &Restore) -> Result<(), Str
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Opens the WebSocket and completes the hello exchange.
-async fn connect(url: &str, role: Role, tls: &Connector) -> Result<Socket, String> {
+/// Why a connection attempt failed: the proxy (with a code the UI has
+/// words for), or anything else.
+enum Failed {
+    Proxy(ProxyError),
+    Link(String),
+}
+
+impl From<String> for Failed {
+    fn from(reason: String) -> Self {
+        Failed::Link(reason)
+    }
+}
+
+/// The desk's host, port and whether it is `wss://`.
+fn endpoint(url: &str) -> Option<(String, u16, bool)> {
+    let parsed = url::Url::parse(url).ok()?;
+    let secure = parsed.scheme() == "wss";
+    let port = parsed.port_or_known_default()?;
+    let host = parsed.host_str()?.trim_matches(['[', ']']).to_owned();
+    Some((host, port, secure))
+}
+
+/// Opens the WebSocket (through the proxy `route` gives, if any) and
+/// completes the hello exchange.
+async fn connect(url: &str, role: Role, tls: &Connector, route: &Route) -> Result<Socket, Failed> {
     let limits = WebSocketConfig::default()
         .max_message_size(Some(MAX_DESK_MESSAGE))
         .max_frame_size(Some(MAX_DESK_MESSAGE));
-    let (mut socket, _) = tokio_tungstenite::connect_async_tls_with_config(
-        url,
-        Some(limits),
-        true,
-        Some(tls.clone()),
-    )
-    .await
-    .map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let unreachable = |e: WsError| format!("cannot reach {url}: {e}");
+    let proxy = route.proxy(url).map_err(Failed::Proxy)?;
+    let mut socket = match (proxy, endpoint(url)) {
+        (Some(proxy), Some((host, port, _))) => {
+            let tunnel = proxy.open(&host, port).await.map_err(Failed::Proxy)?;
+            tracing::debug!(proxy = %proxy.host, "tunnel to the desk opened");
+            let config = Some(limits);
+            tokio_tungstenite::client_async_tls_with_config(url, tunnel, config, Some(tls.clone()))
+                .await
+                .map_err(unreachable)?
+                .0
+        }
+        _ => {
+            tokio_tungstenite::connect_async_tls_with_config(
+                url,
+                Some(limits),
+                true,
+                Some(tls.clone()),
+            )
+            .await
+            .map_err(unreachable)?
+            .0
+        }
+    };
     send(
         &mut socket,
         &AppMessage::Hello {
@@ -270,9 +348,9 @@ async fn connect(url: &str, role: Role, tls: &Connector) -> Result<Socket, Strin
     match next_message(&mut socket).await? {
         ServerMessage::Welcome { .. } => Ok(socket),
         ServerMessage::Error { code, message, .. } => {
-            Err(format!("the desk refused us ({code:?}): {message}"))
+            Err(format!("the desk refused us ({code:?}): {message}").into())
         }
-        other => Err(format!("unexpected greeting: {other:?}")),
+        other => Err(format!("unexpected greeting: {other:?}").into()),
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod link;
+pub mod proxy;
 pub mod tls;
 
 use serde::Serialize;
@@ -26,6 +27,9 @@ pub enum DeskStatus {
         #[serde(rename = "retryAtMs")]
         retry_at_ms: u64,
         reason: String,
+        /// What the UI has its own words for (the proxy's refusals:
+        /// `proxy_auth_refused`, `proxy_unreachable`, ...), if known.
+        problem: Option<&'static str>,
     },
 }
 

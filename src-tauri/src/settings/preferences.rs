@@ -35,8 +35,8 @@ pub struct Preferences {
 }
 
 /// The proxy in PRISMAprepare's terms: host, port, and for an
-/// authenticating proxy the user, password and Windows domain. Stored now;
-/// the connection code uses it once proxy support lands.
+/// authenticating proxy the user, password and Windows domain. The desk
+/// link goes through it (`desk/proxy.rs`); the domain waits for NTLM.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Proxy {

@@ -74,7 +74,14 @@ export type DeskStatus =
   | { state: "idle" }
   | { state: "connecting" }
   | { state: "connected" }
-  | { state: "offline"; retryAtMs: number; reason: string };
+  | {
+      state: "offline";
+      retryAtMs: number;
+      reason: string;
+      /** What went wrong, when the app has words for it (the proxy's
+       * refusals: "proxy_auth_refused", ...). */
+      problem?: string | null;
+    };
 
 /** A one-time client ID (src-tauri/src/desk/mod.rs). */
 export interface IssuedId {

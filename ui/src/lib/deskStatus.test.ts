@@ -17,4 +17,11 @@ describe("desk status line", () => {
     const offline = { state: "offline" as const, retryAtMs: 1_000, reason: "refused" };
     expect(describeDeskStatus(offline, 1_000).key).toBe("desk.retrying");
   });
+
+  it("names the proxy's refusal instead of counting down", () => {
+    const offline = { state: "offline" as const, retryAtMs: 10_500, reason: "407", problem: "proxy_auth_refused" };
+    expect(describeDeskStatus(offline, 0)).toEqual({ key: "desk.proxy_auth_refused", params: {}, tone: "bad" });
+    const unknown = { ...offline, problem: "from_a_newer_app" };
+    expect(describeDeskStatus(unknown, 0).key).toBe("desk.offline");
+  });
 });

@@ -1,6 +1,6 @@
 // What the status line says about the link to the support desk.
 import type { DeskStatus } from "./api";
-import type { MessageKey } from "./i18n";
+import { catalogs, type MessageKey } from "./i18n";
 
 export type Tone = "ok" | "busy" | "bad";
 
@@ -20,6 +20,9 @@ export function describeDeskStatus(status: DeskStatus, nowMs: number): StatusLin
     case "idle":
       return { key: "desk.idle", params: {}, tone: "bad" };
     case "offline": {
+      // A problem the person can fix (the proxy's password) says so.
+      const problem = `desk.${status.problem}`;
+      if (status.problem && problem in catalogs.en) return { key: problem as MessageKey, params: {}, tone: "bad" };
       const seconds = Math.ceil((status.retryAtMs - nowMs) / 1000);
       return seconds > 0
         ? { key: "desk.offline", params: { seconds }, tone: "bad" }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { catalogs } from "../i18n";
 import { eventMessageKey } from "../sessionLog";
 import { noticeKey } from "../session";
-import { DESK_ERROR_CODES, EVENT_CODES, NOTICE_SEVERITY, type NoticeCode } from "./codes";
+import { DESK_ERROR_CODES, DESK_PROBLEMS, EVENT_CODES, NOTICE_SEVERITY, type NoticeCode } from "./codes";
 
 // The codes come from the Rust lists (codes.ts is generated): a code the
 // engine or the desk can send with no words here fails this test.
@@ -24,6 +24,14 @@ describe("every code the app receives has words", () => {
   test("each desk refusal has its own error text", () => {
     for (const code of DESK_ERROR_CODES) {
       expect(`error.${code}` in catalogs.en, code).toBe(true);
+    }
+  });
+
+  test("each reason the desk link names has its own words", () => {
+    for (const code of DESK_PROBLEMS) {
+      for (const catalog of Object.values(catalogs)) {
+        expect((catalog as Record<string, string>)[`desk.${code}`]?.trim(), code).toBeTruthy();
+      }
     }
   });
 

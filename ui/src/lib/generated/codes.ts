@@ -90,6 +90,16 @@ export const EVENT_CODES = [
 ] as const;
 export type EventCode = (typeof EVENT_CODES)[number] | "other";
 
+/** The problems the desk link names when it cannot link (ProxyError's
+ * codes in src-tauri/src/desk/proxy.rs). */
+export const DESK_PROBLEMS = [
+  "proxy_unreachable",
+  "proxy_auth_refused",
+  "proxy_auth_required",
+  "proxy_refused",
+  "proxy_broken",
+] as const;
+
 /** The most session tabs an expert may have (MAX_TABS in
  * src-tauri/src/session/tabs/mod.rs). */
 export const MAX_TABS = 8;
