@@ -40,6 +40,10 @@ pub struct AppConfig {
     /// The desk's verification code, the SHA-256 of its TLS public key
     /// (`LIFELINE_SERVER_PIN`): the app then talks to that key only.
     pub server_pin: Option<ServerPin>,
+    /// Connect through the desk's TURN relay only, never directly
+    /// (`LIFELINE_ICE_RELAY_ONLY=1`): the other side never learns this
+    /// computer's addresses.
+    pub relay_only: bool,
 }
 
 impl AppConfig {
@@ -61,6 +65,12 @@ impl AppConfig {
         .with_shared(std::env::var_os("LIFELINE_SHARED_DIR").map(PathBuf::from))
         .with_require_pin(std::env::var("LIFELINE_REQUIRE_PIN").ok())
         .with_server_pin(std::env::var("LIFELINE_SERVER_PIN").ok())
+        .with_relay_only(std::env::var("LIFELINE_ICE_RELAY_ONLY").ok())
+    }
+
+    fn with_relay_only(mut self, value: Option<String>) -> Self {
+        self.relay_only = is_on(value);
+        self
     }
 
     /// A malformed code fails closed: it matches no key, so no desk is
@@ -76,7 +86,7 @@ impl AppConfig {
     }
 
     fn with_require_pin(mut self, value: Option<String>) -> Self {
-        self.require_pin = matches!(value.as_deref().map(str::trim), Some("1" | "true" | "yes"));
+        self.require_pin = is_on(value);
         self
     }
 
@@ -132,6 +142,7 @@ impl AppConfig {
             shared: None,
             require_pin: false,
             server_pin: None,
+            relay_only: false,
         }
     }
 
@@ -164,6 +175,11 @@ impl AppConfig {
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
+}
+
+/// A switch variable: `1`, `true` or `yes` is on.
+fn is_on(value: Option<String>) -> bool {
+    matches!(value.as_deref().map(str::trim), Some("1" | "true" | "yes"))
 }
 
 #[cfg(test)]

@@ -203,6 +203,7 @@ impl AppState {
         );
         let settings = PeerSettings {
             udp_addrs: self.config.udp_addrs.clone(),
+            relay_only: self.config.relay_only,
             ..PeerSettings::default()
         };
         let backends = Backends {

@@ -35,7 +35,8 @@ use tokio::sync::{Mutex, mpsc};
 use webrtc::data_channel::RTCDataChannelInit;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCIceCandidateInit,
-    RTCIceServer, RTCSessionDescription, SettingEngine, SettingEngineBuilder,
+    RTCIceServer, RTCIceTransportPolicy, RTCSessionDescription, SettingEngine,
+    SettingEngineBuilder,
 };
 
 pub use self::channel::{Channel, ChannelError, Incoming};
@@ -94,6 +95,9 @@ pub struct PeerSettings {
     /// The answerer adds the screen's video track to its answer (the
     /// client granted `view`).
     pub share_screen: bool,
+    /// Only relayed candidates (through the TURN server): no direct path,
+    /// and no address of this computer reaches the other side.
+    pub relay_only: bool,
 }
 
 impl Default for PeerSettings {
@@ -103,6 +107,7 @@ impl Default for PeerSettings {
             udp_addrs: vec!["0.0.0.0:0".into()],
             ice_check_interval: Duration::from_millis(20),
             share_screen: false,
+            relay_only: false,
         }
     }
 }
@@ -204,8 +209,14 @@ impl Peer {
                 credential: s.credential.clone(),
             })
             .collect();
+        let policy = if settings.relay_only {
+            RTCIceTransportPolicy::Relay
+        } else {
+            RTCIceTransportPolicy::All
+        };
         let configuration = RTCConfigurationBuilder::new()
             .with_ice_servers(ice_servers)
+            .with_ice_transport_policy(policy)
             .build();
         let setting_engine = setting_engine(settings);
         let mut media_engine = MediaEngine::default();

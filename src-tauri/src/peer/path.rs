@@ -110,10 +110,16 @@ pub(super) fn chosen(report: &RTCStatsReport) -> Option<NetworkPath> {
         _ => None,
     });
     let local_reach = reach(local.candidate_type)?;
+    // webrtc-rs's own TURN client speaks UDP only, and leaves the
+    // protocol unspecified in its statistics.
     let relay_protocol = (local_reach == Reach::Relay)
         .then(|| serde_json::to_value(local.relay_protocol).ok())
         .flatten()
-        .and_then(|value| value.as_str().map(str::to_owned));
+        .and_then(|value| value.as_str().map(str::to_lowercase))
+        .map(|protocol| match protocol.as_str() {
+            "tcp" | "tls" => protocol,
+            _ => "udp".to_owned(),
+        });
     Some(NetworkPath {
         local: local_reach,
         remote: remote.unwrap_or(Reach::PeerReflexive),

@@ -3,6 +3,8 @@
 //! WebRTC, with a test pattern for a screen and a recorder for input.
 #![allow(dead_code)]
 
+pub mod coturn;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -389,11 +391,24 @@ pub async fn start_desk() -> (
     oneshot::Sender<()>,
     tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
 ) {
+    start_desk_with(|_| {}).await
+}
+
+/// [`start_desk`], with its configuration changed by `tweak`.
+pub async fn start_desk_with(
+    tweak: impl FnOnce(&mut lifeline_signaling::Config),
+) -> (
+    tempfile::TempDir,
+    String,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let config = lifeline_signaling::Config {
+    let mut config = lifeline_signaling::Config {
         database_url: format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display()),
         ..Default::default()
     };
+    tweak(&mut config);
     let pool = lifeline_signaling::db::open(&config.database_url)
         .await
         .unwrap();

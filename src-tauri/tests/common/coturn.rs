@@ -1,0 +1,74 @@
+//! A real coturn (Debian's `coturn` package) on loopback for the engine's
+//! relay tests: the REST scheme with the desk's shared secret, UDP and TCP
+//! on one port, relaying between loopback peers. Killed on drop; its log
+//! shows the allocations it made.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The secret the desk and coturn share for TURN credentials.
+pub const TURN_SECRET: &str = "lifeline-test-turn-secret";
+
+pub struct Coturn {
+    child: Child,
+    pub port: u16,
+    log: PathBuf,
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+impl Coturn {
+    pub fn start(dir: &Path) -> Self {
+        let port = free_port();
+        let log = dir.join("turnserver.log");
+        let relays = free_port();
+        let child = Command::new("turnserver")
+            .args(["-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1"])
+            .arg(format!("--listening-port={port}"))
+            // A narrow range of relay ports, next to a free one.
+            .arg(format!(
+                "--min-port={}",
+                relays.saturating_sub(50).max(1024)
+            ))
+            .arg(format!("--max-port={}", relays.saturating_add(50)))
+            .args(["--use-auth-secret", "--realm=lifeline.test"])
+            .arg(format!("--static-auth-secret={TURN_SECRET}"))
+            .args([
+                "--no-tls",
+                "--no-dtls",
+                "--no-cli",
+                "--allow-loopback-peers",
+            ])
+            .args(["--simple-log", "--verbose"])
+            .arg(format!("--log-file={}", log.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("turnserver (scripts/setup.sh installs coturn)");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "coturn never listened"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, port, log }
+    }
+
+    /// What coturn logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
