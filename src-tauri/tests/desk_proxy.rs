@@ -6,99 +6,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
+use common::proxies::{dante, free_port, tinyproxy};
 use common::{start_desk, wait_for};
 use lifeline_lib::desk::DeskStatus;
-use lifeline_lib::desk::link::{self, Route};
-use lifeline_lib::desk::proxy::{Credentials, Proxy, ProxyKind};
+use lifeline_lib::desk::link;
+use lifeline_lib::desk::proxy::{Credentials, Proxy, ProxyKind, Route};
 use lifeline_signaling::protocol::Role;
-
-/// A proxy process, killed on drop, and its port.
-struct Running {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// Starts `program` with `args`, and waits until `port` takes connections.
-fn start(program: &str, args: &[&std::ffi::OsStr], port: u16) -> Running {
-    let child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} (scripts/setup.sh installs it): {e}"));
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{program} never listened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Running { child, port }
-}
-
-/// A tinyproxy that lets `ann` in with `s3cret`.
-fn tinyproxy(dir: &Path) -> Running {
-    let port = free_port();
-    let log = dir.join("tinyproxy.log");
-    std::fs::write(&log, "").unwrap();
-    let config = dir.join("tinyproxy.conf");
-    std::fs::write(
-        &config,
-        format!(
-            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Connect\n\
-             MaxClients 16\nAllow 127.0.0.1\nBasicAuth ann s3cret\nDisableViaHeader Yes\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    start(
-        "tinyproxy",
-        &["-d".as_ref(), "-c".as_ref(), config.as_os_str()],
-        port,
-    )
-}
-
-/// A dante SOCKS5 proxy without authentication.
-fn dante(dir: &Path) -> Running {
-    let port = free_port();
-    let config = dir.join("danted.conf");
-    std::fs::write(
-        &config,
-        format!(
-            "logoutput: {}\ninternal: 127.0.0.1 port = {port}\nexternal: lo\n\
-             socksmethod: none\nclientmethod: none\nuser.privileged: root\n\
-             user.unprivileged: nobody\n\
-             client pass {{\n from: 127.0.0.0/8 to: 0.0.0.0/0\n}}\n\
-             socks pass {{\n from: 127.0.0.0/8 to: 0.0.0.0/0\n command: connect\n log: connect\n}}\n",
-            dir.join("danted.log").display()
-        ),
-    )
-    .unwrap();
-    let args = [
-        "-f".as_ref(),
-        config.as_os_str(),
-        "-N".as_ref(),
-        "1".as_ref(),
-    ];
-    start("danted", &args, port)
-}
 
 fn through(port: u16, credentials: Option<(&str, &str)>) -> Route {
     via(ProxyKind::Http, port, credentials)

@@ -55,7 +55,12 @@ async fn tls_in_front_of(plain: &str) -> (String, ServerPin) {
 }
 
 async fn outcome(url: &str, pin: Option<ServerPin>) -> DeskStatus {
-    let (link, _events) = link::spawn_with(url.to_owned(), Role::Client, pin, link::Route::System);
+    let (link, _events) = link::spawn_with(
+        url.to_owned(),
+        Role::Client,
+        pin,
+        lifeline_lib::desk::proxy::Route::System,
+    );
     wait_for(&mut link.subscribe(), "the link's verdict", |status| {
         matches!(status, DeskStatus::Connected | DeskStatus::Offline { .. })
     })

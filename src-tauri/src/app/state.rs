@@ -11,8 +11,8 @@ use super::screen::WebviewSink;
 use crate::clipboard::arboard_backend::ArboardClipboard;
 use crate::config::AppConfig;
 use crate::cursor::PointerBackends;
-use crate::desk::link::{self, DeskClient, DeskLink, Route};
-use crate::desk::proxy::{Credentials, Proxy, ProxyKind};
+use crate::desk::link::{self, DeskClient, DeskLink};
+use crate::desk::proxy::{Credentials, Proxy, ProxyKind, Route};
 use crate::desk::{DeskError, DeskStatus};
 use crate::input::enigo_injector::EnigoInjector;
 use crate::local_view::socket::ViewSocket;
@@ -204,6 +204,10 @@ impl AppState {
         let settings = PeerSettings {
             udp_addrs: self.config.udp_addrs.clone(),
             relay_only: self.config.relay_only,
+            // TURN over TCP and TLS goes the desk's way: the same proxy,
+            // and the same pinned key or public CAs.
+            turn_route: self.route(),
+            turn_tls: crate::desk::tls::client_config(self.config.server_pin),
             ..PeerSettings::default()
         };
         let backends = Backends {

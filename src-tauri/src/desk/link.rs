@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::backoff::Backoff;
-use super::proxy::{Proxy, ProxyError};
+use super::proxy::{ProxyError, Route};
 use super::tls::{self, ServerPin};
 use super::{DeskError, DeskStatus, IssuedId};
 use crate::clock::unix_ms;
@@ -137,31 +137,6 @@ pub type DeskEvents = mpsc::Receiver<ServerMessage>;
 /// drops that connection and reconnects rather than wait (the engine may
 /// itself be waiting on the link) or grow without bound.
 const EVENT_QUEUE: usize = 1024;
-
-/// How the link reaches the desk.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Route {
-    /// Through the system's proxy, if one applies (see `proxy.rs`).
-    #[default]
-    System,
-    /// Through this proxy (the one in Settings).
-    Through(Proxy),
-}
-
-impl Route {
-    /// The proxy for the desk at `url`, if any.
-    fn proxy(&self, url: &str) -> Result<Option<Proxy>, ProxyError> {
-        match self {
-            Route::Through(proxy) => Ok(Some(proxy.clone())),
-            Route::System => {
-                let Some((host, _, secure)) = endpoint(url) else {
-                    return Ok(None);
-                };
-                Proxy::from_env(&host, secure).transpose()
-            }
-        }
-    }
-}
 
 /// Starts the link to `url` as `role` on the current tokio runtime.
 pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
@@ -314,8 +289,12 @@ async fn connect(url: &str, role: Role, tls: &Connector, route: &Route) -> Resul
         .max_message_size(Some(MAX_DESK_MESSAGE))
         .max_frame_size(Some(MAX_DESK_MESSAGE));
     let unreachable = |e: WsError| format!("cannot reach {url}: {e}");
-    let proxy = route.proxy(url).map_err(Failed::Proxy)?;
-    let mut socket = match (proxy, endpoint(url)) {
+    let target = endpoint(url);
+    let proxy = match &target {
+        Some((host, _, secure)) => route.proxy_for(host, *secure).map_err(Failed::Proxy)?,
+        None => None,
+    };
+    let mut socket = match (proxy, target) {
         (Some(proxy), Some((host, port, _))) => {
             let tunnel = proxy.open(&host, port).await.map_err(Failed::Proxy)?;
             tracing::debug!(proxy = %proxy.host, "tunnel to the desk opened");

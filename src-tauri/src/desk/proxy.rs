@@ -36,6 +36,26 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// How to reach a server (the desk, a TURN server over TCP).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Route {
+    /// Through the system's proxy, if one applies.
+    #[default]
+    System,
+    /// Through this proxy (the one in Settings).
+    Through(Proxy),
+}
+
+impl Route {
+    /// The proxy for `host` (`secure`: TLS inside the tunnel), if any.
+    pub fn proxy_for(&self, host: &str, secure: bool) -> Result<Option<Proxy>, ProxyError> {
+        match self {
+            Route::Through(proxy) => Ok(Some(proxy.clone())),
+            Route::System => Proxy::from_env(host, secure).transpose(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proxy {
     pub kind: ProxyKind,

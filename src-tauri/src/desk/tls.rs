@@ -65,6 +65,12 @@ impl ServerPin {
 
 /// The TLS setup for the desk link: public CAs, or the pinned key only.
 pub fn connector(pin: Option<ServerPin>) -> Connector {
+    Connector::Rustls(client_config(pin))
+}
+
+/// [`connector`]'s configuration, for the desk's other TLS servers too
+/// (its TURN server over TLS).
+pub fn client_config(pin: Option<ServerPin>) -> Arc<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
@@ -81,7 +87,7 @@ pub fn connector(pin: Option<ServerPin>) -> Connector {
             builder.with_root_certificates(roots).with_no_client_auth()
         }
     };
-    Connector::Rustls(Arc::new(config))
+    Arc::new(config)
 }
 
 /// Accepts exactly the pinned key; the handshake's signatures are still

@@ -21,6 +21,7 @@ mod runtime;
 pub mod safety;
 mod sender_feedback;
 pub mod sender_times;
+mod turn_tcp;
 pub mod video;
 
 use std::sync::{Arc, OnceLock};
@@ -98,6 +99,10 @@ pub struct PeerSettings {
     /// Only relayed candidates (through the TURN server): no direct path,
     /// and no address of this computer reaches the other side.
     pub relay_only: bool,
+    /// How TURN servers over TCP and TLS are reached: the proxy, and TLS
+    /// checked as the desk's is.
+    pub turn_route: crate::desk::proxy::Route,
+    pub turn_tls: Arc<rustls::ClientConfig>,
 }
 
 impl Default for PeerSettings {
@@ -108,6 +113,8 @@ impl Default for PeerSettings {
             ice_check_interval: Duration::from_millis(20),
             share_screen: false,
             relay_only: false,
+            turn_route: crate::desk::proxy::Route::System,
+            turn_tls: crate::desk::tls::client_config(None),
         }
     }
 }
@@ -182,6 +189,10 @@ pub struct Peer {
     share_screen: bool,
     video: Mutex<Option<Arc<video::VideoSender>>>,
     extension_ids: Arc<OnceLock<video::ExtensionIds>>,
+    /// The bridges to TURN servers over TCP or TLS, for the connection's
+    /// life, and what the path reports of them.
+    _bridges: Vec<turn_tcp::Bridge>,
+    bridged: Vec<path::Bridged>,
 }
 
 impl std::fmt::Debug for Peer {
@@ -200,15 +211,7 @@ impl Peer {
     ) -> Result<(Self, mpsc::Receiver<PeerEvent>), PeerError> {
         let (events, receiver) = mpsc::channel(EVENT_QUEUE);
         let extension_ids = Arc::new(OnceLock::new());
-        let ice_servers = settings
-            .ice_servers
-            .iter()
-            .map(|s| RTCIceServer {
-                urls: s.urls.clone(),
-                username: s.username.clone(),
-                credential: s.credential.clone(),
-            })
-            .collect();
+        let (ice_servers, bridges) = bridge_turn(settings).await;
         let policy = if settings.relay_only {
             RTCIceTransportPolicy::Relay
         } else {
@@ -260,6 +263,8 @@ impl Peer {
             .await?;
         let peer = Self {
             role,
+            bridged: bridges.iter().map(|b| (b.local, b.protocol)).collect(),
+            _bridges: bridges,
             pc: Arc::new(pc),
             pending: Mutex::new(Some(Vec::new())),
             share_screen: settings.share_screen,
@@ -434,7 +439,7 @@ impl Peer {
 
     /// The path the connection chose (`None` until it has chosen one).
     pub async fn path(&self) -> Option<path::NetworkPath> {
-        path::read(&self.pc).await
+        path::read(&self.pc, &self.bridged).await
     }
 
     /// The path, once the statistics show it: they can lag the
@@ -445,10 +450,11 @@ impl Peer {
         within: Duration,
     ) -> impl Future<Output = Option<path::NetworkPath>> + Send + 'static {
         let pc = Arc::clone(&self.pc);
+        let bridged = self.bridged.clone();
         async move {
             let deadline = tokio::time::Instant::now() + within;
             loop {
-                if let Some(path) = path::read(&pc).await {
+                if let Some(path) = path::read(&pc, &bridged).await {
                     return Some(path);
                 }
                 if tokio::time::Instant::now() >= deadline {
@@ -465,6 +471,61 @@ impl Peer {
             tracing::debug!(%error, "closing the peer connection");
         }
     }
+}
+
+/// The ICE servers for webrtc-rs: a TURN server over TCP or TLS is
+/// replaced by a bridge on loopback that webrtc-rs reaches over UDP.
+async fn bridge_turn(settings: &PeerSettings) -> (Vec<RTCIceServer>, Vec<turn_tcp::Bridge>) {
+    let mut bridges = Vec::new();
+    let mut servers = Vec::new();
+    for server in &settings.ice_servers {
+        let mut urls = Vec::new();
+        for url in &server.urls {
+            let Some((host, port, tls)) = turn_over_tcp(url) else {
+                urls.push(url.clone());
+                continue;
+            };
+            let upstream = turn_tcp::Upstream {
+                host,
+                port,
+                tls: tls.then(|| Arc::clone(&settings.turn_tls)),
+                route: settings.turn_route.clone(),
+            };
+            match turn_tcp::Bridge::start(upstream).await {
+                Ok(bridge) => {
+                    urls.push(format!("turn:{}?transport=udp", bridge.local));
+                    bridges.push(bridge);
+                }
+                Err(error) => tracing::warn!(%error, url, "no bridge for a TURN server over TCP"),
+            }
+        }
+        servers.push(RTCIceServer {
+            urls,
+            username: server.username.clone(),
+            credential: server.credential.clone(),
+        });
+    }
+    (servers, bridges)
+}
+
+/// The host, port and TLS of a `turns:` URL or a `turn:…?transport=tcp`
+/// one; `None` for TURN over UDP and STUN.
+fn turn_over_tcp(url: &str) -> Option<(String, u16, bool)> {
+    let (scheme, rest) = url.split_once(':')?;
+    let (address, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let tcp = query
+        .split('&')
+        .any(|q| q.eq_ignore_ascii_case("transport=tcp"));
+    let (tls, default_port) = match scheme {
+        "turns" => (true, 5349),
+        "turn" if tcp => (false, 3478),
+        _ => return None,
+    };
+    let (host, port) = match address.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, port.parse().ok()?),
+        _ => (address, default_port),
+    };
+    Some((host.trim_matches(['[', ']']).to_owned(), port, tls))
 }
 
 /// The transport's tuning, the same for every peer connection.

@@ -72,12 +72,16 @@ fn reach(kind: RTCIceCandidateType) -> Option<Reach> {
 }
 
 /// The chosen path, from the connection's statistics now.
-pub(super) async fn read(pc: &Arc<dyn PeerConnection>) -> Option<NetworkPath> {
+pub(super) async fn read(pc: &Arc<dyn PeerConnection>, bridged: &[Bridged]) -> Option<NetworkPath> {
     let report = pc
         .get_stats(std::time::Instant::now(), StatsSelector::None)
         .await;
-    chosen(&report)
+    chosen(&report, bridged)
 }
+
+/// A TURN server reached over TCP or TLS through a bridge on loopback
+/// (`turn_tcp.rs`): the bridge's address, and the real leg's protocol.
+pub(super) type Bridged = (std::net::SocketAddr, &'static str);
 
 /// Whether `entry` is the candidate a pair names. webrtc-rs 0.21 names it
 /// `candidate:…` in the pair and `RTCLocalIceCandidate_candidate:…` (or
@@ -91,7 +95,7 @@ fn names(entry: &RTCStatsReportEntry, candidate: &str) -> bool {
 }
 
 /// The chosen pair in a stats report, if one is chosen yet.
-pub(super) fn chosen(report: &RTCStatsReport) -> Option<NetworkPath> {
+pub(super) fn chosen(report: &RTCStatsReport, bridged: &[Bridged]) -> Option<NetworkPath> {
     let pair_id = &report.transport()?.selected_candidate_pair_id;
     let pair = report
         .candidate_pairs()
@@ -111,14 +115,19 @@ pub(super) fn chosen(report: &RTCStatsReport) -> Option<NetworkPath> {
     });
     let local_reach = reach(local.candidate_type)?;
     // webrtc-rs's own TURN client speaks UDP only, and leaves the
-    // protocol unspecified in its statistics.
+    // protocol unspecified in its statistics; a bridged server's leg is
+    // the bridge's.
+    let bridge = bridged
+        .iter()
+        .find(|(at, _)| local.url.contains(&at.to_string()))
+        .map(|(_, protocol)| (*protocol).to_owned());
     let relay_protocol = (local_reach == Reach::Relay)
         .then(|| serde_json::to_value(local.relay_protocol).ok())
         .flatten()
         .and_then(|value| value.as_str().map(str::to_lowercase))
         .map(|protocol| match protocol.as_str() {
             "tcp" | "tls" => protocol,
-            _ => "udp".to_owned(),
+            _ => bridge.unwrap_or_else(|| "udp".to_owned()),
         });
     Some(NetworkPath {
         local: local_reach,

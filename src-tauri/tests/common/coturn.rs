@@ -7,12 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::proxies::free_port;
+
 /// The secret the desk and coturn share for TURN credentials.
 pub const TURN_SECRET: &str = "lifeline-test-turn-secret";
 
 pub struct Coturn {
     child: Child,
+    /// TURN over UDP and TCP.
     pub port: u16,
+    /// TURN over TLS, when started with a certificate.
+    pub tls_port: Option<u16>,
     log: PathBuf,
 }
 
@@ -23,17 +28,31 @@ impl Drop for Coturn {
     }
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 impl Coturn {
     pub fn start(dir: &Path) -> Self {
+        Self::start_with(dir, None)
+    }
+
+    /// With `tls` (a certificate and its key, PEM files), TURN over TLS
+    /// too.
+    pub fn start_with(dir: &Path, tls: Option<(&Path, &Path)>) -> Self {
         let port = free_port();
         let log = dir.join("turnserver.log");
         let relays = free_port();
-        let child = Command::new("turnserver")
+        let tls_port = tls.map(|_| free_port());
+        let mut command = Command::new("turnserver");
+        match (tls, tls_port) {
+            (Some((cert, key)), Some(tls_port)) => {
+                command
+                    .arg(format!("--tls-listening-port={tls_port}"))
+                    .arg(format!("--cert={}", cert.display()))
+                    .arg(format!("--pkey={}", key.display()));
+            }
+            _ => {
+                command.arg("--no-tls");
+            }
+        }
+        let child = command
             .args(["-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1"])
             .arg(format!("--listening-port={port}"))
             // A narrow range of relay ports, next to a free one.
@@ -44,12 +63,7 @@ impl Coturn {
             .arg(format!("--max-port={}", relays.saturating_add(50)))
             .args(["--use-auth-secret", "--realm=lifeline.test"])
             .arg(format!("--static-auth-secret={TURN_SECRET}"))
-            .args([
-                "--no-tls",
-                "--no-dtls",
-                "--no-cli",
-                "--allow-loopback-peers",
-            ])
+            .args(["--no-dtls", "--no-cli", "--allow-loopback-peers"])
             .args(["--simple-log", "--verbose"])
             .arg(format!("--log-file={}", log.display()))
             .stdout(Stdio::null())
@@ -57,14 +71,22 @@ impl Coturn {
             .spawn()
             .expect("turnserver (scripts/setup.sh installs coturn)");
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "coturn never listened"
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        for listening in std::iter::once(port).chain(tls_port) {
+            while std::net::TcpStream::connect(("127.0.0.1", listening)).is_err() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "coturn never listened on {listening} ({command:?}):\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
-        Self { child, port, log }
+        Self {
+            child,
+            port,
+            tls_port,
+            log,
+        }
     }
 
     /// What coturn logged so far.

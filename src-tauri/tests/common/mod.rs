@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod coturn;
+pub mod proxies;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,91 @@
+//! Real proxies from Debian's packages on loopback, for the desk link's
+//! and TURN's tests: tinyproxy (HTTP, Basic authentication as `ann` /
+//! `s3cret`) and dante (SOCKS5). Each logs the tunnels it opens.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A proxy process, killed on drop, and its port.
+pub struct Running {
+    child: Child,
+    pub port: u16,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Starts `program` with `args`, and waits until `port` takes connections.
+pub fn start(program: &str, args: &[&std::ffi::OsStr], port: u16) -> Running {
+    let child = Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} (scripts/setup.sh installs it): {e}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{program} never listened"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Running { child, port }
+}
+
+/// A tinyproxy that lets `ann` in with `s3cret`.
+pub fn tinyproxy(dir: &Path) -> Running {
+    let port = free_port();
+    let log = dir.join("tinyproxy.log");
+    std::fs::write(&log, "").unwrap();
+    let config = dir.join("tinyproxy.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Connect\n\
+             MaxClients 16\nAllow 127.0.0.1\nBasicAuth ann s3cret\nDisableViaHeader Yes\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    start(
+        "tinyproxy",
+        &["-d".as_ref(), "-c".as_ref(), config.as_os_str()],
+        port,
+    )
+}
+
+/// A dante SOCKS5 proxy without authentication.
+pub fn dante(dir: &Path) -> Running {
+    let port = free_port();
+    let config = dir.join("danted.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "logoutput: {}\ninternal: 127.0.0.1 port = {port}\nexternal: lo\n\
+             socksmethod: none\nclientmethod: none\nuser.privileged: root\n\
+             user.unprivileged: nobody\n\
+             client pass {{\n from: 127.0.0.0/8 to: 0.0.0.0/0\n}}\n\
+             socks pass {{\n from: 127.0.0.0/8 to: 0.0.0.0/0\n command: connect\n log: connect\n}}\n",
+            dir.join("danted.log").display()
+        ),
+    )
+    .unwrap();
+    let args = [
+        "-f".as_ref(),
+        config.as_os_str(),
+        "-N".as_ref(),
+        "1".as_ref(),
+    ];
+    start("danted", &args, port)
+}
