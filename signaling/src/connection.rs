@@ -70,7 +70,10 @@ pub async fn run(
         signed_in: None,
     };
     this.converse(&mut socket, &mut outgoing).await;
-    if this.role.is_some() {
+    // A desk shutting down leaves its sessions' records open: the peers go
+    // on without it, and the expert's app ends each record when its
+    // session ends, once the desk is back (see `bye`).
+    if this.role.is_some() && !*shared.closing.borrow() {
         shared.hub.disconnected(conn).await;
     }
     shared
@@ -272,9 +275,7 @@ impl Connection {
             (AppMessage::Connected { session }, _) => {
                 hub.connected(conn, session).await.err().and_then(refused)
             }
-            (AppMessage::Bye { session }, _) => {
-                hub.bye(conn, session).await.err().and_then(refused)
-            }
+            (AppMessage::Bye { session }, _) => self.bye(session).await,
 
             (
                 AppMessage::RequestId { .. }
@@ -610,6 +611,42 @@ impl Connection {
             tracing::info!(user = %Untrusted(&username), ip = %self.ip, code = refusal.code.as_str(), "connect missed");
         }
         refused(refusal)
+    }
+
+    /// Either side ends a session. One the hub does not pair (the desk
+    /// restarted during it, and the peers went on without it) may still
+    /// be ended by its own expert: its record then ends too.
+    async fn bye(&mut self, session: SessionId) -> Option<ServerMessage> {
+        let refusal = self
+            .shared
+            .hub
+            .bye(self.conn, session.clone())
+            .await
+            .err()?;
+        if refusal.code != ErrorCode::NoSuchSession || self.signed_in.is_none() {
+            return refused(refusal);
+        }
+        let expert = match self.active_expert().await {
+            Ok(expert) => expert,
+            Err(reply) => return reply,
+        };
+        let now = crate::db::unix_ms(std::time::SystemTime::now());
+        let ended = self
+            .shared
+            .records
+            .ended_by_expert(session.to_string(), expert.username, now)
+            .await;
+        match ended {
+            Ok(true) => {
+                tracing::info!(%session, "a session from before the desk's restart ended");
+                None
+            }
+            Ok(false) => refused(refusal),
+            Err(error) => {
+                tracing::error!(%error, "cannot end a session record");
+                refused(refusal)
+            }
+        }
     }
 
     async fn set_notes(&mut self, session: SessionId, notes: String) -> Option<ServerMessage> {

@@ -70,6 +70,14 @@ pub enum RecordEvent {
         at_ms: i64,
         reason: &'static str,
     },
+    /// `expert` ended a session the desk no longer pairs (it restarted
+    /// since); answers whether an open row of theirs was ended.
+    EndedByExpert {
+        session: String,
+        expert: String,
+        at_ms: i64,
+        reply: oneshot::Sender<Result<bool, sqlx::Error>>,
+    },
     /// Notes amended by `expert`; answers whether the row was theirs.
     SetNotes {
         session: String,
@@ -107,6 +115,24 @@ impl RecordsHandle {
                 tracing::error!("the session records writer has stopped; an event was lost");
             }
         }
+    }
+
+    /// `expert` ended `session`, which the desk no longer pairs: its row
+    /// ends now if it is theirs and still open.
+    pub async fn ended_by_expert(
+        &self,
+        session: String,
+        expert: String,
+        at_ms: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let (reply, answer) = oneshot::channel();
+        self.send(RecordEvent::EndedByExpert {
+            session,
+            expert,
+            at_ms,
+            reply,
+        });
+        answer.await.unwrap_or(Err(sqlx::Error::PoolClosed))
     }
 
     pub async fn set_notes(
@@ -156,6 +182,14 @@ async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
             at_ms,
             reason,
         } => ended(pool, session, at_ms, reason).await?,
+        RecordEvent::EndedByExpert {
+            session,
+            expert,
+            at_ms,
+            reply,
+        } => {
+            let _ = reply.send(end_expert_row(pool, session, expert, at_ms).await);
+        }
         RecordEvent::SetNotes {
             session,
             expert,
@@ -239,6 +273,27 @@ async fn ended(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Ends `expert`'s open row for an accepted `session` (its start may not
+/// have reached the desk before it went down); answers whether there was
+/// one.
+async fn end_expert_row(
+    pool: &AnyPool,
+    session: String,
+    expert: String,
+    at_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE sessions SET ended_at = $1, end_reason = 'expert_bye'
+         WHERE session_id = $2 AND expert = $3 AND outcome = 'accepted' AND ended_at IS NULL",
+    )
+    .bind(at_ms)
+    .bind(session)
+    .bind(expert)
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected() == 1)
 }
 
 /// Replaces the notes of `expert`'s row; answers whether there was one.

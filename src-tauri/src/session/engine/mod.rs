@@ -676,7 +676,8 @@ impl Engine {
     /// returns to idle.
     async fn end(&mut self, tell: bool, notice: Option<Notice>) {
         let session = self.phase().session().cloned();
-        if self.live.is_some() {
+        let was_live = self.live.is_some();
+        if was_live {
             let code = notice.as_ref().map_or("ended", |n| n.code.as_str());
             self.log_event(EventCode::Ended, code.to_owned());
         }
@@ -689,7 +690,11 @@ impl Engine {
             live.events.close();
             live.peer.close().await;
         }
-        if tell && let Some(session) = session {
+        // The expert also reports an end the client made: a desk that
+        // restarted during the session no longer pairs it, and ends its
+        // record on the expert's word (otherwise the desk already has).
+        let report = tell || (was_live && self.role == Role::Expert);
+        if report && let Some(session) = session {
             // Best effort: the session must end even with the desk gone.
             let _ = self.desk.send(AppMessage::Bye { session }).await;
         }
