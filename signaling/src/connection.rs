@@ -275,6 +275,9 @@ impl Connection {
             (AppMessage::Connected { session }, _) => {
                 hub.connected(conn, session).await.err().and_then(refused)
             }
+            (AppMessage::Path { session, path }, _) => {
+                hub.path(conn, session, path).await.err().and_then(refused)
+            }
             (AppMessage::Bye { session }, _) => self.bye(session).await,
 
             (

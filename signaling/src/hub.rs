@@ -29,7 +29,7 @@ use crate::metrics::Metrics;
 use crate::pairings::{Pairing, PairingError, Pairings, Stage};
 use crate::protocol::{
     ClientAbout, ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage, SessionId,
-    Signal,
+    SessionPath, Signal,
 };
 use crate::random;
 use crate::records::{NewRecord, Outcome, RecordEvent, RecordsHandle};
@@ -193,6 +193,12 @@ enum Request {
         session: SessionId,
         reply: Reply,
     },
+    Path {
+        conn: ConnId,
+        session: SessionId,
+        path: SessionPath,
+        reply: Reply,
+    },
     /// Whether `conn` takes part in `session` (for the audit log).
     Member {
         conn: ConnId,
@@ -327,6 +333,22 @@ impl HubHandle {
         self.call(|reply| Request::Connected {
             conn,
             session,
+            reply,
+        })
+        .await
+    }
+
+    /// `conn`'s side of `session` reports its connection's path.
+    pub async fn path(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        path: SessionPath,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::Path {
+            conn,
+            session,
+            path,
             reply,
         })
         .await
@@ -481,6 +503,12 @@ impl Hub {
                 session,
                 reply,
             } => answer(reply, self.connected(conn, session)),
+            Request::Path {
+                conn,
+                session,
+                path,
+                reply,
+            } => answer(reply, self.path(conn, session, path)),
             Request::Member {
                 conn,
                 session,
@@ -770,6 +798,16 @@ impl Hub {
                 at_ms: unix_ms(SystemTime::now()),
             });
         }
+        Ok(())
+    }
+
+    fn path(&mut self, conn: ConnId, session: SessionId, path: SessionPath) -> Result<(), Refusal> {
+        let (role, _) = self.pairings.relay_target(conn, &session)?;
+        self.records.send(RecordEvent::Path {
+            session: session.to_string(),
+            role,
+            path: path.to_string(),
+        });
         Ok(())
     }
 

@@ -12,7 +12,7 @@ use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
-use crate::protocol::{ComputerInfo, Scopes};
+use crate::protocol::{ComputerInfo, Role, Scopes};
 
 /// How a request ended up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,6 +69,12 @@ pub enum RecordEvent {
         session: String,
         at_ms: i64,
         reason: &'static str,
+    },
+    /// One side's path (`direct/udp`, `relay/tcp`, ...); the latest wins.
+    Path {
+        session: String,
+        role: Role,
+        path: String,
     },
     /// `expert` ended a session the desk no longer pairs (it restarted
     /// since); answers whether an open row of theirs was ended.
@@ -182,6 +188,21 @@ async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
             at_ms,
             reason,
         } => ended(pool, session, at_ms, reason).await?,
+        RecordEvent::Path {
+            session,
+            role,
+            path,
+        } => {
+            let column = match role {
+                Role::Expert => "UPDATE sessions SET expert_path = $1 WHERE session_id = $2",
+                Role::Client => "UPDATE sessions SET client_path = $1 WHERE session_id = $2",
+            };
+            sqlx::query(column)
+                .bind(path)
+                .bind(session)
+                .execute(pool)
+                .await?;
+        }
         RecordEvent::EndedByExpert {
             session,
             expert,
@@ -339,6 +360,10 @@ pub struct SessionRecord {
     pub ended_at_ms: Option<i64>,
     pub outcome: Option<String>,
     pub end_reason: Option<String>,
+    /// The path each side's connection chose: `direct/udp`, `relay/tcp`,
+    /// ... (`None` until it reported one).
+    pub expert_path: Option<String>,
+    pub client_path: Option<String>,
 }
 
 /// Rows requested in `[from_ms, to_ms)`, oldest first; only `expert`'s
@@ -354,7 +379,8 @@ pub async fn list(
             concat!(
                 "SELECT session_id, client_id, description, computer_name, computer_os,
                         computer_user, expert, notes, scopes_requested, scopes_granted,
-                        requested_at, answered_at, started_at, ended_at, outcome, end_reason
+                        requested_at, answered_at, started_at, ended_at, outcome, end_reason,
+                        expert_path, client_path
                  FROM sessions WHERE requested_at >= $1 AND requested_at < $2",
                 $filter,
                 " ORDER BY requested_at, session_id"
@@ -389,6 +415,8 @@ pub async fn list(
                 ended_at_ms: row.try_get("ended_at")?,
                 outcome: row.try_get("outcome")?,
                 end_reason: row.try_get("end_reason")?,
+                expert_path: row.try_get("expert_path")?,
+                client_path: row.try_get("client_path")?,
             })
         })
         .collect()

@@ -4,7 +4,8 @@
 //! nothing can go directly: the session connects, chat crosses, and the
 //! path both sides report is relayed, over UDP; over TCP through an
 //! authenticating HTTP proxy (tinyproxy), as behind a corporate firewall;
-//! and over TLS to a server whose key is pinned.
+//! and over TLS to a server whose key is pinned. The desk's record of each
+//! session keeps the path each side reported.
 
 mod common;
 
@@ -42,7 +43,7 @@ fn relayed_side(url: &str, role: Role, base: &PeerSettings) -> (link::DeskLink, 
 /// A session between two relay-only sides through the desk handing out
 /// `turn_url`; returns the relay protocol both sides report.
 async fn relayed_session(turn_url: String, base: PeerSettings) -> String {
-    let (_dir, url, _stop, _server) = start_desk_with(|config| {
+    let (dir, url, _stop, _server) = start_desk_with(|config| {
         config.ice.turn_urls = vec![turn_url];
         config.ice.turn_secret = Some(TURN_SECRET.into());
         config.ice.turn_ttl = Duration::from_secs(3600);
@@ -66,6 +67,24 @@ async fn relayed_session(turn_url: String, base: PeerSettings) -> String {
         protocols.push(path.relay_protocol.unwrap_or_default());
     }
     assert_eq!(protocols[0], protocols[1], "the two sides differ");
+    // The desk's record keeps each side's path.
+    let database = format!("sqlite://{}", dir.path().join("desk.db").display());
+    let pool = lifeline_signaling::db::open(&database).await.unwrap();
+    let want = Some(format!("relay/{}", protocols[0]));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = lifeline_signaling::records::list(&pool, 0, i64::MAX, None)
+            .await
+            .unwrap();
+        if rows[0].expert_path == want && rows[0].client_path == want {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the record's paths are not {want:?}: {rows:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     protocols.remove(0)
 }
 

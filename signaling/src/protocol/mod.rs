@@ -145,6 +145,12 @@ pub enum AppMessage {
     Connected {
         session: SessionId,
     },
+    /// Either side reports the path its connection chose: the session
+    /// record keeps each side's.
+    Path {
+        session: SessionId,
+        path: SessionPath,
+    },
     /// The expert amends the notes of a session, during it or after.
     SetNotes {
         session: SessionId,
@@ -171,6 +177,7 @@ impl AppMessage {
             | AppMessage::Decline { session }
             | AppMessage::Signal { session, .. }
             | AppMessage::Connected { session }
+            | AppMessage::Path { session, .. }
             | AppMessage::SetNotes { session, .. }
             | AppMessage::Grants { session, .. }
             | AppMessage::Bye { session } => Some(session),
@@ -184,6 +191,36 @@ impl AppMessage {
             | AppMessage::Logout
             | AppMessage::Connect { .. } => None,
         }
+    }
+}
+
+/// The way a session's packets go from one side: peer to peer or
+/// through the desk's TURN relay, and over which transport (for a relay,
+/// how this side reaches it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionPath {
+    pub relayed: bool,
+    pub transport: Transport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    Udp,
+    Tcp,
+    Tls,
+}
+
+impl std::fmt::Display for SessionPath {
+    /// As the session record keeps it: `direct/udp`, `relay/tcp`, ...
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let how = if self.relayed { "relay" } else { "direct" };
+        let transport = match self.transport {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+        };
+        write!(f, "{how}/{transport}")
     }
 }
 
@@ -477,6 +514,27 @@ mod tests {
         for &code in ErrorCode::ALL {
             assert_eq!(json(&code), format!("\"{}\"", code.as_str()));
         }
+    }
+
+    #[test]
+    fn a_path_report_reads_as_the_record_keeps_it() {
+        let message: AppMessage = serde_json::from_str(
+            r#"{"type":"path","session":"s1","path":{"relayed":true,"transport":"tcp"}}"#,
+        )
+        .unwrap();
+        let AppMessage::Path { session, path } = message else {
+            panic!("not a path: {message:?}");
+        };
+        assert_eq!(session, "s1");
+        assert_eq!(path.to_string(), "relay/tcp");
+        let direct = SessionPath {
+            relayed: false,
+            transport: Transport::Udp,
+        };
+        assert_eq!(direct.to_string(), "direct/udp");
+        assert!(
+            serde_json::from_str::<SessionPath>(r#"{"relayed":true,"transport":"sctp"}"#).is_err()
+        );
     }
 
     #[test]

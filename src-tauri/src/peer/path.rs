@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use lifeline_signaling::protocol::{SessionPath, Transport};
 use rtc::peer_connection::transport::RTCIceCandidateType;
 use serde::Serialize;
 use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
@@ -43,6 +44,23 @@ impl NetworkPath {
     /// Whether a TURN server carries the session on either side.
     pub fn relayed(&self) -> bool {
         self.local == Reach::Relay || self.remote == Reach::Relay
+    }
+
+    /// As the desk's session record keeps it: relayed or not, and the
+    /// transport (for this side's relay, how it reaches the TURN server).
+    pub fn report(&self) -> SessionPath {
+        let transport = match &self.relay_protocol {
+            Some(relay) if self.local == Reach::Relay => relay.as_str(),
+            _ => self.protocol.as_str(),
+        };
+        SessionPath {
+            relayed: self.relayed(),
+            transport: match transport {
+                "tcp" => Transport::Tcp,
+                "tls" => Transport::Tls,
+                _ => Transport::Udp,
+            },
+        }
     }
 }
 

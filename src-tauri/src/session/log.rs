@@ -68,8 +68,14 @@ macro_rules! event_codes {
 }
 
 event_codes! {
-    /// The peers connected directly; the detail lists what is allowed.
+    /// The peers connected; the detail lists what is allowed.
     Connected => "connected",
+    /// The path the connection chose is peer to peer; the detail is its
+    /// transport (UDP, TCP).
+    PathDirect => "path_direct",
+    /// The path goes through the desk's TURN relay; the detail is how
+    /// this side reaches it (UDP, TCP, TLS).
+    PathRelayed => "path_relayed",
     Granted => "granted",
     Withdrawn => "withdrawn",
     /// A request outside the granted permissions was refused.

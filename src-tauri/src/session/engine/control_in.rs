@@ -3,8 +3,7 @@
 //! before it does anything.
 
 use crate::session::log::EventCode;
-use lifeline_signaling::protocol::Role;
-use lifeline_signaling::protocol::SessionId;
+use lifeline_signaling::protocol::{AppMessage, Role, SessionId};
 
 use super::channels::ChannelEvent;
 use super::{Engine, Live, OUTBOX_LIMIT};
@@ -62,16 +61,32 @@ impl Engine {
             ChannelEvent::Input(event) => self.on_input(event).await,
             ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
             ChannelEvent::Transfer(report) => self.on_transfer(report),
-            ChannelEvent::Path(path) => {
-                tracing::info!(%path, "the connection's path");
-                self.view.send_modify(|view| view.path = Some(path));
-            }
+            ChannelEvent::Path(path) => self.on_path(session.clone(), path).await,
             ChannelEvent::FirstFrame { at_ms } => self.view.send_modify(|view| {
                 if let Some(first) = &mut view.first_frame {
                     first.arrived_ms.get_or_insert(at_ms);
                 }
             }),
         }
+    }
+
+    /// The path the connection chose: shown, logged, and kept in the
+    /// desk's record of the session.
+    async fn on_path(&mut self, session: SessionId, path: crate::peer::path::NetworkPath) {
+        tracing::info!(%path, "the connection's path");
+        let report = path.report();
+        let code = if report.relayed {
+            EventCode::PathRelayed
+        } else {
+            EventCode::PathDirect
+        };
+        self.log_event(code, format!("{:?}", report.transport).to_uppercase());
+        self.view.send_modify(|view| view.path = Some(path));
+        self.send(AppMessage::Path {
+            session,
+            path: report,
+        })
+        .await;
     }
 
     pub(super) async fn on_control(&mut self, message: ControlMessage) {

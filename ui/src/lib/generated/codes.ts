@@ -68,6 +68,8 @@ export type NoticeCode = keyof typeof NOTICE_SEVERITY | DeskErrorCode;
  * "other" is one this version does not know. */
 export const EVENT_CODES = [
   "connected",
+  "path_direct",
+  "path_relayed",
   "granted",
   "withdrawn",
   "refused",
