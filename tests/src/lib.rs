@@ -33,6 +33,7 @@ pub mod flows;
 pub mod keys;
 pub mod paths;
 pub mod process;
+pub mod proxy;
 pub mod scene;
 pub mod screen;
 pub mod signaling;
