@@ -252,6 +252,14 @@ impl Connection {
                 self.accept(session, scopes).await
             }
             (AppMessage::Decline { session }, Role::Client) => self.decline(session).await,
+            (AppMessage::HoldForReconnect { session }, Role::Client) => hub
+                .hold_for_reconnect(conn, session)
+                .await
+                .err()
+                .and_then(refused),
+            (AppMessage::Rejoin { token }, Role::Client) => {
+                hub.rejoin(conn, token).await.err().and_then(refused)
+            }
             (AppMessage::Grants { session, scopes }, Role::Client) => {
                 self.grants(session, scopes).await
             }
@@ -286,6 +294,8 @@ impl Connection {
                 | AppMessage::ReleaseId
                 | AppMessage::Accept { .. }
                 | AppMessage::Decline { .. }
+                | AppMessage::HoldForReconnect { .. }
+                | AppMessage::Rejoin { .. }
                 | AppMessage::Grants { .. },
                 Role::Expert,
             ) => wrong_role("only clients send this"),

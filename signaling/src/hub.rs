@@ -32,6 +32,7 @@ use crate::protocol::{
     SessionPath, Signal,
 };
 use crate::random;
+use crate::reconnects::{self, Reconnect, Reconnects};
 use crate::records::{NewRecord, Outcome, RecordEvent, RecordsHandle};
 
 /// Identifies one WebSocket connection for the lifetime of the server.
@@ -139,6 +140,19 @@ impl From<PairingError> for Refusal {
 
 type Reply = oneshot::Sender<Result<(), Refusal>>;
 
+/// A request the hub opens: an expert's `connect`, or a client's `rejoin`.
+struct Ask {
+    expert: ConnId,
+    expert_user: String,
+    expert_name: String,
+    client: ConnId,
+    client_id: ClientId,
+    notes: String,
+    scopes: Scopes,
+    /// The session a `rejoin` resumes.
+    resumes: Option<SessionId>,
+}
+
 #[derive(Debug)]
 enum Request {
     Register {
@@ -208,6 +222,16 @@ enum Request {
     Bye {
         conn: ConnId,
         session: SessionId,
+        reply: Reply,
+    },
+    HoldForReconnect {
+        conn: ConnId,
+        session: SessionId,
+        reply: Reply,
+    },
+    Rejoin {
+        conn: ConnId,
+        token: String,
         reply: Reply,
     },
     Disconnected {
@@ -365,6 +389,26 @@ impl HubHandle {
         .is_ok()
     }
 
+    /// Client: a token to come back with after its restart.
+    pub async fn hold_for_reconnect(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::HoldForReconnect {
+            conn,
+            session,
+            reply,
+        })
+        .await
+    }
+
+    /// Client, after its restart: back to its expert with `token`.
+    pub async fn rejoin(&self, conn: ConnId, token: String) -> Result<(), Refusal> {
+        self.call(|reply| Request::Rejoin { conn, token, reply })
+            .await
+    }
+
     pub async fn bye(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
         self.call(|reply| Request::Bye {
             conn,
@@ -395,6 +439,7 @@ struct Hub {
     gate: ConnectGate,
     source: SystemIdSource,
     pairings: Pairings,
+    reconnects: Reconnects,
     conns: HashMap<ConnId, Conn>,
     records: RecordsHandle,
     metrics: Arc<Metrics>,
@@ -410,6 +455,7 @@ pub fn spawn(config: HubConfig, records: RecordsHandle, metrics: Arc<Metrics>) -
         config,
         source: SystemIdSource,
         pairings: Pairings::default(),
+        reconnects: Reconnects::default(),
         conns: HashMap::new(),
         records,
         metrics,
@@ -519,6 +565,14 @@ impl Hub {
                 session,
                 reply,
             } => answer(reply, self.bye(conn, &session)),
+            Request::HoldForReconnect {
+                conn,
+                session,
+                reply,
+            } => answer(reply, self.hold_for_reconnect(now, conn, &session)),
+            Request::Rejoin { conn, token, reply } => {
+                answer(reply, self.rejoin(now, conn, &token));
+            }
             Request::Disconnected { conn } => self.disconnected(now, conn),
         }
     }
@@ -639,54 +693,148 @@ impl Hub {
         // A busy client is a miss, not a request: it takes no token.
         self.pairings.can_open(conn, client)?;
         self.gate.request(now, id)?;
+        let session = self.ask(
+            now,
+            Ask {
+                expert: conn,
+                expert_user: expert.username,
+                expert_name: expert.display_name,
+                client,
+                client_id: id,
+                notes,
+                scopes,
+                resumes: None,
+            },
+        )?;
+        self.push(
+            conn,
+            ServerMessage::Located {
+                session,
+                expires_in_secs: self.config.consent_timeout.as_secs(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Opens a request for `ask`, asks its client and records it.
+    fn ask(&mut self, now: Instant, ask: Ask) -> Result<SessionId, Refusal> {
         let session = SessionId::from_desk(random::hex::<16>());
         self.pairings.open(
             session.clone(),
             Pairing {
-                expert: conn,
-                client,
-                client_id: id,
-                requested: scopes,
+                expert: ask.expert,
+                expert_user: ask.expert_user.clone(),
+                expert_name: ask.expert_name.clone(),
+                client: ask.client,
+                client_id: ask.client_id,
+                requested: ask.scopes,
                 stage: Stage::Pending {
                     deadline: now + self.config.consent_timeout,
                 },
             },
         )?;
-        let (description, computer) = self
-            .conns
-            .get(&client)
-            .and_then(|c| c.about.clone())
-            .unwrap_or_default();
-        let expires_in_secs = self.config.consent_timeout.as_secs();
         self.push(
-            conn,
-            ServerMessage::Located {
-                session: session.clone(),
-                expires_in_secs,
-            },
-        );
-        self.push(
-            client,
+            ask.client,
             ServerMessage::ConnectRequest {
                 session: session.clone(),
-                expert: expert.display_name.clone(),
-                notes: notes.clone(),
-                scopes,
-                expires_in_secs,
+                expert: ask.expert_name,
+                notes: ask.notes.clone(),
+                scopes: ask.scopes,
+                expires_in_secs: self.config.consent_timeout.as_secs(),
+                resumes: ask.resumes,
             },
         );
+        let (description, computer) = self
+            .conns
+            .get(&ask.client)
+            .and_then(|c| c.about.clone())
+            .unwrap_or_default();
         self.records.send(RecordEvent::Requested(NewRecord {
             session: session.to_string(),
-            client_id: id.to_string(),
+            client_id: ask.client_id.to_string(),
             description,
             computer,
-            expert: expert.username,
-            notes,
-            requested: scopes,
+            expert: ask.expert_user,
+            notes: ask.notes,
+            requested: ask.scopes,
             at_ms: unix_ms(SystemTime::now()),
         }));
         self.metrics.requests_total.fetch_add(1, Ordering::Relaxed);
         self.update_pairing_gauge();
+        Ok(session)
+    }
+
+    /// Client: before the restart its expert asked for, a token to come
+    /// back with.
+    fn hold_for_reconnect(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        session: &SessionId,
+    ) -> Result<(), Refusal> {
+        let refused = || Refusal::new(ErrorCode::ReconnectFailed, "no running session of yours");
+        let pairing = self.pairings.get(conn, session).map_err(|_| refused())?;
+        let granted = match pairing.stage {
+            Stage::Active { granted } if pairing.client == conn => granted,
+            _ => return Err(refused()),
+        };
+        let token = random::hex::<16>();
+        let reconnect = Reconnect {
+            expert: pairing.expert,
+            expert_user: pairing.expert_user.clone(),
+            expert_name: pairing.expert_name.clone(),
+            client_id: pairing.client_id,
+            scopes: granted,
+            previous: session.clone(),
+        };
+        self.reconnects.hold(now, token.clone(), reconnect);
+        self.push(
+            conn,
+            ServerMessage::ReconnectToken {
+                session: session.clone(),
+                token,
+                expires_in_secs: reconnects::LIFETIME.as_secs(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Client, back after its restart: its expert's request again, for the
+    /// same permissions, and the expert told which session it resumes.
+    fn rejoin(&mut self, now: Instant, conn: ConnId, token: &str) -> Result<(), Refusal> {
+        let Some(reconnect) = self
+            .reconnects
+            .redeem(now, token)
+            .filter(|r| self.conns.contains_key(&r.expert))
+        else {
+            return Err(Refusal::new(
+                ErrorCode::ReconnectFailed,
+                "the reconnect token is unknown, used or expired, or the expert has left",
+            ));
+        };
+        self.pairings.can_open(reconnect.expert, conn)?;
+        let previous = reconnect.previous.clone();
+        let session = self.ask(
+            now,
+            Ask {
+                expert: reconnect.expert,
+                expert_user: reconnect.expert_user,
+                expert_name: reconnect.expert_name,
+                client: conn,
+                client_id: reconnect.client_id,
+                notes: String::new(),
+                scopes: reconnect.scopes,
+                resumes: Some(previous.clone()),
+            },
+        )?;
+        self.push(
+            reconnect.expert,
+            ServerMessage::Reconnecting {
+                previous,
+                session,
+                expires_in_secs: self.config.consent_timeout.as_secs(),
+            },
+        );
         Ok(())
     }
 
@@ -837,6 +985,7 @@ impl Hub {
 
     fn disconnected(&mut self, now: Instant, conn: ConnId) {
         self.ids.owner_disconnected(now, conn);
+        self.reconnects.forget_expert(conn);
         for session in self.pairings.sessions_of(conn).to_vec() {
             self.left(conn, &session);
         }

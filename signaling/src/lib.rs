@@ -70,6 +70,8 @@ pub mod pairings;
 #[cfg(feature = "server")]
 mod random;
 #[cfg(feature = "server")]
+pub mod reconnects;
+#[cfg(feature = "server")]
 pub mod records;
 #[cfg(feature = "server")]
 pub mod report;

@@ -29,6 +29,9 @@ pub enum Stage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pairing {
     pub expert: ConnId,
+    /// The expert's account and the name the client saw.
+    pub expert_user: String,
+    pub expert_name: String,
     pub client: ConnId,
     pub client_id: ClientId,
     pub requested: Scopes,
@@ -217,6 +220,8 @@ mod tests {
     fn pending(now: Instant) -> Pairing {
         Pairing {
             expert: EXPERT,
+            expert_user: "ann".into(),
+            expert_name: "Ann".into(),
             client: CLIENT,
             client_id: ClientId::try_from("123456").unwrap(),
             requested: [Scope::View, Scope::Control].into_iter().collect(),

@@ -156,6 +156,16 @@ pub enum AppMessage {
         session: SessionId,
         notes: String,
     },
+    /// Client, before the restart its expert asked for with "restart and
+    /// reconnect": a token to come back to this session's expert with.
+    HoldForReconnect {
+        session: SessionId,
+    },
+    /// Client, after that restart: the token. The desk asks it again, in
+    /// a new session, for the same permissions from the same expert.
+    Rejoin {
+        token: String,
+    },
     /// Client: the permissions it keeps after withdrawing or re-granting
     /// some during the session; recorded in the desk's audit log.
     Grants {
@@ -180,6 +190,7 @@ impl AppMessage {
             | AppMessage::Path { session, .. }
             | AppMessage::SetNotes { session, .. }
             | AppMessage::Grants { session, .. }
+            | AppMessage::HoldForReconnect { session }
             | AppMessage::Bye { session } => Some(session),
             AppMessage::Hello { .. }
             | AppMessage::Ping
@@ -189,6 +200,7 @@ impl AppMessage {
             | AppMessage::Login { .. }
             | AppMessage::Resume { .. }
             | AppMessage::Logout
+            | AppMessage::Rejoin { .. }
             | AppMessage::Connect { .. } => None,
         }
     }
@@ -288,6 +300,24 @@ pub enum ServerMessage {
         notes: String,
         scopes: Scopes,
         expires_in_secs: u64,
+        /// The session this one resumes after the client's restart (its
+        /// `rejoin`): the same expert, for the same permissions.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resumes: Option<SessionId>,
+    },
+    /// To the client: the token for its `rejoin` after the restart, valid
+    /// for `expires_in_secs` and once.
+    ReconnectToken {
+        session: SessionId,
+        token: String,
+        expires_in_secs: u64,
+    },
+    /// To the expert: the client of `previous` is back after its restart
+    /// and is asked again, in `session`.
+    Reconnecting {
+        previous: SessionId,
+        session: SessionId,
+        expires_in_secs: u64,
     },
     /// To the expert: the client said no.
     Declined {
@@ -376,6 +406,9 @@ error_codes! {
     Unavailable => "unavailable",
     /// The ID or secret of a `reclaim` does not match a live ID.
     ReclaimFailed => "reclaim_failed",
+    /// A `rejoin` token is unknown, used or expired, or its expert has
+    /// gone; or a `hold_for_reconnect` for no running session.
+    ReconnectFailed => "reconnect_failed",
     /// Wrong user name or password (never says which).
     BadCredentials => "bad_credentials",
     /// The token is unknown, revoked, or expired after inactivity.
