@@ -252,14 +252,10 @@ impl Connection {
                 self.accept(session, scopes).await
             }
             (AppMessage::Decline { session }, Role::Client) => self.decline(session).await,
-            (AppMessage::HoldForReconnect { session }, Role::Client) => hub
-                .hold_for_reconnect(conn, session)
-                .await
-                .err()
-                .and_then(refused),
-            (AppMessage::Rejoin { token }, Role::Client) => {
-                hub.rejoin(conn, token).await.err().and_then(refused)
-            }
+            (
+                message @ (AppMessage::HoldForReconnect { .. } | AppMessage::Rejoin { .. }),
+                Role::Client,
+            ) => self.reconnect(message).await,
             (AppMessage::Grants { session, scopes }, Role::Client) => {
                 self.grants(session, scopes).await
             }
@@ -624,6 +620,19 @@ impl Connection {
             tracing::info!(user = %Untrusted(&username), ip = %self.ip, code = refusal.code.as_str(), "connect missed");
         }
         refused(refusal)
+    }
+
+    /// Client: "restart and reconnect", before the restart and after it.
+    async fn reconnect(&self, message: AppMessage) -> Option<ServerMessage> {
+        let hub = &self.shared.hub;
+        let result = match message {
+            AppMessage::HoldForReconnect { session } => {
+                hub.hold_for_reconnect(self.conn, session).await
+            }
+            AppMessage::Rejoin { token } => hub.rejoin(self.conn, token).await,
+            _ => Ok(()),
+        };
+        result.err().and_then(refused)
     }
 
     /// Either side ends a session. One the hub does not pair (the desk

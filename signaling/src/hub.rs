@@ -516,15 +516,7 @@ impl Hub {
                 scopes,
                 reply,
             } => {
-                let username = expert.username.clone();
-                let result = self
-                    .gate
-                    .admit(now, &username, ip)
-                    .map_err(Refusal::from)
-                    .and_then(|()| self.connect(now, conn, expert, id, notes, scopes));
-                if result.as_ref().is_err_and(Refusal::is_miss) {
-                    self.gate.missed(now, &username, ip);
-                }
+                let result = self.gated_connect(now, ip, (conn, expert), id, notes, scopes);
                 answer(reply, result);
             }
             Request::Answer {
@@ -575,6 +567,29 @@ impl Hub {
             }
             Request::Disconnected { conn } => self.disconnected(now, conn),
         }
+    }
+
+    /// A connect the gate lets through (or refuses), counted as a miss
+    /// when it reached no client that could answer.
+    fn gated_connect(
+        &mut self,
+        now: Instant,
+        ip: IpAddr,
+        (conn, expert): (ConnId, Expert),
+        id: ClientId,
+        notes: String,
+        scopes: Scopes,
+    ) -> Result<(), Refusal> {
+        let username = expert.username.clone();
+        let result = self
+            .gate
+            .admit(now, &username, ip)
+            .map_err(Refusal::from)
+            .and_then(|()| self.connect(now, conn, expert, id, notes, scopes));
+        if result.as_ref().is_err_and(Refusal::is_miss) {
+            self.gate.missed(now, &username, ip);
+        }
+        result
     }
 
     /// Keeps a new connection's outbox; what the hub says to it goes there.

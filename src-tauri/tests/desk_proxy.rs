@@ -31,7 +31,7 @@ fn via(kind: ProxyKind, port: u16, credentials: Option<(&str, &str)>) -> Route {
 
 /// The link's first problem, or `None` once it connects.
 async fn outcome(url: &str, route: Route) -> Option<&'static str> {
-    let (link, _events) = link::spawn_with(url.to_owned(), Role::Client, None, route);
+    let (link, _events) = link::spawn_with(url.to_owned(), Role::Client, None, route, None);
     let status = wait_for(&mut link.subscribe(), "the link's first outcome", |s| {
         matches!(s, DeskStatus::Connected | DeskStatus::Offline { .. })
     })

@@ -60,6 +60,7 @@ async fn outcome(url: &str, pin: Option<ServerPin>) -> DeskStatus {
         Role::Client,
         pin,
         lifeline_lib::desk::proxy::Route::System,
+        None,
     );
     wait_for(&mut link.subscribe(), "the link's verdict", |status| {
         matches!(status, DeskStatus::Connected | DeskStatus::Offline { .. })

@@ -323,7 +323,10 @@ async fn a_restart_counts_down_and_the_client_can_cancel_it() {
     let mut expert_view = expert.subscribe();
 
     // Cancelled in time: nothing runs.
-    expert.command(Command::RequestReboot).await.unwrap();
+    expert
+        .command(Command::RequestReboot { reconnect: false })
+        .await
+        .unwrap();
     wait_for(&mut client_view, "the countdown", |v| {
         v.reboot_at_ms.is_some()
     })
@@ -343,7 +346,10 @@ async fn a_restart_counts_down_and_the_client_can_cancel_it() {
     // log below proves it was cancelled; the timing of a cancelled
     // countdown is unit-tested in session/deadlines.rs.)
     let asked = tokio::time::Instant::now();
-    expert.command(Command::RequestReboot).await.unwrap();
+    expert
+        .command(Command::RequestReboot { reconnect: false })
+        .await
+        .unwrap();
     let deadline = asked + Duration::from_secs(10);
     while !marker.exists() {
         assert!(

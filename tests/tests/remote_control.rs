@@ -270,12 +270,25 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         expert
             .wait_for(".log-event[data-code='reboot_cancelled']")
             .await?;
+        // The second asks for the session to resume after the restart (on
+        // by default): the client's countdown says so, and its app is set
+        // to start at login with the desk's token kept.
         expert.open_menu("tools-more").await?;
         expert.click("#reboot-request").await?;
+        expert.wait_for("#reboot-reconnect:checked").await?;
+        h.screenshot(&expert, "reboot-confirm").await?;
         expert.click("#reboot-confirm").await?;
-        client.wait_for("#reboot-countdown").await?;
+        let countdown = client.text("#reboot-countdown p").await?;
+        anyhow::ensure!(
+            countdown.contains("the session resumes by itself"),
+            "{countdown:?}"
+        );
+        h.screenshot(&client, "reboot-countdown").await?;
         expert.wait_for("#reboot-countdown").await?;
         wait_until("the restart command", || Ok(rebooted.exists())).await?;
+        let autostart = client.config_dir().join("../autostart/lifeline-reconnect.desktop");
+        anyhow::ensure!(autostart.exists(), "no autostart entry at {}", autostart.display());
+        anyhow::ensure!(client.data_dir().join("reconnect.json").exists(), "no grant kept");
         client.open_bar_panel("chat").await?;
         client
             .wait_for(".log-event[data-code='rebooting']")

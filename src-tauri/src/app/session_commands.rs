@@ -100,13 +100,18 @@ pub async fn clipboard_sync(
 }
 
 /// Expert: asks the client's computer to restart (the client sees a
-/// countdown it can cancel).
+/// countdown it can cancel), and (`reconnect`) the session to resume after
+/// the restart.
 #[tauri::command]
 pub async fn reboot_request(
     state: State<'_, AppState>,
     tab: Option<TabId>,
+    reconnect: Option<bool>,
 ) -> Result<(), AppError> {
-    Ok(state.session(tab)?.command(Command::RequestReboot).await?)
+    let command = Command::RequestReboot {
+        reconnect: reconnect.unwrap_or(false),
+    };
+    Ok(state.session(tab)?.command(command).await?)
 }
 
 /// Client: cancels the restart countdown.

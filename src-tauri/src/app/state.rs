@@ -17,7 +17,9 @@ use crate::desk::{DeskError, DeskStatus};
 use crate::input::enigo_injector::EnigoInjector;
 use crate::local_view::socket::ViewSocket;
 use crate::peer::PeerSettings;
+use crate::platform::autostart::XdgAutostart;
 use crate::session::engine::{self, Backends, SessionHandle};
+use crate::session::reconnect::ReconnectStore;
 use crate::session::tabs::{OnOpen, TabId, TabLog, TabView, Tabs, TabsSnapshot};
 use crate::settings::{Preferences, PreferencesUpdate, SettingsStore, SettingsView};
 
@@ -55,6 +57,8 @@ pub struct AppState {
     pub screen: Arc<WebviewSink>,
     pub socket: Arc<ViewSocket>,
     pub delivery: ScreenDelivery,
+    /// Client: "restart and reconnect"'s grant, kept through the restart.
+    reconnect: Option<Arc<ReconnectStore>>,
 }
 
 /// How frames reach the webview; docs/screen-streaming.md has the figures.
@@ -97,12 +101,16 @@ impl AppState {
     pub fn new(config: AppConfig) -> Self {
         let settings = SettingsStore::load(config.settings_path());
         Self {
-            config,
             settings,
             desk: Mutex::new(None),
             screen: Arc::new(WebviewSink::default()),
             socket: Arc::new(ViewSocket::default()),
             delivery: ScreenDelivery::from_env(),
+            reconnect: XdgAutostart::for_this_app().map(|autostart| {
+                let path = config.data_dir().join("reconnect.json");
+                Arc::new(ReconnectStore::new(path, Arc::new(autostart)))
+            }),
+            config,
         }
     }
 
@@ -195,11 +203,17 @@ impl AppState {
         if let Some(current) = desk.as_ref().filter(|d| d.role == role) {
             return current.link.status();
         }
+        // A client back from the restart its expert asked for says so first.
+        let rejoin = match (role, &self.reconnect) {
+            (Role::Client, Some(store)) => store.load(crate::clock::unix_ms()).map(|g| g.token),
+            _ => None,
+        };
         let (link, events) = link::spawn_with(
             self.signaling_url(),
             role,
             self.config.server_pin,
             self.route(),
+            rejoin,
         );
         let settings = PeerSettings {
             udp_addrs: self.config.udp_addrs.clone(),
@@ -223,6 +237,7 @@ impl AppState {
             injector: Arc::new(EnigoInjector::boxed),
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
+            reconnect: self.reconnect.clone(),
             downloads: self.downloads(),
             shared: Some(self.shared()),
             transcripts: Some(self.config.transcripts_dir()),

@@ -66,6 +66,9 @@ struct Restore {
     token: Option<String>,
     /// A client's ID and its reclaim secret.
     id: Option<(String, String)>,
+    /// A client back from a restart: its token for the session it
+    /// resumes, until the desk answers it.
+    rejoin: Option<String>,
 }
 
 /// A handle to the running link. Dropping it stops the task.
@@ -140,22 +143,28 @@ const EVENT_QUEUE: usize = 1024;
 
 /// Starts the link to `url` as `role` on the current tokio runtime.
 pub fn spawn(url: String, role: Role) -> (DeskLink, DeskEvents) {
-    spawn_with(url, role, None, Route::System)
+    spawn_with(url, role, None, Route::System, None)
 }
 
-/// [`spawn`], talking to a `wss://` desk only if its key is `pin`, and
-/// reaching it by `route`.
+/// [`spawn`], talking to a `wss://` desk only if its key is `pin`,
+/// reaching it by `route`, and (a client back from a restart) rejoining
+/// its session with the token `rejoin`.
 pub fn spawn_with(
     url: String,
     role: Role,
     pin: Option<ServerPin>,
     route: Route,
+    rejoin: Option<String>,
 ) -> (DeskLink, DeskEvents) {
     let (tx, rx) = watch::channel(DeskStatus::Connecting);
     let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
     let (events, events_rx) = mpsc::channel(EVENT_QUEUE);
     let tls = tls::connector(pin);
-    let task = tokio::spawn(run(url, role, (tls, route), tx, inbox, events));
+    let restore = Restore {
+        rejoin,
+        ..Restore::default()
+    };
+    let task = tokio::spawn(run(url, role, (tls, route, restore), tx, inbox, events));
     let link = DeskLink {
         status: rx,
         client: DeskClient { commands },
@@ -167,13 +176,12 @@ pub fn spawn_with(
 async fn run(
     url: String,
     role: Role,
-    (tls, route): (Connector, Route),
+    (tls, route, mut restore): (Connector, Route, Restore),
     status: watch::Sender<DeskStatus>,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<ServerMessage>,
 ) {
     let mut backoff = Backoff::default();
-    let mut restore = Restore::default();
     loop {
         status.send_replace(DeskStatus::Connecting);
         let attempt = connect(&url, role, &tls, &route);
@@ -253,6 +261,10 @@ async fn restore_state(socket: &mut Socket, restore: &Restore) -> Result<(), Str
             },
         )
         .await?;
+    }
+    if let Some(token) = &restore.rejoin {
+        let token = token.clone();
+        send(socket, &AppMessage::Rejoin { token }).await?;
     }
     Ok(())
 }
@@ -424,8 +436,13 @@ fn remember(restore: &mut Restore, message: &ServerMessage) {
         ServerMessage::Error { code, .. } => match code {
             ErrorCode::InvalidToken => restore.token = None,
             ErrorCode::ReclaimFailed => restore.id = None,
+            ErrorCode::ReconnectFailed => restore.rejoin = None,
             _ => {}
         },
+        // The desk answered the rejoin: it is not sent again.
+        ServerMessage::ConnectRequest {
+            resumes: Some(_), ..
+        } => restore.rejoin = None,
         // A used ID cannot be reclaimed; the session no longer needs it.
         ServerMessage::SessionStarted { .. } => restore.id = None,
         _ => {}

@@ -2,6 +2,7 @@
 //! for opening files without following links. `cfg` lives here and
 //! in the backend files only.
 
+pub mod autostart;
 pub mod no_follow;
 
 #[cfg(target_os = "linux")]

@@ -29,8 +29,12 @@ pub enum ControlMessage {
     Grants { scopes: Scopes },
     /// Clipboard text, either way, within the `clipboard` scope.
     Clipboard { text: String },
-    /// Expert → client: restart the computer (after the client's countdown).
-    Reboot,
+    /// Expert → client: restart the computer (after the client's
+    /// countdown), and (`reconnect`) come back to the session after it.
+    Reboot {
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reconnect: bool,
+    },
     /// Client → expert: the restart is due in `in_secs` seconds.
     RebootScheduled { in_secs: u64 },
     /// Client → expert: the client cancelled the restart.

@@ -17,7 +17,7 @@ fn kind(message: &ControlMessage) -> &'static str {
         ControlMessage::Chat { .. } => "chat",
         ControlMessage::Grants { .. } => "grants",
         ControlMessage::Clipboard { .. } => "clipboard",
-        ControlMessage::Reboot => "reboot",
+        ControlMessage::Reboot { .. } => "reboot",
         ControlMessage::RebootScheduled { .. } => "reboot_scheduled",
         ControlMessage::RebootCancelled => "reboot_cancelled",
         ControlMessage::Refused { .. } => "refused",
@@ -65,7 +65,14 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
             },
             r#"{"type":"clipboard","text":"ssh support@10.0.0.7"}"#,
         ),
-        (ControlMessage::Reboot, r#"{"type":"reboot"}"#),
+        (
+            ControlMessage::Reboot { reconnect: false },
+            r#"{"type":"reboot"}"#,
+        ),
+        (
+            ControlMessage::Reboot { reconnect: true },
+            r#"{"type":"reboot","reconnect":true}"#,
+        ),
         (
             ControlMessage::RebootScheduled { in_secs: 15 },
             r#"{"type":"reboot_scheduled","in_secs":15}"#,

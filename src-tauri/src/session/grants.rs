@@ -85,7 +85,7 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
             Some(Scope::View)
         }
         ControlMessage::Clipboard { .. } => Some(Scope::Clipboard),
-        ControlMessage::Reboot => Some(Scope::Reboot),
+        ControlMessage::Reboot { .. } => Some(Scope::Reboot),
         ControlMessage::Hello { .. }
         | ControlMessage::Bye
         | ControlMessage::Chat { .. }

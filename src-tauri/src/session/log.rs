@@ -81,6 +81,11 @@ event_codes! {
     /// A request outside the granted permissions was refused.
     Refused => "refused",
     Ended => "ended",
+    /// "Restart and reconnect" could not keep its token: the computer
+    /// restarts without coming back to the session.
+    ReconnectUnavailable => "reconnect_unavailable",
+    /// The session resumed after the client's restart, as agreed.
+    Resumed => "resumed",
     Incompatible => "incompatible",
     ClipboardSent => "clipboard_sent",
     ClipboardReceived => "clipboard_received",

@@ -34,6 +34,7 @@ pub mod negotiation;
 pub mod notice;
 pub mod pin;
 pub mod reboot;
+pub mod reconnect;
 pub mod screen_share;
 pub mod screen_view;
 pub mod tabs;

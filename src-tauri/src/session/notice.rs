@@ -59,6 +59,11 @@ notice_codes! {
     Cancelled => "cancelled", Outcome;
     PeerLeft => "peer_left", Outcome;
     Ended => "ended", Outcome;
+    /// Expert: the client is back after its restart and is asked again.
+    Reconnecting => "reconnecting", Outcome;
+    /// Client: the session resumed after the restart, as agreed.
+    Resumed => "resumed", Outcome;
+
     // Problems to act on.
     SignedOut => "signed_out", Problem;
     ConnectionFailed => "connection_failed", Problem;

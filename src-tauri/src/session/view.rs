@@ -28,6 +28,9 @@ pub struct SessionView {
     pub clipboard_sync: bool,
     /// A restart is counting down, due at this time (both sides see it).
     pub reboot_at_ms: Option<u64>,
+    /// Client: the session resumes after that restart ("restart and
+    /// reconnect").
+    pub reboot_reconnect: bool,
     /// This session's file transfers, both ways.
     pub transfers: Vec<TransferView>,
     /// Expert: the client's folder the file browser shows, once asked.
@@ -169,6 +172,7 @@ mod tests {
             grantable: Scopes::NONE,
             clipboard_sync: false,
             reboot_at_ms: None,
+            reboot_reconnect: false,
             transfers: Vec::new(),
             remote_files: None,
             notes: SessionNotes {
@@ -197,6 +201,7 @@ mod tests {
                 "grantable": [],
                 "clipboardSync": false,
                 "rebootAtMs": null,
+                "rebootReconnect": false,
                 "transfers": [],
                 "remoteFiles": null,
                 "notes": {"text": "Ticket 4711", "savedAtMs": 9},

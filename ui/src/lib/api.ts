@@ -199,6 +199,7 @@ export const api = {
   sessionSetGrants: (scopes: Scope[]) => invoke<void>("session_set_grants", about({ scopes })),
   /** Sends each new clipboard copy automatically, or stops. */
   clipboardSync: (on: boolean) => invoke<void>("clipboard_sync", about({ on })),
-  rebootRequest: () => invoke<void>("reboot_request", about()),
+  /** Expert: restarts the client's computer; `reconnect`: the session resumes after it. */
+  rebootRequest: (reconnect: boolean) => invoke<void>("reboot_request", about({ reconnect })),
   rebootCancel: () => invoke<void>("reboot_cancel", about()),
 };

@@ -71,6 +71,8 @@ export interface SessionView {
   clipboardSync: boolean;
   /** A restart is counting down, due at this time. */
   rebootAtMs: number | null;
+  /** Client: the session resumes after that restart. */
+  rebootReconnect: boolean;
   /** This session's file transfers, both ways. */
   transfers: TransferView[];
   /** Expert: the client's folder the file browser shows, once asked. */
@@ -130,6 +132,7 @@ export const IDLE_VIEW: SessionView = {
   grantable: [],
   clipboardSync: false,
   rebootAtMs: null,
+  rebootReconnect: false,
   transfers: [],
   remoteFiles: null,
   notes: { text: "", savedAtMs: null },

@@ -7,7 +7,6 @@ use lifeline_signaling::protocol::{AppMessage, Role, SessionId};
 
 use super::channels::ChannelEvent;
 use super::{Engine, Live, OUTBOX_LIMIT};
-use crate::clock::unix_ms;
 use crate::session::control::{ControlMessage, PROTOCOL_VERSION};
 use crate::session::grants::needed_for;
 use crate::session::notice::NoticeCode;
@@ -124,16 +123,13 @@ impl Engine {
             }
             (ControlMessage::Chat { text, .. }, _) => self.on_chat(text),
             (ControlMessage::Clipboard { text }, _) => self.on_peer_clipboard(text),
-            (ControlMessage::Reboot, Role::Client) => self.schedule_reboot().await,
-            (ControlMessage::RebootScheduled { in_secs }, Role::Expert) => {
-                let at = unix_ms() + in_secs * 1000;
-                self.view.send_modify(|view| view.reboot_at_ms = Some(at));
-                self.log_event(EventCode::RebootScheduled, in_secs.to_string());
+            (ControlMessage::Reboot { reconnect }, Role::Client) => {
+                self.schedule_reboot(reconnect).await
             }
-            (ControlMessage::RebootCancelled, Role::Expert) => {
-                self.view.send_modify(|view| view.reboot_at_ms = None);
-                self.log_event(EventCode::RebootCancelled, String::new());
-            }
+            (
+                news @ (ControlMessage::RebootScheduled { .. } | ControlMessage::RebootCancelled),
+                Role::Expert,
+            ) => self.on_reboot_news(news),
             (ControlMessage::Screen(screen), Role::Expert) => {
                 self.view.send_modify(|view| view.screen = Some(screen));
             }

@@ -17,7 +17,7 @@ use crate::input::sender::InputSender;
 use crate::peer::{self, Delivery, Peer, PeerEvent, PeerSettings};
 use crate::session::deadlines::Deadlines;
 use crate::session::grants::Grants;
-use crate::session::log::SessionLog;
+use crate::session::log::{EventCode, SessionLog};
 use crate::session::negotiation::{Input, Start};
 use crate::session::notice::NoticeCode;
 use crate::session::scopes::Scope;
@@ -48,10 +48,53 @@ impl Engine {
             ServerMessage::PeerLeft { session, reason } if ours(&session) => {
                 self.on_peer_left(&current, reason).await;
             }
+            ServerMessage::ReconnectToken {
+                session,
+                token,
+                expires_in_secs,
+            } => self.reconnect_token(&session, token, expires_in_secs).await,
+            ServerMessage::ConnectRequest {
+                ref expert,
+                scopes,
+                resumes: Some(ref previous),
+                ..
+            } if self
+                .resume
+                .as_ref()
+                .is_some_and(|grant| grant.covers(expert, scopes, previous)) =>
+            {
+                self.resume_session(message).await;
+            }
             other => {
                 self.negotiate(Input::Desk(other)).await;
             }
         }
+    }
+
+    /// Client, back from the restart its expert asked for: that expert's
+    /// request for what the person allowed before is accepted, as agreed
+    /// then; the grant is used up.
+    async fn resume_session(&mut self, request: ServerMessage) {
+        let ServerMessage::ConnectRequest {
+            ref session,
+            scopes,
+            ..
+        } = request
+        else {
+            return;
+        };
+        let session = session.clone();
+        self.negotiate(Input::Desk(request)).await;
+        if let Some(store) = &self.backends.reconnect {
+            store.clear();
+        }
+        self.resume = None;
+        self.resumed = Some(session.clone());
+        let accept = Input::Answer {
+            session,
+            answer: crate::session::negotiation::Answer::Accept(scopes),
+        };
+        self.negotiate(accept).await;
     }
 
     fn signed_out(&self, reason: SignOutReason) {
@@ -110,6 +153,7 @@ impl Engine {
             }
         };
         let (session, scopes) = (start.session.clone(), start.scopes);
+        let session_of_start = session.clone();
         let live = self.new_live(peer, events, start);
         self.wait_for_first_frame(scopes);
         if self.role == Role::Expert {
@@ -118,6 +162,10 @@ impl Engine {
             self.live = Some(live);
         }
         self.start_pin().await;
+        if self.resumed.take().as_ref() == Some(&session_of_start) {
+            self.log_event(EventCode::Resumed, String::new());
+            self.notice(NoticeCode::Resumed, "the session resumed after the restart");
+        }
     }
 
     /// This side's peer settings for a session with `scopes`, with the

@@ -107,8 +107,11 @@ pub enum Command {
     Log(oneshot::Sender<Vec<LogItem>>),
     /// Sends this side's clipboard text once.
     SendClipboard,
-    /// Expert: asks the client's computer to restart.
-    RequestReboot,
+    /// Expert: asks the client's computer to restart, and (`reconnect`)
+    /// the session to resume after it.
+    RequestReboot {
+        reconnect: bool,
+    },
     /// Client: cancels the restart countdown.
     CancelReboot,
     /// Sends a file or a whole folder to the other side: into its Downloads,
@@ -152,6 +155,9 @@ pub struct Backends {
     pub clipboard: ClipboardFactory,
     /// Client: how to restart the computer.
     pub reboot: RebootPlan,
+    /// Client: where "restart and reconnect" keeps its grant through the
+    /// restart (`None`: it cannot; a restart is then only a restart).
+    pub reconnect: Option<Arc<crate::session::reconnect::ReconnectStore>>,
     /// Where received files are saved.
     pub downloads: PathBuf,
     /// Client: the folder the expert's file browser may work in (`None`:
@@ -257,7 +263,7 @@ pub fn spawn(
     let (view, view_rx) = watch::channel(SessionView::default());
     let (channel_tx, channel_rx) = mpsc::channel(256);
     let (log, _) = broadcast::channel(256);
-    let engine = Engine {
+    let mut engine = Engine {
         role,
         desk,
         settings,
@@ -268,7 +274,14 @@ pub fn spawn(
         log: log.clone(),
         pin: None,
         negotiation: Negotiation::new(role),
+        resume: None,
+        resumed: None,
     };
+    if role == Role::Client
+        && let Some(store) = &engine.backends.reconnect
+    {
+        engine.resume = store.load(crate::clock::unix_ms());
+    }
     tokio::spawn(engine.run(inbox, events, channel_rx));
     SessionHandle {
         commands,
@@ -328,6 +341,8 @@ struct ClientLive {
     cursor_out: Option<mpsc::Sender<crate::cursor::CursorMessage>>,
     /// The pointer being watched, while `view` is granted.
     pointer: Option<crate::cursor::share::PointerShare>,
+    /// Where the restart the expert asked for stands.
+    reboot: reboot::Stage,
 }
 
 /// The expert's own part of a session: what it sends and what it shows.
@@ -402,6 +417,10 @@ struct Engine {
     /// Where the request or session stands, and its deadlines: the phase
     /// the view shows is derived from it (never read back from the view).
     negotiation: Negotiation,
+    /// Client: the session it agreed, before a restart, to come back to.
+    resume: Option<crate::session::reconnect::ReconnectGrant>,
+    /// Client: the session that resumed it, until it starts.
+    resumed: Option<SessionId>,
 }
 
 /// Sleeps until `at`, or for ever without a deadline.
@@ -606,8 +625,10 @@ impl Engine {
             }
             (Command::Input(event), Phase::Active { .. }) => self.send_input(event),
             (Command::SendClipboard, Phase::Active { .. }) => self.send_clipboard().await,
-            (Command::RequestReboot, Phase::Active { .. }) if self.role == Role::Expert => {
-                self.tell_peer(ControlMessage::Reboot).await;
+            (Command::RequestReboot { reconnect }, Phase::Active { .. })
+                if self.role == Role::Expert =>
+            {
+                self.tell_peer(ControlMessage::Reboot { reconnect }).await;
             }
             (Command::CancelReboot, Phase::Active { .. }) => self.cancel_reboot().await,
             (Command::SendFiles { path, into }, Phase::Active { .. }) => {
@@ -705,6 +726,7 @@ impl Engine {
             view.grantable = Scopes::NONE;
             view.clipboard_sync = false;
             view.reboot_at_ms = None;
+            view.reboot_reconnect = false;
             view.transfers.clear();
             view.remote_files = None;
         });

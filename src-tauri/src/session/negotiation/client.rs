@@ -187,6 +187,7 @@ impl ClientNegotiation {
                 notes,
                 scopes,
                 expires_in_secs,
+                ..
             } if matches!(self.state, State::Idle) => {
                 let (expires_at, expires_at_ms) = now.in_secs(expires_in_secs);
                 self.state = State::Asked {
@@ -308,6 +309,7 @@ mod tests {
             notes: "printer".into(),
             scopes: view_and_control(),
             expires_in_secs: 300,
+            resumes: None,
         })
     }
 

@@ -21,6 +21,9 @@ use crate::session::view::{Notice, Phase};
 #[derive(Debug, Default)]
 pub struct ExpertNegotiation {
     state: State,
+    /// The last session that ran: its client may come back after a
+    /// restart ("restart and reconnect").
+    last: Option<SessionId>,
 }
 
 #[derive(Debug, Default)]
@@ -164,6 +167,11 @@ impl ExpertNegotiation {
                 session,
                 expires_in_secs,
             } => self.located(now, session, expires_in_secs),
+            ServerMessage::Reconnecting {
+                previous,
+                session,
+                expires_in_secs,
+            } => self.reconnecting(now, &previous, session, expires_in_secs),
             ServerMessage::SessionStarted {
                 session,
                 scopes,
@@ -220,6 +228,32 @@ impl ExpertNegotiation {
         }
     }
 
+    /// The client of the last session is back after its restart: it is
+    /// asked again, by the desk, and this side waits as for a request.
+    fn reconnecting(
+        &mut self,
+        now: Now,
+        previous: &SessionId,
+        session: SessionId,
+        expires_in_secs: u64,
+    ) -> Vec<Effect> {
+        if !matches!(self.state, State::Idle) || self.last.as_ref() != Some(previous) {
+            tracing::debug!(%session, "a reconnect for no session of this side ignored");
+            return Vec::new();
+        }
+        let (expires_at, expires_at_ms) = now.in_secs(expires_in_secs);
+        self.state = State::Waiting {
+            session,
+            expires_at,
+            expires_at_ms,
+        };
+        let back = Notice::new(
+            NoticeCode::Reconnecting,
+            "the client is back after its restart",
+        );
+        vec![Effect::Phase(Some(back))]
+    }
+
     /// An error from the desk. It answers the request in flight, if any;
     /// the refusal of a request the expert already withdrew is no news.
     fn refused(&mut self, error: ServerMessage) -> Vec<Effect> {
@@ -238,6 +272,9 @@ impl ExpertNegotiation {
     }
 
     fn ended(&mut self, notice: Option<Notice>) -> Vec<Effect> {
+        if let State::Running(running) = &self.state {
+            self.last = Some(running.session.clone());
+        }
         let was_open = matches!(self.state, State::Waiting { .. } | State::Running(_));
         if was_open {
             self.state = State::Idle;
@@ -326,6 +363,46 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    fn reconnecting(previous: &str, session: &str) -> Input {
+        Input::Desk(ServerMessage::Reconnecting {
+            previous: sid(previous),
+            session: sid(session),
+            expires_in_secs: 300,
+        })
+    }
+
+    #[test]
+    fn the_client_of_the_last_session_comes_back_after_its_restart() {
+        let clock = Clock::new();
+        let mut machine = expert();
+        // Nothing ran yet: a reconnect is no business of this side.
+        assert!(
+            machine
+                .handle(clock.now(), reconnecting("s1", "s2"))
+                .is_empty()
+        );
+        machine.handle(clock.now(), connect());
+        machine.handle(clock.now(), located("s1"));
+        machine.handle(clock.now(), started("s1"));
+        let gone = Notice::new(NoticeCode::PeerLeft, "the client restarts");
+        machine.handle(clock.now(), Input::Ended(Some(gone)));
+        assert_eq!(machine.phase(), Phase::Idle);
+        assert!(
+            machine
+                .handle(clock.now(), reconnecting("other", "s2"))
+                .is_empty()
+        );
+        let effects = machine.handle(clock.now(), reconnecting("s1", "s2"));
+        assert_eq!(notice_code(&effects), Some(NoticeCode::Reconnecting));
+        assert!(matches!(machine.phase(), Phase::Waiting { session, .. } if session == "s2"));
+        let effects = machine.handle(clock.now(), started("s2"));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::StartPeer(s) if s.session == "s2"))
+        );
     }
 
     #[test]

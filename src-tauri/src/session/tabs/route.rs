@@ -80,6 +80,18 @@ impl Routes {
                 session: Some(session),
                 ..
             } => self.owner(session),
+            // The client of a tab's last session is back after its restart:
+            // the new session is that tab's.
+            ServerMessage::Reconnecting {
+                previous, session, ..
+            } => {
+                let route = self.owner(previous);
+                if let Route::Tab(tab) = route {
+                    self.sessions.retain(|_, owner| *owner != tab);
+                    self.sessions.insert(session.clone(), tab);
+                }
+                route
+            }
             ServerMessage::Error { session: None, .. } => match self.in_flight(now) {
                 Some(tab) => {
                     self.in_flight = None;
@@ -94,6 +106,7 @@ impl Routes {
             | ServerMessage::RequestCancelled { session }
             | ServerMessage::Signal { session, .. }
             | ServerMessage::PeerLeft { session, .. }
+            | ServerMessage::ReconnectToken { session, .. }
             | ServerMessage::NotesSaved { session } => self.owner(session),
             ServerMessage::Welcome { .. }
             | ServerMessage::Pong
@@ -177,6 +190,27 @@ mod tests {
         assert_eq!(routes.route(&started, now), Route::Tab(A));
         assert_eq!(routes.route(&refusal(Some("s2")), now), Route::Tab(B));
         assert_eq!(routes.route(&declined("stranger"), now), Route::Nobody);
+    }
+
+    #[test]
+    fn a_reconnect_goes_to_the_tab_of_the_session_it_resumes() {
+        let now = Instant::now();
+        let mut routes = Routes::default();
+        routes.requesting(A, now).unwrap();
+        routes.route(&located("s1"), now);
+        let back = ServerMessage::Reconnecting {
+            previous: sid("s1"),
+            session: sid("s2"),
+            expires_in_secs: 300,
+        };
+        assert_eq!(routes.route(&back, now), Route::Tab(A));
+        assert_eq!(routes.route(&declined("s2"), now), Route::Tab(A));
+        let stranger = ServerMessage::Reconnecting {
+            previous: sid("nope"),
+            session: sid("s3"),
+            expires_in_secs: 300,
+        };
+        assert_eq!(routes.route(&stranger, now), Route::Nobody);
     }
 
     #[test]
