@@ -801,6 +801,7 @@ impl Hub {
             client_id: pairing.client_id,
             scopes: granted,
             previous: session.clone(),
+            about: self.conns.get(&conn).and_then(|c| c.about.clone()),
         };
         self.reconnects.hold(now, token.clone(), reconnect);
         self.push(
@@ -828,6 +829,10 @@ impl Hub {
             ));
         };
         self.pairings.can_open(reconnect.expert, conn)?;
+        // The same computer as before the restart.
+        if let Some(client) = self.conns.get_mut(&conn) {
+            client.about = reconnect.about.clone();
+        }
         let previous = reconnect.previous.clone();
         let session = self.ask(
             now,

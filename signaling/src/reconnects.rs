@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::hub::ConnId;
 use crate::ids::ClientId;
-use crate::protocol::{Scopes, SessionId};
+use crate::protocol::{ComputerInfo, Scopes, SessionId};
 
 /// How long a client has to come back (BeyondTrust and Techinline allow
 /// a restart a similar while).
@@ -24,6 +24,9 @@ pub struct Reconnect {
     pub client_id: ClientId,
     pub scopes: Scopes,
     pub previous: SessionId,
+    /// What the client said of itself before the restart (its request's
+    /// description and computer), for the expert's view and the record.
+    pub about: Option<(String, ComputerInfo)>,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +73,7 @@ mod tests {
             client_id: ClientId::new(123_456).unwrap(),
             scopes: Scopes::NONE,
             previous: SessionId::parse("s1").unwrap(),
+            about: None,
         }
     }
 

@@ -58,11 +58,19 @@ async fn a_restarted_client_is_asked_again_by_its_expert() {
         &format!(r#"{{"type":"accept","session":"{session}","scopes":["view","control"]}}"#),
     )
     .await;
+    let mut started = Vec::new();
     for side in [&mut back, &mut expert] {
-        let started = recv(side).await;
-        assert_eq!(started["type"], "session_started", "{started}");
-        assert_eq!(started["session"], session.as_str(), "{started}");
+        let message = recv(side).await;
+        assert_eq!(message["type"], "session_started", "{message}");
+        assert_eq!(message["session"], session.as_str(), "{message}");
+        started.push(message);
     }
+    // The expert's copy names the same computer as before the restart.
+    assert_eq!(
+        started[1]["client"]["computer"]["name"], "pc-7",
+        "{}",
+        started[1]
+    );
 
     // Once only.
     let mut again = hello(&server.url, "client").await;

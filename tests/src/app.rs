@@ -25,12 +25,31 @@ pub struct AppOptions {
     pub env: Vec<(String, String)>,
     /// The X screen's size; [`crate::xvfb::SCREEN`] when `None`.
     pub screen: Option<(u32, u32)>,
+    /// The user's folders (`XDG_*`) in this directory, which the test
+    /// keeps: an app started again there finds what the last one left (a
+    /// restart). A fresh directory of the instance's own when `None`.
+    pub home: Option<PathBuf>,
+}
+
+/// Where an instance's `XDG_*` folders live.
+enum Home {
+    Own(tempfile::TempDir),
+    Given(PathBuf),
+}
+
+impl Home {
+    fn path(&self) -> &Path {
+        match self {
+            Home::Own(dir) => dir.path(),
+            Home::Given(path) => path,
+        }
+    }
 }
 
 pub struct AppInstance {
     name: String,
     client: Client,
-    home: tempfile::TempDir,
+    home: Home,
     driver_log: PathBuf,
     // Dropped in field order: the driver (and the app) before the X server.
     driver: Mutex<Option<ChildGuard>>,
@@ -45,10 +64,15 @@ impl AppInstance {
     ) -> anyhow::Result<Self> {
         let app_binary = crate::paths::binary("lifeline")?;
         let xvfb = Xvfb::start_sized(options.screen.unwrap_or(crate::xvfb::SCREEN))?;
-        let home = tempfile::Builder::new()
-            .prefix(&format!("lifeline-{name}-"))
-            .tempdir()?;
-        let driver_log = home.path().join("tauri-driver.log");
+        let home = match &options.home {
+            Some(path) => Home::Given(path.clone()),
+            None => Home::Own(
+                tempfile::Builder::new()
+                    .prefix(&format!("lifeline-{name}-"))
+                    .tempdir()?,
+            ),
+        };
+        let driver_log = home.path().join(format!("tauri-driver-{name}.log"));
 
         let port = free_port()?;
         let native_port = free_port()?;

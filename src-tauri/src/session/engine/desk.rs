@@ -48,6 +48,14 @@ impl Engine {
             ServerMessage::PeerLeft { session, reason } if ours(&session) => {
                 self.on_peer_left(&current, reason).await;
             }
+            // The client of the running session is back from its restart
+            // before this side noticed it go: that session is over.
+            ServerMessage::Reconnecting { ref previous, .. } if ours(previous) => {
+                let gone = "the client's computer restarted";
+                self.end(false, Some(Notice::new(NoticeCode::PeerLeft, gone)))
+                    .await;
+                self.negotiate(Input::Desk(message)).await;
+            }
             ServerMessage::ReconnectToken {
                 session,
                 token,
