@@ -303,7 +303,10 @@ async fn connect(url: &str, role: Role, tls: &Connector, route: &Route) -> Resul
     let unreachable = |e: WsError| format!("cannot reach {url}: {e}");
     let target = endpoint(url);
     let proxy = match &target {
-        Some((host, _, secure)) => route.proxy_for(host, *secure).map_err(Failed::Proxy)?,
+        Some((host, _, secure)) => route
+            .proxy_for(host, *secure)
+            .await
+            .map_err(Failed::Proxy)?,
         None => None,
     };
     let mut socket = match (proxy, target) {

@@ -128,6 +128,7 @@ async fn connect(upstream: &Upstream) -> std::io::Result<Box<dyn Stream>> {
     let proxy = upstream
         .route
         .proxy_for(&upstream.host, upstream.tls.is_some())
+        .await
         .map_err(std::io::Error::other)?;
     let tcp = match proxy {
         Some(proxy) => proxy

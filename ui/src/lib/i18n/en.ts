@@ -296,7 +296,7 @@ export const en = {
   "settings.signalingUrlHint": "Leave it empty to use the default: {url}",
   "settings.relinkHint": "Changing the address reconnects at once. A client ID you have now stops working.",
   "settings.proxy": "Proxy server",
-  "settings.proxyHint": "Only if your network reaches the internet through a proxy server. Your IT department can give you these values.",
+  "settings.proxyHint": "Only if your network reaches the internet through a proxy server. Your IT department can give you these values. Left empty, Lifeline uses the computer's own proxy settings.",
   "settings.proxyHost": "Proxy host",
   "settings.proxyPort": "Port",
   "settings.proxyUser": "User name",

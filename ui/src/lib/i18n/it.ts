@@ -298,7 +298,7 @@ export const it: Record<MessageKey, string> = {
   "settings.signalingUrlHint": "Lasci vuoto per usare quello predefinito: {url}",
   "settings.relinkHint": "Se cambia l'indirizzo, Lifeline si ricollega subito. L'ID cliente che ha ora non sarà più valido.",
   "settings.proxy": "Server proxy",
-  "settings.proxyHint": "Solo se la sua rete accede a Internet tramite un server proxy. Questi valori glieli può fornire il reparto IT.",
+  "settings.proxyHint": "Solo se la sua rete accede a Internet tramite un server proxy. Questi valori glieli può fornire il reparto IT. Se lasciati vuoti, Lifeline usa le impostazioni proxy del computer.",
   "settings.proxyHost": "Host proxy",
   "settings.proxyPort": "Porta",
   "settings.proxyUser": "Nome utente",
