@@ -62,6 +62,14 @@ const PRFLX_ACCEPTANCE_WAIT: Duration = Duration::ZERO;
 /// flow again; one silent for 12 s more has failed and ends the session
 /// (webrtc-rs: 25 s), which a 3 s burst of loss never reaches.
 const ICE_KEEPALIVE: Duration = Duration::from_secs(1);
+
+/// How long ICE keeps checking a candidate pair that has not answered.
+/// webrtc-rs gives up after a fixed count of checks (7), so with our fast
+/// check interval a pair failed 140 ms after its first check: too soon for
+/// a hole to be punched from both sides, a TURN permission to be installed
+/// or a real network's round trip, and every session across two NATs
+/// failed. The count now follows the interval, to check for 5 s.
+const ICE_CHECK_WINDOW: Duration = Duration::from_secs(5);
 const ICE_DISCONNECTED_AFTER: Duration = Duration::from_secs(3);
 const ICE_FAILED_AFTER: Duration = Duration::from_secs(12);
 
@@ -529,12 +537,21 @@ fn turn_over_tcp(url: &str) -> Option<(String, u16, bool)> {
 }
 
 /// The transport's tuning, the same for every peer connection.
+/// How many checks at `interval` fill `window`.
+fn checks_within(window: Duration, interval: Duration) -> u16 {
+    let interval = interval.as_millis().max(1);
+    u16::try_from(window.as_millis().div_ceil(interval)).unwrap_or(u16::MAX)
+}
+
 fn setting_engine(settings: &PeerSettings) -> SettingEngine {
     SettingEngineBuilder::new()
         // mDNS would bind UDP 5353 for every connection and leak nothing
         // we need: candidates go through the desk's signaling server.
         .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
-        .with_ice_connection_attempts(Some(settings.ice_check_interval), None)
+        .with_ice_connection_attempts(
+            Some(settings.ice_check_interval),
+            Some(checks_within(ICE_CHECK_WINDOW, settings.ice_check_interval)),
+        )
         // See PRFLX_ACCEPTANCE_WAIT.
         .with_prflx_acceptance_min_wait(Some(PRFLX_ACCEPTANCE_WAIT))
         // See ICE_KEEPALIVE.
@@ -546,4 +563,19 @@ fn setting_engine(settings: &PeerSettings) -> SettingEngine {
         // See SCTP_RECEIVE_WINDOW.
         .with_sctp_max_receive_buffer_size(SCTP_RECEIVE_WINDOW)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_last_the_window_whatever_the_interval() {
+        let ms = Duration::from_millis;
+        assert_eq!(checks_within(ICE_CHECK_WINDOW, ms(20)), 250);
+        assert_eq!(checks_within(ICE_CHECK_WINDOW, ms(200)), 25);
+        assert_eq!(checks_within(ICE_CHECK_WINDOW, ms(3000)), 2);
+        assert_eq!(checks_within(ICE_CHECK_WINDOW, Duration::ZERO), 5000);
+        assert_eq!(checks_within(Duration::from_secs(3600), ms(1)), u16::MAX);
+    }
 }
