@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use lifeline_signaling::protocol::{SessionPath, Transport};
 use rtc::peer_connection::transport::RTCIceCandidateType;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
 
 /// How often the statistics are looked at while the path is not in them.
 pub(super) const POLL: Duration = Duration::from_millis(100);
 
 /// How one end of the chosen pair was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reach {
     /// An address of the computer itself.
@@ -44,6 +44,18 @@ impl NetworkPath {
     /// Whether a TURN server carries the session on either side.
     pub fn relayed(&self) -> bool {
         self.local == Reach::Relay || self.remote == Reach::Relay
+    }
+
+    /// The path with the other side's word for its own end: a relayed
+    /// candidate the other side had not yet signalled when its checks
+    /// arrived looks peer-reflexive from here, and only the other side
+    /// knows it is the TURN server's. (A peer-reflexive end whose side
+    /// says "host" is that host behind a NAT, and stays as it is.)
+    pub fn seen_with(mut self, peer_end: Option<Reach>) -> Self {
+        if (self.remote, peer_end) == (Reach::PeerReflexive, Some(Reach::Relay)) {
+            self.remote = Reach::Relay;
+        }
+        self
     }
 
     /// As the desk's session record keeps it: relayed or not, and the
@@ -153,4 +165,33 @@ pub(super) fn chosen(report: &RTCStatsReport, bridged: &[Bridged]) -> Option<Net
         protocol: local.protocol.to_lowercase(),
         relay_protocol,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(local: Reach, remote: Reach) -> NetworkPath {
+        NetworkPath {
+            local,
+            remote,
+            protocol: "udp".into(),
+            relay_protocol: None,
+        }
+    }
+
+    #[test]
+    fn the_peers_word_names_an_end_learned_from_its_checks() {
+        let seen = path(Reach::Host, Reach::PeerReflexive);
+        assert!(!seen.clone().relayed());
+        let told = seen.clone().seen_with(Some(Reach::Relay));
+        assert_eq!(told.remote, Reach::Relay);
+        assert!(told.relayed());
+        assert!(told.report().relayed);
+        // A signalled end keeps its own type; no word changes nothing.
+        let direct = path(Reach::Host, Reach::ServerReflexive);
+        assert_eq!(direct.clone().seen_with(Some(Reach::Relay)), direct);
+        assert_eq!(seen.clone().seen_with(None), seen);
+        assert_eq!(seen.clone().seen_with(Some(Reach::Host)), seen);
+    }
 }

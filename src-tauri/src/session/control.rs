@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::scopes::{Scope, Scopes};
 use super::view::ScreenInfo;
 use crate::media::quality::Quality;
+use crate::peer::path::Reach;
 
 /// The peer protocol's version. Each side says it first; a peer with
 /// another version is told so and the session ends cleanly.
@@ -47,6 +48,9 @@ pub enum ControlMessage {
     SelectMonitor { monitor: usize },
     /// Expert → client: another quality preset.
     SetQuality { quality: Quality },
+    /// Either way: how the sender's own end of the chosen path was found
+    /// (its local candidate), which the other end cannot always tell.
+    PathEnd { local: Reach },
 }
 
 impl ControlMessage {

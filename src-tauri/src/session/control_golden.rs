@@ -7,8 +7,9 @@ use super::scopes::{Scope, Scopes};
 use super::view::ScreenInfo;
 use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
+use crate::peer::path::Reach;
 
-const KINDS: usize = 12;
+const KINDS: usize = 13;
 
 fn kind(message: &ControlMessage) -> &'static str {
     match message {
@@ -24,6 +25,7 @@ fn kind(message: &ControlMessage) -> &'static str {
         ControlMessage::Screen(_) => "screen",
         ControlMessage::SelectMonitor { .. } => "select_monitor",
         ControlMessage::SetQuality { .. } => "set_quality",
+        ControlMessage::PathEnd { .. } => "path_end",
     }
 }
 
@@ -101,6 +103,12 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
                 quality: Quality::Speed,
             },
             r#"{"type":"set_quality","quality":"speed"}"#,
+        ),
+        (
+            ControlMessage::PathEnd {
+                local: Reach::Relay,
+            },
+            r#"{"type":"path_end","local":"relay"}"#,
         ),
     ]
 }

@@ -93,7 +93,8 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
         | ControlMessage::Grants { .. }
         | ControlMessage::RebootScheduled { .. }
         | ControlMessage::RebootCancelled
-        | ControlMessage::Refused { .. } => None,
+        | ControlMessage::Refused { .. }
+        | ControlMessage::PathEnd { .. } => None,
     }
 }
 

@@ -39,6 +39,13 @@ impl Engine {
         for message in std::mem::take(&mut live.outbox) {
             self.tell_peer(message).await;
         }
+        // The path can be known before the control channel is there (the
+        // client's arrives from the expert), and then went untold.
+        let path = self.view.borrow().path.clone();
+        if let Some(path) = path {
+            self.tell_peer(ControlMessage::PathEnd { local: path.local })
+                .await;
+        }
     }
 
     pub(super) async fn on_channel(&mut self, session: &SessionId, event: ChannelEvent) {
@@ -69,10 +76,18 @@ impl Engine {
         }
     }
 
-    /// The path the connection chose: shown, logged, and kept in the
-    /// desk's record of the session.
+    /// The path the connection chose: shown, logged, kept in the desk's
+    /// record of the session, and our end told to the peer. Again when the
+    /// peer's word about its end changes it.
     async fn on_path(&mut self, session: SessionId, path: crate::peer::path::NetworkPath) {
+        let peer_end = self.live.as_ref().and_then(|l| l.peer_end);
+        let path = path.seen_with(peer_end);
+        if self.view.borrow().path.as_ref() == Some(&path) {
+            return;
+        }
         tracing::info!(%path, "the connection's path");
+        self.tell_peer(ControlMessage::PathEnd { local: path.local })
+            .await;
         let report = path.report();
         let code = if report.relayed {
             EventCode::PathRelayed
@@ -159,9 +174,21 @@ impl Engine {
                     self.announce_screen().await;
                 }
             }
+            (ControlMessage::PathEnd { local }, _) => self.on_peer_end(local).await,
             (message, _) => {
                 tracing::warn!(?message, "control message not for this side ignored");
             }
+        }
+    }
+
+    /// The peer told how its end of the path was found.
+    async fn on_peer_end(&mut self, end: crate::peer::path::Reach) {
+        let Some(live) = &mut self.live else { return };
+        live.peer_end = Some(end);
+        let session = live.session.clone();
+        let known = self.view.borrow().path.clone();
+        if let Some(path) = known {
+            self.on_path(session, path).await;
         }
     }
 }

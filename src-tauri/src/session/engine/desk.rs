@@ -232,6 +232,7 @@ impl Engine {
             deadlines: Deadlines::default(),
             peer_ready: false,
             outbox: Vec::new(),
+            peer_end: None,
             pin: None,
             held: Vec::new(),
             side: Side::new(self.role),

@@ -313,6 +313,8 @@ struct Live {
     peer_ready: bool,
     /// Control messages waiting for `peer_ready`.
     outbox: Vec<ControlMessage>,
+    /// How the peer says its end of the chosen path was found.
+    peer_end: Option<crate::peer::path::Reach>,
     /// The PIN check, when this side holds a PIN.
     pin: Option<crate::session::pin::PinCheck>,
     /// Peer events waiting for the PIN check to pass.
