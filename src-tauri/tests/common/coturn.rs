@@ -1,12 +1,13 @@
-//! A real coturn (Debian's `coturn` package) on loopback for the engine's
-//! relay tests: the REST scheme with the desk's shared secret, UDP and TCP
-//! on one port, relaying between loopback peers. Killed on drop; its log
-//! shows the allocations it made.
+//! A real coturn (Debian's `coturn` package) for the engine's relay tests:
+//! the REST scheme with the desk's shared secret, UDP and TCP on one port,
+//! on loopback or on the test internet's address in its namespace. Killed
+//! on drop; its log shows the allocations it made.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::netns::{self, Netns};
 use super::proxies::free_port;
 
 /// The secret the desk and coturn share for TURN credentials.
@@ -36,11 +37,26 @@ impl Coturn {
     /// With `tls` (a certificate and its key, PEM files), TURN over TLS
     /// too.
     pub fn start_with(dir: &Path, tls: Option<(&Path, &Path)>) -> Self {
-        let port = free_port();
+        Self::launch(dir, tls, None)
+    }
+
+    /// On the test internet's address, in its namespace: STUN and TURN
+    /// over UDP and TCP on 3478, TLS on 5349 with `tls`.
+    pub fn start_in(dir: &Path, internet: &Netns, tls: Option<(&Path, &Path)>) -> Self {
+        Self::launch(dir, tls, Some(internet))
+    }
+
+    fn launch(dir: &Path, tls: Option<(&Path, &Path)>, inside: Option<&Netns>) -> Self {
+        let (ip, port, relays) = match inside {
+            Some(_) => (netns::INTERNET, 3478, 50_000),
+            None => ("127.0.0.1", free_port(), free_port()),
+        };
         let log = dir.join("turnserver.log");
-        let relays = free_port();
-        let tls_port = tls.map(|_| free_port());
-        let mut command = Command::new("turnserver");
+        let tls_port = tls.map(|_| if inside.is_some() { 5349 } else { free_port() });
+        let mut command = match inside {
+            Some(internet) => internet.command("turnserver"),
+            None => Command::new("turnserver"),
+        };
         match (tls, tls_port) {
             (Some((cert, key)), Some(tls_port)) => {
                 command
@@ -53,7 +69,11 @@ impl Coturn {
             }
         }
         let child = command
-            .args(["-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1"])
+            .args([
+                "-n",
+                &format!("--listening-ip={ip}"),
+                &format!("--relay-ip={ip}"),
+            ])
             .arg(format!("--listening-port={port}"))
             // A narrow range of relay ports, next to a free one.
             .arg(format!(
@@ -72,7 +92,11 @@ impl Coturn {
             .expect("turnserver (scripts/setup.sh installs coturn)");
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         for listening in std::iter::once(port).chain(tls_port) {
-            while std::net::TcpStream::connect(("127.0.0.1", listening)).is_err() {
+            if let Some(internet) = inside {
+                internet.wait_listening(ip, listening, "coturn");
+                continue;
+            }
+            while std::net::TcpStream::connect((ip, listening)).is_err() {
                 assert!(
                     std::time::Instant::now() < deadline,
                     "coturn never listened on {listening} ({command:?}):\n{}",

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod coturn;
+pub mod netns;
 pub mod proxies;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -406,6 +407,19 @@ pub async fn start_desk_with(
     oneshot::Sender<()>,
     tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
 ) {
+    start_desk_on("127.0.0.1:0", tweak).await
+}
+
+/// [`start_desk_with`], listening on `address`.
+pub async fn start_desk_on(
+    address: &str,
+    tweak: impl FnOnce(&mut lifeline_signaling::Config),
+) -> (
+    tempfile::TempDir,
+    String,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = lifeline_signaling::Config {
         database_url: format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display()),
@@ -419,7 +433,7 @@ pub async fn start_desk_with(
         .add("ann", "Ann from the Help Desk", PASSWORD)
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
     let url = format!("ws://{}/ws", listener.local_addr().unwrap());
     let server = Server::open(config).await.unwrap();
     let (stop_server, stopped) = oneshot::channel::<()>();

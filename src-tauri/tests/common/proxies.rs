@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::netns::Netns;
+
 /// A proxy process, killed on drop, and its port.
 pub struct Running {
     child: Child,
@@ -26,12 +28,7 @@ pub fn free_port() -> u16 {
 
 /// Starts `program` with `args`, and waits until `port` takes connections.
 pub fn start(program: &str, args: &[&std::ffi::OsStr], port: u16) -> Running {
-    let child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program} (scripts/setup.sh installs it): {e}"));
+    let child = spawn(Command::new(program), program, args);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -43,26 +40,51 @@ pub fn start(program: &str, args: &[&std::ffi::OsStr], port: u16) -> Running {
     Running { child, port }
 }
 
+fn spawn(mut command: Command, program: &str, args: &[&std::ffi::OsStr]) -> Child {
+    command
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} (scripts/setup.sh installs it): {e}"))
+}
+
 /// A tinyproxy that lets `ann` in with `s3cret`.
 pub fn tinyproxy(dir: &Path) -> Running {
     let port = free_port();
+    let config = tinyproxy_config(dir, "127.0.0.1", port, "127.0.0.1");
+    start(
+        "tinyproxy",
+        &["-d".as_ref(), "-c".as_ref(), config.as_os_str()],
+        port,
+    )
+}
+
+/// [`tinyproxy`] on `ip:8080` inside `netns`, for the computers of `lan`.
+pub fn tinyproxy_in(dir: &Path, netns: &Netns, ip: &str, lan: &str) -> Running {
+    let port = 8080;
+    let config = tinyproxy_config(dir, ip, port, lan);
+    let args = ["-d".as_ref(), "-c".as_ref(), config.as_os_str()];
+    let child = spawn(netns.command("tinyproxy"), "tinyproxy", &args);
+    netns.wait_listening(ip, port, "tinyproxy");
+    Running { child, port }
+}
+
+/// Writes tinyproxy's configuration; it logs to `tinyproxy.log` in `dir`.
+fn tinyproxy_config(dir: &Path, ip: &str, port: u16, allow: &str) -> std::path::PathBuf {
     let log = dir.join("tinyproxy.log");
     std::fs::write(&log, "").unwrap();
     let config = dir.join("tinyproxy.conf");
     std::fs::write(
         &config,
         format!(
-            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Connect\n\
-             MaxClients 16\nAllow 127.0.0.1\nBasicAuth ann s3cret\nDisableViaHeader Yes\n",
+            "Port {port}\nListen {ip}\nTimeout 30\nLogFile \"{}\"\nLogLevel Connect\n\
+             MaxClients 16\nAllow {allow}\nBasicAuth ann s3cret\nDisableViaHeader Yes\n",
             log.display()
         ),
     )
     .unwrap();
-    start(
-        "tinyproxy",
-        &["-d".as_ref(), "-c".as_ref(), config.as_os_str()],
-        port,
-    )
+    config
 }
 
 /// A dante SOCKS5 proxy without authentication.

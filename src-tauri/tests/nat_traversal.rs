@@ -1,0 +1,320 @@
+//! Sessions across a test internet made of network namespaces
+//! (`common::netns`), with the desk and a real coturn on the internet:
+//! - two homes behind NAT punch through to each other (the desk hands
+//!   out STUN only, so nothing else could connect them);
+//! - when one home's router lets UDP out only to the desk's servers, hole
+//!   punching fails and the TURN relay carries the session over UDP;
+//! - when both routers drop UDP, over TURN/TCP;
+//! - a computer in a corporate network whose only way out is an
+//!   authenticating proxy: a wrong password is named as such, the right
+//!   one links to the desk through the proxy, and the session relays over
+//!   TURN/TLS through it (a pinned certificate), with a PIN bound to it.
+//!
+//! Each session shows the same safety code on both sides, chat crosses,
+//! and the path each side reports says which way it went.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::coturn::{Coturn, TURN_SECRET};
+use common::netns::{INTERNET, Network, NsRuntime, Router, Site};
+use common::proxies::{Running, tinyproxy_in};
+use common::{
+    PatternScreen, Pins, ask_and_accept, chat_round_trip, pattern_backends, start_desk_on, wait_for,
+};
+use lifeline_lib::desk::DeskStatus;
+use lifeline_lib::desk::link::{self, DeskLink};
+use lifeline_lib::desk::proxy::{Credentials, Proxy, ProxyKind, Route};
+use lifeline_lib::desk::tls::{self, ServerPin};
+use lifeline_lib::media::sink::NoSink;
+use lifeline_lib::peer::PeerSettings;
+use lifeline_lib::peer::path::{NetworkPath, Reach};
+use lifeline_lib::session::engine::{self, SessionHandle};
+use lifeline_lib::session::scopes::{Scope, Scopes};
+use lifeline_lib::session::view::{Phase, SessionView};
+use lifeline_signaling::protocol::Role;
+use rcgen::PublicKeyData;
+
+/// How the desk's TURN server may be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    Udp,
+    Tcp,
+    /// On 5349, with a self-signed certificate the apps pin.
+    Tls,
+}
+
+/// The internet's servers, and a runtime inside each site's computer.
+struct World {
+    network: Network,
+    coturn: Coturn,
+    url: String,
+    computers: Vec<NsRuntime>,
+    turn_tls: Arc<rustls::ClientConfig>,
+    _desk: (tempfile::TempDir, tokio::sync::oneshot::Sender<()>),
+    _internet: NsRuntime,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    /// The desk hands out coturn for STUN, and for TURN by `turn`.
+    async fn build(routers: &[Router], turn: &[Turn]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let network = Network::build(routers);
+        let certified = rcgen::generate_simple_self_signed(vec![INTERNET.into()]).unwrap();
+        let (cert, key) = (dir.path().join("turn.pem"), dir.path().join("turn.key"));
+        std::fs::write(&cert, certified.cert.pem()).unwrap();
+        std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+        let tls = turn
+            .contains(&Turn::Tls)
+            .then_some((cert.as_path(), key.as_path()));
+        let coturn = Coturn::start_in(dir.path(), &network.internet, tls);
+        let pin = ServerPin::of_public_key(&certified.signing_key.subject_public_key_info());
+        let urls: Vec<String> = turn
+            .iter()
+            .map(|t| match t {
+                Turn::Udp => format!("turn:{INTERNET}:3478?transport=udp"),
+                Turn::Tcp => format!("turn:{INTERNET}:3478?transport=tcp"),
+                Turn::Tls => format!("turns:{INTERNET}:5349"),
+            })
+            .collect();
+        let internet = NsRuntime::start(&network.internet);
+        let (desk_dir, url, stop, _task) = internet
+            .run_async(async move {
+                start_desk_on(&format!("{INTERNET}:0"), |config| {
+                    config.ice.stun_urls = vec![format!("stun:{INTERNET}:3478")];
+                    config.ice.turn_urls = urls;
+                    config.ice.turn_secret = Some(TURN_SECRET.into());
+                    config.ice.turn_ttl = Duration::from_secs(3600);
+                })
+                .await
+            })
+            .await;
+        let computers = network
+            .sites
+            .iter()
+            .map(|s| NsRuntime::start(&s.host))
+            .collect();
+        Self {
+            network,
+            coturn,
+            url,
+            computers,
+            turn_tls: tls::client_config(Some(pin)),
+            _desk: (desk_dir, stop),
+            _internet: internet,
+            dir,
+        }
+    }
+
+    fn desk_port(&self) -> u16 {
+        let authority = self.url.trim_start_matches("ws://");
+        let port = authority.split(['/', ':']).nth(1).unwrap();
+        port.parse().unwrap()
+    }
+
+    fn site(&self, index: usize) -> &Site {
+        &self.network.sites[index]
+    }
+
+    /// An engine on the computer of site `index`, reaching the desk and
+    /// TURN over TCP by `route`.
+    async fn side(&self, index: usize, role: Role, route: Route) -> (DeskLink, SessionHandle) {
+        let (url, turn_tls) = (self.url.clone(), Arc::clone(&self.turn_tls));
+        self.computers[index]
+            .run(move || {
+                let (link, events) = link::spawn_with(url, role, None, route.clone(), None);
+                let settings = PeerSettings {
+                    turn_route: route,
+                    turn_tls,
+                    ..PeerSettings::default()
+                };
+                let backends = pattern_backends(&PatternScreen::moving(false), Arc::new(NoSink));
+                let session = engine::spawn(role, link.client(), events, settings, backends);
+                (link, session)
+            })
+            .await
+    }
+
+    /// An authenticating tinyproxy on site `index`'s router.
+    fn proxy(&self, index: usize) -> Running {
+        let site = self.site(index);
+        let lan = format!("{}/24", site.gateway);
+        tinyproxy_in(self.dir.path(), &site.router, &site.gateway, &lan)
+    }
+
+    /// The route through site `index`'s proxy, as `ann` with `password`.
+    fn through(&self, index: usize, proxy: &Running, password: &str) -> Route {
+        Route::Through(Proxy {
+            kind: ProxyKind::Http,
+            host: self.site(index).gateway.clone(),
+            port: proxy.port,
+            credentials: Some(Credentials {
+                user: "ann".into(),
+                password: password.into(),
+            }),
+        })
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = self.coturn.log();
+            let tail: Vec<&str> = log.lines().rev().take(80).collect();
+            eprintln!("coturn's log, last lines first:\n{}", tail.join("\n"));
+        }
+    }
+}
+
+/// The client of site 0 accepts the expert of site 1 (with `pins`); both
+/// sessions come up with one safety code, chat crosses, and each side's
+/// chosen path is returned, expert first.
+async fn session(
+    client: &(DeskLink, SessionHandle),
+    expert: &(DeskLink, SessionHandle),
+    pins: Pins,
+) -> [NetworkPath; 2] {
+    let view = Scopes::NONE.with(Scope::View);
+    let (mut client_view, mut expert_view) = (client.1.subscribe(), expert.1.subscribe());
+    ask_and_accept(
+        (&client.0, &client.1),
+        (&expert.0, &expert.1),
+        (view, view),
+        pins,
+    )
+    .await;
+    let active = |v: &SessionView| matches!(v.phase, Phase::Active { .. });
+    let codes = [
+        wait_for(&mut expert_view, "the expert's session", active).await,
+        wait_for(&mut client_view, "the client's session", active).await,
+    ]
+    .map(|v| match v.phase {
+        Phase::Active { safety_code, .. } => safety_code,
+        _ => unreachable!(),
+    });
+    assert_eq!(codes[0], codes[1], "the safety codes differ");
+    for side in [expert, client] {
+        wait_for(&mut side.1.subscribe(), "the chosen path", |v| {
+            v.path.is_some()
+        })
+        .await;
+    }
+    // Each side tells the other its end of the path before its view shows
+    // the path: after a chat line each way, both have heard.
+    chat_round_trip(&expert.1, &client.1).await;
+    let mut paths: Vec<NetworkPath> = [expert, client]
+        .map(|side| side.1.view().path.unwrap())
+        .into();
+    [paths.remove(0), paths.remove(0)]
+}
+
+fn allocations(coturn: &Coturn) -> usize {
+    coturn.log().matches("ALLOCATE").count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_homes_behind_nat_punch_through_to_each_other() {
+    let world = World::build(&[Router::Home, Router::Home], &[]).await;
+    let client = world.side(0, Role::Client, Route::System).await;
+    let expert = world.side(1, Role::Expert, Route::System).await;
+    let paths = session(&client, &expert, Pins::default()).await;
+    for path in &paths {
+        assert!(!path.relayed(), "{paths:?}");
+        // The other side's address is the one its NAT showed: the private
+        // addresses behind the routers reach nothing.
+        assert!(
+            matches!(path.remote, Reach::ServerReflexive | Reach::PeerReflexive),
+            "{paths:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_hole_punching_the_relay_carries_the_session() {
+    let world = World::build(
+        &[Router::HomeWithoutPunching, Router::Home],
+        &[Turn::Udp],
+    )
+    .await;
+    let client = world.side(0, Role::Client, Route::System).await;
+    let expert = world.side(1, Role::Expert, Route::System).await;
+    let paths = session(&client, &expert, Pins::default()).await;
+    for path in &paths {
+        assert!(path.relayed(), "{paths:?}");
+    }
+    let [_, client_path] = &paths;
+    assert_eq!(client_path.local, Reach::Relay, "{paths:?}");
+    assert_eq!(client_path.relay_protocol.as_deref(), Some("udp"));
+    assert!(world.site(0).dropped() > 0, "the router dropped nothing");
+    assert!(allocations(&world.coturn) >= 1, "{}", world.coturn.log());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_udp_dropped_on_both_sides_turn_goes_over_tcp() {
+    let world = World::build(&[Router::NoUdp, Router::NoUdp], &[Turn::Udp, Turn::Tcp]).await;
+    let client = world.side(0, Role::Client, Route::System).await;
+    let expert = world.side(1, Role::Expert, Route::System).await;
+    let paths = session(&client, &expert, Pins::default()).await;
+    for path in &paths {
+        assert_eq!(path.local, Reach::Relay, "{paths:?}");
+        assert_eq!(path.relay_protocol.as_deref(), Some("tcp"), "{paths:?}");
+    }
+    for site in [0, 1] {
+        assert!(
+            world.site(site).dropped() > 0,
+            "router {site} dropped nothing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corporate_computer_gets_out_through_its_proxy_only() {
+    let world = World::build(&[Router::Corporate, Router::Home], &[Turn::Tls]).await;
+    let proxy = world.proxy(0);
+    // A wrong password: the status names it, and nothing links.
+    let (wrong, _session) = world
+        .side(0, Role::Client, world.through(0, &proxy, "wrong"))
+        .await;
+    let status = wait_for(&mut wrong.subscribe(), "the proxy's refusal", |s| {
+        matches!(s, DeskStatus::Connected | DeskStatus::Offline { .. })
+    })
+    .await;
+    assert!(
+        matches!(
+            status,
+            DeskStatus::Offline {
+                problem: Some("proxy_auth_refused"),
+                ..
+            }
+        ),
+        "{status:?}"
+    );
+    drop((wrong, _session));
+
+    let route = world.through(0, &proxy, "s3cret");
+    let client = world.side(0, Role::Client, route).await;
+    let expert = world.side(1, Role::Expert, Route::System).await;
+    let pins = Pins {
+        client: Some("5190"),
+        expert: Some("5190"),
+    };
+    let paths = session(&client, &expert, pins).await;
+    let [expert_path, client_path] = &paths;
+    assert!(expert_path.relayed(), "{paths:?}");
+    assert_eq!(client_path.local, Reach::Relay, "{paths:?}");
+    assert_eq!(client_path.relay_protocol.as_deref(), Some("tls"));
+    // The computer tried to go out directly, and its router stopped it.
+    assert!(world.site(0).dropped() > 0, "the router dropped nothing");
+    let log = std::fs::read_to_string(world.dir.path().join("tinyproxy.log")).unwrap();
+    for (what, port) in [("the desk", world.desk_port()), ("TURN", 5349)] {
+        let target = format!("{INTERNET}:{port}");
+        assert!(
+            log.lines()
+                .any(|l| l.contains("CONNECT") && l.contains(&target)),
+            "the proxy carried nothing to {what} ({target}):\n{log}"
+        );
+    }
+}
