@@ -62,16 +62,16 @@ const PRFLX_ACCEPTANCE_WAIT: Duration = Duration::ZERO;
 /// flow again; one silent for 12 s more has failed and ends the session
 /// (webrtc-rs: 25 s), which a 3 s burst of loss never reaches.
 const ICE_KEEPALIVE: Duration = Duration::from_secs(1);
+const ICE_DISCONNECTED_AFTER: Duration = Duration::from_secs(3);
+const ICE_FAILED_AFTER: Duration = Duration::from_secs(12);
 
 /// How long ICE keeps checking a candidate pair that has not answered.
 /// webrtc-rs gives up after a fixed count of checks (7), so with our fast
-/// check interval a pair failed 140 ms after its first check: too soon for
-/// a hole to be punched from both sides, a TURN permission to be installed
-/// or a real network's round trip, and every session across two NATs
-/// failed. The count now follows the interval, to check for 5 s.
+/// check interval a pair failed 140 ms after its first check: too soon
+/// for a real network's round trip, a hole punched from both sides or a
+/// TURN permission installed. The count now follows the interval, so
+/// checks go on for 5 s.
 const ICE_CHECK_WINDOW: Duration = Duration::from_secs(5);
-const ICE_DISCONNECTED_AFTER: Duration = Duration::from_secs(3);
-const ICE_FAILED_AFTER: Duration = Duration::from_secs(12);
 
 /// How many events may wait for the session actor.
 const EVENT_QUEUE: usize = 256;
