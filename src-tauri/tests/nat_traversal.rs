@@ -234,11 +234,7 @@ async fn two_homes_behind_nat_punch_through_to_each_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_hole_punching_the_relay_carries_the_session() {
-    let world = World::build(
-        &[Router::HomeWithoutPunching, Router::Home],
-        &[Turn::Udp],
-    )
-    .await;
+    let world = World::build(&[Router::HomeWithoutPunching, Router::Home], &[Turn::Udp]).await;
     let client = world.side(0, Role::Client, Route::System).await;
     let expert = world.side(1, Role::Expert, Route::System).await;
     let paths = session(&client, &expert, Pins::default()).await;

@@ -388,25 +388,22 @@ pub async fn wait_for_frames(sink: &CollectingSink, what: &str, ok: impl Fn(usiz
     }
 }
 
-/// A real signaling server on a loopback socket, with one expert account.
-pub async fn start_desk() -> (
+/// A desk on a real socket: its folder (with `desk.db`), its URL, the
+/// sender that stops it, and its task.
+pub type RunningDesk = (
     tempfile::TempDir,
     String,
     oneshot::Sender<()>,
     tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
-) {
+);
+
+/// A real signaling server on a loopback socket, with one expert account.
+pub async fn start_desk() -> RunningDesk {
     start_desk_with(|_| {}).await
 }
 
 /// [`start_desk`], with its configuration changed by `tweak`.
-pub async fn start_desk_with(
-    tweak: impl FnOnce(&mut lifeline_signaling::Config),
-) -> (
-    tempfile::TempDir,
-    String,
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
-) {
+pub async fn start_desk_with(tweak: impl FnOnce(&mut lifeline_signaling::Config)) -> RunningDesk {
     start_desk_on("127.0.0.1:0", tweak).await
 }
 
@@ -414,12 +411,7 @@ pub async fn start_desk_with(
 pub async fn start_desk_on(
     address: &str,
     tweak: impl FnOnce(&mut lifeline_signaling::Config),
-) -> (
-    tempfile::TempDir,
-    String,
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), lifeline_signaling::http::ServeError>>,
-) {
+) -> RunningDesk {
     let dir = tempfile::tempdir().unwrap();
     let mut config = lifeline_signaling::Config {
         database_url: format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display()),
