@@ -31,20 +31,7 @@ fn kind(message: &ControlMessage) -> &'static str {
 
 fn golden() -> Vec<(ControlMessage, &'static str)> {
     let scopes: Scopes = [Scope::View, Scope::Control].into_iter().collect();
-    let screen = ScreenInfo {
-        monitors: vec![MonitorInfo {
-            index: 0,
-            name: "HDMI-1".into(),
-            x: 0,
-            y: 0,
-            width: 1920,
-            height: 1080,
-            primary: true,
-        }],
-        monitor: 0,
-        quality: Quality::Balanced,
-    };
-    vec![
+    let mut golden = vec![
         (
             ControlMessage::Hello { version: 1 },
             r#"{"type":"hello","version":1}"#,
@@ -90,6 +77,27 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
             },
             r#"{"type":"refused","scope":"control","what":"input"}"#,
         ),
+    ];
+    golden.extend(screen_golden());
+    golden
+}
+
+/// The screen's messages, and the path's.
+fn screen_golden() -> Vec<(ControlMessage, &'static str)> {
+    let screen = ScreenInfo {
+        monitors: vec![MonitorInfo {
+            index: 0,
+            name: "HDMI-1".into(),
+            x: 0,
+            y: 0,
+            width: 1920,
+            height: 1080,
+            primary: true,
+        }],
+        monitor: 0,
+        quality: Quality::Balanced,
+    };
+    vec![
         (
             ControlMessage::Screen(screen),
             r#"{"type":"screen","monitors":[{"index":0,"name":"HDMI-1","x":0,"y":0,"width":1920,"height":1080,"primary":true}],"monitor":0,"quality":"balanced"}"#,
