@@ -13,20 +13,20 @@ use crate::session::notice::NoticeCode;
 use crate::session::view::Notice;
 
 impl Engine {
-    /// Sends on the control channel, if it is open.
-    /// Messages wait in the outbox until the peer's hello shows the
-    /// channel is open both ways.
+    /// Sends on the control channel. Messages wait in the outbox until
+    /// the channel is there and the peer's hello shows it open both ways
+    /// (the client's channel arrives from the expert, after the
+    /// connection: what is said before that is said once it is open).
     pub(super) async fn tell_peer(&mut self, message: ControlMessage) {
         let Some(live) = &mut self.live else { return };
-        let Some(control) = &live.control else { return };
-        if !live.peer_ready {
+        let (Some(control), true) = (&live.control, live.peer_ready) else {
             if live.outbox.len() < OUTBOX_LIMIT {
                 live.outbox.push(message);
             } else {
                 tracing::warn!("control outbox full; message dropped");
             }
             return;
-        }
+        };
         if let Err(error) = control.send_text(&message.to_json()).await {
             tracing::debug!(%error, "control message not sent");
         }
@@ -38,13 +38,6 @@ impl Engine {
         live.peer_ready = true;
         for message in std::mem::take(&mut live.outbox) {
             self.tell_peer(message).await;
-        }
-        // The path can be known before the control channel is there (the
-        // client's arrives from the expert), and then went untold.
-        let path = self.view.borrow().path.clone();
-        if let Some(path) = path {
-            self.tell_peer(ControlMessage::PathEnd { local: path.local })
-                .await;
         }
     }
 
