@@ -19,7 +19,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # X11 libraries for capture (xcap) and input (XTest), libvpx for VP8, the X
 # tools the tests use, a window manager (openbox) for the test that the
 # client's session bar stays on top, and the proxies the desk link is
-# tested through (tinyproxy for HTTP with a password, dante for SOCKS5),
+# tested through (tinyproxy for HTTP with a password, squid for NTLM,
+# dante for SOCKS5),
 # coturn for sessions through a TURN relay, nftables for the routers and
 # firewalls of the tests' network namespaces (iproute2 makes them), and
 # gsettings with GNOME's proxy schema for the system proxy's test.
@@ -28,7 +29,7 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev pkg-config
   xvfb webkit2gtk-driver xdotool xclip imagemagick x11-utils x11-xserver-utils xterm
   openbox
-  tinyproxy dante-server coturn nftables iproute2
+  tinyproxy squid dante-server coturn nftables iproute2
   libglib2.0-bin gsettings-desktop-schemas
   dbus-daemon dbus-bin
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl

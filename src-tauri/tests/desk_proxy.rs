@@ -1,12 +1,13 @@
 //! The desk link through real proxies on loopback, from Debian's packages:
 //! an authenticating HTTP proxy (tinyproxy with Basic authentication),
 //! where no password, a wrong one and an unreachable proxy each get their
-//! own problem code for the status line and the right one links, and a
-//! SOCKS5 proxy (dante). Each proxy's log shows the tunnel to the desk.
+//! own problem code for the status line and the right one links, a
+//! Windows shop's proxy that speaks NTLM only (squid), and a SOCKS5 proxy
+//! (dante). Each proxy's log shows the tunnel to the desk.
 
 mod common;
 
-use common::proxies::{dante, free_port, tinyproxy};
+use common::proxies::{dante, free_port, squid_ntlm, tinyproxy};
 use common::{start_desk, wait_for};
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::desk::link;
@@ -22,10 +23,7 @@ fn via(kind: ProxyKind, port: u16, credentials: Option<(&str, &str)>) -> Route {
         kind,
         host: "127.0.0.1".into(),
         port,
-        credentials: credentials.map(|(user, password)| Credentials {
-            user: user.into(),
-            password: password.into(),
-        }),
+        credentials: credentials.map(|(user, password)| Credentials::new(user, password, "")),
     })
 }
 
@@ -39,9 +37,15 @@ async fn outcome(url: &str, route: Route) -> Option<&'static str> {
     match status {
         DeskStatus::Offline {
             problem, reason, ..
-        } => Some(problem.unwrap_or_else(|| {
-            panic!("an unexplained failure: {reason}");
-        })),
+        } => Some(
+            {
+                eprintln!("DEBUG {reason}");
+                problem
+            }
+            .unwrap_or_else(|| {
+                panic!("an unexplained failure: {reason}");
+            }),
+        ),
         _ => None,
     }
 }
@@ -73,6 +77,48 @@ async fn the_desk_is_reached_through_an_authenticating_proxy() {
         log.lines()
             .any(|l| l.contains("CONNECT") && l.contains(desk)),
         "the proxy's log shows no tunnel to {desk}:\n{log}"
+    );
+}
+
+#[tokio::test]
+async fn the_desk_is_reached_through_an_ntlm_proxy() {
+    let (dir, url, _stop, _server) = start_desk().await;
+    let proxy = squid_ntlm(dir.path());
+    let desk = url.trim_start_matches("ws://").trim_end_matches("/ws");
+    let tunnels = || {
+        let log = std::fs::read_to_string(dir.path().join("squid-access.log")).unwrap_or_default();
+        log.lines()
+            .filter(|l| l.contains(&format!("CONNECT {desk}")) && !l.contains("DENIED"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+
+    assert_eq!(
+        outcome(&url, through(proxy.port, None)).await,
+        Some("proxy_auth_required")
+    );
+    // A user in a Windows domain opens with NTLM.
+    assert_eq!(
+        outcome(&url, through(proxy.port, Some(("CORP\\ann", "s3cret")))).await,
+        None
+    );
+    // A user without one opens with Basic, which the proxy answers with
+    // NTLM on the same connection.
+    assert_eq!(
+        outcome(&url, through(proxy.port, Some(("bob", "s3cret")))).await,
+        None
+    );
+    // Squid writes a line when a tunnel closes; the links above still
+    // hold theirs, so wait for the log rather than read it once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = tunnels();
+    while seen.len() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seen = tunnels();
+    }
+    assert!(
+        seen.iter().any(|l| l.contains("ann")) && seen.iter().any(|l| l.contains("bob")),
+        "the proxy's log shows no NTLM user's tunnel to {desk}: {seen:#?}"
     );
 }
 

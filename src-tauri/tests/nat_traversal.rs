@@ -151,10 +151,7 @@ impl World {
             kind: ProxyKind::Http,
             host: self.site(index).gateway.clone(),
             port: proxy.port,
-            credentials: Some(Credentials {
-                user: "ann".into(),
-                password: password.into(),
-            }),
+            credentials: Some(Credentials::new("ann", password, "")),
         })
     }
 }

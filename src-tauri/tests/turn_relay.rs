@@ -110,10 +110,7 @@ async fn behind_a_proxy_turn_goes_over_tcp_through_it() {
         kind: ProxyKind::Http,
         host: "127.0.0.1".into(),
         port: proxy.port,
-        credentials: Some(Credentials {
-            user: "ann".into(),
-            password: "s3cret".into(),
-        }),
+        credentials: Some(Credentials::new("ann", "s3cret", "")),
     });
     let base = PeerSettings {
         turn_route: through,

@@ -340,10 +340,8 @@ fn proxy_route(proxy: &crate::settings::preferences::Proxy) -> Route {
     if proxy.host.trim().is_empty() {
         return Route::System;
     }
-    let credentials = (!proxy.user.is_empty()).then(|| Credentials {
-        user: proxy.user.clone(),
-        password: proxy.password.clone(),
-    });
+    let credentials = (!proxy.user.is_empty())
+        .then(|| Credentials::new(&proxy.user, &proxy.password, &proxy.domain));
     Route::Through(Proxy {
         kind: ProxyKind::Http,
         host: proxy.host.trim().to_owned(),

@@ -36,7 +36,7 @@ pub struct Preferences {
 
 /// The proxy in PRISMAprepare's terms: host, port, and for an
 /// authenticating proxy the user, password and Windows domain. The desk
-/// link goes through it (`desk/proxy.rs`); the domain waits for NTLM.
+/// link goes through it (`desk/proxy/`); the domain is NTLM's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Proxy {

@@ -1,6 +1,7 @@
 //! Real proxies from Debian's packages on loopback, for the desk link's
 //! and TURN's tests: tinyproxy (HTTP, Basic authentication as `ann` /
-//! `s3cret`) and dante (SOCKS5). Each logs the tunnels it opens.
+//! `s3cret`), squid (HTTP with NTLM only) and dante (SOCKS5). Each logs
+//! the tunnels it opens.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -85,6 +86,42 @@ fn tinyproxy_config(dir: &Path, ip: &str, port: u16, allow: &str) -> std::path::
     )
     .unwrap();
     config
+}
+
+/// A squid that takes NTLM and nothing else, as a Windows shop's proxy
+/// does. Its helper (`ntlm_fake_auth`) runs the real exchange (challenge,
+/// then the user's answer) but has no domain controller to check the
+/// password against, so it lets any user in and logs the name it read.
+pub fn squid_ntlm(dir: &Path) -> Running {
+    use std::os::unix::fs::PermissionsExt;
+    let port = free_port();
+    // Squid's workers run as `proxy` and write their logs here.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+    let config = dir.join("squid.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "http_port 127.0.0.1:{port}\n\
+             auth_param ntlm program /usr/lib/squid/ntlm_fake_auth\n\
+             auth_param ntlm children 2\n\
+             acl authed proxy_auth REQUIRED\n\
+             http_access allow authed\nhttp_access deny all\n\
+             access_log stdio:{}\ncache_log {}\npid_filename {}\n\
+             cache deny all\ncache_mem 8 MB\ncoredump_dir {}\n\
+             shutdown_lifetime 0 seconds\n",
+            path("squid-access.log"),
+            path("squid-cache.log"),
+            path("squid.pid"),
+            dir.display(),
+        ),
+    )
+    .unwrap();
+    start(
+        "squid",
+        &["-N".as_ref(), "-f".as_ref(), config.as_os_str()],
+        port,
+    )
 }
 
 /// A dante SOCKS5 proxy without authentication.

@@ -80,7 +80,8 @@ impl Settings {
         settings.http = server("http");
         settings.https = server("https");
         settings.socks = server("socks");
-        settings.credentials = (auth && !user.is_empty()).then_some(Credentials { user, password });
+        settings.credentials =
+            (auth && !user.is_empty()).then(|| Credentials::new(&user, &password, ""));
         settings
     }
 

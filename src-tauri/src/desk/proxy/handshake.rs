@@ -1,42 +1,11 @@
-//! The proxy's side of a tunnel: HTTP `CONNECT` with Basic
-//! authentication, and SOCKS5 with a user name and password.
+//! The proxy's side of a SOCKS5 tunnel, with a user name and password;
+//! and how a step of any proxy's handshake fails.
 
-use base64::Engine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{Credentials, Proxy, ProxyError, authority};
-
-/// The longest answer to `CONNECT` read before giving up on it.
-const MAX_RESPONSE_HEAD: usize = 8 * 1024;
-
-/// `CONNECT host:port` on `stream`, with Basic authentication when the
-/// proxy has a user.
-pub(super) async fn http(
-    proxy: &Proxy,
-    stream: &mut TcpStream,
-    host: &str,
-    port: u16,
-) -> Result<(), Step> {
-    let target = authority(host, port);
-    let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
-    if let Some(c) = &proxy.credentials {
-        let token =
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.user, c.password));
-        request.push_str(&format!("Proxy-Authorization: Basic {token}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let head = read_head(stream).await?;
-    match status_of(&head)? {
-        (200..=299, _) => Ok(()),
-        // 407 is the standard's; some proxies (tinyproxy) answer a
-        // wrong password with 401.
-        (401 | 407, _) if proxy.credentials.is_some() => Err(ProxyError::AuthRefused.into()),
-        (401 | 407, _) => Err(ProxyError::AuthRequired.into()),
-        (code, reason) => Err(ProxyError::Refused(format!("{code} {reason}")).into()),
-    }
-}
+use super::http_connect::Opening;
+use super::{Credentials, Proxy, ProxyError};
 
 /// SOCKS5's `CONNECT` to `host:port` (by name) on `stream`, logging in
 /// when the proxy has a user.
@@ -97,10 +66,13 @@ pub(super) async fn socks5(
     Ok(())
 }
 
-/// A step of the handshake failed: the connection, or the proxy's answer.
+/// A step of the handshake failed: the connection, or the proxy's answer;
+/// or the proxy closed the connection while asking for another
+/// authentication, which a new connection opens with.
 pub(super) enum Step {
     Io(std::io::Error),
     Proxy(ProxyError),
+    Again(Opening),
 }
 
 impl From<std::io::Error> for Step {
@@ -141,49 +113,5 @@ fn socks5_reply(code: u8) -> &'static str {
         5 => "connection refused by the desk",
         6 => "timed out",
         _ => "general failure",
-    }
-}
-/// Reads the proxy's answer up to the blank line after its headers. A
-/// tunnel's first bytes come only after our own, so nothing of the desk's
-/// is read here.
-async fn read_head(stream: &mut TcpStream) -> Result<String, Step> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        if head.len() >= MAX_RESPONSE_HEAD {
-            return Err(ProxyError::Garbled("an endless answer to CONNECT".into()).into());
-        }
-        if stream.read(&mut byte).await? == 0 {
-            return Err(ProxyError::Garbled("the proxy closed the connection".into()).into());
-        }
-        head.push(byte[0]);
-    }
-    Ok(String::from_utf8_lossy(&head).into_owned())
-}
-
-/// The status code and reason of an HTTP answer's first line.
-fn status_of(head: &str) -> Result<(u16, String), ProxyError> {
-    let line = head.lines().next().unwrap_or_default();
-    let mut parts = line.splitn(3, ' ');
-    match (parts.next(), parts.next().map(str::parse::<u16>)) {
-        (Some(version), Some(Ok(code))) if version.starts_with("HTTP/1.") => {
-            Ok((code, parts.next().unwrap_or("").trim().to_owned()))
-        }
-        _ => Err(ProxyError::Garbled(format!("{line:?}"))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_answer_to_connect_is_read_by_its_status() {
-        assert_eq!(
-            status_of("HTTP/1.1 407 Proxy Authentication Required\r\n\r\n").unwrap(),
-            (407, "Proxy Authentication Required".into())
-        );
-        assert_eq!(status_of("HTTP/1.0 200\r\n\r\n").unwrap().0, 200);
-        assert!(status_of("SSH-2.0-OpenSSH\r\n\r\n").is_err());
     }
 }

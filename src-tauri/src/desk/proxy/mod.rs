@@ -1,6 +1,6 @@
 //! Reaching the desk through a proxy, as a corporate network requires: an
-//! HTTP proxy's `CONNECT` (with Basic authentication when a user is set)
-//! or SOCKS5 (with a user name and password when set). The tunnel is a
+//! HTTP proxy's `CONNECT` (with Basic or NTLM authentication when a user
+//! is set) or SOCKS5 (with a user name and password when set). The tunnel is a
 //! plain TCP stream to the desk; TLS and the WebSocket run inside it as
 //! they would on a direct connection, so the proxy sees neither.
 //!
@@ -9,6 +9,8 @@
 
 mod gnome;
 mod handshake;
+mod http_connect;
+mod ntlm;
 mod system;
 
 use tokio::net::TcpStream;
@@ -19,17 +21,37 @@ pub enum ProxyKind {
     Socks5,
 }
 
-/// A user and password for the proxy.
+/// A user and password for the proxy, and the Windows domain NTLM
+/// authenticates the user in (empty for none).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub user: String,
     pub password: String,
+    pub domain: String,
+}
+
+impl Credentials {
+    /// A user as people type it for a Windows proxy: `DOMAIN\user` names
+    /// the domain (unless `domain` already does).
+    pub fn new(user: &str, password: &str, domain: &str) -> Self {
+        let (named, user) = user.split_once('\\').unwrap_or(("", user));
+        let domain = match domain.trim() {
+            "" => named,
+            given => given,
+        };
+        Self {
+            user: user.to_owned(),
+            password: password.to_owned(),
+            domain: domain.to_owned(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("user", &self.user)
+            .field("domain", &self.domain)
             .finish_non_exhaustive()
     }
 }
@@ -123,10 +145,11 @@ impl Proxy {
         let decode = |s: &str| percent_decode(s).ok_or_else(bad);
         let credentials = match url.username() {
             "" => None,
-            user => Some(Credentials {
-                user: decode(user)?,
-                password: decode(url.password().unwrap_or(""))?,
-            }),
+            user => Some(Credentials::new(
+                &decode(user)?,
+                &decode(url.password().unwrap_or(""))?,
+                "",
+            )),
         };
         Ok(Self {
             kind,
@@ -138,20 +161,35 @@ impl Proxy {
 
     /// A tunnel through the proxy to `host:port`.
     pub async fn open(&self, host: &str, port: u16) -> Result<TcpStream, ProxyError> {
-        let at = format!("{}:{}", self.host, self.port);
-        let mut stream = TcpStream::connect((self.host.as_str(), self.port))
-            .await
-            .map_err(|e| ProxyError::Unreachable(at.clone(), e.to_string()))?;
-        let lost = |e: std::io::Error| ProxyError::Unreachable(at.clone(), e.to_string());
-        match self.kind {
-            ProxyKind::Http => handshake::http(self, &mut stream, host, port).await,
-            ProxyKind::Socks5 => handshake::socks5(self, &mut stream, host, port).await,
+        let mut opening = http_connect::Opening::for_proxy(self);
+        // A second connection when the proxy closed the first while asking
+        // for another scheme; never a third.
+        for _ in 0..2 {
+            let mut stream = self.reach().await?;
+            let step = match self.kind {
+                ProxyKind::Http => {
+                    http_connect::connect(self, &mut stream, host, port, opening).await
+                }
+                ProxyKind::Socks5 => handshake::socks5(self, &mut stream, host, port).await,
+            };
+            match step {
+                Ok(()) => return Ok(stream),
+                Err(handshake::Step::Again(other)) => opening = other,
+                Err(handshake::Step::Io(e)) => return Err(self.unreachable(e)),
+                Err(handshake::Step::Proxy(e)) => return Err(e),
+            }
         }
-        .map_err(|e| match e {
-            handshake::Step::Io(e) => lost(e),
-            handshake::Step::Proxy(e) => e,
-        })?;
-        Ok(stream)
+        Err(ProxyError::AuthRefused)
+    }
+
+    async fn reach(&self) -> Result<TcpStream, ProxyError> {
+        TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| self.unreachable(e))
+    }
+
+    fn unreachable(&self, error: std::io::Error) -> ProxyError {
+        ProxyError::Unreachable(format!("{}:{}", self.host, self.port), error.to_string())
     }
 }
 
@@ -184,6 +222,19 @@ fn percent_decode(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_windows_user_names_its_domain() {
+        let c = Credentials::new("CORP\\ann", "pw", "");
+        assert_eq!((c.domain.as_str(), c.user.as_str()), ("CORP", "ann"));
+        let c = Credentials::new("CORP\\ann", "pw", " EMEA ");
+        assert_eq!((c.domain.as_str(), c.user.as_str()), ("EMEA", "ann"));
+        let c = Credentials::new("ann", "pw", "");
+        assert_eq!((c.domain.as_str(), c.user.as_str()), ("", "ann"));
+        let p = Proxy::parse("http://CORP%5Cann:pw@proxy.corp:3128").unwrap();
+        let c = p.credentials.unwrap();
+        assert_eq!((c.domain.as_str(), c.user.as_str()), ("CORP", "ann"));
+    }
 
     #[test]
     fn proxy_urls_parse_with_their_credentials() {
