@@ -8,7 +8,9 @@
 //! - a computer in a corporate network whose only way out is an
 //!   authenticating proxy: a wrong password is named as such, the right
 //!   one links to the desk through the proxy, and the session relays over
-//!   TURN/TLS through it (a pinned certificate), with a PIN bound to it.
+//!   TURN/TLS through it (a pinned certificate), with a PIN bound to it;
+//! - the client's network changes under a session: both sides are told
+//!   the session ended, and the client's desk link is made again at once.
 //!
 //! Each session shows the same safety code on both sides, chat crosses,
 //! and the path each side reports says which way it went.
@@ -308,6 +310,70 @@ async fn a_corporate_computer_gets_out_through_its_proxy_only() {
             log.lines()
                 .any(|l| l.contains("CONNECT") && l.contains(&target)),
             "the proxy carried nothing to {what} ({target}):\n{log}"
+        );
+    }
+}
+
+/// Waits longer than `wait_for` does: ICE takes its time to give up.
+async fn wait_long<T: Clone + std::fmt::Debug>(
+    rx: &mut tokio::sync::watch::Receiver<T>,
+    what: &str,
+    ok: impl Fn(&T) -> bool,
+) -> T {
+    let waited = tokio::time::timeout(Duration::from_secs(40), async {
+        rx.wait_for(|v| ok(v)).await.map(|v| v.clone())
+    })
+    .await;
+    match waited {
+        Ok(Ok(value)) => value,
+        _ => panic!(
+            "timed out waiting for {what}; last: {:?}",
+            rx.borrow().clone()
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_clients_network_changes_both_sides_are_told() {
+    let world = World::build(&[Router::Home, Router::Home], &[Turn::Udp]).await;
+    let client = world.side(0, Role::Client, Route::System).await;
+    let expert = world.side(1, Role::Expert, Route::System).await;
+    session(&client, &expert, Pins::default()).await;
+    let mut link = client.0.subscribe();
+    let (mut client_view, mut expert_view) = (client.1.subscribe(), expert.1.subscribe());
+
+    let changed = std::time::Instant::now();
+    world.site(0).renumber();
+    // The quiet path makes the client prove its desk link, which died with
+    // its old address: it is made again within seconds, not at the link's
+    // silence limit (45 s).
+    wait_long(&mut link, "the client's desk link to drop", |s| {
+        matches!(s, DeskStatus::Offline { .. })
+    })
+    .await;
+    let dropped = changed.elapsed();
+    wait_long(&mut link, "the client's desk link again", |s| {
+        matches!(s, DeskStatus::Connected)
+    })
+    .await;
+    let relinked = changed.elapsed();
+    // Both sides say the session ended, and why.
+    let ended = |v: &SessionView| v.phase == Phase::Idle && v.notice.is_some();
+    let told = [
+        wait_long(&mut client_view, "the client told", ended).await,
+        wait_long(&mut expert_view, "the expert told", ended).await,
+    ]
+    .map(|v| v.notice.unwrap().code);
+    let ended_after = changed.elapsed();
+    eprintln!(
+        "network change: link dropped after {dropped:?}, relinked after {relinked:?}, \
+         both told ({told:?}) after {ended_after:?}"
+    );
+    assert!(dropped < Duration::from_secs(15), "{dropped:?}");
+    for code in &told {
+        assert!(
+            *code == "connection_failed" || *code == "peer_left",
+            "{told:?}"
         );
     }
 }

@@ -36,6 +36,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// A link that has heard nothing for this long is considered dead.
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// How soon the desk must answer a probe. Its round trip is well under a
+/// second on any path a session can use; a link that stays silent this
+/// long after a ping is taken for dead and made again.
+const PROBE_WITHIN: Duration = Duration::from_secs(4);
 /// Requests waiting for the link task.
 const COMMAND_QUEUE: usize = 16;
 /// The largest message (and frame) the app takes from the desk: the same
@@ -57,6 +61,8 @@ enum Command {
         message: AppMessage,
         reply: Reply<()>,
     },
+    /// Prove the link alive now (see [`DeskClient::probe`]).
+    Probe,
 }
 
 /// What the link re-sends after a reconnect.
@@ -109,6 +115,16 @@ impl DeskClient {
             .await
             .map_err(|_| DeskError::Offline)?;
         answer.await.unwrap_or(Err(DeskError::Offline))
+    }
+
+    /// Proves the link alive now rather than at the next ping: the desk
+    /// must answer within a few seconds, or the link reconnects. For when
+    /// the session's direct path went quiet: often this computer's own
+    /// network changed, and a link that waits for its silence limit keeps
+    /// a dead connection for most of a minute.
+    pub fn probe(&self) {
+        // A probe already queued does as well.
+        let _ = self.commands.try_send(Command::Probe);
     }
 
     /// Asks the desk for a new one-time client ID.
@@ -236,6 +252,8 @@ impl Command {
             Command::Send { reply, .. } => {
                 let _ = reply.send(Err(error));
             }
+            // Offline already: nothing to prove.
+            Command::Probe => {}
         }
     }
 }
@@ -358,14 +376,23 @@ async fn serve(
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
     let mut last_heard = Instant::now();
+    // A probe's deadline: heard from by then, or the link is dead.
+    let mut probe_by: Option<Instant> = None;
     // The request awaiting the desk's answer; the protocol answers in order.
     let mut pending: Option<Reply<IssuedId>> = None;
     let reason = loop {
+        let probe_due = async {
+            match probe_by {
+                Some(by) => tokio::time::sleep_until(by.into()).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            frame = socket.next() => match frame {
-                Some(Ok(Message::Text(text))) => {
-                    last_heard = Instant::now();
-                    match serde_json::from_str::<ServerMessage>(&text) {
+            frame = socket.next() => {
+                last_heard = Instant::now();
+                probe_by = None;
+                match frame {
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerMessage>(&text) {
                         Ok(message) => {
                             remember(restore, &message);
                             if let Some(event) = answer(&mut pending, message)
@@ -375,42 +402,22 @@ async fn serve(
                             }
                         }
                         Err(error) => tracing::warn!(%error, "unreadable message from the desk"),
-                    }
+                    },
+                    Some(Ok(Message::Close(_))) | None => break "the desk closed the connection".to_owned(),
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => break lost(&error),
                 }
-                Some(Ok(Message::Close(_))) | None => break "the desk closed the connection".to_owned(),
-                Some(Ok(_)) => last_heard = Instant::now(),
-                Some(Err(error)) => break lost(&error),
-            },
-            command = commands.recv() => match command {
-                Some(Command::RequestId { description, reply }) => {
-                    let computer = platform::computer();
-                    let message = AppMessage::RequestId {
-                        description,
-                        computer: bounded(ComputerInfo { name: computer.name, os: computer.os, user: computer.user }),
-                    };
-                    if let Err(reason) = send(&mut socket, &message).await {
-                        let _ = reply.send(Err(DeskError::Offline));
-                        break reason;
-                    }
-                    pending = Some(reply);
+            }
+            command = commands.recv() => {
+                let Some(command) = command else { break "the app closed the link".to_owned() };
+                if matches!(command, Command::Probe) && probe_by.is_none() {
+                    probe_by = Some(Instant::now() + PROBE_WITHIN);
                 }
-                Some(Command::Send { message, reply }) => {
-                    if matches!(message, AppMessage::Logout) {
-                        restore.token = None;
-                    }
-                    if matches!(message, AppMessage::ReleaseId) {
-                        restore.id = None;
-                    }
-                    match send(&mut socket, &message).await {
-                        Ok(()) => { let _ = reply.send(Ok(())); }
-                        Err(reason) => {
-                            let _ = reply.send(Err(DeskError::Offline));
-                            break reason;
-                        }
-                    }
+                if let Err(reason) = carry_out(&mut socket, command, &mut pending, restore).await {
+                    break reason;
                 }
-                None => break "the app closed the link".to_owned(),
-            },
+            }
+            () = probe_due => break "the desk stopped answering a probe".to_owned(),
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     break "the desk stopped answering".to_owned();
@@ -425,6 +432,46 @@ async fn serve(
         let _ = reply.send(Err(DeskError::Offline));
     }
     reason
+}
+
+/// Sends what the app asked for; `Err` with the reason when the link broke.
+async fn carry_out(
+    socket: &mut Socket,
+    command: Command,
+    pending: &mut Option<Reply<IssuedId>>,
+    restore: &mut Restore,
+) -> Result<(), String> {
+    match command {
+        Command::RequestId { description, reply } => {
+            let computer = platform::computer();
+            let message = AppMessage::RequestId {
+                description,
+                computer: bounded(ComputerInfo {
+                    name: computer.name,
+                    os: computer.os,
+                    user: computer.user,
+                }),
+            };
+            if let Err(reason) = send(socket, &message).await {
+                let _ = reply.send(Err(DeskError::Offline));
+                return Err(reason);
+            }
+            *pending = Some(reply);
+        }
+        Command::Send { message, reply } => {
+            if matches!(message, AppMessage::Logout) {
+                restore.token = None;
+            }
+            if matches!(message, AppMessage::ReleaseId) {
+                restore.id = None;
+            }
+            let sent = send(socket, &message).await;
+            let _ = reply.send(sent.as_ref().map_err(|_| DeskError::Offline).copied());
+            sent?;
+        }
+        Command::Probe => send(socket, &AppMessage::Ping).await?,
+    }
+    Ok(())
 }
 
 /// Keeps what a reconnect must restore up to date.

@@ -254,6 +254,21 @@ pub struct Site {
 }
 
 impl Site {
+    /// The computer's network changes under it, as when a laptop moves to
+    /// another network: its address goes and another comes (same LAN, so
+    /// the router needs nothing new), and the default route with it.
+    pub fn renumber(&self) {
+        let lan = self.gateway.strip_suffix(".1").expect("a gateway at .1");
+        // Deleting the address takes the route (and any address added
+        // beside it) away: the new one comes after.
+        self.host
+            .ip(&["address", "del", &format!("{lan}.2/24"), "dev", "eth0"]);
+        self.host
+            .ip(&["address", "add", &format!("{lan}.3/24"), "dev", "eth0"]);
+        self.host
+            .ip(&["route", "add", "default", "via", &self.gateway]);
+    }
+
     /// Packets the router's firewall dropped so far.
     pub fn dropped(&self) -> u64 {
         let output = self

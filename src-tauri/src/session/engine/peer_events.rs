@@ -54,6 +54,10 @@ impl Engine {
             }
             PeerEvent::State(ConnectionState::Disconnected) => {
                 tracing::info!("the direct path went quiet");
+                // Often this computer's network changed under both: a
+                // dead desk link is better made again now than found out
+                // by its silence limit.
+                self.desk.probe();
                 self.negotiate(Input::Reachable(false)).await;
             }
             PeerEvent::State(ConnectionState::Failed) => {
