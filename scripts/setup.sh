@@ -22,14 +22,15 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # tested through (tinyproxy for HTTP with a password, squid for NTLM,
 # dante for SOCKS5),
 # coturn for sessions through a TURN relay, nftables for the routers and
-# firewalls of the tests' network namespaces (iproute2 makes them), and
+# firewalls of the tests' network namespaces (iproute2 makes them; ethtool
+# turns off the offloads a slow test cable cannot carry), and
 # gsettings with GNOME's proxy schema for the system proxy's test.
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev pkg-config
   xvfb webkit2gtk-driver xdotool xclip imagemagick x11-utils x11-xserver-utils xterm
   openbox
-  tinyproxy squid dante-server coturn nftables iproute2
+  tinyproxy squid dante-server coturn nftables iproute2 ethtool
   libglib2.0-bin gsettings-desktop-schemas
   dbus-daemon dbus-bin
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl

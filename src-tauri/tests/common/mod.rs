@@ -6,6 +6,7 @@
 pub mod coturn;
 pub mod netns;
 pub mod proxies;
+pub mod wire;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

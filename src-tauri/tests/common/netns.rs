@@ -24,6 +24,8 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::wire::{Impairment, Wire};
+
 /// The internet's servers: the desk and coturn.
 pub const INTERNET: &str = "198.51.100.1";
 
@@ -120,6 +122,15 @@ impl Netns {
         })
         .join()
         .unwrap()
+    }
+
+    /// Starts `work` on a thread inside this namespace.
+    pub fn spawn(&self, work: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
+        let name = self.name.clone();
+        std::thread::spawn(move || {
+            Netns { name }.enter_and_forget();
+            work()
+        })
     }
 
     fn enter_and_forget(self) {
@@ -243,6 +254,9 @@ pub enum Router {
 /// One computer behind its router.
 #[derive(Debug)]
 pub struct Site {
+    /// The cable to the internet, when the network is impaired (first, so
+    /// that it stops before its namespace goes).
+    pub wire: Option<(Wire, Netns)>,
     /// The computer.
     pub host: Netns,
     /// Its router; a corporate site's proxy runs here.
@@ -292,11 +306,23 @@ pub struct Network {
     pub internet: Netns,
     pub sites: Vec<Site>,
     tag: String,
+    /// What each site's cable to the internet does to its frames.
+    impairment: Option<Impairment>,
 }
 
 impl Network {
     /// The internet, and one site behind each of `routers`.
     pub fn build(routers: &[Router]) -> Self {
+        Self::build_with(routers, None)
+    }
+
+    /// [`build`](Self::build), each site's router joined to the internet
+    /// by a [`Wire`] that delays and loses frames as `impairment` says.
+    pub fn build_impaired(routers: &[Router], impairment: Impairment) -> Self {
+        Self::build_with(routers, Some(impairment))
+    }
+
+    fn build_with(routers: &[Router], impairment: Option<Impairment>) -> Self {
         let tag = format!(
             "{}{}",
             std::process::id() % 100_000,
@@ -315,6 +341,7 @@ impl Network {
             internet,
             sites: Vec::new(),
             tag,
+            impairment,
         };
         for (index, router) in routers.iter().enumerate() {
             let site = network.site(index + 1, *router);
@@ -339,8 +366,36 @@ impl Network {
         ]);
         router.ip(&["address", "add", &format!("{gateway}/24"), "dev", "lan0"]);
         host.ip(&["route", "add", "default", "via", &gateway]);
-        // The WAN: the router's outside leg on the internet's bridge.
-        self.link(&router, "wan0", &self.internet, &format!("s{number}"));
+        // The WAN: the router's outside leg on the internet's bridge,
+        // directly or through a wire.
+        let wire = match self.impairment {
+            None => {
+                self.link(&router, "wan0", &self.internet, &format!("s{number}"));
+                None
+            }
+            Some(impairment) => {
+                let cable = Netns::create(format!("ll{}w{number}", self.tag));
+                self.link(&router, "wan0", &cable, "in0");
+                self.link(&cable, "out0", &self.internet, &format!("s{number}"));
+                // Whole frames, as on a real cable: checksums computed and
+                // segments no larger than the MTU, since the wire carries
+                // each frame as it is (veth leaves both to the receiver).
+                for (netns, name) in [
+                    (&router, "wan0".to_owned()),
+                    (&self.internet, format!("s{number}")),
+                ] {
+                    netns.run(
+                        "ethtool",
+                        &[
+                            "-K", &name, "tx", "off", "tso", "off", "gso", "off", "gro", "off",
+                        ],
+                        "",
+                    );
+                }
+                let wire = Wire::start(&cable, "in0", "out0", impairment);
+                Some((wire, cable))
+            }
+        };
         self.internet
             .ip(&["link", "set", &format!("s{number}"), "master", "br0"]);
         router.ip(&["address", "add", &format!("{wan}/24"), "dev", "wan0"]);
@@ -348,6 +403,7 @@ impl Network {
         router.run("sysctl", &["-qw", "net.ipv4.ip_forward=1"], "");
         router.run("nft", &["-f", "-"], &firewall(kind));
         Site {
+            wire,
             host,
             router,
             gateway,
