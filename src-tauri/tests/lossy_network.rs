@@ -17,10 +17,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::coturn::Coturn;
-use common::netns::{INTERNET, Network, NsRuntime, Router};
+use common::netns::{Network, Router};
 use common::wire::Impairment;
 use common::{
-    InputRecorder, PatternScreen, establish, frames_of, pattern_backends, start_desk_on,
+    DeskOnInternet, InputRecorder, PatternScreen, establish, frames_of, pattern_backends,
     wait_for_frames,
 };
 use lifeline_lib::clock::unix_ms;
@@ -54,10 +54,7 @@ fn per_wire_ppm(percent: f64) -> u32 {
 struct Slow {
     network: Network,
     _coturn: Coturn,
-    _desk: (tempfile::TempDir, tokio::sync::oneshot::Sender<()>),
-    url: String,
-    computers: Vec<NsRuntime>,
-    _internet: NsRuntime,
+    desk: DeskOnInternet,
 }
 
 impl Slow {
@@ -68,27 +65,11 @@ impl Slow {
         };
         let network = Network::build_impaired(&[Router::Home, Router::Home], impairment);
         let coturn = Coturn::start_in(dir, &network.internet, None);
-        let internet = NsRuntime::start(&network.internet);
-        let (desk_dir, url, stop, _task) = internet
-            .run_async(async {
-                start_desk_on(&format!("{INTERNET}:0"), |config| {
-                    config.ice.stun_urls = vec![format!("stun:{INTERNET}:3478")];
-                })
-                .await
-            })
-            .await;
-        let computers = network
-            .sites
-            .iter()
-            .map(|s| NsRuntime::start(&s.host))
-            .collect();
+        let desk = DeskOnInternet::start(&network, |_| {}).await;
         Self {
             network,
             _coturn: coturn,
-            _desk: (desk_dir, stop),
-            url,
-            computers,
-            _internet: internet,
+            desk,
         }
     }
 
@@ -99,8 +80,8 @@ impl Slow {
         role: Role,
         backends: Backends,
     ) -> (DeskLink, SessionHandle) {
-        let url = self.url.clone();
-        self.computers[index]
+        let url = self.desk.url.clone();
+        self.desk.computers[index]
             .run(move || {
                 let (link, events) = link::spawn_with(url, role, None, Route::System, None);
                 let settings = PeerSettings::default();
@@ -214,7 +195,34 @@ async fn a_session_rides_out_loss_and_delay() {
     eprintln!("the picture was decodable {late:.0} ms after the burst");
     assert!(late <= 1000.0, "the picture took {late:.0} ms to recover");
 
-    // Every line and keystroke arrived, in order.
+    let mut view = client.subscribe();
+    let finished = tokio::time::timeout(
+        Duration::from_secs(90),
+        view.wait_for(|v| {
+            v.transfers
+                .iter()
+                .any(|t| t.direction == Direction::Incoming && t.state != State::Running)
+        }),
+    )
+    .await;
+    let done = match finished {
+        Ok(Ok(view)) => view.clone(),
+        _ => panic!("the file never arrived: {:?}", client.view().transfers),
+    };
+    assert_eq!(done.transfers[0].state, State::Done, "{:?}", done.transfers);
+    eprintln!(
+        "1 MiB arrived in {:.1?} through the loss and delay",
+        sent_at.elapsed()
+    );
+    let arrived = std::fs::read(dir.path().join("client-downloads/driver.bin")).unwrap();
+    assert_eq!(
+        digest(&SHA256, &arrived).as_ref(),
+        digest(&SHA256, &bytes).as_ref()
+    );
+
+    // Every line and keystroke arrived, in order. On this link they can
+    // wait behind the file's data already queued in the association, so
+    // they are counted once the file is in.
     let sent: Vec<String> = (0..30).map(|n| format!("line {n}")).collect();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
@@ -259,31 +267,6 @@ async fn a_session_rides_out_loss_and_delay() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-
-    let mut view = client.subscribe();
-    let finished = tokio::time::timeout(
-        Duration::from_secs(90),
-        view.wait_for(|v| {
-            v.transfers
-                .iter()
-                .any(|t| t.direction == Direction::Incoming && t.state != State::Running)
-        }),
-    )
-    .await;
-    let done = match finished {
-        Ok(Ok(view)) => view.clone(),
-        _ => panic!("the file never arrived: {:?}", client.view().transfers),
-    };
-    assert_eq!(done.transfers[0].state, State::Done, "{:?}", done.transfers);
-    eprintln!(
-        "1 MiB arrived in {:.1?} through the loss and delay",
-        sent_at.elapsed()
-    );
-    let arrived = std::fs::read(dir.path().join("client-downloads/driver.bin")).unwrap();
-    assert_eq!(
-        digest(&SHA256, &arrived).as_ref(),
-        digest(&SHA256, &bytes).as_ref()
-    );
 }
 
 /// Asks for a keyframe each time the frames' numbers skip, as the view's

@@ -21,10 +21,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::coturn::{Coturn, TURN_SECRET};
-use common::netns::{INTERNET, Network, NsRuntime, Router, Site};
+use common::netns::{INTERNET, Network, Router, Site};
 use common::proxies::{Running, tinyproxy_in};
 use common::{
-    PatternScreen, Pins, ask_and_accept, chat_round_trip, pattern_backends, start_desk_on, wait_for,
+    DeskOnInternet, PatternScreen, Pins, ask_and_accept, chat_round_trip, pattern_backends,
+    wait_for, wait_for_within,
 };
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::desk::link::{self, DeskLink};
@@ -52,11 +53,8 @@ enum Turn {
 struct World {
     network: Network,
     coturn: Coturn,
-    url: String,
-    computers: Vec<NsRuntime>,
+    desk: DeskOnInternet,
     turn_tls: Arc<rustls::ClientConfig>,
-    _desk: (tempfile::TempDir, tokio::sync::oneshot::Sender<()>),
-    _internet: NsRuntime,
     dir: tempfile::TempDir,
 }
 
@@ -82,37 +80,23 @@ impl World {
                 Turn::Tls => format!("turns:{INTERNET}:5349"),
             })
             .collect();
-        let internet = NsRuntime::start(&network.internet);
-        let (desk_dir, url, stop, _task) = internet
-            .run_async(async move {
-                start_desk_on(&format!("{INTERNET}:0"), |config| {
-                    config.ice.stun_urls = vec![format!("stun:{INTERNET}:3478")];
-                    config.ice.turn_urls = urls;
-                    config.ice.turn_secret = Some(TURN_SECRET.into());
-                    config.ice.turn_ttl = Duration::from_secs(3600);
-                })
-                .await
-            })
-            .await;
-        let computers = network
-            .sites
-            .iter()
-            .map(|s| NsRuntime::start(&s.host))
-            .collect();
+        let desk = DeskOnInternet::start(&network, move |config| {
+            config.ice.turn_urls = urls;
+            config.ice.turn_secret = Some(TURN_SECRET.into());
+            config.ice.turn_ttl = Duration::from_secs(3600);
+        })
+        .await;
         Self {
             network,
             coturn,
-            url,
-            computers,
+            desk,
             turn_tls: tls::client_config(Some(pin)),
-            _desk: (desk_dir, stop),
-            _internet: internet,
             dir,
         }
     }
 
     fn desk_port(&self) -> u16 {
-        let authority = self.url.trim_start_matches("ws://");
+        let authority = self.desk.url.trim_start_matches("ws://");
         let port = authority.split(['/', ':']).nth(1).unwrap();
         port.parse().unwrap()
     }
@@ -124,8 +108,8 @@ impl World {
     /// An engine on the computer of site `index`, reaching the desk and
     /// TURN over TCP by `route`.
     async fn side(&self, index: usize, role: Role, route: Route) -> (DeskLink, SessionHandle) {
-        let (url, turn_tls) = (self.url.clone(), Arc::clone(&self.turn_tls));
-        self.computers[index]
+        let (url, turn_tls) = (self.desk.url.clone(), Arc::clone(&self.turn_tls));
+        self.desk.computers[index]
             .run(move || {
                 let (link, events) = link::spawn_with(url, role, None, route.clone(), None);
                 let settings = PeerSettings {
@@ -320,17 +304,7 @@ async fn wait_long<T: Clone + std::fmt::Debug>(
     what: &str,
     ok: impl Fn(&T) -> bool,
 ) -> T {
-    let waited = tokio::time::timeout(Duration::from_secs(40), async {
-        rx.wait_for(|v| ok(v)).await.map(|v| v.clone())
-    })
-    .await;
-    match waited {
-        Ok(Ok(value)) => value,
-        _ => panic!(
-            "timed out waiting for {what}; last: {:?}",
-            rx.borrow().clone()
-        ),
-    }
+    wait_for_within(rx, what, Duration::from_secs(40), ok).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -38,17 +38,7 @@ pub async fn wait_for<T: Clone + std::fmt::Debug>(
     what: &str,
     ok: impl Fn(&T) -> bool,
 ) -> T {
-    let result = tokio::time::timeout(Duration::from_secs(15), async {
-        rx.wait_for(|v| ok(v)).await.map(|v| v.clone())
-    })
-    .await;
-    match result {
-        Ok(Ok(value)) => value,
-        _ => panic!(
-            "timed out waiting for {what}; last: {:?}",
-            rx.borrow().clone()
-        ),
-    }
+    wait_for_within(rx, what, Duration::from_secs(15), ok).await
 }
 
 /// What the test controls and sees of the client's test pattern: whether
@@ -434,6 +424,64 @@ pub async fn start_desk_on(
         let _ = stopped.await;
     }));
     (dir, url, stop_server, server_task)
+}
+
+/// The desk on the test internet's address, handing out its coturn for
+/// STUN (and what `tweak` adds), and a runtime on each site's computer.
+pub struct DeskOnInternet {
+    pub url: String,
+    pub computers: Vec<netns::NsRuntime>,
+    _desk: (tempfile::TempDir, oneshot::Sender<()>),
+    _internet: netns::NsRuntime,
+}
+
+impl DeskOnInternet {
+    pub async fn start(
+        network: &netns::Network,
+        tweak: impl FnOnce(&mut lifeline_signaling::Config) + Send + 'static,
+    ) -> Self {
+        let internet = netns::NsRuntime::start(&network.internet);
+        let (desk_dir, url, stop, _task) = internet
+            .run_async(async move {
+                start_desk_on(&format!("{}:0", netns::INTERNET), |config| {
+                    config.ice.stun_urls = vec![format!("stun:{}:3478", netns::INTERNET)];
+                    tweak(config);
+                })
+                .await
+            })
+            .await;
+        let computers = network
+            .sites
+            .iter()
+            .map(|s| netns::NsRuntime::start(&s.host))
+            .collect();
+        Self {
+            url,
+            computers,
+            _desk: (desk_dir, stop),
+            _internet: internet,
+        }
+    }
+}
+
+/// [`wait_for`], for as long as `within`.
+pub async fn wait_for_within<T: Clone + std::fmt::Debug>(
+    rx: &mut watch::Receiver<T>,
+    what: &str,
+    within: Duration,
+    ok: impl Fn(&T) -> bool,
+) -> T {
+    let result = tokio::time::timeout(within, async {
+        rx.wait_for(|v| ok(v)).await.map(|v| v.clone())
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => value,
+        _ => panic!(
+            "timed out waiting for {what}; last: {:?}",
+            rx.borrow().clone()
+        ),
+    }
 }
 
 /// A chat line from `a` reaches `b`, and `b`'s answer reaches `a`: both
