@@ -37,15 +37,9 @@ async fn outcome(url: &str, route: Route) -> Option<&'static str> {
     match status {
         DeskStatus::Offline {
             problem, reason, ..
-        } => Some(
-            {
-                eprintln!("DEBUG {reason}");
-                problem
-            }
-            .unwrap_or_else(|| {
-                panic!("an unexplained failure: {reason}");
-            }),
-        ),
+        } => Some(problem.unwrap_or_else(|| {
+            panic!("an unexplained failure: {reason}");
+        })),
         _ => None,
     }
 }
