@@ -16,6 +16,9 @@ use crate::process::ChildGuard;
 use crate::signaling::SignalingServer;
 use crate::xvfb::Xvfb;
 
+/// How much of an app's log a failed test prints.
+const LOG_TAIL_LINES: usize = 30;
+
 /// How long to wait for the UI to appear after launch.
 const UI_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -512,6 +515,14 @@ impl AppInstance {
         let logs = dir.join(format!("{}.logs", self.name));
         let _ = std::fs::create_dir_all(&logs);
         crate::artifacts::copy_tree(&self.data_dir().join("logs"), &logs);
+        // CI keeps only the test's output, so the log's end goes there too.
+        let text = self.log_text();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
+        eprintln!("e2e: {}: the log's last lines:", self.name);
+        for line in tail {
+            eprintln!("e2e: {}| {line}", self.name);
+        }
     }
 
     /// Kills the app and its drivers at once, as a crash or a pulled plug

@@ -251,11 +251,17 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         })
         .await?;
         // The window is the app's own again, as it was.
-        lifeline_e2e::flows::wait_until("the client's window as it was", || {
-            let size = window::size(client.xvfb(), &bar)?;
-            Ok(size == (1024, 720) && !window::is_above(client.xvfb(), &bar)?)
+        let mut seen = None;
+        let restored = lifeline_e2e::flows::wait_until("the client's window as it was", || {
+            let now = (
+                window::size(client.xvfb(), &bar)?,
+                window::is_above(client.xvfb(), &bar)?,
+            );
+            seen = Some(now);
+            Ok(now == ((1024, 720), false))
         })
-        .await?;
+        .await;
+        restored.map_err(|e| e.context(format!("last seen (size, above): {seen:?}")))?;
 
         // The ID started a session, so it is spent.
         expert.type_into("#client-id-input", &id).await?;

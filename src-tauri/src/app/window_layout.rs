@@ -43,6 +43,7 @@ impl WindowLayouts {
                 let Some((position, size)) = normal.take() else {
                     return Ok(());
                 };
+                tracing::info!(?position, ?size, "window back as it was");
                 window.set_always_on_top(false)?;
                 window.set_decorations(true)?;
                 window.set_min_size(Some(NORMAL_MIN))?;
@@ -52,7 +53,9 @@ impl WindowLayouts {
             Layout::Bar | Layout::BarOpen => {
                 let entering = normal.is_none();
                 if entering {
-                    *normal = Some((window.outer_position()?, window.inner_size()?));
+                    let (position, size) = (window.outer_position()?, window.inner_size()?);
+                    tracing::info!(?position, ?size, "window becomes the session's bar");
+                    *normal = Some((position, size));
                     window.set_decorations(false)?;
                     window.set_min_size(None::<LogicalSize<f64>>)?;
                 }
