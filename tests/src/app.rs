@@ -12,6 +12,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+use crate::net::forward::Forward;
 use crate::process::ChildGuard;
 use crate::signaling::SignalingServer;
 use crate::xvfb::Xvfb;
@@ -32,6 +33,10 @@ pub struct AppOptions {
     /// keeps: an app started again there finds what the last one left (a
     /// restart). A fresh directory of the instance's own when `None`.
     pub home: Option<PathBuf>,
+    /// The network namespace the app (with its WebDriver pair) runs in,
+    /// such as a site of [`crate::net::netns::Network`]; the test's own
+    /// when `None`.
+    pub netns: Option<String>,
 }
 
 /// Where an instance's `XDG_*` folders live.
@@ -56,6 +61,7 @@ pub struct AppInstance {
     driver_log: PathBuf,
     // Dropped in field order: the driver (and the app) before the X server.
     driver: Mutex<Option<ChildGuard>>,
+    _forward: Option<Forward>,
     xvfb: Xvfb,
 }
 
@@ -79,7 +85,14 @@ impl AppInstance {
 
         let port = free_port()?;
         let native_port = free_port()?;
-        let mut command = Command::new("tauri-driver");
+        let mut command = match &options.netns {
+            Some(netns) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", netns, "tauri-driver"]);
+                command
+            }
+            None => Command::new("tauri-driver"),
+        };
         command
             .args([
                 "--port",
@@ -114,15 +127,22 @@ impl AppInstance {
         // tauri-driver listens at once but forwards to WebKitWebDriver, which
         // it starts beside itself; a request before that one listens is
         // dropped without an answer. Wait for both.
-        wait_for_port(port, Duration::from_secs(15)).await?;
-        wait_for_port(native_port, Duration::from_secs(15)).await?;
+        let netns = options.netns.as_deref();
+        wait_for_port(netns, port, Duration::from_secs(15)).await?;
+        wait_for_port(netns, native_port, Duration::from_secs(15)).await?;
+        // From a namespace, WebDriver is reached through a forward.
+        let forward = match netns {
+            Some(netns) => Some(Forward::start(netns, local(port))?),
+            None => None,
+        };
+        let webdriver_port = forward.as_ref().map_or(port, Forward::port);
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("wry"));
         capabilities.insert("tauri:options".into(), json!({ "application": app_binary }));
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
+            .connect(&format!("http://127.0.0.1:{webdriver_port}"))
             .await
             .map_err(|e| anyhow::anyhow!("WebDriver session for {name} failed: {e}"))?;
 
@@ -132,6 +152,7 @@ impl AppInstance {
             home,
             driver_log,
             driver: Mutex::new(Some(driver)),
+            _forward: forward,
             xvfb,
         };
         // The app has loaded once its shell (the header) is in the DOM.
@@ -560,11 +581,20 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-async fn wait_for_port(port: u16, timeout: Duration) -> anyhow::Result<()> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+fn local(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Waits until something takes connections on `port` of the loopback of
+/// `netns` (the test's own when `None`).
+async fn wait_for_port(netns: Option<&str>, port: u16, timeout: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+        let connected = match netns {
+            Some(netns) => crate::net::netns::connect_in(netns, local(port)).is_ok(),
+            None => TcpStream::connect_timeout(&local(port), Duration::from_millis(200)).is_ok(),
+        };
+        if connected {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

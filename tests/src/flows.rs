@@ -26,6 +26,7 @@ pub fn loopback() -> AppOptions {
         env: vec![("LIFELINE_UDP_ADDRS".into(), "127.0.0.1:0".into())],
         screen: None,
         home: None,
+        netns: None,
     }
 }
 

@@ -18,6 +18,7 @@
 //! - [`app`]: one app instance: X server, WebDriver pair, data dirs, client.
 //! - [`flows`]: steps tests share, such as establishing a session.
 //! - [`artifacts`]: screenshots and logs under `target/e2e-artifacts/`.
+//! - [`net`]: a small internet in network namespaces, coturn and proxies.
 //! - [`paths`]: where the built binaries and the workspace live.
 //!
 //! # Failure artifacts
@@ -31,6 +32,7 @@ pub mod artifacts;
 pub mod files;
 pub mod flows;
 pub mod keys;
+pub mod net;
 pub mod paths;
 pub mod process;
 pub mod proxy;
@@ -91,6 +93,25 @@ impl Harness {
     /// `["--consent-timeout-secs", "3"]`. A second server in one test logs
     /// to `signaling-2.log`, and so on.
     pub async fn signaling_with(&self, args: &[&str]) -> anyhow::Result<SignalingServer> {
+        let log = self.signaling_log()?;
+        SignalingServer::start_with(log, args.iter().map(|a| a.to_string()).collect()).await
+    }
+
+    /// [`signaling_with`](Self::signaling_with), inside namespace `netns`
+    /// on its address `ip`, such as the test network's internet.
+    pub async fn signaling_in(
+        &self,
+        netns: &str,
+        ip: &str,
+        args: &[&str],
+    ) -> anyhow::Result<SignalingServer> {
+        let log = self.signaling_log()?;
+        let args = args.iter().map(|a| a.to_string()).collect();
+        SignalingServer::start_in(log, args, netns, ip).await
+    }
+
+    /// A fresh log file for the next signaling server among the artifacts.
+    fn signaling_log(&self) -> anyhow::Result<std::path::PathBuf> {
         let dir = artifacts::dir_for(self.test_name())?;
         let mut log = dir.join("signaling.log");
         let mut n = 1;
@@ -111,7 +132,7 @@ impl Harness {
             .push(log.clone());
         // A fresh log per run of the test.
         let _ = std::fs::remove_file(&log);
-        SignalingServer::start_with(log, args.iter().map(|a| a.to_string()).collect()).await
+        Ok(log)
     }
 
     /// Launches an app instance named `name` on its own X display, pointed at

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::net::forward::Forward;
 use crate::process::ChildGuard;
 
 #[derive(Debug)]
@@ -18,6 +19,8 @@ pub struct SignalingServer {
     log: PathBuf,
     /// Extra flags, such as a shorter consent timeout.
     args: Vec<String>,
+    /// The namespace it runs in, and the test's way in there.
+    inside: Option<(String, Forward)>,
     _dir: tempfile::TempDir,
     guard: Option<ChildGuard>,
 }
@@ -31,18 +34,46 @@ impl SignalingServer {
     /// [`start`](Self::start) with extra flags, such as
     /// `--consent-timeout-secs 3`.
     pub async fn start_with(log: PathBuf, args: Vec<String>) -> anyhow::Result<Self> {
+        Self::start_at(log, args, None).await
+    }
+
+    /// [`start_with`](Self::start_with), inside namespace `netns` on its
+    /// address `ip` (the test network's internet).
+    pub async fn start_in(
+        log: PathBuf,
+        args: Vec<String>,
+        netns: &str,
+        ip: &str,
+    ) -> anyhow::Result<Self> {
+        Self::start_at(log, args, Some((netns.to_owned(), ip.to_owned()))).await
+    }
+
+    async fn start_at(
+        log: PathBuf,
+        args: Vec<String>,
+        place: Option<(String, String)>,
+    ) -> anyhow::Result<Self> {
         tokio::task::spawn_blocking(move || {
             let dir = tempfile::Builder::new()
                 .prefix("lifeline-signaling-")
                 .tempdir()?;
             let database_url =
                 format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
-            let (addr, guard) = launch("127.0.0.1:0", &database_url, &log, &args)?;
+            let netns = place.as_ref().map(|(netns, _)| netns.as_str());
+            let listen = place
+                .as_ref()
+                .map_or("127.0.0.1:0".to_owned(), |(_, ip)| format!("{ip}:0"));
+            let (addr, guard) = launch(netns, &listen, &database_url, &log, &args)?;
+            let inside = match place {
+                Some((netns, _)) => Some((netns.clone(), Forward::start(&netns, addr)?)),
+                None => None,
+            };
             Ok(Self {
                 addr,
                 database_url,
                 log,
                 args,
+                inside,
                 _dir: dir,
                 guard: Some(guard),
             })
@@ -62,9 +93,11 @@ impl SignalingServer {
         let database_url = self.database_url.clone();
         let log = self.log.clone();
         let args = self.args.clone();
-        let (addr, guard) =
-            tokio::task::spawn_blocking(move || launch(&listen, &database_url, &log, &args))
-                .await??;
+        let netns = self.inside.as_ref().map(|(netns, _)| netns.clone());
+        let (addr, guard) = tokio::task::spawn_blocking(move || {
+            launch(netns.as_deref(), &listen, &database_url, &log, &args)
+        })
+        .await??;
         anyhow::ensure!(addr == self.addr, "restarted on {addr}, not {}", self.addr);
         self.guard = Some(guard);
         Ok(())
@@ -122,7 +155,8 @@ impl SignalingServer {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         use tokio_tungstenite::tungstenite::Message;
 
-        let (mut ws, _) = tokio_tungstenite::connect_async(self.ws_url()).await?;
+        let reach = self.reach();
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{reach}/ws")).await?;
         let mut token = None;
         for message in [
             serde_json::json!({"type": "hello", "version": 1, "role": "expert"}),
@@ -136,7 +170,7 @@ impl SignalingServer {
             token = reply["token"].as_str().map(str::to_owned);
         }
         let token = token.ok_or_else(|| anyhow::anyhow!("the desk gave no token"))?;
-        let mut http = tokio::net::TcpStream::connect(self.addr).await?;
+        let mut http = tokio::net::TcpStream::connect(reach).await?;
         let request = format!(
             "GET /api/sessions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
             self.addr
@@ -161,6 +195,14 @@ impl SignalingServer {
         self.addr
     }
 
+    /// Where the test itself reaches the server: its address, or a forward
+    /// into its namespace.
+    fn reach(&self) -> SocketAddr {
+        self.inside
+            .as_ref()
+            .map_or(self.addr, |(_, forward)| forward.addr())
+    }
+
     /// The URL apps are pointed at.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
@@ -169,6 +211,7 @@ impl SignalingServer {
 
 /// Starts the binary on `listen` and waits for its `listening on` line.
 fn launch(
+    netns: Option<&str>,
     listen: &str,
     database_url: &str,
     log: &Path,
@@ -179,7 +222,15 @@ fn launch(
         .append(true)
         .open(log)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", log.display()))?;
-    let mut command = Command::new(crate::paths::binary("lifeline-signaling")?);
+    let binary = crate::paths::binary("lifeline-signaling")?;
+    let mut command = match netns {
+        Some(netns) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", netns]).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    };
     command
         .args(["--listen", listen, "--database-url", database_url])
         .args(args)

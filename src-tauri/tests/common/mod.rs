@@ -3,10 +3,9 @@
 //! WebRTC, with a test pattern for a screen and a recorder for input.
 #![allow(dead_code)]
 
-pub mod coturn;
-pub mod netns;
-pub mod proxies;
-pub mod wire;
+// Not every test binary uses every part of the network.
+#[allow(unused_imports)]
+pub use lifeline_e2e::net::{coturn, netns, proxies, wire};
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

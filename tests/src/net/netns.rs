@@ -138,6 +138,11 @@ impl Netns {
         std::mem::forget(self);
     }
 
+    /// A TCP connection to `address` opened from inside this namespace.
+    pub fn connect(&self, address: std::net::SocketAddr) -> std::io::Result<std::net::TcpStream> {
+        connect_in(&self.name, address)
+    }
+
     /// Waits until something inside takes TCP connections at `ip:port`.
     pub fn wait_listening(&self, ip: &str, port: u16, what: &str) {
         let address = format!("{ip}:{port}");
@@ -236,6 +241,21 @@ impl Drop for NsRuntime {
             let _ = thread.join();
         }
     }
+}
+
+/// A TCP connection to `address` opened from inside namespace `name`. The
+/// socket stays in that namespace, whichever thread uses it.
+pub fn connect_in(
+    name: &str,
+    address: std::net::SocketAddr,
+) -> std::io::Result<std::net::TcpStream> {
+    let name = name.to_owned();
+    std::thread::spawn(move || {
+        Netns { name }.enter_and_forget();
+        std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2))
+    })
+    .join()
+    .map_err(|_| std::io::Error::other("could not enter the namespace"))?
 }
 
 /// How a site's router lets its LAN out.
