@@ -151,13 +151,20 @@ impl SignalingServer {
         user: &str,
         password: &str,
     ) -> anyhow::Result<serde_json::Value> {
+        let token = self.report_token(user, password).await?;
+        self.session_report_with(&token).await
+    }
+
+    /// An expert's token for the desk's reports: signed in once, it serves
+    /// many reads (the desk limits how often one address signs in).
+    pub async fn report_token(&self, user: &str, password: &str) -> anyhow::Result<String> {
         use futures_util::{SinkExt, StreamExt};
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         use tokio_tungstenite::tungstenite::Message;
 
         let reach = self.reach();
         let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{reach}/ws")).await?;
         let mut token = None;
+        let mut replies = Vec::new();
         for message in [
             serde_json::json!({"type": "hello", "version": 1, "role": "expert"}),
             serde_json::json!({"type": "login", "user": user, "password": password}),
@@ -168,9 +175,17 @@ impl SignalingServer {
                 other => anyhow::bail!("unexpected reply from the desk: {other:?}"),
             };
             token = reply["token"].as_str().map(str::to_owned);
+            replies.push(reply);
         }
-        let token = token.ok_or_else(|| anyhow::anyhow!("the desk gave no token"))?;
-        let mut http = tokio::net::TcpStream::connect(reach).await?;
+        token.ok_or_else(|| anyhow::anyhow!("the desk gave no token: {replies:?}"))
+    }
+
+    /// [`session_report`](Self::session_report) with a token from
+    /// [`report_token`](Self::report_token).
+    pub async fn session_report_with(&self, token: &str) -> anyhow::Result<serde_json::Value> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let mut http = tokio::net::TcpStream::connect(self.reach()).await?;
         let request = format!(
             "GET /api/sessions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
             self.addr

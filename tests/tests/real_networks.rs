@@ -1,98 +1,233 @@
-//! Real apps on a real network (namespaces, `lifeline_e2e::net`): the
-//! client sits in a corporate network whose only way out is its router's
-//! proxy (tinyproxy, Basic authentication); the expert is at home behind a
-//! NAT that lets UDP out only to the desk's servers, so no direct path can
-//! be punched. The desk and coturn are on the test internet.
+//! Real apps on a real network (namespaces, `lifeline_e2e::net`), with the
+//! desk and coturn on the test internet and each app on a computer behind
+//! its own router:
+//! - a corporate client whose only way out is its router's proxy
+//!   (tinyproxy, Basic authentication), and an expert at home behind a NAT
+//!   that lets UDP out only to the desk's servers: the client types the
+//!   proxy into Settings (a wrong password is refused in plain words), and
+//!   the session runs through coturn, over TURN/TLS through the proxy on
+//!   the client's side and TURN/UDP on the expert's;
+//! - two homes with no UDP out at all: TURN over TCP on both sides;
+//! - two homes whose NATs can be punched: the desk is killed and started
+//!   again mid-session; chat goes on peer to peer, both apps relink, and
+//!   the desk's record of the session loses nothing.
 //!
-//! The client types the proxy into Settings: a wrong password gets the
-//! proxy's refusal in plain words, the right one links. The session then
-//! runs through coturn: the client's side over TURN/TLS through the proxy,
-//! the expert's over TURN/UDP. The client's screen reaches the expert's
-//! canvas, and the expert's overlay and the desk's record say the path.
+//! Each checks what the expert sees of the client's screen, and the path
+//! the expert's overlay and the desk's record give.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rcgen::PublicKeyData;
-
-use lifeline_e2e::flows::establish;
+use lifeline_e2e::flows::{establish, wait_until};
 use lifeline_e2e::net::coturn::{Coturn, TURN_SECRET};
 use lifeline_e2e::net::netns::{INTERNET, Network, Router};
 use lifeline_e2e::net::proxies::tinyproxy_in;
 use lifeline_e2e::screen::{Rgb, wait_for_colours};
-use lifeline_e2e::{AppInstance, AppOptions, SignalingServer, e2e};
+use lifeline_e2e::{AppInstance, AppOptions, Harness, SignalingServer, e2e};
+use rcgen::PublicKeyData;
 
 const PASSWORD: &str = "correct horse battery";
 const RED: Rgb = [255, 0, 0];
+/// The desk's TURN URLs: coturn over UDP, TCP and TLS.
+const UDP: &str = "turn:198.51.100.1:3478?transport=udp";
+const TCP: &str = "turn:198.51.100.1:3478?transport=tcp";
+const TLS: &str = "turns:198.51.100.1:5349";
 /// A point of the client's screen outside the app's window.
 const OUTSIDE: (u32, u32) = (1180, 700);
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_corporate_client_and_a_home_expert_meet_through_the_relay() {
-    e2e("real_networks", |h| async move {
-        let network = Network::build(&[Router::Corporate, Router::HomeWithoutPunching]);
+    e2e("real_networks_proxy", |h| async move {
+        let world = World::build(
+            &h,
+            &[Router::Corporate, Router::HomeWithoutPunching],
+            &[UDP, TLS],
+        )
+        .await?;
+        let (corporate, home) = (&world.network.sites[0], &world.network.sites[1]);
+        let lan = format!("{}/24", corporate.gateway);
+        let proxy = tinyproxy_in(world.dir(), &corporate.router, &corporate.gateway, &lan);
+        let (client, expert) = world.apps(&h).await?;
+        world
+            .check(async {
+                the_proxy_in_settings(&client, &corporate.gateway, proxy.port).await?;
+                session_with_picture(&client, &expert).await?;
+                overlay_path(&expert, "relayed by the desk's TURN server, UDP").await?;
+                h.screenshot(&expert, "relayed").await?;
+                the_record_says(&world.server, "relay/tls", "relay/udp").await?;
+                let log = std::fs::read_to_string(world.dir().join("tinyproxy.log"))?;
+                for port in [world.server.addr().port(), 5349] {
+                    let target = format!("{INTERNET}:{port}");
+                    anyhow::ensure!(
+                        log.lines()
+                            .any(|l| l.contains("CONNECT") && l.contains(&target)),
+                        "the proxy carried nothing to {target}:\n{log}"
+                    );
+                }
+                anyhow::ensure!(
+                    corporate.dropped() > 0,
+                    "the corporate router dropped nothing"
+                );
+                anyhow::ensure!(home.dropped() > 0, "the home router dropped nothing");
+                Ok(())
+            })
+            .await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_udp_the_session_goes_over_turn_tcp() {
+    e2e("real_networks_tcp", |h| async move {
+        let world = World::build(&h, &[Router::NoUdp, Router::NoUdp], &[UDP, TCP]).await?;
+        let (client, expert) = world.apps(&h).await?;
+        world
+            .check(async {
+                client_mode(&client).await?;
+                session_with_picture(&client, &expert).await?;
+                overlay_path(&expert, "relayed by the desk's TURN server, TCP").await?;
+                the_record_says(&world.server, "relay/tcp", "relay/tcp").await
+            })
+            .await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_outlives_a_desk_restart() {
+    e2e("real_networks_desk_restart", |h| async move {
+        let mut world = World::build(&h, &[Router::Home, Router::Home], &[UDP]).await?;
+        let (client, expert) = world.apps(&h).await?;
+        let outcome = async {
+            client_mode(&client).await?;
+            session_with_picture(&client, &expert).await?;
+            overlay_path(&expert, "direct, UDP").await?;
+            client.open_bar_panel("chat").await?;
+            world.server.stop();
+            for app in [&client, &expert] {
+                wait_until("the desk's link to drop", || {
+                    Ok(app.log_text().contains("support desk unreachable"))
+                })
+                .await?;
+            }
+            chat(&expert, &client, "Still with you while the desk is down").await?;
+            world.server.restart().await?;
+            for app in [&client, &expert] {
+                wait_until("the app to relink", || {
+                    Ok(app
+                        .log_text()
+                        .matches("connected to the support desk")
+                        .count()
+                        >= 2)
+                })
+                .await?;
+            }
+            chat(&client, &expert, "Good, the desk is back").await?;
+            // The expert is still signed in: notes save to the record.
+            let notes = "Ticket 4712: the desk restarted mid-session";
+            expert.click("#tool-notes").await?;
+            expert.type_into("#session-notes-text", notes).await?;
+            expert.click("#session-notes-save").await?;
+            expert
+                .wait_for("#session-notes-state[data-saved='true']")
+                .await?;
+            client.click("#session-stop").await?;
+            expert
+                .wait_for("#session-notice[data-code='peer_left']")
+                .await?;
+            let token = world.server.report_token("ann", PASSWORD).await?;
+            let deadline = Instant::now() + Duration::from_secs(15);
+            loop {
+                let report = world.server.session_report_with(&token).await?;
+                let rows = report.as_array().cloned().unwrap_or_default();
+                let ended = rows.iter().any(|row| {
+                    row["notes"] == notes
+                        && row["ended_at_ms"].is_i64()
+                        && row["client_path"] == "direct/udp"
+                });
+                if ended {
+                    break;
+                }
+                anyhow::ensure!(
+                    Instant::now() < deadline,
+                    "the record lost the session's notes, end or path: {report}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Ok(())
+        }
+        .await;
+        outcome.map_err(|e: anyhow::Error| e.context(world.network.describe()))
+    })
+    .await;
+}
+
+/// The test network with coturn (STUN, TURN over UDP, TCP and TLS) and the
+/// desk on its internet.
+struct World {
+    server: SignalingServer,
+    _coturn: Coturn,
+    /// The key of coturn's TLS certificate, as a verification code.
+    pin: String,
+    dir: tempfile::TempDir,
+    network: Network,
+}
+
+impl World {
+    /// The desk hands out coturn by the `turn` URLs.
+    async fn build(h: &Harness, routers: &[Router], turn: &[&str]) -> anyhow::Result<Self> {
+        let network = Network::build(routers);
         let dir = tempfile::tempdir()?;
         let (cert, key, pin) = turn_certificate(dir.path())?;
-        let _coturn = Coturn::start_in(dir.path(), &network.internet, Some((&cert, &key)));
-        let config = desk_config(dir.path())?;
-        let config = config.display().to_string();
+        let coturn = Coturn::start_in(dir.path(), &network.internet, Some((&cert, &key)));
+        let config = desk_config(dir.path(), turn)?.display().to_string();
         let server = h
             .signaling_in(network.internet.name(), INTERNET, &["--config", &config])
             .await?;
         server
             .add_expert("ann", "Ann from the Help Desk", PASSWORD)
             .await?;
-        let (corporate, home) = (&network.sites[0], &network.sites[1]);
-        let lan = format!("{}/24", corporate.gateway);
-        let proxy = tinyproxy_in(dir.path(), &corporate.router, &corporate.gateway, &lan);
-        let inside = |netns: &str, env: Vec<(String, String)>| AppOptions {
-            env,
-            netns: Some(netns.to_owned()),
+        Ok(Self {
+            server,
+            _coturn: coturn,
+            pin,
+            dir,
+            network,
+        })
+    }
+
+    fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The client's app on site 0's computer, the expert's on site 1's.
+    /// Both trust coturn's TLS certificate by its key.
+    async fn apps(&self, h: &Harness) -> anyhow::Result<(Arc<AppInstance>, Arc<AppInstance>)> {
+        let inside = |site: usize| AppOptions {
+            env: vec![("LIFELINE_SERVER_PIN".to_owned(), self.pin.clone())],
+            netns: Some(self.network.sites[site].host.name().to_owned()),
             ..AppOptions::default()
         };
-        // The client trusts the desk's TURN server by its key.
-        let pinned = vec![("LIFELINE_SERVER_PIN".to_owned(), pin)];
-        let client = h
-            .launch_app_with("client", &server, inside(corporate.host.name(), pinned))
-            .await?;
-        let expert = h
-            .launch_app_with("expert", &server, inside(home.host.name(), Vec::new()))
-            .await?;
+        let client = h.launch_app_with("client", &self.server, inside(0)).await?;
+        let expert = h.launch_app_with("expert", &self.server, inside(1)).await?;
+        Ok((client, expert))
+    }
 
-        let outcome = async {
-            the_proxy_in_settings(&client, &corporate.gateway, proxy.port).await?;
-            client.xvfb().run("xsetroot", &["-solid", "#ff0000"])?;
-            establish(&client, &expert, "ann", PASSWORD, &[]).await?;
-            wait_for_colours(&expert, &[(OUTSIDE, RED)]).await?;
+    /// `steps`' outcome, with what the network was when they failed.
+    async fn check(&self, steps: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+        steps.await.map_err(|e| e.context(self.network.describe()))
+    }
+}
 
-            expert.open_menu("screen-menu").await?;
-            expert.click("#screen-stats-toggle").await?;
-            let path = expert.text("#screen-stats-path").await?;
-            anyhow::ensure!(
-                path == "Path: relayed by the desk's TURN server, UDP",
-                "{path:?}"
-            );
-            h.screenshot(&expert, "relayed").await?;
-            the_record_says(&server, "relay/tls", "relay/udp").await?;
-            let log = std::fs::read_to_string(dir.path().join("tinyproxy.log"))?;
-            for port in [server.addr().port(), 5349] {
-                let target = format!("{INTERNET}:{port}");
-                anyhow::ensure!(
-                    log.lines()
-                        .any(|l| l.contains("CONNECT") && l.contains(&target)),
-                    "the proxy carried nothing to {target}:\n{log}"
-                );
-            }
-            anyhow::ensure!(
-                corporate.dropped() > 0,
-                "the corporate router dropped nothing"
-            );
-            Ok(())
-        }
-        .await;
-        outcome.map_err(|e: anyhow::Error| e.context(network.describe()))
-    })
-    .await;
+/// The client picks client mode and links to the desk.
+async fn client_mode(client: &AppInstance) -> anyhow::Result<()> {
+    client.click("#mode-client").await?;
+    client
+        .wait_for("#desk-status[data-state='connected']")
+        .await?;
+    client.click("#change-mode").await?;
+    Ok(())
 }
 
 /// The client has no way to the desk but the proxy: with a wrong password
@@ -126,6 +261,33 @@ async fn the_proxy_in_settings(client: &AppInstance, host: &str, port: u16) -> a
     Ok(())
 }
 
+/// The session starts, and the client's screen (red around the app's
+/// window) reaches the expert's canvas.
+async fn session_with_picture(client: &AppInstance, expert: &AppInstance) -> anyhow::Result<()> {
+    client.xvfb().run("xsetroot", &["-solid", "#ff0000"])?;
+    establish(client, expert, "ann", PASSWORD, &[]).await?;
+    wait_for_colours(expert, &[(OUTSIDE, RED)]).await
+}
+
+/// The expert's statistics overlay gives the path as `how`.
+async fn overlay_path(expert: &AppInstance, how: &str) -> anyhow::Result<()> {
+    expert.open_menu("screen-menu").await?;
+    expert.click("#screen-stats-toggle").await?;
+    let path = expert.text("#screen-stats-path").await?;
+    anyhow::ensure!(path == format!("Path: {how}"), "{path:?}");
+    Ok(())
+}
+
+/// `from` sends `line` in the chat (open on both sides); `to` shows it,
+/// the first line it gets from its peer.
+async fn chat(from: &AppInstance, to: &AppInstance, line: &str) -> anyhow::Result<()> {
+    from.type_into("#chat-input", &format!("{line}\u{e007}"))
+        .await?;
+    let got = to.text(".chat-line[data-from='peer'] .chat-text").await?;
+    anyhow::ensure!(got == line, "{got:?}, not {line:?}");
+    Ok(())
+}
+
 /// Waits until the desk's record of the session says the client's and
 /// the expert's paths.
 async fn the_record_says(
@@ -133,9 +295,10 @@ async fn the_record_says(
     client: &str,
     expert: &str,
 ) -> anyhow::Result<()> {
+    let token = server.report_token("ann", PASSWORD).await?;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let report = server.session_report("ann", PASSWORD).await?;
+        let report = server.session_report_with(&token).await?;
         let rows = report.as_array().cloned().unwrap_or_default();
         if rows
             .iter()
@@ -164,16 +327,17 @@ fn turn_certificate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf, String)> {
     Ok((cert, key, pin))
 }
 
-/// The desk's configuration: coturn for STUN, and for TURN over UDP and
-/// TLS with the shared secret.
-fn desk_config(dir: &Path) -> anyhow::Result<PathBuf> {
+/// The desk's configuration: coturn for STUN, and for TURN by `turn`
+/// with the shared secret.
+fn desk_config(dir: &Path, turn: &[&str]) -> anyhow::Result<PathBuf> {
     let path = dir.join("desk.toml");
+    let urls: Vec<String> = turn.iter().map(|url| format!("{url:?}")).collect();
     std::fs::write(
         &path,
         format!(
-            "[ice]\nstun_urls = [\"stun:{INTERNET}:3478\"]\n\
-             turn_urls = [\"turn:{INTERNET}:3478?transport=udp\", \"turns:{INTERNET}:5349\"]\n\
-             turn_secret = \"{TURN_SECRET}\"\n"
+            "[ice]\nstun_urls = [\"stun:{INTERNET}:3478\"]\nturn_urls = [{}]\n\
+             turn_secret = \"{TURN_SECRET}\"\n",
+            urls.join(", ")
         ),
     )?;
     Ok(path)
