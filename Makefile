@@ -81,6 +81,7 @@ bench: setup ui
 	$(CARGO) bench -p lifeline --bench screen
 	$(CARGO) bench -p lifeline --bench input
 	$(CARGO) bench -p lifeline --bench files
+	$(CARGO) bench -p lifeline --bench networks
 	$(CARGO) build --release -p lifeline -p lifeline-signaling
 	LIFELINE_E2E_PROFILE=release $(CARGO) bench -p lifeline-e2e --bench screen_latency
 	LIFELINE_E2E_PROFILE=release $(CARGO) bench -p lifeline-e2e --bench screen_delivery
