@@ -62,7 +62,12 @@ impl Drop for Bridge {
 
 impl Bridge {
     pub async fn start(upstream: Upstream) -> std::io::Result<Self> {
-        let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await?);
+        // The agent's bursts land here: large buffers, like its own
+        // sockets, or a file transfer's burst overflows them.
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        super::runtime::enlarge(&socket);
+        socket.set_nonblocking(true)?;
+        let socket = Arc::new(UdpSocket::from_std(socket)?);
         let local = socket.local_addr()?;
         let protocol = upstream.protocol();
         let task = tokio::spawn(serve(socket, upstream));

@@ -136,6 +136,10 @@ fn xorshift(mut x: u64) -> u64 {
     x
 }
 
+/// How much a wire holds in each direction before it drops: 4 MiB,
+/// about 3,000 full frames, like a router's queue.
+const QUEUE_BYTES: libc::c_int = 4 << 20;
+
 /// A raw packet socket bound to interface `name`, for every protocol.
 #[allow(unsafe_code)]
 fn packet_socket(name: &str) -> OwnedFd {
@@ -149,6 +153,28 @@ fn packet_socket(name: &str) -> OwnedFd {
     );
     // SAFETY: `fd` is a fresh descriptor nobody else owns.
     let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    // A router's queue, not the kernel's default 208 KiB: with that, a
+    // burst of SCTP packets overflowed the wire, which TCP's paced flow
+    // never did, and the loss was the wire's, not the link's.
+    for option in [libc::SO_RCVBUFFORCE, libc::SO_SNDBUFFORCE] {
+        let bytes: libc::c_int = QUEUE_BYTES;
+        // SAFETY: setsockopt with a c_int option value of the size given.
+        let set = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                option,
+                (&raw const bytes).cast(),
+                std::mem::size_of::<libc::c_int>() as u32,
+            )
+        };
+        assert_eq!(
+            set,
+            0,
+            "packet socket buffer: {}",
+            std::io::Error::last_os_error()
+        );
+    }
     let index = interface_index(name);
     // SAFETY: an all-zero sockaddr_ll is valid; the fields set are its own.
     let mut address: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
