@@ -28,13 +28,17 @@ use std::time::{Duration, Instant};
 use common::coturn::{Coturn, TURN_SECRET};
 use common::netns::{Network, Router};
 use common::wire::Impairment;
-use common::{DeskOnInternet, PatternScreen, establish, pattern_backends, start_desk_with};
+use common::{
+    DeskOnInternet, PatternScreen, desks_connected, establish, fresh_id, pattern_backends, sign_in,
+    start_desk_with,
+};
 use lifeline_lib::desk::link::{self, DeskLink};
 use lifeline_lib::desk::proxy::Route;
 use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
 use lifeline_lib::peer::PeerSettings;
 use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
 use lifeline_lib::session::scopes::{Scope, Scopes};
+use lifeline_lib::session::view::Phase;
 use lifeline_lib::transfer::runner::{Direction, State};
 use lifeline_signaling::protocol::Role;
 
@@ -198,11 +202,32 @@ async fn through_turn(turn_url: String, source: &Path, dir: &Path) -> Duration {
     took
 }
 
-/// From the expert's Connect to the first frame it gets.
+/// From the expert's Connect to the first frame it gets, the client
+/// accepting at once; both are linked to the desk and the expert signed
+/// in before the clock starts.
 async fn first_picture(client: &Side, expert: &Side, frames: &CollectingSink) -> Duration {
-    let view: Scopes = [Scope::View, Scope::Files].into_iter().collect();
+    desks_connected(&[&client.0, &expert.0]).await;
+    let id = fresh_id(&client.0, "").await;
+    sign_in(&expert.1).await;
+    let mut asked = client.1.subscribe();
+    let scopes: Scopes = [Scope::View, Scope::Files].into_iter().collect();
     let started = Instant::now();
-    establish(&client.0, &client.1, &expert.0, &expert.1, view, view).await;
+    let connect = Command::Connect {
+        id,
+        notes: String::new(),
+        scopes,
+        pin: None,
+    };
+    expert.1.command(connect).await.unwrap();
+    let request = asked
+        .wait_for(|v| matches!(v.phase, Phase::Asked { .. }))
+        .await
+        .unwrap()
+        .clone();
+    let Phase::Asked { session, .. } = request.phase else {
+        unreachable!("waited for a request")
+    };
+    client.1.accept(session.as_ref(), scopes).await.unwrap();
     while frames.frames.lock().unwrap().is_empty() {
         assert!(started.elapsed() < Duration::from_secs(30), "no picture");
         tokio::time::sleep(Duration::from_millis(2)).await;
