@@ -17,10 +17,11 @@ mod peers;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{InputRecorder, MemoryClipboard, downloads_of, establish, side_with, start_desk};
+use common::{
+    InputRecorder, MemoryClipboard, downloads_of, establish, incoming_done, side_with, start_desk,
+};
 use lifeline_lib::session::engine::Command;
 use lifeline_lib::session::scopes::{Scope, Scopes};
-use lifeline_lib::transfer::runner::{Direction, State};
 use lifeline_signaling::protocol::Role;
 
 const SIZE: usize = 1 << 30;
@@ -128,23 +129,8 @@ async fn main() {
         })
         .await
         .unwrap();
-    let mut view = client.subscribe();
-    let ended = view
-        .wait_for(|v| {
-            v.transfers
-                .iter()
-                .any(|t| t.direction == Direction::Incoming && t.state != State::Running)
-        })
-        .await
-        .unwrap()
-        .clone();
+    incoming_done(&client).await;
     let channel = started.elapsed();
-    assert_eq!(
-        ended.transfers[0].state,
-        State::Done,
-        "{:?}",
-        ended.transfers
-    );
     let received = downloads_of(&client_dir).join("random.bin");
     assert_eq!(
         std::fs::metadata(&received).unwrap().len(),

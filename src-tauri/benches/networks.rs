@@ -29,8 +29,8 @@ use common::coturn::{Coturn, TURN_SECRET};
 use common::netns::{Network, Router};
 use common::wire::Impairment;
 use common::{
-    DeskOnInternet, PatternScreen, desks_connected, establish, fresh_id, pattern_backends, sign_in,
-    start_desk_with,
+    DeskOnInternet, PatternScreen, desks_connected, establish, fresh_id, incoming_done,
+    pattern_backends, sign_in, start_desk_with,
 };
 use lifeline_lib::desk::link::{self, DeskLink};
 use lifeline_lib::desk::proxy::Route;
@@ -39,7 +39,6 @@ use lifeline_lib::peer::PeerSettings;
 use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::Phase;
-use lifeline_lib::transfer::runner::{Direction, State};
 use lifeline_signaling::protocol::Role;
 
 /// The file sent through TURN, and at 100 ms RTT, in MiB;
@@ -56,17 +55,9 @@ const WIRE_DELAY: Duration = Duration::from_millis(25);
 /// The port the receiving home's router forwards to its computer.
 const FORWARDED: u16 = 9000;
 
+/// Noise, so that nothing on the way can compress it.
 fn write_file(path: &Path, size: usize) {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let bytes: Vec<u8> = (0..size)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    std::fs::write(path, bytes).unwrap();
+    lifeline_e2e::files::random_file(path, size as u64, 7).unwrap();
 }
 
 fn mb_per_s(bytes: usize, took: Duration) -> f64 {
@@ -92,30 +83,14 @@ type Side = (DeskLink, SessionHandle);
 /// The expert sends `source`; returns how long until the client has it
 /// whole, checked (its SHA-256) and named.
 async fn send_file(expert: &SessionHandle, client: &SessionHandle, source: &Path) -> Duration {
-    let mut view = client.subscribe();
     let started = Instant::now();
     let send = Command::SendFiles {
         path: source.to_owned(),
         into: None,
     };
     expert.command(send).await.unwrap();
-    let ended = view
-        .wait_for(|v| {
-            v.transfers
-                .iter()
-                .any(|t| t.direction == Direction::Incoming && t.state != State::Running)
-        })
-        .await
-        .unwrap()
-        .clone();
-    let took = started.elapsed();
-    assert_eq!(
-        ended.transfers[0].state,
-        State::Done,
-        "{:?}",
-        ended.transfers
-    );
-    took
+    incoming_done(client).await;
+    started.elapsed()
 }
 
 /// Checks that `received` is `source` byte for byte, and removes it.

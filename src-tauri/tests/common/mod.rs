@@ -25,6 +25,7 @@ use lifeline_lib::session::log::{Author, LogEntry};
 use lifeline_lib::session::reboot::RebootPlan;
 use lifeline_lib::session::scopes::Scopes;
 use lifeline_lib::session::view::{Phase, SessionView};
+use lifeline_lib::transfer::runner::{Direction, State};
 use lifeline_signaling::accounts::Accounts;
 use lifeline_signaling::http::Server;
 use lifeline_signaling::protocol::Role;
@@ -376,6 +377,27 @@ pub async fn wait_for_frames(sink: &CollectingSink, what: &str, ok: impl Fn(usiz
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Waits until `side`'s first incoming transfer has ended, and checks that
+/// it ended done.
+pub async fn incoming_done(side: &SessionHandle) {
+    let mut view = side.subscribe();
+    let ended = view
+        .wait_for(|v| {
+            v.transfers
+                .iter()
+                .any(|t| t.direction == Direction::Incoming && t.state != State::Running)
+        })
+        .await
+        .unwrap()
+        .clone();
+    assert_eq!(
+        ended.transfers[0].state,
+        State::Done,
+        "{:?}",
+        ended.transfers
+    );
 }
 
 /// A desk on a real socket: its folder (with `desk.db`), its URL, the
