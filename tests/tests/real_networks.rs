@@ -10,7 +10,10 @@
 //! - two homes with no UDP out at all: TURN over TCP on both sides;
 //! - two homes whose NATs can be punched: the desk is killed and started
 //!   again mid-session; chat goes on peer to peer, both apps relink, and
-//!   the desk's record of the session loses nothing.
+//!   the desk's record of the session loses nothing;
+//! - two homes 100 ms apart (a 25 ms wire on each router's cable): the
+//!   picture follows a change, and a 64 MiB file arrives with the sender's
+//!   SHA-256.
 //!
 //! Each checks what the expert sees of the client's screen, and the path
 //! the expert's overlay and the desk's record give.
@@ -19,16 +22,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lifeline_e2e::files::{random_file, same, send_path, transfer_ended};
 use lifeline_e2e::flows::{establish, wait_until};
 use lifeline_e2e::net::coturn::{Coturn, TURN_SECRET};
 use lifeline_e2e::net::netns::{INTERNET, Network, Router};
 use lifeline_e2e::net::proxies::tinyproxy_in;
+use lifeline_e2e::net::wire::Impairment;
 use lifeline_e2e::screen::{Rgb, wait_for_colours};
 use lifeline_e2e::{AppInstance, AppOptions, Harness, SignalingServer, e2e};
 use rcgen::PublicKeyData;
 
 const PASSWORD: &str = "correct horse battery";
 const RED: Rgb = [255, 0, 0];
+const GREEN: Rgb = [0, 255, 0];
+/// The file sent across the slow link.
+const BIG_MIB: u64 = 64;
 /// The desk's TURN URLs: coturn over UDP, TCP and TLS.
 const UDP: &str = "turn:198.51.100.1:3478?transport=udp";
 const TCP: &str = "turn:198.51.100.1:3478?transport=tcp";
@@ -163,6 +171,37 @@ async fn the_session_outlives_a_desk_restart() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn at_100_ms_the_picture_follows_and_a_large_file_arrives_whole() {
+    e2e("real_networks_slow", |h| async move {
+        let slow = Impairment {
+            delay: Duration::from_millis(25),
+            loss_ppm: 0,
+        };
+        let network = Network::build_impaired(&[Router::Home, Router::Home], slow);
+        let world = World::on(&h, network, &[UDP]).await?;
+        let (client, expert) = world.apps(&h).await?;
+        world
+            .check(async {
+                client_mode(&client).await?;
+                session_with_picture(&client, &expert).await?;
+                client.xvfb().run("xsetroot", &["-solid", "#00ff00"])?;
+                wait_for_colours(&expert, &[(OUTSIDE, GREEN)]).await?;
+                let big = world.dir().join("outbox/image.iso");
+                random_file(&big, BIG_MIB << 20, 17)?;
+                let started = Instant::now();
+                send_path(&expert, &big).await?;
+                client.open_bar_panel("chat").await?;
+                let state = transfer_ended(&client, "image.iso", Duration::from_secs(120)).await?;
+                anyhow::ensure!(state == "done", "the file ended {state}");
+                eprintln!("{BIG_MIB} MiB at 100 ms RTT in {:.1?}", started.elapsed());
+                same(&big, &world.downloads(0).join("image.iso"))
+            })
+            .await
+    })
+    .await;
+}
+
 /// The test network with coturn (STUN, TURN over UDP, TCP and TLS) and the
 /// desk on its internet.
 struct World {
@@ -177,7 +216,11 @@ struct World {
 impl World {
     /// The desk hands out coturn by the `turn` URLs.
     async fn build(h: &Harness, routers: &[Router], turn: &[&str]) -> anyhow::Result<Self> {
-        let network = Network::build(routers);
+        Self::on(h, Network::build(routers), turn).await
+    }
+
+    /// [`build`](Self::build) on `network`.
+    async fn on(h: &Harness, network: Network, turn: &[&str]) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let (cert, key, pin) = turn_certificate(dir.path())?;
         let coturn = Coturn::start_in(dir.path(), &network.internet, Some((&cert, &key)));
@@ -205,13 +248,24 @@ impl World {
     /// Both trust coturn's TLS certificate by its key.
     async fn apps(&self, h: &Harness) -> anyhow::Result<(Arc<AppInstance>, Arc<AppInstance>)> {
         let inside = |site: usize| AppOptions {
-            env: vec![("LIFELINE_SERVER_PIN".to_owned(), self.pin.clone())],
+            env: vec![
+                ("LIFELINE_SERVER_PIN".to_owned(), self.pin.clone()),
+                (
+                    "LIFELINE_DOWNLOAD_DIR".to_owned(),
+                    self.downloads(site).display().to_string(),
+                ),
+            ],
             netns: Some(self.network.sites[site].host.name().to_owned()),
             ..AppOptions::default()
         };
         let client = h.launch_app_with("client", &self.server, inside(0)).await?;
         let expert = h.launch_app_with("expert", &self.server, inside(1)).await?;
         Ok((client, expert))
+    }
+
+    /// Where the app on site `site` saves what it receives.
+    fn downloads(&self, site: usize) -> PathBuf {
+        self.dir().join(format!("downloads-{site}"))
     }
 
     /// `steps`' outcome, with what the network was when they failed.
