@@ -4,7 +4,7 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -85,14 +85,7 @@ impl AppInstance {
 
         let port = free_port()?;
         let native_port = free_port()?;
-        let mut command = match &options.netns {
-            Some(netns) => {
-                let mut command = Command::new("ip");
-                command.args(["netns", "exec", netns, "tauri-driver"]);
-                command
-            }
-            None => Command::new("tauri-driver"),
-        };
+        let mut command = crate::net::netns::command_in(options.netns.as_deref(), "tauri-driver");
         command
             .args([
                 "--port",

@@ -238,14 +238,7 @@ fn launch(
         .open(log)
         .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", log.display()))?;
     let binary = crate::paths::binary("lifeline-signaling")?;
-    let mut command = match netns {
-        Some(netns) => {
-            let mut command = Command::new("ip");
-            command.args(["netns", "exec", netns]).arg(binary);
-            command
-        }
-        None => Command::new(binary),
-    };
+    let mut command = crate::net::netns::command_in(netns, binary);
     command
         .args(["--listen", listen, "--database-url", database_url])
         .args(args)

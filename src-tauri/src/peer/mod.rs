@@ -56,10 +56,10 @@ pub use lifeline_signaling::protocol::signal::{Signal, SignalError};
 const PRFLX_ACCEPTANCE_WAIT: Duration = Duration::ZERO;
 
 /// The same wait for a relayed pair: half of webrtc-rs's 2 s. A punched
-/// path, when there is one, is found well within it (both sides' candidates cross the
-/// desk and their checks cross each other: a few round trips), so the
-/// relay still loses to it; a session that can only be relayed (a
-/// corporate proxy) starts a second sooner. A pair with a server-reflexive
+/// path, when there is one, is found well within it (both sides'
+/// candidates cross the desk and their checks cross each other: a few
+/// round trips), so the relay still loses to it; a session that can only
+/// be relayed (a corporate proxy) starts a second sooner. A pair with a server-reflexive
 /// end keeps webrtc-rs's 500 ms: at zero, two homes 100 ms apart connected
 /// about 270 ms sooner, but one session in nineteen at 5 % loss then never
 /// nominated a pair within 15 s, which is not explained yet.

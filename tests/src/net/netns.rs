@@ -72,9 +72,7 @@ impl Netns {
 
     /// `program` to be run inside this namespace.
     pub fn command(&self, program: &str) -> Command {
-        let mut command = Command::new("ip");
-        command.args(["netns", "exec", &self.name, program]);
-        command
+        command_in(Some(&self.name), program)
     }
 
     /// Runs `program` inside, and panics with its words when it fails.
@@ -240,6 +238,19 @@ impl Drop for NsRuntime {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// `program` to be run inside namespace `name` (`ip netns exec`, which
+/// execs it: the child's pid is the program's), or here for `None`.
+pub fn command_in(name: Option<&str>, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    match name {
+        Some(name) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", name]).arg(program);
+            command
+        }
+        None => Command::new(program),
     }
 }
 
