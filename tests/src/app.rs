@@ -137,7 +137,16 @@ impl AppInstance {
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{webdriver_port}"))
             .await
-            .map_err(|e| anyhow::anyhow!("WebDriver session for {name} failed: {e}"))?;
+            .map_err(|e| {
+                // CI keeps only the output: what the drivers (and the app
+                // they started) printed goes with the error.
+                let app_logs = logs_in(&home.path().join("data/lifeline/logs"));
+                anyhow::anyhow!(
+                    "WebDriver session for {name} failed: {e} ({e:?})\n{}{}",
+                    tail_of(&driver_log, "tauri-driver"),
+                    tail(&app_logs, name)
+                )
+            })?;
 
         let instance = Self {
             name: name.to_owned(),
@@ -183,13 +192,7 @@ impl AppInstance {
 
     /// Everything this instance has logged so far (its daily log files).
     pub fn log_text(&self) -> String {
-        let Ok(entries) = std::fs::read_dir(self.data_dir().join("logs")) else {
-            return String::new();
-        };
-        entries
-            .flatten()
-            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-            .collect()
+        logs_in(&self.data_dir().join("logs"))
     }
 
     /// This instance's `$XDG_CONFIG_HOME/lifeline`.
@@ -530,13 +533,8 @@ impl AppInstance {
         let _ = std::fs::create_dir_all(&logs);
         crate::artifacts::copy_tree(&self.data_dir().join("logs"), &logs);
         // CI keeps only the test's output, so the log's end goes there too.
-        let text = self.log_text();
-        let lines: Vec<&str> = text.lines().collect();
-        let tail = &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..];
         eprintln!("e2e: {}: the log's last lines:", self.name);
-        for line in tail {
-            eprintln!("e2e: {}| {line}", self.name);
-        }
+        eprint!("{}", tail(&self.log_text(), &self.name));
     }
 
     /// Kills the app and its drivers at once, as a crash or a pulled plug
@@ -566,6 +564,34 @@ impl Drop for AppInstance {
             .unwrap_or_else(|p| p.into_inner())
             .take();
         drop(driver);
+    }
+}
+
+/// The last [`LOG_TAIL_LINES`] lines of `text`, each marked with `who`.
+fn tail(text: &str, who: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(LOG_TAIL_LINES)..]
+        .iter()
+        .map(|line| format!("e2e: {who}| {line}\n"))
+        .collect()
+}
+
+/// The daily log files in `dir`, one after the other.
+fn logs_in(dir: &Path) -> String {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+        .collect()
+}
+
+/// [`tail`] of the file at `path`.
+fn tail_of(path: &Path, who: &str) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => tail(&text, who),
+        Err(error) => format!("e2e: {who}: no log at {} ({error})\n", path.display()),
     }
 }
 
