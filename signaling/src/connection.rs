@@ -283,6 +283,11 @@ impl Connection {
                 hub.path(conn, session, path).await.err().and_then(refused)
             }
             (AppMessage::Bye { session }, _) => self.bye(session).await,
+            (AppMessage::Reattach { session, secret }, role) => hub
+                .reattach(conn, role, session, secret)
+                .await
+                .err()
+                .and_then(refused),
 
             (
                 AppMessage::RequestId { .. }

@@ -26,7 +26,7 @@ use crate::db::unix_ms;
 use crate::ice::IceConfig;
 use crate::ids::{ClientId, IdRegistry, IssueError, LookupError, SystemIdSource};
 use crate::metrics::Metrics;
-use crate::pairings::{Pairing, PairingError, Pairings, Stage};
+use crate::pairings::{Pairing, PairingError, Pairings, Returns, Stage};
 use crate::protocol::{
     ClientAbout, ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage, SessionId,
     SessionPath, Signal,
@@ -34,6 +34,8 @@ use crate::protocol::{
 use crate::random;
 use crate::reconnects::{self, Reconnect, Reconnects};
 use crate::records::{NewRecord, Outcome, RecordEvent, RecordsHandle};
+
+mod returns;
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,7 +51,8 @@ const QUEUE: usize = 1024;
 /// What the hub needs to know from the server's configuration.
 #[derive(Debug, Clone)]
 pub struct HubConfig {
-    /// How long a disconnected client keeps its ID.
+    /// How long a disconnected client keeps its ID, and a side of a
+    /// running session whose link dropped its place in it.
     pub reconnect_grace: Duration,
     /// How long a client ID stays valid (an hour).
     pub id_lifetime: Duration,
@@ -133,6 +136,7 @@ impl From<PairingError> for Refusal {
             PairingError::NoSuchSession | PairingError::AlreadyAnswered => ErrorCode::NoSuchSession,
             PairingError::NotAccepted => ErrorCode::NotAccepted,
             PairingError::NotTheClient => ErrorCode::WrongRole,
+            PairingError::NoWayBack => ErrorCode::ReattachFailed,
         };
         Refusal::new(code, error.to_string())
     }
@@ -232,6 +236,13 @@ enum Request {
     Rejoin {
         conn: ConnId,
         token: String,
+        reply: Reply,
+    },
+    Reattach {
+        conn: ConnId,
+        role: Role,
+        session: SessionId,
+        secret: String,
         reply: Reply,
     },
     Disconnected {
@@ -409,6 +420,24 @@ impl HubHandle {
             .await
     }
 
+    /// Either side, on a new connection: back in its running session.
+    pub async fn reattach(
+        &self,
+        conn: ConnId,
+        role: Role,
+        session: SessionId,
+        secret: String,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::Reattach {
+            conn,
+            role,
+            session,
+            secret,
+            reply,
+        })
+        .await
+    }
+
     pub async fn bye(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
         self.call(|reply| Request::Bye {
             conn,
@@ -565,6 +594,13 @@ impl Hub {
             Request::Rejoin { conn, token, reply } => {
                 answer(reply, self.rejoin(now, conn, &token));
             }
+            Request::Reattach {
+                conn,
+                role,
+                session,
+                secret,
+                reply,
+            } => answer(reply, self.reattach(conn, role, &session, &secret)),
             Request::Disconnected { conn } => self.disconnected(now, conn),
         }
     }
@@ -746,6 +782,7 @@ impl Hub {
                 stage: Stage::Pending {
                     deadline: now + self.config.consent_timeout,
                 },
+                returns: Returns::default(),
             },
         )?;
         self.push(
@@ -828,6 +865,11 @@ impl Hub {
                 "the reconnect token is unknown, used or expired, or the expert has left",
             ));
         };
+        // The session before the restart has waited for its client in
+        // vain: this one takes its place.
+        if self.pairings.close(&reconnect.previous).is_some() {
+            self.end(&reconnect.previous, left_reason(Role::Client));
+        }
         self.pairings.can_open(reconnect.expert, conn)?;
         // The same computer as before the restart.
         if let Some(client) = self.conns.get_mut(&conn) {
@@ -891,7 +933,10 @@ impl Hub {
                 computer,
             })
             .unwrap_or_default();
-        for (side, client) in [(pairing.expert, Some(about)), (pairing.client, None)] {
+        let secrets = [random::hex::<16>(), random::hex::<16>()];
+        self.pairings.arm(session, &secrets[0], &secrets[1]);
+        let sides = [(pairing.expert, Some(about)), (pairing.client, None)];
+        for ((side, client), secret) in sides.into_iter().zip(secrets) {
             self.push(
                 side,
                 ServerMessage::SessionStarted {
@@ -899,6 +944,7 @@ impl Hub {
                     scopes: granted,
                     ice_servers: ice_servers.clone(),
                     client,
+                    reattach: Some(secret),
                 },
             );
         }
@@ -1007,46 +1053,41 @@ impl Hub {
         self.ids.owner_disconnected(now, conn);
         self.reconnects.forget_expert(conn);
         for session in self.pairings.sessions_of(conn).to_vec() {
-            self.left(conn, &session);
+            self.left(now, conn, &session);
         }
         self.conns.remove(&conn);
     }
 
-    /// `conn`'s connection dropped: its side of `session` is gone.
-    fn left(&mut self, conn: ConnId, session: &SessionId) {
-        if let Some(pairing) = self.pairings.close(session)
+    /// `conn`'s connection dropped: its side of a running `session` is
+    /// away for the grace period (the other side is told at once, and
+    /// the session ends unless it comes back); of a request, gone.
+    fn left(&mut self, now: Instant, conn: ConnId, session: &SessionId) {
+        let until = now + self.config.reconnect_grace;
+        if let Some((_, other)) = self.pairings.away(conn, session, until) {
+            self.push(
+                other,
+                ServerMessage::PeerLeft {
+                    session: session.clone(),
+                    reason: LeaveReason::Disconnected,
+                },
+            );
+        } else if let Some(pairing) = self.pairings.close(session)
             && let Some((role, other)) = pairing.side_of(conn)
         {
-            let reason = match role {
-                Role::Expert => "expert_disconnected",
-                Role::Client => "client_disconnected",
-            };
-            match pairing.stage {
-                Stage::Pending { .. } => {
-                    self.push(
-                        other,
-                        ServerMessage::RequestCancelled {
-                            session: session.clone(),
-                        },
-                    );
-                    self.finish(session, Outcome::Cancelled, None, reason);
-                }
-                Stage::Active { .. } => {
-                    self.push(
-                        other,
-                        ServerMessage::PeerLeft {
-                            session: session.clone(),
-                            reason: LeaveReason::Disconnected,
-                        },
-                    );
-                    self.end(session, reason);
-                }
-            }
+            self.push(
+                other,
+                ServerMessage::RequestCancelled {
+                    session: session.clone(),
+                },
+            );
+            self.finish(session, Outcome::Cancelled, None, left_reason(role));
         }
     }
 
-    /// Ends every request whose consent deadline has passed.
+    /// Ends every request whose consent deadline has passed, and every
+    /// session a side of which stayed away past its grace.
     fn expire(&mut self, now: Instant) {
+        self.abandon(now);
         for session in self.pairings.overdue(now) {
             if let Some(pairing) = self.pairings.close(&session) {
                 for side in [pairing.expert, pairing.client] {
@@ -1095,5 +1136,13 @@ impl Hub {
         self.metrics
             .pairings_active
             .store(active, Ordering::Relaxed);
+    }
+}
+
+/// A session's end reason when `role`'s link dropped for good.
+fn left_reason(role: Role) -> &'static str {
+    match role {
+        Role::Expert => "expert_disconnected",
+        Role::Client => "client_disconnected",
     }
 }

@@ -166,6 +166,14 @@ pub enum AppMessage {
     Rejoin {
         token: String,
     },
+    /// Either side, on a new connection after its link to the desk
+    /// dropped: back in its running session, with the secret from that
+    /// session's `session_started`. The desk carries the session's signals
+    /// (an ICE restart's) on this connection from now on.
+    Reattach {
+        session: SessionId,
+        secret: String,
+    },
     /// Client: the permissions it keeps after withdrawing or re-granting
     /// some during the session; recorded in the desk's audit log.
     Grants {
@@ -202,6 +210,7 @@ impl AppMessage {
             | AppMessage::Logout
             | AppMessage::Rejoin { .. }
             | AppMessage::Connect { .. } => None,
+            AppMessage::Reattach { session, .. } => Some(session),
         }
     }
 }
@@ -331,6 +340,18 @@ pub enum ServerMessage {
         ice_servers: Vec<IceServer>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client: Option<ClientAbout>,
+        /// This side's secret for `reattach`, should its link drop.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reattach: Option<String>,
+    },
+    /// This connection carries `session` again, after a `reattach`.
+    Reattached {
+        session: SessionId,
+    },
+    /// The other side of `session` is back on the desk (on a new
+    /// connection): signals reach it again.
+    PeerBack {
+        session: SessionId,
     },
     /// To both: nobody answered within the consent timeout.
     RequestTimedOut {
@@ -409,6 +430,8 @@ error_codes! {
     /// A `rejoin` token is unknown, used or expired, or its expert has
     /// gone; or a `hold_for_reconnect` for no running session.
     ReconnectFailed => "reconnect_failed",
+    /// The session to reattach to is over, or the secret is not its.
+    ReattachFailed => "reattach_failed",
     /// Wrong user name or password (never says which).
     BadCredentials => "bad_credentials",
     /// The token is unknown, revoked, or expired after inactivity.
@@ -533,8 +556,22 @@ mod tests {
                         user: "ann".into()
                     },
                 }),
+                reattach: Some("5e".into()),
             }),
-            r#"{"type":"session_started","session":"s1","scopes":[],"ice_servers":[],"client":{"description":"printer","computer":{"name":"pc1","os":"Linux","user":"ann"}}}"#
+            r#"{"type":"session_started","session":"s1","scopes":[],"ice_servers":[],"client":{"description":"printer","computer":{"name":"pc1","os":"Linux","user":"ann"}},"reattach":"5e"}"#
+        );
+        assert_eq!(
+            json(&AppMessage::Reattach {
+                session: crate::protocol::SessionId::parse("s1").unwrap(),
+                secret: "5e".into(),
+            }),
+            r#"{"type":"reattach","session":"s1","secret":"5e"}"#
+        );
+        assert_eq!(
+            json(&ServerMessage::PeerBack {
+                session: crate::protocol::SessionId::parse("s1").unwrap(),
+            }),
+            r#"{"type":"peer_back","session":"s1"}"#
         );
         assert_eq!(
             json(&ServerMessage::error(ErrorCode::UnsupportedVersion, "v9")),

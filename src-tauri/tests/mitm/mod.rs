@@ -311,7 +311,7 @@ async fn forge(app: impl Socket, server: impl Socket, sent: Arc<Mutex<Vec<AppMes
                         intruder.create_data_channel("control", Delivery::Reliable).await.unwrap();
                         let offer = intruder.create_offer().await.unwrap();
                         for forged in [
-                            ServerMessage::SessionStarted { session: session.clone(), scopes: everything, ice_servers: Vec::new(), client: None },
+                            ServerMessage::SessionStarted { session: session.clone(), scopes: everything, ice_servers: Vec::new(), client: None, reattach: None },
                             ServerMessage::Signal { session, signal: offer },
                         ] {
                             let _ = app_tx.send(to_app(&forged)).await;
@@ -319,7 +319,7 @@ async fn forge(app: impl Socket, server: impl Socket, sent: Arc<Mutex<Vec<AppMes
                         intruders.push((intruder, _events));
                     }
                     Ok(ServerMessage::SessionStarted { session, ice_servers, client, .. }) => {
-                        let widened = ServerMessage::SessionStarted { session, scopes: everything, ice_servers, client };
+                        let widened = ServerMessage::SessionStarted { session, scopes: everything, ice_servers, client, reattach: None };
                         let _ = app_tx.send(to_app(&widened)).await;
                     }
                     _ => {

@@ -319,6 +319,7 @@ mod tests {
             scopes,
             ice_servers: Vec::new(),
             client: None,
+            reattach: None,
         })
     }
 

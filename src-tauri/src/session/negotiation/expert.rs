@@ -177,6 +177,7 @@ impl ExpertNegotiation {
                 scopes,
                 ice_servers,
                 client,
+                ..
             } if waiting_for(&session) => {
                 let start = Start {
                     session,
@@ -352,6 +353,7 @@ mod tests {
             scopes: Scopes::NONE.with(Scope::View),
             ice_servers: Vec::new(),
             client: None,
+            reattach: None,
         })
     }
 

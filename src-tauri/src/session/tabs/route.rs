@@ -186,6 +186,7 @@ mod tests {
             scopes: Scopes::NONE,
             ice_servers: Vec::new(),
             client: None,
+            reattach: None,
         };
         assert_eq!(routes.route(&started, now), Route::Tab(A));
         assert_eq!(routes.route(&refusal(Some("s2")), now), Route::Tab(B));
