@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
 use lifeline_signaling::protocol::{
-    AppMessage, ComputerInfo, ErrorCode, MAX_COMPUTER_FIELD_CHARS, PROTOCOL_VERSION, Role,
-    ServerMessage,
+    AppMessage, ComputerInfo, ErrorCode, LeaveReason, MAX_COMPUTER_FIELD_CHARS,
+    MAX_SESSIONS_PER_EXPERT, PROTOCOL_VERSION, Role, ServerMessage, SessionId,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -75,6 +75,15 @@ struct Restore {
     /// A client back from a restart: its token for the session it
     /// resumes, until the desk answers it.
     rejoin: Option<String>,
+    /// The running sessions and this side's secret to take each back
+    /// with on a new connection (an expert may run several).
+    sessions: Vec<(SessionId, String)>,
+}
+
+impl Restore {
+    fn forget_session(&mut self, session: &SessionId) {
+        self.sessions.retain(|(running, _)| running != session);
+    }
 }
 
 /// A handle to the running link. Dropping it stops the task.
@@ -284,6 +293,14 @@ async fn restore_state(socket: &mut Socket, restore: &Restore) -> Result<(), Str
         let token = token.clone();
         send(socket, &AppMessage::Rejoin { token }).await?;
     }
+    for (session, secret) in &restore.sessions {
+        tracing::info!(%session, "back in the running session on the new link");
+        let reattach = AppMessage::Reattach {
+            session: session.clone(),
+            secret: secret.clone(),
+        };
+        send(socket, &reattach).await?;
+    }
     Ok(())
 }
 
@@ -465,6 +482,9 @@ async fn carry_out(
             if matches!(message, AppMessage::ReleaseId) {
                 restore.id = None;
             }
+            if let AppMessage::Bye { session } = &message {
+                restore.forget_session(session);
+            }
             let sent = send(socket, &message).await;
             let _ = reply.send(sent.as_ref().map_err(|_| DeskError::Offline).copied());
             sent?;
@@ -483,10 +503,13 @@ fn remember(restore: &mut Restore, message: &ServerMessage) {
             restore.id = Some((id.clone(), secret.clone()));
         }
         ServerMessage::IdReleased => restore.id = None,
-        ServerMessage::Error { code, .. } => match code {
-            ErrorCode::InvalidToken => restore.token = None,
-            ErrorCode::ReclaimFailed => restore.id = None,
-            ErrorCode::ReconnectFailed => restore.rejoin = None,
+        ServerMessage::Error { code, session, .. } => match (code, session) {
+            (ErrorCode::InvalidToken, _) => restore.token = None,
+            (ErrorCode::ReclaimFailed, _) => restore.id = None,
+            (ErrorCode::ReconnectFailed, _) => restore.rejoin = None,
+            (ErrorCode::ReattachFailed | ErrorCode::NoSuchSession, Some(session)) => {
+                restore.forget_session(session);
+            }
             _ => {}
         },
         // The desk answered the rejoin: it is not sent again.
@@ -494,7 +517,22 @@ fn remember(restore: &mut Restore, message: &ServerMessage) {
             resumes: Some(_), ..
         } => restore.rejoin = None,
         // A used ID cannot be reclaimed; the session no longer needs it.
-        ServerMessage::SessionStarted { .. } => restore.id = None,
+        ServerMessage::SessionStarted {
+            session, reattach, ..
+        } => {
+            restore.id = None;
+            if let Some(secret) = reattach {
+                restore.forget_session(session);
+                if restore.sessions.len() >= MAX_SESSIONS_PER_EXPERT {
+                    restore.sessions.remove(0);
+                }
+                restore.sessions.push((session.clone(), secret.clone()));
+            }
+        }
+        ServerMessage::PeerLeft {
+            session,
+            reason: LeaveReason::Bye,
+        } => restore.forget_session(session),
         _ => {}
     }
 }
@@ -524,6 +562,16 @@ fn answer(pending: &mut Option<Reply<IssuedId>>, message: ServerMessage) -> Opti
             None
         }
         ServerMessage::Pong | ServerMessage::Welcome { .. } => None,
+        // The desk no longer runs that session (it restarted, or let it
+        // go): its peers may still talk directly; nothing to tell.
+        ServerMessage::Error {
+            code: ErrorCode::ReattachFailed,
+            session,
+            ..
+        } => {
+            tracing::info!(?session, "the desk no longer carries the session's signals");
+            None
+        }
         other => Some(other),
     }
 }

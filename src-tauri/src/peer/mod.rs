@@ -359,6 +359,21 @@ impl Peer {
         Ok(Signal::Offer { sdp: offer.sdp })
     }
 
+    /// Offerer: an offer that restarts ICE (new credentials, and
+    /// candidates gathered again from this computer's addresses now, on
+    /// sockets bound anew), set locally. The channels and the video go on
+    /// over whichever path the restart finds.
+    pub async fn restart_offer(&self) -> Result<Signal, PeerError> {
+        if self.role != Role::Offerer {
+            return Err(PeerError::UnexpectedSignal {
+                role: self.role,
+                kind: "restart request",
+            });
+        }
+        self.pc.restart_ice().await?;
+        self.create_offer().await
+    }
+
     /// Applies a signal from the other peer. An offer yields the answer to
     /// send back. Signals that do not fit this peer's role are refused.
     pub async fn handle_signal(&self, signal: Signal) -> Result<Option<Signal>, PeerError> {
@@ -370,12 +385,15 @@ impl Peer {
                     .set_remote_description(RTCSessionDescription::offer(sdp)?)
                     .await?;
                 self.flush_pending().await;
-                if self.share_screen {
+                // A later offer (an ICE restart's) keeps the track it has.
+                let mut video = self.video.lock().await;
+                if self.share_screen && video.is_none() {
                     // Added after the offer is set, so the track takes the
                     // expert's receive-only video transceiver.
                     let sender = video::VideoSender::add_to(self.pc.as_ref()).await?;
-                    *self.video.lock().await = Some(Arc::new(sender));
+                    *video = Some(Arc::new(sender));
                 }
+                drop(video);
                 let answer = self.pc.create_answer(None).await?;
                 self.pc.set_local_description(answer.clone()).await?;
                 Ok(Some(Signal::Answer { sdp: answer.sdp }))
@@ -573,6 +591,9 @@ fn setting_engine(settings: &PeerSettings) -> SettingEngine {
         )
         // See SCTP_RECEIVE_WINDOW.
         .with_sctp_max_receive_buffer_size(SCTP_RECEIVE_WINDOW)
+        // An ICE restart follows a network change: the sockets bound to
+        // the addresses this computer had are bound again to those it has.
+        .with_discard_local_candidates_during_ice_restart(true)
         .build()
 }
 

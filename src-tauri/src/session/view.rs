@@ -42,6 +42,9 @@ pub struct SessionView {
     pub first_frame: Option<FirstFrame>,
     /// In a connected session: the way its packets go.
     pub path: Option<crate::peer::path::NetworkPath>,
+    /// The running session's path went quiet and is being found again
+    /// (an ICE restart, after a network change).
+    pub reconnecting: bool,
 }
 
 /// Expert: how long the first picture took. The session starts when the

@@ -48,6 +48,12 @@ impl Engine {
             ServerMessage::PeerLeft { session, reason } if ours(&session) => {
                 self.on_peer_left(&current, reason).await;
             }
+            ServerMessage::PeerBack { session } if ours(&session) => {
+                self.on_desk_again(true).await;
+            }
+            ServerMessage::Reattached { session } if ours(&session) => {
+                self.on_desk_again(false).await;
+            }
             // The client of the running session is back from its restart
             // before this side noticed it go: that session is over.
             ServerMessage::Reconnecting { ref previous, .. } if ours(previous) => {
@@ -235,6 +241,7 @@ impl Engine {
             peer_end: None,
             pin: None,
             held: Vec::new(),
+            recovery: Default::default(),
             side: Side::new(self.role),
         }
     }
@@ -294,6 +301,7 @@ impl Engine {
             return self.on_pin_signal(signal).await;
         }
         let description = matches!(signal, Signal::Offer { .. } | Signal::Answer { .. });
+        let answer = matches!(signal, Signal::Answer { .. });
         match live.peer.handle_signal(signal).await {
             Ok(Some(reply)) => {
                 self.send(AppMessage::Signal {
@@ -312,6 +320,7 @@ impl Engine {
                     self.start_sharing().await;
                 }
             }
+            Ok(None) if answer => self.restart_answered(),
             Ok(None) => {}
             // Without the other side's description the connection can never
             // come up: the attempt ends now, on both sides, instead of

@@ -21,6 +21,7 @@ mod peer_events;
 mod pin;
 mod pointer;
 mod reboot;
+mod recover;
 mod remote;
 mod talk;
 
@@ -319,6 +320,8 @@ struct Live {
     pin: Option<crate::session::pin::PinCheck>,
     /// Peer events waiting for the PIN check to pass.
     held: Vec<PeerEvent>,
+    /// Whether the path is quiet, and the restart that brings it back.
+    recovery: recover::Recovery,
     /// What only this side's role has.
     side: Side,
 }
@@ -713,10 +716,11 @@ impl Engine {
             live.events.close();
             live.peer.close().await;
         }
-        // The expert also reports an end the client made: a desk that
-        // restarted during the session no longer pairs it, and ends its
-        // record on the expert's word (otherwise the desk already has).
-        let report = tell || (was_live && self.role == Role::Expert);
+        // Either side reports an end the other made too: the desk keeps
+        // a side whose link dropped in its session for a while, and a
+        // desk that restarted during the session ends its record on the
+        // expert's word (a desk that ended it already says so, quietly).
+        let report = tell || was_live;
         if report && let Some(session) = session {
             // Best effort: the session must end even with the desk gone.
             let _ = self.desk.send(AppMessage::Bye { session }).await;
@@ -725,6 +729,7 @@ impl Engine {
             view.screen = None;
             view.first_frame = None;
             view.path = None;
+            view.reconnecting = false;
             view.grantable = Scopes::NONE;
             view.clipboard_sync = false;
             view.reboot_at_ms = None;

@@ -38,6 +38,7 @@ impl Engine {
                 let safety_code = live.peer.safety_code().await.unwrap_or_default();
                 let granted = live.grants.current();
                 self.watch_path();
+                self.path_back();
                 if matches!(self.phase(), Phase::Active { .. }) {
                     // The path came back after a quiet spell (maybe
                     // another one).
@@ -58,7 +59,15 @@ impl Engine {
                 // dead desk link is better made again now than found out
                 // by its silence limit.
                 self.desk.probe();
-                self.negotiate(Input::Reachable(false)).await;
+                self.path_quiet(false).await;
+            }
+            // Before the session is up, a failed path is the end; after,
+            // a restart may find another (the negotiation gives it a while).
+            PeerEvent::State(ConnectionState::Failed)
+                if matches!(self.phase(), Phase::Active { .. }) =>
+            {
+                tracing::info!("the direct path failed");
+                self.path_quiet(true).await;
             }
             PeerEvent::State(ConnectionState::Failed) => {
                 self.end(

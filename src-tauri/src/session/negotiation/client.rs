@@ -111,7 +111,8 @@ impl ClientNegotiation {
             | Input::Connected { .. }
             | Input::Scopes(_)
             | Input::Reachable(_)
-            | Input::PeerOffDesk => Vec::new(),
+            | Input::PeerOffDesk
+            | Input::PeerOnDesk => Vec::new(),
         }
     }
 
@@ -537,6 +538,41 @@ mod tests {
                 .is_empty()
         );
         assert!(matches!(machine.phase(), Phase::Active { .. }));
+    }
+
+    #[test]
+    fn a_quiet_path_has_a_while_to_come_back_and_a_side_back_on_the_desk_is_waited_for() {
+        use crate::session::negotiation::RECOVER_WITHIN;
+        let (mut clock, mut machine) = active();
+        assert!(machine.handle(clock.now(), Input::PeerOffDesk).is_empty());
+        assert!(machine.handle(clock.now(), Input::PeerOnDesk).is_empty());
+        // Back on the desk: a quiet path is a restart to wait for.
+        let quiet_at = clock.now().at;
+        assert!(
+            machine
+                .handle(clock.now(), Input::Reachable(false))
+                .is_empty()
+        );
+        assert_eq!(machine.poll_timeout(), Some(quiet_at + RECOVER_WITHIN));
+        // Quiet again while quiet keeps the first moment.
+        let now = clock.advance(Duration::from_secs(10));
+        assert!(machine.handle(now, Input::Reachable(false)).is_empty());
+        assert_eq!(machine.poll_timeout(), Some(quiet_at + RECOVER_WITHIN));
+        let now = clock.advance(Duration::from_secs(5));
+        assert!(machine.handle(now, Input::Reachable(true)).is_empty());
+        assert_eq!(machine.poll_timeout(), None);
+
+        let now = clock.advance(Duration::from_secs(1));
+        machine.handle(now, Input::Reachable(false));
+        let now = clock.advance(RECOVER_WITHIN - Duration::from_millis(1));
+        assert!(machine.handle(now, Input::Tick).is_empty());
+        let now = clock.advance(Duration::from_millis(1));
+        let effects = machine.handle(now, Input::Tick);
+        assert!(
+            matches!(&effects[..], [Effect::End(n)] if n.code == NoticeCode::ConnectionFailed),
+            "{effects:?}"
+        );
+        assert!(machine.handle(now, Input::Tick).is_empty(), "once");
     }
 
     #[test]

@@ -107,7 +107,8 @@ impl ExpertNegotiation {
             Input::Connected { .. }
             | Input::Scopes(_)
             | Input::Reachable(_)
-            | Input::PeerOffDesk => Vec::new(),
+            | Input::PeerOffDesk
+            | Input::PeerOnDesk => Vec::new(),
         }
     }
 

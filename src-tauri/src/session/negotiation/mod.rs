@@ -43,6 +43,12 @@ pub const START_WITHIN: Duration = Duration::from_secs(30);
 /// would otherwise wait for ever).
 pub const CONNECT_WITHIN: Duration = Duration::from_secs(60);
 
+/// How long a connected session's path may stay quiet while it finds its
+/// way back (an ICE restart after a network change, with either side's
+/// desk link made again on the way), before the session ends. The desk
+/// keeps a side's place as long.
+pub const RECOVER_WITHIN: Duration = Duration::from_secs(30);
+
 /// The time, as the machine is told it: a monotonic instant for its
 /// deadlines, and the wall clock for what the UI shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +99,8 @@ pub enum Input {
     Reachable(bool),
     /// The desk says the other side's app left it without a goodbye.
     PeerOffDesk,
+    /// The desk says the other side is back on it.
+    PeerOnDesk,
     /// The session ended (or could not start), saying why.
     Ended(Option<Notice>),
     /// Time passed: the deadline from `poll_timeout` may have come.
@@ -140,8 +148,8 @@ struct Running {
     /// `None` while connecting, with the time it must be up by.
     connected: Option<Connected>,
     connect_by: Instant,
-    /// ICE has heard nothing from the other side for a while.
-    unreachable: bool,
+    /// ICE has heard nothing from the other side since then.
+    quiet_since: Option<Instant>,
     /// The desk lost the other side's app.
     off_desk: bool,
 }
@@ -160,7 +168,7 @@ impl Running {
             scopes: start.scopes,
             connected: None,
             connect_by: now.at + CONNECT_WITHIN,
-            unreachable: false,
+            quiet_since: None,
             off_desk: false,
         }
     }
@@ -184,7 +192,10 @@ impl Running {
     }
 
     fn timeout(&self) -> Option<Instant> {
-        self.connected.is_none().then_some(self.connect_by)
+        match (&self.connected, self.quiet_since) {
+            (None, _) => Some(self.connect_by),
+            (Some(_), quiet) => quiet.map(|since| since + RECOVER_WITHIN),
+        }
     }
 
     /// The inputs a running session takes, whatever the role; `None` for
@@ -202,13 +213,31 @@ impl Running {
                 self.scopes = *scopes;
                 Some(vec![Effect::Phase(None)])
             }
-            Input::Reachable(reachable) => {
-                self.unreachable = !reachable;
+            Input::Reachable(true) => {
+                self.quiet_since = None;
+                Some(Vec::new())
+            }
+            Input::Reachable(false) => {
+                self.quiet_since.get_or_insert(now.at);
                 Some(self.gone())
             }
             Input::PeerOffDesk => {
                 self.off_desk = true;
                 Some(self.gone())
+            }
+            Input::PeerOnDesk => {
+                self.off_desk = false;
+                Some(Vec::new())
+            }
+            Input::Tick
+                if self.connected.is_some() && self.timeout().is_some_and(|by| now.at >= by) =>
+            {
+                // Once, until the engine's end makes the machine idle.
+                self.quiet_since = None;
+                Some(vec![Effect::End(Notice::new(
+                    NoticeCode::ConnectionFailed,
+                    "the connection was lost and did not come back",
+                ))])
             }
             Input::Tick if self.timeout().is_some_and(|by| now.at >= by) => {
                 // Once, until the engine's end makes the machine idle.
@@ -230,7 +259,7 @@ impl Running {
     /// gone: waiting for ICE to fail would show a dead session for many
     /// seconds more.
     fn gone(&mut self) -> Vec<Effect> {
-        if !(self.unreachable && self.off_desk) {
+        if !(self.quiet_since.is_some() && self.off_desk) {
             return Vec::new();
         }
         // Once, until the engine's end makes the machine idle.

@@ -106,6 +106,8 @@ impl Routes {
             | ServerMessage::RequestCancelled { session }
             | ServerMessage::Signal { session, .. }
             | ServerMessage::PeerLeft { session, .. }
+            | ServerMessage::PeerBack { session }
+            | ServerMessage::Reattached { session }
             | ServerMessage::ReconnectToken { session, .. }
             | ServerMessage::NotesSaved { session } => self.owner(session),
             ServerMessage::Welcome { .. }
