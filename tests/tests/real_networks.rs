@@ -13,7 +13,10 @@
 //!   the desk's record of the session loses nothing;
 //! - two homes 100 ms apart (a 25 ms wire on each router's cable): the
 //!   picture follows a change, and a 64 MiB file arrives with the sender's
-//!   SHA-256.
+//!   SHA-256;
+//! - two homes, and the client's computer moves to another address: both
+//!   apps say they are reconnecting, the expert restarts ICE through the
+//!   desk, and the same session carries on (picture, chat, one record).
 //!
 //! Each checks what the expert sees of the client's screen, and the path
 //! the expert's overlay and the desk's record give.
@@ -196,6 +199,61 @@ async fn at_100_ms_the_picture_follows_and_a_large_file_arrives_whole() {
                 anyhow::ensure!(state == "done", "the file ended {state}");
                 eprintln!("{BIG_MIB} MiB at 100 ms RTT in {:.1?}", started.elapsed());
                 same(&big, &world.downloads(0).join("image.iso"))
+            })
+            .await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_carries_on_when_the_clients_network_changes() {
+    e2e("real_networks_renumber", |h| async move {
+        let world = World::build(&h, &[Router::Home, Router::Home], &[UDP]).await?;
+        let (client, expert) = world.apps(&h).await?;
+        world
+            .check(async {
+                client_mode(&client).await?;
+                session_with_picture(&client, &expert).await?;
+                let changed = Instant::now();
+                world.network.sites[0].renumber();
+                // Both say so while the path is found again.
+                expert.wait_for("#screen-reconnecting").await?;
+                client.wait_for("#session-reconnecting").await?;
+                h.screenshot(&expert, "reconnecting").await?;
+                // The screen changes while the path is down: the picture
+                // sent then is lost, and the expert gets the screen as it
+                // is once the path is back, not at the next refresh (10 s).
+                client.xvfb().run("xsetroot", &["-solid", "#00ff00"])?;
+                wait_for_colours(&expert, &[(OUTSIDE, GREEN)]).await?;
+                let followed = changed.elapsed();
+                eprintln!("the picture followed {followed:.1?} after the move");
+                anyhow::ensure!(
+                    followed < Duration::from_secs(15),
+                    "the picture came back only {followed:.1?} after the move"
+                );
+                client.wait_for("#safety-code").await?;
+                let banners = expert
+                    .client()
+                    .find_all(fantoccini::Locator::Css("#screen-reconnecting"))
+                    .await?;
+                anyhow::ensure!(banners.is_empty(), "the expert still reads 'reconnecting'");
+                client.open_bar_panel("chat").await?;
+                chat(&expert, &client, "Still with you on your new network").await?;
+                // Each side's log says the connection was lost, then back.
+                for app in [&expert, &client] {
+                    app.wait_for(".log-event[data-code='path_lost']").await?;
+                    let back = app.text(".log-event[data-code='path_back']").await?;
+                    anyhow::ensure!(back.ends_with("Reconnected."), "{back:?}");
+                }
+                // One session at the desk, still running.
+                let token = world.server.report_token("ann", PASSWORD).await?;
+                let report = world.server.session_report_with(&token).await?;
+                let rows = report.as_array().cloned().unwrap_or_default();
+                anyhow::ensure!(
+                    rows.len() == 1 && rows[0]["ended_at_ms"].is_null(),
+                    "{report}"
+                );
+                Ok(())
             })
             .await
     })

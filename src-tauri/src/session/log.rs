@@ -76,6 +76,10 @@ event_codes! {
     /// The path goes through the desk's TURN relay; the detail is how
     /// this side reaches it (UDP, TCP, TLS).
     PathRelayed => "path_relayed",
+    /// The path went quiet: reconnecting.
+    PathLost => "path_lost",
+    /// The path answers again (after an ICE restart, maybe).
+    PathBack => "path_back",
     Granted => "granted",
     Withdrawn => "withdrawn",
     /// A request outside the granted permissions was refused.

@@ -80,6 +80,14 @@ impl ScreenShare {
         self.transport.send_replace(true);
     }
 
+    /// The next frame is a keyframe of the screen as it is now, changed
+    /// or not (frames sent while the path was quiet never arrived).
+    pub fn request_keyframe(&self) {
+        if let Some(pipeline) = &self.pipeline {
+            pipeline.request_keyframe();
+        }
+    }
+
     pub fn monitor(&self) -> usize {
         self.config.monitor
     }

@@ -192,6 +192,7 @@ mod tests {
                 protocol: "udp".into(),
                 relay_protocol: Some("tls".into()),
             }),
+            reconnecting: true,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -210,7 +211,8 @@ mod tests {
                 "notes": {"text": "Ticket 4711", "savedAtMs": 9},
                 "firstFrame": {"sessionStartedMs": 100, "arrivedMs": 205},
                 "path": {"local": "relay", "remote": "server_reflexive", "protocol": "udp",
-                         "relayProtocol": "tls"}
+                         "relayProtocol": "tls"},
+                "reconnecting": true
             })
         );
     }

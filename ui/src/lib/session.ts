@@ -83,6 +83,8 @@ export interface SessionView {
   firstFrame: FirstFrame | null;
   /** In a connected session: the way its packets go. */
   path: NetworkPath | null;
+  /** The path went quiet and is being found again (after a network change). */
+  reconnecting: boolean;
 }
 
 /** How one end of the chosen ICE pair was found (src-tauri/src/peer/path.rs). */
@@ -138,6 +140,7 @@ export const IDLE_VIEW: SessionView = {
   notes: { text: "", savedAtMs: null },
   firstFrame: null,
   path: null,
+  reconnecting: false,
 };
 
 function known(key: string): key is MessageKey {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use lifeline_signaling::protocol::{AppMessage, Role};
 
 use super::Engine;
+use crate::session::log::EventCode;
 use crate::session::negotiation::Input;
 
 /// How long a restart's offer may go unanswered before another may take
@@ -41,10 +42,10 @@ impl Engine {
 
     /// The path went quiet (`failed`: for good, unless restarted).
     pub(super) async fn path_quiet(&mut self, failed: bool) {
-        if let Some(live) = &mut self.live {
-            live.recovery.quiet = true;
-            self.view
-                .send_if_modified(|view| !std::mem::replace(&mut view.reconnecting, true));
+        let Some(live) = &mut self.live else { return };
+        if !std::mem::replace(&mut live.recovery.quiet, true) {
+            self.view.send_modify(|view| view.reconnecting = true);
+            self.log_event(EventCode::PathLost, "");
         }
         self.negotiate(Input::Reachable(false)).await;
         if failed {
@@ -54,11 +55,16 @@ impl Engine {
 
     /// The path answers again.
     pub(super) fn path_back(&mut self) {
-        if let Some(live) = &mut self.live {
-            live.recovery = Recovery::default();
+        let Some(live) = &mut self.live else { return };
+        if std::mem::take(&mut live.recovery).quiet {
+            // The picture sent while the path was quiet was lost, and a
+            // still screen would not send another for seconds.
+            if let Some(share) = live.client().and_then(|client| client.share.as_ref()) {
+                share.request_keyframe();
+            }
+            self.view.send_modify(|view| view.reconnecting = false);
+            self.log_event(EventCode::PathBack, "");
         }
-        self.view
-            .send_if_modified(|view| std::mem::replace(&mut view.reconnecting, false));
     }
 
     /// The restart's answer arrived.
