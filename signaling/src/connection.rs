@@ -272,22 +272,15 @@ impl Connection {
                 self.set_notes(session, notes).await
             }
 
-            (AppMessage::Cancel { session }, _) => {
-                hub.cancel(conn, session).await.err().and_then(refused)
-            }
             (AppMessage::Signal { session, signal }, _) => self.signal(session, signal).await,
-            (AppMessage::Connected { session }, _) => {
-                hub.connected(conn, session).await.err().and_then(refused)
-            }
-            (AppMessage::Path { session, path }, _) => {
-                hub.path(conn, session, path).await.err().and_then(refused)
-            }
             (AppMessage::Bye { session }, _) => self.bye(session).await,
-            (AppMessage::Reattach { session, secret }, role) => hub
-                .reattach(conn, role, session, secret)
-                .await
-                .err()
-                .and_then(refused),
+            (
+                message @ (AppMessage::Cancel { .. }
+                | AppMessage::Connected { .. }
+                | AppMessage::Path { .. }
+                | AppMessage::Reattach { .. }),
+                role,
+            ) => self.about_session(message, role).await,
 
             (
                 AppMessage::RequestId { .. }
@@ -309,6 +302,22 @@ impl Connection {
                 Role::Client,
             ) => wrong_role("only experts send this"),
         }
+    }
+
+    /// What either side says about one of its sessions that the hub
+    /// answers alone.
+    async fn about_session(&self, message: AppMessage, role: Role) -> Option<ServerMessage> {
+        let (hub, conn) = (&self.shared.hub, self.conn);
+        let done = match message {
+            AppMessage::Cancel { session } => hub.cancel(conn, session).await,
+            AppMessage::Connected { session } => hub.connected(conn, session).await,
+            AppMessage::Path { session, path } => hub.path(conn, session, path).await,
+            AppMessage::Reattach { session, secret } => {
+                hub.reattach(conn, role, session, secret).await
+            }
+            _ => Ok(()),
+        };
+        done.err().and_then(refused)
     }
 
     /// A client asks for an ID: the description and computer are bounded

@@ -195,58 +195,37 @@ enum Request {
         accept: Option<Scopes>,
         reply: Reply,
     },
-    Cancel {
-        conn: ConnId,
-        session: SessionId,
-        reply: Reply,
-    },
-    Relay {
-        conn: ConnId,
-        session: SessionId,
-        signal: Signal,
-        reply: Reply,
-    },
-    Connected {
-        conn: ConnId,
-        session: SessionId,
-        reply: Reply,
-    },
-    Path {
-        conn: ConnId,
-        session: SessionId,
-        path: SessionPath,
-        reply: Reply,
-    },
-    /// Whether `conn` takes part in `session` (for the audit log).
-    Member {
-        conn: ConnId,
-        session: SessionId,
-        reply: Reply,
-    },
-    Bye {
-        conn: ConnId,
-        session: SessionId,
-        reply: Reply,
-    },
-    HoldForReconnect {
-        conn: ConnId,
-        session: SessionId,
-        reply: Reply,
-    },
     Rejoin {
         conn: ConnId,
         token: String,
         reply: Reply,
     },
-    Reattach {
+    /// Something `conn` asks about one of its requests or sessions.
+    Session {
         conn: ConnId,
-        role: Role,
         session: SessionId,
-        secret: String,
+        op: SessionOp,
         reply: Reply,
     },
     Disconnected {
         conn: ConnId,
+    },
+}
+
+/// What a connection asks about one of its requests or sessions.
+#[derive(Debug)]
+enum SessionOp {
+    Cancel,
+    Relay(Signal),
+    Connected,
+    Path(SessionPath),
+    /// Whether the connection takes part (for the audit log).
+    Member,
+    Bye,
+    HoldForReconnect,
+    Reattach {
+        role: Role,
+        secret: String,
     },
 }
 
@@ -265,6 +244,21 @@ impl HubHandle {
             .await
             .map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
+    }
+
+    async fn ask_about(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        op: SessionOp,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::Session {
+            conn,
+            session,
+            op,
+            reply,
+        })
+        .await
     }
 
     /// Gives the hub the connection's outbox; everything the hub says to it
@@ -341,12 +335,7 @@ impl HubHandle {
     }
 
     pub async fn cancel(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
-        self.call(|reply| Request::Cancel {
-            conn,
-            session,
-            reply,
-        })
-        .await
+        self.ask_about(conn, session, SessionOp::Cancel).await
     }
 
     pub async fn relay(
@@ -355,22 +344,12 @@ impl HubHandle {
         session: SessionId,
         signal: Signal,
     ) -> Result<(), Refusal> {
-        self.call(|reply| Request::Relay {
-            conn,
-            session,
-            signal,
-            reply,
-        })
-        .await
+        self.ask_about(conn, session, SessionOp::Relay(signal))
+            .await
     }
 
     pub async fn connected(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
-        self.call(|reply| Request::Connected {
-            conn,
-            session,
-            reply,
-        })
-        .await
+        self.ask_about(conn, session, SessionOp::Connected).await
     }
 
     /// `conn`'s side of `session` reports its connection's path.
@@ -380,24 +359,14 @@ impl HubHandle {
         session: SessionId,
         path: SessionPath,
     ) -> Result<(), Refusal> {
-        self.call(|reply| Request::Path {
-            conn,
-            session,
-            path,
-            reply,
-        })
-        .await
+        self.ask_about(conn, session, SessionOp::Path(path)).await
     }
 
     /// Whether `conn` takes part in the running or pending `session`.
     pub async fn is_member(&self, conn: ConnId, session: SessionId) -> bool {
-        self.call(|reply| Request::Member {
-            conn,
-            session,
-            reply,
-        })
-        .await
-        .is_ok()
+        self.ask_about(conn, session, SessionOp::Member)
+            .await
+            .is_ok()
     }
 
     /// Client: a token to come back with after its restart.
@@ -406,12 +375,8 @@ impl HubHandle {
         conn: ConnId,
         session: SessionId,
     ) -> Result<(), Refusal> {
-        self.call(|reply| Request::HoldForReconnect {
-            conn,
-            session,
-            reply,
-        })
-        .await
+        self.ask_about(conn, session, SessionOp::HoldForReconnect)
+            .await
     }
 
     /// Client, after its restart: back to its expert with `token`.
@@ -428,23 +393,12 @@ impl HubHandle {
         session: SessionId,
         secret: String,
     ) -> Result<(), Refusal> {
-        self.call(|reply| Request::Reattach {
-            conn,
-            role,
-            session,
-            secret,
-            reply,
-        })
-        .await
+        self.ask_about(conn, session, SessionOp::Reattach { role, secret })
+            .await
     }
 
     pub async fn bye(&self, conn: ConnId, session: SessionId) -> Result<(), Refusal> {
-        self.call(|reply| Request::Bye {
-            conn,
-            session,
-            reply,
-        })
-        .await
+        self.ask_about(conn, session, SessionOp::Bye).await
     }
 
     /// Tells the hub a connection ended: its ID survives the grace period,
@@ -554,54 +508,36 @@ impl Hub {
                 accept,
                 reply,
             } => answer(reply, self.answer(conn, &session, accept)),
-            Request::Cancel {
-                conn,
-                session,
-                reply,
-            } => answer(reply, self.cancel(conn, &session)),
-            Request::Relay {
-                conn,
-                session,
-                signal,
-                reply,
-            } => answer(reply, self.relay(conn, session, signal)),
-            Request::Connected {
-                conn,
-                session,
-                reply,
-            } => answer(reply, self.connected(conn, session)),
-            Request::Path {
-                conn,
-                session,
-                path,
-                reply,
-            } => answer(reply, self.path(conn, session, path)),
-            Request::Member {
-                conn,
-                session,
-                reply,
-            } => answer(reply, self.member(conn, &session)),
-            Request::Bye {
-                conn,
-                session,
-                reply,
-            } => answer(reply, self.bye(conn, &session)),
-            Request::HoldForReconnect {
-                conn,
-                session,
-                reply,
-            } => answer(reply, self.hold_for_reconnect(now, conn, &session)),
             Request::Rejoin { conn, token, reply } => {
                 answer(reply, self.rejoin(now, conn, &token));
             }
-            Request::Reattach {
+            Request::Session {
                 conn,
-                role,
                 session,
-                secret,
+                op,
                 reply,
-            } => answer(reply, self.reattach(conn, role, &session, &secret)),
+            } => answer(reply, self.about(now, conn, session, op)),
             Request::Disconnected { conn } => self.disconnected(now, conn),
+        }
+    }
+
+    /// Carries out what `conn` asks about `session`.
+    fn about(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        session: SessionId,
+        op: SessionOp,
+    ) -> Result<(), Refusal> {
+        match op {
+            SessionOp::Cancel => self.cancel(conn, &session),
+            SessionOp::Relay(signal) => self.relay(conn, session, signal),
+            SessionOp::Connected => self.connected(conn, session),
+            SessionOp::Path(path) => self.path(conn, session, path),
+            SessionOp::Member => self.member(conn, &session),
+            SessionOp::Bye => self.bye(conn, &session),
+            SessionOp::HoldForReconnect => self.hold_for_reconnect(now, conn, &session),
+            SessionOp::Reattach { role, secret } => self.reattach(conn, role, &session, &secret),
         }
     }
 

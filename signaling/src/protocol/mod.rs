@@ -561,6 +561,14 @@ mod tests {
             r#"{"type":"session_started","session":"s1","scopes":[],"ice_servers":[],"client":{"description":"printer","computer":{"name":"pc1","os":"Linux","user":"ann"}},"reattach":"5e"}"#
         );
         assert_eq!(
+            json(&ServerMessage::error(ErrorCode::UnsupportedVersion, "v9")),
+            r#"{"type":"error","code":"unsupported_version","message":"v9"}"#
+        );
+    }
+
+    #[test]
+    fn golden_json_of_a_way_back() {
+        assert_eq!(
             json(&AppMessage::Reattach {
                 session: crate::protocol::SessionId::parse("s1").unwrap(),
                 secret: "5e".into(),
@@ -572,10 +580,6 @@ mod tests {
                 session: crate::protocol::SessionId::parse("s1").unwrap(),
             }),
             r#"{"type":"peer_back","session":"s1"}"#
-        );
-        assert_eq!(
-            json(&ServerMessage::error(ErrorCode::UnsupportedVersion, "v9")),
-            r#"{"type":"error","code":"unsupported_version","message":"v9"}"#
         );
     }
 
