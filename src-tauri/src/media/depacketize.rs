@@ -153,9 +153,14 @@ impl Vp8Assembler {
         if self.waiting_for_keyframe {
             self.skip_to_keyframe()?;
         }
-        let first = *self.packets.keys().next()?;
+        let mut first = *self.packets.keys().next()?;
         if self.delivered.is_some_and(|d| first != d + 1) {
-            return None; // the gap before it may still fill
+            // The gap before it may still fill, unless a whole keyframe
+            // waits behind it: that needs nothing from before, and on a
+            // still screen no later packet would come to give the gap up.
+            first = self.complete_keyframe()?;
+            self.packets = self.packets.split_off(&first);
+            self.delivered = Some(first - 1);
         }
         let head = &self.packets[&first];
         if !head.start {
@@ -209,6 +214,23 @@ impl Vp8Assembler {
                 let delta = seq.wrapping_sub(highest as u16) as i16;
                 highest.saturating_add_signed(i64::from(delta))
             }
+        }
+    }
+
+    /// The first packet of the first keyframe all of whose packets are
+    /// here, up to its marker.
+    fn complete_keyframe(&self) -> Option<u64> {
+        let (&key, head) = self.packets.iter().find(|(_, p)| p.keyframe)?;
+        let mut seq = key;
+        loop {
+            let stored = self.packets.get(&seq)?;
+            if stored.timestamp != head.timestamp || (seq != key && stored.start) {
+                return None;
+            }
+            if stored.marker {
+                return Some(key);
+            }
+            seq += 1;
         }
     }
 
@@ -497,5 +519,46 @@ mod tests {
             times: FrameTimes::default(),
         });
         assert_eq!(a.next_frame().map(|f| f.data), Some(KEY.to_vec()));
+    }
+
+    #[test]
+    fn a_whole_keyframe_behind_a_gap_goes_at_once() {
+        // Deltas flow; a burst is lost; the keyframe asked for arrives
+        // whole, and the screen is still: no later packet comes.
+        let mut a = Vp8Assembler::default();
+        let (frames, _) = feed(
+            &mut a,
+            &[
+                first(10, 900, true, &KEY),
+                first(11, 900 + TICK, true, &DELTA),
+            ],
+        );
+        assert_eq!(frames.len(), 2);
+        let later = 900 + 150 * TICK;
+        let (frames, asked) = feed(
+            &mut a,
+            &[
+                first(200, later, false, &KEY),
+                more(201, later, true, b"ab"),
+            ],
+        );
+        assert!(!asked);
+        assert_eq!(frames.len(), 1, "{frames:?}");
+        assert!(frames[0].keyframe);
+        // A late packet from before the keyframe changes nothing.
+        let (frames, _) = feed(&mut a, &[first(12, 900 + 2 * TICK, true, &DELTA)]);
+        assert!(frames.is_empty());
+
+        // Half a keyframe behind a gap still waits for the rest.
+        let (frames, _) = feed(
+            &mut a,
+            &[
+                first(300, later + 9 * TICK, false, &KEY),
+                more(302, later + 9 * TICK, true, b"cd"),
+            ],
+        );
+        assert!(frames.is_empty());
+        let (frames, _) = feed(&mut a, &[more(301, later + 9 * TICK, false, b"x")]);
+        assert_eq!(frames.len(), 1);
     }
 }
