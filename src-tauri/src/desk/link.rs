@@ -38,8 +38,12 @@ const PING_INTERVAL: Duration = Duration::from_secs(20);
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 /// How soon the desk must answer a probe. Its round trip is well under a
 /// second on any path a session can use; a link that stays silent this
-/// long after a ping is taken for dead and made again.
-const PROBE_WITHIN: Duration = Duration::from_secs(4);
+/// long after a ping is taken for dead and made again at once (a needless
+/// relink costs little: the running sessions are taken back on the new
+/// link).
+const PROBE_WITHIN: Duration = Duration::from_secs(2);
+/// What `serve` says when a probe went unanswered.
+const PROBE_UNANSWERED: &str = "the desk stopped answering a probe";
 /// Requests waiting for the link task.
 const COMMAND_QUEUE: usize = 16;
 /// The largest message (and frame) the app takes from the desk: the same
@@ -230,7 +234,14 @@ async fn run(
                 None,
             ),
         };
-        let delay = backoff.failed(Instant::now(), jitter());
+        // A probe goes unanswered when this computer's network changed
+        // under a session: its own news, not the desk's, so no herd of
+        // apps to spread out, and the session waits for the new link.
+        let delay = if reason == PROBE_UNANSWERED {
+            Duration::ZERO
+        } else {
+            backoff.failed(Instant::now(), jitter())
+        };
         tracing::warn!(%url, %reason, retry_in = ?delay, "support desk unreachable");
         status.send_replace(DeskStatus::Offline {
             retry_at_ms: unix_ms() + delay.as_millis() as u64,
@@ -434,7 +445,7 @@ async fn serve(
                     break reason;
                 }
             }
-            () = probe_due => break "the desk stopped answering a probe".to_owned(),
+            () = probe_due => break PROBE_UNANSWERED.to_owned(),
             _ = ping.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     break "the desk stopped answering".to_owned();
