@@ -30,6 +30,7 @@ mod gstreamer;
 mod measure;
 mod painter;
 mod probe;
+mod relayed;
 mod report;
 mod scenario;
 
@@ -209,6 +210,22 @@ async fn lifeline(
     expert: &AppInstance,
     painter: &mut Painter,
 ) -> anyhow::Result<(Photon, Vec<LifelineRow>)> {
+    let photon = watch(client, expert, painter).await?;
+    let mut rows = Vec::new();
+    for name in SCENARIOS {
+        rows.push(scenario::against_lifeline(name, client, expert).await?);
+    }
+    Ok((photon, rows))
+}
+
+/// The client accepts the expert app's request: Accept → first picture,
+/// then the changes as the expert app shows them, in its page and on its
+/// X screen.
+async fn watch(
+    client: &AppInstance,
+    expert: &AppInstance,
+    painter: &mut Painter,
+) -> anyhow::Result<Photon> {
     let accepted = accept(client).await?;
     let first_paint = loop {
         let painted = script(
@@ -263,11 +280,7 @@ async fn lifeline(
         }
         Err(error) => eprintln!("bench: the expert's window not found on its screen: {error:#}"),
     }
-    let mut rows = Vec::new();
-    for name in SCENARIOS {
-        rows.push(scenario::against_lifeline(name, client, expert).await?);
-    }
-    Ok((photon, rows))
+    Ok(photon)
 }
 
 /// Where the element at `selector` (the expert's canvas, Chromium's video)
@@ -555,7 +568,17 @@ async fn main() {
             stop(&client).await?;
         }
 
+        eprintln!("bench: the Lifeline expert app through the desk's TURN relay");
+        drop(painter);
+        let relayed = relayed::through_turn(&h)
+            .await
+            .map_err(|error| eprintln!("bench: no figures through TURN: {error:#}"))
+            .ok();
+
         print_photon(gst.as_ref(), &ours, theirs.as_ref().map(|t| &t.0));
+        if let Some((photon, path)) = &relayed {
+            relayed::print(&ours, photon, path);
+        }
         print_scenarios(&rows, theirs.as_ref().map(|t| t.1.as_slice()));
         if let Some((_, _, details)) = &theirs {
             println!("Chromium at the end: {details}");
