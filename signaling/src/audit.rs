@@ -3,8 +3,10 @@
 //!
 //! Events: `sign_in` (detail `ok`, `bad_credentials`, `rate_limited`),
 //! `connect` (the ID asked for, then `located` or the refusal's code),
-//! `consent` (`accepted <scopes>` or `declined`) and `scopes` (the
-//! permissions a client keeps after withdrawing or re-granting some).
+//! `consent` (`accepted <scopes>` or `declined`), `scopes` (the
+//! permissions a client keeps after withdrawing or re-granting some) and
+//! `reattach` (a side taking its running session back on a new
+//! connection: `ok` or the refusal's code).
 
 //!
 //! What is written is bounded three ways, since strangers cause most of it:

@@ -313,11 +313,31 @@ impl Connection {
             AppMessage::Connected { session } => hub.connected(conn, session).await,
             AppMessage::Path { session, path } => hub.path(conn, session, path).await,
             AppMessage::Reattach { session, secret } => {
-                hub.reattach(conn, role, session, secret).await
+                let done = hub.reattach(conn, role, session.clone(), secret).await;
+                self.audit_reattach(role, &session, &done);
+                done
             }
             _ => Ok(()),
         };
         done.err().and_then(refused)
+    }
+
+    /// A side taking a running session back is audited with the address
+    /// it came back from: a session that moves to another address is
+    /// worth seeing, and so are refused attempts.
+    fn audit_reattach(&self, role: Role, session: &SessionId, done: &Result<(), Refusal>) {
+        let actor = match (role, &self.signed_in) {
+            (Role::Expert, Some(signed_in)) => signed_in.expert.username.as_str(),
+            (Role::Expert, None) => "expert",
+            (Role::Client, _) => "client",
+        };
+        let outcome = match done {
+            Ok(()) => "ok",
+            Err(refusal) => refusal.code.as_str(),
+        };
+        self.shared
+            .audit
+            .record("reattach", actor, self.ip, Some(session), outcome);
     }
 
     /// A client asks for an ID: the description and computer are bounded

@@ -3,6 +3,7 @@
 //! got at the start, and the desk carries the session's signals there: an
 //! ICE restart's offer and answer. Only that side's secret opens it, and
 //! only within the grace; after it the session ends as the side's leaving.
+//! The audit log has every attempt, with the address it came from.
 
 mod common;
 
@@ -54,6 +55,7 @@ fn sdp_of(message: &Value) -> &str {
 async fn a_client_whose_link_dropped_comes_back_and_signals_reach_it() {
     let server = TestServer::start().await;
     server.add_expert("ann", "Ann").await;
+    server.add_admin("boss", "Boss").await;
     let (mut expert, _) = signed_in_expert(&server.url, "ann").await;
     let (mut client, id) = client_with_id(&server.url).await;
     let (session, expert_secret, client_secret) = started(&mut expert, &mut client, &id).await;
@@ -63,8 +65,9 @@ async fn a_client_whose_link_dropped_comes_back_and_signals_reach_it() {
     assert_eq!(left["type"], "peer_left", "{left}");
     assert_eq!(left["reason"], "disconnected", "{left}");
 
-    // Only the client's own secret, from a client, for that session.
-    let mut back = hello(&server.url, "client").await;
+    // Only the client's own secret, from a client, for that session; it
+    // comes back from another address (its new network).
+    let mut back = hello_from(&server.url, [127, 0, 0, 7], "client").await;
     for wrong in [
         reattach(&session, &expert_secret),
         reattach(&session, "00"),
@@ -96,6 +99,34 @@ async fn a_client_whose_link_dropped_comes_back_and_signals_reach_it() {
     .await;
     let left = recv(&mut expert).await;
     assert_eq!(left["reason"], "bye", "{left}");
+
+    // The audit log: the refusals (repeats of one from one address within a
+    // minute are counted in one row), and the way back from the new address.
+    let (_, token) = signed_in_expert(&server.url, "boss").await;
+    let reattaches = loop {
+        let (status, body) = server.get("/api/audit", Some(&token)).await;
+        assert_eq!(status, 200, "{body}");
+        let entries: Vec<Value> = serde_json::from_str(&body).unwrap();
+        let reattaches: Vec<Value> = entries
+            .into_iter()
+            .filter(|e| e["event"] == "reattach")
+            .collect();
+        if reattaches.iter().any(|e| e["detail"] == "ok") {
+            break reattaches;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let refused = |actor: &str, ip: &str| {
+        reattaches
+            .iter()
+            .any(|e| e["detail"] == "reattach_failed" && e["actor"] == actor && e["ip"] == ip)
+    };
+    assert!(refused("client", "127.0.0.7"), "{reattaches:#?}");
+    assert!(refused("expert", "127.0.0.1"), "{reattaches:#?}");
+    let ok = reattaches.iter().find(|e| e["detail"] == "ok").unwrap();
+    assert_eq!(ok["actor"], "client", "{ok}");
+    assert_eq!(ok["ip"], "127.0.0.7", "{ok}");
+    assert_eq!(ok["session_id"], session.as_str(), "{ok}");
 }
 
 #[tokio::test]
