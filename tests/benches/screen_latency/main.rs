@@ -34,11 +34,12 @@ mod relayed;
 mod report;
 mod scenario;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use lifeline_e2e::flows::{ask, loopback, new_id};
 use lifeline_e2e::xvfb::Xvfb;
-use lifeline_e2e::{AppInstance, AppOptions, e2e};
+use lifeline_e2e::{AppInstance, AppOptions, Harness, SignalingServer, e2e};
 use serde_json::Value;
 
 use crate::chromium::Chromium;
@@ -522,21 +523,25 @@ fn stage_cells(stats: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A client app on its own 1920×1080 screen, on loopback.
+async fn client_app(
+    h: &Harness,
+    server: &SignalingServer,
+    name: &str,
+) -> anyhow::Result<Arc<AppInstance>> {
+    let options = AppOptions {
+        screen: Some(SCREEN),
+        ..loopback()
+    };
+    h.launch_app_with(name, server, options).await
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     e2e("bench_screen_latency", |h| async move {
         let server = h.signaling().await?;
         server.add_expert("ann", "Ann", PASSWORD).await?;
-        let client = h
-            .launch_app_with(
-                "client",
-                &server,
-                AppOptions {
-                    screen: Some(SCREEN),
-                    ..loopback()
-                },
-            )
-            .await?;
+        let client = client_app(&h, &server, "client").await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
         // The pointer out of the way of every patch.
         client.xvfb().run("xdotool", &["mousemove", "0", "0"])?;

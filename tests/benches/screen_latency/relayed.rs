@@ -5,13 +5,13 @@
 //! client and back. Printed beside the direct loopback session of the same
 //! run: what the relay's extra hop and allocation cost.
 
+use lifeline_e2e::Harness;
 use lifeline_e2e::flows::{ask, loopback};
 use lifeline_e2e::net::coturn::{Coturn, TURN_SECRET};
-use lifeline_e2e::{AppOptions, Harness};
 
 use crate::painter::Painter;
 use crate::report::{ratio, show, summary};
-use crate::{CHANGES_KINDS, PASSWORD, Photon, SCREEN, stop, watch};
+use crate::{CHANGES_KINDS, PASSWORD, Photon, client_app, stop, watch};
 
 /// Accept → first picture and the changes through coturn, with the path
 /// the desk recorded for the expert's side.
@@ -30,16 +30,7 @@ pub(crate) async fn through_turn(h: &Harness) -> anyhow::Result<(Photon, String)
         .signaling_with(&["--config", &config.display().to_string()])
         .await?;
     server.add_expert("ann", "Ann", PASSWORD).await?;
-    let client = h
-        .launch_app_with(
-            "client-turn",
-            &server,
-            AppOptions {
-                screen: Some(SCREEN),
-                ..loopback()
-            },
-        )
-        .await?;
+    let client = client_app(h, &server, "client-turn").await?;
     let mut relay_only = loopback();
     relay_only
         .env
