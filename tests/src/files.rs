@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use ring::digest::{Context, SHA256};
 
 use crate::flows::loopback;
@@ -15,6 +16,43 @@ use crate::{AppInstance, AppOptions};
 /// chunks are alike and a misplaced one changes the digest. Cheap enough in
 /// a debug build for a whole GiB.
 pub fn random_file(path: &Path, size: u64, seed: u64) -> anyhow::Result<()> {
+    write_noise(path, size, seed).with_context(|| {
+        format!(
+            "writing {} MiB of test data to {}; the disk has {}",
+            size >> 20,
+            path.display(),
+            free_space(path)
+        )
+    })
+}
+
+/// What `df` says of the disk under `path`, for an error message.
+fn free_space(path: &Path) -> String {
+    let dir = path
+        .ancestors()
+        .find(|p| p.is_dir())
+        .unwrap_or(Path::new("/"));
+    let out = std::process::Command::new("df")
+        .args(["-h", "--output=avail,size"])
+        .arg(dir)
+        .output();
+    match out {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            match text.lines().nth(1).map(str::split_whitespace) {
+                Some(mut row) => format!(
+                    "{} free of {}",
+                    row.next().unwrap_or("?"),
+                    row.next().unwrap_or("?")
+                ),
+                None => "no figure from df".into(),
+            }
+        }
+        Err(e) => format!("no figure from df ({e})"),
+    }
+}
+
+fn write_noise(path: &Path, size: u64, seed: u64) -> anyhow::Result<()> {
     use std::io::Write;
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
     let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
