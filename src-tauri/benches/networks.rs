@@ -238,6 +238,7 @@ async fn at_100_ms(dir: &Path, source: &Path) -> (Duration, Duration, Duration) 
     let impairment = Impairment {
         delay: WIRE_DELAY,
         loss_ppm: 0,
+        rate: None,
     };
     let network = Network::build_impaired(&[Router::Home, Router::Home], impairment);
     let _coturn = Coturn::start_in(dir, &network.internet, None);

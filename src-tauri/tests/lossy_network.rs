@@ -24,12 +24,10 @@ use common::{
     wait_for_frames,
 };
 use lifeline_lib::clock::unix_ms;
-use lifeline_lib::desk::link::{self, DeskLink};
-use lifeline_lib::desk::proxy::Route;
+use lifeline_lib::desk::link::DeskLink;
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::media::sink::{CollectingSink, NoSink, ScreenFrame};
-use lifeline_lib::peer::PeerSettings;
-use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
+use lifeline_lib::session::engine::{Backends, Command, SessionHandle};
 use lifeline_lib::session::log::{Author, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::transfer::runner::{Direction, State};
@@ -62,6 +60,7 @@ impl Slow {
         let impairment = Impairment {
             delay: DELAY,
             loss_ppm: per_wire_ppm(STEADY),
+            rate: None,
         };
         let network = Network::build_impaired(&[Router::Home, Router::Home], impairment);
         let coturn = Coturn::start_in(dir, &network.internet, None);
@@ -80,15 +79,7 @@ impl Slow {
         role: Role,
         backends: Backends,
     ) -> (DeskLink, SessionHandle) {
-        let url = self.desk.url.clone();
-        self.desk.computers[index]
-            .run(move || {
-                let (link, events) = link::spawn_with(url, role, None, Route::System, None);
-                let settings = PeerSettings::default();
-                let session = engine::spawn(role, link.client(), events, settings, backends);
-                (link, session)
-            })
-            .await
+        self.desk.engine(index, role, backends).await
     }
 
     /// From now on, `percent` % of the packets between the computers are

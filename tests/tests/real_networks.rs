@@ -180,6 +180,7 @@ async fn at_100_ms_the_picture_follows_and_a_large_file_arrives_whole() {
         let slow = Impairment {
             delay: Duration::from_millis(25),
             loss_ppm: 0,
+            rate: None,
         };
         let network = Network::build_impaired(&[Router::Home, Router::Home], slow);
         let world = World::on(&h, network, &[UDP]).await?;

@@ -483,6 +483,30 @@ impl DeskOnInternet {
             _internet: internet,
         }
     }
+
+    /// An engine in `role` with `backends` on the computer of site
+    /// `index`, linked to the desk the plain way.
+    pub async fn engine(
+        &self,
+        index: usize,
+        role: lifeline_signaling::protocol::Role,
+        backends: lifeline_lib::session::engine::Backends,
+    ) -> (
+        lifeline_lib::desk::link::DeskLink,
+        lifeline_lib::session::engine::SessionHandle,
+    ) {
+        use lifeline_lib::desk::{link, proxy::Route};
+        use lifeline_lib::session::engine;
+        let url = self.url.clone();
+        self.computers[index]
+            .run(move || {
+                let (link, events) = link::spawn_with(url, role, None, Route::System, None);
+                let settings = lifeline_lib::peer::PeerSettings::default();
+                let session = engine::spawn(role, link.client(), events, settings, backends);
+                (link, session)
+            })
+            .await
+    }
 }
 
 /// [`wait_for`], for as long as `within`.

@@ -1,9 +1,12 @@
 //! A slow, lossy piece of cable for the test network, since this kernel
 //! has no `netem`: a namespace of its own with two interfaces, between
 //! which two threads carry every Ethernet frame, each direction after
-//! `delay` and dropping a share of them at random. It sits between a
-//! router and the internet, so everything the site sends or receives
-//! crosses it: the desk link, ICE, TURN and the session alike.
+//! `delay` and dropping a share of them at random. With a `rate`, it is
+//! also a home line's bottleneck: frames leave one after another at that
+//! many bytes a second, from a queue that drops what would wait longer
+//! than [`QUEUE_TIME`], as a router's does. It sits between a router and
+//! the internet, so everything the site sends or receives crosses it: the
+//! desk link, ICE, TURN and the session alike.
 //!
 //! The frames are read and written with packet sockets (`AF_PACKET`), so
 //! the wire needs no addresses and changes nothing the routers see but
@@ -24,7 +27,13 @@ pub struct Impairment {
     pub delay: Duration,
     /// The share of frames lost, in parts per million.
     pub loss_ppm: u32,
+    /// The line's speed in bytes a second, each way; `None`: as fast as
+    /// the carrier goes.
+    pub rate: Option<u64>,
 }
+
+/// The longest a frame waits for a rated line before the queue drops it.
+pub const QUEUE_TIME: Duration = Duration::from_millis(100);
 
 /// The wire's two carriers; they stop when it is dropped.
 #[derive(Debug)]
@@ -33,6 +42,7 @@ pub struct Wire {
     /// The loss now in force (a burst changes it mid-test).
     loss_ppm: Arc<AtomicU32>,
     lost: Arc<AtomicU64>,
+    overflowed: Arc<AtomicU64>,
     carriers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -43,6 +53,7 @@ impl Wire {
         let stop = Arc::new(AtomicBool::new(false));
         let loss_ppm = Arc::new(AtomicU32::new(impairment.loss_ppm));
         let lost = Arc::new(AtomicU64::new(0));
+        let overflowed = Arc::new(AtomicU64::new(0));
         for name in [a, b] {
             netns.ip(&["link", "set", name, "promisc", "on"]);
         }
@@ -52,6 +63,8 @@ impl Wire {
                 let (from, to) = (from.to_owned(), to.to_owned());
                 let carrier = Carrier {
                     delay: impairment.delay,
+                    rate: impairment.rate,
+                    overflowed: Arc::clone(&overflowed),
                     loss_ppm: Arc::clone(&loss_ppm),
                     lost: Arc::clone(&lost),
                     stop: Arc::clone(&stop),
@@ -63,6 +76,7 @@ impl Wire {
             stop,
             loss_ppm,
             lost,
+            overflowed,
             carriers,
         }
     }
@@ -75,6 +89,11 @@ impl Wire {
     /// Frames lost so far, both ways.
     pub fn lost(&self) -> u64 {
         self.lost.load(Ordering::Relaxed)
+    }
+
+    /// Frames a rated line's full queue dropped so far, both ways.
+    pub fn overflowed(&self) -> u64 {
+        self.overflowed.load(Ordering::Relaxed)
     }
 }
 
@@ -90,13 +109,36 @@ impl Drop for Wire {
 /// One direction of the wire.
 struct Carrier {
     delay: Duration,
+    rate: Option<u64>,
+    overflowed: Arc<AtomicU64>,
     loss_ppm: Arc<AtomicU32>,
     lost: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
 }
 
-/// Frames due later, oldest first: a fixed delay keeps them in order.
+/// Frames due later, oldest first: a fixed delay after a FIFO queue keeps
+/// them in order.
 type Line = VecDeque<(Instant, Vec<u8>)>;
+
+/// When the frames queued for a rated line will have left it.
+#[derive(Debug, Default)]
+struct Bottleneck {
+    free_at: Option<Instant>,
+}
+
+impl Bottleneck {
+    /// When a frame of `len` bytes that arrives `now` has left the line at
+    /// `rate`; `None` if it would wait longer than [`QUEUE_TIME`].
+    fn departure(&mut self, now: Instant, len: usize, rate: u64) -> Option<Instant> {
+        let start = self.free_at.map_or(now, |free| free.max(now));
+        if start.duration_since(now) > QUEUE_TIME {
+            return None;
+        }
+        let sending = Duration::from_secs_f64(len as f64 / rate as f64);
+        self.free_at = Some(start + sending);
+        self.free_at
+    }
+}
 
 impl Carrier {
     fn run(self, from: &str, to: &str) {
@@ -104,6 +146,7 @@ impl Carrier {
         let mut line: Line = VecDeque::new();
         let mut frame = vec![0u8; 65_536];
         let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ u64::from(from.len() as u32);
+        let mut bottleneck = Bottleneck::default();
         while !self.stop.load(Ordering::Relaxed) {
             // Wait for a frame no longer than until the next one is due.
             let wait = line
@@ -115,10 +158,17 @@ impl Carrier {
             if let Some(len) = receive(&rx, &mut frame, wait) {
                 state = xorshift(state);
                 let ppm = u64::from(self.loss_ppm.load(Ordering::Relaxed));
+                let now = Instant::now();
+                let left = match self.rate {
+                    Some(rate) => bottleneck.departure(now, len, rate),
+                    None => Some(now),
+                };
                 if state % 1_000_000 < ppm {
                     self.lost.fetch_add(1, Ordering::Relaxed);
+                } else if let Some(left) = left {
+                    line.push_back((left + self.delay, frame[..len].to_vec()));
                 } else {
-                    line.push_back((Instant::now() + self.delay, frame[..len].to_vec()));
+                    self.overflowed.fetch_add(1, Ordering::Relaxed);
                 }
             }
             while line.front().is_some_and(|(due, _)| *due <= Instant::now()) {
@@ -245,5 +295,30 @@ fn send(socket: &OwnedFd, frame: &[u8]) {
     // will not take is lost, as on a real wire.
     unsafe {
         libc::send(socket.as_raw_fd(), frame.as_ptr().cast(), frame.len(), 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rated_line_sends_one_frame_after_another_and_drops_what_would_wait_too_long() {
+        let mut line = Bottleneck::default();
+        let start = Instant::now();
+        // 1,000 bytes at 100,000 bytes a second: 10 ms each.
+        let first = line.departure(start, 1_000, 100_000).unwrap();
+        assert_eq!(first - start, Duration::from_millis(10));
+        let second = line.departure(start, 1_000, 100_000).unwrap();
+        assert_eq!(second - start, Duration::from_millis(20));
+        // Ten more fill the queue to 110 ms: the next one is dropped.
+        for _ in 0..9 {
+            line.departure(start, 1_000, 100_000).unwrap();
+        }
+        assert_eq!(line.departure(start, 1_000, 100_000), None);
+        // Once the line is idle again, a frame leaves at once.
+        let later = start + Duration::from_secs(1);
+        let idle = line.departure(later, 1_000, 100_000).unwrap();
+        assert_eq!(idle - later, Duration::from_millis(10));
     }
 }
