@@ -19,7 +19,7 @@ mod peers;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifeline_lib::peer::{Channel, Incoming};
+use lifeline_lib::peer::{Channel, Incoming, RoundTrip};
 use lifeline_lib::transfer::runner::{Report, Transfers};
 use lifeline_lib::transfer::wire::{Chunk, FileMessage, FsOp};
 use ring::digest::{SHA256, digest};
@@ -81,6 +81,7 @@ async fn a_modified_expert_cannot_write_outside_the_download_folder() {
     let seen = Arc::clone(&notes);
     let _client = Transfers::start(
         pair.remote.clone(),
+        RoundTrip::unknown(),
         1,
         downloads.clone(),
         None,
@@ -204,6 +205,7 @@ async fn without_the_files_permission_every_offer_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let _client = Transfers::start(
         pair.remote.clone(),
+        RoundTrip::unknown(),
         1,
         dir.path().to_owned(),
         Some(dir.path().to_owned()),
@@ -256,6 +258,7 @@ async fn a_modified_expert_cannot_browse_or_change_anything_outside_the_shared_f
     std::os::unix::fs::symlink(dir.path(), shared.join("Documents/up")).unwrap();
     let _client = Transfers::start(
         pair.remote.clone(),
+        RoundTrip::unknown(),
         1,
         dir.path().join("Downloads"),
         Some(shared.clone()),
@@ -384,6 +387,7 @@ async fn a_modified_expert_cannot_plant_a_backdoor_in_the_shared_folder() {
     std::fs::write(shared.join("notes.txt"), b"notes").unwrap();
     let _client = Transfers::start(
         pair.remote.clone(),
+        RoundTrip::unknown(),
         1,
         dir.path().join("Downloads"),
         Some(shared.clone()),
@@ -487,6 +491,7 @@ async fn the_home_folder_is_not_shared() {
     let dir = tempfile::tempdir().unwrap();
     let _client = Transfers::start(
         pair.remote.clone(),
+        RoundTrip::unknown(),
         1,
         dir.path().join("Downloads"),
         Some(home),
@@ -528,6 +533,7 @@ async fn a_modified_expert_cannot_make_the_receiver_write_through_a_link() {
     }
     let _client = Transfers::start(
         pair.remote.clone(),
+        RoundTrip::unknown(),
         1,
         dir.path().join("Downloads"),
         Some(shared.clone()),

@@ -95,6 +95,12 @@ impl Channel {
         Ok(self.0.send(BytesMut::from(data)).await?)
     }
 
+    /// The bytes sent that the other peer has not yet acknowledged,
+    /// queued or in flight.
+    pub async fn outstanding(&self) -> usize {
+        self.0.outstanding_bytes().await.unwrap_or(0)
+    }
+
     pub async fn close(&self) {
         if let Err(error) = self.0.close().await {
             tracing::debug!(%error, "data channel already closed");

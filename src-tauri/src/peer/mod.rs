@@ -16,6 +16,7 @@ mod channel;
 mod handler;
 pub mod pacer;
 pub mod path;
+mod round_trip;
 mod rtp_tap;
 mod runtime;
 pub mod safety;
@@ -41,6 +42,7 @@ use webrtc::peer_connection::{
 };
 
 pub use self::channel::{Channel, ChannelError, Incoming};
+pub use self::round_trip::RoundTrip;
 pub use lifeline_signaling::protocol::signal::{Signal, SignalError};
 
 /// How long the controlling agent (the expert) waits before it may
@@ -471,6 +473,11 @@ impl Peer {
         let local = self.pc.local_description().await?;
         let remote = self.pc.remote_description().await?;
         safety::safety_code(&local.sdp, &remote.sdp)
+    }
+
+    /// What the connection's round trip is, whenever it is asked.
+    pub fn round_trip(&self) -> RoundTrip {
+        RoundTrip::of(&self.pc)
     }
 
     /// The path the connection chose (`None` until it has chosen one).

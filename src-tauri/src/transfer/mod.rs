@@ -15,11 +15,15 @@
 //!   sees it: list, mkdir, rename or move, copy, delete, download.
 //! - [`progress`]: a transfer as the UI sees it.
 //! - `pump`: sending one transfer's files in order.
+//! - `pace`, `paced`: how much of a file may wait in the connection, so
+//!   what is sent beside it does not wait long behind it.
 //! - [`runner`]: the session's task on the `files` channel, sending and
 //!   receiving within the `files` permission, with progress.
 
 pub mod error;
 mod lookalike;
+mod pace;
+mod paced;
 mod partial;
 pub mod progress;
 pub mod protected;

@@ -1,14 +1,15 @@
 //! Sending one transfer: its items in order, each file from the resume
-//! point the receiver names, chunk by chunk under the channel's send-buffer
-//! limit, closed by the file's SHA-256 and the receiver's verdict.
+//! point the receiver names, chunk by chunk within the channel's pace,
+//! closed by the file's SHA-256 and the receiver's verdict.
 
 use tokio::sync::mpsc;
 
 use super::error::TransferError;
+use super::paced::Paced;
 use super::read_ahead::{Read, read_ahead};
 use super::send::Item;
 use super::wire::FileMessage;
-use crate::peer::{Channel, ChannelError};
+use crate::peer::ChannelError;
 
 /// What a sending transfer's pump tells the runner, the only writer of the
 /// transfer's view. The queue is bounded: a pump waits while the runner
@@ -29,7 +30,7 @@ pub(crate) enum PumpReport {
 /// One sending transfer: its channel, number, the receiver's replies and
 /// where progress goes.
 struct Sending<'a> {
-    channel: &'a Channel,
+    channel: &'a Paced,
     id: u32,
     replies: mpsc::Receiver<FileMessage>,
     progress: &'a mpsc::Sender<PumpReport>,
@@ -38,7 +39,7 @@ struct Sending<'a> {
 /// Sends one transfer's items in order, waiting for the receiver's resume
 /// point before each file and its verdict after.
 pub(crate) async fn pump(
-    channel: &Channel,
+    channel: &Paced,
     id: u32,
     start: FileMessage,
     items: Vec<Item>,
@@ -126,8 +127,8 @@ impl Sending<'_> {
                     self.report(PumpReport::Bytes { transfer, bytes }).await;
                 }
                 Some(Read::Chunk { frame, bytes }) => {
-                    // Waits while the channel holds its buffer's worth.
-                    let sent = self.channel.send_bytes(&frame).await;
+                    // Waits while the channel holds its allowance.
+                    let sent = self.channel.send_chunk(&frame).await;
                     sent.map_err(TransferError::connection_lost)?;
                     self.report(PumpReport::Bytes { transfer, bytes }).await;
                     if let Ok(message) = self.replies.try_recv() {

@@ -21,13 +21,14 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::error::TransferError;
+use super::paced::Paced;
 pub use super::progress::{Direction, State, TransferView};
 use super::pump::{PumpReport, pump};
 use super::remote_fs::{FsError, Listing, RemoteFs};
 use super::send::{Item, plan};
 use super::wire::{FileMessage, FsOp};
 use super::writer::Writer;
-use crate::peer::{self, Channel};
+use crate::peer::{self, Channel, RoundTrip};
 
 mod browse;
 mod incoming;
@@ -91,8 +92,10 @@ impl Transfers {
     /// expert's side, or when the client shares none). The home folder, or
     /// a folder above it or inside a protected place, is not shared: every
     /// request to it is answered with why ([`RemoteFs::shared`]).
+    /// `round_trip`: the connection's, which paces what is sent.
     pub fn start(
         channel: Channel,
+        round_trip: RoundTrip,
         first_id: u32,
         downloads: PathBuf,
         shared: Option<PathBuf>,
@@ -102,6 +105,7 @@ impl Transfers {
         let (requests, inbox) = mpsc::channel(32);
         let (pump_reports, pumped) = mpsc::channel(PUMP_QUEUE);
         let runner = Runner {
+            paced: Paced::new(channel.clone(), round_trip),
             channel,
             next_id: first_id,
             downloads,
@@ -153,6 +157,8 @@ struct Pump {
 
 struct Runner {
     channel: Channel,
+    /// The same channel as the pumps send on it.
+    paced: Paced,
     next_id: u32,
     downloads: PathBuf,
     /// Client: the folder the expert's file browser works in, or why there
@@ -394,7 +400,7 @@ impl Runner {
         };
         self.views.push(view);
         let (replies, mailbox) = mpsc::channel(REPLY_QUEUE);
-        let channel = self.channel.clone();
+        let channel = self.paced.clone();
         let progress = self.pump_reports.clone();
         let start = FileMessage::Start {
             transfer: id,

@@ -274,7 +274,9 @@ impl Engine {
                     expert.input = Some(InputSender::start(opened.input));
                 }
                 let allowed = live.grants.check(Scope::Files).is_ok();
-                live.transfers = Some(self.start_transfers(&session, allowed, opened.files));
+                let round_trip = live.peer.round_trip();
+                let transfers = self.start_transfers(&session, allowed, opened.files, round_trip);
+                live.transfers = Some(transfers);
                 self.live = Some(live);
                 let signal = opened.offer;
                 self.send(AppMessage::Signal { session, signal }).await;

@@ -23,6 +23,7 @@ impl Engine {
         session: &SessionId,
         allowed: bool,
         channel: crate::peer::Channel,
+        round_trip: crate::peer::RoundTrip,
     ) -> Transfers {
         let reports = self.channel_tx.clone();
         let session = session.clone();
@@ -32,6 +33,7 @@ impl Engine {
         };
         Transfers::start(
             channel,
+            round_trip,
             first_id,
             self.backends.downloads.clone(),
             shared,
