@@ -12,9 +12,11 @@
 //! The delivery rate is measured from the channel itself: bytes sent less
 //! those still unacknowledged, over intervals of at least a round trip,
 //! and the fastest interval of the last [`RATE_WINDOW`] counts (what the
-//! path can do, not what a pause between two files let through). The
-//! round trip comes from ICE; until one is known, the allowance is the
-//! channel's whole buffer, as before.
+//! path can do, not what a pause between two files let through). While
+//! the rate still climbs, the allowance is one round trip more, so SCTP's
+//! slow start can double what it sends each round trip. The round trip
+//! comes from ICE; until one is known, the allowance is the channel's
+//! whole buffer, as before.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -27,6 +29,9 @@ const FLOOR: usize = 256 << 10;
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 /// The shortest interval a rate is measured over.
 const MIN_INTERVAL: Duration = Duration::from_millis(50);
+/// An interval this much faster than any before it means the path is
+/// still opening up.
+const GROWING: f64 = 1.25;
 
 /// The estimate for one channel; its sending transfers share it.
 #[derive(Debug)]
@@ -40,6 +45,10 @@ pub(super) struct Pace {
     last: Option<(Instant, u64)>,
     /// Recent intervals' delivery rates, bytes a second, by their end.
     rates: VecDeque<(Instant, f64)>,
+    /// The last interval beat every rate before it by a quarter: the path
+    /// is still opening up (SCTP's slow start doubles what it sends each
+    /// round trip), and the allowance leaves it room to.
+    growing: bool,
 }
 
 impl Pace {
@@ -50,6 +59,7 @@ impl Pace {
             round_trip: None,
             last: None,
             rates: VecDeque::new(),
+            growing: false,
         }
     }
 
@@ -74,6 +84,7 @@ impl Pace {
             return;
         }
         let rate = delivered.saturating_sub(before) as f64 / interval.as_secs_f64();
+        self.growing = rate > GROWING * self.fastest().unwrap_or(0.0);
         self.rates.push_back((now, rate));
         while self
             .rates
@@ -90,11 +101,20 @@ impl Pace {
         let Some(round_trip) = self.round_trip else {
             return self.ceiling;
         };
-        let Some(rate) = self.rates.iter().map(|(_, rate)| *rate).reduce(f64::max) else {
+        let Some(rate) = self.fastest() else {
             return FLOOR.min(self.ceiling);
         };
-        let bytes = rate * (round_trip + QUEUE_BUDGET).as_secs_f64();
+        let in_flight = if self.growing {
+            2 * round_trip
+        } else {
+            round_trip
+        };
+        let bytes = rate * (in_flight + QUEUE_BUDGET).as_secs_f64();
         (bytes as usize).clamp(FLOOR.min(self.ceiling), self.ceiling)
+    }
+
+    fn fastest(&self) -> Option<f64> {
+        self.rates.iter().map(|(_, rate)| *rate).reduce(f64::max)
     }
 
     /// Whether the allowance is the channel's whole buffer, whose own
@@ -111,10 +131,10 @@ mod tests {
     const CEILING: usize = 4 << 20;
 
     /// A path of `rate` bytes a second and `round_trip`, fed by a sender
-    /// that keeps the channel at the allowance, for `seconds`: after the
-    /// first second, the longest the channel held more than the path had
-    /// in flight (what a chat line waits behind), and the bytes delivered
-    /// in the last second.
+    /// that keeps the channel at the allowance, for `seconds`: in the
+    /// second half, once the path is open, the longest the channel held
+    /// more than the path had in flight (what a chat line waits behind),
+    /// and the bytes delivered in the last second.
     fn stream(pace: &mut Pace, rate: f64, round_trip: Duration, seconds: u64) -> (f64, f64) {
         let step = Duration::from_millis(1);
         let start = Instant::now();
@@ -147,7 +167,7 @@ mod tests {
                 queued += 65_536;
                 pace.sent(65_536);
             }
-            if now > start + Duration::from_secs(1) {
+            if now > start + Duration::from_secs(seconds / 2) {
                 worst_queue = worst_queue.max(queued as f64 / rate);
             }
         }
@@ -166,8 +186,8 @@ mod tests {
                 last_second >= rate * 0.95,
                 "{rate} B/s at {rtt} ms moved {last_second} B in the last second"
             );
-            // After the start, the queue stays near the budget (a chunk
-            // over it at most); 4 MiB would have meant seconds.
+            // Once the path is open, the queue stays near the budget (a
+            // chunk over it at most); 4 MiB would have meant seconds.
             let budget = QUEUE_BUDGET.as_secs_f64() + 65_536.0 / rate;
             assert!(
                 queue <= budget * 1.5,
