@@ -21,12 +21,12 @@ use common::netns::{Network, Router};
 use common::wire::Impairment;
 use common::{
     DeskOnInternet, InputRecorder, PatternScreen, establish, frames_of, pattern_backends,
-    wait_for_frames,
+    recording_client, wait_for_frames,
 };
 use lifeline_lib::clock::unix_ms;
 use lifeline_lib::desk::link::DeskLink;
 use lifeline_lib::input::event::InputEvent;
-use lifeline_lib::media::sink::{CollectingSink, NoSink, ScreenFrame};
+use lifeline_lib::media::sink::{CollectingSink, ScreenFrame};
 use lifeline_lib::session::engine::{Backends, Command, SessionHandle};
 use lifeline_lib::session::log::{Author, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
@@ -107,10 +107,8 @@ async fn a_session_rides_out_loss_and_delay() {
     let slow = Slow::build(dir.path()).await;
     let screen = PatternScreen::moving(true);
     let injected = InputRecorder::default();
-    let mut client_backends = pattern_backends(&screen, Arc::new(NoSink));
-    let recorder = injected.clone();
-    client_backends.injector = Arc::new(move || Ok(Box::new(recorder.clone()) as _));
-    client_backends.downloads = dir.path().join("client-downloads");
+    let downloads = dir.path().join("client-downloads");
+    let client_backends = recording_client(&screen, &injected, downloads);
     let (client_link, client) = slow.side(0, Role::Client, client_backends).await;
     let frames = Arc::new(CollectingSink::default());
     let expert_backends = pattern_backends(&screen, Arc::clone(&frames) as _);

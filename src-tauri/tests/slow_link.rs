@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use common::coturn::Coturn;
 use common::netns::{Network, Router};
 use common::wire::Impairment;
-use common::{DeskOnInternet, InputRecorder, PatternScreen, establish, pattern_backends};
+use common::{
+    DeskOnInternet, InputRecorder, PatternScreen, establish, pattern_backends, recording_client,
+};
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::media::sink::NoSink;
 use lifeline_lib::session::engine::{Command, SessionHandle};
@@ -48,10 +50,8 @@ async fn typing_is_not_held_up_by_a_file_on_a_slow_line() {
 
     let screen = PatternScreen::moving(false);
     let injected = InputRecorder::default();
-    let mut client_backends = pattern_backends(&screen, Arc::new(NoSink));
-    let recorder = injected.clone();
-    client_backends.injector = Arc::new(move || Ok(Box::new(recorder.clone()) as _));
-    client_backends.downloads = dir.path().join("client-downloads");
+    let downloads = dir.path().join("client-downloads");
+    let client_backends = recording_client(&screen, &injected, downloads);
     let (client_link, client) = desk.engine(0, Role::Client, client_backends).await;
     let expert_backends = pattern_backends(&screen, Arc::new(NoSink));
     let (expert_link, expert) = desk.engine(1, Role::Expert, expert_backends).await;

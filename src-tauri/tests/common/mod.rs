@@ -127,6 +127,21 @@ pub fn pattern_backends(screen: &Arc<PatternScreen>, sink: Arc<dyn FrameSink>) -
     }
 }
 
+/// A client's backends with the test pattern for a screen: what it is
+/// made to type goes into `injected`, files it receives into `downloads`.
+pub fn recording_client(
+    screen: &Arc<PatternScreen>,
+    injected: &InputRecorder,
+    downloads: std::path::PathBuf,
+) -> Backends {
+    let recorder = injected.clone();
+    Backends {
+        injector: Arc::new(move || Ok(Box::new(recorder.clone()) as Box<dyn Injector>)),
+        downloads,
+        ..pattern_backends(screen, Arc::new(lifeline_lib::media::sink::NoSink))
+    }
+}
+
 /// One side with its own transcripts folder and input recorder.
 pub fn side_with(
     url: &str,
