@@ -59,7 +59,13 @@ impl Engine {
                 // dead desk link is better made again now than found out
                 // by its silence limit.
                 self.desk.probe();
-                self.path_quiet(false).await;
+                // Before the session is up, a quiet spell is the handshake
+                // waiting out a loss (its own timers retry): no session
+                // is reconnecting, and an ICE restart would start the
+                // handshake over.
+                if matches!(self.phase(), Phase::Active { .. }) {
+                    self.path_quiet(false).await;
+                }
             }
             // Before the session is up, a failed path is the end; after,
             // a restart may find another (the negotiation gives it a while).
