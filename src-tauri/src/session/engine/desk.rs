@@ -337,6 +337,10 @@ impl Engine {
                 let message = format!("the other side's connection details were refused: {error}");
                 self.end(true, Some(Notice::new(code, message))).await;
             }
+            Err(error) if answer && self.role == Role::Expert => {
+                tracing::info!(%error, "an answer was refused");
+                self.answer_refused().await;
+            }
             // A candidate that cannot be used is one path less; others may
             // still connect, and ICE failing ends the session anyway.
             Err(error) => tracing::warn!(%error, "the peer's signal was refused"),

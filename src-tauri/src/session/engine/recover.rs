@@ -67,6 +67,18 @@ impl Engine {
         }
     }
 
+    /// Expert: an answer the connection could not take. When both sides
+    /// come back to the desk at once, each return brings a restart, so two
+    /// offers can cross: the answer to the first is taken as the second's,
+    /// and the second's, arriving after, is refused. The credentials then
+    /// match on neither side, and only a fresh offer brings the path back.
+    pub(super) async fn answer_refused(&mut self) {
+        if let Some(live) = &mut self.live {
+            live.recovery.offered_at = None;
+        }
+        self.restart_path("an answer crossed another offer").await;
+    }
+
     /// The restart's answer arrived.
     pub(super) fn restart_answered(&mut self) {
         if let Some(live) = &mut self.live {
