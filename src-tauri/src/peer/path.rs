@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use lifeline_signaling::protocol::{SessionPath, Transport};
 use rtc::peer_connection::transport::RTCIceCandidateType;
+use rtc::statistics::stats::ice_candidate_pair::RTCIceCandidatePairStats;
 use serde::{Deserialize, Serialize};
 use webrtc::peer_connection::{PeerConnection, RTCStatsReport, RTCStatsReportEntry, StatsSelector};
 
@@ -124,12 +125,17 @@ fn names(entry: &RTCStatsReportEntry, candidate: &str) -> bool {
             .is_some_and(|prefix| prefix.ends_with('_'))
 }
 
+/// The candidate pair ICE chose, in a stats report, once it has chosen.
+pub(super) fn chosen_pair(report: &RTCStatsReport) -> Option<&RTCIceCandidatePairStats> {
+    let pair_id = &report.transport()?.selected_candidate_pair_id;
+    report
+        .candidate_pairs()
+        .find(|pair| &pair.stats.id == pair_id)
+}
+
 /// The chosen pair in a stats report, if one is chosen yet.
 pub(super) fn chosen(report: &RTCStatsReport, bridged: &[Bridged]) -> Option<NetworkPath> {
-    let pair_id = &report.transport()?.selected_candidate_pair_id;
-    let pair = report
-        .candidate_pairs()
-        .find(|pair| &pair.stats.id == pair_id)?;
+    let pair = chosen_pair(report)?;
     let local = report.iter().find_map(|entry| match entry {
         RTCStatsReportEntry::LocalCandidate(c) if names(entry, &pair.local_candidate_id) => Some(c),
         _ => None,

@@ -36,11 +36,7 @@ impl RoundTrip {
         let report = pc
             .get_stats(std::time::Instant::now(), StatsSelector::None)
             .await;
-        let chosen = &report.transport()?.selected_candidate_pair_id;
-        let pair = report
-            .candidate_pairs()
-            .find(|pair| &pair.stats.id == chosen)?;
-        let seconds = pair.current_round_trip_time;
+        let seconds = super::path::chosen_pair(&report)?.current_round_trip_time;
         (seconds.is_finite() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
     }
 }
