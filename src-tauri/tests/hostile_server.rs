@@ -13,12 +13,15 @@
 //!   accepts less than everything, the session keeps to what it accepted.
 //!
 //! And, without any relay: a wrong PIN ends the session on both sides, and
-//! the right one lets it start.
+//! the right one lets it start. Both sides say the PIN check failed even
+//! when the side that failed first closes the connection before the desk
+//! delivers its proof to the other.
 
 mod common;
 mod mitm;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use common::{
     InputRecorder, MemoryClipboard, Pins, ask_and_accept, side_with, start_desk, wait_for,
@@ -39,12 +42,27 @@ struct Sides {
 }
 
 fn sides(url: &str) -> Sides {
+    sides_through(url, url)
+}
+
+/// The client on `client_url`, the expert on `expert_url`.
+fn sides_through(client_url: &str, expert_url: &str) -> Sides {
     let dir = tempfile::tempdir().unwrap();
     let (input, clip) = (InputRecorder::default(), MemoryClipboard::default());
-    let (client_link, client) =
-        side_with(url, Role::Client, &dir.path().join("client"), &input, &clip);
-    let (expert_link, expert) =
-        side_with(url, Role::Expert, &dir.path().join("expert"), &input, &clip);
+    let (client_link, client) = side_with(
+        client_url,
+        Role::Client,
+        &dir.path().join("client"),
+        &input,
+        &clip,
+    );
+    let (expert_link, expert) = side_with(
+        expert_url,
+        Role::Expert,
+        &dir.path().join("expert"),
+        &input,
+        &clip,
+    );
     Sides {
         client_link,
         client,
@@ -184,6 +202,24 @@ async fn a_wrong_pin_ends_the_session_and_the_right_one_starts_it() {
     let at_client = wait_for(&mut client_view, "the client's session", active).await;
     let at_expert = wait_for(&mut expert_view, "the expert's session", active).await;
     assert_eq!(safety_code(&at_client), safety_code(&at_expert));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_pin_is_named_even_when_the_close_outruns_the_proof() {
+    let (_desk_dir, url, _stop, _server) = start_desk().await;
+    // The client fails first, on the expert's proof, and closes at once;
+    // its own proof reaches the expert a second after the close.
+    let late = mitm::start(url.clone(), mitm::Mode::Late(Duration::from_secs(1))).await;
+    let s = sides_through(&url, &late);
+    let pins = Pins {
+        client: Some("4821"),
+        expert: Some("4812"),
+    };
+    start(&s, pins).await;
+    tokio::join!(
+        refused(&s.client, "pin_mismatch"),
+        refused(&s.expert, "pin_mismatch")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

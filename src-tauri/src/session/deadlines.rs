@@ -32,6 +32,13 @@ impl Deadlines {
         self.at[Self::slot(due)] = Some(at);
     }
 
+    /// Brings the deadline for `due` forward to `at`, or sets it there;
+    /// one that comes sooner stays.
+    pub fn set_by(&mut self, due: Due, at: Instant) {
+        let slot = &mut self.at[Self::slot(due)];
+        *slot = Some(slot.map_or(at, |set| set.min(at)));
+    }
+
     /// Clears the deadline for `due`: whether one was set.
     pub fn clear(&mut self, due: Due) -> bool {
         self.at[Self::slot(due)].take().is_some()
@@ -69,6 +76,18 @@ mod tests {
 
     fn secs(n: u64) -> Duration {
         Duration::from_secs(n)
+    }
+
+    #[test]
+    fn a_deadline_brought_forward_keeps_the_sooner_time() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::default();
+        deadlines.set_by(Due::PinCheck, start + secs(20));
+        assert_eq!(deadlines.next(), Some(start + secs(20)));
+        deadlines.set_by(Due::PinCheck, start + secs(5));
+        assert_eq!(deadlines.next(), Some(start + secs(5)));
+        deadlines.set_by(Due::PinCheck, start + secs(9));
+        assert_eq!(deadlines.next(), Some(start + secs(5)));
     }
 
     #[test]

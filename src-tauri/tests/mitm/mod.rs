@@ -1,5 +1,5 @@
-//! A hostile signaling server, for tests: a WebSocket relay in front of the
-//! real one, in one of two modes.
+//! A hostile (or merely slow) signaling server, for tests: a WebSocket
+//! relay in front of the real one, in one of three modes.
 //!
 //! - [`Mode::Middle`] does what RustDesk's 2021 interception did. It
 //!   answers the expert's offer with a peer of its own, makes its own offer
@@ -7,10 +7,13 @@
 //!   app sees a working session whose DTLS ends at the relay. Everything
 //!   else, the PIN check's messages included, passes through unchanged: the
 //!   relay cannot do better without the PIN.
+//! - [`Mode::Late`] is honest but slow at the wrong moment (see `late`).
 //! - [`Mode::Forge`] lies to the client about consent: the moment a request
 //!   arrives it announces a session with every permission and sends an
 //!   offer, before anyone clicked Accept; and when the real session starts
 //!   it announces every permission again. It records what the app sends.
+
+mod late;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -50,6 +53,7 @@ impl<T> Socket for T where
 pub enum Mode {
     Middle(Overheard),
     Forge(Arc<Mutex<Vec<AppMessage>>>),
+    Late(std::time::Duration),
 }
 
 /// Starts the relay in front of `upstream`; returns its URL.
@@ -67,6 +71,7 @@ pub async fn start(upstream: String, mode: Mode) -> String {
                 match mode {
                     Mode::Middle(overheard) => relay(app, server, overheard).await,
                     Mode::Forge(sent) => forge(app, server, sent).await,
+                    Mode::Late(lag) => late::relay(app, server, lag).await,
                 }
             });
         }

@@ -46,6 +46,8 @@ impl Engine {
             return;
         }
         match event {
+            // As with the connection's close (see `closed_during_pin`).
+            ChannelEvent::ControlClosed if self.pin_open() => self.closed_during_pin(),
             ChannelEvent::ControlClosed => {
                 self.end(
                     false,

@@ -85,6 +85,12 @@ impl Engine {
                 )
                 .await;
             }
+            // The other side ended it during the PIN check, most likely
+            // because the check failed there: its proof, sent just before,
+            // comes through the desk and can arrive after the close.
+            PeerEvent::State(ConnectionState::Closed) if self.pin_open() => {
+                self.closed_during_pin();
+            }
             PeerEvent::State(ConnectionState::Closed) => {
                 self.end(
                     false,

@@ -20,6 +20,10 @@ use crate::session::view::Notice;
 /// How long after connecting the PIN check may take.
 const PIN_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long the desk has to deliver the other side's last word once the
+/// connection closed during the check.
+const WORD_WITHIN: Duration = Duration::from_secs(5);
+
 impl Engine {
     /// Starts the check for a new session, if this side holds a PIN.
     pub(super) async fn start_pin(&mut self) {
@@ -132,6 +136,18 @@ impl Engine {
             .as_ref()
             .and_then(|l| l.pin.as_ref())
             .is_some_and(|check| !check.verified())
+    }
+
+    /// The connection closed with the check open: the desk has the other
+    /// side's last word (its proof, then its `bye`), in order. It gets a
+    /// few seconds to deliver it before the check is given up.
+    pub(super) fn closed_during_pin(&mut self) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        tracing::info!("the connection closed during the PIN check; waiting for the desk");
+        let limit = std::time::Instant::now() + WORD_WITHIN;
+        live.deadlines.set_by(Due::PinCheck, limit);
     }
 
     /// The deadline: a check still open ends the session.
