@@ -220,27 +220,45 @@ impl Vp8Assembler {
     /// The first packet of the first keyframe all of whose packets are
     /// here, up to its marker.
     fn complete_keyframe(&self) -> Option<u64> {
-        let (&key, head) = self.packets.iter().find(|(_, p)| p.keyframe)?;
-        let mut seq = key;
-        loop {
-            let stored = self.packets.get(&seq)?;
-            if stored.timestamp != head.timestamp || (seq != key && stored.start) {
-                return None;
+        self.packets
+            .iter()
+            .filter(|(_, p)| p.keyframe)
+            .map(|(&key, _)| key)
+            .find(|&key| self.is_complete(key))
+    }
+
+    /// Whether the frame starting at `first` has all its packets here.
+    fn is_complete(&self, first: u64) -> bool {
+        let Some(head) = self.packets.get(&first) else {
+            return false;
+        };
+        let mut seq = first;
+        while let Some(stored) = self.packets.get(&seq) {
+            if stored.timestamp != head.timestamp || (seq != first && stored.start) {
+                return false;
             }
             if stored.marker {
-                return Some(key);
+                return true;
             }
             seq += 1;
         }
+        false
     }
 
-    /// Drops everything before the first keyframe's first packet.
+    /// The keyframe to start again from: the first whole one, or else the
+    /// newest, which may still be arriving. An older keyframe still
+    /// missing a packet must not hold a newer one up: its retransmission
+    /// may never come.
+    fn keyframe_to_start_from(&self) -> Option<u64> {
+        self.complete_keyframe().or_else(|| {
+            let mut keyframes = self.packets.iter().filter(|(_, p)| p.keyframe);
+            keyframes.next_back().map(|(&key, _)| key)
+        })
+    }
+
+    /// Drops everything before the keyframe to start again from.
     fn skip_to_keyframe(&mut self) -> Option<()> {
-        let key = self
-            .packets
-            .iter()
-            .find(|(_, p)| p.keyframe)
-            .map(|(&seq, _)| seq)?;
+        let key = self.keyframe_to_start_from()?;
         self.packets = self.packets.split_off(&key);
         self.delivered = Some(key - 1);
         self.waiting_for_keyframe = false;
@@ -266,8 +284,8 @@ impl Vp8Assembler {
     fn lose(&mut self) {
         self.waiting_for_keyframe = true;
         // Keep packets from a keyframe on, if one is already here.
-        match self.packets.iter().find(|(_, p)| p.keyframe) {
-            Some((&key, _)) => self.packets = self.packets.split_off(&key),
+        match self.keyframe_to_start_from() {
+            Some(key) => self.packets = self.packets.split_off(&key),
             None => self.packets.clear(),
         }
     }
@@ -560,5 +578,40 @@ mod tests {
         assert!(frames.is_empty());
         let (frames, _) = feed(&mut a, &[more(301, later + 9 * TICK, false, b"x")]);
         assert_eq!(frames.len(), 1);
+    }
+
+    #[test]
+    fn a_keyframe_that_never_completes_does_not_block_the_next() {
+        // A burst: deltas are lost, and so is a packet of the keyframe
+        // asked for; its retransmission never comes.
+        let mut a = Vp8Assembler::default();
+        feed(
+            &mut a,
+            &[first(1, 0, true, &KEY), first(2, TICK, true, &DELTA)],
+        );
+        let broken = 10 * TICK;
+        let (frames, _) = feed(
+            &mut a,
+            &[
+                first(5, broken, false, &KEY),
+                more(7, broken, true, b"z"),
+                first(8, broken + TICK, true, &DELTA),
+            ],
+        );
+        assert!(frames.is_empty());
+        // The screen is still; the next keyframe (the client's refresh, or
+        // the one the loss asked for) comes whole, long after.
+        let refresh = broken + 300 * TICK;
+        let (frames, asked) = feed(
+            &mut a,
+            &[
+                first(9, refresh, false, &KEY),
+                more(10, refresh, true, b"r"),
+            ],
+        );
+        assert_eq!(frames.len(), 1, "the whole keyframe is shown: {frames:?}");
+        assert_eq!(frames[0].timestamp, refresh);
+        let (frames, _) = feed(&mut a, &[first(11, refresh + TICK, true, &DELTA)]);
+        assert_eq!(frames.len(), 1, "deltas flow again (asked {asked})");
     }
 }
