@@ -9,7 +9,8 @@
 //! unchanged (but one refresh keyframe after 10 s) and a keyframe when the
 //! expert asks. Its bitrate follows the expert's loss
 //! reports ([`congestion`]). The expert reassembles frames from RTP
-//! packets ([`depacketize`]) and hands the encoded frames to the webview,
+//! packets ([`depacketize`]), asks for keyframes when it must
+//! ([`keyframe_ask`]) and hands the encoded frames to the webview,
 //! which decodes them with WebCodecs: no decoding in Rust, no raw frames
 //! over IPC: a [`sink::FrameSink`] takes them. The frames since the newest
 //! keyframe are kept ([`replay`]) for a view that opens later. The capture thread counts
@@ -23,6 +24,7 @@ pub mod convert;
 pub mod damage;
 pub mod depacketize;
 pub mod frame;
+pub mod keyframe_ask;
 pub mod pacing;
 pub mod pipeline;
 pub mod quality;

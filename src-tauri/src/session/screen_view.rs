@@ -3,7 +3,7 @@
 //! sink, each with its stage times (the sender's, its packets' arrival,
 //! and the hand-off to the sink). Lost data, a new viewer or a decoder
 //! that fell behind or failed asks the client for a keyframe with a PLI,
-//! at most every [`PLI_INTERVAL`]. A new viewer also gets, at once, the
+//! spaced and repeated as [`KeyframeAsk`] says. A new viewer also gets, at once, the
 //! frames since the newest keyframe ([`Replay`]), so the first picture
 //! does not wait for the client's next keyframe. Only a new viewer: a
 //! decoder that fell behind wants the newest picture, and a burst of old
@@ -17,19 +17,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::clock::unix_ms_f64;
 use crate::media::depacketize::{Packet, Vp8Assembler};
+use crate::media::keyframe_ask::KeyframeAsk;
 use crate::media::replay::Replay;
 use crate::media::sink::{FrameSink, FrameTimes, ScreenFrame};
 use crate::peer::video::VideoReceiver;
-
-/// Keyframes are large; one request per interval is enough.
-const PLI_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Called once, with the time (Unix ms) the first frame went to the sink.
 pub type OnFirstFrame = Box<dyn FnOnce(f64) + Send>;
@@ -66,8 +64,9 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut assembler = Vp8Assembler::default();
         let mut replay = Replay::default();
-        let mut last_pli: Option<Instant> = None;
+        let mut ask = KeyframeAsk::default();
         loop {
+            let due = ask.due().map(tokio::time::Instant::from_std);
             let wants_keyframe = tokio::select! {
                 packet = receiver.next_packet() => {
                     let Some(packet) = packet else { break };
@@ -79,6 +78,9 @@ pub fn spawn(
                         times: packet.times,
                     });
                     while let Some(frame) = assembler.next_frame() {
+                        if frame.keyframe {
+                            ask.got_keyframe();
+                        }
                         replay.push(&frame.data, frame.keyframe);
                         let sink_at = unix_ms_f64();
                         sink.deliver(ScreenFrame {
@@ -115,12 +117,17 @@ pub fn spawn(
                     }
                     true
                 }
+                () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)),
+                    if due.is_some() => false,
             };
-            if wants_keyframe && last_pli.is_none_or(|at| at.elapsed() >= PLI_INTERVAL) {
-                last_pli = Some(Instant::now());
-                if let Err(error) = receiver.request_keyframe().await {
-                    tracing::debug!(%error, "keyframe request not sent");
-                }
+            let now = Instant::now();
+            if wants_keyframe {
+                ask.want(now);
+            }
+            if ask.take(now)
+                && let Err(error) = receiver.request_keyframe().await
+            {
+                tracing::debug!(%error, "keyframe request not sent");
             }
         }
         tracing::debug!("the screen track ended");
