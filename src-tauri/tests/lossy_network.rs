@@ -42,12 +42,6 @@ const DELAY: Duration = Duration::from_millis(25);
 const STEADY: f64 = 5.0;
 const BURST: f64 = 30.0;
 
-/// The loss on each wire that makes `percent` over two of them.
-fn per_wire_ppm(percent: f64) -> u32 {
-    let kept = (1.0 - percent / 100.0).sqrt();
-    ((1.0 - kept) * 1e6).round() as u32
-}
-
 /// The test internet and what runs on it.
 struct Slow {
     network: Network,
@@ -59,10 +53,11 @@ impl Slow {
     async fn build(dir: &std::path::Path) -> Self {
         let impairment = Impairment {
             delay: DELAY,
-            loss_ppm: per_wire_ppm(STEADY),
+            loss_ppm: 0,
             rate: None,
         };
         let network = Network::build_impaired(&[Router::Home, Router::Home], impairment);
+        network.set_loss(STEADY);
         let coturn = Coturn::start_in(dir, &network.internet, None);
         let desk = DeskOnInternet::start(&network, |_| {}).await;
         Self {
@@ -80,24 +75,6 @@ impl Slow {
         backends: Backends,
     ) -> (DeskLink, SessionHandle) {
         self.desk.engine(index, role, backends).await
-    }
-
-    /// From now on, `percent` % of the packets between the computers are
-    /// lost.
-    fn loss(&self, percent: f64) {
-        for site in &self.network.sites {
-            site.wire
-                .as_ref()
-                .unwrap()
-                .0
-                .set_loss(per_wire_ppm(percent));
-        }
-    }
-
-    /// Frames the wires lost so far.
-    fn lost(&self) -> u64 {
-        let wires = self.network.sites.iter();
-        wires.map(|s| s.wire.as_ref().unwrap().0.lost()).sum()
     }
 }
 
@@ -129,8 +106,8 @@ async fn a_session_rides_out_loss_and_delay() {
     // The burst, with chat and typing going on through it. The expert's
     // view asks for a keyframe on each gap in the frames.
     let keyframes = tokio::spawn(ask_on_gaps(Arc::clone(&frames), Arc::clone(&expert)));
-    let lost_before = slow.lost();
-    slow.loss(BURST);
+    let lost_before = slow.network.lost();
+    slow.network.set_loss(BURST);
     // A file, sent into the burst: it must arrive byte for byte.
     let file = dir.path().join("driver.bin");
     // 1 MiB: at 5 % loss and 100 ms, any reliable transport crawls (TCP's
@@ -157,8 +134,8 @@ async fn a_session_rides_out_loss_and_delay() {
         expert.command(Command::Input(text)).await.unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let burst_drops = slow.lost() - lost_before;
-    slow.loss(STEADY);
+    let burst_drops = slow.network.lost() - lost_before;
+    slow.network.set_loss(STEADY);
     let burst_end = unix_ms() as f64;
     // The burst really dropped packets: the counter is the proof.
     assert!(

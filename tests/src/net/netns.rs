@@ -454,6 +454,29 @@ impl Network {
         }
     }
 
+    /// From now on, `percent` % of the packets between two sites'
+    /// computers are lost: each of the two wires a packet crosses loses
+    /// its share. Panics on a network built without wires.
+    pub fn set_loss(&self, percent: f64) {
+        let kept = (1.0 - percent / 100.0).sqrt();
+        let ppm = ((1.0 - kept) * 1e6).round() as u32;
+        for wire in self.wires() {
+            wire.set_loss(ppm);
+        }
+    }
+
+    /// Frames the wires lost so far.
+    pub fn lost(&self) -> u64 {
+        self.wires().map(Wire::lost).sum()
+    }
+
+    fn wires(&self) -> impl Iterator<Item = &Wire> {
+        self.sites.iter().map(|site| {
+            let (wire, _) = site.wire.as_ref().expect("an impaired network");
+            wire
+        })
+    }
+
     /// Everything built, namespace by namespace.
     pub fn describe(&self) -> String {
         std::iter::once(&self.internet)
