@@ -108,6 +108,20 @@ async fn refused(side: &SessionHandle, code: &str) {
     assert_eq!(ended.notice.unwrap().code, code);
 }
 
+/// The client shows PIN 4821 and the expert types `typed`: the check
+/// fails on both sides (with `4821`, because of a relay in the middle).
+async fn both_refuse_the_pin(s: &Sides, typed: &'static str) {
+    let pins = Pins {
+        client: Some("4821"),
+        expert: Some(typed),
+    };
+    start(s, pins).await;
+    tokio::join!(
+        refused(&s.client, "pin_mismatch"),
+        refused(&s.expert, "pin_mismatch")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_pin_a_man_in_the_middle_shows_as_different_safety_codes() {
     let (_desk_dir, url, _stop, _server) = start_desk().await;
@@ -158,34 +172,13 @@ async fn without_a_pin_a_man_in_the_middle_shows_as_different_safety_codes() {
 async fn with_a_pin_a_man_in_the_middle_is_refused() {
     let (_desk_dir, url, _stop, _server) = start_desk().await;
     let relay = mitm::start(url, mitm::Mode::Middle(Arc::new(Mutex::new(Vec::new())))).await;
-    let s = sides(&relay);
-    let pins = Pins {
-        client: Some("4821"),
-        expert: Some("4821"),
-    };
-    start(&s, pins).await;
-    tokio::join!(
-        refused(&s.client, "pin_mismatch"),
-        refused(&s.expert, "pin_mismatch")
-    );
+    both_refuse_the_pin(&sides(&relay), "4821").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_pin_ends_the_session_and_the_right_one_starts_it() {
     let (_desk_dir, url, _stop, _server) = start_desk().await;
-    let s = sides(&url);
-    start(
-        &s,
-        Pins {
-            client: Some("4821"),
-            expert: Some("4812"),
-        },
-    )
-    .await;
-    tokio::join!(
-        refused(&s.client, "pin_mismatch"),
-        refused(&s.expert, "pin_mismatch")
-    );
+    both_refuse_the_pin(&sides(&url), "4812").await;
 
     let s = sides(&url);
     let mut client_view = s.client.subscribe();
@@ -210,16 +203,7 @@ async fn a_wrong_pin_is_named_even_when_the_close_outruns_the_proof() {
     // The client fails first, on the expert's proof, and closes at once;
     // its own proof reaches the expert a second after the close.
     let late = mitm::start(url.clone(), mitm::Mode::Late(Duration::from_secs(1))).await;
-    let s = sides_through(&url, &late);
-    let pins = Pins {
-        client: Some("4821"),
-        expert: Some("4812"),
-    };
-    start(&s, pins).await;
-    tokio::join!(
-        refused(&s.client, "pin_mismatch"),
-        refused(&s.expert, "pin_mismatch")
-    );
+    both_refuse_the_pin(&sides_through(&url, &late), "4812").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
