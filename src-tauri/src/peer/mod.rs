@@ -191,6 +191,15 @@ pub const DATA_CHANNEL_BUFFER: usize = 4 * 1024 * 1024;
 /// default of 1 MiB and 218–264 MB/s with 4 MiB; 8 MiB was no faster.
 const SCTP_RECEIVE_WINDOW: u32 = 4 * 1024 * 1024;
 
+/// How far back SRTP accepts a packet it has not seen (its replay
+/// window), in packets. With webrtc-rs's default of 64, a retransmission
+/// that came after 64 newer packets (a large keyframe's worth, or a round
+/// trip of video) was refused as a replay: the NACK generator asked for it
+/// every 100 ms and never got it, and the frame stayed incomplete. Twice
+/// the NACK generator's log (512 packets), so whatever NACK asks for is
+/// taken when it comes; a packet really seen before is still refused.
+const SRTP_REPLAY_WINDOW: usize = 1024;
+
 /// How a data channel delivers messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -596,8 +605,9 @@ fn setting_engine(settings: &PeerSettings) -> SettingEngine {
             Some(ICE_FAILED_AFTER),
             Some(ICE_KEEPALIVE),
         )
-        // See SCTP_RECEIVE_WINDOW.
+        // See SCTP_RECEIVE_WINDOW and SRTP_REPLAY_WINDOW.
         .with_sctp_max_receive_buffer_size(SCTP_RECEIVE_WINDOW)
+        .with_srtp_replay_protection_window(SRTP_REPLAY_WINDOW)
         // An ICE restart follows a network change: the sockets bound to
         // the addresses this computer had are bound again to those it has.
         .with_discard_local_candidates_during_ice_restart(true)
