@@ -80,6 +80,7 @@ impl Slow {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_rides_out_loss_and_delay() {
+    let _log = common::kept_log::keep();
     let dir = tempfile::tempdir().unwrap();
     let slow = Slow::build(dir.path()).await;
     let screen = PatternScreen::moving(true);

@@ -3,6 +3,8 @@
 //! WebRTC, with a test pattern for a screen and a recorder for input.
 #![allow(dead_code)]
 
+pub mod kept_log;
+
 // Not every test binary uses every part of the network.
 #[allow(unused_imports)]
 pub use lifeline_e2e::net::{coturn, netns, proxies, wire};
