@@ -3,12 +3,12 @@
 //! sink, each with its stage times (the sender's, its packets' arrival,
 //! and the hand-off to the sink). Lost data, a new viewer or a decoder
 //! that fell behind or failed asks the client for a keyframe with a PLI,
-//! spaced and repeated as [`KeyframeAsk`] says. A new viewer also gets, at once, the
-//! frames since the newest keyframe ([`Replay`]), so the first picture
-//! does not wait for the client's next keyframe. Only a new viewer: a
-//! decoder that fell behind wants the newest picture, and a burst of old
-//! frames put it behind again, which asked again, every 250 ms. The task
-//! owns the assembler and the replay (both end with the session); it
+//! spaced and repeated as [`KeyframeAsk`] says. A new viewer also gets, at
+//! once, the frames since the newest keyframe ([`Replay`]), so the first
+//! picture does not wait for the client's next keyframe. Only a new
+//! viewer: a decoder that fell behind wants the newest picture, and a burst
+//! of old frames put it behind again, which asked again, every 250 ms. The
+//! task owns the assembler and the replay (both end with the session); it
 //! tells its owner when the first frame went to the sink.
 //!
 //! The reader must keep up with the packets: webrtc-rs holds at most 256
