@@ -11,9 +11,9 @@
 //! task owns the assembler and the replay (both end with the session); it
 //! tells its owner when the first frame went to the sink.
 //!
-//! The reader must keep up with the packets: webrtc-rs holds at most 256
-//! of them for this task and drops the rest where NACK never sees them. So
-//! it does nothing per packet but copy it into the assembler.
+//! The reader must keep up with the packets: `peer::rtp_tap` holds them
+//! for it in a queue of its own, and a full queue drops them after NACK has
+//! seen them. So it does nothing per packet but copy it into the assembler.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
