@@ -192,7 +192,11 @@ impl DTLSConn {
                 srv_cli_str(self.state.is_client),
                 self.current_flight
             );
-            self.current_retransmit_timer = None;
+            // Lifeline's patch: the retransmission timer is stopped only when the peer's flight
+            // completes (below). Packets that leave it incomplete, such as the peer's repeat of
+            // its previous flight because ours was lost, must not stop it: with no timer left,
+            // neither side would ever send again, and the handshake would fail after the peer's
+            // retransmissions run out (RFC 6347 4.2.4).
             let result = self.current_flight.parse(
                 /*&mut self.handle_queue_tx,*/ &mut self.state,
                 &self.cache,
@@ -222,6 +226,7 @@ impl DTLSConn {
                         self.current_flight,
                         next_flight
                     );
+                    self.current_retransmit_timer = None;
                     if next_flight.is_last_recv_flight()
                         && self.current_flight.to_string() == next_flight.to_string()
                     {
