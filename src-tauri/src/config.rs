@@ -168,6 +168,12 @@ impl AppConfig {
         self.data_dir.join("transcripts")
     }
 
+    /// The desktop portal's restore token for sharing the screen on
+    /// Wayland, so the desktop asks its user once.
+    pub fn screen_cast_token_path(&self) -> PathBuf {
+        self.config_dir.join("screen-cast-token")
+    }
+
     pub fn settings_path(&self) -> PathBuf {
         self.config_dir.join("settings.json")
     }

@@ -225,7 +225,13 @@ impl AppState {
             ..PeerSettings::default()
         };
         let backends = Backends {
-            capturers: Arc::new(crate::media::capture_x11::system_capturer),
+            capturers: {
+                let cast = crate::media::portal::CastOptions {
+                    bus: None,
+                    token_file: Some(self.config.screen_cast_token_path()),
+                };
+                Arc::new(move || crate::media::system::system_capturer(&cast))
+            },
             sink: match self.delivery {
                 ScreenDelivery::Socket => Arc::clone(&self.socket) as _,
                 ScreenDelivery::Channel => Arc::clone(&self.screen) as _,

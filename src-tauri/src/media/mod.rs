@@ -14,7 +14,8 @@
 //! which decodes them with WebCodecs: no decoding in Rust, no raw frames
 //! over IPC: a [`sink::FrameSink`] takes them. The frames since the newest
 //! keyframe are kept ([`replay`]) for a view that opens later. The capture thread counts
-//! its own work in [`stats`].
+//! its own work in [`stats`]. On a Wayland session the desktop portal and
+//! PipeWire replace the X server ([`portal`]); [`system`] chooses.
 
 pub mod capture;
 pub mod capture_shm;
@@ -27,9 +28,13 @@ pub mod frame;
 pub mod keyframe_ask;
 pub mod pacing;
 pub mod pipeline;
+#[cfg(target_os = "linux")]
+pub mod portal;
 pub mod quality;
 pub mod replay;
 pub mod sink;
 pub mod stats;
+#[cfg(target_os = "linux")]
+pub mod system;
 pub mod vp8;
 pub mod wake;
