@@ -20,6 +20,7 @@
 //! - [`artifacts`]: screenshots and logs under `target/e2e-artifacts/`.
 //! - [`net`]: a small internet in network namespaces, coturn and proxies.
 //! - [`paths`]: where the built binaries and the workspace live.
+//! - [`wayland`]: a headless Wayland desktop (sway, PipeWire, the portal).
 //!
 //! # Failure artifacts
 //! When a test body returns an error or panics, [`e2e`] saves a WebDriver
@@ -39,6 +40,7 @@ pub mod proxy;
 pub mod scene;
 pub mod screen;
 pub mod signaling;
+pub mod wayland;
 pub mod window;
 pub mod xvfb;
 

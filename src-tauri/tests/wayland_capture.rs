@@ -1,0 +1,155 @@
+//! The screen on Wayland, through the real desktop portal and PipeWire: a
+//! headless sway with xdg-desktop-portal and its wlroots backend
+//! (`lifeline_e2e::wayland`), captured by the app's `PortalCapturer`.
+//!
+//! The output's background is painted with `swaymsg`; the captured pixels
+//! must follow it. The cast keeps its restore token for the next share, a
+//! second share works after the first closed, and a desktop whose sharing
+//! stops under a running cast ends the capture with words that say so.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+use lifeline_e2e::wayland::Desktop;
+use lifeline_lib::media::capture::{Captured, Capturer, Change};
+use lifeline_lib::media::frame::{PixelOrder, RgbaFrame};
+use lifeline_lib::media::portal::{CastOptions, PortalCapturer};
+use lifeline_lib::media::wake::Wakeup;
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 720;
+const CHANGE_WITHIN: Duration = Duration::from_secs(5);
+/// The background the desktop starts with, `#204080`.
+const BLUE: (u8, u8, u8) = (0x20, 0x40, 0x80);
+
+fn centre(frame: &RgbaFrame) -> (u8, u8, u8) {
+    let at = ((frame.height / 2 * frame.width + frame.width / 2) * 4) as usize;
+    let p = &frame.data[at..at + 4];
+    match frame.order {
+        PixelOrder::Bgrx => (p[2], p[1], p[0]),
+        PixelOrder::Rgba => (p[0], p[1], p[2]),
+    }
+}
+
+/// Waits for the centre of the shared screen to become `colour`, through
+/// the change reports a share's pipeline waits on.
+fn wait_for(
+    capturer: &mut PortalCapturer,
+    frame: &mut RgbaFrame,
+    colour: (u8, u8, u8),
+) -> anyhow::Result<Duration> {
+    let wakeup = Wakeup::new()?;
+    let started = Instant::now();
+    while centre(frame) != colour {
+        let left = CHANGE_WITHIN.saturating_sub(started.elapsed());
+        ensure!(
+            !left.is_zero(),
+            "the centre stayed {:?}, not {colour:?}",
+            centre(frame)
+        );
+        if capturer.wait_for_change(0, Some(left), &wakeup)? == Change::Damaged {
+            let captured = capturer.capture_changes(0, frame)?;
+            ensure!(
+                captured == Captured::Whole,
+                "a change is a whole picture here"
+            );
+        }
+    }
+    Ok(started.elapsed())
+}
+
+/// The first picture of a share. The wlroots portal 0.7 sends a second
+/// cast of an unchanged screen nothing until the screen changes, so a
+/// share after the first changes it (`nudge`) if no picture came.
+fn first_picture(
+    desktop: &Desktop,
+    capturer: &mut PortalCapturer,
+    nudge: Option<&str>,
+) -> anyhow::Result<RgbaFrame> {
+    match (capturer.capture(0), nudge) {
+        (Ok(frame), _) => Ok(frame),
+        (Err(error), None) => Err(error.into()),
+        (Err(_), Some(colour)) => {
+            desktop.paint(colour)?;
+            Ok(capturer.capture(0)?)
+        }
+    }
+}
+
+fn share(desktop: &mut Desktop, options: &CastOptions, first: bool) -> anyhow::Result<()> {
+    let mut capturer = PortalCapturer::new(options.clone());
+    let monitors = capturer.monitors()?;
+    ensure!(monitors.len() == 1, "one output, one monitor: {monitors:?}");
+    ensure!(
+        (monitors[0].width, monitors[0].height) == (WIDTH, HEIGHT),
+        "the monitor's size: {monitors:?}"
+    );
+    let nudge = (!first).then_some("#204080");
+    if !first {
+        desktop.paint("#000000")?;
+    }
+    let mut frame = first_picture(desktop, &mut capturer, nudge)?;
+    ensure!((frame.width, frame.height) == (WIDTH, HEIGHT), "{frame:?}");
+    if first {
+        ensure!(
+            centre(&frame) == BLUE,
+            "the first picture: {:?}",
+            centre(&frame)
+        );
+    }
+    desktop.paint("#ff0000")?;
+    let red = wait_for(&mut capturer, &mut frame, (0xff, 0, 0))?;
+    desktop.paint("#00c000")?;
+    let green = wait_for(&mut capturer, &mut frame, (0, 0xc0, 0))?;
+    eprintln!("red shown {red:?} after it was painted, green {green:?}");
+    desktop.paint("#204080")?;
+    wait_for(&mut capturer, &mut frame, BLUE)?;
+    Ok(())
+}
+
+fn stopped_from_the_desktop(desktop: &mut Desktop, options: &CastOptions) -> anyhow::Result<()> {
+    let mut capturer = PortalCapturer::new(options.clone());
+    capturer.monitors()?;
+    let mut frame = first_picture(desktop, &mut capturer, Some("#ff0000"))?;
+    desktop.stop_portal();
+    let wakeup = Wakeup::new()?;
+    let deadline = Instant::now() + CHANGE_WITHIN;
+    loop {
+        ensure!(
+            Instant::now() < deadline,
+            "the capture never heard that sharing stopped"
+        );
+        capturer.wait_for_change(0, Some(Duration::from_millis(500)), &wakeup)?;
+        if let Err(error) = capturer.capture_changes(0, &mut frame) {
+            let words = error.to_string();
+            ensure!(
+                words.contains("stopped sharing"),
+                "the capture ended with {words:?}"
+            );
+            return Ok(());
+        }
+    }
+}
+
+#[test]
+fn the_portal_shares_the_screen_and_follows_it() {
+    let mut desktop = Desktop::start(WIDTH, HEIGHT, "#204080").expect("the headless desktop");
+    let dir = tempfile::tempdir().unwrap();
+    let options = CastOptions {
+        bus: Some(desktop.var("DBUS_SESSION_BUS_ADDRESS").to_owned()),
+        token_file: Some(dir.path().join("token")),
+    };
+    let result = (|| {
+        share(&mut desktop, &options, true).context("the first share")?;
+        let token = std::fs::read_to_string(dir.path().join("token")).unwrap_or_default();
+        ensure!(
+            !token.trim().is_empty(),
+            "the cast's restore token was kept"
+        );
+        share(&mut desktop, &options, false).context("a second share, with the kept token")?;
+        stopped_from_the_desktop(&mut desktop, &options).context("sharing stopped")
+    })();
+    if let Err(error) = result {
+        panic!("{error:#}\n{}", desktop.logs());
+    }
+}

@@ -1,0 +1,305 @@
+//! A headless Wayland desktop for the Wayland tests: sway on its headless
+//! backend, a private D-Bus session bus, PipeWire with WirePlumber, and the
+//! desktop portal (xdg-desktop-portal with its wlroots backend), all from
+//! Debian 12's packages, so that a screen cast goes through the same portal
+//! and PipeWire calls as on a user's desktop.
+//!
+//! - sway refuses to run as root, so it runs as `nobody` with a runtime
+//!   directory of its own; root's clients reach its socket anyway.
+//! - The portal's wlroots backend 0.7 needs a GPU to start a cast; the
+//!   shim beside this file (`xdpw_shm_shim.c`, built with gcc here) lets it
+//!   use shared memory instead. See the shim for why.
+//! - The portal skips its output chooser (`chooser_type=none`).
+//!
+//! Everything stops when the [`Desktop`] drops. [`Desktop::logs`] gives
+//! every part's log for a failing test.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::process::ChildGuard;
+
+/// The one output, as sway names it.
+pub const OUTPUT: &str = "HEADLESS-1";
+const SHIM: &str = include_str!("xdpw_shm_shim.c");
+const NOBODY: &str = "65534";
+const START_WITHIN: Duration = Duration::from_secs(15);
+
+pub struct Desktop {
+    dir: tempfile::TempDir,
+    /// What a program on this desktop finds in its environment.
+    env: Vec<(&'static str, String)>,
+    /// Started in order, stopped in reverse.
+    children: Vec<(String, ChildGuard)>,
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        while let Some(child) = self.children.pop() {
+            drop(child);
+        }
+    }
+}
+
+impl Desktop {
+    /// One `width`×`height` output, painted `background` (`#rrggbb`).
+    pub fn start(width: u32, height: u32, background: &str) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        // sway runs as nobody, and must reach its config and runtime dir.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
+        let mut desktop = Self {
+            env: environment(dir.path()),
+            dir,
+            children: Vec::new(),
+        };
+        desktop.write_configs(width, height, background)?;
+        desktop.start_sway()?;
+        desktop.start_bus()?;
+        desktop.start_media()?;
+        desktop.start_portal()?;
+        Ok(desktop)
+    }
+
+    pub fn env(&self) -> &[(&'static str, String)] {
+        &self.env
+    }
+
+    pub fn var(&self, name: &str) -> &str {
+        self.env
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+
+    /// A command that runs on this desktop (its environment, not X's).
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command.env_remove("DISPLAY").envs(self.env.iter().cloned());
+        command
+    }
+
+    /// Runs `swaymsg` with `args`; its reply.
+    pub fn swaymsg(&self, args: &[&str]) -> anyhow::Result<String> {
+        let output = self.command("swaymsg").args(args).output()?;
+        let reply = String::from_utf8_lossy(&output.stdout).into_owned();
+        if !output.status.success() {
+            bail!(
+                "swaymsg {args:?}: {reply}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(reply)
+    }
+
+    /// Paints the output's background `colour` (`#rrggbb`).
+    pub fn paint(&self, colour: &str) -> anyhow::Result<()> {
+        self.swaymsg(&["output", OUTPUT, "bg", colour, "solid_color"])
+            .map(drop)
+    }
+
+    /// Stops the portal's wlroots backend, as when a desktop's sharing
+    /// ends under a running cast.
+    pub fn stop_portal(&mut self) {
+        self.children.retain(|(name, _)| name != "portal-wlr");
+    }
+
+    /// Every part's log, for a failing test.
+    pub fn logs(&self) -> String {
+        let mut all = String::new();
+        for name in ["sway", "dbus", "pipewire", "wireplumber", "portal-wlr"] {
+            let log = std::fs::read_to_string(self.log(name)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            all.push_str(&format!("--- {name} (last {} lines)\n", tail.len()));
+            for line in tail.into_iter().rev() {
+                all.push_str(line);
+                all.push('\n');
+            }
+        }
+        all
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn log(&self, name: &str) -> PathBuf {
+        self.path(&format!("{name}.log"))
+    }
+
+    fn write_configs(&self, width: u32, height: u32, background: &str) -> anyhow::Result<()> {
+        let sway = self.path("config/sway");
+        let portal = self.path("config/xdg-desktop-portal-wlr");
+        std::fs::create_dir_all(&sway)?;
+        std::fs::create_dir_all(&portal)?;
+        std::fs::write(
+            sway.join("config"),
+            format!(
+                "xwayland disable\n\
+                 output {OUTPUT} mode {width}x{height} position 0 0 bg {background} solid_color\n"
+            ),
+        )?;
+        std::fs::write(
+            portal.join("config"),
+            format!("[screencast]\nchooser_type=none\noutput_name={OUTPUT}\n"),
+        )?;
+        for dir in ["run", "sway-run"] {
+            std::fs::create_dir(self.path(dir))?;
+            std::fs::set_permissions(self.path(dir), std::fs::Permissions::from_mode(0o700))?;
+        }
+        let chown = Command::new("chown")
+            .args([
+                &format!("{NOBODY}:{NOBODY}"),
+                self.path("sway-run").to_str().unwrap_or(""),
+            ])
+            .status()?;
+        anyhow::ensure!(chown.success(), "chown of sway's runtime dir failed");
+        Ok(())
+    }
+
+    fn spawn(&mut self, name: &str, mut command: Command) -> anyhow::Result<()> {
+        let log = std::fs::File::create(self.log(name))?;
+        command
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        self.children
+            .push((name.to_owned(), ChildGuard::spawn(name, command)?));
+        Ok(())
+    }
+
+    fn start_sway(&mut self) -> anyhow::Result<()> {
+        let mut sway = Command::new("setpriv");
+        sway.args([
+            "--reuid",
+            NOBODY,
+            "--regid",
+            NOBODY,
+            "--clear-groups",
+            "sway",
+            "-c",
+        ])
+        .arg(self.path("config/sway/config"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", self.dir.path())
+        .env("XDG_RUNTIME_DIR", self.path("sway-run"))
+        .env("SWAYSOCK", self.var("SWAYSOCK"))
+        .env("WLR_BACKENDS", "headless")
+        .env("WLR_LIBINPUT_NO_DEVICES", "1")
+        .env("WLR_RENDERER", "pixman");
+        self.spawn("sway", sway)?;
+        let display = PathBuf::from(self.var("WAYLAND_DISPLAY"));
+        let ipc = PathBuf::from(self.var("SWAYSOCK"));
+        self.wait_until("sway's sockets", |_| display.exists() && ipc.exists())?;
+        self.wait_until("the first output", |desktop| {
+            desktop
+                .swaymsg(&["-t", "get_outputs"])
+                .is_ok_and(|reply| reply.contains(OUTPUT))
+        })
+    }
+
+    fn start_bus(&mut self) -> anyhow::Result<()> {
+        // The bus starts the portal's front end on demand, with the bus's
+        // own environment: set everything before it starts.
+        let mut bus = self.command("dbus-daemon");
+        bus.args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!(
+                "--address={}",
+                self.var("DBUS_SESSION_BUS_ADDRESS")
+            ));
+        self.spawn("dbus", bus)?;
+        let socket = self.path("run/bus");
+        self.wait_until("the session bus", |_| socket.exists())
+    }
+
+    fn start_media(&mut self) -> anyhow::Result<()> {
+        let pipewire = self.command("pipewire");
+        self.spawn("pipewire", pipewire)?;
+        let socket = self.path("run/pipewire-0");
+        self.wait_until("PipeWire", |_| socket.exists())?;
+        // Without WirePlumber, nothing links a stream to its consumer.
+        let wireplumber = self.command("wireplumber");
+        self.spawn("wireplumber", wireplumber)
+    }
+
+    fn start_portal(&mut self) -> anyhow::Result<()> {
+        let shim = self.build_shim()?;
+        let mut portal = self.command("/usr/libexec/xdg-desktop-portal-wlr");
+        portal.args(["-l", "DEBUG"]).env("LD_PRELOAD", &shim);
+        self.spawn("portal-wlr", portal)?;
+        let bus = self.var("DBUS_SESSION_BUS_ADDRESS").to_owned();
+        self.wait_until("the portal's wlroots backend on the bus", |_| {
+            Command::new("dbus-send")
+                .arg(format!("--bus={bus}"))
+                .args([
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                ])
+                .arg("org.freedesktop.DBus.ListNames")
+                .output()
+                .is_ok_and(|out| {
+                    String::from_utf8_lossy(&out.stdout)
+                        .contains("org.freedesktop.impl.portal.desktop.wlr")
+                })
+        })
+    }
+
+    fn build_shim(&self) -> anyhow::Result<PathBuf> {
+        let source = self.path("xdpw_shm_shim.c");
+        let library = self.path("xdpw_shm_shim.so");
+        std::fs::write(&source, SHIM)?;
+        let built = Command::new("gcc")
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(&library)
+            .arg(&source)
+            .arg("-ldl")
+            .output()
+            .context("gcc (scripts/setup.sh installs it)")?;
+        anyhow::ensure!(
+            built.status.success(),
+            "the portal shim did not build: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        Ok(library)
+    }
+
+    fn wait_until(&mut self, what: &str, ready: impl Fn(&Self) -> bool) -> anyhow::Result<()> {
+        let deadline = Instant::now() + START_WITHIN;
+        while !ready(self) {
+            let dead = self
+                .children
+                .iter_mut()
+                .find_map(|(name, child)| (!child.is_running()).then(|| name.clone()));
+            if let Some(dead) = dead {
+                bail!("{dead} exited waiting for {what}:\n{}", self.logs());
+            }
+            if Instant::now() > deadline {
+                bail!("no {what} within {START_WITHIN:?}:\n{}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+}
+
+fn environment(dir: &Path) -> Vec<(&'static str, String)> {
+    let at = |name: &str| dir.join(name).display().to_string();
+    vec![
+        ("HOME", dir.display().to_string()),
+        ("XDG_RUNTIME_DIR", at("run")),
+        ("XDG_CONFIG_HOME", at("config")),
+        ("XDG_CURRENT_DESKTOP", "sway".to_owned()),
+        ("XDG_SESSION_TYPE", "wayland".to_owned()),
+        (
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", at("run/bus")),
+        ),
+        ("WAYLAND_DISPLAY", at("sway-run/wayland-1")),
+        ("SWAYSOCK", at("sway-run/sway.sock")),
+    ]
+}
