@@ -14,7 +14,6 @@ use crate::cursor::PointerBackends;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::proxy::{Credentials, Proxy, ProxyKind, Route};
 use crate::desk::{DeskError, DeskStatus};
-use crate::input::enigo_injector::EnigoInjector;
 use crate::local_view::socket::ViewSocket;
 use crate::peer::PeerSettings;
 use crate::platform::autostart::XdgAutostart;
@@ -240,7 +239,7 @@ impl AppState {
                 source: Some(Arc::new(crate::cursor::x11::X11Pointer::boxed)),
                 view: Some(Arc::clone(&self.socket) as _),
             },
-            injector: Arc::new(EnigoInjector::boxed),
+            injector: Arc::new(crate::input::system::system_injector),
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
             reconnect: self.reconnect.clone(),
