@@ -122,6 +122,11 @@ impl Desktop {
         all
     }
 
+    /// A file in the desktop's own directory, removed with it.
+    pub fn path_of(&self, name: &str) -> PathBuf {
+        self.path(name)
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
