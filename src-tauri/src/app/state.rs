@@ -236,7 +236,7 @@ impl AppState {
                 ScreenDelivery::Channel => Arc::clone(&self.screen) as _,
             },
             pointer: PointerBackends {
-                source: Some(Arc::new(crate::cursor::x11::X11Pointer::boxed)),
+                source: Some(Arc::new(crate::cursor::system::system_pointer)),
                 view: Some(Arc::clone(&self.socket) as _),
             },
             injector: Arc::new(crate::input::system::system_injector),

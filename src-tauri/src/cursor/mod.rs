@@ -11,6 +11,8 @@
 //!   fake the tests drive.
 //! - [`x11`]: the X11 backend, on its own X connection (XFixes cursor
 //!   images, XInput 2 raw motion, `QueryPointer`).
+//! - [`system`]: chooses the X11 backend, or none on Wayland, where the
+//!   pointer is part of the picture.
 //! - [`share`]: the client's watcher thread: one per share, owned by the
 //!   session engine, which turns the source's events into messages.
 //!
@@ -21,6 +23,8 @@
 pub mod message;
 pub mod share;
 pub mod source;
+#[cfg(target_os = "linux")]
+pub mod system;
 pub mod x11;
 
 use std::sync::Arc;

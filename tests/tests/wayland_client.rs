@@ -1,0 +1,112 @@
+//! A client on a Wayland desktop, with the real apps: the client app's
+//! session says Wayland (`XDG_SESSION_TYPE`, `WAYLAND_DISPLAY` and the
+//! session bus of a headless sway with the desktop portal,
+//! `lifeline_e2e::wayland`), so it shares that desktop's screen through the
+//! portal and PipeWire and injects the expert's input with the virtual
+//! pointer. Its own window stays on its X server, where WebDriver drives it.
+//! - the sway output's colour reaches the expert's canvas, and follows a
+//!   change;
+//! - the expert's click on the canvas reaches a window on the Wayland
+//!   desktop (`wev`, a real Wayland client that prints its events).
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use lifeline_e2e::flows::{establish, loopback};
+use lifeline_e2e::process::ChildGuard;
+use lifeline_e2e::screen::{first_picture, wait_for_colours};
+use lifeline_e2e::wayland::Desktop;
+use lifeline_e2e::xvfb::SCREEN;
+use lifeline_e2e::{AppInstance, e2e};
+
+const PASSWORD: &str = "correct horse battery";
+const CENTRE: (u32, u32) = (SCREEN.0 / 2, SCREEN.1 / 2);
+
+/// Clicks the expert's canvas where the client's screen point `at` is.
+async fn click_remote(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<()> {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    let value = expert
+        .client()
+        .execute(
+            "const c = document.querySelector('#screen-canvas');
+             const r = c.getBoundingClientRect();
+             return [r.left + (arguments[0] + 0.5) * r.width / c.width,
+                     r.top + (arguments[1] + 0.5) * r.height / c.height];",
+            vec![at.0.into(), at.1.into()],
+        )
+        .await?;
+    let xy: Vec<f64> = serde_json::from_value(value)?;
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: xy[0].round(),
+            y: xy[1].round(),
+        })
+        .then(PointerAction::Down { button: 0 })
+        .then(PointerAction::Up { button: 0 });
+    expert.client().perform_actions(mouse).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_on_wayland_is_seen_and_controlled() {
+    e2e("wayland_client", |h| async move {
+        let desktop = Desktop::start(SCREEN.0, SCREEN.1, "#204080")?;
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let mut options = loopback();
+        for name in [
+            "XDG_SESSION_TYPE",
+            "XDG_CURRENT_DESKTOP",
+            "WAYLAND_DISPLAY",
+            "DBUS_SESSION_BUS_ADDRESS",
+        ] {
+            options.env.push((name.into(), desktop.var(name).into()));
+        }
+        // The app's own window on its X server, for WebDriver.
+        options.env.push(("GDK_BACKEND".into(), "x11".into()));
+        let client = h.launch_app_with("client", &server, options).await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+
+        let result = async {
+            establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+            first_picture(&expert).await?;
+            wait_for_colours(&expert, &[(CENTRE, [0x20, 0x40, 0x80])]).await?;
+            desktop.paint("#c00000")?;
+            wait_for_colours(&expert, &[(CENTRE, [0xc0, 0, 0])]).await?;
+            clicks_reach_a_wayland_window(&desktop, &expert).await
+        }
+        .await;
+        result.map_err(|error| anyhow::anyhow!("{error:#}\n{}", desktop.logs()))
+    })
+    .await;
+}
+
+/// wev fills the output; the expert clicks until wev reports the press
+/// (its window may map after the first click).
+async fn clicks_reach_a_wayland_window(
+    desktop: &Desktop,
+    expert: &AppInstance,
+) -> anyhow::Result<()> {
+    let log = desktop.path_of("wev.log");
+    let mut wev = desktop.command("stdbuf");
+    wev.args(["-oL", "wev"])
+        .stdout(std::fs::File::create(&log)?)
+        .stderr(Stdio::null());
+    let _wev = ChildGuard::spawn("wev", wev)?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        click_remote(expert, CENTRE).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let seen = std::fs::read_to_string(&log).unwrap_or_default();
+        if seen.contains("button: 272 (left), state: 1 (pressed)") {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "wev never saw the expert's click; it logged:\n{seen}"
+        );
+    }
+}
