@@ -10,7 +10,12 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{PatternScreen, Pins, ask_and_accept, frames_of, side, start_desk, wait_for_frames};
+use common::{
+    PatternScreen, Pins, ask_and_accept, frames_of, pattern_backends, side, spawn_side, start_desk,
+    wait_for, wait_for_frames,
+};
+use lifeline_lib::media::capture::{CaptureError, Capturer, MonitorInfo};
+use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::sink::{CollectingSink, NoSink};
 use lifeline_lib::session::engine::{Command, SessionHandle};
 use lifeline_lib::session::scopes::{Scope, Scopes};
@@ -130,5 +135,50 @@ async fn a_keyframe_request_gets_a_fresh_keyframe_and_no_replay() {
         }
         assert!(Instant::now() < deadline, "no fresh keyframe came");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A desktop that declines to share its screen, as a portal does when its
+/// user says no.
+struct Declined;
+
+impl Capturer for Declined {
+    fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
+        Err(CaptureError::Backend(
+            "the desktop's screen sharing was declined".into(),
+        ))
+    }
+
+    fn capture(&mut self, _: usize) -> Result<RgbaFrame, CaptureError> {
+        Err(CaptureError::Backend(
+            "the desktop's screen sharing was declined".into(),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_the_desktop_will_not_share_is_explained_on_both_sides() {
+    let (_dir, url, _stop_server, _server_task) = start_desk().await;
+    let moving = PatternScreen::moving(false);
+    let mut backends = pattern_backends(&moving, Arc::new(NoSink));
+    backends.capturers = Arc::new(|| Box::new(Declined) as Box<dyn Capturer>);
+    let (client_link, client) = spawn_side(&url, Role::Client, backends);
+    let (expert_link, expert) = side(&url, Role::Expert, &moving, Arc::new(NoSink));
+    let view: Scopes = [Scope::View].into_iter().collect();
+    ask_and_accept(
+        (&client_link, &client),
+        (&expert_link, &expert),
+        (view, view),
+        Pins::default(),
+    )
+    .await;
+    let problem = |v: &lifeline_lib::session::view::SessionView| {
+        v.screen.as_ref().and_then(|s| s.problem.clone())
+    };
+    for (side, handle) in [("client", &client), ("expert", &expert)] {
+        let mut watched = handle.subscribe();
+        let seen = wait_for(&mut watched, side, |v| problem(v).is_some()).await;
+        let said = problem(&seen).unwrap();
+        assert!(said.contains("declined"), "the {side} was told {said:?}");
     }
 }

@@ -58,6 +58,11 @@ pub enum Captured {
 }
 
 pub trait Capturer: Send {
+    /// What captures, as the expert's view and the logs name it.
+    fn backend(&self) -> &'static str {
+        "x11"
+    }
+
     fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError>;
     /// The current image of monitor `index`.
     fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError>;

@@ -21,9 +21,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-use super::capture::{Captured, Capturer, Change};
+use super::capture::{CaptureError, Captured, Capturer, Change};
 use super::convert::{I420Frame, rgba_rows_to_i420, rgba_to_i420};
 use super::frame::RgbaFrame;
 use super::pacing::{Pacer, REFRESH_AFTER, Step};
@@ -73,6 +73,8 @@ pub struct Pipeline {
     stats: Arc<PipelineStats>,
     waker: Option<Waker>,
     thread: Option<JoinHandle<()>>,
+    backend: &'static str,
+    problems: watch::Receiver<Option<String>>,
 }
 
 impl Pipeline {
@@ -88,6 +90,8 @@ impl Pipeline {
         let wakeup = Wakeup::new()
             .map_err(|error| tracing::error!(%error, "cannot make the capture thread's wake-up"));
         let waker = wakeup.as_ref().ok().map(Wakeup::waker);
+        let backend = capturer.backend();
+        let (problem, problems) = watch::channel(None);
         let thread = wakeup.ok().and_then(|wakeup| {
             std::thread::Builder::new()
                 .name("lifeline-capture".into())
@@ -98,6 +102,7 @@ impl Pipeline {
                         keyframe: Arc::clone(&keyframe),
                         bitrate_kbps: Arc::clone(&bitrate_kbps),
                         wakeup,
+                        problem,
                     };
                     move || run(capturer, config, &out, &controls, &stats)
                 })
@@ -111,7 +116,20 @@ impl Pipeline {
             stats,
             waker,
             thread,
+            backend,
+            problems,
         }
+    }
+
+    /// What the capturer is (`Capturer::backend`).
+    pub fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    /// Why the screen cannot be captured, while it cannot (`None` once a
+    /// capture works again).
+    pub fn problems(&self) -> watch::Receiver<Option<String>> {
+        self.problems.clone()
     }
 
     /// The next frame will be a keyframe (the viewer lost data, or is new).
@@ -170,7 +188,14 @@ struct Controls {
     keyframe: Arc<AtomicBool>,
     bitrate_kbps: Arc<AtomicU32>,
     wakeup: Wakeup,
+    /// Why captures fail, once they have failed [`FAILURES_TO_REPORT`]
+    /// times in a row.
+    problem: watch::Sender<Option<String>>,
 }
+
+/// A capture that fails once (a monitor going, say) is retried quietly;
+/// this many failures in a row are a problem to show.
+const FAILURES_TO_REPORT: u32 = 2;
 
 impl Drop for Pipeline {
     fn drop(&mut self) {
@@ -207,6 +232,8 @@ struct Loop<'a> {
     /// A change was reported (or may have happened) and is not captured.
     pending: bool,
     last_sent: Instant,
+    /// Captures failed in a row.
+    failures: u32,
 }
 
 fn run(
@@ -230,6 +257,7 @@ fn run(
         compare: false,
         pending: true, // the first frame
         last_sent: now,
+        failures: 0,
     };
     while !controls.stop.load(Ordering::Relaxed) && !out.is_closed() {
         state.apply_bitrate();
@@ -304,6 +332,25 @@ impl Loop<'_> {
         self.send(frames, stages, captured_at_ms, now, refresh && !changed);
     }
 
+    fn failed(&mut self, error: &CaptureError) {
+        self.failures += 1;
+        if self.failures >= FAILURES_TO_REPORT {
+            let problem = Some(error.to_string());
+            self.controls.problem.send_if_modified(|now| {
+                let changed = *now != problem;
+                now.clone_from(&problem);
+                changed
+            });
+        }
+    }
+
+    fn captured_again(&mut self) {
+        self.failures = 0;
+        self.controls
+            .problem
+            .send_if_modified(|now| now.take().is_some());
+    }
+
     /// Captures what changed into the kept image and times it; with
     /// `compare`, the whole image is compared with the previous one. Gives
     /// what was captured and whether anything changed, or `None` when the
@@ -318,9 +365,13 @@ impl Loop<'_> {
         let capturing = Instant::now();
         let previous = self.compare.then(|| std::mem::take(&mut self.frame.data));
         let captured = match capturer.capture_changes(self.config.monitor, &mut self.frame) {
-            Ok(captured) => captured,
+            Ok(captured) => {
+                self.captured_again();
+                captured
+            }
             Err(error) => {
                 tracing::warn!(%error, "screen capture failed");
+                self.failed(&error);
                 if let Some(previous) = previous {
                     self.frame.data = previous;
                 }
@@ -710,5 +761,59 @@ mod tests {
         // A new stillness earns its own refresh.
         assert!(next(&mut rx).await.keyframe);
         assert_eq!(pipeline.stats().snapshot().captured, 2);
+    }
+
+    /// A capturer whose captures fail while `failing` is set.
+    struct Refusing {
+        pattern: TestPattern,
+        failing: Arc<AtomicBool>,
+    }
+
+    impl Capturer for Refusing {
+        fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
+            self.pattern.monitors()
+        }
+        fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
+            if self.failing.load(Ordering::Relaxed) {
+                return Err(CaptureError::Backend("sharing was declined".into()));
+            }
+            self.pattern.capture(index)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_capture_that_keeps_failing_is_a_problem_until_it_works() {
+        let failing = Arc::new(AtomicBool::new(true));
+        let capturer = Refusing {
+            pattern: TestPattern::new(160, 90),
+            failing: Arc::clone(&failing),
+        };
+        let (tx, mut rx) = mpsc::channel(64);
+        let pipeline = Pipeline::start(Box::new(capturer), PipelineConfig::default(), tx);
+        let mut problems = pipeline.problems();
+        let within = Duration::from_secs(5);
+        let problem = tokio::time::timeout(within, problems.wait_for(Option::is_some))
+            .await
+            .unwrap()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            problem.as_deref(),
+            Some("screen capture failed: sharing was declined")
+        );
+        assert!(rx.try_recv().is_err(), "no frame while captures fail");
+
+        failing.store(false, Ordering::Relaxed);
+        let frame = tokio::time::timeout(within, rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(frame.keyframe, "the first picture is a keyframe");
+        let problem = tokio::time::timeout(within, problems.wait_for(Option::is_none))
+            .await
+            .unwrap()
+            .unwrap()
+            .clone();
+        assert_eq!(problem, None, "the problem is over once a capture works");
     }
 }

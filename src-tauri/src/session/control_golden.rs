@@ -96,11 +96,13 @@ fn screen_golden() -> Vec<(ControlMessage, &'static str)> {
         }],
         monitor: 0,
         quality: Quality::Balanced,
+        backend: Some("wayland".into()),
+        problem: None,
     };
     vec![
         (
             ControlMessage::Screen(screen),
-            r#"{"type":"screen","monitors":[{"index":0,"name":"HDMI-1","x":0,"y":0,"width":1920,"height":1080,"primary":true}],"monitor":0,"quality":"balanced"}"#,
+            r#"{"type":"screen","monitors":[{"index":0,"name":"HDMI-1","x":0,"y":0,"width":1920,"height":1080,"primary":true}],"monitor":0,"quality":"balanced","backend":"wayland"}"#,
         ),
         (
             ControlMessage::SelectMonitor { monitor: 1 },

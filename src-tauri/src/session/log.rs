@@ -80,6 +80,9 @@ event_codes! {
     PathLost => "path_lost",
     /// The path answers again (after an ICE restart, maybe).
     PathBack => "path_back",
+    /// Client: the screen cannot be captured; the detail says why (the
+    /// desktop declined to share it, say).
+    ScreenUnavailable => "screen_unavailable",
     Granted => "granted",
     Withdrawn => "withdrawn",
     /// A request outside the granted permissions was refused.

@@ -44,6 +44,10 @@ pub struct ScreenShare {
     feedback: JoinHandle<()>,
     /// Whether the connection is up; the send task waits for `true`.
     transport: watch::Sender<bool>,
+    /// Why the screen cannot be captured, across restarts of the pipeline.
+    problem: watch::Sender<Option<String>>,
+    /// Carries the current pipeline's problems into `problem`.
+    problems: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for ScreenShare {
@@ -70,6 +74,8 @@ impl ScreenShare {
             pipeline: None,
             sender: None,
             transport: watch::channel(false).0,
+            problem: watch::channel(None).0,
+            problems: tokio::spawn(async {}),
         };
         share.restart();
         share
@@ -86,6 +92,21 @@ impl ScreenShare {
         if let Some(pipeline) = &self.pipeline {
             pipeline.request_keyframe();
         }
+    }
+
+    /// Why the screen cannot be captured now, if it cannot; changes as
+    /// they come on the receiver of [`ScreenShare::problems`].
+    pub fn problem(&self) -> Option<String> {
+        self.problem.borrow().clone()
+    }
+
+    pub fn problems(&self) -> watch::Receiver<Option<String>> {
+        self.problem.subscribe()
+    }
+
+    /// What captures the screen (`Capturer::backend`).
+    pub fn backend(&self) -> Option<&'static str> {
+        self.pipeline.as_ref().map(Pipeline::backend)
     }
 
     pub fn monitor(&self) -> usize {
@@ -124,6 +145,7 @@ impl ScreenShare {
             pipeline.bitrate_control(),
             LossController::new(self.config.bitrate_kbps),
         ));
+        self.problems = tokio::spawn(carry_problems(pipeline.problems(), self.problem.clone()));
         self.sender = Some(tokio::spawn(send_frames(
             Arc::clone(&self.video),
             rx,
@@ -135,6 +157,7 @@ impl ScreenShare {
 
     fn stop(&mut self) {
         self.feedback.abort();
+        self.problems.abort();
         if let Some(sender) = self.sender.take() {
             sender.abort();
         }
@@ -229,6 +252,24 @@ async fn send_frames(
     }
     while let Some(frame) = frames.recv().await {
         send(video_frame(frame)).await;
+    }
+}
+
+/// Carries one pipeline's capture problems into the share's own.
+async fn carry_problems(
+    mut from: watch::Receiver<Option<String>>,
+    to: watch::Sender<Option<String>>,
+) {
+    loop {
+        let problem = from.borrow_and_update().clone();
+        to.send_if_modified(|now| {
+            let changed = *now != problem;
+            now.clone_from(&problem);
+            changed
+        });
+        if from.changed().await.is_err() {
+            return;
+        }
     }
 }
 

@@ -83,6 +83,14 @@ pub struct ScreenInfo {
     pub monitors: Vec<MonitorInfo>,
     pub monitor: usize,
     pub quality: Quality,
+    /// What captures the client's screen: `x11`, or `wayland` (the desktop
+    /// portal and PipeWire).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
+    /// Why the client's screen cannot be shown now (the desktop declined
+    /// to share it, say), in the client's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -58,6 +58,10 @@ export interface ScreenInfo {
   monitors: MonitorInfo[];
   monitor: number;
   quality: Quality;
+  /** What captures the client's screen: "x11", or "wayland" (the portal). */
+  backend?: string;
+  /** Why the client's screen cannot be shown now, in the client's words. */
+  problem?: string;
 }
 
 export interface SessionView {

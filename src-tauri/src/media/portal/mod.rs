@@ -87,6 +87,10 @@ impl PortalCapturer {
 }
 
 impl Capturer for PortalCapturer {
+    fn backend(&self) -> &'static str {
+        "wayland"
+    }
+
     fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
         Ok(self
             .cast()?

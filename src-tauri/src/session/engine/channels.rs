@@ -41,6 +41,8 @@ pub enum ChannelEvent {
     },
     /// The path the connection chose, once the statistics show it.
     Path(crate::peer::path::NetworkPath),
+    /// Client: the screen cannot be captured (`Some`: why), or can again.
+    ScreenProblem(Option<String>),
 }
 
 pub type ChannelReports = mpsc::Sender<(SessionId, ChannelEvent)>;

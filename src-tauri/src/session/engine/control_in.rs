@@ -63,6 +63,7 @@ impl Engine {
             ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
             ChannelEvent::Transfer(report) => self.on_transfer(report),
             ChannelEvent::Path(path) => self.on_path(session.clone(), path).await,
+            ChannelEvent::ScreenProblem(problem) => self.on_screen_problem(problem).await,
             ChannelEvent::FirstFrame { at_ms } => self.view.send_modify(|view| {
                 if let Some(first) = &mut view.first_frame {
                     first.arrived_ms.get_or_insert(at_ms);
@@ -74,6 +75,16 @@ impl Engine {
     /// The path the connection chose: shown, logged, kept in the desk's
     /// record of the session, and our end told to the peer. Again when the
     /// peer's word about its end changes it.
+    /// Client: the screen could not be captured, or can be again: both
+    /// sides' views say so, and the running log says why.
+    async fn on_screen_problem(&mut self, problem: Option<String>) {
+        if let Some(problem) = &problem {
+            tracing::warn!(%problem, "the screen cannot be shared");
+            self.log_event(EventCode::ScreenUnavailable, problem.clone());
+        }
+        self.tell_screen().await;
+    }
+
     async fn on_path(&mut self, session: SessionId, path: crate::peer::path::NetworkPath) {
         let peer_end = self.live.as_ref().and_then(|l| l.peer_end);
         let path = path.seen_with(peer_end);

@@ -334,8 +334,9 @@ enum Side {
 /// The client's own part of a session: what it shares and what it lets in.
 #[derive(Default)]
 struct ClientLive {
-    /// The screen being shared.
-    share: Option<ScreenShare>,
+    /// The screen being shared (boxed: it is large, the expert's side
+    /// small).
+    share: Option<Box<ScreenShare>>,
     /// The monitors, for aiming input.
     monitors: Vec<MonitorInfo>,
     /// The input being injected, while `control` is granted.

@@ -212,11 +212,29 @@ impl Engine {
         if connected {
             share.transport_up();
         }
-        if let Some(client) = live.client_mut() {
-            client.share = Some(share);
+        self.watch_screen_problems(&share);
+        if let Some(client) = self.live.as_mut().and_then(Live::client_mut) {
+            client.share = Some(Box::new(share));
         }
         self.announce_screen().await;
         self.start_pointer();
+    }
+
+    /// Client: reports each change of the share's capture problem, so that
+    /// both sides say why there is no picture.
+    fn watch_screen_problems(&self, share: &ScreenShare) {
+        let Some(live) = &self.live else { return };
+        let (reports, session) = (self.channel_tx.clone(), live.session.clone());
+        let mut problems = share.problems();
+        tokio::spawn(async move {
+            while problems.changed().await.is_ok() {
+                let problem = problems.borrow_and_update().clone();
+                let event = ChannelEvent::ScreenProblem(problem);
+                if reports.send((session.clone(), event)).await.is_err() {
+                    return;
+                }
+            }
+        });
     }
 
     /// Client: tells the expert (and this app's view) what is shared, once
@@ -226,17 +244,31 @@ impl Engine {
         let Some(share) = client.and_then(|c| c.share.as_ref()) else {
             return;
         };
-        let (monitor, quality) = (share.monitor(), share.quality());
+        let monitor = share.monitor();
         let monitors = self.list_monitors().await;
         if let Some(client) = self.live.as_mut().and_then(Live::client_mut) {
-            client.monitors = monitors.clone();
+            client.monitors = monitors;
         }
         self.aim_control(monitor);
         self.aim_pointer(monitor);
+        self.tell_screen().await;
+    }
+
+    /// Client: what is shared now, with the monitors last listed, to the
+    /// expert and to this app's view.
+    pub(super) async fn tell_screen(&mut self) {
+        let Some(client) = self.live.as_ref().and_then(Live::client) else {
+            return;
+        };
+        let Some(share) = client.share.as_ref() else {
+            return;
+        };
         let screen = ScreenInfo {
-            monitors,
-            monitor,
-            quality,
+            monitors: client.monitors.clone(),
+            monitor: share.monitor(),
+            quality: share.quality(),
+            backend: share.backend().map(str::to_owned),
+            problem: share.problem(),
         };
         self.view
             .send_modify(|view| view.screen = Some(screen.clone()));

@@ -76,6 +76,7 @@ export const EVENT_CODES = [
   "path_relayed",
   "path_lost",
   "path_back",
+  "screen_unavailable",
   "granted",
   "withdrawn",
   "refused",
