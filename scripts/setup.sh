@@ -27,7 +27,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # gsettings with GNOME's proxy schema for the system proxy's test, and a
 # headless Wayland desktop for the Wayland tests (sway with swaybg, PipeWire
 # with WirePlumber, the desktop portal and its wlroots backend; wev to see
-# input arrive).
+# input arrive, wl-clipboard to read and set its clipboard).
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev pkg-config
@@ -36,7 +36,7 @@ APT_PACKAGES=(
   tinyproxy squid dante-server coturn nftables iproute2 ethtool
   libglib2.0-bin gsettings-desktop-schemas
   dbus-daemon dbus-bin
-  sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr wev
+  sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr wev wl-clipboard
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
   gstreamer1.0-tools gstreamer1.0-x
   libclang-dev libvpx-dev libpipewire-0.3-dev libgbm-dev libegl-dev libwayland-dev
