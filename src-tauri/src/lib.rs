@@ -14,14 +14,16 @@
 //!   it out (the peer connection's life), the tabs that hold one engine
 //!   per session over one desk link, the permission scopes the client
 //!   granted, and the screen it shares.
-//! - [`media`]: screen capture, BGRA→I420, VP8 encoding on its own thread,
-//!   and RTP reassembly on the expert's side; no `tauri`, no `webrtc`.
+//! - [`media`]: screen capture (X11, or on Wayland the desktop portal and
+//!   PipeWire), BGRA→I420, VP8 encoding on its own thread, and RTP
+//!   reassembly on the expert's side; no `tauri`, no `webrtc`.
 //! - [`cursor`]: the client's pointer, sent apart from the video and drawn
 //!   by the expert's view.
 //! - [`local_view`]: the expert app's loopback WebSocket to its own webview
 //!   (frames and the pointer), guarded by a per-view secret.
 //! - [`transfer`]: file transfer; [`transfer::safe_path`] vets received names.
-//! - [`input`]: remote input; [`input::keymap`] maps DOM key codes to physical keys.
+//! - [`input`]: remote input (XTest on X11, the virtual pointer and keyboard
+//!   on wlroots Wayland); [`input::keymap`] maps DOM key codes to physical keys.
 //! - [`clipboard`]: clipboard text both ways, within the clipboard
 //!   permission, behind a backend trait (arboard is the real one), held by
 //!   one owner thread for the session.
