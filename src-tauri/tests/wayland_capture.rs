@@ -3,7 +3,8 @@
 //! (`lifeline_e2e::wayland`), captured by the app's `PortalCapturer`.
 //!
 //! The output's background is painted with `swaymsg`; the captured pixels
-//! must follow it. The cast keeps its restore token for the next share, a
+//! must follow it. Two capturers at once share one cast. The cast keeps its
+//! restore token for the next share, a
 //! second share works after the first closed, and a desktop whose sharing
 //! stops under a running cast ends the capture with words that say so.
 
@@ -76,9 +77,27 @@ fn first_picture(
     }
 }
 
+/// Casts the portal has started so far.
+fn casts_started(desktop: &Desktop) -> usize {
+    desktop
+        .log_of("portal-wlr")
+        .matches("start method invoked")
+        .count()
+}
+
 fn share(desktop: &mut Desktop, options: &CastOptions, first: bool) -> anyhow::Result<()> {
+    let before = casts_started(desktop);
     let mut capturer = PortalCapturer::new(options.clone());
     let monitors = capturer.monitors()?;
+    // A second capturer meanwhile (the expert's monitor list) shares the
+    // cast: one desktop dialog, not two.
+    let listed = PortalCapturer::new(options.clone()).monitors()?;
+    ensure!(listed == monitors, "{listed:?} against {monitors:?}");
+    ensure!(
+        casts_started(desktop) == before + 1,
+        "{} casts started for two capturers at once",
+        casts_started(desktop) - before
+    );
     ensure!(monitors.len() == 1, "one output, one monitor: {monitors:?}");
     ensure!(
         (monitors[0].width, monitors[0].height) == (WIDTH, HEIGHT),

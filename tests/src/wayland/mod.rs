@@ -107,6 +107,12 @@ impl Desktop {
         self.children.retain(|(name, _)| name != "portal-wlr");
     }
 
+    /// What `part` ("sway", "dbus", "pipewire", "wireplumber",
+    /// "portal-wlr") has logged so far.
+    pub fn log_of(&self, part: &str) -> String {
+        std::fs::read_to_string(self.log(part)).unwrap_or_default()
+    }
+
     /// Every part's log, for a failing test.
     pub fn logs(&self) -> String {
         let mut all = String::new();

@@ -39,7 +39,6 @@ pub struct Cast {
     proxy: Screencast,
     session: Session<Screencast>,
     pub streams: Vec<CastStream>,
-    pub remote: Option<OwnedFd>,
 }
 
 impl std::fmt::Debug for Cast {
@@ -111,15 +110,21 @@ impl Cast {
             }
         });
         let streams = streams.collect();
-        let remote = proxy
-            .open_pipe_wire_remote(&session, Default::default())
-            .await?;
         Ok(Self {
             proxy,
             session,
             streams,
-            remote: Some(remote),
         })
+    }
+
+    /// A connection to PipeWire that reaches this cast's streams (one per
+    /// receiver: each is a PipeWire client of its own).
+    pub fn remote(&self) -> Result<OwnedFd, String> {
+        async_io::block_on(
+            self.proxy
+                .open_pipe_wire_remote(&self.session, Default::default()),
+        )
+        .map_err(|error| describe(&error))
     }
 
     /// The portal's version, for the log.

@@ -2,8 +2,10 @@
 //! desktop portal's ScreenCast ([`cast`]) asks the desktop to share, and
 //! PipeWire ([`stream`]) brings the frames, each one a change.
 //!
-//! The cast opens at the first call that needs it and lasts as long as the
-//! capturer, so a share asks the desktop once. The restore token kept in
+//! The cast opens at the first call that needs it and lasts while a
+//! capturer holds it. Capturers alive at once share it ([`LIVE`]): a share
+//! and the monitor list the expert asks for meanwhile are one cast, not two
+//! desktop dialogs. The restore token kept in
 //! [`CastOptions::token_file`] spares the user the desktop's dialog at the
 //! next share. A desktop that refuses, or stops sharing from its own
 //! indicator, gives a [`CaptureError`] that says so, never a black screen.
@@ -12,6 +14,7 @@ mod cast;
 mod latest;
 mod stream;
 
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use cast::Cast;
@@ -28,11 +31,31 @@ use super::wake::Wakeup;
 /// unchanged screen until something on it changes.
 const FIRST_PICTURE_WITHIN: Duration = Duration::from_secs(2);
 
+/// The cast of this process while any capturer holds it, and the bus it
+/// is on.
+static LIVE: Mutex<(Option<String>, Weak<Cast>)> = Mutex::new((None, Weak::new()));
+
+/// The live cast, or a new one. The lock is held while the desktop asks
+/// its user, so a second capturer waits for the first's cast and shares it.
+fn shared_cast(options: &CastOptions) -> Result<Arc<Cast>, CaptureError> {
+    let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+    if live.0 == options.bus
+        && let Some(cast) = live.1.upgrade()
+    {
+        return Ok(cast);
+    }
+    let cast = Arc::new(Cast::open(options).map_err(CaptureError::Backend)?);
+    tracing::info!(version = cast.version(), streams = ?cast.streams, "screen cast started");
+    *live = (options.bus.clone(), Arc::downgrade(&cast));
+    Ok(cast)
+}
+
 pub struct PortalCapturer {
     options: CastOptions,
-    cast: Option<Cast>,
-    /// The stream being received, and its monitor's index.
+    /// The stream being received, and its monitor's index; dropped before
+    /// the cast it receives.
     receiving: Option<(usize, Receiver)>,
+    cast: Option<Arc<Cast>>,
 }
 
 impl std::fmt::Debug for PortalCapturer {
@@ -52,14 +75,12 @@ impl PortalCapturer {
         }
     }
 
-    fn cast(&mut self) -> Result<&mut Cast, CaptureError> {
+    fn cast(&mut self) -> Result<&Cast, CaptureError> {
         if self.cast.is_none() {
-            let cast = Cast::open(&self.options).map_err(CaptureError::Backend)?;
-            tracing::info!(version = cast.version(), streams = ?cast.streams, "screen cast started");
-            self.cast = Some(cast);
+            self.cast = Some(shared_cast(&self.options)?);
         }
         self.cast
-            .as_mut()
+            .as_deref()
             .ok_or_else(|| CaptureError::Backend("no screen cast".into()))
     }
 
@@ -73,10 +94,7 @@ impl PortalCapturer {
                 .get(index)
                 .ok_or(CaptureError::NoSuchMonitor(index))?
                 .node;
-            // The portal gives one descriptor per session.
-            let remote = cast.remote.take().ok_or_else(|| {
-                CaptureError::Backend("the desktop shares one monitor at a time here".into())
-            })?;
+            let remote = cast.remote().map_err(CaptureError::Backend)?;
             self.receiving = Some((index, Receiver::start(remote, node)));
         }
         match &self.receiving {
