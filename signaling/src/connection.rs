@@ -278,6 +278,7 @@ impl Connection {
                 message @ (AppMessage::Cancel { .. }
                 | AppMessage::Connected { .. }
                 | AppMessage::Path { .. }
+                | AppMessage::ScreenBackend { .. }
                 | AppMessage::Reattach { .. }),
                 role,
             ) => self.about_session(message, role).await,
@@ -312,6 +313,9 @@ impl Connection {
             AppMessage::Cancel { session } => hub.cancel(conn, session).await,
             AppMessage::Connected { session } => hub.connected(conn, session).await,
             AppMessage::Path { session, path } => hub.path(conn, session, path).await,
+            AppMessage::ScreenBackend { session, backend } => {
+                hub.screen_backend(conn, session, backend).await
+            }
             AppMessage::Reattach { session, secret } => {
                 let done = hub.reattach(conn, role, session.clone(), secret).await;
                 self.audit_reattach(role, &session, &done);

@@ -28,8 +28,8 @@ use crate::ids::{ClientId, IdRegistry, IssueError, LookupError, SystemIdSource};
 use crate::metrics::Metrics;
 use crate::pairings::{Pairing, PairingError, Pairings, Returns, Stage};
 use crate::protocol::{
-    ClientAbout, ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage, SessionId,
-    SessionPath, Signal,
+    CaptureBackend, ClientAbout, ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage,
+    SessionId, SessionPath, Signal,
 };
 use crate::random;
 use crate::reconnects::{self, Reconnect, Reconnects};
@@ -219,6 +219,8 @@ enum SessionOp {
     Relay(Signal),
     Connected,
     Path(SessionPath),
+    /// The client's screen capture backend.
+    ScreenBackend(CaptureBackend),
     /// Whether the connection takes part (for the audit log).
     Member,
     Bye,
@@ -360,6 +362,17 @@ impl HubHandle {
         path: SessionPath,
     ) -> Result<(), Refusal> {
         self.ask_about(conn, session, SessionOp::Path(path)).await
+    }
+
+    /// The client of the running `session` says what captures its screen.
+    pub async fn screen_backend(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        backend: CaptureBackend,
+    ) -> Result<(), Refusal> {
+        self.ask_about(conn, session, SessionOp::ScreenBackend(backend))
+            .await
     }
 
     /// Whether `conn` takes part in the running or pending `session`.
@@ -534,6 +547,7 @@ impl Hub {
             SessionOp::Relay(signal) => self.relay(conn, session, signal),
             SessionOp::Connected => self.connected(conn, session),
             SessionOp::Path(path) => self.path(conn, session, path),
+            SessionOp::ScreenBackend(backend) => self.screen_backend(conn, session, backend),
             SessionOp::Member => self.member(conn, &session),
             SessionOp::Bye => self.bye(conn, &session),
             SessionOp::HoldForReconnect => self.hold_for_reconnect(now, conn, &session),
@@ -957,6 +971,24 @@ impl Hub {
             session: session.to_string(),
             role,
             path: path.to_string(),
+        });
+        Ok(())
+    }
+
+    /// Only the client shares a screen; an expert's report is refused.
+    fn screen_backend(
+        &mut self,
+        conn: ConnId,
+        session: SessionId,
+        backend: CaptureBackend,
+    ) -> Result<(), Refusal> {
+        let (role, _) = self.pairings.relay_target(conn, &session)?;
+        if role != Role::Client {
+            return Err(PairingError::NotTheClient.into());
+        }
+        self.records.send(RecordEvent::ScreenBackend {
+            session: session.to_string(),
+            backend: backend.as_str(),
         });
         Ok(())
     }

@@ -76,6 +76,11 @@ pub enum RecordEvent {
         role: Role,
         path: String,
     },
+    /// What captures the client's screen (`x11`, `wayland`).
+    ScreenBackend {
+        session: String,
+        backend: &'static str,
+    },
     /// `expert` ended a session the desk no longer pairs (it restarted
     /// since); answers whether an open row of theirs was ended.
     EndedByExpert {
@@ -199,6 +204,13 @@ async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
             };
             sqlx::query(column)
                 .bind(path)
+                .bind(session)
+                .execute(pool)
+                .await?;
+        }
+        RecordEvent::ScreenBackend { session, backend } => {
+            sqlx::query("UPDATE sessions SET client_screen = $1 WHERE session_id = $2")
+                .bind(backend)
                 .bind(session)
                 .execute(pool)
                 .await?;
@@ -364,6 +376,9 @@ pub struct SessionRecord {
     /// ... (`None` until it reported one).
     pub expert_path: Option<String>,
     pub client_path: Option<String>,
+    /// What captured the client's screen: `x11`, `wayland` (`None`: no
+    /// screen was shared, or an app too old to say).
+    pub client_screen: Option<String>,
 }
 
 /// Rows requested in `[from_ms, to_ms)`, oldest first; only `expert`'s
@@ -380,7 +395,7 @@ pub async fn list(
                 "SELECT session_id, client_id, description, computer_name, computer_os,
                         computer_user, expert, notes, scopes_requested, scopes_granted,
                         requested_at, answered_at, started_at, ended_at, outcome, end_reason,
-                        expert_path, client_path
+                        expert_path, client_path, client_screen
                  FROM sessions WHERE requested_at >= $1 AND requested_at < $2",
                 $filter,
                 " ORDER BY requested_at, session_id"
@@ -417,6 +432,7 @@ pub async fn list(
                 end_reason: row.try_get("end_reason")?,
                 expert_path: row.try_get("expert_path")?,
                 client_path: row.try_get("client_path")?,
+                client_screen: row.try_get("client_screen")?,
             })
         })
         .collect()

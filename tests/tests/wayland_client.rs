@@ -7,7 +7,8 @@
 //! - the sway output's colour reaches the expert's canvas, and follows a
 //!   change;
 //! - the expert's click on the canvas reaches a window on the Wayland
-//!   desktop (`wev`, a real Wayland client that prints its events).
+//!   desktop (`wev`, a real Wayland client that prints its events);
+//! - the desk's session record says the screen came through Wayland.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use lifeline_e2e::flows::{establish, loopback};
 use lifeline_e2e::process::ChildGuard;
 use lifeline_e2e::screen::{first_picture, wait_for_colours};
+use lifeline_e2e::signaling::SignalingServer;
 use lifeline_e2e::wayland::Desktop;
 use lifeline_e2e::xvfb::SCREEN;
 use lifeline_e2e::{AppInstance, e2e};
@@ -76,12 +78,32 @@ async fn a_client_on_wayland_is_seen_and_controlled() {
             wait_for_colours(&expert, &[(CENTRE, [0x20, 0x40, 0x80])]).await?;
             desktop.paint("#c00000")?;
             wait_for_colours(&expert, &[(CENTRE, [0xc0, 0, 0])]).await?;
-            clicks_reach_a_wayland_window(&desktop, &expert).await
+            clicks_reach_a_wayland_window(&desktop, &expert).await?;
+            the_record_says_wayland(&server).await
         }
         .await;
         result.map_err(|error| anyhow::anyhow!("{error:#}\n{}", desktop.logs()))
     })
     .await;
+}
+
+/// Waits until the desk's Session Usage Report names the client's screen
+/// backend.
+async fn the_record_says_wayland(server: &SignalingServer) -> anyhow::Result<()> {
+    let token = server.report_token("ann", PASSWORD).await?;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let report = server.session_report_with(&token).await?;
+        let rows = report.as_array().cloned().unwrap_or_default();
+        if rows.iter().any(|row| row["client_screen"] == "wayland") {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the record never said wayland: {report}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// wev fills the output; the expert clicks until wev reports the press

@@ -151,6 +151,12 @@ pub enum AppMessage {
         session: SessionId,
         path: SessionPath,
     },
+    /// The client reports what captures its screen: the session record
+    /// keeps it.
+    ScreenBackend {
+        session: SessionId,
+        backend: CaptureBackend,
+    },
     /// The expert amends the notes of a session, during it or after.
     SetNotes {
         session: SessionId,
@@ -196,6 +202,7 @@ impl AppMessage {
             | AppMessage::Signal { session, .. }
             | AppMessage::Connected { session }
             | AppMessage::Path { session, .. }
+            | AppMessage::ScreenBackend { session, .. }
             | AppMessage::SetNotes { session, .. }
             | AppMessage::Grants { session, .. }
             | AppMessage::HoldForReconnect { session }
@@ -242,6 +249,25 @@ impl std::fmt::Display for SessionPath {
             Transport::Tls => "tls",
         };
         write!(f, "{how}/{transport}")
+    }
+}
+
+/// What captures a client's screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptureBackend {
+    X11,
+    /// The desktop portal's ScreenCast, frames through PipeWire.
+    Wayland,
+}
+
+impl CaptureBackend {
+    /// As the session record keeps it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaptureBackend::X11 => "x11",
+            CaptureBackend::Wayland => "wayland",
+        }
     }
 }
 
@@ -608,6 +634,24 @@ mod tests {
         assert_eq!(direct.to_string(), "direct/udp");
         assert!(
             serde_json::from_str::<SessionPath>(r#"{"relayed":true,"transport":"sctp"}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn a_screen_backend_report_names_one_of_two() {
+        let message: AppMessage =
+            serde_json::from_str(r#"{"type":"screen_backend","session":"s1","backend":"wayland"}"#)
+                .unwrap();
+        let AppMessage::ScreenBackend { session, backend } = message else {
+            panic!("not a screen backend: {message:?}");
+        };
+        assert_eq!(session, "s1");
+        assert_eq!(backend.as_str(), "wayland");
+        assert!(
+            serde_json::from_str::<AppMessage>(
+                r#"{"type":"screen_backend","session":"s1","backend":"vnc"}"#
+            )
+            .is_err()
         );
     }
 

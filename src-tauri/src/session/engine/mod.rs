@@ -337,6 +337,8 @@ struct ClientLive {
     /// The screen being shared (boxed: it is large, the expert's side
     /// small).
     share: Option<Box<ScreenShare>>,
+    /// The desk's record was told what captures the screen.
+    backend_told: bool,
     /// The monitors, for aiming input.
     monitors: Vec<MonitorInfo>,
     /// The input being injected, while `control` is granted.

@@ -5,7 +5,7 @@
 use crate::session::log::EventCode;
 use std::sync::Arc;
 
-use lifeline_signaling::protocol::{AppMessage, Role, SessionId};
+use lifeline_signaling::protocol::{AppMessage, CaptureBackend, Role, SessionId};
 
 use super::channels::{self, ChannelEvent, watch_control, watch_input};
 use super::{
@@ -272,6 +272,27 @@ impl Engine {
         };
         self.view
             .send_modify(|view| view.screen = Some(screen.clone()));
+        self.tell_desk_backend(screen.backend.as_deref()).await;
         self.tell_peer(ControlMessage::Screen(screen)).await;
+    }
+
+    /// Client: the desk's session record says what captured the screen
+    /// (once a session).
+    async fn tell_desk_backend(&mut self, backend: Option<&str>) {
+        let backend = match backend {
+            Some("x11") => CaptureBackend::X11,
+            Some("wayland") => CaptureBackend::Wayland,
+            _ => return,
+        };
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        let session = live.session.clone();
+        let Some(client) = live.client_mut().filter(|c| !c.backend_told) else {
+            return;
+        };
+        client.backend_told = true;
+        self.send(AppMessage::ScreenBackend { session, backend })
+            .await;
     }
 }
