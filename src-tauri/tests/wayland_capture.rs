@@ -5,7 +5,8 @@
 //! The output's background is painted with `swaymsg`; the captured pixels
 //! must follow it. Two capturers at once share one cast. The cast keeps its
 //! restore token for the next share, a
-//! second share works after the first closed, and a desktop whose sharing
+//! second share works after the first closed, pictures follow the output's
+//! size when it changes, and a desktop whose sharing
 //! stops under a running cast ends the capture with words that say so.
 
 use std::time::{Duration, Instant};
@@ -126,6 +127,47 @@ fn share(desktop: &mut Desktop, options: &CastOptions, first: bool) -> anyhow::R
     Ok(())
 }
 
+/// The output changes size under a running cast: the pictures follow it.
+/// The wlroots portal 0.7 sends the renegotiated stream's first frame only
+/// at the next change on screen, so the screen changes as it waits.
+fn resized(desktop: &mut Desktop, options: &CastOptions) -> anyhow::Result<()> {
+    let mut capturer = PortalCapturer::new(options.clone());
+    capturer.monitors()?;
+    let mut frame = first_picture(desktop, &mut capturer, Some("#ff0000"))?;
+    desktop.swaymsg(&["output", lifeline_e2e::wayland::OUTPUT, "mode", "1024x768"])?;
+    let wakeup = Wakeup::new()?;
+    let deadline = Instant::now() + CHANGE_WITHIN;
+    let colours = ["#00c000", "#ff0000"];
+    let mut round = 0;
+    while (frame.width, frame.height) != (1024, 768) {
+        desktop.paint(colours[round % 2])?;
+        round += 1;
+        ensure!(
+            Instant::now() < deadline,
+            "the pictures stayed {}×{}",
+            frame.width,
+            frame.height
+        );
+        if capturer.wait_for_change(0, Some(Duration::from_millis(500)), &wakeup)?
+            == Change::Damaged
+        {
+            capturer.capture_changes(0, &mut frame)?;
+        }
+    }
+    ensure!(
+        frame.data.len() == 1024 * 768 * 4,
+        "{} bytes",
+        frame.data.len()
+    );
+    desktop.swaymsg(&[
+        "output",
+        lifeline_e2e::wayland::OUTPUT,
+        "mode",
+        &format!("{WIDTH}x{HEIGHT}"),
+    ])?;
+    Ok(())
+}
+
 fn stopped_from_the_desktop(desktop: &mut Desktop, options: &CastOptions) -> anyhow::Result<()> {
     let mut capturer = PortalCapturer::new(options.clone());
     capturer.monitors()?;
@@ -158,15 +200,23 @@ fn the_portal_shares_the_screen_and_follows_it() {
         bus: Some(desktop.var("DBUS_SESSION_BUS_ADDRESS").to_owned()),
         token_file: Some(dir.path().join("token")),
     };
+    let started = Instant::now();
+    let lap = |what: &str| eprintln!("{what}: done at {:?}", started.elapsed());
     let result = (|| {
         share(&mut desktop, &options, true).context("the first share")?;
+        lap("the first share");
         let token = std::fs::read_to_string(dir.path().join("token")).unwrap_or_default();
         ensure!(
             !token.trim().is_empty(),
             "the cast's restore token was kept"
         );
         share(&mut desktop, &options, false).context("a second share, with the kept token")?;
-        stopped_from_the_desktop(&mut desktop, &options).context("sharing stopped")
+        lap("the second share");
+        resized(&mut desktop, &options).context("the output resized")?;
+        lap("the resize");
+        stopped_from_the_desktop(&mut desktop, &options).context("sharing stopped")?;
+        lap("the stop");
+        Ok(())
     })();
     if let Err(error) = result {
         panic!("{error:#}\n{}", desktop.logs());

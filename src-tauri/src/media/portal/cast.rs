@@ -8,6 +8,9 @@
 
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::future::Either;
 
 use ashpd::desktop::PersistMode;
 use ashpd::desktop::screencast::{
@@ -49,12 +52,22 @@ impl std::fmt::Debug for Cast {
     }
 }
 
+/// How long closing the session may take. A portal whose backend died
+/// under the cast answers only at D-Bus's own timeout, 25 s later.
+const CLOSE_WITHIN: Duration = Duration::from_secs(1);
+
 impl Drop for Cast {
     fn drop(&mut self) {
         // The portal keeps a session until it is closed or its D-Bus
         // client leaves; a share that ends must end the desktop's too.
-        if let Err(error) = async_io::block_on(self.session.close()) {
-            tracing::debug!(%error, "closing the screen cast session");
+        let close = std::pin::pin!(self.session.close());
+        let late = async_io::Timer::after(CLOSE_WITHIN);
+        match async_io::block_on(futures_util::future::select(close, late)) {
+            Either::Left((Ok(()), _)) => {}
+            Either::Left((Err(error), _)) => {
+                tracing::debug!(%error, "closing the screen cast session");
+            }
+            Either::Right(_) => tracing::warn!("the portal did not close the screen cast in time"),
         }
     }
 }
