@@ -6,7 +6,8 @@
 //! must follow it. Two capturers at once share one cast. The cast keeps its
 //! restore token for the next share, a
 //! second share works after the first closed, pictures follow the output's
-//! size when it changes, and a desktop whose sharing
+//! size when it changes, a failing portal is asked once and not at every
+//! retry, and a desktop whose sharing
 //! stops under a running cast ends the capture with words that say so.
 
 use std::time::{Duration, Instant};
@@ -192,6 +193,57 @@ fn stopped_from_the_desktop(desktop: &mut Desktop, options: &CastOptions) -> any
     }
 }
 
+/// With the portal failing (its backend gone), a capturer asks it once,
+/// however often the pipeline retries, and a second capturer right after
+/// (the monitor list) does not ask again: on GNOME or KDE each ask would be
+/// a dialog. The portal's ScreenCast calls are counted with dbus-monitor.
+fn failing_portal_asked_once(desktop: &Desktop, options: &CastOptions) -> anyhow::Result<()> {
+    let log = desktop.path_of("dbus-monitor.log");
+    let bus = desktop.var("DBUS_SESSION_BUS_ADDRESS");
+    let mut monitor = std::process::Command::new("dbus-monitor")
+        .args(["--address", bus])
+        .arg("interface='org.freedesktop.portal.ScreenCast'")
+        .arg("member='GetId'")
+        .stdout(std::fs::File::create(&log)?)
+        .spawn()?;
+    let result = (|| {
+        wait_for_log(&log, "NameAcquired")?;
+        let mut capturer = PortalCapturer::new(options.clone());
+        ensure!(capturer.capture(0).is_err(), "a capture without a portal");
+        let mut frame = RgbaFrame::default();
+        for _ in 0..3 {
+            ensure!(capturer.capture_changes(0, &mut frame).is_err());
+        }
+        ensure!(PortalCapturer::new(options.clone()).monitors().is_err());
+        // A call of our own after them: once it shows, so have they.
+        let marker = std::process::Command::new("dbus-send")
+            .arg(format!("--bus={bus}"))
+            .args(["--dest=org.freedesktop.DBus", "/org/freedesktop/DBus"])
+            .arg("org.freedesktop.DBus.GetId")
+            .status()?;
+        ensure!(marker.success());
+        let seen = wait_for_log(&log, "member=GetId")?;
+        let asked = seen.matches("member=CreateSession").count();
+        ensure!(asked == 1, "the portal was asked {asked} times:\n{seen}");
+        Ok(())
+    })();
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    result
+}
+
+fn wait_for_log(log: &std::path::Path, line: &str) -> anyhow::Result<String> {
+    let deadline = Instant::now() + CHANGE_WITHIN;
+    loop {
+        let seen = std::fs::read_to_string(log).unwrap_or_default();
+        if seen.contains(line) {
+            return Ok(seen);
+        }
+        ensure!(Instant::now() < deadline, "no {line:?} in:\n{seen}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn the_portal_shares_the_screen_and_follows_it() {
     let mut desktop = Desktop::start(WIDTH, HEIGHT, "#204080").expect("the headless desktop");
@@ -216,6 +268,8 @@ fn the_portal_shares_the_screen_and_follows_it() {
         lap("the resize");
         stopped_from_the_desktop(&mut desktop, &options).context("sharing stopped")?;
         lap("the stop");
+        failing_portal_asked_once(&desktop, &options).context("a failing portal")?;
+        lap("the failing portal");
         Ok(())
     })();
     if let Err(error) = result {

@@ -8,7 +8,9 @@
 //!   change;
 //! - the expert's click on the canvas reaches a window on the Wayland
 //!   desktop (`wev`, a real Wayland client that prints its events);
-//! - the desk's session record says the screen came through Wayland.
+//! - the desk's session record says the screen came through Wayland;
+//! - on a Wayland desktop without a screen-sharing portal, the expert's view
+//!   says why there is no picture, in words.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -50,6 +52,46 @@ async fn click_remote(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<()
     Ok(())
 }
 
+/// The client app's options: its session is `desktop`'s.
+fn on_wayland(desktop: &Desktop) -> lifeline_e2e::AppOptions {
+    let mut options = loopback();
+    for name in [
+        "XDG_SESSION_TYPE",
+        "XDG_CURRENT_DESKTOP",
+        "WAYLAND_DISPLAY",
+        "DBUS_SESSION_BUS_ADDRESS",
+    ] {
+        options.env.push((name.into(), desktop.var(name).into()));
+    }
+    // The app's own window on its X server, for WebDriver.
+    options.env.push(("GDK_BACKEND".into(), "x11".into()));
+    options
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_desktop_without_a_portal_is_explained_to_the_expert() {
+    e2e("wayland_no_portal", |h| async move {
+        let mut desktop = Desktop::start(SCREEN.0, SCREEN.1, "#204080")?;
+        desktop.stop_portal();
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        let client = h
+            .launch_app_with("client", &server, on_wayland(&desktop))
+            .await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+        let said = expert.wait_for("#screen-problem").await?.text().await?;
+        anyhow::ensure!(
+            said.contains("cannot be shown") && said.contains("portal"),
+            "the expert was told {said:?}"
+        );
+        Ok(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_on_wayland_is_seen_and_controlled() {
     e2e("wayland_client", |h| async move {
@@ -58,18 +100,9 @@ async fn a_client_on_wayland_is_seen_and_controlled() {
         server
             .add_expert("ann", "Ann from the Help Desk", PASSWORD)
             .await?;
-        let mut options = loopback();
-        for name in [
-            "XDG_SESSION_TYPE",
-            "XDG_CURRENT_DESKTOP",
-            "WAYLAND_DISPLAY",
-            "DBUS_SESSION_BUS_ADDRESS",
-        ] {
-            options.env.push((name.into(), desktop.var(name).into()));
-        }
-        // The app's own window on its X server, for WebDriver.
-        options.env.push(("GDK_BACKEND".into(), "x11".into()));
-        let client = h.launch_app_with("client", &server, options).await?;
+        let client = h
+            .launch_app_with("client", &server, on_wayland(&desktop))
+            .await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
 
         let result = async {

@@ -176,6 +176,9 @@ fn describe(error: &ashpd::Error) -> String {
         ashpd::Error::PortalNotFound(_) => {
             "this desktop has no screen sharing portal (xdg-desktop-portal)".to_owned()
         }
+        ashpd::Error::Response(ResponseError::Other) => {
+            "the desktop's screen sharing portal could not start sharing".to_owned()
+        }
         other => format!("the desktop's screen sharing failed: {other}"),
     }
 }

@@ -15,7 +15,7 @@ mod latest;
 mod stream;
 
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cast::Cast;
 pub use cast::CastOptions;
@@ -31,23 +31,58 @@ use super::wake::Wakeup;
 /// unchanged screen until something on it changes.
 const FIRST_PICTURE_WITHIN: Duration = Duration::from_secs(2);
 
+/// A cast that failed (declined, say) is not asked for again by a new
+/// capturer within this time: the monitor list that follows a share's
+/// start must not put a second dialog in front of a user who said no.
+const FAILURE_HOLDS: Duration = Duration::from_secs(5);
+
 /// The cast of this process while any capturer holds it, and the bus it
-/// is on.
-static LIVE: Mutex<(Option<String>, Weak<Cast>)> = Mutex::new((None, Weak::new()));
+/// is on; or why the last one failed, and when.
+struct Live {
+    bus: Option<String>,
+    cast: Weak<Cast>,
+    failed: Option<(Instant, String)>,
+}
+
+static LIVE: Mutex<Live> = Mutex::new(Live {
+    bus: None,
+    cast: Weak::new(),
+    failed: None,
+});
 
 /// The live cast, or a new one. The lock is held while the desktop asks
-/// its user, so a second capturer waits for the first's cast and shares it.
-fn shared_cast(options: &CastOptions) -> Result<Arc<Cast>, CaptureError> {
+/// its user, so a second capturer waits for the first's cast and shares it
+/// (or its failure).
+fn shared_cast(options: &CastOptions) -> Result<Arc<Cast>, String> {
     let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
-    if live.0 == options.bus
-        && let Some(cast) = live.1.upgrade()
-    {
+    if live.bus != options.bus {
+        *live = Live {
+            bus: options.bus.clone(),
+            cast: Weak::new(),
+            failed: None,
+        };
+    }
+    if let Some(cast) = live.cast.upgrade() {
         return Ok(cast);
     }
-    let cast = Arc::new(Cast::open(options).map_err(CaptureError::Backend)?);
-    tracing::info!(version = cast.version(), streams = ?cast.streams, "screen cast started");
-    *live = (options.bus.clone(), Arc::downgrade(&cast));
-    Ok(cast)
+    if let Some((at, why)) = &live.failed
+        && at.elapsed() < FAILURE_HOLDS
+    {
+        return Err(why.clone());
+    }
+    match Cast::open(options) {
+        Ok(cast) => {
+            let cast = Arc::new(cast);
+            tracing::info!(version = cast.version(), streams = ?cast.streams, "screen cast started");
+            live.cast = Arc::downgrade(&cast);
+            live.failed = None;
+            Ok(cast)
+        }
+        Err(why) => {
+            live.failed = Some((Instant::now(), why.clone()));
+            Err(why)
+        }
+    }
 }
 
 pub struct PortalCapturer {
@@ -55,7 +90,9 @@ pub struct PortalCapturer {
     /// The stream being received, and its monitor's index; dropped before
     /// the cast it receives.
     receiving: Option<(usize, Receiver)>,
-    cast: Option<Arc<Cast>>,
+    /// The cast, or why it could not be had: a capturer asks the desktop
+    /// once, and the pipeline's retries do not put a dialog up each time.
+    cast: Option<Result<Arc<Cast>, String>>,
 }
 
 impl std::fmt::Debug for PortalCapturer {
@@ -76,12 +113,11 @@ impl PortalCapturer {
     }
 
     fn cast(&mut self) -> Result<&Cast, CaptureError> {
-        if self.cast.is_none() {
-            self.cast = Some(shared_cast(&self.options)?);
+        let cast = self.cast.get_or_insert_with(|| shared_cast(&self.options));
+        match cast {
+            Ok(cast) => Ok(cast),
+            Err(why) => Err(CaptureError::Backend(why.clone())),
         }
-        self.cast
-            .as_deref()
-            .ok_or_else(|| CaptureError::Backend("no screen cast".into()))
     }
 
     /// The stream for monitor `index`, started on first use.
