@@ -14,6 +14,7 @@ use common::{
     PatternScreen, Pins, ask_and_accept, frames_of, pattern_backends, side, spawn_side, start_desk,
     wait_for, wait_for_frames,
 };
+use lifeline_lib::desk::link::DeskLink;
 use lifeline_lib::media::capture::{CaptureError, Capturer, MonitorInfo};
 use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::sink::{CollectingSink, NoSink};
@@ -29,6 +30,12 @@ struct Viewing {
     _held: Box<dyn std::any::Any>,
 }
 
+/// The expert asks to see the client's screen, and the client accepts.
+async fn ask_for_view(client: (&DeskLink, &SessionHandle), expert: (&DeskLink, &SessionHandle)) {
+    let view: Scopes = [Scope::View].into_iter().collect();
+    ask_and_accept(client, expert, (view, view), Pins::default()).await;
+}
+
 /// Two engines through the real desk; the client has just accepted a
 /// request for the view.
 async fn accepted_view() -> Viewing {
@@ -37,14 +44,7 @@ async fn accepted_view() -> Viewing {
     let screen = Arc::new(CollectingSink::default());
     let (client_link, client) = side(&url, Role::Client, &moving, Arc::new(NoSink));
     let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
-    let view: Scopes = [Scope::View].into_iter().collect();
-    ask_and_accept(
-        (&client_link, &client),
-        (&expert_link, &expert),
-        (view, view),
-        Pins::default(),
-    )
-    .await;
+    ask_for_view((&client_link, &client), (&expert_link, &expert)).await;
     Viewing {
         screen,
         expert,
@@ -164,14 +164,7 @@ async fn a_screen_the_desktop_will_not_share_is_explained_on_both_sides() {
     backends.capturers = Arc::new(|| Box::new(Declined) as Box<dyn Capturer>);
     let (client_link, client) = spawn_side(&url, Role::Client, backends);
     let (expert_link, expert) = side(&url, Role::Expert, &moving, Arc::new(NoSink));
-    let view: Scopes = [Scope::View].into_iter().collect();
-    ask_and_accept(
-        (&client_link, &client),
-        (&expert_link, &expert),
-        (view, view),
-        Pins::default(),
-    )
-    .await;
+    ask_for_view((&client_link, &client), (&expert_link, &expert)).await;
     let problem = |v: &lifeline_lib::session::view::SessionView| {
         v.screen.as_ref().and_then(|s| s.problem.clone())
     };

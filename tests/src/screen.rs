@@ -101,3 +101,30 @@ pub async fn wait_for_colours(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Clicks the expert's canvas where the client's screen point `at` is drawn.
+pub async fn click_remote(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<()> {
+    let value = expert
+        .client()
+        .execute(
+            "const c = document.querySelector('#screen-canvas');
+             c.scrollIntoView({block: 'center', inline: 'center'});
+             const r = c.getBoundingClientRect();
+             return [r.left + (arguments[0] + 0.5) * r.width / c.width,
+                     r.top + (arguments[1] + 0.5) * r.height / c.height];",
+            vec![at.0.into(), at.1.into()],
+        )
+        .await?;
+    let xy: Vec<f64> = serde_json::from_value(value)?;
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: xy[0].round(),
+            y: xy[1].round(),
+        })
+        .then(PointerAction::Down { button: 0 })
+        .then(PointerAction::Up { button: 0 });
+    expert.client().perform_actions(mouse).await?;
+    Ok(())
+}

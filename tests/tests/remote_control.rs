@@ -12,8 +12,9 @@
 
 use std::path::Path;
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use lifeline_e2e::flows::{establish_with, loopback, wait_until};
+use lifeline_e2e::screen::click_remote;
 use lifeline_e2e::xvfb::Xvfb;
 use lifeline_e2e::{AppInstance, e2e};
 
@@ -77,32 +78,6 @@ fn copy_on(xvfb: &Xvfb, text: &str) -> anyhow::Result<()> {
 fn clipboard_on(xvfb: &Xvfb) -> String {
     xvfb.run("xclip", &["-selection", "clipboard", "-o"])
         .unwrap_or_default()
-}
-
-/// Clicks the expert's canvas where the client's screen point `at` is drawn.
-async fn click_remote(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<()> {
-    let value = expert
-        .client()
-        .execute(
-            "const c = document.querySelector('#screen-canvas');
-             c.scrollIntoView({block: 'center', inline: 'center'});
-             const r = c.getBoundingClientRect();
-             return [r.left + (arguments[0] + 0.5) * r.width / c.width,
-                     r.top + (arguments[1] + 0.5) * r.height / c.height];",
-            vec![at.0.into(), at.1.into()],
-        )
-        .await?;
-    let xy: Vec<f64> = serde_json::from_value(value)?;
-    let mouse = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveTo {
-            duration: None,
-            x: xy[0].round(),
-            y: xy[1].round(),
-        })
-        .then(PointerAction::Down { button: 0 })
-        .then(PointerAction::Up { button: 0 });
-    expert.client().perform_actions(mouse).await?;
-    Ok(())
 }
 
 /// Types on the expert's keyboard, a key at a time.

@@ -13,47 +13,31 @@
 //!   says why there is no picture, in words.
 
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lifeline_e2e::flows::{establish, loopback};
 use lifeline_e2e::process::ChildGuard;
-use lifeline_e2e::screen::{first_picture, wait_for_colours};
+use lifeline_e2e::screen::{click_remote, first_picture, wait_for_colours};
 use lifeline_e2e::signaling::SignalingServer;
 use lifeline_e2e::wayland::Desktop;
 use lifeline_e2e::xvfb::SCREEN;
-use lifeline_e2e::{AppInstance, e2e};
+use lifeline_e2e::{AppInstance, Harness, e2e};
 
 const PASSWORD: &str = "correct horse battery";
 const CENTRE: (u32, u32) = (SCREEN.0 / 2, SCREEN.1 / 2);
 
-/// Clicks the expert's canvas where the client's screen point `at` is.
-async fn click_remote(expert: &AppInstance, at: (u32, u32)) -> anyhow::Result<()> {
-    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
-    let value = expert
-        .client()
-        .execute(
-            "const c = document.querySelector('#screen-canvas');
-             const r = c.getBoundingClientRect();
-             return [r.left + (arguments[0] + 0.5) * r.width / c.width,
-                     r.top + (arguments[1] + 0.5) * r.height / c.height];",
-            vec![at.0.into(), at.1.into()],
-        )
+/// A desk with the expert `ann`, a client app whose session is
+/// `desktop`'s (its own window stays on its X server, for WebDriver), and
+/// an expert app.
+async fn desk_and_apps(
+    h: &Harness,
+    desktop: &Desktop,
+) -> anyhow::Result<(SignalingServer, Arc<AppInstance>, Arc<AppInstance>)> {
+    let server = h.signaling().await?;
+    server
+        .add_expert("ann", "Ann from the Help Desk", PASSWORD)
         .await?;
-    let xy: Vec<f64> = serde_json::from_value(value)?;
-    let mouse = MouseActions::new("mouse".into())
-        .then(PointerAction::MoveTo {
-            duration: None,
-            x: xy[0].round(),
-            y: xy[1].round(),
-        })
-        .then(PointerAction::Down { button: 0 })
-        .then(PointerAction::Up { button: 0 });
-    expert.client().perform_actions(mouse).await?;
-    Ok(())
-}
-
-/// The client app's options: its session is `desktop`'s.
-fn on_wayland(desktop: &Desktop) -> lifeline_e2e::AppOptions {
     let mut options = loopback();
     for name in [
         "XDG_SESSION_TYPE",
@@ -63,9 +47,10 @@ fn on_wayland(desktop: &Desktop) -> lifeline_e2e::AppOptions {
     ] {
         options.env.push((name.into(), desktop.var(name).into()));
     }
-    // The app's own window on its X server, for WebDriver.
     options.env.push(("GDK_BACKEND".into(), "x11".into()));
-    options
+    let client = h.launch_app_with("client", &server, options).await?;
+    let expert = h.launch_app_with("expert", &server, loopback()).await?;
+    Ok((server, client, expert))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -73,14 +58,7 @@ async fn a_desktop_without_a_portal_is_explained_to_the_expert() {
     e2e("wayland_no_portal", |h| async move {
         let mut desktop = Desktop::start(SCREEN.0, SCREEN.1, "#204080")?;
         desktop.stop_portal();
-        let server = h.signaling().await?;
-        server
-            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
-            .await?;
-        let client = h
-            .launch_app_with("client", &server, on_wayland(&desktop))
-            .await?;
-        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let (_server, client, expert) = desk_and_apps(&h, &desktop).await?;
         establish(&client, &expert, "ann", PASSWORD, &[]).await?;
         let said = expert.wait_for("#screen-problem").await?.text().await?;
         anyhow::ensure!(
@@ -96,14 +74,7 @@ async fn a_desktop_without_a_portal_is_explained_to_the_expert() {
 async fn a_client_on_wayland_is_seen_and_controlled() {
     e2e("wayland_client", |h| async move {
         let desktop = Desktop::start(SCREEN.0, SCREEN.1, "#204080")?;
-        let server = h.signaling().await?;
-        server
-            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
-            .await?;
-        let client = h
-            .launch_app_with("client", &server, on_wayland(&desktop))
-            .await?;
-        let expert = h.launch_app_with("expert", &server, loopback()).await?;
+        let (server, client, expert) = desk_and_apps(&h, &desktop).await?;
 
         let result = async {
             establish(&client, &expert, "ann", PASSWORD, &[]).await?;
