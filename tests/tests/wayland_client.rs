@@ -10,7 +10,7 @@
 //!   desktop (`wev`, a real Wayland client that prints its events);
 //! - the desk's session record says the screen came through Wayland;
 //! - on a Wayland desktop without a screen-sharing portal, the expert's view
-//!   says why there is no picture, in words.
+//!   and the client's bar say why there is no picture, in words.
 
 use std::process::Stdio;
 use std::sync::Arc;
@@ -64,6 +64,11 @@ async fn a_desktop_without_a_portal_is_explained_to_the_expert() {
         anyhow::ensure!(
             said.contains("cannot be shown") && said.contains("portal"),
             "the expert was told {said:?}"
+        );
+        let said = client.wait_for("#bar-screen-problem").await?.text().await?;
+        anyhow::ensure!(
+            said.contains("not being shared") && said.contains("portal"),
+            "the client was told {said:?}"
         );
         Ok(())
     })

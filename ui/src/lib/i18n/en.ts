@@ -135,6 +135,7 @@ export const en = {
   "screen.waiting": "Waiting for the client's screen…",
   "screen.reconnecting": "The connection was lost. Reconnecting to the client…",
   "screen.problem": "The client's screen cannot be shown: {detail}",
+  "bar.screenProblem": "Your screen is not being shared: {detail}",
   "screen.statsBackend": "Captured with {backend}",
   "screen.backend.x11": "X11",
   "screen.backend.wayland": "Wayland (desktop portal)",

@@ -137,6 +137,7 @@ export const it: Record<MessageKey, string> = {
   "screen.waiting": "In attesa dello schermo del cliente…",
   "screen.reconnecting": "La connessione si è interrotta. Riconnessione al cliente in corso…",
   "screen.problem": "Lo schermo del cliente non può essere mostrato: {detail}",
+  "bar.screenProblem": "Il tuo schermo non viene condiviso: {detail}",
   "screen.statsBackend": "Catturato con {backend}",
   "screen.backend.x11": "X11",
   "screen.backend.wayland": "Wayland (portale del desktop)",
