@@ -81,6 +81,8 @@ impl Latest {
     }
 
     /// Takes the picture into `frame` if a new one waits; `true` if so.
+    /// The two swap buffers: the next picture is written into `frame`'s
+    /// old one, so a picture is copied once, from PipeWire's buffer.
     pub fn take_into(&self, frame: &mut RgbaFrame) -> Result<bool, Ended> {
         let mut state = self.lock();
         if let Some(why) = &state.ended {
@@ -90,11 +92,11 @@ impl Latest {
             return Ok(false);
         }
         state.fresh = false;
-        frame.clone_from(&state.frame);
+        std::mem::swap(frame, &mut state.frame);
         Ok(true)
     }
 
-    /// The first picture: waits up to `within` for PipeWire to send one.
+    /// The next picture: waits up to `within` for PipeWire to send one.
     pub fn first(&self, within: Duration) -> Result<RgbaFrame, Ended> {
         let deadline = Instant::now() + within;
         let mut state = self.lock();
@@ -102,9 +104,9 @@ impl Latest {
             if let Some(why) = &state.ended {
                 return Err(why.clone());
             }
-            if !state.frame.data.is_empty() {
+            if state.fresh {
                 state.fresh = false;
-                return Ok(state.frame.clone());
+                return Ok(std::mem::take(&mut state.frame));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {

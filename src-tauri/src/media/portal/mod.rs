@@ -155,16 +155,10 @@ impl Capturer for PortalCapturer {
     }
 
     fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
-        let receiver = self.receiver(index)?;
-        let mut frame = RgbaFrame::default();
-        match receiver.latest.take_into(&mut frame) {
-            Ok(true) => Ok(frame),
-            Ok(false) => receiver
-                .latest
-                .first(FIRST_PICTURE_WITHIN)
-                .map_err(CaptureError::Backend),
-            Err(ended) => Err(CaptureError::Backend(ended)),
-        }
+        self.receiver(index)?
+            .latest
+            .first(FIRST_PICTURE_WITHIN)
+            .map_err(CaptureError::Backend)
     }
 
     fn wait_for_change(
