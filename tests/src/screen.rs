@@ -74,7 +74,8 @@ pub async fn canvas_pixel(expert: &AppInstance, at: (u32, u32)) -> anyhow::Resul
     Ok((n[0], n[1], [n[2], n[3], n[4]]))
 }
 
-fn close(a: Rgb, b: Rgb) -> bool {
+/// Whether two colours are the same within VP8's drift.
+pub fn close(a: Rgb, b: Rgb) -> bool {
     a.iter().zip(b).all(|(x, y)| (x - y).abs() <= TOLERANCE)
 }
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use lifeline_e2e::flows::{establish, loopback};
 use lifeline_e2e::process::ChildGuard;
-use lifeline_e2e::screen::{click_remote, first_picture, wait_for_colours};
+use lifeline_e2e::screen::{canvas_pixel, click_remote, close};
 use lifeline_e2e::signaling::SignalingServer;
 use lifeline_e2e::wayland::Desktop;
 use lifeline_e2e::xvfb::SCREEN;
@@ -83,10 +83,9 @@ async fn a_client_on_wayland_is_seen_and_controlled() {
 
         let result = async {
             establish(&client, &expert, "ann", PASSWORD, &[]).await?;
-            first_picture(&expert).await?;
-            wait_for_colours(&expert, &[(CENTRE, [0x20, 0x40, 0x80])]).await?;
-            desktop.paint("#c00000")?;
-            wait_for_colours(&expert, &[(CENTRE, [0xc0, 0, 0])]).await?;
+            expert.wait_for("#screen-canvas").await?;
+            painted_and_shown(&desktop, &expert, "#c00000", [0xc0, 0, 0]).await?;
+            painted_and_shown(&desktop, &expert, "#204080", [0x20, 0x40, 0x80]).await?;
             clicks_reach_a_wayland_window(&desktop, &expert).await?;
             the_record_says_wayland(&server).await
         }
@@ -94,6 +93,34 @@ async fn a_client_on_wayland_is_seen_and_controlled() {
         result.map_err(|error| anyhow::anyhow!("{error:#}\n{}", desktop.logs()))
     })
     .await;
+}
+
+/// Paints the output `colour` until the expert's canvas shows `rgb`: the
+/// wlroots portal 0.7 sends a new cast of an unchanged screen no frame
+/// until the screen changes, so a first picture may need a change.
+async fn painted_and_shown(
+    desktop: &Desktop,
+    expert: &AppInstance,
+    colour: &str,
+    rgb: [i64; 3],
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        desktop.paint(colour)?;
+        let painted = Instant::now();
+        while painted.elapsed() < Duration::from_secs(2) {
+            let (_, _, seen) = canvas_pixel(expert, CENTRE).await?;
+            if close(seen, rgb) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the canvas never showed {colour}; it shows {:?}",
+            canvas_pixel(expert, CENTRE).await?
+        );
+    }
 }
 
 /// Waits until the desk's Session Usage Report names the client's screen
