@@ -35,6 +35,10 @@ pub enum CaptureError {
     NoSuchMonitor(usize),
     #[error("screen capture failed: {0}")]
     Backend(String),
+    /// The backend has no picture yet (a portal's cast sends its first
+    /// when the screen changes): tried again, and no problem to report.
+    #[error("no picture yet: {0}")]
+    NotYet(String),
 }
 
 /// What [`Capturer::wait_for_change`] saw.

@@ -333,6 +333,9 @@ impl Loop<'_> {
     }
 
     fn failed(&mut self, error: &CaptureError) {
+        if matches!(error, CaptureError::NotYet(_)) {
+            return; // waiting for the first picture is not a failure
+        }
         self.failures += 1;
         if self.failures >= FAILURES_TO_REPORT {
             let problem = Some(error.to_string());
@@ -779,6 +782,57 @@ mod tests {
             }
             self.pattern.capture(index)
         }
+    }
+
+    /// A capturer with no picture yet, then (`failing`) a failing one.
+    struct NotYet {
+        tries: Arc<AtomicU32>,
+        failing: Arc<AtomicBool>,
+    }
+
+    impl Capturer for NotYet {
+        fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
+            TestPattern::new(160, 90).monitors()
+        }
+        fn capture(&mut self, _: usize) -> Result<RgbaFrame, CaptureError> {
+            self.tries.fetch_add(1, Ordering::Relaxed);
+            if self.failing.load(Ordering::Relaxed) {
+                return Err(CaptureError::Backend("the stream ended".into()));
+            }
+            Err(CaptureError::NotYet("none within 2s".into()))
+        }
+    }
+
+    #[tokio::test]
+    async fn waiting_for_a_first_picture_is_no_problem() {
+        let (tries, failing) = (
+            Arc::new(AtomicU32::new(0)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let capturer = NotYet {
+            tries: Arc::clone(&tries),
+            failing: Arc::clone(&failing),
+        };
+        let (tx, _rx) = mpsc::channel(64);
+        let pipeline = Pipeline::start(Box::new(capturer), PipelineConfig::default(), tx);
+        let mut problems = pipeline.problems();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tries.load(Ordering::Relaxed) < 4 {
+            assert!(Instant::now() < deadline, "the pipeline stopped trying");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(*problems.borrow(), None, "four tries without a picture");
+        failing.store(true, Ordering::Relaxed);
+        let problem =
+            tokio::time::timeout(Duration::from_secs(5), problems.wait_for(Option::is_some))
+                .await
+                .unwrap()
+                .unwrap()
+                .clone();
+        assert_eq!(
+            problem.as_deref(),
+            Some("screen capture failed: the stream ended")
+        );
     }
 
     #[tokio::test]

@@ -97,12 +97,13 @@ impl Latest {
     }
 
     /// The next picture: waits up to `within` for PipeWire to send one.
-    pub fn first(&self, within: Duration) -> Result<RgbaFrame, Ended> {
+    /// `Err(None)`: none came in time; `Err(Some(why))`: none will.
+    pub fn first(&self, within: Duration) -> Result<RgbaFrame, Option<Ended>> {
         let deadline = Instant::now() + within;
         let mut state = self.lock();
         loop {
             if let Some(why) = &state.ended {
-                return Err(why.clone());
+                return Err(Some(why.clone()));
             }
             if state.fresh {
                 state.fresh = false;
@@ -110,7 +111,7 @@ impl Latest {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(format!("the desktop sent no picture within {within:?}"));
+                return Err(None);
             }
             state = self
                 .arrived

@@ -25,10 +25,10 @@ use super::capture::{CaptureError, Captured, Capturer, Change, MonitorInfo};
 use super::frame::RgbaFrame;
 use super::wake::Wakeup;
 
-/// How long a capture waits for the stream's first picture before it
-/// fails (the pipeline tries again). A cast sends one when it starts, but
-/// the wlroots portal 0.7 (Debian 12) sends none to a second cast of an
-/// unchanged screen until something on it changes.
+/// How long a capture waits for the stream's first picture before it says
+/// it has none yet (the pipeline tries again, and reports no problem). A
+/// cast sends one when it starts, but the wlroots portal 0.7 (Debian 12)
+/// may send none until something on the screen changes.
 const FIRST_PICTURE_WITHIN: Duration = Duration::from_secs(2);
 
 /// A cast that failed (declined, say) is not asked for again by a new
@@ -158,7 +158,12 @@ impl Capturer for PortalCapturer {
         self.receiver(index)?
             .latest
             .first(FIRST_PICTURE_WITHIN)
-            .map_err(CaptureError::Backend)
+            .map_err(|ended| match ended {
+                Some(why) => CaptureError::Backend(why),
+                None => CaptureError::NotYet(format!(
+                    "the desktop sent none within {FIRST_PICTURE_WITHIN:?}"
+                )),
+            })
     }
 
     fn wait_for_change(
