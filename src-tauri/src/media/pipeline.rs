@@ -784,6 +784,15 @@ mod tests {
         }
     }
 
+    /// The pipeline's problem once `ready` holds (within 5 s).
+    async fn problem_when(
+        problems: &mut watch::Receiver<Option<String>>,
+        ready: fn(&Option<String>) -> bool,
+    ) -> Option<String> {
+        let seen = tokio::time::timeout(Duration::from_secs(5), problems.wait_for(ready));
+        seen.await.unwrap().unwrap().clone()
+    }
+
     /// A capturer with no picture yet, then (`failing`) a failing one.
     struct NotYet {
         tries: Arc<AtomicU32>,
@@ -823,12 +832,7 @@ mod tests {
         }
         assert_eq!(*problems.borrow(), None, "four tries without a picture");
         failing.store(true, Ordering::Relaxed);
-        let problem =
-            tokio::time::timeout(Duration::from_secs(5), problems.wait_for(Option::is_some))
-                .await
-                .unwrap()
-                .unwrap()
-                .clone();
+        let problem = problem_when(&mut problems, Option::is_some).await;
         assert_eq!(
             problem.as_deref(),
             Some("screen capture failed: the stream ended")
@@ -846,11 +850,7 @@ mod tests {
         let pipeline = Pipeline::start(Box::new(capturer), PipelineConfig::default(), tx);
         let mut problems = pipeline.problems();
         let within = Duration::from_secs(5);
-        let problem = tokio::time::timeout(within, problems.wait_for(Option::is_some))
-            .await
-            .unwrap()
-            .unwrap()
-            .clone();
+        let problem = problem_when(&mut problems, Option::is_some).await;
         assert_eq!(
             problem.as_deref(),
             Some("screen capture failed: sharing was declined")
@@ -863,11 +863,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(frame.keyframe, "the first picture is a keyframe");
-        let problem = tokio::time::timeout(within, problems.wait_for(Option::is_none))
-            .await
-            .unwrap()
-            .unwrap()
-            .clone();
+        let problem = problem_when(&mut problems, Option::is_none).await;
         assert_eq!(problem, None, "the problem is over once a capture works");
     }
 }
