@@ -41,6 +41,16 @@ pub enum CaptureError {
     NotYet(String),
 }
 
+impl CaptureError {
+    /// Why, in words a person reads after "the screen cannot be shown:".
+    pub fn reason(&self) -> String {
+        match self {
+            CaptureError::Backend(why) | CaptureError::NotYet(why) => why.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// What [`Capturer::wait_for_change`] saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

@@ -338,7 +338,7 @@ impl Loop<'_> {
         }
         self.failures += 1;
         if self.failures >= FAILURES_TO_REPORT {
-            let problem = Some(error.to_string());
+            let problem = Some(error.reason());
             self.controls.problem.send_if_modified(|now| {
                 let changed = *now != problem;
                 now.clone_from(&problem);
@@ -833,10 +833,7 @@ mod tests {
         assert_eq!(*problems.borrow(), None, "four tries without a picture");
         failing.store(true, Ordering::Relaxed);
         let problem = problem_when(&mut problems, Option::is_some).await;
-        assert_eq!(
-            problem.as_deref(),
-            Some("screen capture failed: the stream ended")
-        );
+        assert_eq!(problem.as_deref(), Some("the stream ended"));
     }
 
     #[tokio::test]
@@ -851,10 +848,7 @@ mod tests {
         let mut problems = pipeline.problems();
         let within = Duration::from_secs(5);
         let problem = problem_when(&mut problems, Option::is_some).await;
-        assert_eq!(
-            problem.as_deref(),
-            Some("screen capture failed: sharing was declined")
-        );
+        assert_eq!(problem.as_deref(), Some("sharing was declined"));
         assert!(rx.try_recv().is_err(), "no frame while captures fail");
 
         failing.store(false, Ordering::Relaxed);
