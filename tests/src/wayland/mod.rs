@@ -25,6 +25,11 @@ use crate::process::ChildGuard;
 
 /// The one output, as sway names it.
 pub const OUTPUT: &str = "HEADLESS-1";
+/// With Xwayland, X clients' windows float where they ask to be and as
+/// large as they ask, without borders, as on a bare X server.
+const XWAYLAND: &str = "xwayland force\n\
+    default_floating_border none\n\
+    for_window [shell=\"xwayland\"] floating enable, border none\n";
 const SHIM: &str = include_str!("xdpw_shm_shim.c");
 const NOBODY: &str = "65534";
 const START_WITHIN: Duration = Duration::from_secs(15);
@@ -35,6 +40,8 @@ pub struct Desktop {
     env: Vec<(&'static str, String)>,
     /// Started in order, stopped in reverse.
     children: Vec<(String, ChildGuard)>,
+    /// Xwayland's display, when the desktop runs X clients too.
+    x_display: Option<String>,
 }
 
 impl Drop for Desktop {
@@ -48,6 +55,27 @@ impl Drop for Desktop {
 impl Desktop {
     /// One `width`×`height` output, painted `background` (`#rrggbb`).
     pub fn start(width: u32, height: u32, background: &str) -> anyhow::Result<Self> {
+        Self::launch(width, height, background, false)
+    }
+
+    /// As [`Desktop::start`], with Xwayland, so that X clients (an xterm,
+    /// xdotool) draw on the Wayland output: the benches' scenarios run the
+    /// same programs on X and on Wayland. [`Desktop::x_display`] names it.
+    /// The portal sends at most 30 pictures a second (its `max_fps`), the
+    /// rate of Lifeline's pipeline, so that a baseline which encodes every
+    /// picture it gets encodes as many.
+    pub fn start_with_xwayland(width: u32, height: u32, background: &str) -> anyhow::Result<Self> {
+        let mut desktop = Self::launch(width, height, background, true)?;
+        desktop.open_xwayland()?;
+        Ok(desktop)
+    }
+
+    /// Xwayland's `DISPLAY`, on a desktop started with it.
+    pub fn x_display(&self) -> Option<&str> {
+        self.x_display.as_deref()
+    }
+
+    fn launch(width: u32, height: u32, background: &str, x: bool) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         // sway runs as nobody, and must reach its config and runtime dir.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
@@ -55,8 +83,9 @@ impl Desktop {
             env: environment(dir.path()),
             dir,
             children: Vec::new(),
+            x_display: None,
         };
-        desktop.write_configs(width, height, background)?;
+        desktop.write_configs(width, height, background, x)?;
         desktop.start_sway()?;
         desktop.start_bus()?;
         desktop.start_media()?;
@@ -141,7 +170,13 @@ impl Desktop {
         self.path(&format!("{name}.log"))
     }
 
-    fn write_configs(&self, width: u32, height: u32, background: &str) -> anyhow::Result<()> {
+    fn write_configs(
+        &self,
+        width: u32,
+        height: u32,
+        background: &str,
+        x: bool,
+    ) -> anyhow::Result<()> {
         let sway = self.path("config/sway");
         let portal = self.path("config/xdg-desktop-portal-wlr");
         std::fs::create_dir_all(&sway)?;
@@ -149,13 +184,16 @@ impl Desktop {
         std::fs::write(
             sway.join("config"),
             format!(
-                "xwayland disable\n\
-                 output {OUTPUT} mode {width}x{height} position 0 0 bg {background} solid_color\n"
+                "{}output {OUTPUT} mode {width}x{height} position 0 0 bg {background} solid_color\n",
+                if x { XWAYLAND } else { "xwayland disable\n" }
             ),
         )?;
         std::fs::write(
             portal.join("config"),
-            format!("[screencast]\nchooser_type=none\noutput_name={OUTPUT}\n"),
+            format!(
+                "[screencast]\nchooser_type=none\noutput_name={OUTPUT}\n{}",
+                if x { "max_fps=30\n" } else { "" }
+            ),
         )?;
         for dir in ["run", "sway-run"] {
             std::fs::create_dir(self.path(dir))?;
@@ -258,6 +296,27 @@ impl Desktop {
                         .contains("org.freedesktop.impl.portal.desktop.wlr")
                 })
         })
+    }
+
+    /// Xwayland runs as sway's user and admits only that user: sway's own
+    /// `exec` (which has Xwayland's `DISPLAY`) lets root in and writes the
+    /// display's name where this process reads it.
+    fn open_xwayland(&mut self) -> anyhow::Result<()> {
+        let file = self.path("x-display");
+        std::fs::write(&file, "")?;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666))?;
+        self.swaymsg(&[
+            "exec",
+            &format!(
+                "xhost +si:localuser:root >/dev/null && printf %s \"$DISPLAY\" > {}",
+                file.display()
+            ),
+        ])?;
+        self.wait_until("Xwayland", |_| {
+            std::fs::read_to_string(&file).is_ok_and(|name| !name.is_empty())
+        })?;
+        self.x_display = Some(std::fs::read_to_string(&file)?);
+        Ok(())
     }
 
     fn build_shim(&self) -> anyhow::Result<PathBuf> {
