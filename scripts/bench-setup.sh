@@ -11,7 +11,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(chromium chromium-driver gstreamer1.0-tools gstreamer1.0-x
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good xvfb x11-utils)
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-pipewire
+  xwayland xvfb x11-utils)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

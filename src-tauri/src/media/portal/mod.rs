@@ -17,8 +17,7 @@ mod stream;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use cast::Cast;
-pub use cast::CastOptions;
+pub use cast::{Cast, CastOptions, CastStream};
 use stream::Receiver;
 
 use super::capture::{CaptureError, Captured, Capturer, Change, MonitorInfo};
