@@ -26,7 +26,11 @@ const CHANGE_WITHIN: Duration = Duration::from_secs(5);
 const BLUE: (u8, u8, u8) = (0x20, 0x40, 0x80);
 
 fn centre(frame: &RgbaFrame) -> (u8, u8, u8) {
-    let at = ((frame.height / 2 * frame.width + frame.width / 2) * 4) as usize;
+    pixel(frame, frame.width / 2, frame.height / 2)
+}
+
+fn pixel(frame: &RgbaFrame, x: u32, y: u32) -> (u8, u8, u8) {
+    let at = ((y * frame.width + x) * 4) as usize;
     let p = &frame.data[at..at + 4];
     match frame.order {
         PixelOrder::Bgrx => (p[2], p[1], p[0]),
@@ -35,7 +39,9 @@ fn centre(frame: &RgbaFrame) -> (u8, u8, u8) {
 }
 
 /// Waits for the centre of the shared screen to become `colour`, through
-/// the change reports a share's pipeline waits on.
+/// the change reports a share's pipeline waits on. A repaint of the
+/// background changes every row, and the desktop says so in its damage:
+/// the capture reports all rows changed. How long it took.
 fn wait_for(
     capturer: &mut PortalCapturer,
     frame: &mut RgbaFrame,
@@ -52,9 +58,10 @@ fn wait_for(
         );
         if capturer.wait_for_change(0, Some(left), &wakeup)? == Change::Damaged {
             let captured = capturer.capture_changes(0, frame)?;
+            let all = std::iter::once(0..frame.height).collect::<Vec<_>>();
             ensure!(
-                captured == Captured::Whole,
-                "a change is a whole picture here"
+                captured == Captured::Rows(all),
+                "a repainted screen, by the desktop's damage: {captured:?}"
             );
         }
     }
@@ -125,7 +132,80 @@ fn share(desktop: &mut Desktop, options: &CastOptions, first: bool) -> anyhow::R
     eprintln!("red shown {red:?} after it was painted, green {green:?}");
     desktop.paint("#204080")?;
     wait_for(&mut capturer, &mut frame, BLUE)?;
+    if first {
+        a_moved_window_changes_its_rows(desktop, &mut capturer, &mut frame)?;
+    }
     Ok(())
+}
+
+/// A small window moved across the screen changes its own rows: the
+/// desktop's damage says so (wlroots reports one box a picture), and the
+/// capture reports those rows, not the whole screen, with the window in
+/// its new place.
+fn a_moved_window_changes_its_rows(
+    desktop: &Desktop,
+    capturer: &mut PortalCapturer,
+    frame: &mut RgbaFrame,
+) -> anyhow::Result<()> {
+    let window = "[app_id=\"wev\"]";
+    desktop.swaymsg(&[&format!("for_window {window} floating enable")])?;
+    let mut wev = desktop
+        .command("wev")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let result = (|| {
+        // Its first frame may repaint everything (a new window).
+        next_rows(capturer, frame)?;
+        desktop.swaymsg(&[window, "move absolute position 100 100"])?;
+        // Until it has moved from the middle to the top left.
+        while pixel(frame, 150, 150) == BLUE || pixel(frame, frame.width - 100, 360) != BLUE {
+            next_rows(capturer, frame)?;
+        }
+        // The window's rows, as the picture shows them.
+        let shown: Vec<u32> = (0..frame.height)
+            .filter(|&y| pixel(frame, 150, y) != BLUE)
+            .collect();
+        let (top, bottom) = (shown[0], shown[shown.len() - 1] + 1);
+        ensure!(bottom < frame.height, "the window ends above the bottom");
+        desktop.swaymsg(&[window, "move absolute position 400 100"])?;
+        let rows = next_rows(capturer, frame)?;
+        ensure!(
+            rows.first().is_some_and(|r| r.start + 2 >= top)
+                && rows.last().is_some_and(|r| r.end <= bottom + 2),
+            "the window's rows {top}..{bottom}, not the screen's: {rows:?}"
+        );
+        ensure!(pixel(frame, 150, 150) == BLUE, "the window left its place");
+        ensure!(
+            pixel(frame, 450, 150) != BLUE,
+            "the window is in its new place"
+        );
+        Ok(())
+    })();
+    let _ = wev.kill();
+    let _ = wev.wait();
+    result
+}
+
+/// The next change's rows (a whole picture is every row).
+fn next_rows(
+    capturer: &mut PortalCapturer,
+    frame: &mut RgbaFrame,
+) -> anyhow::Result<Vec<std::ops::Range<u32>>> {
+    let wakeup = Wakeup::new()?;
+    let deadline = Instant::now() + CHANGE_WITHIN;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        ensure!(!left.is_zero(), "no change within {CHANGE_WITHIN:?}");
+        if capturer.wait_for_change(0, Some(left), &wakeup)? != Change::Damaged {
+            continue;
+        }
+        match capturer.capture_changes(0, frame)? {
+            Captured::Rows(rows) if rows.is_empty() => {}
+            Captured::Rows(rows) => return Ok(rows),
+            Captured::Whole => return Ok(std::iter::once(0..frame.height).collect()),
+        }
+    }
 }
 
 /// The output changes size under a running cast: the pictures follow it.

@@ -39,14 +39,39 @@ pub enum CaptureError {
     /// when the screen changes): tried again, and no problem to report.
     #[error("no picture yet: {0}")]
     NotYet(String),
+    /// The share was ended on this computer, outside Lifeline (the
+    /// desktop's own sharing indicator): it is not asked for again.
+    #[error("sharing stopped: {0}")]
+    Stopped(String),
 }
 
 impl CaptureError {
     /// Why, in words a person reads after "the screen cannot be shown:".
     pub fn reason(&self) -> String {
         match self {
-            CaptureError::Backend(why) | CaptureError::NotYet(why) => why.clone(),
+            CaptureError::Backend(why) | CaptureError::NotYet(why) | CaptureError::Stopped(why) => {
+                why.clone()
+            }
             other => other.to_string(),
+        }
+    }
+}
+
+/// Why a share shows no picture, as its pipeline reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureProblem {
+    /// In words a person reads after "the screen cannot be shown:".
+    pub reason: String,
+    /// The person stopped sharing from their desktop: the share is over,
+    /// not retried.
+    pub stopped: bool,
+}
+
+impl From<&CaptureError> for CaptureProblem {
+    fn from(error: &CaptureError) -> Self {
+        Self {
+            reason: error.reason(),
+            stopped: matches!(error, CaptureError::Stopped(_)),
         }
     }
 }

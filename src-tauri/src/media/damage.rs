@@ -89,7 +89,7 @@ impl Rect {
 }
 
 /// The changed parts of one monitor, relative to its top-left corner.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Damage {
     /// The monitor on the root window.
     monitor: Rect,

@@ -158,7 +158,7 @@ impl Capturer for PortalCapturer {
             .latest
             .first(FIRST_PICTURE_WITHIN)
             .map_err(|ended| match ended {
-                Some(why) => CaptureError::Backend(why),
+                Some(ended) => ended,
                 None => CaptureError::NotYet(format!(
                     "the desktop sent none within {FIRST_PICTURE_WITHIN:?}"
                 )),
@@ -193,9 +193,9 @@ impl Capturer for PortalCapturer {
         }
         let latest = &self.receiver(index)?.latest;
         match latest.take_into(frame) {
-            Ok(true) => Ok(Captured::Whole),
-            Ok(false) => Ok(Captured::Rows(Vec::new())),
-            Err(ended) => Err(CaptureError::Backend(ended)),
+            Ok(Some(captured)) => Ok(captured),
+            Ok(None) => Ok(Captured::Rows(Vec::new())),
+            Err(ended) => Err(ended),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! One PipeWire stream of the screen cast, on a thread of its own: PipeWire
 //! objects belong to the loop that made them. It asks for raw BGRx, BGRA,
 //! RGBx or RGBA frames in shared memory (no DMA-BUF modifiers offered, so
-//! the desktop copies into memory we can read), and puts each one in
-//! [`Latest`] for the capture thread.
+//! the desktop copies into memory we can read), with the video damage
+//! metadata that says what changed, and puts each one in [`Latest`] for
+//! the capture thread.
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use pw::spa::pod::Pod;
 use pw::stream::{StreamFlags, StreamState};
 
 use super::latest::Latest;
+use crate::media::capture::CaptureError;
+use crate::media::damage::Rect;
 use crate::media::frame::PixelOrder;
 
 /// A running stream; dropping it stops the thread.
@@ -44,13 +47,15 @@ impl Receiver {
             .name("pipewire-screen".into())
             .spawn(move || {
                 if let Err(error) = run(remote, node, &shared, stopped) {
-                    shared.end(format!("PipeWire: {error}"));
+                    shared.end(CaptureError::Backend(format!("PipeWire: {error}")));
                 }
             });
         let thread = match thread {
             Ok(thread) => Some(thread),
             Err(error) => {
-                latest.end(format!("no PipeWire thread: {error}"));
+                latest.end(CaptureError::Backend(format!(
+                    "no PipeWire thread: {error}"
+                )));
                 None
             }
         };
@@ -67,7 +72,13 @@ impl Receiver {
 struct Negotiated {
     size: (u32, u32),
     order: Option<PixelOrder>,
+    /// The current buffer's damage, kept to reuse its allocation.
+    damage: Vec<Rect>,
 }
+
+/// The most damage rectangles asked for in one buffer; the desktop merges
+/// the rest into the last.
+const DAMAGE_RECTS: i32 = 16;
 
 fn run(
     remote: OwnedFd,
@@ -98,19 +109,22 @@ fn run(
         .state_changed(move |_, _, old, new| {
             tracing::debug!(?old, ?new, "screen cast stream");
             match new {
-                StreamState::Error(error) => on_state.end(format!("the stream failed: {error}")),
-                // Stopped from the desktop (its indicator, or the portal gone).
-                StreamState::Unconnected => {
-                    on_state.end("the desktop stopped sharing the screen".to_owned())
+                StreamState::Error(error) => {
+                    on_state.end(CaptureError::Backend(format!("the stream failed: {error}")))
                 }
+                // Stopped from the desktop (its indicator, or the portal gone).
+                StreamState::Unconnected => on_state.end(CaptureError::Stopped(
+                    "the desktop stopped sharing the screen".to_owned(),
+                )),
                 _ => {}
             }
         })
-        .param_changed(|_, negotiated, id, param| {
+        .param_changed(|stream, negotiated, id, param| {
             if id == spa::param::ParamType::Format.as_raw()
                 && let Some(param) = param
             {
                 negotiate(negotiated, param);
+                ask_for_damage(stream);
             }
         })
         .process(move |stream, negotiated| {
@@ -118,6 +132,7 @@ fn run(
             else {
                 return;
             };
+            let damaged = read_damage(&buffer, &mut negotiated.damage);
             let Some(data) = buffer.datas_mut().first_mut() else {
                 return;
             };
@@ -127,7 +142,8 @@ fn run(
             if let Some(bytes) = data.data()
                 && let Some(picture) = bytes.get(offset..offset.saturating_add(size))
             {
-                on_frame.put(picture, negotiated.size, stride, order);
+                let damage = damaged.then_some(negotiated.damage.as_slice());
+                on_frame.put(picture, negotiated.size, stride, order, damage);
             }
         })
         .register()?;
@@ -158,6 +174,65 @@ fn negotiate(negotiated: &mut Negotiated, param: &Pod) {
         _ => None,
     };
     tracing::info!(format = ?info.format(), width = negotiated.size.0, height = negotiated.size.1, "screen cast format");
+}
+
+/// Asks for the video damage metadata in each buffer. A desktop that has
+/// none sends buffers without it, which are taken whole.
+fn ask_for_damage(stream: &pw::stream::Stream) {
+    let meta = damage_meta();
+    let Some(pod) = Pod::from_bytes(&meta) else {
+        return;
+    };
+    if let Err(error) = stream.update_params(&mut [pod]) {
+        tracing::debug!(%error, "the screen cast's damage metadata was not asked for");
+    }
+}
+
+/// The buffer's damage rectangles into `into`; `false` when the buffer has
+/// none (the desktop did not say what changed).
+fn read_damage(buffer: &pw::buffer::Buffer, into: &mut Vec<Rect>) -> bool {
+    use spa::buffer::meta::MetaVideoDamage;
+    into.clear();
+    let Some(damage) = buffer.find_meta::<MetaVideoDamage>() else {
+        return false;
+    };
+    into.extend(damage.iter().map(|region| {
+        let (at, size) = (region.position(), region.size());
+        Rect::new(at.x, at.y, size.width, size.height)
+    }));
+    !into.is_empty()
+}
+
+/// The metadata parameter for video damage: room for up to
+/// [`DAMAGE_RECTS`] rectangles a buffer.
+fn damage_meta() -> Vec<u8> {
+    use spa::pod::{ChoiceValue, Object, Property, Value, serialize::PodSerializer};
+    use spa::utils::{Choice, ChoiceEnum, ChoiceFlags, Id, SpaTypes};
+    let region = std::mem::size_of::<spa::sys::spa_meta_region>() as i32;
+    let object = Object {
+        type_: SpaTypes::ObjectParamMeta.as_raw(),
+        id: spa::param::ParamType::Meta.as_raw(),
+        properties: vec![
+            Property::new(
+                spa::sys::SPA_PARAM_META_type,
+                Value::Id(Id(spa::sys::SPA_META_VideoDamage)),
+            ),
+            Property::new(
+                spa::sys::SPA_PARAM_META_size,
+                Value::Choice(ChoiceValue::Int(Choice(
+                    ChoiceFlags::empty(),
+                    ChoiceEnum::Range {
+                        default: region * DAMAGE_RECTS,
+                        min: region,
+                        max: region * DAMAGE_RECTS,
+                    },
+                ))),
+            ),
+        ],
+    };
+    PodSerializer::serialize(std::io::Cursor::new(Vec::new()), &Value::Object(object))
+        .map(|(cursor, _)| cursor.into_inner())
+        .unwrap_or_default()
 }
 
 /// The formats asked for, serialized: raw video in one of the four
