@@ -8,6 +8,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{
@@ -19,7 +20,9 @@ use lifeline_lib::media::capture::{CaptureError, Capturer, MonitorInfo};
 use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::sink::{CollectingSink, NoSink};
 use lifeline_lib::session::engine::{Command, SessionHandle};
+use lifeline_lib::session::log::{EventCode, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
+use lifeline_lib::session::view::{Phase, SessionView};
 use lifeline_signaling::protocol::Role;
 
 /// What a test holds on to while the session runs: the desk, both sides
@@ -173,5 +176,95 @@ async fn a_screen_the_desktop_will_not_share_is_explained_on_both_sides() {
         let seen = wait_for(&mut watched, side, |v| problem(v).is_some()).await;
         let said = problem(&seen).unwrap();
         assert!(said.contains("declined"), "the {side} was told {said:?}");
+    }
+}
+
+/// A desktop that shares its screen until `stopped` is set, as when its
+/// user stops sharing from the desktop's own indicator.
+struct StoppedLater {
+    screen: Box<dyn Capturer>,
+    stopped: Arc<AtomicBool>,
+}
+
+impl Capturer for StoppedLater {
+    fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
+        self.screen.monitors()
+    }
+
+    fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
+        if self.stopped.load(Ordering::Relaxed) {
+            return Err(CaptureError::Stopped(
+                "the desktop stopped sharing the screen".into(),
+            ));
+        }
+        self.screen.capture(index)
+    }
+}
+
+/// Stopping from the desktop is the person's answer to "may the expert see
+/// the screen?": view is withdrawn on both sides and both say why, while
+/// the rest of the session (chat here) goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_stopped_from_the_desktop_withdraws_view_on_both_sides() {
+    let (_dir, url, _stop_server, _server_task) = start_desk().await;
+    let moving = PatternScreen::moving(false);
+    let stopped = Arc::new(AtomicBool::new(false));
+    let mut backends = pattern_backends(&moving, Arc::new(NoSink));
+    let make = backends.capturers.clone();
+    backends.capturers = Arc::new({
+        let stopped = Arc::clone(&stopped);
+        move || {
+            Box::new(StoppedLater {
+                screen: make(),
+                stopped: Arc::clone(&stopped),
+            }) as Box<dyn Capturer>
+        }
+    });
+    let (client_link, client) = spawn_side(&url, Role::Client, backends);
+    let screen = Arc::new(CollectingSink::default());
+    let (expert_link, expert) = side(&url, Role::Expert, &moving, screen.clone());
+    let asked: Scopes = [Scope::View, Scope::Files].into_iter().collect();
+    ask_and_accept(
+        (&client_link, &client),
+        (&expert_link, &expert),
+        (asked, asked),
+        Pins::default(),
+    )
+    .await;
+    wait_for_frames(&screen, "the first picture", |n| n > 0).await;
+
+    stopped.store(true, Ordering::Relaxed);
+    let files: Scopes = [Scope::Files].into_iter().collect();
+    let only_files =
+        |v: &SessionView| matches!(&v.phase, Phase::Active { scopes, .. } if *scopes == files);
+    let told = |v: &SessionView| {
+        v.notice
+            .as_ref()
+            .is_some_and(|n| n.code == "screen_stopped")
+    };
+    let seen = wait_for(&mut client.subscribe(), "client", |v| {
+        only_files(v) && told(v)
+    })
+    .await;
+    assert!(seen.screen.is_none(), "the client's bar shows no share");
+    let seen = wait_for(&mut expert.subscribe(), "expert", only_files).await;
+    assert!(seen.screen.is_none(), "the expert's view is closed");
+    for (side, handle) in [("client", &client), ("expert", &expert)] {
+        let log = handle.log().await.unwrap();
+        let said = log.iter().find_map(|item| match &item.entry {
+            LogEntry::Event { code, detail, .. } if *code == EventCode::ScreenUnavailable => {
+                Some(detail.clone())
+            }
+            _ => None,
+        });
+        assert_eq!(
+            said.as_deref(),
+            Some("the desktop stopped sharing the screen"),
+            "the {side}'s record: {log:?}"
+        );
+        let withdrawn = log.iter().any(
+            |item| matches!(&item.entry, LogEntry::Event { code, .. } if *code == EventCode::Withdrawn),
+        );
+        assert!(withdrawn, "the {side}'s record says view was withdrawn");
     }
 }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{mpsc, watch};
 
-use super::capture::{CaptureError, Captured, Capturer, Change};
+use super::capture::{CaptureError, CaptureProblem, Captured, Capturer, Change};
 use super::convert::{I420Frame, rgba_rows_to_i420, rgba_to_i420};
 use super::frame::RgbaFrame;
 use super::pacing::{Pacer, REFRESH_AFTER, Step};
@@ -74,7 +74,7 @@ pub struct Pipeline {
     waker: Option<Waker>,
     thread: Option<JoinHandle<()>>,
     backend: &'static str,
-    problems: watch::Receiver<Option<String>>,
+    problems: watch::Receiver<Option<CaptureProblem>>,
 }
 
 impl Pipeline {
@@ -127,8 +127,9 @@ impl Pipeline {
     }
 
     /// Why the screen cannot be captured, while it cannot (`None` once a
-    /// capture works again).
-    pub fn problems(&self) -> watch::Receiver<Option<String>> {
+    /// capture works again). After a problem that says the share was
+    /// stopped, the pipeline captures no more.
+    pub fn problems(&self) -> watch::Receiver<Option<CaptureProblem>> {
         self.problems.clone()
     }
 
@@ -189,8 +190,8 @@ struct Controls {
     bitrate_kbps: Arc<AtomicU32>,
     wakeup: Wakeup,
     /// Why captures fail, once they have failed [`FAILURES_TO_REPORT`]
-    /// times in a row.
-    problem: watch::Sender<Option<String>>,
+    /// times in a row, or at once when the share was stopped.
+    problem: watch::Sender<Option<CaptureProblem>>,
 }
 
 /// A capture that fails once (a monitor going, say) is retried quietly;
@@ -234,6 +235,8 @@ struct Loop<'a> {
     last_sent: Instant,
     /// Captures failed in a row.
     failures: u32,
+    /// The share was stopped outside Lifeline: nothing more to capture.
+    stopped: bool,
 }
 
 fn run(
@@ -258,8 +261,9 @@ fn run(
         pending: true, // the first frame
         last_sent: now,
         failures: 0,
+        stopped: false,
     };
-    while !controls.stop.load(Ordering::Relaxed) && !out.is_closed() {
+    while !controls.stop.load(Ordering::Relaxed) && !out.is_closed() && !state.stopped {
         state.apply_bitrate();
         let now = Instant::now();
         let forced = controls.keyframe.load(Ordering::Relaxed);
@@ -337,8 +341,9 @@ impl Loop<'_> {
             return; // waiting for the first picture is not a failure
         }
         self.failures += 1;
-        if self.failures >= FAILURES_TO_REPORT {
-            let problem = Some(error.reason());
+        self.stopped = matches!(error, CaptureError::Stopped(_));
+        if self.failures >= FAILURES_TO_REPORT || self.stopped {
+            let problem = Some(CaptureProblem::from(error));
             self.controls.problem.send_if_modified(|now| {
                 let changed = *now != problem;
                 now.clone_from(&problem);
@@ -375,6 +380,9 @@ impl Loop<'_> {
             Err(error) => {
                 tracing::warn!(%error, "screen capture failed");
                 self.failed(&error);
+                if self.stopped {
+                    return None;
+                }
                 if let Some(previous) = previous {
                     self.frame.data = previous;
                 }
@@ -786,11 +794,11 @@ mod tests {
 
     /// The pipeline's problem once `ready` holds (within 5 s).
     async fn problem_when(
-        problems: &mut watch::Receiver<Option<String>>,
-        ready: fn(&Option<String>) -> bool,
+        problems: &mut watch::Receiver<Option<CaptureProblem>>,
+        ready: fn(&Option<CaptureProblem>) -> bool,
     ) -> Option<String> {
         let seen = tokio::time::timeout(Duration::from_secs(5), problems.wait_for(ready));
-        seen.await.unwrap().unwrap().clone()
+        seen.await.unwrap().unwrap().clone().map(|p| p.reason)
     }
 
     /// A capturer with no picture yet, then (`failing`) a failing one.
@@ -859,5 +867,57 @@ mod tests {
         assert!(frame.keyframe, "the first picture is a keyframe");
         let problem = problem_when(&mut problems, Option::is_none).await;
         assert_eq!(problem, None, "the problem is over once a capture works");
+    }
+
+    /// A capturer whose first capture works and every later one says the
+    /// share was stopped from the desktop; it counts its captures.
+    struct StoppedAfterOne {
+        pattern: TestPattern,
+        tries: Arc<AtomicU32>,
+    }
+
+    impl Capturer for StoppedAfterOne {
+        fn monitors(&mut self) -> Result<Vec<MonitorInfo>, CaptureError> {
+            self.pattern.monitors()
+        }
+        fn capture(&mut self, index: usize) -> Result<RgbaFrame, CaptureError> {
+            if self.tries.fetch_add(1, Ordering::Relaxed) == 0 {
+                return self.pattern.capture(index);
+            }
+            Err(CaptureError::Stopped("stopped from the desktop".into()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_share_stopped_from_the_desktop_is_reported_at_once_and_not_retried() {
+        let tries = Arc::new(AtomicU32::new(0));
+        let capturer = StoppedAfterOne {
+            pattern: TestPattern::new(160, 90),
+            tries: Arc::clone(&tries),
+        };
+        let (tx, mut rx) = mpsc::channel(64);
+        let config = PipelineConfig {
+            refresh_after: Duration::from_millis(50),
+            ..PipelineConfig::default()
+        };
+        let pipeline = Pipeline::start(Box::new(capturer), config, tx);
+        let mut problems = pipeline.problems();
+        let within = Duration::from_secs(5);
+        assert!(next(&mut rx).await.keyframe, "the first picture");
+        // The still screen's refresh asks for a capture, which is stopped.
+        let seen = tokio::time::timeout(within, problems.wait_for(Option::is_some));
+        let problem = seen.await.unwrap().unwrap().clone().unwrap();
+        assert_eq!(
+            problem,
+            CaptureProblem {
+                reason: "stopped from the desktop".into(),
+                stopped: true
+            }
+        );
+        assert_eq!(tries.load(Ordering::Relaxed), 2, "reported at the first");
+        // The capture thread ends: the frames' channel closes.
+        let end = tokio::time::timeout(within, rx.recv()).await.unwrap();
+        assert!(end.is_none(), "no frame after the stop");
+        assert_eq!(tries.load(Ordering::Relaxed), 2, "and asks no more");
     }
 }

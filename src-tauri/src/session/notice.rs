@@ -63,6 +63,9 @@ notice_codes! {
     Reconnecting => "reconnecting", Outcome;
     /// Client: the session resumed after the restart, as agreed.
     Resumed => "resumed", Outcome;
+    /// Client: the person stopped sharing from their desktop's own
+    /// indicator, which withdrew the expert's view.
+    ScreenStopped => "screen_stopped", Outcome;
 
     // Problems to act on.
     SignedOut => "signed_out", Problem;

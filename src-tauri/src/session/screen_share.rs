@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::unix_ms_f64;
-use crate::media::capture::Capturer;
+use crate::media::capture::{CaptureProblem, Capturer};
 use crate::media::congestion::LossController;
 use crate::media::pipeline::{
     BitrateControl, KeyframeTrigger, OutgoingFrame, Pipeline, PipelineConfig,
@@ -45,7 +45,7 @@ pub struct ScreenShare {
     /// Whether the connection is up; the send task waits for `true`.
     transport: watch::Sender<bool>,
     /// Why the screen cannot be captured, across restarts of the pipeline.
-    problem: watch::Sender<Option<String>>,
+    problem: watch::Sender<Option<CaptureProblem>>,
     /// Carries the current pipeline's problems into `problem`.
     problems: JoinHandle<()>,
 }
@@ -96,11 +96,11 @@ impl ScreenShare {
 
     /// Why the screen cannot be captured now, if it cannot; changes as
     /// they come on the receiver of [`ScreenShare::problems`].
-    pub fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<CaptureProblem> {
         self.problem.borrow().clone()
     }
 
-    pub fn problems(&self) -> watch::Receiver<Option<String>> {
+    pub fn problems(&self) -> watch::Receiver<Option<CaptureProblem>> {
         self.problem.subscribe()
     }
 
@@ -257,8 +257,8 @@ async fn send_frames(
 
 /// Carries one pipeline's capture problems into the share's own.
 async fn carry_problems(
-    mut from: watch::Receiver<Option<String>>,
-    to: watch::Sender<Option<String>>,
+    mut from: watch::Receiver<Option<CaptureProblem>>,
+    to: watch::Sender<Option<CaptureProblem>>,
 ) {
     loop {
         let problem = from.borrow_and_update().clone();

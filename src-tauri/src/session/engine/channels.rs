@@ -42,7 +42,7 @@ pub enum ChannelEvent {
     /// The path the connection chose, once the statistics show it.
     Path(crate::peer::path::NetworkPath),
     /// Client: the screen cannot be captured (`Some`: why), or can again.
-    ScreenProblem(Option<String>),
+    ScreenProblem(Option<crate::media::capture::CaptureProblem>),
 }
 
 pub type ChannelReports = mpsc::Sender<(SessionId, ChannelEvent)>;

@@ -2,7 +2,9 @@
 //! hello, and every incoming message checked against the client's grants
 //! before it does anything.
 
+use crate::media::capture::CaptureProblem;
 use crate::session::log::EventCode;
+use crate::session::scopes::Scope;
 use lifeline_signaling::protocol::{AppMessage, Role, SessionId};
 
 use super::channels::ChannelEvent;
@@ -10,7 +12,7 @@ use super::{Engine, Live, OUTBOX_LIMIT};
 use crate::session::control::{ControlMessage, PROTOCOL_VERSION};
 use crate::session::grants::needed_for;
 use crate::session::notice::NoticeCode;
-use crate::session::view::Notice;
+use crate::session::view::{Notice, ScreenInfo};
 
 impl Engine {
     /// Sends on the control channel. Messages wait in the outbox until
@@ -77,12 +79,52 @@ impl Engine {
     /// peer's word about its end changes it.
     /// Client: the screen could not be captured, or can be again: both
     /// sides' views say so, and the running log says why.
-    async fn on_screen_problem(&mut self, problem: Option<String>) {
+    async fn on_screen_problem(&mut self, problem: Option<CaptureProblem>) {
         if let Some(problem) = &problem {
-            tracing::warn!(%problem, "the screen cannot be shared");
-            self.log_event(EventCode::ScreenUnavailable, problem.clone());
+            tracing::warn!(problem = %problem.reason, "the screen cannot be shared");
+            self.log_event(EventCode::ScreenUnavailable, problem.reason.clone());
         }
         self.tell_screen().await;
+        if problem.is_some_and(|p| p.stopped) {
+            self.view_stopped_from_the_desktop().await;
+        }
+    }
+
+    /// Expert: what the client shares now. A new problem goes in the
+    /// session's record too, so that the expert can read later why there
+    /// was no picture.
+    fn on_screen(&mut self, screen: ScreenInfo) {
+        let before = self
+            .view
+            .borrow()
+            .screen
+            .as_ref()
+            .and_then(|s| s.problem.clone());
+        if let Some(problem) = &screen.problem
+            && before.as_ref() != Some(problem)
+        {
+            self.log_event(EventCode::ScreenUnavailable, problem.clone());
+        }
+        self.view.send_modify(|view| view.screen = Some(screen));
+    }
+
+    /// Client: the person stopped sharing from their desktop (its own
+    /// indicator). That is their answer to "may the expert see the
+    /// screen?": view is withdrawn, as if from the session bar, so the
+    /// expert is told at once and nothing asks the desktop again until
+    /// the person allows view again.
+    async fn view_stopped_from_the_desktop(&mut self) {
+        let Some(live) = &self.live else { return };
+        let current = live.grants.current();
+        if !current.contains(Scope::View) {
+            return;
+        }
+        let rest = current.iter().filter(|s| *s != Scope::View).collect();
+        self.set_grants(rest).await;
+        self.notice(
+            NoticeCode::ScreenStopped,
+            "sharing was stopped from the desktop",
+        );
     }
 
     async fn on_path(&mut self, session: SessionId, path: crate::peer::path::NetworkPath) {
@@ -151,9 +193,7 @@ impl Engine {
                 news @ (ControlMessage::RebootScheduled { .. } | ControlMessage::RebootCancelled),
                 Role::Expert,
             ) => self.on_reboot_news(news),
-            (ControlMessage::Screen(screen), Role::Expert) => {
-                self.view.send_modify(|view| view.screen = Some(screen));
-            }
+            (ControlMessage::Screen(screen), Role::Expert) => self.on_screen(screen),
             (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
             (ControlMessage::Refused { scope, what }, Role::Expert) => {
                 self.log_event(EventCode::Refused, format!("{scope}: {what}"));

@@ -268,7 +268,7 @@ impl Engine {
             monitor: share.monitor(),
             quality: share.quality(),
             backend: share.backend().map(str::to_owned),
-            problem: share.problem(),
+            problem: share.problem().map(|p| p.reason),
         };
         self.view
             .send_modify(|view| view.screen = Some(screen.clone()));

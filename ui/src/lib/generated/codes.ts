@@ -47,6 +47,7 @@ export const NOTICE_SEVERITY = {
   ended: "outcome",
   reconnecting: "outcome",
   resumed: "outcome",
+  screen_stopped: "outcome",
   signed_out: "problem",
   connection_failed: "problem",
   incompatible: "problem",

@@ -229,6 +229,7 @@ export const en = {
   "log.reboot_cancelled": "The restart was cancelled.",
   "log.rebooting": "Restarting now.",
   "log.reboot_failed": "The restart failed: {detail}",
+  "notice.screen_stopped": "You stopped sharing your screen from the desktop, so the expert no longer sees it. To share it again, allow “View the screen”.",
   "notice.reboot_failed": "The computer could not be restarted.",
   "browser.title": "File manager",
   "browser.local": "This computer",

@@ -231,6 +231,7 @@ export const it: Record<MessageKey, string> = {
   "log.reboot_cancelled": "Il riavvio è stato annullato.",
   "log.rebooting": "Riavvio in corso.",
   "log.reboot_failed": "Il riavvio non è riuscito: {detail}",
+  "notice.screen_stopped": "Ha interrotto la condivisione dello schermo dal desktop, quindi il tecnico non lo vede più. Per condividerlo di nuovo, consenta “Vedere lo schermo”.",
   "notice.reboot_failed": "Non è stato possibile riavviare il computer.",
   "browser.title": "Gestione file",
   "browser.local": "Questo computer",
