@@ -9,6 +9,9 @@
 //! - the expert's click on the canvas reaches a window on the Wayland
 //!   desktop (`wev`, a real Wayland client that prints its events);
 //! - the desk's session record says the screen came through Wayland;
+//! - sharing stopped from the desktop (its portal gone, as when the user
+//!   stops it from the desktop's indicator) withdraws the expert's view,
+//!   and the client's bar says so;
 //! - on a Wayland desktop without a screen-sharing portal, the expert's view
 //!   and the client's bar say why there is no picture, in words.
 
@@ -78,7 +81,7 @@ async fn a_desktop_without_a_portal_is_explained_to_the_expert() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_on_wayland_is_seen_and_controlled() {
     e2e("wayland_client", |h| async move {
-        let desktop = Desktop::start(SCREEN.0, SCREEN.1, "#204080")?;
+        let mut desktop = Desktop::start(SCREEN.0, SCREEN.1, "#204080")?;
         let (server, client, expert) = desk_and_apps(&h, &desktop).await?;
 
         let result = async {
@@ -87,7 +90,8 @@ async fn a_client_on_wayland_is_seen_and_controlled() {
             painted_and_shown(&desktop, &expert, "#c00000", [0xc0, 0, 0]).await?;
             painted_and_shown(&desktop, &expert, "#204080", [0x20, 0x40, 0x80]).await?;
             clicks_reach_a_wayland_window(&desktop, &expert).await?;
-            the_record_says_wayland(&server).await
+            the_record_says_wayland(&server).await?;
+            stopped_from_the_desktop(&mut desktop, &client, &expert).await
         }
         .await;
         result.map_err(|error| anyhow::anyhow!("{error:#}\n{}", desktop.logs()))
@@ -121,6 +125,24 @@ async fn painted_and_shown(
             canvas_pixel(expert, CENTRE).await?
         );
     }
+}
+
+/// The desktop stops sharing under a running session: the expert's view
+/// is withdrawn, and the client's bar says what happened.
+async fn stopped_from_the_desktop(
+    desktop: &mut Desktop,
+    client: &AppInstance,
+    expert: &AppInstance,
+) -> anyhow::Result<()> {
+    desktop.stop_portal();
+    let said = expert.wait_for("#screen-no-view").await?.text().await?;
+    anyhow::ensure!(said.contains("not allowed"), "the expert was told {said:?}");
+    let said = client.wait_for("#bar-notice").await?.text().await?;
+    anyhow::ensure!(
+        said.contains("stopped sharing your screen from the desktop"),
+        "the client was told {said:?}"
+    );
+    Ok(())
 }
 
 /// Waits until the desk's Session Usage Report names the client's screen
