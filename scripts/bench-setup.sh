@@ -2,8 +2,9 @@
 # What `make bench` needs beyond `make setup`, installed only when missing:
 #   - Chromium and chromedriver: the standard WebRTC receiver that the
 #     end-to-end screen bench runs beside the Lifeline expert app;
-#   - GStreamer's X, VP8 and RTP elements: the baseline pipeline
-#     (ximagesrc → vp8enc → rtpvp8pay → udpsink → vp8dec → ximagesink).
+#   - GStreamer's X, PipeWire, VP8 and RTP elements: the baseline
+#     pipelines (ximagesrc or pipewiresrc → vp8enc → rtpvp8pay → udpsink);
+#   - Xwayland: the screen bench's X clients on its Wayland desktop.
 # The tests never need these, so `make test` does not install them.
 set -euo pipefail
 
