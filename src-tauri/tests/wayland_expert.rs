@@ -1,15 +1,17 @@
 //! The expert's own app on a Wayland desktop (a headless sway, from
 //! `lifeline_e2e::wayland`), the client's on its X server as usual:
 //! - the remote screen's keyboard hold works there too. sway's own binding
-//!   for Alt+Tab stands in for the desktop's window switcher. Before the screen has the keyboard, sway takes
-//!   Alt+Tab; while it holds it (GTK asks the compositor to inhibit its
-//!   shortcuts), Alt+Tab and Tab reach a window on the client's X server
-//!   and sway takes nothing; after Ctrl+Alt+Shift sway has it again. The
-//!   keys come from the app's own `WlrInjector`, a virtual keyboard with
-//!   the standard layout (`wtype`'s made-up keymap would turn Tab into
-//!   another key for a page that reads the key's position);
+//!   for Alt+Tab stands in for the desktop's window switcher. Before the
+//!   screen has the keyboard, sway takes Alt+Tab; while it holds it (GTK
+//!   asks the compositor to inhibit its shortcuts), Alt+Tab and Tab reach
+//!   a window on the client's X server and sway takes nothing; after
+//!   Ctrl+Alt+Shift sway has it again. The keys come from the app's own
+//!   `WlrInjector`, a virtual keyboard with the standard layout (`wtype`'s
+//!   made-up keymap turns Tab into another key for a page that reads the
+//!   key's position);
 //! - full screen: the view's button makes the compositor show the window
-//!   full screen (sway's tree says so), and Escape leaves it.
+//!   full screen (sway's tree says so), and leaving full screen restores
+//!   it.
 
 use std::path::Path;
 use std::sync::Arc;
