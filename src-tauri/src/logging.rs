@@ -6,7 +6,9 @@ use std::path::Path;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-const DEFAULT_FILTER: &str = "info,lifeline=debug,lifeline_lib=debug";
+/// zbus warns at every portal request that its properties cache could not
+/// be filled (the portal's Request objects have no properties): noise.
+const DEFAULT_FILTER: &str = "info,lifeline=debug,lifeline_lib=debug,zbus=error";
 
 /// Installs the global subscriber. The returned guard flushes the file writer
 /// when dropped, so the caller keeps it for the life of the process. If the log
