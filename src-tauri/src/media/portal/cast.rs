@@ -182,3 +182,29 @@ fn describe(error: &ashpd::Error) -> String {
         other => format!("the desktop's screen sharing failed: {other}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_token_is_read_back_and_a_bad_file_is_no_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("screen-cast-token");
+        assert_eq!(read_token(&file), None, "no file yet");
+        write_token(&file, "3f0c-token");
+        assert_eq!(read_token(&file).as_deref(), Some("3f0c-token"));
+        std::fs::write(&file, "  \n").unwrap();
+        assert_eq!(read_token(&file), None, "an empty file");
+        std::fs::write(&file, "x".repeat(257)).unwrap();
+        assert_eq!(read_token(&file), None, "a file too long to be a token");
+        std::fs::write(&file, [0xff, 0xfe]).unwrap();
+        assert_eq!(read_token(&file), None, "not text");
+    }
+
+    #[test]
+    fn a_declined_dialog_reads_as_declined() {
+        let declined = ashpd::Error::Response(ResponseError::Cancelled);
+        assert!(describe(&declined).contains("declined"));
+    }
+}
