@@ -16,12 +16,13 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::process::ChildGuard;
+mod parts;
+
+use parts::Parts;
 
 /// The one output, as sway names it.
 pub const OUTPUT: &str = "HEADLESS-1";
@@ -32,24 +33,11 @@ const XWAYLAND: &str = "xwayland force\n\
     for_window [shell=\"xwayland\"] floating enable, border none\n";
 const SHIM: &str = include_str!("xdpw_shm_shim.c");
 const NOBODY: &str = "65534";
-const START_WITHIN: Duration = Duration::from_secs(15);
 
 pub struct Desktop {
-    dir: tempfile::TempDir,
-    /// What a program on this desktop finds in its environment.
-    env: Vec<(&'static str, String)>,
-    /// Started in order, stopped in reverse.
-    children: Vec<(String, ChildGuard)>,
+    parts: Parts,
     /// Xwayland's display, when the desktop runs X clients too.
     x_display: Option<String>,
-}
-
-impl Drop for Desktop {
-    fn drop(&mut self) {
-        while let Some(child) = self.children.pop() {
-            drop(child);
-        }
-    }
 }
 
 impl Desktop {
@@ -76,52 +64,37 @@ impl Desktop {
     }
 
     fn launch(width: u32, height: u32, background: &str, x: bool) -> anyhow::Result<Self> {
-        let dir = tempfile::tempdir()?;
+        let parts = Parts::new(environment)?;
         // sway runs as nobody, and must reach its config and runtime dir.
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(parts.dir(), std::fs::Permissions::from_mode(0o755))?;
         let mut desktop = Self {
-            env: environment(dir.path()),
-            dir,
-            children: Vec::new(),
+            parts,
             x_display: None,
         };
         desktop.write_configs(width, height, background, x)?;
         desktop.start_sway()?;
-        desktop.start_bus()?;
-        desktop.start_media()?;
+        desktop.parts.start_bus()?;
+        desktop.parts.start_media()?;
         desktop.start_portal()?;
         Ok(desktop)
     }
 
     pub fn env(&self) -> &[(&'static str, String)] {
-        &self.env
+        self.parts.env()
     }
 
     pub fn var(&self, name: &str) -> &str {
-        self.env
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map_or("", |(_, value)| value.as_str())
+        self.parts.var(name)
     }
 
     /// A command that runs on this desktop (its environment, not X's).
     pub fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(program);
-        command.env_remove("DISPLAY").envs(self.env.iter().cloned());
-        command
+        self.parts.command(program)
     }
 
     /// Runs `swaymsg` with `args`; its reply.
     pub fn swaymsg(&self, args: &[&str]) -> anyhow::Result<String> {
-        let output = self.command("swaymsg").args(args).output()?;
-        let reply = String::from_utf8_lossy(&output.stdout).into_owned();
-        if !output.status.success() {
-            bail!(
-                "swaymsg {args:?}: {reply}{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Ok(reply)
+        swaymsg(&self.parts, args)
     }
 
     /// Paints the output's background `colour` (`#rrggbb`).
@@ -133,41 +106,23 @@ impl Desktop {
     /// Stops the portal's wlroots backend, as when a desktop's sharing
     /// ends under a running cast.
     pub fn stop_portal(&mut self) {
-        self.children.retain(|(name, _)| name != "portal-wlr");
+        self.parts.stop("portal-wlr");
     }
 
     /// What `part` ("sway", "dbus", "pipewire", "wireplumber",
     /// "portal-wlr") has logged so far.
     pub fn log_of(&self, part: &str) -> String {
-        std::fs::read_to_string(self.log(part)).unwrap_or_default()
+        self.parts.log_of(part)
     }
 
     /// Every part's log, for a failing test.
     pub fn logs(&self) -> String {
-        let mut all = String::new();
-        for name in ["sway", "dbus", "pipewire", "wireplumber", "portal-wlr"] {
-            let log = std::fs::read_to_string(self.log(name)).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(60).collect();
-            all.push_str(&format!("--- {name} (last {} lines)\n", tail.len()));
-            for line in tail.into_iter().rev() {
-                all.push_str(line);
-                all.push('\n');
-            }
-        }
-        all
+        self.parts.logs()
     }
 
     /// A file in the desktop's own directory, removed with it.
     pub fn path_of(&self, name: &str) -> PathBuf {
-        self.path(name)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn log(&self, name: &str) -> PathBuf {
-        self.path(&format!("{name}.log"))
+        self.parts.path(name)
     }
 
     fn write_configs(
@@ -177,8 +132,8 @@ impl Desktop {
         background: &str,
         x: bool,
     ) -> anyhow::Result<()> {
-        let sway = self.path("config/sway");
-        let portal = self.path("config/xdg-desktop-portal-wlr");
+        let sway = self.parts.path("config/sway");
+        let portal = self.parts.path("config/xdg-desktop-portal-wlr");
         std::fs::create_dir_all(&sway)?;
         std::fs::create_dir_all(&portal)?;
         std::fs::write(
@@ -196,27 +151,16 @@ impl Desktop {
             ),
         )?;
         for dir in ["run", "sway-run"] {
-            std::fs::create_dir(self.path(dir))?;
-            std::fs::set_permissions(self.path(dir), std::fs::Permissions::from_mode(0o700))?;
+            std::fs::create_dir(self.parts.path(dir))?;
+            std::fs::set_permissions(self.parts.path(dir), std::fs::Permissions::from_mode(0o700))?;
         }
         let chown = Command::new("chown")
             .args([
                 &format!("{NOBODY}:{NOBODY}"),
-                self.path("sway-run").to_str().unwrap_or(""),
+                self.parts.path("sway-run").to_str().unwrap_or(""),
             ])
             .status()?;
         anyhow::ensure!(chown.success(), "chown of sway's runtime dir failed");
-        Ok(())
-    }
-
-    fn spawn(&mut self, name: &str, mut command: Command) -> anyhow::Result<()> {
-        let log = std::fs::File::create(self.log(name))?;
-        command
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        self.children
-            .push((name.to_owned(), ChildGuard::spawn(name, command)?));
         Ok(())
     }
 
@@ -231,78 +175,41 @@ impl Desktop {
             "sway",
             "-c",
         ])
-        .arg(self.path("config/sway/config"))
+        .arg(self.parts.path("config/sway/config"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", self.dir.path())
-        .env("XDG_RUNTIME_DIR", self.path("sway-run"))
-        .env("SWAYSOCK", self.var("SWAYSOCK"))
+        .env("HOME", self.parts.dir())
+        .env("XDG_RUNTIME_DIR", self.parts.path("sway-run"))
+        .env("SWAYSOCK", self.parts.var("SWAYSOCK"))
         .env("WLR_BACKENDS", "headless")
         .env("WLR_LIBINPUT_NO_DEVICES", "1")
         .env("WLR_RENDERER", "pixman");
-        self.spawn("sway", sway)?;
-        let display = PathBuf::from(self.var("WAYLAND_DISPLAY"));
-        let ipc = PathBuf::from(self.var("SWAYSOCK"));
-        self.wait_until("sway's sockets", |_| display.exists() && ipc.exists())?;
-        self.wait_until("the first output", |desktop| {
-            desktop
-                .swaymsg(&["-t", "get_outputs"])
-                .is_ok_and(|reply| reply.contains(OUTPUT))
+        self.parts.spawn("sway", sway)?;
+        let display = PathBuf::from(self.parts.var("WAYLAND_DISPLAY"));
+        let ipc = PathBuf::from(self.parts.var("SWAYSOCK"));
+        self.parts
+            .wait_until("sway's sockets", |_| display.exists() && ipc.exists())?;
+        self.parts.wait_until("the first output", |parts| {
+            swaymsg(parts, &["-t", "get_outputs"]).is_ok_and(|reply| reply.contains(OUTPUT))
         })
-    }
-
-    fn start_bus(&mut self) -> anyhow::Result<()> {
-        // The bus starts the portal's front end on demand, with the bus's
-        // own environment: set everything before it starts.
-        let mut bus = self.command("dbus-daemon");
-        bus.args(["--session", "--nofork", "--nopidfile"])
-            .arg(format!(
-                "--address={}",
-                self.var("DBUS_SESSION_BUS_ADDRESS")
-            ));
-        self.spawn("dbus", bus)?;
-        let socket = self.path("run/bus");
-        self.wait_until("the session bus", |_| socket.exists())
-    }
-
-    fn start_media(&mut self) -> anyhow::Result<()> {
-        let pipewire = self.command("pipewire");
-        self.spawn("pipewire", pipewire)?;
-        let socket = self.path("run/pipewire-0");
-        self.wait_until("PipeWire", |_| socket.exists())?;
-        // Without WirePlumber, nothing links a stream to its consumer.
-        let wireplumber = self.command("wireplumber");
-        self.spawn("wireplumber", wireplumber)
     }
 
     fn start_portal(&mut self) -> anyhow::Result<()> {
         let shim = self.build_shim()?;
-        let mut portal = self.command("/usr/libexec/xdg-desktop-portal-wlr");
+        let mut portal = self.parts.command("/usr/libexec/xdg-desktop-portal-wlr");
         portal.args(["-l", "DEBUG"]).env("LD_PRELOAD", &shim);
-        self.spawn("portal-wlr", portal)?;
-        let bus = self.var("DBUS_SESSION_BUS_ADDRESS").to_owned();
-        self.wait_until("the portal's wlroots backend on the bus", |_| {
-            Command::new("dbus-send")
-                .arg(format!("--bus={bus}"))
-                .args([
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                ])
-                .arg("org.freedesktop.DBus.ListNames")
-                .output()
-                .is_ok_and(|out| {
-                    String::from_utf8_lossy(&out.stdout)
-                        .contains("org.freedesktop.impl.portal.desktop.wlr")
-                })
-        })
+        self.parts.spawn("portal-wlr", portal)?;
+        self.parts
+            .wait_until("the portal's wlroots backend on the bus", |parts| {
+                parts.on_bus("org.freedesktop.impl.portal.desktop.wlr")
+            })
     }
 
     /// Xwayland runs as sway's user and admits only that user: sway's own
     /// `exec` (which has Xwayland's `DISPLAY`) lets root in and writes the
     /// display's name where this process reads it.
     fn open_xwayland(&mut self) -> anyhow::Result<()> {
-        let file = self.path("x-display");
+        let file = self.parts.path("x-display");
         std::fs::write(&file, "")?;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666))?;
         self.swaymsg(&[
@@ -312,7 +219,7 @@ impl Desktop {
                 file.display()
             ),
         ])?;
-        self.wait_until("Xwayland", |_| {
+        self.parts.wait_until("Xwayland", |_| {
             std::fs::read_to_string(&file).is_ok_and(|name| !name.is_empty())
         })?;
         self.x_display = Some(std::fs::read_to_string(&file)?);
@@ -320,8 +227,8 @@ impl Desktop {
     }
 
     fn build_shim(&self) -> anyhow::Result<PathBuf> {
-        let source = self.path("xdpw_shm_shim.c");
-        let library = self.path("xdpw_shm_shim.so");
+        let source = self.parts.path("xdpw_shm_shim.c");
+        let library = self.parts.path("xdpw_shm_shim.so");
         std::fs::write(&source, SHIM)?;
         let built = Command::new("gcc")
             .args(["-shared", "-fPIC", "-o"])
@@ -337,24 +244,19 @@ impl Desktop {
         );
         Ok(library)
     }
+}
 
-    fn wait_until(&mut self, what: &str, ready: impl Fn(&Self) -> bool) -> anyhow::Result<()> {
-        let deadline = Instant::now() + START_WITHIN;
-        while !ready(self) {
-            let dead = self
-                .children
-                .iter_mut()
-                .find_map(|(name, child)| (!child.is_running()).then(|| name.clone()));
-            if let Some(dead) = dead {
-                bail!("{dead} exited waiting for {what}:\n{}", self.logs());
-            }
-            if Instant::now() > deadline {
-                bail!("no {what} within {START_WITHIN:?}:\n{}", self.logs());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
+/// Runs `swaymsg` with `args` on the desktop of `parts`; its reply.
+fn swaymsg(parts: &Parts, args: &[&str]) -> anyhow::Result<String> {
+    let output = parts.command("swaymsg").args(args).output()?;
+    let reply = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        bail!(
+            "swaymsg {args:?}: {reply}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
+    Ok(reply)
 }
 
 fn environment(dir: &Path) -> Vec<(&'static str, String)> {
