@@ -25,9 +25,10 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # firewalls of the tests' network namespaces (iproute2 makes them; ethtool
 # turns off the offloads a slow test cable cannot carry), and
 # gsettings with GNOME's proxy schema for the system proxy's test, and a
-# headless Wayland desktop for the Wayland tests (sway with swaybg, PipeWire
-# with WirePlumber, the desktop portal and its wlroots backend; wev to see
-# input arrive, wl-clipboard to read and set its clipboard).
+# headless Wayland desktops for the Wayland tests (sway with swaybg, PipeWire
+# with WirePlumber, the desktop portal and its wlroots backend; GNOME's
+# mutter and the portal's GNOME backend; wev to see input arrive,
+# wl-clipboard to read and set the clipboard).
 APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libgtk-3-dev pkg-config
@@ -37,6 +38,7 @@ APT_PACKAGES=(
   libglib2.0-bin gsettings-desktop-schemas
   dbus-daemon dbus-bin
   sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr wev wl-clipboard
+  mutter xdg-desktop-portal-gnome
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
   gstreamer1.0-tools gstreamer1.0-x
   libclang-dev libvpx-dev libpipewire-0.3-dev libgbm-dev libegl-dev libwayland-dev

@@ -20,8 +20,10 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+mod gnome;
 mod parts;
 
+pub use gnome::GnomeDesktop;
 use parts::Parts;
 
 /// The one output, as sway names it.
