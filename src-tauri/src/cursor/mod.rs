@@ -11,8 +11,9 @@
 //!   fake the tests drive.
 //! - [`x11`]: the X11 backend, on its own X connection (XFixes cursor
 //!   images, XInput 2 raw motion, `QueryPointer`).
-//! - [`system`]: chooses the X11 backend, or none on Wayland, where the
-//!   pointer is part of the picture.
+//! - [`portal`]: on Wayland, the pointer from the screen cast's cursor
+//!   metadata, where the desktop sends it apart from the picture.
+//! - [`system`]: chooses the X11 backend or the portal's.
 //! - [`share`]: the client's watcher thread: one per share, owned by the
 //!   session engine, which turns the source's events into messages.
 //!
@@ -21,6 +22,8 @@
 //! view socket, `local_view::socket`).
 
 pub mod message;
+#[cfg(target_os = "linux")]
+pub mod portal;
 pub mod share;
 pub mod source;
 #[cfg(target_os = "linux")]

@@ -1,8 +1,9 @@
-//! Where the client's pointer is watched from: the X server, or nowhere on
-//! a Wayland session. There the desktop portal draws the pointer into the
-//! picture itself (no desktop is asked for it apart yet), and an X server
-//! beside it (XWayland) would report another pointer than the one shown.
+//! Where the client's pointer is watched from: the X server, or on a
+//! Wayland session the screen cast's cursor metadata (an X server beside
+//! it, XWayland, would report another pointer than the one shown). A
+//! desktop that cannot send the pointer apart draws it into the picture.
 
+use super::portal::PortalPointer;
 use super::source::{PointerError, PointerSource};
 use super::x11::X11Pointer;
 use crate::media::system::ScreenBackend;
@@ -10,9 +11,7 @@ use crate::media::system::ScreenBackend;
 /// The factory the app hands the session engine.
 pub fn system_pointer() -> Result<Box<dyn PointerSource>, PointerError> {
     match ScreenBackend::of_session() {
-        ScreenBackend::Portal => Err(PointerError::Unavailable(
-            "on Wayland the pointer is part of the picture".into(),
-        )),
+        ScreenBackend::Portal => Ok(PortalPointer::boxed()),
         ScreenBackend::X11 => X11Pointer::boxed(),
     }
 }

@@ -146,10 +146,13 @@ impl Cast {
     }
 }
 
-/// The pointer drawn into the picture: a desktop that can send it apart
-/// (metadata) is not asked to yet, and one that can do neither hides it.
+/// The pointer apart from the picture (metadata) where the desktop can
+/// send it so: the pointer channel carries it, as on X11, and moving it
+/// costs no frame. Else drawn into the picture, and hidden by a desktop
+/// that can do neither.
 async fn cursor_mode(proxy: &Screencast) -> CursorMode {
     match proxy.available_cursor_modes().await {
+        Ok(modes) if modes.contains(CursorMode::Metadata) => CursorMode::Metadata,
         Ok(modes) if modes.contains(CursorMode::Embedded) => CursorMode::Embedded,
         _ => CursorMode::Hidden,
     }

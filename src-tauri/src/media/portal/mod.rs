@@ -11,7 +11,10 @@
 //! indicator, gives a [`CaptureError`] that says so, never a black screen.
 
 mod cast;
+pub mod cursor;
+mod cursor_image;
 mod latest;
+mod meta;
 mod stream;
 
 use std::sync::{Arc, Mutex, Weak};
@@ -124,13 +127,13 @@ impl PortalCapturer {
         if self.receiving.as_ref().is_none_or(|(at, _)| *at != index) {
             self.receiving = None;
             let cast = self.cast()?;
-            let node = cast
+            let stream = cast
                 .streams
                 .get(index)
-                .ok_or(CaptureError::NoSuchMonitor(index))?
-                .node;
+                .ok_or(CaptureError::NoSuchMonitor(index))?;
+            let (node, origin) = (stream.node, (stream.monitor.x, stream.monitor.y));
             let remote = cast.remote().map_err(CaptureError::Backend)?;
-            self.receiving = Some((index, Receiver::start(remote, node)));
+            self.receiving = Some((index, Receiver::start(remote, node, origin)));
         }
         match &self.receiving {
             Some((_, receiver)) => Ok(receiver),

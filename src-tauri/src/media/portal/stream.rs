@@ -1,9 +1,9 @@
 //! One PipeWire stream of the screen cast, on a thread of its own: PipeWire
 //! objects belong to the loop that made them. It asks for raw BGRx, BGRA,
 //! RGBx or RGBA frames in shared memory (no DMA-BUF modifiers offered, so
-//! the desktop copies into memory we can read), with the video damage
-//! metadata that says what changed, and puts each one in [`Latest`] for
-//! the capture thread.
+//! the desktop copies into memory we can read), with the metadata that
+//! says what changed and where the pointer is ([`super::meta`]), and puts
+//! each picture in [`Latest`] for the capture thread.
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use pw::spa::pod::Pod;
 use pw::stream::{StreamFlags, StreamState};
 
 use super::latest::Latest;
+use super::meta::{ask_for_metadata, cursor_meta, damage_meta, read_cursor, read_damage};
 use crate::media::capture::CaptureError;
 use crate::media::damage::Rect;
 use crate::media::frame::PixelOrder;
@@ -38,15 +39,16 @@ impl Drop for Receiver {
 
 impl Receiver {
     /// Connects to PipeWire through the portal's `remote` and receives
-    /// `node`'s frames.
-    pub fn start(remote: OwnedFd, node: u32) -> Self {
+    /// `node`'s frames, a monitor whose top left corner is at `origin` on
+    /// the desktop.
+    pub fn start(remote: OwnedFd, node: u32, origin: (i32, i32)) -> Self {
         let latest = Arc::new(Latest::default());
         let (stop, stopped) = pw::channel::channel();
         let shared = Arc::clone(&latest);
         let thread = std::thread::Builder::new()
             .name("pipewire-screen".into())
             .spawn(move || {
-                if let Err(error) = run(remote, node, &shared, stopped) {
+                if let Err(error) = run(remote, node, origin, &shared, stopped) {
                     shared.end(CaptureError::Backend(format!("PipeWire: {error}")));
                 }
             });
@@ -76,13 +78,10 @@ struct Negotiated {
     damage: Vec<Rect>,
 }
 
-/// The most damage rectangles asked for in one buffer; the desktop merges
-/// the rest into the last.
-const DAMAGE_RECTS: i32 = 16;
-
 fn run(
     remote: OwnedFd,
     node: u32,
+    origin: (i32, i32),
     latest: &Arc<Latest>,
     stopped: pw::channel::Receiver<()>,
 ) -> Result<(), pw::Error> {
@@ -124,7 +123,7 @@ fn run(
                 && let Some(param) = param
             {
                 negotiate(negotiated, param);
-                ask_for_damage(stream);
+                ask_for_metadata(stream);
             }
         })
         .process(move |stream, negotiated| {
@@ -133,6 +132,7 @@ fn run(
                 return;
             };
             let damaged = read_damage(&buffer, &mut negotiated.damage);
+            read_cursor(&buffer, origin);
             let Some(data) = buffer.datas_mut().first_mut() else {
                 return;
             };
@@ -148,8 +148,14 @@ fn run(
         })
         .register()?;
 
-    let formats = formats();
-    let mut params = [Pod::from_bytes(&formats).ok_or(pw::Error::CreationFailed)?];
+    // The metadata is asked for from the start too, not only once the
+    // format is settled: mutter sends the pointer's image only when it
+    // changes, and a buffer without room for it would lose it.
+    let (formats, damage, cursor) = (formats(), damage_meta(), cursor_meta());
+    let mut params: Vec<&Pod> = [&formats, &damage, &cursor]
+        .into_iter()
+        .filter_map(|bytes| Pod::from_bytes(bytes))
+        .collect();
     stream.connect(
         spa::utils::Direction::Input,
         Some(node),
@@ -174,65 +180,6 @@ fn negotiate(negotiated: &mut Negotiated, param: &Pod) {
         _ => None,
     };
     tracing::info!(format = ?info.format(), width = negotiated.size.0, height = negotiated.size.1, "screen cast format");
-}
-
-/// Asks for the video damage metadata in each buffer. A desktop that has
-/// none sends buffers without it, which are taken whole.
-fn ask_for_damage(stream: &pw::stream::Stream) {
-    let meta = damage_meta();
-    let Some(pod) = Pod::from_bytes(&meta) else {
-        return;
-    };
-    if let Err(error) = stream.update_params(&mut [pod]) {
-        tracing::debug!(%error, "the screen cast's damage metadata was not asked for");
-    }
-}
-
-/// The buffer's damage rectangles into `into`; `false` when the buffer has
-/// none (the desktop did not say what changed).
-fn read_damage(buffer: &pw::buffer::Buffer, into: &mut Vec<Rect>) -> bool {
-    use spa::buffer::meta::MetaVideoDamage;
-    into.clear();
-    let Some(damage) = buffer.find_meta::<MetaVideoDamage>() else {
-        return false;
-    };
-    into.extend(damage.iter().map(|region| {
-        let (at, size) = (region.position(), region.size());
-        Rect::new(at.x, at.y, size.width, size.height)
-    }));
-    !into.is_empty()
-}
-
-/// The metadata parameter for video damage: room for up to
-/// [`DAMAGE_RECTS`] rectangles a buffer.
-fn damage_meta() -> Vec<u8> {
-    use spa::pod::{ChoiceValue, Object, Property, Value, serialize::PodSerializer};
-    use spa::utils::{Choice, ChoiceEnum, ChoiceFlags, Id, SpaTypes};
-    let region = std::mem::size_of::<spa::sys::spa_meta_region>() as i32;
-    let object = Object {
-        type_: SpaTypes::ObjectParamMeta.as_raw(),
-        id: spa::param::ParamType::Meta.as_raw(),
-        properties: vec![
-            Property::new(
-                spa::sys::SPA_PARAM_META_type,
-                Value::Id(Id(spa::sys::SPA_META_VideoDamage)),
-            ),
-            Property::new(
-                spa::sys::SPA_PARAM_META_size,
-                Value::Choice(ChoiceValue::Int(Choice(
-                    ChoiceFlags::empty(),
-                    ChoiceEnum::Range {
-                        default: region * DAMAGE_RECTS,
-                        min: region,
-                        max: region * DAMAGE_RECTS,
-                    },
-                ))),
-            ),
-        ],
-    };
-    PodSerializer::serialize(std::io::Cursor::new(Vec::new()), &Value::Object(object))
-        .map(|(cursor, _)| cursor.into_inner())
-        .unwrap_or_default()
 }
 
 /// The formats asked for, serialized: raw video in one of the four
