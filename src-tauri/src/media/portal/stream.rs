@@ -107,16 +107,7 @@ fn run(
         .add_local_listener_with_user_data(Negotiated::default())
         .state_changed(move |_, _, old, new| {
             tracing::debug!(?old, ?new, "screen cast stream");
-            match new {
-                StreamState::Error(error) => {
-                    on_state.end(CaptureError::Backend(format!("the stream failed: {error}")))
-                }
-                // Stopped from the desktop (its indicator, or the portal gone).
-                StreamState::Unconnected => on_state.end(CaptureError::Stopped(
-                    "the desktop stopped sharing the screen".to_owned(),
-                )),
-                _ => {}
-            }
+            ended(&on_state, new);
         })
         .param_changed(|stream, negotiated, id, param| {
             if id == spa::param::ParamType::Format.as_raw()
@@ -126,26 +117,7 @@ fn run(
                 ask_for_metadata(stream);
             }
         })
-        .process(move |stream, negotiated| {
-            let (Some(order), Some(mut buffer)) = (negotiated.order, stream.dequeue_buffer())
-            else {
-                return;
-            };
-            let damaged = read_damage(&buffer, &mut negotiated.damage);
-            read_cursor(&buffer, origin);
-            let Some(data) = buffer.datas_mut().first_mut() else {
-                return;
-            };
-            let chunk = data.chunk();
-            let (offset, size) = (chunk.offset() as usize, chunk.size() as usize);
-            let stride = usize::try_from(chunk.stride()).unwrap_or(0);
-            if let Some(bytes) = data.data()
-                && let Some(picture) = bytes.get(offset..offset.saturating_add(size))
-            {
-                let damage = damaged.then_some(negotiated.damage.as_slice());
-                on_frame.put(picture, negotiated.size, stride, order, damage);
-            }
-        })
+        .process(move |stream, negotiated| take(stream, negotiated, origin, &on_frame))
         .register()?;
 
     // The metadata is asked for from the start too, not only once the
@@ -164,6 +136,47 @@ fn run(
     )?;
     main_loop.run();
     Ok(())
+}
+
+/// A stream that will send no more pictures tells `latest` why.
+fn ended(latest: &Latest, state: StreamState) {
+    match state {
+        StreamState::Error(error) => {
+            latest.end(CaptureError::Backend(format!("the stream failed: {error}")))
+        }
+        // Stopped from the desktop (its indicator, or the portal gone).
+        StreamState::Unconnected => latest.end(CaptureError::Stopped(
+            "the desktop stopped sharing the screen".to_owned(),
+        )),
+        _ => {}
+    }
+}
+
+/// Takes the stream's next buffer: the pointer to the cursor feed, the
+/// picture and what changed in it to `latest`.
+fn take(
+    stream: &pw::stream::Stream,
+    negotiated: &mut Negotiated,
+    origin: (i32, i32),
+    latest: &Latest,
+) {
+    let (Some(order), Some(mut buffer)) = (negotiated.order, stream.dequeue_buffer()) else {
+        return;
+    };
+    let damaged = read_damage(&buffer, &mut negotiated.damage);
+    read_cursor(&buffer, origin);
+    let Some(data) = buffer.datas_mut().first_mut() else {
+        return;
+    };
+    let chunk = data.chunk();
+    let (offset, size) = (chunk.offset() as usize, chunk.size() as usize);
+    let stride = usize::try_from(chunk.stride()).unwrap_or(0);
+    if let Some(bytes) = data.data()
+        && let Some(picture) = bytes.get(offset..offset.saturating_add(size))
+    {
+        let damage = damaged.then_some(negotiated.damage.as_slice());
+        latest.put(picture, negotiated.size, stride, order, damage);
+    }
 }
 
 /// The format PipeWire settled on: the size, and the pixel order if it is
