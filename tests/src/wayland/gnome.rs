@@ -13,7 +13,6 @@
 //! every part's log for a failing test.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::Context;
 
@@ -58,29 +57,6 @@ impl GnomeDesktop {
             parts.on_bus("org.freedesktop.impl.portal.desktop.gnome")
         })?;
         Ok(Self { parts })
-    }
-
-    pub fn env(&self) -> &[(&'static str, String)] {
-        self.parts.env()
-    }
-
-    pub fn var(&self, name: &str) -> &str {
-        self.parts.var(name)
-    }
-
-    /// A command that runs on this desktop (its environment, not X's).
-    pub fn command(&self, program: &str) -> Command {
-        self.parts.command(program)
-    }
-
-    /// Every part's log, for a failing test.
-    pub fn logs(&self) -> String {
-        self.parts.logs()
-    }
-
-    /// A file in the desktop's own directory, removed with it.
-    pub fn path_of(&self, name: &str) -> PathBuf {
-        self.parts.path(name)
     }
 
     /// Records in the portal's permission store that this (unsandboxed)
@@ -134,4 +110,12 @@ fn environment(dir: &Path) -> Vec<(&'static str, String)> {
         ),
         ("WAYLAND_DISPLAY", at("run/wayland-0")),
     ]
+}
+
+impl std::ops::Deref for GnomeDesktop {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.parts
+    }
 }

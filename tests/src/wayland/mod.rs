@@ -24,7 +24,7 @@ mod gnome;
 mod parts;
 
 pub use gnome::GnomeDesktop;
-use parts::Parts;
+pub use parts::Parts;
 
 /// The one output, as sway names it.
 pub const OUTPUT: &str = "HEADLESS-1";
@@ -81,19 +81,6 @@ impl Desktop {
         Ok(desktop)
     }
 
-    pub fn env(&self) -> &[(&'static str, String)] {
-        self.parts.env()
-    }
-
-    pub fn var(&self, name: &str) -> &str {
-        self.parts.var(name)
-    }
-
-    /// A command that runs on this desktop (its environment, not X's).
-    pub fn command(&self, program: &str) -> Command {
-        self.parts.command(program)
-    }
-
     /// Runs `swaymsg` with `args`; its reply.
     pub fn swaymsg(&self, args: &[&str]) -> anyhow::Result<String> {
         swaymsg(&self.parts, args)
@@ -109,22 +96,6 @@ impl Desktop {
     /// ends under a running cast.
     pub fn stop_portal(&mut self) {
         self.parts.stop("portal-wlr");
-    }
-
-    /// What `part` ("sway", "dbus", "pipewire", "wireplumber",
-    /// "portal-wlr") has logged so far.
-    pub fn log_of(&self, part: &str) -> String {
-        self.parts.log_of(part)
-    }
-
-    /// Every part's log, for a failing test.
-    pub fn logs(&self) -> String {
-        self.parts.logs()
-    }
-
-    /// A file in the desktop's own directory, removed with it.
-    pub fn path_of(&self, name: &str) -> PathBuf {
-        self.parts.path(name)
     }
 
     fn write_configs(
@@ -276,4 +247,12 @@ fn environment(dir: &Path) -> Vec<(&'static str, String)> {
         ("WAYLAND_DISPLAY", at("sway-run/wayland-1")),
         ("SWAYSOCK", at("sway-run/sway.sock")),
     ]
+}
+
+impl std::ops::Deref for Desktop {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.parts
+    }
 }

@@ -1,7 +1,9 @@
 //! What a headless desktop for the tests is made of, whichever compositor
 //! it runs: a directory removed with it, the environment its programs see,
 //! the processes it started (stopped in reverse), their logs, and the
-//! parts every desktop has (a private session bus, PipeWire).
+//! parts every desktop has (a private session bus, PipeWire). The desktops
+//! deref to it, so a test reads `var`, `command`, `logs` and the rest
+//! through them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -33,7 +35,9 @@ impl Drop for Parts {
 
 impl Parts {
     /// A new directory; `env` gives the environment from its path.
-    pub fn new(env: impl FnOnce(&Path) -> Vec<(&'static str, String)>) -> anyhow::Result<Self> {
+    pub(super) fn new(
+        env: impl FnOnce(&Path) -> Vec<(&'static str, String)>,
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         Ok(Self {
             env: env(dir.path()),
@@ -61,12 +65,17 @@ impl Parts {
         command
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(super) fn dir(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(super) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// A file in the desktop's own directory, removed with it.
+    pub fn path_of(&self, name: &str) -> PathBuf {
+        self.path(name)
     }
 
     /// What `part` has logged so far.
@@ -90,7 +99,7 @@ impl Parts {
     }
 
     /// Starts `command` as the part `name`, its output in its log.
-    pub fn spawn(&mut self, name: &str, mut command: Command) -> anyhow::Result<()> {
+    pub(super) fn spawn(&mut self, name: &str, mut command: Command) -> anyhow::Result<()> {
         let log = std::fs::File::create(self.log(name))?;
         command
             .stdin(Stdio::null())
@@ -103,12 +112,16 @@ impl Parts {
     }
 
     /// Stops the part `name`.
-    pub fn stop(&mut self, name: &str) {
+    pub(super) fn stop(&mut self, name: &str) {
         self.children.retain(|(part, _)| part != name);
     }
 
     /// Waits until `ready`, failing early when a part has exited.
-    pub fn wait_until(&mut self, what: &str, ready: impl Fn(&Self) -> bool) -> anyhow::Result<()> {
+    pub(super) fn wait_until(
+        &mut self,
+        what: &str,
+        ready: impl Fn(&Self) -> bool,
+    ) -> anyhow::Result<()> {
         let deadline = Instant::now() + START_WITHIN;
         while !ready(self) {
             let dead = self
@@ -129,7 +142,7 @@ impl Parts {
     /// The private session bus, at `DBUS_SESSION_BUS_ADDRESS`. It starts
     /// the portal's front end on demand, with the bus's own environment:
     /// everything is set before it starts.
-    pub fn start_bus(&mut self) -> anyhow::Result<()> {
+    pub(super) fn start_bus(&mut self) -> anyhow::Result<()> {
         let mut bus = self.command("dbus-daemon");
         bus.args(["--session", "--nofork", "--nopidfile"])
             .arg(format!(
@@ -143,7 +156,7 @@ impl Parts {
 
     /// PipeWire, and WirePlumber: without it nothing links a stream to its
     /// consumer.
-    pub fn start_media(&mut self) -> anyhow::Result<()> {
+    pub(super) fn start_media(&mut self) -> anyhow::Result<()> {
         let pipewire = self.command("pipewire");
         self.spawn("pipewire", pipewire)?;
         let socket = self.path("run/pipewire-0");
@@ -153,7 +166,7 @@ impl Parts {
     }
 
     /// Whether `name` is on the session bus.
-    pub fn on_bus(&self, name: &str) -> bool {
+    pub(super) fn on_bus(&self, name: &str) -> bool {
         Command::new("dbus-send")
             .arg(format!("--bus={}", self.var("DBUS_SESSION_BUS_ADDRESS")))
             .args([
