@@ -80,7 +80,7 @@ impl Drop for RemoteControl {
     }
 }
 
-fn run(factory: InjectorFactory, target: Target, inbox: mpsc::Receiver<Job>) {
+fn run(factory: InjectorFactory, mut target: Target, inbox: mpsc::Receiver<Job>) {
     let injector = match factory() {
         Ok(injector) => injector,
         Err(error) => {
@@ -88,6 +88,19 @@ fn run(factory: InjectorFactory, target: Target, inbox: mpsc::Receiver<Job>) {
             return;
         }
     };
+    // Making the injector can take a while (a desktop's own dialog asks
+    // its user first): input sent meanwhile is stale, and is dropped
+    // rather than replayed at once.
+    let mut stale = 0;
+    while let Ok(job) = inbox.try_recv() {
+        match job {
+            Job::Aim(aim) => target = aim,
+            Job::Event(_) | Job::ReleaseAll => stale += 1,
+        }
+    }
+    if stale > 0 {
+        tracing::info!(stale, "input sent before remote control was ready dropped");
+    }
     let mut hands = Hands::new(injector, target);
     for job in inbox.iter() {
         let result = match job {
@@ -332,5 +345,40 @@ mod tests {
                 "key 29 false"
             ]
         );
+    }
+
+    /// While the injector is being made (a desktop's dialog waiting for
+    /// its user), input piles up; it is dropped, and what comes after is
+    /// injected, aimed where the last aim said.
+    #[test]
+    fn input_sent_while_the_injector_is_made_is_dropped() {
+        let recorder = Recorder::default();
+        let (allow, allowed) = mpsc::channel::<()>();
+        let allowed = Mutex::new(allowed);
+        let made = recorder.clone();
+        let factory: InjectorFactory = Arc::new(move || {
+            let _ = allowed.lock().unwrap().recv();
+            Ok(Box::new(made.clone()) as Box<dyn Injector>)
+        });
+        let first = Target {
+            x: 0,
+            y: 0,
+            width: 100,
+            height: 100,
+        };
+        let control = RemoteControl::start(factory, first);
+        control.apply(InputEvent::Move { x: 0.5, y: 0.5 });
+        control.aim(SECOND_MONITOR);
+        allow.send(()).unwrap();
+        // Moves until one is injected: a move sent just as the injector
+        // became ready may count as stale too.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while recorder.0.lock().unwrap().is_empty() {
+            assert!(std::time::Instant::now() < deadline, "nothing injected");
+            control.apply(InputEvent::Move { x: 0.0, y: 0.0 });
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let injected = log(&recorder);
+        assert_eq!(injected[0], "move 1920,0", "the stale move was dropped");
     }
 }
