@@ -16,6 +16,8 @@
 //! as the share's pointer channel reads it, and so does its image when
 //! mutter sends one.
 
+mod mutter;
+
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,7 @@ use lifeline_lib::cursor::source::PointerEvent;
 use lifeline_lib::media::capture::{Captured, Capturer, Change};
 use lifeline_lib::media::portal::{CastOptions, PortalCapturer};
 use lifeline_lib::media::wake::Wakeup;
+use mutter::MutterPointer;
 
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 720;
@@ -100,62 +103,6 @@ fn share_again(desktop: &GnomeDesktop) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("the second share waited: the portal asked again"))??;
     ensure!((frame.width, frame.height) == (WIDTH, HEIGHT), "{frame:?}");
     Ok(())
-}
-
-/// A virtual pointer of mutter's own (its remote-desktop interface, which
-/// asks nothing), on a connection that keeps the session alive.
-struct MutterPointer {
-    connection: ashpd::zbus::Connection,
-    session: ashpd::zbus::zvariant::OwnedObjectPath,
-}
-
-const MUTTER: &str = "org.gnome.Mutter.RemoteDesktop";
-
-impl MutterPointer {
-    fn start(desktop: &GnomeDesktop) -> anyhow::Result<Self> {
-        async_io::block_on(async {
-            let connection =
-                ashpd::zbus::connection::Builder::address(desktop.var("DBUS_SESSION_BUS_ADDRESS"))?
-                    .build()
-                    .await?;
-            let reply = connection
-                .call_method(
-                    Some(MUTTER),
-                    "/org/gnome/Mutter/RemoteDesktop",
-                    Some(MUTTER),
-                    "CreateSession",
-                    &(),
-                )
-                .await?;
-            let session: ashpd::zbus::zvariant::OwnedObjectPath = reply.body().deserialize()?;
-            let pointer = Self {
-                connection,
-                session,
-            };
-            pointer.call("Start", &()).await?;
-            Ok(pointer)
-        })
-    }
-
-    async fn call<B>(&self, method: &str, body: &B) -> anyhow::Result<()>
-    where
-        B: serde::Serialize + ashpd::zbus::zvariant::DynamicType,
-    {
-        self.connection
-            .call_method(
-                Some(MUTTER),
-                &self.session,
-                Some("org.gnome.Mutter.RemoteDesktop.Session"),
-                method,
-                body,
-            )
-            .await?;
-        Ok(())
-    }
-
-    fn move_by(&self, dx: f64, dy: f64) -> anyhow::Result<()> {
-        async_io::block_on(self.call("NotifyPointerMotionRelative", &(dx, dy)))
-    }
 }
 
 /// The pointer's moves, apart from the picture, while a share runs.
