@@ -7,6 +7,7 @@
 
 use std::sync::mpsc;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use super::event::{InputEvent, MouseButton, SpecialAction};
 use super::injector::{InjectError, Injector, InjectorFactory};
@@ -40,6 +41,10 @@ enum Job {
     Aim(Target),
     ReleaseAll,
 }
+
+/// An injector that took longer than this to make waited on a person:
+/// the input queued meanwhile is stale.
+const STALE_AFTER: Duration = Duration::from_millis(500);
 
 /// Dropping it lets go of everything held and ends the thread.
 #[derive(Debug)]
@@ -81,6 +86,7 @@ impl Drop for RemoteControl {
 }
 
 fn run(factory: InjectorFactory, mut target: Target, inbox: mpsc::Receiver<Job>) {
+    let making = Instant::now();
     let injector = match factory() {
         Ok(injector) => injector,
         Err(error) => {
@@ -88,18 +94,21 @@ fn run(factory: InjectorFactory, mut target: Target, inbox: mpsc::Receiver<Job>)
             return;
         }
     };
-    // Making the injector can take a while (a desktop's own dialog asks
-    // its user first): input sent meanwhile is stale, and is dropped
-    // rather than replayed at once.
-    let mut stale = 0;
-    while let Ok(job) = inbox.try_recv() {
-        match job {
-            Job::Aim(aim) => target = aim,
-            Job::Event(_) | Job::ReleaseAll => stale += 1,
+    // Making the injector can wait on a person (a desktop's own dialog):
+    // input sent meanwhile is stale, and is dropped rather than replayed
+    // all at once. A quick start keeps what came with it.
+    if making.elapsed() > STALE_AFTER {
+        let mut stale = 0;
+        while let Ok(job) = inbox.try_recv() {
+            match job {
+                Job::Aim(aim) => target = aim,
+                Job::Event(_) | Job::ReleaseAll => stale += 1,
+            }
         }
-    }
-    if stale > 0 {
-        tracing::info!(stale, "input sent before remote control was ready dropped");
+        tracing::info!(
+            stale,
+            "input sent while remote control was being allowed dropped"
+        );
     }
     let mut hands = Hands::new(injector, target);
     for job in inbox.iter() {
@@ -369,6 +378,8 @@ mod tests {
         let control = RemoteControl::start(factory, first);
         control.apply(InputEvent::Move { x: 0.5, y: 0.5 });
         control.aim(SECOND_MONITOR);
+        // The person takes their time with the dialog.
+        std::thread::sleep(STALE_AFTER + std::time::Duration::from_millis(100));
         allow.send(()).unwrap();
         // Moves until one is injected: a move sent just as the injector
         // became ready may count as stale too.
@@ -380,5 +391,24 @@ mod tests {
         }
         let injected = log(&recorder);
         assert_eq!(injected[0], "move 1920,0", "the stale move was dropped");
+    }
+
+    /// An injector made at once keeps the input that came with it (a
+    /// burst the network delivered together, say).
+    #[test]
+    fn input_sent_while_a_quick_injector_is_made_is_kept() {
+        let recorder = Recorder::default();
+        let made = recorder.clone();
+        let factory: InjectorFactory =
+            Arc::new(move || Ok(Box::new(made.clone()) as Box<dyn Injector>));
+        let control = RemoteControl::start(factory, SECOND_MONITOR);
+        for _ in 0..20 {
+            control.apply(InputEvent::Move { x: 0.0, y: 0.0 });
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while recorder.0.lock().unwrap().len() < 20 {
+            assert!(std::time::Instant::now() < deadline, "input was dropped");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 }
