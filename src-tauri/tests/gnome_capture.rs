@@ -18,11 +18,9 @@
 
 mod mutter;
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use lifeline_e2e::process::ChildGuard;
 use lifeline_e2e::wayland::GnomeDesktop;
 use lifeline_lib::cursor::portal::PortalPointer;
 use lifeline_lib::cursor::source::PointerEvent;
@@ -59,9 +57,7 @@ fn share(desktop: &GnomeDesktop) -> anyhow::Result<()> {
     ensure!((frame.width, frame.height) == (WIDTH, HEIGHT), "{frame:?}");
     let first = frame.data.clone();
 
-    let mut wev = desktop.command("wev");
-    wev.stdout(Stdio::null()).stderr(Stdio::null());
-    let _wev = ChildGuard::spawn("wev", wev)?;
+    let _wev = desktop.wev()?;
     let wakeup = Wakeup::new()?;
     let started = Instant::now();
     let rows = loop {

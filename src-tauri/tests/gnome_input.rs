@@ -15,11 +15,9 @@
 mod mutter;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use lifeline_e2e::process::ChildGuard;
 use lifeline_e2e::wayland::GnomeDesktop;
 use lifeline_lib::input::event::MouseButton;
 use lifeline_lib::input::injector::{InjectError, Injector};
@@ -93,12 +91,7 @@ fn control(desktop: &GnomeDesktop) -> anyhow::Result<()> {
     desktop.known_screen_cast(&desktop.path_of("screen-cast-token"))?;
     let mut screen = Screen::open(desktop)?;
     let empty = screen.frame.clone();
-    let log = desktop.path_of("wev.log");
-    let mut wev = desktop.command("stdbuf");
-    wev.args(["-oL", "wev"])
-        .stdout(std::fs::File::create(&log)?)
-        .stderr(Stdio::null());
-    let _wev = ChildGuard::spawn("wev", wev)?;
+    let (_wev, log) = desktop.wev()?;
     screen.until("wev's window", |now| changed_box(&empty, now).is_some())?;
     let (left, top, right, bottom) = changed_box(&empty, &screen.frame).unwrap_or_default();
     let window = ((left + right) / 2, (top + bottom) / 2);

@@ -4,11 +4,9 @@
 //! client: `wev`, which prints every event its window receives.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use lifeline_e2e::process::ChildGuard;
 use lifeline_e2e::wayland::Desktop;
 use lifeline_lib::input::event::MouseButton;
 use lifeline_lib::input::injector::Injector;
@@ -70,12 +68,7 @@ fn inject(desktop: &Desktop, log: &Path) -> anyhow::Result<()> {
 #[test]
 fn the_virtual_pointer_and_keyboard_reach_a_window() {
     let desktop = Desktop::start(1280, 720, "#204080").expect("the headless desktop");
-    let log = desktop.path_of("wev.log");
-    let mut wev = desktop.command("stdbuf");
-    wev.args(["-oL", "wev"])
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::null());
-    let _wev = ChildGuard::spawn("wev", wev).unwrap();
+    let (_wev, log) = desktop.wev().expect("wev");
     // Mapped and focused: the configure that says so.
     let result = wait_for(&log, &["activated"]).and_then(|_| inject(&desktop, &log));
     if let Err(error) = result {

@@ -15,12 +15,10 @@
 //! - on a Wayland desktop without a screen-sharing portal, the expert's view
 //!   and the client's bar say why there is no picture, in words.
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lifeline_e2e::flows::{establish, loopback};
-use lifeline_e2e::process::ChildGuard;
 use lifeline_e2e::screen::{canvas_pixel, click_remote, close};
 use lifeline_e2e::signaling::SignalingServer;
 use lifeline_e2e::wayland::Desktop;
@@ -170,12 +168,7 @@ async fn clicks_reach_a_wayland_window(
     desktop: &Desktop,
     expert: &AppInstance,
 ) -> anyhow::Result<()> {
-    let log = desktop.path_of("wev.log");
-    let mut wev = desktop.command("stdbuf");
-    wev.args(["-oL", "wev"])
-        .stdout(std::fs::File::create(&log)?)
-        .stderr(Stdio::null());
-    let _wev = ChildGuard::spawn("wev", wev)?;
+    let (_wev, log) = desktop.wev()?;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         click_remote(expert, CENTRE).await?;

@@ -78,6 +78,18 @@ impl Parts {
         self.path(name)
     }
 
+    /// Starts `wev`, a Wayland client whose window prints every event it
+    /// receives, line by line into its log; the log's path. It stops when
+    /// the guard drops.
+    pub fn wev(&self) -> anyhow::Result<(ChildGuard, PathBuf)> {
+        let log = self.path("wev.log");
+        let mut wev = self.command("stdbuf");
+        wev.args(["-oL", "wev"])
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(Stdio::null());
+        Ok((ChildGuard::spawn("wev", wev)?, log))
+    }
+
     /// What `part` has logged so far.
     pub fn log_of(&self, part: &str) -> String {
         std::fs::read_to_string(self.log(part)).unwrap_or_default()
