@@ -69,8 +69,9 @@ fn wait_for(
 }
 
 /// The first picture of a share. The wlroots portal 0.7 sends a second
-/// cast of an unchanged screen nothing until the screen changes, so a
-/// share after the first changes it (`nudge`) if no picture came.
+/// cast of an unchanged screen nothing until the screen changes, and now
+/// and then a first cast too (CI saw it at 21a2da8), so a share changes it
+/// (`nudge`) if no picture came.
 fn first_picture(
     desktop: &Desktop,
     capturer: &mut PortalCapturer,
@@ -112,7 +113,8 @@ fn share(desktop: &mut Desktop, options: &CastOptions, first: bool) -> anyhow::R
         (monitors[0].width, monitors[0].height) == (WIDTH, HEIGHT),
         "the monitor's size: {monitors:?}"
     );
-    let nudge = (!first).then_some("#204080");
+    // The output painted its own colour again, if no picture came.
+    let nudge = Some("#204080");
     if !first {
         desktop.paint("#000000")?;
     }
