@@ -5,18 +5,21 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{
-    InputRecorder, MemoryClipboard, chat_round_trip, establish, rebooted_marker, side_with,
-    start_desk, wait_for,
+    InputRecorder, MemoryClipboard, PatternScreen, chat_round_trip, establish, rebooted_marker,
+    recording_client, side_with, spawn_side, start_desk, wait_for,
 };
 use lifeline_lib::input::event::InputEvent;
-use lifeline_lib::session::engine::{Command, LogItem, SessionHandle};
+use lifeline_lib::input::injector::{InjectError, Injector};
+use lifeline_lib::session::engine::{Backends, Command, LogItem, SessionHandle};
 use lifeline_lib::session::log::{Author, EventCode, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::transcript;
-use lifeline_lib::session::view::Phase;
+use lifeline_lib::session::view::{Phase, SessionView};
 use lifeline_signaling::protocol::Role;
 
 fn scopes(list: &[Scope]) -> Scopes {
@@ -384,4 +387,68 @@ async fn a_restart_counts_down_and_the_client_can_cancel_it() {
             "rebooting"
         ]
     );
+}
+
+/// The client's desktop declines remote control in its own dialog (as
+/// GNOME's portal can, after Lifeline's Accept): control is withdrawn on
+/// both sides, both say why, and turning control on again asks the
+/// desktop again, which this time allows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desktop_that_declines_control_withdraws_it_on_both_sides() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let injected = InputRecorder::default();
+    let asked_desktop = Arc::new(AtomicUsize::new(0));
+    let backends = Backends {
+        injector: Arc::new({
+            let (injected, asked) = (injected.clone(), Arc::clone(&asked_desktop));
+            move || match asked.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(InjectError::Unavailable(
+                    "the desktop's remote control was declined".into(),
+                )),
+                _ => Ok(Box::new(injected.clone()) as Box<dyn Injector>),
+            }
+        }),
+        ..recording_client(&PatternScreen::moving(false), &injected, dir.path().into())
+    };
+    let (client_link, client) = spawn_side(&url, Role::Client, backends);
+    let (expert_link, expert) = side_with(
+        &url,
+        Role::Expert,
+        &dir.path().join("expert"),
+        &InputRecorder::default(),
+        &MemoryClipboard::default(),
+    );
+    let control = scopes(&[Scope::Control, Scope::Files]);
+    establish(&client_link, &client, &expert_link, &expert, control, control).await;
+
+    expert.command(key("KeyA", true)).await.unwrap();
+    let files = scopes(&[Scope::Files]);
+    let only_files =
+        |v: &SessionView| matches!(&v.phase, Phase::Active { scopes, .. } if *scopes == files);
+    let told = |v: &SessionView| {
+        v.notice
+            .as_ref()
+            .is_some_and(|n| n.code == "control_declined" && n.message.contains("declined"))
+    };
+    for (side, handle) in [("client", &client), ("expert", &expert)] {
+        wait_for(&mut handle.subscribe(), side, |v| only_files(v) && told(v)).await;
+        wait_log(handle, "the record of why", |items| {
+            has_event(items, "control_unavailable") && has_event(items, "withdrawn")
+        })
+        .await;
+    }
+
+    // Control given back asks the desktop again; allowed now, input flows.
+    client.command(Command::SetGrants(control)).await.unwrap();
+    wait_for(
+        &mut expert.subscribe(),
+        "control again",
+        |v| matches!(&v.phase, Phase::Active { scopes, .. } if *scopes == control),
+    )
+    .await;
+    expert.command(key("KeyB", true)).await.unwrap();
+    wait_injected(&injected, "input once the desktop allows it", 1).await;
+    assert_eq!(injected.lines(), ["key 48 true"], "the declined key is gone");
+    assert_eq!(asked_desktop.load(Ordering::SeqCst), 2);
 }

@@ -46,6 +46,10 @@ enum Job {
 /// the input queued meanwhile is stale.
 const STALE_AFTER: Duration = Duration::from_millis(500);
 
+/// Told, once, why the desktop's input cannot be reached (its own dialog
+/// declined, say): remote control has stopped.
+pub type OnUnavailable = Box<dyn FnOnce(InjectError) + Send>;
+
 /// Dropping it lets go of everything held and ends the thread.
 #[derive(Debug)]
 pub struct RemoteControl {
@@ -53,11 +57,11 @@ pub struct RemoteControl {
 }
 
 impl RemoteControl {
-    pub fn start(factory: InjectorFactory, target: Target) -> Self {
+    pub fn start(factory: InjectorFactory, target: Target, unavailable: OnUnavailable) -> Self {
         let (jobs, inbox) = mpsc::channel();
         let spawned = thread::Builder::new()
             .name("remote-control".into())
-            .spawn(move || run(factory, target, inbox));
+            .spawn(move || run(factory, target, inbox, unavailable));
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the remote control thread");
         }
@@ -85,12 +89,18 @@ impl Drop for RemoteControl {
     }
 }
 
-fn run(factory: InjectorFactory, mut target: Target, inbox: mpsc::Receiver<Job>) {
+fn run(
+    factory: InjectorFactory,
+    mut target: Target,
+    inbox: mpsc::Receiver<Job>,
+    unavailable: OnUnavailable,
+) {
     let making = Instant::now();
     let injector = match factory() {
         Ok(injector) => injector,
         Err(error) => {
             tracing::error!(%error, "remote control is unavailable");
+            unavailable(error);
             return;
         }
     };
@@ -120,8 +130,16 @@ fn run(factory: InjectorFactory, mut target: Target, inbox: mpsc::Receiver<Job>)
             }
             Job::ReleaseAll => hands.release_all(),
         };
-        if let Err(error) = result {
-            tracing::warn!(%error, "remote input not injected");
+        match result {
+            Ok(()) => {}
+            // The desktop's input went away (the person stopped it from
+            // the desktop, say): nothing more can be injected.
+            Err(error @ InjectError::Unavailable(_)) => {
+                tracing::error!(%error, "remote control is no longer available");
+                unavailable(error);
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "remote input not injected"),
         }
     }
     if let Err(error) = hands.release_all() {
@@ -375,7 +393,7 @@ mod tests {
             width: 100,
             height: 100,
         };
-        let control = RemoteControl::start(factory, first);
+        let control = RemoteControl::start(factory, first, Box::new(|_| {}));
         control.apply(InputEvent::Move { x: 0.5, y: 0.5 });
         control.aim(SECOND_MONITOR);
         // The person takes their time with the dialog.
@@ -401,7 +419,7 @@ mod tests {
         let made = recorder.clone();
         let factory: InjectorFactory =
             Arc::new(move || Ok(Box::new(made.clone()) as Box<dyn Injector>));
-        let control = RemoteControl::start(factory, SECOND_MONITOR);
+        let control = RemoteControl::start(factory, SECOND_MONITOR, Box::new(|_| {}));
         for _ in 0..20 {
             control.apply(InputEvent::Move { x: 0.0, y: 0.0 });
         }
@@ -410,5 +428,70 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "input was dropped");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
+    }
+
+    /// An input system that is gone: the desktop closed its session.
+    struct Gone;
+
+    impl Injector for Gone {
+        fn pointer_to(&mut self, _: i32, _: i32) -> Result<(), InjectError> {
+            Err(InjectError::Unavailable("the session was closed".into()))
+        }
+        fn button(&mut self, _: MouseButton, _: bool) -> Result<(), InjectError> {
+            unreachable!("control stopped at the first failure")
+        }
+        fn wheel(&mut self, _: i32, _: i32) -> Result<(), InjectError> {
+            unreachable!("control stopped at the first failure")
+        }
+        fn key(&mut self, _: u16, _: bool) -> Result<(), InjectError> {
+            unreachable!("control stopped at the first failure")
+        }
+        fn text(&mut self, _: &str) -> Result<(), InjectError> {
+            unreachable!("control stopped at the first failure")
+        }
+    }
+
+    /// Starts control with `factory` and returns what it was told about
+    /// the desktop's input, after `events` were sent.
+    fn told_unavailable(factory: InjectorFactory, events: Vec<InputEvent>) -> InjectError {
+        let (tell, told) = mpsc::channel();
+        let control = RemoteControl::start(
+            factory,
+            SECOND_MONITOR,
+            Box::new(move |error| tell.send(error).unwrap()),
+        );
+        for event in events {
+            control.apply(event);
+        }
+        let error = told
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("told that control is unavailable");
+        assert!(told.recv().is_err(), "told once, and the thread ended");
+        error
+    }
+
+    /// A desktop that declines its own dialog: the engine is told why.
+    #[test]
+    fn a_declined_desktop_is_reported() {
+        let declined = InjectError::Unavailable("declined".into());
+        let refusal = declined.clone();
+        let factory: InjectorFactory = Arc::new(move || Err(refusal.clone()));
+        assert_eq!(told_unavailable(factory, Vec::new()), declined);
+    }
+
+    /// Input that went away under a running control is reported once, and
+    /// the rest is not tried.
+    #[test]
+    fn input_gone_mid_session_is_reported_once() {
+        let factory: InjectorFactory = Arc::new(|| Ok(Box::new(Gone) as Box<dyn Injector>));
+        let events = vec![
+            InputEvent::Move { x: 0.5, y: 0.5 },
+            InputEvent::Key {
+                code: "KeyA".into(),
+                down: true,
+            },
+        ];
+        let error = told_unavailable(factory, events);
+        assert!(error.to_string().contains("closed"), "{error}");
     }
 }

@@ -42,6 +42,9 @@ pub enum ControlMessage {
     RebootCancelled,
     /// Client → expert: a request was refused for want of `scope`.
     Refused { scope: Scope, what: String },
+    /// Client → expert: the client's desktop would not take remote input
+    /// (its own dialog was declined, say), so control was withdrawn.
+    ControlUnavailable { reason: String },
     /// Client → expert: what is being shared.
     Screen(ScreenInfo),
     /// Expert → client: show another monitor.

@@ -9,7 +9,7 @@ use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::peer::path::Reach;
 
-const KINDS: usize = 13;
+const KINDS: usize = 14;
 
 fn kind(message: &ControlMessage) -> &'static str {
     match message {
@@ -22,6 +22,7 @@ fn kind(message: &ControlMessage) -> &'static str {
         ControlMessage::RebootScheduled { .. } => "reboot_scheduled",
         ControlMessage::RebootCancelled => "reboot_cancelled",
         ControlMessage::Refused { .. } => "refused",
+        ControlMessage::ControlUnavailable { .. } => "control_unavailable",
         ControlMessage::Screen(_) => "screen",
         ControlMessage::SelectMonitor { .. } => "select_monitor",
         ControlMessage::SetQuality { .. } => "set_quality",
@@ -76,6 +77,12 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
                 what: "input".into(),
             },
             r#"{"type":"refused","scope":"control","what":"input"}"#,
+        ),
+        (
+            ControlMessage::ControlUnavailable {
+                reason: "declined".into(),
+            },
+            r#"{"type":"control_unavailable","reason":"declined"}"#,
         ),
     ];
     golden.extend(screen_golden());

@@ -94,6 +94,7 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
         | ControlMessage::RebootScheduled { .. }
         | ControlMessage::RebootCancelled
         | ControlMessage::Refused { .. }
+        | ControlMessage::ControlUnavailable { .. }
         | ControlMessage::PathEnd { .. } => None,
     }
 }

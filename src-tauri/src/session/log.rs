@@ -83,6 +83,9 @@ event_codes! {
     /// Client: the screen cannot be captured; the detail says why (the
     /// desktop declined to share it, say).
     ScreenUnavailable => "screen_unavailable",
+    /// Client: the desktop would not take remote input (its own dialog was
+    /// declined, say), so control was withdrawn; the detail says why.
+    ControlUnavailable => "control_unavailable",
     Granted => "granted",
     Withdrawn => "withdrawn",
     /// A request outside the granted permissions was refused.

@@ -66,6 +66,9 @@ notice_codes! {
     /// Client: the person stopped sharing from their desktop's own
     /// indicator, which withdrew the expert's view.
     ScreenStopped => "screen_stopped", Outcome;
+    /// The client's desktop would not take remote input (its own dialog
+    /// was declined, say), which withdrew control.
+    ControlDeclined => "control_declined", Outcome;
 
     // Problems to act on.
     SignedOut => "signed_out", Problem;

@@ -43,6 +43,9 @@ pub enum ChannelEvent {
     Path(crate::peer::path::NetworkPath),
     /// Client: the screen cannot be captured (`Some`: why), or can again.
     ScreenProblem(Option<crate::media::capture::CaptureProblem>),
+    /// Client: remote control number `attempt` cannot reach the desktop's
+    /// input; the reason says why.
+    ControlUnavailable { attempt: u64, reason: String },
 }
 
 pub type ChannelReports = mpsc::Sender<(SessionId, ChannelEvent)>;

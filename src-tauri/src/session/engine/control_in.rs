@@ -66,6 +66,9 @@ impl Engine {
             ChannelEvent::Transfer(report) => self.on_transfer(report),
             ChannelEvent::Path(path) => self.on_path(session.clone(), path).await,
             ChannelEvent::ScreenProblem(problem) => self.on_screen_problem(problem).await,
+            ChannelEvent::ControlUnavailable { attempt, reason } => {
+                self.control_unavailable(attempt, reason).await
+            }
             ChannelEvent::FirstFrame { at_ms } => self.view.send_modify(|view| {
                 if let Some(first) = &mut view.first_frame {
                     first.arrived_ms.get_or_insert(at_ms);
@@ -197,6 +200,9 @@ impl Engine {
             (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
             (ControlMessage::Refused { scope, what }, Role::Expert) => {
                 self.log_event(EventCode::Refused, format!("{scope}: {what}"));
+            }
+            (ControlMessage::ControlUnavailable { reason }, Role::Expert) => {
+                self.on_control_unavailable(reason)
             }
             (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
                 if let Some(share) = self

@@ -343,6 +343,9 @@ struct ClientLive {
     monitors: Vec<MonitorInfo>,
     /// The input being injected, while `control` is granted.
     remote: Option<RemoteControl>,
+    /// How many times `remote` was started: a report names its attempt,
+    /// so a late one from a control already gone is ignored.
+    remote_attempt: u64,
     /// A refusal was already reported since the last grant change.
     refused: bool,
     /// The writer for the cursor channel, once it is there.
