@@ -420,7 +420,15 @@ async fn a_desktop_that_declines_control_withdraws_it_on_both_sides() {
         &MemoryClipboard::default(),
     );
     let control = scopes(&[Scope::Control, Scope::Files]);
-    establish(&client_link, &client, &expert_link, &expert, control, control).await;
+    establish(
+        &client_link,
+        &client,
+        &expert_link,
+        &expert,
+        control,
+        control,
+    )
+    .await;
 
     expert.command(key("KeyA", true)).await.unwrap();
     let files = scopes(&[Scope::Files]);
@@ -449,6 +457,101 @@ async fn a_desktop_that_declines_control_withdraws_it_on_both_sides() {
     .await;
     expert.command(key("KeyB", true)).await.unwrap();
     wait_injected(&injected, "input once the desktop allows it", 1).await;
-    assert_eq!(injected.lines(), ["key 48 true"], "the declined key is gone");
+    assert_eq!(
+        injected.lines(),
+        ["key 48 true"],
+        "the declined key is gone"
+    );
     assert_eq!(asked_desktop.load(Ordering::SeqCst), 2);
+}
+
+/// `/proc/meminfo`'s `MemTotal`, in bytes.
+fn meminfo_total() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let line = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// System information goes to the expert only while the client grants
+/// it: refused (and nothing taken) before, this computer's snapshot after,
+/// kept beside the expert's transcript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_information_is_sent_only_while_granted() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let make = |role, name| {
+        side_with(
+            &url,
+            role,
+            &dir.path().join(name),
+            &InputRecorder::default(),
+            &MemoryClipboard::default(),
+        )
+    };
+    let (client_link, client) = make(Role::Client, "client");
+    let (expert_link, expert) = make(Role::Expert, "expert");
+    let asked = scopes(&[Scope::SystemInfo, Scope::Files]);
+    let files = scopes(&[Scope::Files]);
+    establish(&client_link, &client, &expert_link, &expert, asked, files).await;
+
+    // Not granted: refused, and the expert's panel stops waiting.
+    let mut expert_view = expert.subscribe();
+    expert.command(Command::AskSystemInfo).await.unwrap();
+    wait_log(&expert, "the refusal", |items| has_event(items, "refused")).await;
+    let seen = wait_for(&mut expert_view, "the panel", |v| {
+        v.system_info.as_ref().is_some_and(|i| !i.asking)
+    })
+    .await;
+    assert!(seen.system_info.unwrap().snapshot.is_none());
+    let client_log = client.log().await.unwrap();
+    assert!(
+        !has_event(&client_log, "system_info_sent"),
+        "nothing sent without the permission: {client_log:#?}"
+    );
+
+    // Granted: this computer's figures arrive.
+    client.command(Command::SetGrants(asked)).await.unwrap();
+    wait_for(
+        &mut expert_view,
+        "the grant",
+        |v| matches!(&v.phase, Phase::Active { scopes, .. } if *scopes == asked),
+    )
+    .await;
+    expert.command(Command::AskSystemInfo).await.unwrap();
+    let seen = wait_for(&mut expert_view, "the snapshot", |v| {
+        v.system_info.as_ref().is_some_and(|i| i.snapshot.is_some())
+    })
+    .await;
+    let snapshot = seen.system_info.unwrap().snapshot.unwrap();
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert_eq!(snapshot.hostname, hostname.trim());
+    assert_eq!(snapshot.memory.total_bytes, meminfo_total());
+    assert_eq!(snapshot.displays.len(), 1, "the test pattern's monitor");
+    wait_log(&client, "the client's record", |items| {
+        has_event(items, "system_info_sent")
+    })
+    .await;
+
+    // The expert's record names the file the snapshot was kept in.
+    let log = expert.log().await.unwrap();
+    let detail = log
+        .iter()
+        .find_map(|item| match &item.entry {
+            LogEntry::Event { code, detail, .. } if *code == EventCode::SystemInfoReceived => {
+                Some(detail.clone())
+            }
+            _ => None,
+        })
+        .expect("the expert logged the snapshot");
+    let file = detail
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("no file named in {detail:?}"));
+    let kept = std::fs::read(dir.path().join("expert").join(file)).unwrap();
+    let kept: lifeline_lib::system_info::SystemSnapshot = serde_json::from_slice(&kept).unwrap();
+    assert_eq!(kept, snapshot);
 }

@@ -5,7 +5,8 @@
 //! the panel resizes from the keyboard. The toolbar holds on one line, in
 //! English and in Italian, and every control in it has a name and takes
 //! the keyboard focus. The client's session bar holds on one line in
-//! Italian too.
+//! Italian too. The System tab shows the client's computer, and its tool
+//! is off when the client did not allow it.
 
 use lifeline_e2e::flows::{desk_and_two_apps, establish, expert_connects, new_id};
 use lifeline_e2e::screen::first_picture;
@@ -89,6 +90,33 @@ async fn check_toolbar(expert: &AppInstance, language: &str) -> anyhow::Result<(
     Ok(())
 }
 
+/// The System tab shows the client's computer (the same machine here) as
+/// the system itself gives it.
+async fn check_system_info(expert: &AppInstance) -> anyhow::Result<()> {
+    expert.click("#tool-system").await?;
+    expert.wait_for("#system-info-taken").await?;
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")?;
+    let shown = expert.text("#system-info-hostname").await?;
+    anyhow::ensure!(shown == hostname.trim(), "hostname {shown:?}");
+    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .ok_or_else(|| anyhow::anyhow!("no MemTotal"))?
+        .parse()?;
+    let total = expert
+        .wait_for("#system-info-memory")
+        .await?
+        .attr("data-total-bytes")
+        .await?;
+    anyhow::ensure!(
+        total == Some((kib * 1024).to_string()),
+        "memory total {total:?}, /proc/meminfo {kib} KiB"
+    );
+    Ok(())
+}
+
 async fn panel_width(expert: &AppInstance) -> anyhow::Result<f64> {
     Ok(layout(expert)
         .await?
@@ -138,6 +166,8 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         expert.click("#tool-notes").await?;
         expert.wait_for("#session-notes-text").await?;
         h.screenshot(&expert, "panel-notes").await?;
+        check_system_info(&expert).await?;
+        h.screenshot(&expert, "panel-system").await?;
 
         // The toolbar's menus open under their buttons, inside the window.
         for menu in ["screen-menu", "tools-more"] {
@@ -228,6 +258,8 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
             .await?;
         let id = new_id(&client, &id).await?;
         expert_connects(&expert, &id, None, &[]).await?;
+        // Without system information this time: the expert's tool is off.
+        client.click("#grant-system_info").await?;
         client.click("#consent-accept").await?;
         expert.click("#safety-confirm").await?;
         // The client's bar keeps its controls on one line in Italian too.
@@ -254,6 +286,7 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         expert.wait_for("#side-panel[data-tab='chat']").await?;
         expert.wait_for("#screen-canvas:not(.hidden)").await?;
         check_toolbar(&expert, "Italian").await?;
+        expert.wait_for("#tool-system:disabled").await?;
         h.screenshot(&expert, "italian").await?;
         Ok(())
     })

@@ -20,15 +20,19 @@ pub enum Scope {
     Clipboard,
     /// Restart the computer.
     Reboot,
+    /// See the computer's system information (OS, hardware, disks,
+    /// network, processes).
+    SystemInfo,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::View,
         Scope::Control,
         Scope::Files,
         Scope::Clipboard,
         Scope::Reboot,
+        Scope::SystemInfo,
     ];
 
     const fn bit(self) -> u8 {
@@ -44,6 +48,7 @@ impl fmt::Display for Scope {
             Scope::Files => "files",
             Scope::Clipboard => "clipboard",
             Scope::Reboot => "reboot",
+            Scope::SystemInfo => "system_info",
         })
     }
 }

@@ -62,6 +62,7 @@ pub fn run(config: AppConfig) {
             session_commands::remote_input,
             session_commands::session_log,
             session_commands::clipboard_send,
+            session_commands::system_info_ask,
             session_commands::clipboard_sync,
             session_commands::reboot_request,
             session_commands::reboot_cancel,

@@ -17,6 +17,7 @@ pub const PANEL_WINDOW: &str = "panel-window";
 pub enum PanelTab {
     Chat,
     Files,
+    System,
     Notes,
     Log,
 }
@@ -26,6 +27,7 @@ impl PanelTab {
         match self {
             PanelTab::Chat => "chat",
             PanelTab::Files => "files",
+            PanelTab::System => "system",
             PanelTab::Notes => "notes",
             PanelTab::Log => "log",
         }

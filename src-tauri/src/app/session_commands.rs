@@ -86,6 +86,16 @@ pub async fn clipboard_send(
     Ok(state.session(tab)?.command(Command::SendClipboard).await?)
 }
 
+/// Expert: asks for a new snapshot of the client's computer (the
+/// `system_info` permission); it arrives in the session's view.
+#[tauri::command]
+pub async fn system_info_ask(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::AskSystemInfo).await?)
+}
+
 /// Sends every clipboard change automatically (opt-in), or stops.
 #[tauri::command]
 pub async fn clipboard_sync(

@@ -9,6 +9,7 @@ use super::scopes::{Scope, Scopes};
 use super::view::ScreenInfo;
 use crate::media::quality::Quality;
 use crate::peer::path::Reach;
+use crate::system_info::SystemSnapshot;
 
 /// The peer protocol's version. Each side says it first; a peer with
 /// another version is told so and the session ends cleanly.
@@ -17,7 +18,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// The most bytes a control message may have.
 pub const MAX_CONTROL_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControlMessage {
     /// The first message each side sends.
@@ -47,6 +48,10 @@ pub enum ControlMessage {
     ControlUnavailable { reason: String },
     /// Client → expert: what is being shared.
     Screen(ScreenInfo),
+    /// Expert → client: a snapshot of the computer, please.
+    AskSystemInfo,
+    /// Client → expert: the snapshot asked for.
+    SystemInfo(Box<SystemSnapshot>),
     /// Expert → client: show another monitor.
     SelectMonitor { monitor: usize },
     /// Expert → client: another quality preset.

@@ -9,7 +9,7 @@ use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::peer::path::Reach;
 
-const KINDS: usize = 14;
+const KINDS: usize = 16;
 
 fn kind(message: &ControlMessage) -> &'static str {
     match message {
@@ -24,6 +24,8 @@ fn kind(message: &ControlMessage) -> &'static str {
         ControlMessage::Refused { .. } => "refused",
         ControlMessage::ControlUnavailable { .. } => "control_unavailable",
         ControlMessage::Screen(_) => "screen",
+        ControlMessage::AskSystemInfo => "ask_system_info",
+        ControlMessage::SystemInfo(_) => "system_info",
         ControlMessage::SelectMonitor { .. } => "select_monitor",
         ControlMessage::SetQuality { .. } => "set_quality",
         ControlMessage::PathEnd { .. } => "path_end",
@@ -84,9 +86,80 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
             },
             r#"{"type":"control_unavailable","reason":"declined"}"#,
         ),
+        (
+            ControlMessage::AskSystemInfo,
+            r#"{"type":"ask_system_info"}"#,
+        ),
     ];
     golden.extend(screen_golden());
+    golden.push(system_info_golden());
     golden
+}
+
+/// A snapshot of the client's computer, one of each part.
+fn system_info_golden() -> (ControlMessage, &'static str) {
+    use crate::system_info::snapshot::{
+        Cpu, Disk, Display, Interface, Memory, Process, SystemSnapshot,
+    };
+    let process = Process {
+        pid: 812,
+        name: "firefox".into(),
+        cpu_percent: 12.5,
+        memory_bytes: 734003200,
+    };
+    let snapshot = SystemSnapshot {
+        taken_ms: 1700000000000,
+        os: "Linux 12 Debian GNU/Linux 12".into(),
+        kernel: "6.1.0-27-amd64".into(),
+        hostname: "reception-pc".into(),
+        user: "anna".into(),
+        uptime_secs: 3600,
+        cpu: Cpu {
+            model: "Intel(R) Core(TM) i5-8250U".into(),
+            cores: 8,
+            usage_percent: 7.5,
+        },
+        memory: Memory {
+            total_bytes: 8589934592,
+            available_bytes: 4294967296,
+            swap_total_bytes: 0,
+            swap_used_bytes: 0,
+        },
+        disks: vec![Disk {
+            mount: "/".into(),
+            file_system: "ext4".into(),
+            total_bytes: 256000000000,
+            free_bytes: 128000000000,
+            removable: false,
+        }],
+        interfaces: vec![Interface {
+            name: "wlan0".into(),
+            mac: "00:11:22:33:44:55".into(),
+            addresses: vec!["192.168.1.20/24".into()],
+        }],
+        displays: vec![Display {
+            name: "HDMI-1".into(),
+            width: 1920,
+            height: 1080,
+            primary: true,
+        }],
+        top_cpu: vec![process.clone()],
+        top_memory: vec![process],
+    };
+    (
+        ControlMessage::SystemInfo(Box::new(snapshot)),
+        concat!(
+            r#"{"type":"system_info","takenMs":1700000000000,"os":"Linux 12 Debian GNU/Linux 12","#,
+            r#""kernel":"6.1.0-27-amd64","hostname":"reception-pc","user":"anna","uptimeSecs":3600,"#,
+            r#""cpu":{"model":"Intel(R) Core(TM) i5-8250U","cores":8,"usagePercent":7.5},"#,
+            r#""memory":{"totalBytes":8589934592,"availableBytes":4294967296,"swapTotalBytes":0,"swapUsedBytes":0},"#,
+            r#""disks":[{"mount":"/","fileSystem":"ext4","totalBytes":256000000000,"freeBytes":128000000000,"removable":false}],"#,
+            r#""interfaces":[{"name":"wlan0","mac":"00:11:22:33:44:55","addresses":["192.168.1.20/24"]}],"#,
+            r#""displays":[{"name":"HDMI-1","width":1920,"height":1080,"primary":true}],"#,
+            r#""topCpu":[{"pid":812,"name":"firefox","cpuPercent":12.5,"memoryBytes":734003200}],"#,
+            r#""topMemory":[{"pid":812,"name":"firefox","cpuPercent":12.5,"memoryBytes":734003200}]}"#
+        ),
+    )
 }
 
 /// The screen's messages, and the path's.

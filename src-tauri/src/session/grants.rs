@@ -86,10 +86,12 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
         }
         ControlMessage::Clipboard { .. } => Some(Scope::Clipboard),
         ControlMessage::Reboot { .. } => Some(Scope::Reboot),
+        ControlMessage::AskSystemInfo => Some(Scope::SystemInfo),
         ControlMessage::Hello { .. }
         | ControlMessage::Bye
         | ControlMessage::Chat { .. }
         | ControlMessage::Screen(_)
+        | ControlMessage::SystemInfo(_)
         | ControlMessage::Grants { .. }
         | ControlMessage::RebootScheduled { .. }
         | ControlMessage::RebootCancelled

@@ -90,6 +90,11 @@ event_codes! {
     Withdrawn => "withdrawn",
     /// A request outside the granted permissions was refused.
     Refused => "refused",
+    /// Client: the computer's system information went to the expert.
+    SystemInfoSent => "system_info_sent",
+    /// Expert: the client's system information arrived; the detail names
+    /// the computer and the file it was kept in.
+    SystemInfoReceived => "system_info_received",
     Ended => "ended",
     /// "Restart and reconnect" could not keep its token: the computer
     /// restarts without coming back to the session.
@@ -175,6 +180,16 @@ impl SessionLog {
 
     pub fn entries(&self) -> &[LogEntry] {
         &self.entries
+    }
+
+    /// Keeps `value` beside the transcript (see [`Transcript::attach`]);
+    /// the file's name, or `None` when no transcript is kept.
+    pub fn attach(&self, kind: &str, at_ms: u64, value: &impl Serialize) -> Option<String> {
+        let transcript = self.transcript.as_ref()?;
+        transcript
+            .attach(kind, at_ms, value)
+            .map_err(|error| tracing::warn!(%error, kind, "not kept beside the transcript"))
+            .ok()
     }
 }
 

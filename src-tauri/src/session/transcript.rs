@@ -50,6 +50,7 @@ pub enum TranscriptError {
 #[derive(Debug)]
 pub struct Transcript {
     file: File,
+    path: PathBuf,
 }
 
 impl Transcript {
@@ -63,17 +64,29 @@ impl Transcript {
             .take(64)
             .collect();
         let name = format!("{}-{}-{safe}.{EXTENSION}", header.started_ms, header.role);
+        let path = dir.join(name);
         let file = OpenOptions::new()
             .create_new(true)
             .append(true)
-            .open(dir.join(name))?;
-        let mut transcript = Self { file };
+            .open(&path)?;
+        let mut transcript = Self { file, path };
         transcript.line(header)?;
         Ok(transcript)
     }
 
     pub fn append(&mut self, entry: &LogEntry) -> io::Result<()> {
         self.line(entry)
+    }
+
+    /// Keeps `value` as JSON beside the transcript, in a file named after
+    /// it, `kind` and `at_ms` (`….system-1700000000000.json`). Returns the
+    /// file's name, for the transcript to mention.
+    pub fn attach(&self, kind: &str, at_ms: u64, value: &impl Serialize) -> io::Result<String> {
+        let stem = self.path.file_stem().unwrap_or_default().to_string_lossy();
+        let name = format!("{stem}.{kind}-{at_ms}.json");
+        let json = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+        fs::write(self.path.with_file_name(&name), json)?;
+        Ok(name)
     }
 
     fn line(&mut self, value: &impl Serialize) -> io::Result<()> {

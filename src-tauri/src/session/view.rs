@@ -45,6 +45,18 @@ pub struct SessionView {
     /// The running session's path went quiet and is being found again
     /// (an ICE restart, after a network change).
     pub reconnecting: bool,
+    /// Expert: the client's system information, once asked for.
+    pub system_info: Option<SystemInfoView>,
+}
+
+/// Expert: the client's computer as the system information panel shows it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemInfoView {
+    /// The latest snapshot; `None` until the first arrives.
+    pub snapshot: Option<crate::system_info::SystemSnapshot>,
+    /// A snapshot was asked for and has not arrived yet.
+    pub asking: bool,
 }
 
 /// Expert: how long the first picture took. The session starts when the
@@ -201,6 +213,10 @@ mod tests {
                 relay_protocol: Some("tls".into()),
             }),
             reconnecting: true,
+            system_info: Some(SystemInfoView {
+                snapshot: None,
+                asking: true,
+            }),
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -220,7 +236,8 @@ mod tests {
                 "firstFrame": {"sessionStartedMs": 100, "arrivedMs": 205},
                 "path": {"local": "relay", "remote": "server_reflexive", "protocol": "udp",
                          "relayProtocol": "tls"},
-                "reconnecting": true
+                "reconnecting": true,
+                "systemInfo": {"snapshot": null, "asking": true}
             })
         );
     }

@@ -7,6 +7,7 @@ import type { InputEvent } from "./remoteInput";
 import type { Quality, Scope, SessionView } from "./session";
 import type { LogItem } from "./sessionLog";
 import { shownTab, type TabId, type TabList } from "./tabs";
+import type { PanelTab } from "./workspace";
 
 /** The screen's frames arrive on one of these (see `screenAttach`). */
 export { Channel };
@@ -158,6 +159,8 @@ export const api = {
   clientDecline: (session: string) => invoke<void>("client_decline", about({ session })),
   sessionStop: () => invoke<void>("session_stop", about()),
   clipboardSend: () => invoke<void>("clipboard_send", about()),
+  /** Expert: asks for a new snapshot of the client's computer; it arrives in `systemInfo`. */
+  systemInfoAsk: () => invoke<void>("system_info_ask", about()),
   /** Expert: the session's notes, saved to the desk's record. */
   sessionSetNotes: (notes: string) => invoke<void>("session_set_notes", about({ notes })),
   /** Expert: the view opens. Returns the loopback socket's URL (frames and
@@ -170,7 +173,7 @@ export const api = {
    * frames the app kept since the newest keyframe first. */
   screenKeyframe: (catchUp = false) => invoke<void>("screen_keyframe", about({ catchUp })),
   /** Expert: shows a side-panel tab in a window of its own, or (null) closes that window. */
-  panelWindow: (tab: "chat" | "files" | "notes" | "log" | null) => invoke<void>("panel_window", { tab }),
+  panelWindow: (tab: PanelTab | null) => invoke<void>("panel_window", { tab }),
   /** The tab the expert's panel window shows, or null once it closed. */
   onPanelWindow: (handler: (tab: "chat" | "files" | "notes" | "log" | null) => void): Promise<UnlistenFn> =>
     listen<"chat" | "files" | "notes" | "log" | null>("panel-window", (event) => handler(event.payload)),

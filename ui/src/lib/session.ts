@@ -4,10 +4,11 @@ import type { NoticeCode, Severity } from "./generated/codes";
 import type { Mode } from "./api";
 import { catalogs, type MessageKey } from "./i18n";
 import type { RemoteFolder } from "./fileBrowser";
+import type { SystemInfoView } from "./systemInfo";
 import type { TransferView } from "./transfers";
 
-export type Scope = "view" | "control" | "files" | "clipboard" | "reboot";
-export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot"];
+export type Scope = "view" | "control" | "files" | "clipboard" | "reboot" | "system_info";
+export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot", "system_info"];
 
 export type Phase =
   | { phase: "idle" }
@@ -89,6 +90,8 @@ export interface SessionView {
   path: NetworkPath | null;
   /** The path went quiet and is being found again (after a network change). */
   reconnecting: boolean;
+  /** Expert: the client's system information, once asked for. */
+  systemInfo: SystemInfoView | null;
 }
 
 /** How one end of the chosen ICE pair was found (src-tauri/src/peer/path.rs). */
@@ -145,6 +148,7 @@ export const IDLE_VIEW: SessionView = {
   firstFrame: null,
   path: null,
   reconnecting: false,
+  systemInfo: null,
 };
 
 function known(key: string): key is MessageKey {

@@ -1,18 +1,19 @@
 // The expert's workspace during a session: which side panel is open (chat,
-// files, notes or the session log) and how wide it is, or which tab its
+// files, system information, notes or the session log) and how wide it is, or which tab its
 // own window shows when the expert popped it out. The remote screen takes
 // the rest of the window. The choice outlives a session: the next one
 // opens the way the expert left the last.
 import { get, writable } from "svelte/store";
 import { api } from "./api";
 
-export type PanelTab = "chat" | "files" | "notes" | "log";
-export const PANEL_TABS: PanelTab[] = ["chat", "files", "notes", "log"];
+export type PanelTab = "chat" | "files" | "system" | "notes" | "log";
+export const PANEL_TABS: PanelTab[] = ["chat", "files", "system", "notes", "log"];
 
 /** Each tab's title, for its panel's name. */
 export const PANEL_TITLES = {
   chat: "chat.title",
   files: "browser.title",
+  system: "system.title",
   notes: "notes.title",
   log: "log.title",
 } as const satisfies Record<PanelTab, string>;

@@ -45,7 +45,12 @@ pub enum ChannelEvent {
     ScreenProblem(Option<crate::media::capture::CaptureProblem>),
     /// Client: remote control number `attempt` cannot reach the desktop's
     /// input; the reason says why.
-    ControlUnavailable { attempt: u64, reason: String },
+    ControlUnavailable {
+        attempt: u64,
+        reason: String,
+    },
+    /// Client: the snapshot of the computer the expert asked for, taken.
+    SystemInfoTaken(Box<crate::system_info::SystemSnapshot>),
 }
 
 pub type ChannelReports = mpsc::Sender<(SessionId, ChannelEvent)>;

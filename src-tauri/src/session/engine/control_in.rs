@@ -69,6 +69,7 @@ impl Engine {
             ChannelEvent::ControlUnavailable { attempt, reason } => {
                 self.control_unavailable(attempt, reason).await
             }
+            ChannelEvent::SystemInfoTaken(snapshot) => self.send_system_info(snapshot).await,
             ChannelEvent::FirstFrame { at_ms } => self.view.send_modify(|view| {
                 if let Some(first) = &mut view.first_frame {
                     first.arrived_ms.get_or_insert(at_ms);
@@ -163,7 +164,7 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|l| l.grants.check(scope).is_err())
         {
-            self.refuse(scope, "screen settings").await;
+            self.refuse(scope, refused_what(scope)).await;
             return;
         }
         match (message, self.role) {
@@ -200,10 +201,15 @@ impl Engine {
             (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
             (ControlMessage::Refused { scope, what }, Role::Expert) => {
                 self.log_event(EventCode::Refused, format!("{scope}: {what}"));
+                if scope == Scope::SystemInfo {
+                    self.system_info_refused();
+                }
             }
             (ControlMessage::ControlUnavailable { reason }, Role::Expert) => {
                 self.on_control_unavailable(reason)
             }
+            (ControlMessage::AskSystemInfo, Role::Client) => self.take_system_info().await,
+            (ControlMessage::SystemInfo(snapshot), Role::Expert) => self.on_system_info(*snapshot),
             (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
                 if let Some(share) = self
                     .live
@@ -242,5 +248,16 @@ impl Engine {
         if let Some(path) = known {
             self.on_path(session, path).await;
         }
+    }
+}
+
+/// What a refused control message asked for, in the log's words.
+fn refused_what(scope: Scope) -> &'static str {
+    match scope {
+        Scope::View => "screen settings",
+        Scope::Clipboard => "clipboard text",
+        Scope::Reboot => "a restart",
+        Scope::SystemInfo => "system information",
+        Scope::Control | Scope::Files => "a request",
     }
 }

@@ -23,6 +23,7 @@ mod pointer;
 mod reboot;
 mod recover;
 mod remote;
+mod system_info;
 mod talk;
 
 use crate::session::log::EventCode;
@@ -108,6 +109,8 @@ pub enum Command {
     Log(oneshot::Sender<Vec<LogItem>>),
     /// Sends this side's clipboard text once.
     SendClipboard,
+    /// Expert: asks for a snapshot of the client's computer.
+    AskSystemInfo,
     /// Expert: asks the client's computer to restart, and (`reconnect`)
     /// the session to resume after it.
     RequestReboot {
@@ -636,6 +639,9 @@ impl Engine {
             }
             (Command::Input(event), Phase::Active { .. }) => self.send_input(event),
             (Command::SendClipboard, Phase::Active { .. }) => self.send_clipboard().await,
+            (Command::AskSystemInfo, Phase::Active { .. }) if self.role == Role::Expert => {
+                self.ask_system_info().await
+            }
             (Command::RequestReboot { reconnect }, Phase::Active { .. })
                 if self.role == Role::Expert =>
             {
@@ -742,6 +748,7 @@ impl Engine {
             view.reboot_reconnect = false;
             view.transfers.clear();
             view.remote_files = None;
+            view.system_info = None;
         });
         self.step(Input::Ended(notice));
     }

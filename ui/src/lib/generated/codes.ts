@@ -83,6 +83,8 @@ export const EVENT_CODES = [
   "granted",
   "withdrawn",
   "refused",
+  "system_info_sent",
+  "system_info_received",
   "ended",
   "reconnect_unavailable",
   "resumed",
