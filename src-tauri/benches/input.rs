@@ -85,6 +85,7 @@ fn side(
         }),
         clipboard: Arc::new(|| Ok(Box::new(MemoryClipboard::default()) as _)),
         reboot: RebootPlan::default(),
+        end_actions: Default::default(),
         reconnect: None,
         downloads: std::env::temp_dir(),
         shared: None,

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::desk::tls::ServerPin;
+use crate::session::end_action::EndActions;
 use crate::session::reboot::RebootPlan;
 
 /// The signaling server `make run` starts next to the app.
@@ -25,6 +26,8 @@ pub struct AppConfig {
     pub udp_addrs: Vec<String>,
     /// How the client restarts when the expert asks and the client agrees.
     pub reboot: RebootPlan,
+    /// How the client locks its screen or logs out at a session's end.
+    pub end_actions: EndActions,
     /// Where received files are saved: `LIFELINE_DOWNLOAD_DIR`, else the
     /// user's Downloads folder.
     pub downloads: PathBuf,
@@ -58,6 +61,7 @@ impl AppConfig {
         )
         .with_udp_addrs(std::env::var("LIFELINE_UDP_ADDRS").ok())
         .with_reboot(RebootPlan::from_env())
+        .with_end_actions(EndActions::from_env())
         .with_downloads(
             std::env::var_os("LIFELINE_DOWNLOAD_DIR").map(PathBuf::from),
             dirs::download_dir(),
@@ -115,6 +119,11 @@ impl AppConfig {
         self
     }
 
+    fn with_end_actions(mut self, end_actions: EndActions) -> Self {
+        self.end_actions = end_actions;
+        self
+    }
+
     fn resolve(
         signaling_url: Option<String>,
         data_base: Option<PathBuf>,
@@ -138,6 +147,7 @@ impl AppConfig {
             config_dir,
             udp_addrs: vec!["0.0.0.0:0".into()],
             reboot: RebootPlan::default(),
+            end_actions: EndActions::default(),
             downloads: PathBuf::from("Downloads"),
             shared: None,
             require_pin: false,

@@ -15,6 +15,7 @@ use common::{
 };
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::input::injector::{InjectError, Injector};
+use lifeline_lib::session::end_action::EndAction;
 use lifeline_lib::session::engine::{Backends, Command, LogItem, SessionHandle};
 use lifeline_lib::session::log::{Author, EventCode, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
@@ -554,4 +555,79 @@ async fn system_information_is_sent_only_while_granted() {
     let kept = std::fs::read(dir.path().join("expert").join(file)).unwrap();
     let kept: lifeline_lib::system_info::SystemSnapshot = serde_json::from_slice(&kept).unwrap();
     assert_eq!(kept, snapshot);
+}
+
+/// The event codes in the one transcript in `dir`.
+fn transcript_codes(dir: &std::path::Path) -> Vec<String> {
+    let listed = transcript::list(dir).unwrap();
+    let (_, entries) = transcript::read(dir, &listed[0].name).unwrap();
+    entries
+        .iter()
+        .filter_map(|e| match e {
+            LogEntry::Event { code, .. } => Some(code.as_str().to_owned()),
+            LogEntry::Chat { .. } => None,
+        })
+        .collect()
+}
+
+/// Ending with the client's screen locked needs `control` or `reboot`:
+/// refused without either (nothing run, the session goes on), carried out
+/// with `reboot`, confirmed to the expert, and both sessions end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_with_a_lock_runs_only_within_the_grants() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (client_dir, expert_dir) = (dir.path().join("client"), dir.path().join("expert"));
+    let make = |role, at: &std::path::Path| {
+        side_with(
+            &url,
+            role,
+            at,
+            &InputRecorder::default(),
+            &MemoryClipboard::default(),
+        )
+    };
+    let (client_link, client) = make(Role::Client, &client_dir);
+    let (expert_link, expert) = make(Role::Expert, &expert_dir);
+    let asked = scopes(&[Scope::Control, Scope::Reboot, Scope::Files]);
+    let files = scopes(&[Scope::Files]);
+    establish(&client_link, &client, &expert_link, &expert, asked, files).await;
+    let locked = client_dir.with_extension("locked");
+
+    expert
+        .command(Command::EndWith(EndAction::Lock))
+        .await
+        .unwrap();
+    wait_log(&expert, "the refusal", |items| has_event(items, "refused")).await;
+    assert!(!locked.exists(), "nothing run without the permission");
+
+    let with_reboot = scopes(&[Scope::Files, Scope::Reboot]);
+    client
+        .command(Command::SetGrants(with_reboot))
+        .await
+        .unwrap();
+    let mut expert_view = expert.subscribe();
+    wait_for(
+        &mut expert_view,
+        "the grant",
+        |v| matches!(&v.phase, Phase::Active { scopes, .. } if *scopes == with_reboot),
+    )
+    .await;
+    expert
+        .command(Command::EndWith(EndAction::Lock))
+        .await
+        .unwrap();
+    let ended_locked = |v: &SessionView| {
+        v.phase == Phase::Idle && v.notice.as_ref().is_some_and(|n| n.code == "locked")
+    };
+    wait_for(&mut expert_view, "the expert's end", ended_locked).await;
+    wait_for(&mut client.subscribe(), "the client's end", ended_locked).await;
+    assert!(locked.exists(), "the lock command ran");
+    for side in [&client_dir, &expert_dir] {
+        let codes = transcript_codes(side);
+        assert!(
+            codes.ends_with(&["locked".to_owned(), "ended".to_owned()]),
+            "{side:?}: {codes:?}"
+        );
+    }
 }

@@ -6,9 +6,10 @@
 //! English and in Italian, and every control in it has a name and takes
 //! the keyboard focus. The client's session bar holds on one line in
 //! Italian too. The System tab shows the client's computer, and its tool
-//! is off when the client did not allow it.
+//! is off when the client did not allow it. "Disconnect and lock the
+//! screen" runs the client's lock command.
 
-use lifeline_e2e::flows::{desk_and_two_apps, establish, expert_connects, new_id};
+use lifeline_e2e::flows::{establish, expert_connects, loopback, new_id};
 use lifeline_e2e::screen::first_picture;
 use lifeline_e2e::{AppInstance, e2e};
 use serde::Deserialize;
@@ -127,7 +128,20 @@ async fn panel_width(expert: &AppInstance) -> anyhow::Result<f64> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
     e2e("workspace", |h| async move {
-        let (_server, client, expert) = desk_and_two_apps(&h, PASSWORD).await?;
+        let server = h.signaling().await?;
+        server
+            .add_expert("ann", "Ann from the Help Desk", PASSWORD)
+            .await?;
+        // "Locking the screen" leaves a mark instead.
+        let marks = tempfile::tempdir()?;
+        let locked = marks.path().join("locked");
+        let mut options = loopback();
+        options.env.push((
+            "LIFELINE_LOCK_COMMAND".into(),
+            format!("touch {}", locked.display()),
+        ));
+        let client = h.launch_app_with("client", &server, options).await?;
+        let expert = h.launch_app_with("expert", &server, loopback()).await?;
         let id = establish(&client, &expert, "ann", PASSWORD, &[]).await?;
         first_picture(&expert).await?;
         expert.wait_for("#screen-canvas:not(.hidden)").await?;
@@ -243,8 +257,20 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         expert.client().switch_to_window(main).await?;
         expert.wait_for("#side-panel[data-tab='log']").await?;
 
+        // Ending with the client's screen locked: the client's lock command
+        // runs, and both sides say so.
+        expert.open_menu("tools-more").await?;
+        expert.click("#tool-end-lock").await?;
+        expert
+            .wait_for("#session-notice[data-code='locked']")
+            .await?;
+        client
+            .wait_for("#session-notice[data-code='locked']")
+            .await?;
+        anyhow::ensure!(locked.exists(), "the lock command did not run");
+        h.screenshot(&expert, "ended-locked").await?;
+
         // In Italian, the longer words still fit one line.
-        expert.click("#tool-disconnect").await?;
         expert.wait_for("#connect").await?;
         expert
             .wait_for("#language")

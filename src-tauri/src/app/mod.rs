@@ -63,6 +63,7 @@ pub fn run(config: AppConfig) {
             session_commands::session_log,
             session_commands::clipboard_send,
             session_commands::system_info_ask,
+            session_commands::session_end_with,
             session_commands::clipboard_sync,
             session_commands::reboot_request,
             session_commands::reboot_cancel,

@@ -124,6 +124,20 @@ pub async fn reboot_request(
     Ok(state.session(tab)?.command(command).await?)
 }
 
+/// Expert: ends the session with the client's screen locked or its user
+/// logged out (`lock` or `log_out`); the client confirms how it went.
+#[tauri::command]
+pub async fn session_end_with(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    action: crate::session::end_action::EndAction,
+) -> Result<(), AppError> {
+    Ok(state
+        .session(tab)?
+        .command(Command::EndWith(action))
+        .await?)
+}
+
 /// Client: cancels the restart countdown.
 #[tauri::command]
 pub async fn reboot_cancel(state: State<'_, AppState>, tab: Option<TabId>) -> Result<(), AppError> {

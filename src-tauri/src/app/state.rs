@@ -242,6 +242,7 @@ impl AppState {
             injector: Arc::new(crate::input::system::system_injector),
             clipboard: Arc::new(ArboardClipboard::boxed),
             reboot: self.config.reboot.clone(),
+            end_actions: self.config.end_actions.clone(),
             reconnect: self.reconnect.clone(),
             downloads: self.downloads(),
             shared: Some(self.shared()),

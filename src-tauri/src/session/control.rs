@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::end_action::EndAction;
 use super::scopes::{Scope, Scopes};
 use super::view::ScreenInfo;
 use crate::media::quality::Quality;
@@ -41,6 +42,16 @@ pub enum ControlMessage {
     RebootScheduled { in_secs: u64 },
     /// Client → expert: the client cancelled the restart.
     RebootCancelled,
+    /// Expert → client: end the session, locking the screen or logging
+    /// the user out (with `control` or `reboot`).
+    EndWith { action: EndAction },
+    /// Client → expert: the end action ran (`error`: why it failed); the
+    /// session ends.
+    EndedWith {
+        action: EndAction,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// Client → expert: a request was refused for want of `scope`.
     Refused { scope: Scope, what: String },
     /// Client → expert: the client's desktop would not take remote input

@@ -3,13 +3,14 @@
 //! with its golden JSON.
 
 use super::control::ControlMessage;
+use super::end_action::EndAction;
 use super::scopes::{Scope, Scopes};
 use super::view::ScreenInfo;
 use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::peer::path::Reach;
 
-const KINDS: usize = 16;
+const KINDS: usize = 18;
 
 fn kind(message: &ControlMessage) -> &'static str {
     match message {
@@ -21,6 +22,8 @@ fn kind(message: &ControlMessage) -> &'static str {
         ControlMessage::Reboot { .. } => "reboot",
         ControlMessage::RebootScheduled { .. } => "reboot_scheduled",
         ControlMessage::RebootCancelled => "reboot_cancelled",
+        ControlMessage::EndWith { .. } => "end_with",
+        ControlMessage::EndedWith { .. } => "ended_with",
         ControlMessage::Refused { .. } => "refused",
         ControlMessage::ControlUnavailable { .. } => "control_unavailable",
         ControlMessage::Screen(_) => "screen",
@@ -85,6 +88,26 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
                 reason: "declined".into(),
             },
             r#"{"type":"control_unavailable","reason":"declined"}"#,
+        ),
+        (
+            ControlMessage::EndWith {
+                action: EndAction::Lock,
+            },
+            r#"{"type":"end_with","action":"lock"}"#,
+        ),
+        (
+            ControlMessage::EndedWith {
+                action: EndAction::LogOut,
+                error: None,
+            },
+            r#"{"type":"ended_with","action":"log_out"}"#,
+        ),
+        (
+            ControlMessage::EndedWith {
+                action: EndAction::Lock,
+                error: Some("loginctl failed".into()),
+            },
+            r#"{"type":"ended_with","action":"lock","error":"loginctl failed"}"#,
         ),
         (
             ControlMessage::AskSystemInfo,

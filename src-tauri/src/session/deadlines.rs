@@ -1,5 +1,5 @@
 //! A session's timers as deadlines that its state owns: the restart
-//! countdown and the PIN check's time limit. Nothing in the session's
+//! countdown, the PIN check's time limit, and the end after a lock. Nothing in the session's
 //! logic sleeps; the engine's loop wakes at [`Deadlines::next`] and hands
 //! back what is [`Deadlines::take_due`], so the timing is tested with made-up
 //! instants, and a timer goes with the session that set it.
@@ -13,9 +13,12 @@ pub enum Due {
     Reboot,
     /// The PIN check did not finish in time.
     PinCheck,
+    /// Client: the expert did not end the session after the end action
+    /// it asked for; the client ends it.
+    EndAfterAction,
 }
 
-const ALL: [Due; 2] = [Due::Reboot, Due::PinCheck];
+const ALL: [Due; 3] = [Due::Reboot, Due::PinCheck, Due::EndAfterAction];
 
 #[derive(Debug, Default)]
 pub struct Deadlines {

@@ -87,17 +87,29 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
         ControlMessage::Clipboard { .. } => Some(Scope::Clipboard),
         ControlMessage::Reboot { .. } => Some(Scope::Reboot),
         ControlMessage::AskSystemInfo => Some(Scope::SystemInfo),
+        ControlMessage::EndWith { .. } => Some(Scope::Control),
         ControlMessage::Hello { .. }
         | ControlMessage::Bye
         | ControlMessage::Chat { .. }
         | ControlMessage::Screen(_)
         | ControlMessage::SystemInfo(_)
+        | ControlMessage::EndedWith { .. }
         | ControlMessage::Grants { .. }
         | ControlMessage::RebootScheduled { .. }
         | ControlMessage::RebootCancelled
         | ControlMessage::Refused { .. }
         | ControlMessage::ControlUnavailable { .. }
         | ControlMessage::PathEnd { .. } => None,
+    }
+}
+
+/// A second scope that lets `message` through instead of [`needed_for`]'s:
+/// locking the screen or logging out at the end needs `control` or
+/// `reboot`, each of which already lets the expert do as much.
+pub fn or_instead(message: &ControlMessage) -> Option<Scope> {
+    match message {
+        ControlMessage::EndWith { .. } => Some(Scope::Reboot),
+        _ => None,
     }
 }
 

@@ -96,6 +96,13 @@ event_codes! {
     /// the computer and the file it was kept in.
     SystemInfoReceived => "system_info_received",
     Ended => "ended",
+    /// The session ended with the client's screen locked, as the expert
+    /// chose.
+    Locked => "locked",
+    /// The session ended with the client's user logged out.
+    LoggedOut => "logged_out",
+    /// Locking or logging out at the end failed; the detail says why.
+    EndActionFailed => "end_action_failed",
     /// "Restart and reconnect" could not keep its token: the computer
     /// restarts without coming back to the session.
     ReconnectUnavailable => "reconnect_unavailable",

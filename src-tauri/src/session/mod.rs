@@ -15,7 +15,8 @@
 //! - [`control`]: messages on the peers' control channel.
 //! - [`grants`]: what the client allows now; every message is checked.
 //! - [`log`] and [`transcript`]: the chat and event log, and its file.
-//! - [`reboot`]: the client's restart, its countdown and command.
+//! - [`reboot`]: the client's restart, its countdown and command;
+//!   [`end_action`]: locking the screen or logging out as a session ends.
 //! - [`deadlines`]: a session's timers (the restart countdown, the PIN
 //!   check's limit) as deadlines its state owns; nothing sleeps.
 //! - [`pin`]: the PIN check that binds the peers to the PIN the client
@@ -27,6 +28,7 @@ pub mod control;
 #[cfg(test)]
 mod control_golden;
 pub mod deadlines;
+pub mod end_action;
 pub mod engine;
 pub mod grants;
 pub mod log;

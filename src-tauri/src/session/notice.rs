@@ -69,6 +69,10 @@ notice_codes! {
     /// The client's desktop would not take remote input (its own dialog
     /// was declined, say), which withdrew control.
     ControlDeclined => "control_declined", Outcome;
+    /// The session ended with the client's screen locked.
+    Locked => "locked", Outcome;
+    /// The session ended with the client's user logged out.
+    LoggedOut => "logged_out", Outcome;
 
     // Problems to act on.
     SignedOut => "signed_out", Problem;
@@ -86,6 +90,8 @@ notice_codes! {
     BadChat => "bad_chat", Problem;
     GrantRefused => "grant_refused", Problem;
     RebootFailed => "reboot_failed", Problem;
+    /// Locking the client's screen or logging out at the end failed.
+    EndActionFailed => "end_action_failed", Problem;
     PinTimeout => "pin_timeout", Problem;
     BadPin => "bad_pin", Problem;
     PinMismatch => "pin_mismatch", Problem;

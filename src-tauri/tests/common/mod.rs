@@ -22,6 +22,7 @@ use lifeline_lib::media::capture::{CaptureError, Capturer, MonitorInfo, TestPatt
 use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
 use lifeline_lib::peer::PeerSettings;
+use lifeline_lib::session::end_action::EndActions;
 use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
 use lifeline_lib::session::log::{Author, LogEntry};
 use lifeline_lib::session::reboot::RebootPlan;
@@ -121,6 +122,11 @@ pub fn pattern_backends(screen: &Arc<PatternScreen>, sink: Arc<dyn FrameSink>) -
             command: vec!["false".into()],
             countdown: Duration::from_secs(1),
         },
+        // Never the real ones: a test must not lock the machine.
+        end_actions: EndActions {
+            lock: vec!["false".into()],
+            log_out: vec!["false".into()],
+        },
         reconnect: None,
         downloads: std::env::temp_dir().join("lifeline-test-downloads"),
         shared: None,
@@ -167,6 +173,11 @@ pub fn side_with(
             ],
             countdown: Duration::from_secs(1),
         },
+        // "Locking" and "logging out" leave marks the test can see.
+        end_actions: EndActions {
+            lock: marking(transcripts, "locked"),
+            log_out: marking(transcripts, "logged-out"),
+        },
         reconnect: None,
         downloads: downloads_of(transcripts),
         shared: Some(shared_of(transcripts)),
@@ -174,6 +185,12 @@ pub fn side_with(
         pointer: Default::default(),
     };
     spawn_side(url, role, backends)
+}
+
+/// A command that creates the mark `name` beside `transcripts`.
+fn marking(transcripts: &std::path::Path, name: &str) -> Vec<String> {
+    let mark = transcripts.with_extension(name);
+    vec!["touch".into(), mark.display().to_string()]
 }
 
 /// The file a test side's "restart" creates.

@@ -159,6 +159,8 @@ export const api = {
   clientDecline: (session: string) => invoke<void>("client_decline", about({ session })),
   sessionStop: () => invoke<void>("session_stop", about()),
   clipboardSend: () => invoke<void>("clipboard_send", about()),
+  /** Expert: ends the session with the client's screen locked or its user logged out. */
+  sessionEndWith: (action: "lock" | "log_out") => invoke<void>("session_end_with", about({ action })),
   /** Expert: asks for a new snapshot of the client's computer; it arrives in `systemInfo`. */
   systemInfoAsk: () => invoke<void>("system_info_ask", about()),
   /** Expert: the session's notes, saved to the desk's record. */

@@ -51,6 +51,11 @@ pub enum ChannelEvent {
     },
     /// Client: the snapshot of the computer the expert asked for, taken.
     SystemInfoTaken(Box<crate::system_info::SystemSnapshot>),
+    /// Client: the end action the expert chose ran (`Err`: why not).
+    EndActionDone {
+        action: crate::session::end_action::EndAction,
+        result: Result<(), String>,
+    },
 }
 
 pub type ChannelReports = mpsc::Sender<(SessionId, ChannelEvent)>;

@@ -10,7 +10,7 @@ use lifeline_signaling::protocol::{AppMessage, Role, SessionId};
 use super::channels::ChannelEvent;
 use super::{Engine, Live, OUTBOX_LIMIT};
 use crate::session::control::{ControlMessage, PROTOCOL_VERSION};
-use crate::session::grants::needed_for;
+use crate::session::grants::{needed_for, or_instead};
 use crate::session::notice::NoticeCode;
 use crate::session::view::{Notice, ScreenInfo};
 
@@ -70,6 +70,9 @@ impl Engine {
                 self.control_unavailable(attempt, reason).await
             }
             ChannelEvent::SystemInfoTaken(snapshot) => self.send_system_info(snapshot).await,
+            ChannelEvent::EndActionDone { action, result } => {
+                self.end_action_done(action, result).await
+            }
             ChannelEvent::FirstFrame { at_ms } => self.view.send_modify(|view| {
                 if let Some(first) = &mut view.first_frame {
                     first.arrived_ms.get_or_insert(at_ms);
@@ -157,12 +160,12 @@ impl Engine {
 
     pub(super) async fn on_control(&mut self, message: ControlMessage) {
         // The client checks each request against its grants.
+        let denied = |live: &Live, scope| live.grants.check(scope).is_err();
         if self.role == Role::Client
             && let Some(scope) = needed_for(&message)
-            && self
-                .live
-                .as_ref()
-                .is_some_and(|l| l.grants.check(scope).is_err())
+            && self.live.as_ref().is_some_and(|l| {
+                denied(l, scope) && or_instead(&message).is_none_or(|other| denied(l, other))
+            })
         {
             self.refuse(scope, refused_what(scope)).await;
             return;
@@ -209,6 +212,10 @@ impl Engine {
                 self.on_control_unavailable(reason)
             }
             (ControlMessage::AskSystemInfo, Role::Client) => self.take_system_info().await,
+            (ControlMessage::EndWith { action }, Role::Client) => self.run_end_action(action),
+            (ControlMessage::EndedWith { action, error }, Role::Expert) => {
+                self.ended_with(action, error).await
+            }
             (ControlMessage::SystemInfo(snapshot), Role::Expert) => self.on_system_info(*snapshot),
             (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
                 if let Some(share) = self

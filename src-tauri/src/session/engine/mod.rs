@@ -16,6 +16,7 @@ mod channels;
 mod clipboard;
 mod control_in;
 mod desk;
+mod end_action;
 mod files;
 mod peer_events;
 mod pin;
@@ -111,6 +112,9 @@ pub enum Command {
     SendClipboard,
     /// Expert: asks for a snapshot of the client's computer.
     AskSystemInfo,
+    /// Expert: ends the session with the client's screen locked or its
+    /// user logged out.
+    EndWith(crate::session::end_action::EndAction),
     /// Expert: asks the client's computer to restart, and (`reconnect`)
     /// the session to resume after it.
     RequestReboot {
@@ -159,6 +163,8 @@ pub struct Backends {
     pub clipboard: ClipboardFactory,
     /// Client: how to restart the computer.
     pub reboot: RebootPlan,
+    /// Client: how to lock the screen or log out as a session ends.
+    pub end_actions: crate::session::end_action::EndActions,
     /// Client: where "restart and reconnect" keeps its grant through the
     /// restart (`None`: it cannot; a restart is then only a restart).
     pub reconnect: Option<Arc<crate::session::reconnect::ReconnectStore>>,
@@ -357,6 +363,9 @@ struct ClientLive {
     pointer: Option<crate::cursor::share::PointerShare>,
     /// Where the restart the expert asked for stands.
     reboot: reboot::Stage,
+    /// The end action the expert asked for ran: the session ends with
+    /// this notice.
+    ended_with: Option<Notice>,
 }
 
 /// The expert's own part of a session: what it sends and what it shows.
@@ -642,6 +651,9 @@ impl Engine {
             (Command::AskSystemInfo, Phase::Active { .. }) if self.role == Role::Expert => {
                 self.ask_system_info().await
             }
+            (Command::EndWith(action), Phase::Active { .. }) if self.role == Role::Expert => {
+                self.tell_peer(ControlMessage::EndWith { action }).await
+            }
             (Command::RequestReboot { reconnect }, Phase::Active { .. })
                 if self.role == Role::Expert =>
             {
@@ -705,6 +717,7 @@ impl Engine {
             match due {
                 Due::Reboot => self.reboot_now().await,
                 Due::PinCheck => self.pin_deadline().await,
+                Due::EndAfterAction => self.end(true, None).await,
             }
         }
     }
@@ -713,6 +726,10 @@ impl Engine {
     /// channel, and through the desk if it is there), closes the peer, and
     /// returns to idle.
     async fn end(&mut self, tell: bool, notice: Option<Notice>) {
+        // A client that ran the expert's end action ends with its word,
+        // whichever side ends first.
+        let ended_with = self.live.as_mut().and_then(Live::client_mut);
+        let notice = ended_with.and_then(|c| c.ended_with.take()).or(notice);
         let session = self.phase().session().cloned();
         let was_live = self.live.is_some();
         if was_live {
