@@ -62,6 +62,7 @@ pub mod peer;
 pub mod platform;
 pub mod session;
 pub mod settings;
+pub mod shell;
 pub mod system_info;
 pub mod transfer;
 #[cfg(test)]

@@ -16,11 +16,11 @@ use common::{
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::input::injector::{InjectError, Injector};
 use lifeline_lib::session::end_action::EndAction;
-use lifeline_lib::session::engine::{Backends, Command, LogItem, SessionHandle};
+use lifeline_lib::session::engine::{Backends, Command, LogItem, SessionHandle, ShellOutput};
 use lifeline_lib::session::log::{Author, EventCode, LogEntry};
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::transcript;
-use lifeline_lib::session::view::{Phase, SessionView};
+use lifeline_lib::session::view::{Phase, SessionView, ShellState};
 use lifeline_signaling::protocol::Role;
 
 fn scopes(list: &[Scope]) -> Scopes {
@@ -629,5 +629,136 @@ async fn ending_with_a_lock_runs_only_within_the_grants() {
             codes.ends_with(&["locked".to_owned(), "ended".to_owned()]),
             "{side:?}: {codes:?}"
         );
+    }
+}
+
+/// The shell's output the expert saw, decoded, until `want` shows in it.
+async fn shell_output_until(
+    output: &mut tokio::sync::broadcast::Receiver<ShellOutput>,
+    seen: &mut String,
+    want: &str,
+) {
+    use base64::Engine as _;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains(want) {
+        let next = tokio::time::timeout_at(deadline, output.recv()).await;
+        let Ok(Ok(chunk)) = next else {
+            panic!("no {want:?} in the shell's output: {seen:?}");
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(chunk.data)
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&bytes));
+    }
+}
+
+/// The one shell transcript beside the transcript in `dir`.
+fn shell_transcript(dir: &std::path::Path) -> String {
+    let file = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().contains(".shell-"))
+        .expect("a shell transcript");
+    std::fs::read_to_string(file.path()).unwrap()
+}
+
+/// A command shell runs only within `shell`: refused before the grant (no
+/// process started), a real one after it that follows its terminal's
+/// size, and ended, process and all, when the permission is withdrawn.
+/// Both sides keep its transcript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_runs_only_while_granted_and_dies_with_the_grant() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (client_dir, expert_dir) = (dir.path().join("client"), dir.path().join("expert"));
+    let make = |role, at: &std::path::Path| {
+        side_with(
+            &url,
+            role,
+            at,
+            &InputRecorder::default(),
+            &MemoryClipboard::default(),
+        )
+    };
+    let (client_link, client) = make(Role::Client, &client_dir);
+    let (expert_link, expert) = make(Role::Expert, &expert_dir);
+    let asked = scopes(&[Scope::Shell, Scope::Files]);
+    let files = scopes(&[Scope::Files]);
+    establish(&client_link, &client, &expert_link, &expert, asked, files).await;
+    let mut expert_view = expert.subscribe();
+
+    // Not granted: refused, and the terminal says why.
+    let open = || Command::ShellOpen { cols: 80, rows: 24 };
+    expert.command(open()).await.unwrap();
+    let seen = wait_for(&mut expert_view, "the refusal", |v| {
+        v.shells
+            .first()
+            .is_some_and(|s| s.state == ShellState::Refused)
+    })
+    .await;
+    assert!(
+        seen.shells[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("not allowed")
+    );
+    wait_log(&expert, "the refusal", |items| has_event(items, "refused")).await;
+    assert!(!has_event(&client.log().await.unwrap(), "shell_opened"));
+
+    // Granted: a real shell, as this user.
+    client.command(Command::SetGrants(asked)).await.unwrap();
+    wait_for(
+        &mut expert_view,
+        "the grant",
+        |v| matches!(&v.phase, Phase::Active { scopes, .. } if *scopes == asked),
+    )
+    .await;
+    let mut output = expert.subscribe_shell();
+    expert.command(open()).await.unwrap();
+    let seen = wait_for(&mut expert_view, "the shell", |v| {
+        v.shells.get(1).is_some_and(|s| s.state == ShellState::Open)
+    })
+    .await;
+    let (shell, pid) = (seen.shells[1].id, seen.shells[1].pid.unwrap());
+    let alive = |pid: u32| std::path::Path::new(&format!("/proc/{pid}")).exists();
+    assert!(alive(pid));
+    let typed = "echo lifeline-$((6*7))\r";
+    let input = |text: &str| Command::ShellInput {
+        shell,
+        text: text.into(),
+    };
+    expert.command(input(typed)).await.unwrap();
+    let mut seen = String::new();
+    shell_output_until(&mut output, &mut seen, "lifeline-42").await;
+    let resize = Command::ShellResize {
+        shell,
+        cols: 100,
+        rows: 30,
+    };
+    expert.command(resize).await.unwrap();
+    expert.command(input("stty size\r")).await.unwrap();
+    shell_output_until(&mut output, &mut seen, "30 100").await;
+
+    // Withdrawn: the shell and its process end, on both sides' word.
+    client.command(Command::SetGrants(files)).await.unwrap();
+    wait_for(&mut expert_view, "the shell's end", |v| {
+        v.shells[1].state == ShellState::Ended
+    })
+    .await;
+    assert!(!alive(pid), "the shell's process outlived the permission");
+    for (side, handle) in [("client", &client), ("expert", &expert)] {
+        wait_log(handle, side, |items| {
+            has_event(items, "shell_opened") && has_event(items, "shell_closed")
+        })
+        .await;
+    }
+    for side in [&client_dir, &expert_dir] {
+        let transcript = shell_transcript(side);
+        assert!(
+            transcript.contains(r#""text":"echo lifeline-$((6*7))\r""#),
+            "{side:?}: {transcript}"
+        );
+        assert!(transcript.contains("lifeline-42"), "{side:?}: {transcript}");
     }
 }

@@ -6,10 +6,12 @@
 //! English and in Italian, and every control in it has a name and takes
 //! the keyboard focus. The client's session bar holds on one line in
 //! Italian too. The System tab shows the client's computer, and its tool
-//! is off when the client did not allow it. "Disconnect and lock the
-//! screen" runs the client's lock command.
+//! is off when the client did not allow it. The Shell tab runs a real
+//! shell on the client, which follows the panel's size and ends with the
+//! permission. "Disconnect and lock the screen" runs the client's lock
+//! command.
 
-use lifeline_e2e::flows::{establish, expert_connects, loopback, new_id};
+use lifeline_e2e::flows::{establish_with, expert_connects, loopback, new_id};
 use lifeline_e2e::screen::first_picture;
 use lifeline_e2e::{AppInstance, e2e};
 use serde::Deserialize;
@@ -94,6 +96,7 @@ async fn check_toolbar(expert: &AppInstance, language: &str) -> anyhow::Result<(
 /// The System tab shows the client's computer (the same machine here) as
 /// the system itself gives it.
 async fn check_system_info(expert: &AppInstance) -> anyhow::Result<()> {
+    expert.open_menu("tools-more").await?;
     expert.click("#tool-system").await?;
     expert.wait_for("#system-info-taken").await?;
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")?;
@@ -114,6 +117,110 @@ async fn check_system_info(expert: &AppInstance) -> anyhow::Result<()> {
     anyhow::ensure!(
         total == Some((kib * 1024).to_string()),
         "memory total {total:?}, /proc/meminfo {kib} KiB"
+    );
+    Ok(())
+}
+
+/// The terminal's text, as the expert sees it.
+async fn terminal_text(expert: &AppInstance) -> anyhow::Result<String> {
+    let text = expert
+        .client()
+        .execute(
+            "const rows = document.querySelector('#shell-terminal .xterm-rows');
+             return rows ? rows.innerText : '';",
+            vec![],
+        )
+        .await?;
+    Ok(text.as_str().unwrap_or_default().to_owned())
+}
+
+/// Types `keys` into the terminal and waits until `want` shows in it.
+async fn shell_says(expert: &AppInstance, keys: &str, want: &str) -> anyhow::Result<String> {
+    let input = expert
+        .wait_for("#shell-terminal .xterm-helper-textarea")
+        .await?;
+    input.send_keys(keys).await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let text = terminal_text(expert).await?;
+        if text.contains(want) {
+            return Ok(text);
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "no {want:?} in the terminal: {text:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The terminal's size as `stty size` says it on the client: (rows, cols).
+/// The line is marked so that the typed command (echoed, and wrapped at
+/// the terminal's width) cannot pass for it.
+async fn stty_size(expert: &AppInstance, mark: &str) -> anyhow::Result<(u32, u32)> {
+    let keys = format!("echo {mark}x$((1+1)) $(stty size)\u{E007}");
+    let printed = format!("{mark}x2 ");
+    let text = shell_says(expert, &keys, &printed).await?;
+    let line = text
+        .lines()
+        .rev()
+        .find_map(|l| l.split(&printed).nth(1))
+        .ok_or_else(|| anyhow::anyhow!("no size line in {text:?}"))?;
+    let numbers: Vec<u32> = line
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    match numbers[..] {
+        [rows, cols, ..] => Ok((rows, cols)),
+        _ => anyhow::bail!("not a size: {line:?}"),
+    }
+}
+
+/// The Shell tab opens a real shell on the client: a command's output
+/// shows in the terminal, `stty size` follows the panel's width, and
+/// taking the permission back ends the shell's process. The client's
+/// transcript of the shell holds the command and its output.
+async fn check_shell(client: &AppInstance, expert: &AppInstance) -> anyhow::Result<()> {
+    expert.click("#tool-shell").await?;
+    let state = expert.wait_for("#shell-state[data-state='open']").await?;
+    let pid: u32 = state.attr("data-pid").await?.unwrap_or_default().parse()?;
+    anyhow::ensure!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    shell_says(expert, "echo lifeline-$((6*7))\u{E007}", "lifeline-42").await?;
+    let before = stty_size(expert, "size1").await?;
+    expert.click("#side-panel-handle").await?;
+    expert.press("\u{E012}\u{E012}\u{E012}").await?; // ArrowLeft: wider
+    let mut after = before;
+    for attempt in 0..20 {
+        after = stty_size(expert, &format!("size{}", attempt + 2)).await?;
+        if after.1 > before.1 {
+            break;
+        }
+    }
+    anyhow::ensure!(
+        after.1 > before.1,
+        "the shell kept {before:?} after widening: {after:?}"
+    );
+    // Taken back from the client's bar: the shell and its process end.
+    client.open_bar_panel("permissions").await?;
+    client.click("#grant-shell").await?;
+    expert.wait_for("#shell-state[data-state='ended']").await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "shell {pid} outlived the permission"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let transcripts = client.data_dir().join("transcripts");
+    let shell = std::fs::read_dir(&transcripts)?
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().contains(".shell-"))
+        .ok_or_else(|| anyhow::anyhow!("no shell transcript in {}", transcripts.display()))?;
+    let kept = std::fs::read_to_string(shell.path())?;
+    anyhow::ensure!(
+        kept.contains("echo lifeline-$((6*7))") && kept.contains("lifeline-42"),
+        "the transcript: {kept}"
     );
     Ok(())
 }
@@ -142,7 +249,7 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         ));
         let client = h.launch_app_with("client", &server, options).await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
-        let id = establish(&client, &expert, "ann", PASSWORD, &[]).await?;
+        let id = establish_with(&client, &expert, "ann", PASSWORD, &["#want-shell"], &[]).await?;
         first_picture(&expert).await?;
         expert.wait_for("#screen-canvas:not(.hidden)").await?;
 
@@ -182,6 +289,8 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         h.screenshot(&expert, "panel-notes").await?;
         check_system_info(&expert).await?;
         h.screenshot(&expert, "panel-system").await?;
+        check_shell(&client, &expert).await?;
+        h.screenshot(&expert, "panel-shell").await?;
 
         // The toolbar's menus open under their buttons, inside the window.
         for menu in ["screen-menu", "tools-more"] {

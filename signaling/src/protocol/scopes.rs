@@ -23,16 +23,19 @@ pub enum Scope {
     /// See the computer's system information (OS, hardware, disks,
     /// network, processes).
     SystemInfo,
+    /// Run commands in a terminal on the computer, as its user.
+    Shell,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::View,
         Scope::Control,
         Scope::Files,
         Scope::Clipboard,
         Scope::Reboot,
         Scope::SystemInfo,
+        Scope::Shell,
     ];
 
     const fn bit(self) -> u8 {
@@ -49,6 +52,7 @@ impl fmt::Display for Scope {
             Scope::Clipboard => "clipboard",
             Scope::Reboot => "reboot",
             Scope::SystemInfo => "system_info",
+            Scope::Shell => "shell",
         })
     }
 }

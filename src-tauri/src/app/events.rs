@@ -14,6 +14,9 @@ pub const SESSION: &str = "session";
 /// Every new entry of a tab's session log (chat and events), as a
 /// [`crate::session::tabs::TabLog`].
 pub const SESSION_LOG: &str = "session-log";
+/// What a tab's command shells print, as a
+/// [`crate::session::tabs::TabShell`].
+pub const SESSION_SHELL: &str = "session-shell";
 /// The session tabs opened, closed or shown: a
 /// [`crate::session::tabs::TabList`].
 pub const SESSION_TABS: &str = "session-tabs";

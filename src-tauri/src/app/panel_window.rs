@@ -17,6 +17,7 @@ pub const PANEL_WINDOW: &str = "panel-window";
 pub enum PanelTab {
     Chat,
     Files,
+    Shell,
     System,
     Notes,
     Log,
@@ -27,6 +28,7 @@ impl PanelTab {
         match self {
             PanelTab::Chat => "chat",
             PanelTab::Files => "files",
+            PanelTab::Shell => "shell",
             PanelTab::System => "system",
             PanelTab::Notes => "notes",
             PanelTab::Log => "log",

@@ -13,6 +13,10 @@ use crate::session::transcript::{self, Header, Summary};
 use crate::transfer::remote_fs::{FsError, Listing, RemoteFs};
 use crate::transfer::wire::FsOp;
 
+/// The most bytes one shell input may carry (a paste, say): it must fit
+/// one message on the shell channel, with room for its envelope.
+const MAX_SHELL_INPUT: usize = 32 * 1024;
+
 /// Either side: sends a chat line.
 #[tauri::command]
 pub async fn session_chat(
@@ -135,6 +139,61 @@ pub async fn session_end_with(
     Ok(state
         .session(tab)?
         .command(Command::EndWith(action))
+        .await?)
+}
+
+/// Expert: opens a command shell on the client (the `shell` permission),
+/// in a terminal of `cols`×`rows`; it shows in the view's `shells`, and
+/// what it prints arrives as `session-shell` events.
+#[tauri::command]
+pub async fn shell_open(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    cols: u16,
+    rows: u16,
+) -> Result<(), AppError> {
+    let command = Command::ShellOpen { cols, rows };
+    Ok(state.session(tab)?.command(command).await?)
+}
+
+/// Expert: what was typed or pasted into shell `shell`.
+#[tauri::command]
+pub async fn shell_input(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    shell: u32,
+    text: String,
+) -> Result<(), AppError> {
+    if text.len() > MAX_SHELL_INPUT {
+        return Err(BadInput::TooLarge(text.len()).into());
+    }
+    let command = Command::ShellInput { shell, text };
+    Ok(state.session(tab)?.command(command).await?)
+}
+
+/// Expert: shell `shell`'s terminal is now `cols`×`rows`.
+#[tauri::command]
+pub async fn shell_resize(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    shell: u32,
+    cols: u16,
+    rows: u16,
+) -> Result<(), AppError> {
+    let command = Command::ShellResize { shell, cols, rows };
+    Ok(state.session(tab)?.command(command).await?)
+}
+
+/// Expert: ends shell `shell` and all it started.
+#[tauri::command]
+pub async fn shell_close(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    shell: u32,
+) -> Result<(), AppError> {
+    Ok(state
+        .session(tab)?
+        .command(Command::ShellClose { shell })
         .await?)
 }
 

@@ -19,7 +19,7 @@ use crate::peer::PeerSettings;
 use crate::platform::autostart::XdgAutostart;
 use crate::session::engine::{self, Backends, SessionHandle};
 use crate::session::reconnect::ReconnectStore;
-use crate::session::tabs::{OnOpen, TabId, TabLog, TabView, Tabs, TabsSnapshot};
+use crate::session::tabs::{OnOpen, TabId, TabLog, TabShell, TabView, Tabs, TabsSnapshot};
 use crate::settings::{Preferences, PreferencesUpdate, SettingsStore, SettingsView};
 
 /// The link to the desk in one mode, and the session tabs speaking
@@ -379,6 +379,12 @@ fn tab_forwarders(
                 super::events::SESSION_LOG,
                 session.subscribe_log(),
                 move |item| TabLog { tab, item },
+            ),
+            super::events::forward_each(
+                app.clone(),
+                super::events::SESSION_SHELL,
+                session.subscribe_shell(),
+                move |output| TabShell { tab, output },
             ),
         ];
         let mut forwarders = forwarders.lock().unwrap_or_else(|p| p.into_inner());

@@ -84,6 +84,20 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
             r#"{"type":"refused","scope":"control","what":"input"}"#,
         ),
         (
+            ControlMessage::AskSystemInfo,
+            r#"{"type":"ask_system_info"}"#,
+        ),
+    ];
+    golden.extend(screen_golden());
+    golden.extend(session_end_golden());
+    golden.push(system_info_golden());
+    golden
+}
+
+/// Ending with an action, and control the desktop would not take.
+fn session_end_golden() -> Vec<(ControlMessage, &'static str)> {
+    vec![
+        (
             ControlMessage::ControlUnavailable {
                 reason: "declined".into(),
             },
@@ -109,14 +123,7 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
             },
             r#"{"type":"ended_with","action":"lock","error":"loginctl failed"}"#,
         ),
-        (
-            ControlMessage::AskSystemInfo,
-            r#"{"type":"ask_system_info"}"#,
-        ),
-    ];
-    golden.extend(screen_golden());
-    golden.push(system_info_golden());
-    golden
+    ]
 }
 
 /// A snapshot of the client's computer, one of each part.

@@ -95,6 +95,11 @@ event_codes! {
     /// Expert: the client's system information arrived; the detail names
     /// the computer and the file it was kept in.
     SystemInfoReceived => "system_info_received",
+    /// A command shell started; the detail names it, its process and its
+    /// transcript's file.
+    ShellOpened => "shell_opened",
+    /// A command shell ended; the detail says how.
+    ShellClosed => "shell_closed",
     Ended => "ended",
     /// The session ended with the client's screen locked, as the expert
     /// chose.
@@ -187,6 +192,12 @@ impl SessionLog {
 
     pub fn entries(&self) -> &[LogEntry] {
         &self.entries
+    }
+
+    /// A file beside the transcript (see [`Transcript::beside`]), or
+    /// `None` when no transcript is kept.
+    pub fn beside(&self, suffix: &str) -> Option<std::path::PathBuf> {
+        Some(self.transcript.as_ref()?.beside(suffix))
     }
 
     /// Keeps `value` beside the transcript (see [`Transcript::attach`]);

@@ -78,6 +78,13 @@ impl Transcript {
         self.line(entry)
     }
 
+    /// A file beside the transcript, named after it and `suffix`
+    /// (`….shell-1.jsonl`).
+    pub fn beside(&self, suffix: &str) -> PathBuf {
+        let stem = self.path.file_stem().unwrap_or_default().to_string_lossy();
+        self.path.with_file_name(format!("{stem}.{suffix}"))
+    }
+
     /// Keeps `value` as JSON beside the transcript, in a file named after
     /// it, `kind` and `at_ms` (`….system-1700000000000.json`). Returns the
     /// file's name, for the transcript to mention.

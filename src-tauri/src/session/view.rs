@@ -47,6 +47,30 @@ pub struct SessionView {
     pub reconnecting: bool,
     /// Expert: the client's system information, once asked for.
     pub system_info: Option<SystemInfoView>,
+    /// Expert: the command shells opened in this session.
+    pub shells: Vec<ShellView>,
+}
+
+/// Expert: one command shell on the client, as its terminal shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShellView {
+    pub id: u32,
+    pub state: ShellState,
+    /// The shell's process on the client, once it runs.
+    pub pid: Option<u32>,
+    /// How it ended: its exit status, or why it was refused.
+    pub code: Option<u32>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShellState {
+    Opening,
+    Open,
+    Ended,
+    Refused,
 }
 
 /// Expert: the client's computer as the system information panel shows it.
@@ -217,6 +241,7 @@ mod tests {
                 snapshot: None,
                 asking: true,
             }),
+            shells: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -237,7 +262,8 @@ mod tests {
                 "path": {"local": "relay", "remote": "server_reflexive", "protocol": "udp",
                          "relayProtocol": "tls"},
                 "reconnecting": true,
-                "systemInfo": {"snapshot": null, "asking": true}
+                "systemInfo": {"snapshot": null, "asking": true},
+                "shells": []
             })
         );
     }

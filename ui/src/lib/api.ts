@@ -114,6 +114,8 @@ export function toApiError(value: unknown): ApiError {
 
 /** One tab's view, as the "session" event and the snapshot carry it. */
 export type TabView = SessionView & { tab: TabId };
+/** One tab's shell output, as the "session-shell" event carries it. */
+export type TabShell = { tab: TabId; shell: number; data: string };
 /** One tab's log entry, as the "session-log" event carries it. */
 export type TabLog = LogItem & { tab: TabId };
 /** Every tab's view and the one shown. */
@@ -197,6 +199,15 @@ export const api = {
   sessionLog: (tab: TabId | null = shownTab()) => invoke<LogItem[]>("session_log", { tab }),
   onSessionLog: (handler: (item: TabLog) => void): Promise<UnlistenFn> =>
     listen<TabLog>("session-log", (event) => handler(event.payload)),
+  /** Expert: opens a command shell on the client; it shows in `shells`. */
+  shellOpen: (cols: number, rows: number) => invoke<void>("shell_open", about({ cols, rows })),
+  shellInput: (shell: number, text: string) => invoke<void>("shell_input", about({ shell, text })),
+  shellResize: (shell: number, cols: number, rows: number) =>
+    invoke<void>("shell_resize", about({ shell, cols, rows })),
+  shellClose: (shell: number) => invoke<void>("shell_close", about({ shell })),
+  /** Expert: what the client's shells print. */
+  onShellOutput: (handler: (output: TabShell) => void): Promise<UnlistenFn> =>
+    listen<TabShell>("session-shell", (event) => handler(event.payload)),
   sessionChat: (text: string) => invoke<void>("session_chat", about({ text })),
   /** Expert: mouse and keyboard events for the client, in order. */
   remoteInput: (events: InputEvent[]) => invoke<void>("remote_input", about({ events })),

@@ -4,11 +4,12 @@ import type { NoticeCode, Severity } from "./generated/codes";
 import type { Mode } from "./api";
 import { catalogs, type MessageKey } from "./i18n";
 import type { RemoteFolder } from "./fileBrowser";
+import type { ShellView } from "./shells";
 import type { SystemInfoView } from "./systemInfo";
 import type { TransferView } from "./transfers";
 
-export type Scope = "view" | "control" | "files" | "clipboard" | "reboot" | "system_info";
-export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot", "system_info"];
+export type Scope = "view" | "control" | "files" | "clipboard" | "reboot" | "system_info" | "shell";
+export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot", "system_info", "shell"];
 
 export type Phase =
   | { phase: "idle" }
@@ -92,6 +93,8 @@ export interface SessionView {
   reconnecting: boolean;
   /** Expert: the client's system information, once asked for. */
   systemInfo: SystemInfoView | null;
+  /** Expert: the command shells opened in this session. */
+  shells: ShellView[];
 }
 
 /** How one end of the chosen ICE pair was found (src-tauri/src/peer/path.rs). */
@@ -149,6 +152,7 @@ export const IDLE_VIEW: SessionView = {
   path: null,
   reconnecting: false,
   systemInfo: null,
+  shells: [],
 };
 
 function known(key: string): key is MessageKey {

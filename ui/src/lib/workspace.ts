@@ -6,13 +6,14 @@
 import { get, writable } from "svelte/store";
 import { api } from "./api";
 
-export type PanelTab = "chat" | "files" | "system" | "notes" | "log";
-export const PANEL_TABS: PanelTab[] = ["chat", "files", "system", "notes", "log"];
+export type PanelTab = "chat" | "files" | "shell" | "system" | "notes" | "log";
+export const PANEL_TABS: PanelTab[] = ["chat", "files", "shell", "system", "notes", "log"];
 
 /** Each tab's title, for its panel's name. */
 export const PANEL_TITLES = {
   chat: "chat.title",
   files: "browser.title",
+  shell: "shell.title",
   system: "system.title",
   notes: "notes.title",
   log: "log.title",

@@ -12,6 +12,7 @@ use super::super::control::{ControlMessage, PROTOCOL_VERSION};
 use crate::cursor::{CursorMessage, CursorView};
 use crate::input::event::InputEvent;
 use crate::peer::{Channel, Incoming};
+use crate::shell::ShellMessage;
 use crate::transfer::runner::Report;
 
 /// The reliable, ordered channel for control and chat.
@@ -20,6 +21,10 @@ pub const CONTROL_CHANNEL: &str = "control";
 pub const INPUT_CHANNEL: &str = "input";
 /// The reliable, ordered channel for file transfers, both ways.
 pub const FILES_CHANNEL: &str = "files";
+
+/// The reliable, ordered channel for command shells (only when the expert
+/// asks for `shell`).
+pub const SHELL_CHANNEL: &str = "shell";
 
 /// The unordered, never-retransmitted channel for the client's pointer
 /// (client → expert; see `cursor`).
@@ -51,6 +56,15 @@ pub enum ChannelEvent {
     },
     /// Client: the snapshot of the computer the expert asked for, taken.
     SystemInfoTaken(Box<crate::system_info::SystemSnapshot>),
+    /// A message on the shell channel, from the other side.
+    Shell(crate::shell::ShellMessage),
+    /// Expert: the shell channel opened; what waited can be sent.
+    ShellReady,
+    /// Client: one of its shells ended (`code`: its exit status).
+    ShellEnded {
+        shell: crate::shell::protocol::ShellId,
+        code: Option<u32>,
+    },
     /// Client: the end action the expert chose ran (`Err`: why not).
     EndActionDone {
         action: crate::session::end_action::EndAction,
@@ -179,4 +193,54 @@ pub fn send_cursor(channel: Channel) -> mpsc::Sender<CursorMessage> {
         }
     });
     sender
+}
+
+/// Reads the shell channel, either side. Malformed messages are dropped.
+pub fn watch_shell(reports: ChannelReports, session: SessionId, channel: Channel) {
+    tokio::spawn(async move {
+        loop {
+            match channel.next().await {
+                Incoming::Message { data, .. } => match ShellMessage::parse(&data) {
+                    Ok(message) => {
+                        let report = (session.clone(), ChannelEvent::Shell(message));
+                        if reports.send(report).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "shell message dropped"),
+                },
+                Incoming::Closed => break,
+                Incoming::Open => {
+                    if reports
+                        .send((session.clone(), ChannelEvent::ShellReady))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Client: writes what its shells print, and their answers, to the shell
+/// channel in order; tells the engine when a shell ended.
+pub fn write_shell(
+    reports: ChannelReports,
+    session: SessionId,
+    channel: Channel,
+    mut out: mpsc::Receiver<ShellMessage>,
+) {
+    tokio::spawn(async move {
+        while let Some(message) = out.recv().await {
+            if let ShellMessage::Exited { shell, code } = message {
+                let ended = ChannelEvent::ShellEnded { shell, code };
+                let _ = reports.send((session.clone(), ended)).await;
+            }
+            if let Err(error) = channel.send_text(&message.to_json()).await {
+                tracing::debug!(%error, "shell message not sent");
+            }
+        }
+    });
 }

@@ -70,6 +70,9 @@ impl Engine {
                 self.control_unavailable(attempt, reason).await
             }
             ChannelEvent::SystemInfoTaken(snapshot) => self.send_system_info(snapshot).await,
+            ChannelEvent::Shell(message) => self.on_shell(message).await,
+            ChannelEvent::ShellReady => self.shell_ready().await,
+            ChannelEvent::ShellEnded { shell, code } => self.shell_ended(shell, code),
             ChannelEvent::EndActionDone { action, result } => {
                 self.end_action_done(action, result).await
             }
@@ -158,15 +161,19 @@ impl Engine {
         .await;
     }
 
+    /// Client: the scope `message` needs and the client has not granted,
+    /// if any.
+    fn not_granted(&self, message: &ControlMessage) -> Option<Scope> {
+        let live = self.live.as_ref()?;
+        let denied = |scope| live.grants.check(scope).is_err();
+        let scope = needed_for(message)?;
+        (self.role == Role::Client && denied(scope) && or_instead(message).is_none_or(denied))
+            .then_some(scope)
+    }
+
     pub(super) async fn on_control(&mut self, message: ControlMessage) {
         // The client checks each request against its grants.
-        let denied = |live: &Live, scope| live.grants.check(scope).is_err();
-        if self.role == Role::Client
-            && let Some(scope) = needed_for(&message)
-            && self.live.as_ref().is_some_and(|l| {
-                denied(l, scope) && or_instead(&message).is_none_or(|other| denied(l, other))
-            })
-        {
+        if let Some(scope) = self.not_granted(&message) {
             self.refuse(scope, refused_what(scope)).await;
             return;
         }
@@ -202,12 +209,7 @@ impl Engine {
             ) => self.on_reboot_news(news),
             (ControlMessage::Screen(screen), Role::Expert) => self.on_screen(screen),
             (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
-            (ControlMessage::Refused { scope, what }, Role::Expert) => {
-                self.log_event(EventCode::Refused, format!("{scope}: {what}"));
-                if scope == Scope::SystemInfo {
-                    self.system_info_refused();
-                }
-            }
+            (ControlMessage::Refused { scope, what }, Role::Expert) => self.on_refused(scope, what),
             (ControlMessage::ControlUnavailable { reason }, Role::Expert) => {
                 self.on_control_unavailable(reason)
             }
@@ -246,6 +248,14 @@ impl Engine {
         }
     }
 
+    /// Expert: the client refused a request for want of `scope`.
+    fn on_refused(&mut self, scope: Scope, what: String) {
+        self.log_event(EventCode::Refused, format!("{scope}: {what}"));
+        if scope == Scope::SystemInfo {
+            self.system_info_refused();
+        }
+    }
+
     /// The peer told how its end of the path was found.
     async fn on_peer_end(&mut self, end: crate::peer::path::Reach) {
         let Some(live) = &mut self.live else { return };
@@ -265,6 +275,6 @@ fn refused_what(scope: Scope) -> &'static str {
         Scope::Clipboard => "clipboard text",
         Scope::Reboot => "a restart",
         Scope::SystemInfo => "system information",
-        Scope::Control | Scope::Files => "a request",
+        Scope::Control | Scope::Files | Scope::Shell => "a request",
     }
 }

@@ -11,7 +11,10 @@ use lifeline_signaling::protocol::{
 use tokio::sync::mpsc;
 
 use super::channels::{self, watch_control};
-use super::{CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, Side};
+use super::{
+    CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, SHELL_CHANNEL,
+    Side,
+};
 use crate::clock::unix_ms;
 use crate::input::sender::InputSender;
 use crate::peer::{self, Delivery, Peer, PeerEvent, PeerSettings};
@@ -166,12 +169,12 @@ impl Engine {
                 return;
             }
         };
-        let (session, scopes) = (start.session.clone(), start.scopes);
+        let (session, scopes, offered) = (start.session.clone(), start.scopes, start.offered);
         let session_of_start = session.clone();
         let live = self.new_live(peer, events, start);
         self.wait_for_first_frame(scopes);
         if self.role == Role::Expert {
-            self.offer(live, session, scopes).await;
+            self.offer(live, session, scopes, offered).await;
         } else {
             self.live = Some(live);
         }
@@ -239,6 +242,7 @@ impl Engine {
             peer_ready: false,
             outbox: Vec::new(),
             peer_end: None,
+            shell: None,
             pin: None,
             held: Vec::new(),
             recovery: Default::default(),
@@ -261,8 +265,8 @@ impl Engine {
 
     /// Expert: opens the session's channels, starts their readers and
     /// writers, and sends the offer; a failure ends the session.
-    async fn offer(&mut self, mut live: Live, session: SessionId, scopes: Scopes) {
-        match open_channels(&live.peer, scopes).await {
+    async fn offer(&mut self, mut live: Live, session: SessionId, scopes: Scopes, asked: Scopes) {
+        match open_channels(&live.peer, scopes, asked).await {
             Ok(opened) => {
                 if let (Some(cursor), Some(view)) = (opened.cursor, &self.backends.pointer.view) {
                     channels::watch_cursor(cursor, Arc::clone(view));
@@ -270,6 +274,11 @@ impl Engine {
                 let reports = self.channel_tx.clone();
                 watch_control(reports, session.clone(), opened.control.clone(), true);
                 live.control = Some(opened.control);
+                if let Some(shell) = opened.shell {
+                    let reports = self.channel_tx.clone();
+                    channels::watch_shell(reports, session.clone(), shell.clone());
+                    live.shell = Some(shell);
+                }
                 if let Some(expert) = live.expert_mut() {
                     expert.input = Some(InputSender::start(opened.input));
                 }
@@ -356,12 +365,19 @@ struct Opened {
     files: peer::Channel,
     /// Only with view: the pointer is part of the picture.
     cursor: Option<peer::Channel>,
+    /// Only when the expert asks for `shell`.
+    shell: Option<peer::Channel>,
     offer: Signal,
 }
 
 /// Expert: opens the session's channels (and asks for the screen when it
-/// may view), then makes the offer.
-async fn open_channels(peer: &Peer, scopes: Scopes) -> Result<Opened, peer::PeerError> {
+/// may view), then makes the offer. The shell's channel is there whenever
+/// the expert asked for `shell`, so that the client can grant it later.
+async fn open_channels(
+    peer: &Peer,
+    scopes: Scopes,
+    asked: Scopes,
+) -> Result<Opened, peer::PeerError> {
     if scopes.contains(Scope::View) {
         peer.receive_video().await?;
     }
@@ -382,12 +398,21 @@ async fn open_channels(peer: &Peer, scopes: Scopes) -> Result<Opened, peer::Peer
     } else {
         None
     };
+    let shell = if asked.contains(Scope::Shell) {
+        Some(
+            peer.create_data_channel(SHELL_CHANNEL, Delivery::Reliable)
+                .await?,
+        )
+    } else {
+        None
+    };
     let offer = peer.create_offer().await?;
     Ok(Opened {
         control,
         input,
         files,
         cursor,
+        shell,
         offer,
     })
 }

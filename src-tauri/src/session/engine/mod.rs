@@ -24,6 +24,7 @@ mod pointer;
 mod reboot;
 mod recover;
 mod remote;
+mod shell;
 mod system_info;
 mod talk;
 
@@ -36,7 +37,9 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use self::channels::ChannelEvent;
-pub use self::channels::{CONTROL_CHANNEL, CURSOR_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL};
+pub use self::channels::{
+    CONTROL_CHANNEL, CURSOR_CHANNEL, FILES_CHANNEL, INPUT_CHANNEL, SHELL_CHANNEL,
+};
 use super::control::ControlMessage;
 use super::deadlines::{Deadlines, Due};
 use super::grants::Grants;
@@ -60,6 +63,7 @@ use crate::media::sink::FrameSink;
 use crate::peer::{Peer, PeerEvent, PeerSettings};
 use crate::session::notice::NoticeCode;
 use crate::transfer::wire::FsOp;
+pub use shell::ShellOutput;
 
 /// What the UI asks the engine to do.
 #[derive(Debug)]
@@ -115,6 +119,26 @@ pub enum Command {
     /// Expert: ends the session with the client's screen locked or its
     /// user logged out.
     EndWith(crate::session::end_action::EndAction),
+    /// Expert: opens a command shell on the client, `cols`×`rows`.
+    ShellOpen {
+        cols: u16,
+        rows: u16,
+    },
+    /// Expert: types `text` into shell `shell`.
+    ShellInput {
+        shell: crate::shell::protocol::ShellId,
+        text: String,
+    },
+    /// Expert: shell `shell`'s terminal is now `cols`×`rows`.
+    ShellResize {
+        shell: crate::shell::protocol::ShellId,
+        cols: u16,
+        rows: u16,
+    },
+    /// Expert: ends shell `shell`.
+    ShellClose {
+        shell: crate::shell::protocol::ShellId,
+    },
     /// Expert: asks the client's computer to restart, and (`reconnect`)
     /// the session to resume after it.
     RequestReboot {
@@ -205,6 +229,7 @@ pub struct SessionHandle {
     commands: mpsc::Sender<Command>,
     view: watch::Receiver<SessionView>,
     log: broadcast::Sender<LogItem>,
+    shell: broadcast::Sender<ShellOutput>,
 }
 
 impl SessionHandle {
@@ -226,6 +251,11 @@ impl SessionHandle {
     /// Every new entry of the running session's log.
     pub fn subscribe_log(&self) -> broadcast::Receiver<LogItem> {
         self.log.subscribe()
+    }
+
+    /// Expert: what the client's shells print.
+    pub fn subscribe_shell(&self) -> broadcast::Receiver<ShellOutput> {
+        self.shell.subscribe()
     }
 
     /// Client: accepts the request for `session` with `scopes` (at most
@@ -273,6 +303,7 @@ pub fn spawn(
     let (view, view_rx) = watch::channel(SessionView::default());
     let (channel_tx, channel_rx) = mpsc::channel(256);
     let (log, _) = broadcast::channel(256);
+    let (shell, _) = broadcast::channel(1024);
     let mut engine = Engine {
         role,
         desk,
@@ -282,6 +313,7 @@ pub fn spawn(
         live: None,
         channel_tx,
         log: log.clone(),
+        shell: shell.clone(),
         pin: None,
         negotiation: Negotiation::new(role),
         resume: None,
@@ -297,6 +329,7 @@ pub fn spawn(
         commands,
         view: view_rx,
         log,
+        shell,
     }
 }
 
@@ -325,6 +358,8 @@ struct Live {
     outbox: Vec<ControlMessage>,
     /// How the peer says its end of the chosen path was found.
     peer_end: Option<crate::peer::path::Reach>,
+    /// The shell channel, when the expert asked for `shell`.
+    shell: Option<crate::peer::Channel>,
     /// The PIN check, when this side holds a PIN.
     pin: Option<crate::session::pin::PinCheck>,
     /// Peer events waiting for the PIN check to pass.
@@ -366,6 +401,8 @@ struct ClientLive {
     /// The end action the expert asked for ran: the session ends with
     /// this notice.
     ended_with: Option<Notice>,
+    /// The command shells, once the shell channel is there.
+    shells: Option<crate::shell::host::ShellHost>,
 }
 
 /// The expert's own part of a session: what it sends and what it shows.
@@ -375,6 +412,16 @@ struct ExpertLive {
     input: Option<InputSender>,
     /// The task reading the screen track, and what the view asks of it.
     viewer: Option<JoinHandle<()>>,
+    /// The command shells' transcripts, by shell; the last number given.
+    shells: std::collections::HashMap<
+        crate::shell::protocol::ShellId,
+        Option<crate::shell::transcript::ShellTranscript>,
+    >,
+    last_shell: crate::shell::protocol::ShellId,
+    /// Shell messages sent before the shell channel opened, and whether
+    /// it has.
+    shell_outbox: Vec<crate::shell::ShellMessage>,
+    shell_ready: bool,
     wants: Arc<screen_view::ViewerWants>,
 }
 
@@ -434,6 +481,8 @@ struct Engine {
     live: Option<Live>,
     channel_tx: channels::ChannelReports,
     log: broadcast::Sender<LogItem>,
+    /// Expert: what the client's shells print, for the UI.
+    shell: broadcast::Sender<ShellOutput>,
     /// Client: the PIN shown with the current ID. Expert: the PIN typed
     /// for the current request. `None`: no PIN check.
     pin: Option<String>,
@@ -654,6 +703,13 @@ impl Engine {
             (Command::EndWith(action), Phase::Active { .. }) if self.role == Role::Expert => {
                 self.tell_peer(ControlMessage::EndWith { action }).await
             }
+            (
+                command @ (Command::ShellOpen { .. }
+                | Command::ShellInput { .. }
+                | Command::ShellResize { .. }
+                | Command::ShellClose { .. }),
+                Phase::Active { .. },
+            ) if self.role == Role::Expert => self.shell_command(command).await,
             (Command::RequestReboot { reconnect }, Phase::Active { .. })
                 if self.role == Role::Expert =>
             {
@@ -766,6 +822,7 @@ impl Engine {
             view.transfers.clear();
             view.remote_files = None;
             view.system_info = None;
+            view.shells.clear();
         });
         self.step(Input::Ended(notice));
     }

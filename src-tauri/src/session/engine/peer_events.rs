@@ -9,7 +9,8 @@ use lifeline_signaling::protocol::{AppMessage, CaptureBackend, Role, SessionId};
 
 use super::channels::{self, ChannelEvent, watch_control, watch_input};
 use super::{
-    CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, scope_list,
+    CONTROL_CHANNEL, CURSOR_CHANNEL, Engine, FILES_CHANNEL, INPUT_CHANNEL, Live, SHELL_CHANNEL,
+    scope_list,
 };
 use crate::media::quality::Quality;
 use crate::peer::{ConnectionState, PeerEvent};
@@ -145,6 +146,8 @@ impl Engine {
             }
         } else if label == CURSOR_CHANNEL {
             self.take_cursor_channel(channel);
+        } else if label == SHELL_CHANNEL && live.shell.is_none() {
+            self.host_shells(session, channel);
         } else if label == INPUT_CHANNEL {
             // Read always: what arrives is checked against the
             // grants one event at a time.

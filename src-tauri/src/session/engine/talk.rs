@@ -117,6 +117,9 @@ impl Engine {
         if change.withdrawn.contains(Scope::Reboot) {
             self.cancel_reboot().await;
         }
+        if change.withdrawn.contains(Scope::Shell) {
+            self.close_shells();
+        }
         self.allow_files(current.contains(Scope::Files));
         let Some(live) = &mut self.live else { return };
         if change.withdrawn.contains(Scope::View)

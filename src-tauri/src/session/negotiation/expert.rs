@@ -24,6 +24,8 @@ pub struct ExpertNegotiation {
     /// The last session that ran: its client may come back after a
     /// restart ("restart and reconnect").
     last: Option<SessionId>,
+    /// What the last request asked for: the client may grant it later.
+    asked: lifeline_signaling::protocol::Scopes,
 }
 
 #[derive(Debug, Default)]
@@ -128,6 +130,7 @@ impl ExpertNegotiation {
             sent_at: now.at,
             withdrawn: false,
         };
+        self.asked = scopes;
         vec![
             Effect::Requested {
                 pin,
@@ -183,7 +186,7 @@ impl ExpertNegotiation {
                 let start = Start {
                     session,
                     scopes,
-                    offered: scopes,
+                    offered: self.asked.iter().chain(scopes.iter()).collect(),
                     peer: client
                         .map(|about| about.computer.display_name())
                         .unwrap_or_default(),

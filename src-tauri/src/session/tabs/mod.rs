@@ -87,6 +87,14 @@ pub struct TabLog {
     pub item: LogItem,
 }
 
+/// One tab's shell output, as the UI receives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TabShell {
+    pub tab: TabId,
+    #[serde(flatten)]
+    pub output: crate::session::engine::ShellOutput,
+}
+
 /// Every tab's view at once, for a window that just opened.
 #[derive(Debug, Clone, Serialize)]
 pub struct TabsSnapshot {

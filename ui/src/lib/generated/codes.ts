@@ -88,6 +88,8 @@ export const EVENT_CODES = [
   "refused",
   "system_info_sent",
   "system_info_received",
+  "shell_opened",
+  "shell_closed",
   "ended",
   "locked",
   "logged_out",
