@@ -60,6 +60,7 @@ pub mod logging;
 pub mod media;
 pub mod peer;
 pub mod platform;
+pub mod recording;
 pub mod session;
 pub mod settings;
 pub mod shell;

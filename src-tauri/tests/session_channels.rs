@@ -762,3 +762,76 @@ async fn a_shell_runs_only_while_granted_and_dies_with_the_grant() {
         assert!(transcript.contains("lifeline-42"), "{side:?}: {transcript}");
     }
 }
+
+/// The one file in `dir` whose name holds `part`.
+fn file_in(dir: &std::path::Path, part: &str) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().contains(part))
+        .unwrap_or_else(|| panic!("no {part} file in {dir:?}"))
+        .path()
+}
+
+/// The expert records what it sees, into a WebM file beside its
+/// transcript that plays back as the client's screen; the client is told
+/// when the recording starts and stops, and both records say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_expert_records_the_screen_and_the_client_is_told() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (client_dir, expert_dir) = (dir.path().join("client"), dir.path().join("expert"));
+    let make = |role, at: &std::path::Path| {
+        side_with(
+            &url,
+            role,
+            at,
+            &InputRecorder::default(),
+            &MemoryClipboard::default(),
+        )
+    };
+    let (client_link, client) = make(Role::Client, &client_dir);
+    let (expert_link, expert) = make(Role::Expert, &expert_dir);
+    let view = scopes(&[Scope::View]);
+    establish(&client_link, &client, &expert_link, &expert, view, view).await;
+
+    expert.command(Command::Record(true)).await.unwrap();
+    let mut client_view = client.subscribe();
+    wait_for(&mut client_view, "the client told", |v| v.recording).await;
+    wait_log(&expert, "the start", |items| {
+        has_event(items, "recording_started")
+    })
+    .await;
+    let file = file_in(&expert_dir, ".recording-");
+    // Frames arrive (the pattern moves): the file grows.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(&file).unwrap().len() < 16 * 1024 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the recording did not grow"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    expert.command(Command::Record(false)).await.unwrap();
+    wait_for(&mut client_view, "the client told of the end", |v| {
+        !v.recording
+    })
+    .await;
+    for (side, handle) in [("client", &client), ("expert", &expert)] {
+        wait_log(handle, side, |items| {
+            has_event(items, "recording_started") && has_event(items, "recording_stopped")
+        })
+        .await;
+    }
+    let decoded = lifeline_e2e::webm::decode_webm(&file).unwrap();
+    assert_eq!((decoded.width, decoded.height), (320, 180));
+    assert!(decoded.frames.len() >= 5, "{} frames", decoded.frames.len());
+    // The pattern: blue, but for its moving white bar.
+    let blue = (0..decoded.width)
+        .filter(|&x| {
+            let [r, g, b, _] = decoded.pixel(0, x, 90);
+            r < 60 && (30..100).contains(&g) && b > 120
+        })
+        .count();
+    assert!(blue >= 280, "{blue} of 320 pixels are the pattern's blue");
+}

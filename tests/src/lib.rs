@@ -41,6 +41,7 @@ pub mod scene;
 pub mod screen;
 pub mod signaling;
 pub mod wayland;
+pub mod webm;
 pub mod window;
 pub mod xvfb;
 

@@ -9,7 +9,10 @@
 //! is off when the client did not allow it. The Shell tab runs a real
 //! shell on the client, which follows the panel's size and ends with the
 //! permission. "Disconnect and lock the screen" runs the client's lock
-//! command.
+//! command. A recording the client's bar announces still plays after the
+//! expert's app is killed in the middle of it.
+
+use std::path::PathBuf;
 
 use lifeline_e2e::flows::{establish_with, expert_connects, loopback, new_id};
 use lifeline_e2e::screen::first_picture;
@@ -291,6 +294,7 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         h.screenshot(&expert, "panel-system").await?;
         check_shell(&client, &expert).await?;
         h.screenshot(&expert, "panel-shell").await?;
+        record_briefly(&client, &expert).await?;
 
         // The toolbar's menus open under their buttons, inside the window.
         for menu in ["screen-menu", "tools-more"] {
@@ -378,6 +382,8 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
             .await?;
         anyhow::ensure!(locked.exists(), "the lock command did not run");
         h.screenshot(&expert, "ended-locked").await?;
+        play_recording(&expert).await?;
+        h.screenshot(&expert, "recording-player").await?;
 
         // In Italian, the longer words still fit one line.
         expert.wait_for("#connect").await?;
@@ -423,7 +429,123 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         check_toolbar(&expert, "Italian").await?;
         expert.wait_for("#tool-system:disabled").await?;
         h.screenshot(&expert, "italian").await?;
-        Ok(())
+        record_until_killed(&h, &client, &expert).await
     })
     .await;
+}
+
+/// The expert starts recording from the menu; the client's bar says so.
+/// Returns the file, once a picture is in it (a recording already there
+/// is not it).
+async fn start_recording(client: &AppInstance, expert: &AppInstance) -> anyhow::Result<PathBuf> {
+    let transcripts = expert.data_dir().join("transcripts");
+    let before = recordings_in(&transcripts);
+    expert.open_menu("tools-more").await?;
+    expert.click("#tool-record").await?;
+    expert.wait_for("#recording-indicator").await?;
+    client.wait_for("#bar-recording").await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let recorded = recordings_in(&transcripts)
+            .into_iter()
+            .filter(|f| !before.contains(f))
+            .find(|f| std::fs::metadata(f).is_ok_and(|m| m.len() > 8 * 1024));
+        if let Some(file) = recorded {
+            return Ok(file);
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "no picture recorded in {}",
+            transcripts.display()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn recordings_in(dir: &std::path::Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "webm"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A short recording, stopped from the menu: the client's bar stops
+/// saying so, and the expert's log says how long it was.
+async fn record_briefly(client: &AppInstance, expert: &AppInstance) -> anyhow::Result<()> {
+    start_recording(client, expert).await?;
+    expert.open_menu("tools-more").await?;
+    expert.click("#tool-record").await?;
+    expert.open_menu("tools-more").await?;
+    expert.click("#tool-log").await?;
+    expert
+        .wait_for("#session-log .log-event[data-code='recording_stopped']")
+        .await?;
+    let shown = client
+        .client()
+        .execute("return !!document.getElementById('bar-recording');", vec![])
+        .await?;
+    anyhow::ensure!(
+        shown == serde_json::Value::Bool(false),
+        "the client's bar still says recorded"
+    );
+    Ok(())
+}
+
+/// The expert's home lists the recording, and the app plays it: the video
+/// loads at the client's screen size.
+async fn play_recording(expert: &AppInstance) -> anyhow::Result<()> {
+    expert.click("#recordings .recording-play").await?;
+    expert.wait_for("#recording-player").await?;
+    let (width, height) = lifeline_e2e::xvfb::SCREEN;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let state = expert
+            .client()
+            .execute(
+                "const v = document.getElementById('recording-player');
+                 return [v.readyState, v.videoWidth, v.videoHeight, v.error ? v.error.code : 0];",
+                vec![],
+            )
+            .await?;
+        if state == serde_json::json!([4, width, height, 0])
+            || state == serde_json::json!([3, width, height, 0])
+            || state == serde_json::json!([2, width, height, 0])
+        {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the recording did not play: [readyState, width, height, error] = {state}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The expert records the session (the client's bar says so), and its
+/// app is killed while recording: the file it leaves plays from the start,
+/// at the client's screen size.
+async fn record_until_killed(
+    h: &lifeline_e2e::Harness,
+    client: &AppInstance,
+    expert: &AppInstance,
+) -> anyhow::Result<()> {
+    let file = start_recording(client, expert).await?;
+    h.screenshot(client, "client-bar-recording").await?;
+    expert.kill();
+    let decoded = lifeline_e2e::webm::decode_webm(&file)?;
+    let (width, height) = lifeline_e2e::xvfb::SCREEN;
+    anyhow::ensure!(
+        (decoded.width, decoded.height) == (width as usize, height as usize)
+            && !decoded.frames.is_empty(),
+        "the killed app's recording: {}×{}, {} frames",
+        decoded.width,
+        decoded.height,
+        decoded.frames.len()
+    );
+    Ok(())
 }

@@ -7,6 +7,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use crate::desk::DeskError;
 use crate::input::event::BadInput;
 use crate::local_view::socket::ViewSocketError;
+use crate::recording::library::LibraryError;
 use crate::session::engine::SessionError;
 use crate::session::log::BadChat;
 use crate::session::pin::PinError;
@@ -42,6 +43,8 @@ pub enum AppError {
     Busy,
     #[error(transparent)]
     Tabs(#[from] TabsError),
+    #[error(transparent)]
+    Recording(#[from] LibraryError),
 }
 
 impl AppError {
@@ -76,6 +79,7 @@ impl AppError {
             AppError::Tabs(TabsError::TooMany) => "too_many_sessions",
             AppError::Tabs(TabsError::LastTab) => "last_tab",
             AppError::Tabs(TabsError::RequestInFlight) => "request_in_flight",
+            AppError::Recording(error) => error.code(),
         }
     }
 }

@@ -5,6 +5,7 @@ use tauri::State;
 
 use super::{AppError, AppState};
 use crate::input::event::{BadInput, InputEvent};
+use crate::recording::library::{self, RecordingEntry};
 use crate::session::engine::{Command, LogItem};
 use crate::session::log::{LogEntry, check_chat};
 use crate::session::scopes::Scopes;
@@ -126,6 +127,17 @@ pub async fn reboot_request(
         reconnect: reconnect.unwrap_or(false),
     };
     Ok(state.session(tab)?.command(command).await?)
+}
+
+/// Expert: starts (`on`) or stops recording the client's screen, into a
+/// WebM file beside the session's transcript.
+#[tauri::command]
+pub async fn session_record(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    on: bool,
+) -> Result<(), AppError> {
+    Ok(state.session(tab)?.command(Command::Record(on)).await?)
 }
 
 /// Expert: ends the session with the client's screen locked or its user
@@ -292,6 +304,33 @@ pub async fn session_log(
 pub fn transcripts(state: State<'_, AppState>) -> Result<Vec<Summary>, AppError> {
     Ok(transcript::list(&state.config.transcripts_dir())
         .map_err(transcript::TranscriptError::from)?)
+}
+
+/// Expert: the recordings kept beside the transcripts, newest first.
+#[tauri::command]
+pub fn recordings(state: State<'_, AppState>) -> Result<Vec<RecordingEntry>, AppError> {
+    let dir = state.config.transcripts_dir();
+    let transcripts = transcript::list(&dir).unwrap_or_default();
+    let mut recordings = library::list(&dir)?;
+    for recording in &mut recordings {
+        let of = library::transcript_of(&recording.name);
+        recording.peer = transcripts
+            .iter()
+            .find(|t| Some(&t.name) == of.as_ref())
+            .map(|t| t.header.peer.clone());
+    }
+    Ok(recordings)
+}
+
+/// Expert: one recording's bytes, for the app's player (raw bytes over
+/// IPC, not JSON).
+#[tauri::command]
+pub fn recording(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<tauri::ipc::Response, AppError> {
+    let bytes = library::read(&state.config.transcripts_dir(), &name)?;
+    Ok(tauri::ipc::Response::new(bytes))
 }
 
 #[derive(Debug, serde::Serialize)]

@@ -59,6 +59,9 @@ pub enum ControlMessage {
     ControlUnavailable { reason: String },
     /// Client → expert: what is being shared.
     Screen(ScreenInfo),
+    /// Expert → client: the expert started (or stopped) recording what it
+    /// sees of the screen.
+    Recording { on: bool },
     /// Expert → client: a snapshot of the computer, please.
     AskSystemInfo,
     /// Client → expert: the snapshot asked for.

@@ -10,7 +10,7 @@ use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::peer::path::Reach;
 
-const KINDS: usize = 18;
+const KINDS: usize = 19;
 
 fn kind(message: &ControlMessage) -> &'static str {
     match message {
@@ -27,6 +27,7 @@ fn kind(message: &ControlMessage) -> &'static str {
         ControlMessage::Refused { .. } => "refused",
         ControlMessage::ControlUnavailable { .. } => "control_unavailable",
         ControlMessage::Screen(_) => "screen",
+        ControlMessage::Recording { .. } => "recording",
         ControlMessage::AskSystemInfo => "ask_system_info",
         ControlMessage::SystemInfo(_) => "system_info",
         ControlMessage::SelectMonitor { .. } => "select_monitor",
@@ -82,6 +83,10 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
                 what: "input".into(),
             },
             r#"{"type":"refused","scope":"control","what":"input"}"#,
+        ),
+        (
+            ControlMessage::Recording { on: true },
+            r#"{"type":"recording","on":true}"#,
         ),
         (
             ControlMessage::AskSystemInfo,

@@ -92,6 +92,7 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
         | ControlMessage::Bye
         | ControlMessage::Chat { .. }
         | ControlMessage::Screen(_)
+        | ControlMessage::Recording { .. }
         | ControlMessage::SystemInfo(_)
         | ControlMessage::EndedWith { .. }
         | ControlMessage::Grants { .. }

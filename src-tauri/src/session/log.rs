@@ -95,6 +95,11 @@ event_codes! {
     /// Expert: the client's system information arrived; the detail names
     /// the computer and the file it was kept in.
     SystemInfoReceived => "system_info_received",
+    /// The expert started recording the screen; its detail names the file
+    /// (on the expert's side).
+    RecordingStarted => "recording_started",
+    /// The recording stopped; its detail says how long it is.
+    RecordingStopped => "recording_stopped",
     /// A command shell started; the detail names it, its process and its
     /// transcript's file.
     ShellOpened => "shell_opened",

@@ -90,6 +90,8 @@ notice_codes! {
     BadChat => "bad_chat", Problem;
     GrantRefused => "grant_refused", Problem;
     RebootFailed => "reboot_failed", Problem;
+    /// The session could not be recorded; the message says why.
+    RecordingFailed => "recording_failed", Problem;
     /// Locking the client's screen or logging out at the end failed.
     EndActionFailed => "end_action_failed", Problem;
     PinTimeout => "pin_timeout", Problem;

@@ -49,6 +49,8 @@ pub struct SessionView {
     pub system_info: Option<SystemInfoView>,
     /// Expert: the command shells opened in this session.
     pub shells: Vec<ShellView>,
+    /// The expert records the screen now (both sides see it).
+    pub recording: bool,
 }
 
 /// Expert: one command shell on the client, as its terminal shows it.
@@ -242,6 +244,7 @@ mod tests {
                 asking: true,
             }),
             shells: Vec::new(),
+            recording: false,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -263,7 +266,8 @@ mod tests {
                          "relayProtocol": "tls"},
                 "reconnecting": true,
                 "systemInfo": {"snapshot": null, "asking": true},
-                "shells": []
+                "shells": [],
+                "recording": false
             })
         );
     }

@@ -114,6 +114,14 @@ export function toApiError(value: unknown): ApiError {
 
 /** One tab's view, as the "session" event and the snapshot carry it. */
 export type TabView = SessionView & { tab: TabId };
+/** A recording kept beside the transcripts (src-tauri/src/recording/library.rs). */
+export interface RecordingEntry {
+  name: string;
+  bytes: number;
+  modifiedMs: number;
+  /** Who was on the other side, from the session's transcript. */
+  peer: string | null;
+}
 /** One tab's shell output, as the "session-shell" event carries it. */
 export type TabShell = { tab: TabId; shell: number; data: string };
 /** One tab's log entry, as the "session-log" event carries it. */
@@ -161,6 +169,12 @@ export const api = {
   clientDecline: (session: string) => invoke<void>("client_decline", about({ session })),
   sessionStop: () => invoke<void>("session_stop", about()),
   clipboardSend: () => invoke<void>("clipboard_send", about()),
+  /** Expert: the recordings on this computer, newest first. */
+  recordings: () => invoke<RecordingEntry[]>("recordings"),
+  /** Expert: one recording's bytes, to play. */
+  recording: (name: string) => invoke<ArrayBuffer>("recording", { name }),
+  /** Expert: starts or stops recording the client's screen (a WebM file beside the transcript). */
+  sessionRecord: (on: boolean) => invoke<void>("session_record", about({ on })),
   /** Expert: ends the session with the client's screen locked or its user logged out. */
   sessionEndWith: (action: "lock" | "log_out") => invoke<void>("session_end_with", about({ action })),
   /** Expert: asks for a new snapshot of the client's computer; it arrives in `systemInfo`. */

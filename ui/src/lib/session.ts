@@ -95,6 +95,8 @@ export interface SessionView {
   systemInfo: SystemInfoView | null;
   /** Expert: the command shells opened in this session. */
   shells: ShellView[];
+  /** The expert records the screen now (both sides see it). */
+  recording: boolean;
 }
 
 /** How one end of the chosen ICE pair was found (src-tauri/src/peer/path.rs). */
@@ -153,6 +155,7 @@ export const IDLE_VIEW: SessionView = {
   reconnecting: false,
   systemInfo: null,
   shells: [],
+  recording: false,
 };
 
 function known(key: string): key is MessageKey {

@@ -208,7 +208,14 @@ impl Engine {
                 Role::Expert,
             ) => self.on_reboot_news(news),
             (ControlMessage::Screen(screen), Role::Expert) => self.on_screen(screen),
-            (ControlMessage::Grants { scopes }, Role::Expert) => self.on_grants(scopes),
+            (ControlMessage::Recording { on }, Role::Client) => self.on_recording(on),
+            (ControlMessage::Grants { scopes }, Role::Expert) => {
+                self.on_grants(scopes);
+                // A recording of a screen no longer shared ends with it.
+                if !scopes.contains(Scope::View) {
+                    self.stop_recording().await;
+                }
+            }
             (ControlMessage::Refused { scope, what }, Role::Expert) => self.on_refused(scope, what),
             (ControlMessage::ControlUnavailable { reason }, Role::Expert) => {
                 self.on_control_unavailable(reason)

@@ -22,6 +22,7 @@ mod peer_events;
 mod pin;
 mod pointer;
 mod reboot;
+mod recording;
 mod recover;
 mod remote;
 mod shell;
@@ -135,6 +136,8 @@ pub enum Command {
         cols: u16,
         rows: u16,
     },
+    /// Expert: starts (`true`) or stops recording the screen.
+    Record(bool),
     /// Expert: ends shell `shell`.
     ShellClose {
         shell: crate::shell::protocol::ShellId,
@@ -412,6 +415,8 @@ struct ExpertLive {
     input: Option<InputSender>,
     /// The task reading the screen track, and what the view asks of it.
     viewer: Option<JoinHandle<()>>,
+    /// The frames' way to the view, which a recording taps.
+    tap: Option<Arc<crate::recording::tap::RecordingTap>>,
     /// The command shells' transcripts, by shell; the last number given.
     shells: std::collections::HashMap<
         crate::shell::protocol::ShellId,
@@ -700,6 +705,9 @@ impl Engine {
             (Command::AskSystemInfo, Phase::Active { .. }) if self.role == Role::Expert => {
                 self.ask_system_info().await
             }
+            (Command::Record(on), Phase::Active { .. }) if self.role == Role::Expert => {
+                self.record(on).await
+            }
             (Command::EndWith(action), Phase::Active { .. }) if self.role == Role::Expert => {
                 self.tell_peer(ControlMessage::EndWith { action }).await
             }
@@ -823,6 +831,7 @@ impl Engine {
             view.remote_files = None;
             view.system_info = None;
             view.shells.clear();
+            view.recording = false;
         });
         self.step(Input::Ended(notice));
     }

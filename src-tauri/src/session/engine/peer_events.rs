@@ -177,12 +177,11 @@ impl Engine {
                     tracing::debug!("the first frame's time was not reported");
                 }
             });
-            expert.viewer = Some(screen_view::spawn(
-                receiver,
-                Arc::clone(&self.backends.sink),
-                wants,
-                Some(first_frame),
-            ));
+            let sink = self.recording_tap();
+            let Some(expert) = self.live.as_mut().and_then(Live::expert_mut) else {
+                return;
+            };
+            expert.viewer = Some(screen_view::spawn(receiver, sink, wants, Some(first_frame)));
         } else {
             tracing::warn!("unexpected video track ignored");
         }
