@@ -209,13 +209,7 @@ impl Engine {
             ) => self.on_reboot_news(news),
             (ControlMessage::Screen(screen), Role::Expert) => self.on_screen(screen),
             (ControlMessage::Recording { on }, Role::Client) => self.on_recording(on),
-            (ControlMessage::Grants { scopes }, Role::Expert) => {
-                self.on_grants(scopes);
-                // A recording of a screen no longer shared ends with it.
-                if !scopes.contains(Scope::View) {
-                    self.stop_recording().await;
-                }
-            }
+            (ControlMessage::Grants { scopes }, Role::Expert) => self.on_new_grants(scopes).await,
             (ControlMessage::Refused { scope, what }, Role::Expert) => self.on_refused(scope, what),
             (ControlMessage::ControlUnavailable { reason }, Role::Expert) => {
                 self.on_control_unavailable(reason)
@@ -252,6 +246,15 @@ impl Engine {
             (message, _) => {
                 tracing::warn!(?message, "control message not for this side ignored");
             }
+        }
+    }
+
+    /// Expert: the client's grants changed. A recording of a screen no
+    /// longer shared ends with it.
+    async fn on_new_grants(&mut self, scopes: crate::session::scopes::Scopes) {
+        self.on_grants(scopes);
+        if !scopes.contains(Scope::View) {
+            self.stop_recording().await;
         }
     }
 
