@@ -794,6 +794,8 @@ impl Engine {
         // whichever side ends first.
         let ended_with = self.live.as_mut().and_then(Live::client_mut);
         let notice = ended_with.and_then(|c| c.ended_with.take()).or(notice);
+        // A recording ends with its session, finished and in the record.
+        self.stop_recording().await;
         let session = self.phase().session().cloned();
         let was_live = self.live.is_some();
         if was_live {

@@ -16,13 +16,16 @@ use crate::session::scopes::Scope;
 
 impl Engine {
     /// Expert: the frames' way to the view, through a tap a recording
-    /// can be attached to.
+    /// can be attached to; one per session, made by whichever comes first,
+    /// the screen's track or a recording (which then waits for the first
+    /// keyframe).
     pub(super) fn recording_tap(&mut self) -> Arc<RecordingTap> {
-        let tap = Arc::new(RecordingTap::new(Arc::clone(&self.backends.sink)));
-        if let Some(expert) = self.live.as_mut().and_then(Live::expert_mut) {
-            expert.tap = Some(Arc::clone(&tap));
+        let sink = Arc::clone(&self.backends.sink);
+        let made = || Arc::new(RecordingTap::new(sink));
+        match self.live.as_mut().and_then(Live::expert_mut) {
+            Some(expert) => Arc::clone(expert.tap.get_or_insert_with(made)),
+            None => made(),
         }
-        tap
     }
 
     /// Expert: starts or stops recording.
@@ -50,11 +53,7 @@ impl Engine {
             );
             return;
         };
-        let Some(expert) = live.expert() else { return };
-        let Some(tap) = expert.tap.clone() else {
-            self.notice(NoticeCode::RecordingFailed, "no picture has arrived yet");
-            return;
-        };
+        let tap = self.recording_tap();
         let recorder = match Recorder::start(&path) {
             Ok(recorder) => recorder,
             Err(error) => {
@@ -66,7 +65,9 @@ impl Engine {
             finish(old).await;
         }
         // The recording starts at a keyframe: ask for one now.
-        expert.wants.keyframe();
+        if let Some(expert) = self.live.as_ref().and_then(Live::expert) {
+            expert.wants.keyframe();
+        }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
         self.log_event(EventCode::RecordingStarted, name.unwrap_or_default());
         self.view.send_modify(|view| view.recording = true);
