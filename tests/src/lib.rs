@@ -32,6 +32,7 @@ pub mod app;
 pub mod artifacts;
 pub mod files;
 pub mod flows;
+pub mod host;
 pub mod keys;
 pub mod net;
 pub mod paths;

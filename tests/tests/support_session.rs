@@ -132,7 +132,9 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         anyhow::ensure!(gone.await.is_err(), "the safety code's callout stayed");
         let scopes = client.full_text("#session-scopes").await?;
         anyhow::ensure!(
-            scopes == "View the screen, Transfer files and folders, Transfer clipboard content",
+            scopes
+                == "View the screen, Transfer files and folders, Transfer clipboard content, \
+                    See system information (hardware, disks, network, programs)",
             "control was unticked: {scopes:?}"
         );
         let with = client.full_text("#session-peer").await?;

@@ -102,24 +102,20 @@ async fn check_system_info(expert: &AppInstance) -> anyhow::Result<()> {
     expert.open_menu("tools-more").await?;
     expert.click("#tool-system").await?;
     expert.wait_for("#system-info-taken").await?;
-    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")?;
     let shown = expert.text("#system-info-hostname").await?;
-    anyhow::ensure!(shown == hostname.trim(), "hostname {shown:?}");
-    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
-    let kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .ok_or_else(|| anyhow::anyhow!("no MemTotal"))?
-        .parse()?;
+    anyhow::ensure!(
+        shown == lifeline_e2e::host::hostname(),
+        "hostname {shown:?}"
+    );
+    let bytes = lifeline_e2e::host::memory_total_bytes();
     let total = expert
         .wait_for("#system-info-memory")
         .await?
         .attr("data-total-bytes")
         .await?;
     anyhow::ensure!(
-        total == Some((kib * 1024).to_string()),
-        "memory total {total:?}, /proc/meminfo {kib} KiB"
+        total == Some(bytes.to_string()),
+        "memory total {total:?}, /proc/meminfo {bytes} bytes"
     );
     Ok(())
 }

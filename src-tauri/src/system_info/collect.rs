@@ -151,17 +151,6 @@ fn top(system: &System, order: impl Fn(&Process, &Process) -> Ordering) -> Vec<P
 mod tests {
     use super::*;
 
-    /// `/proc/meminfo`'s `MemTotal`, in bytes.
-    fn meminfo_total() -> u64 {
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
-        let line = meminfo
-            .lines()
-            .find(|l| l.starts_with("MemTotal:"))
-            .unwrap();
-        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-        kib * 1024
-    }
-
     /// Against what the system itself says.
     #[test]
     fn the_snapshot_is_this_computer() {
@@ -175,9 +164,11 @@ mod tests {
             primary: true,
         };
         let taken = snapshot(std::slice::from_ref(&monitor), 42);
-        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
-        assert_eq!(taken.hostname, hostname.trim());
-        assert_eq!(taken.memory.total_bytes, meminfo_total());
+        assert_eq!(taken.hostname, lifeline_e2e::host::hostname());
+        assert_eq!(
+            taken.memory.total_bytes,
+            lifeline_e2e::host::memory_total_bytes()
+        );
         assert_eq!(taken.taken_ms, 42);
         let cores = std::thread::available_parallelism().unwrap().get();
         assert!(taken.cpu.cores as usize >= cores, "{:?}", taken.cpu);

@@ -23,10 +23,10 @@ use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::sink::{CollectingSink, FrameSink, NoSink};
 use lifeline_lib::peer::PeerSettings;
 use lifeline_lib::session::end_action::EndActions;
-use lifeline_lib::session::engine::{self, Backends, Command, SessionHandle};
+use lifeline_lib::session::engine::{self, Backends, Command, LogItem, SessionHandle};
 use lifeline_lib::session::log::{Author, LogEntry};
 use lifeline_lib::session::reboot::RebootPlan;
-use lifeline_lib::session::scopes::Scopes;
+use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::view::{Phase, SessionView};
 use lifeline_lib::transfer::runner::{Direction, State};
 use lifeline_signaling::accounts::Accounts;
@@ -583,5 +583,67 @@ pub async fn chat_round_trip(a: &SessionHandle, b: &SessionHandle) {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+pub fn scopes(list: &[Scope]) -> Scopes {
+    list.iter().copied().collect()
+}
+
+/// Polls the session's log until `ok` holds, or fails after 10 s.
+pub async fn wait_log(session: &SessionHandle, what: &str, ok: impl Fn(&[LogItem]) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let items = session.log().await.unwrap();
+        if ok(&items) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; log: {items:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn has_event(items: &[LogItem], code: &str) -> bool {
+    items
+        .iter()
+        .any(|i| matches!(&i.entry, LogEntry::Event { code: c, .. } if *c == code))
+}
+
+/// A running session between two engines made by [`side_with`], whose
+/// transcripts (and what is kept beside them) go in `client_dir` and
+/// `expert_dir`.
+pub struct Pair {
+    pub client: SessionHandle,
+    pub expert: SessionHandle,
+    pub client_dir: std::path::PathBuf,
+    pub expert_dir: std::path::PathBuf,
+    _links: (DeskLink, DeskLink),
+}
+
+/// Two sides through the desk at `url`, their files under `dir`; the
+/// expert asks for `asked` and the client grants `granted`.
+pub async fn pair(url: &str, dir: &std::path::Path, asked: Scopes, granted: Scopes) -> Pair {
+    let (client_dir, expert_dir) = (dir.join("client"), dir.join("expert"));
+    let make = |role, at: &std::path::Path| {
+        side_with(
+            url,
+            role,
+            at,
+            &InputRecorder::default(),
+            &MemoryClipboard::default(),
+        )
+    };
+    let (client_link, client) = make(Role::Client, &client_dir);
+    let (expert_link, expert) = make(Role::Expert, &expert_dir);
+    establish(&client_link, &client, &expert_link, &expert, asked, granted).await;
+    Pair {
+        client,
+        expert,
+        client_dir,
+        expert_dir,
+        _links: (client_link, expert_link),
     }
 }

@@ -24,6 +24,34 @@ interface Held {
   fit: FitAddon;
 }
 
+/**
+ * What was typed, sent in order. Each command runs as a task of its own in
+ * the app, so two sent at once could overtake each other (a fast typist's
+ * "stty" arriving as "styt"): one is in flight at a time, and what is typed
+ * meanwhile goes together in the next.
+ */
+export class TypingQueue {
+  private pending = "";
+  private sending = false;
+
+  constructor(private readonly send: (text: string) => Promise<unknown>) {}
+
+  push(text: string): void {
+    this.pending += text;
+    if (!this.sending) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.sending = true;
+    while (this.pending) {
+      const text = this.pending;
+      this.pending = "";
+      await this.send(text).catch(() => {});
+    }
+    this.sending = false;
+  }
+}
+
 const held = new Map<string, Held>();
 const key = (tab: TabId | null, shell: number) => `${tab ?? ""}/${shell}`;
 
@@ -40,9 +68,8 @@ export function terminalFor(tab: TabId | null, shell: number): Held {
   });
   const fit = new FitAddon();
   terminal.loadAddon(fit);
-  terminal.onData((text) => {
-    api.shellInput(shell, text).catch(() => {});
-  });
+  const typing = new TypingQueue((text) => api.shellInput(shell, text));
+  terminal.onData((text) => typing.push(text));
   terminal.onResize(({ cols, rows }) => {
     api.shellResize(shell, cols, rows).catch(() => {});
   });
