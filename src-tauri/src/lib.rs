@@ -27,6 +27,14 @@
 //! - [`clipboard`]: clipboard text both ways, within the clipboard
 //!   permission, behind a backend trait (arboard is the real one), held by
 //!   one owner thread for the session.
+//! - [`shell`]: the command shell, within the shell permission: the
+//!   client's real terminal (a pseudo-terminal as the user), the `shell`
+//!   channel's messages, and the transcript both sides keep.
+//! - [`recording`]: session recording on the expert's side: the VP8 frames
+//!   as received, into a WebM file beside the transcript, and the player's
+//!   list.
+//! - [`system_info`]: the client's computer as the expert's panel shows
+//!   it, taken when asked, within its permission.
 //! - [`desk`]: the link to the support desk's signaling server: one task
 //!   owns the WebSocket, reconnects with back-off and publishes its status.
 //! - [`platform`]: what differs by OS (computer name, OS name, opening a

@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use lifeline_e2e::flows::{establish_with, expert_connects, loopback, new_id};
+use lifeline_e2e::flows::{ask_for, expert_connects, loopback, new_id};
 use lifeline_e2e::screen::first_picture;
 use lifeline_e2e::{AppInstance, e2e};
 use serde::Deserialize;
@@ -248,7 +248,12 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         ));
         let client = h.launch_app_with("client", &server, options).await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
-        let id = establish_with(&client, &expert, "ann", PASSWORD, &["#want-shell"], &[]).await?;
+        // The command shell stands out in the consent dialog.
+        let id = ask_for(&client, &expert, "ann", PASSWORD, &["#want-shell"]).await?;
+        client.wait_for("#consent-shell-detail").await?;
+        h.screenshot(&client, "consent-shell").await?;
+        client.click("#consent-accept").await?;
+        expert.click("#safety-confirm").await?;
         first_picture(&expert).await?;
         expert.wait_for("#screen-canvas:not(.hidden)").await?;
 
