@@ -25,6 +25,7 @@ use lifeline_e2e::wayland::GnomeDesktop;
 use lifeline_lib::cursor::portal::PortalPointer;
 use lifeline_lib::cursor::source::PointerEvent;
 use lifeline_lib::media::capture::{CaptureError, Captured, Capturer, Change};
+use lifeline_lib::media::frame::RgbaFrame;
 use lifeline_lib::media::portal::{CastOptions, PortalCapturer};
 use lifeline_lib::media::wake::Wakeup;
 use mutter::MutterPointer;
@@ -88,15 +89,26 @@ fn options(desktop: &GnomeDesktop) -> CastOptions {
 }
 
 /// A second share, with the token the first one kept. A dialog would
-/// block it; a desktop that sends a new stream nothing until the screen
-/// changes (mutter did, once in CI, as xdpw does) only delays it, so a
-/// window opens if no picture came within a few seconds, and the capture
-/// is tried again as the pipeline would.
+/// block it (and fail the test).
 fn share_again(desktop: &GnomeDesktop) -> anyhow::Result<()> {
+    let (_, frame) = first_picture(desktop, PortalCapturer::new(options(desktop)))
+        .map_err(|error| error.context("the second share"))?;
+    ensure!((frame.width, frame.height) == (WIDTH, HEIGHT), "{frame:?}");
+    Ok(())
+}
+
+/// Starts `capturer`'s share and returns it with its first picture. A
+/// desktop that sends a new stream nothing until the screen changes
+/// (mutter did, in CI, for a later share of a run, as xdpw does) only
+/// delays it: a window opens if no picture came within 3 s, and the
+/// capture is tried again, as the app's pipeline would. A dialog the
+/// portal shows instead blocks it until the test gives up.
+fn first_picture(
+    desktop: &GnomeDesktop,
+    mut capturer: PortalCapturer,
+) -> anyhow::Result<(PortalCapturer, RgbaFrame)> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let options = options(desktop);
     std::thread::spawn(move || {
-        let mut capturer = PortalCapturer::new(options);
         let started = Instant::now();
         let result = loop {
             match capturer.capture(0) {
@@ -104,25 +116,23 @@ fn share_again(desktop: &GnomeDesktop) -> anyhow::Result<()> {
                 other => break other,
             }
         };
-        let _ = tx.send(result);
+        let _ = tx.send((capturer, result));
     });
     let waited = match rx.recv_timeout(Duration::from_secs(3)) {
-        Ok(result) => Ok(result),
+        Ok(done) => Ok(done),
         Err(_) => {
             let _nudge = desktop.wev()?;
             rx.recv_timeout(CHANGE_WITHIN)
         }
     };
-    let frame = waited
-        .map_err(|_| anyhow::anyhow!("the second share waited: the portal asked again"))??;
-    ensure!((frame.width, frame.height) == (WIDTH, HEIGHT), "{frame:?}");
-    Ok(())
+    let (capturer, frame) =
+        waited.map_err(|_| anyhow::anyhow!("no picture: the portal asked again"))?;
+    Ok((capturer, frame?))
 }
 
 /// The pointer's moves, apart from the picture, while a share runs.
 fn pointer_apart(desktop: &GnomeDesktop) -> anyhow::Result<()> {
-    let mut capturer = PortalCapturer::new(options(desktop));
-    capturer.capture(0)?;
+    let (_capturer, _) = first_picture(desktop, PortalCapturer::new(options(desktop)))?;
     let mouse = MutterPointer::start(desktop)?;
     let mut pointer = PortalPointer::boxed();
     let mut seen = Vec::new();
