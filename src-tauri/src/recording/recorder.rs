@@ -7,7 +7,7 @@
 //! also has its duration and cues (for seeking).
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -39,14 +39,11 @@ pub struct Recorded {
 pub struct Recorder {
     frames: Option<SyncSender<(Instant, ScreenFrame)>>,
     writer: Option<JoinHandle<Recorded>>,
-    path: PathBuf,
 }
 
 impl std::fmt::Debug for Recorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Recorder")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("Recorder").finish_non_exhaustive()
     }
 }
 
@@ -62,12 +59,7 @@ impl Recorder {
         Ok(Self {
             frames: Some(frames),
             writer: Some(writer),
-            path: path.to_owned(),
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Hands a frame over without waiting; a full queue drops it.

@@ -31,10 +31,6 @@ impl RecordingTap {
         self.slot().take()
     }
 
-    pub fn is_recording(&self) -> bool {
-        self.slot().is_some()
-    }
-
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Recorder>> {
         self.recorder.lock().unwrap_or_else(|p| p.into_inner())
     }
