@@ -14,6 +14,7 @@ use common::{
     rebooted_marker, recording_client, scopes, side_with, spawn_side, start_desk, wait_for,
     wait_log,
 };
+use lifeline_lib::clipboard::content::ClipContent;
 use lifeline_lib::input::event::InputEvent;
 use lifeline_lib::input::injector::{InjectError, Injector};
 use lifeline_lib::session::engine::{Backends, Command, LogItem};
@@ -201,7 +202,7 @@ async fn wait_clipboard(clipboard: &MemoryClipboard, what: &str, want: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clipboard_text_goes_both_ways_only_while_granted() {
+async fn the_clipboard_goes_both_ways_only_while_granted() {
     let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
     let dir = tempfile::tempdir().unwrap();
     let (client_clip, expert_clip) = (MemoryClipboard::default(), MemoryClipboard::default());
@@ -269,6 +270,35 @@ async fn clipboard_text_goes_both_ways_only_while_granted() {
     assert_eq!(sent(&expert.log().await.unwrap()), 1, "the expert echoed");
     assert_eq!(sent(&client.log().await.unwrap()), 1);
 
+    // Text over 32 KiB, by hand (the expert's sync off, so it goes once),
+    // and an image, synced, go on the files channel and arrive whole.
+    expert
+        .command(Command::SetClipboardSync(false))
+        .await
+        .unwrap();
+    wait_for(&mut expert.subscribe(), "sync off", |v| !v.clipboard_sync).await;
+    let long = "0123456789 abcdef\n".repeat(6000);
+    expert_clip.copy(&long);
+    expert.command(Command::SendClipboard).await.unwrap();
+    wait_clipboard(&client_clip, "the expert's long text", &long).await;
+    let image = ClipContent::Png(lifeline_e2e::images::noise_png(320, 200, 1));
+    client_clip.copy_content(image.clone());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while expert_clip.content().as_ref() != Some(&image) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the client's image never came"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    wait_log(&expert, "the image in the log", |items| {
+        items.iter().any(|i| {
+            matches!(&i.entry, LogEntry::Event { code, detail, .. }
+            if *code == EventCode::ClipboardImageReceived && detail == "320×200")
+        })
+    })
+    .await;
+
     // Withdrawn: the expert's text no longer reaches the client.
     let mut expert_view = expert.subscribe();
     client
@@ -282,7 +312,10 @@ async fn clipboard_text_goes_both_ways_only_while_granted() {
     expert_clip.copy("not for the client");
     expert.command(Command::SendClipboard).await.unwrap();
     chat_round_trip(&expert, &client).await;
-    assert_eq!(client_clip.text(), "error 0x80070005");
+    assert!(
+        client_clip.content() == Some(image),
+        "the client's clipboard changed"
+    );
     assert!(!client.view().clipboard_sync, "sync stops with the grant");
 }
 

@@ -20,6 +20,7 @@
 //! - [`artifacts`]: screenshots and logs under `target/e2e-artifacts/`.
 //! - [`net`]: a small internet in network namespaces, coturn and proxies.
 //! - [`paths`]: where the built binaries and the workspace live.
+//! - [`images`]: real PNG files for the clipboard tests.
 //! - [`wayland`]: a headless Wayland desktop (sway, PipeWire, the portal).
 //!
 //! # Failure artifacts
@@ -33,6 +34,7 @@ pub mod artifacts;
 pub mod files;
 pub mod flows;
 pub mod host;
+pub mod images;
 pub mod keys;
 pub mod net;
 pub mod paths;

@@ -4,8 +4,9 @@
 //!   there (read back with `xdotool getmouselocation`);
 //! - the expert types `hello` into a terminal on the client's display,
 //!   running `cat > file`, and the file holds exactly that;
-//! - chat travels both ways, and so does clipboard text (set and read with
-//!   `xclip` on each X server);
+//! - chat travels both ways, and so does the clipboard (set and read with
+//!   `xclip` on each X server): short text both ways, text over 32 KiB, and
+//!   a PNG image that arrives byte for byte;
 //! - after the client presses "Stop control", the same click has no effect;
 //! - the expert asks for a restart: the client cancels the first, and the
 //!   second runs the configured command after its countdown.
@@ -72,6 +73,31 @@ fn copy_on(xvfb: &Xvfb, text: &str) -> anyhow::Result<()> {
         .write_all(text.as_bytes())?;
     anyhow::ensure!(xclip.wait()?.success(), "xclip failed");
     Ok(())
+}
+
+/// Copies a PNG image to the CLIPBOARD selection of `xvfb`, as an image
+/// viewer would: offered as `image/png` only.
+fn copy_png_on(xvfb: &Xvfb, png: &Path) -> anyhow::Result<()> {
+    let png = png.display().to_string();
+    let args = ["-selection", "clipboard", "-t", "image/png", "-i", &png];
+    let xclip = std::process::Command::new("xclip")
+        .args(args)
+        .env("DISPLAY", xvfb.display())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(xclip.success(), "xclip failed");
+    Ok(())
+}
+
+/// The CLIPBOARD selection's `image/png` bytes on `xvfb`, or none.
+fn png_on(xvfb: &Xvfb) -> Vec<u8> {
+    std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-t", "image/png", "-o"])
+        .env("DISPLAY", xvfb.display())
+        .output()
+        .map(|out| out.stdout)
+        .unwrap_or_default()
 }
 
 /// The CLIPBOARD selection's text on `xvfb`, or "" while it has none.
@@ -176,6 +202,21 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
             Ok(clipboard_on(expert.xvfb()) == "Fehler 0x80070005 – Zugriff verweigert")
         })
         .await?;
+        // Past the control channel's 32 KiB: a long log, and a screenshot.
+        let long: String = (0..3000).map(|n| format!("{n:05} error\n")).collect();
+        copy_on(expert.xvfb(), &long)?;
+        expert.click("#clipboard-send").await?;
+        wait_until("the long text", || Ok(clipboard_on(client.xvfb()) == long)).await?;
+        let png = lifeline_e2e::images::noise_png(400, 300, 3);
+        let png_file = marks.path().join("screenshot.png");
+        std::fs::write(&png_file, &png)?;
+        copy_png_on(client.xvfb(), &png_file)?;
+        client.click("#clipboard-send").await?;
+        wait_until("the image", || Ok(png_on(expert.xvfb()) == png)).await?;
+        let logged = expert
+            .text(".log-event[data-code='clipboard_image_received']")
+            .await?;
+        anyhow::ensure!(logged.contains("400×300"), "{logged:?}");
 
         // The client stops control: both sides show it, and a click on the
         // remote screen no longer moves the client's pointer.

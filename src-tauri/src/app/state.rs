@@ -8,7 +8,7 @@ use serde::Serialize;
 use tauri::AppHandle;
 
 use super::screen::WebviewSink;
-use crate::clipboard::arboard_backend::ArboardClipboard;
+use crate::clipboard::system::SystemClipboard;
 use crate::config::AppConfig;
 use crate::cursor::PointerBackends;
 use crate::desk::link::{self, DeskClient, DeskLink};
@@ -240,7 +240,7 @@ impl AppState {
                 view: Some(Arc::clone(&self.socket) as _),
             },
             injector: Arc::new(crate::input::system::system_injector),
-            clipboard: Arc::new(ArboardClipboard::boxed),
+            clipboard: Arc::new(SystemClipboard::boxed),
             reboot: self.config.reboot.clone(),
             end_actions: self.config.end_actions.clone(),
             reconnect: self.reconnect.clone(),

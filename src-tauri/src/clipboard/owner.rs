@@ -4,8 +4,8 @@
 //! reads, applies what the peer sends, and in automatic mode polls for
 //! local changes.
 //!
-//! Echo suppression: text that came from the peer is never reported back as
-//! a local change, so two synced sides do not ping-pong.
+//! Echo suppression: content that came from the peer is never reported back
+//! as a local change, so two synced sides do not ping-pong.
 
 use std::sync::mpsc;
 use std::thread;
@@ -13,18 +13,18 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::MAX_CLIPBOARD_BYTES;
 use super::backend::{ClipboardBackend, ClipboardError, ClipboardFactory};
+use super::content::{ClipContent, MAX_CLIP_BYTES};
 
 /// How often automatic sync looks at the clipboard.
 pub const POLL_EVERY: Duration = Duration::from_millis(400);
 
 /// Where automatic sync reports local changes.
-pub type Changes = Box<dyn Fn(String) + Send>;
+pub type Changes = Box<dyn Fn(ClipContent) + Send>;
 
 enum Job {
-    Get(oneshot::Sender<Result<String, ClipboardError>>),
-    Set(String),
+    Get(oneshot::Sender<Result<ClipContent, ClipboardError>>),
+    Set(ClipContent),
     Watch(Option<Changes>),
 }
 
@@ -46,8 +46,8 @@ impl ClipboardOwner {
         Self { jobs }
     }
 
-    /// The clipboard's text, checked against the size limit.
-    pub async fn get(&self) -> Result<String, ClipboardError> {
+    /// The clipboard's content, checked against the size limit.
+    pub async fn get(&self) -> Result<ClipContent, ClipboardError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job::Get(reply))
@@ -57,9 +57,9 @@ impl ClipboardOwner {
             .map_err(|_| ClipboardError::Unavailable("the clipboard thread ended".into()))?
     }
 
-    /// Puts the peer's text on the clipboard.
-    pub fn set(&self, text: String) {
-        let _ = self.jobs.send(Job::Set(text));
+    /// Puts the peer's content on the clipboard.
+    pub fn set(&self, content: ClipContent) {
+        let _ = self.jobs.send(Job::Set(content));
     }
 
     /// Starts (with a reporter) or stops (with `None`) automatic sync.
@@ -100,7 +100,7 @@ fn run(factory: ClipboardFactory, inbox: mpsc::Receiver<Job>) {
             Some(Job::Get(reply)) => {
                 let _ = reply.send(state.read());
             }
-            Some(Job::Set(text)) => state.apply_remote(text),
+            Some(Job::Set(content)) => state.apply_remote(content),
             Some(Job::Watch(changes)) => state.watch(changes),
             None => state.poll(),
         }
@@ -111,8 +111,8 @@ fn run(factory: ClipboardFactory, inbox: mpsc::Receiver<Job>) {
 pub(crate) struct Tracker {
     backend: Box<dyn ClipboardBackend>,
     changes: Option<Changes>,
-    /// The last text seen on the clipboard, from either side.
-    last_seen: Option<String>,
+    /// The last content seen on the clipboard, from either side.
+    last_seen: Option<ClipContent>,
 }
 
 impl Tracker {
@@ -128,39 +128,40 @@ impl Tracker {
         self.changes.is_some()
     }
 
-    pub(crate) fn read(&mut self) -> Result<String, ClipboardError> {
-        let text = self.backend.get_text()?;
-        if text.is_empty() {
+    pub(crate) fn read(&mut self) -> Result<ClipContent, ClipboardError> {
+        let content = self.backend.get()?;
+        if content.is_empty() {
             return Err(ClipboardError::Empty);
         }
-        if text.len() > MAX_CLIPBOARD_BYTES {
-            return Err(ClipboardError::TooLarge(text.len()));
+        if content.len() > MAX_CLIP_BYTES {
+            return Err(ClipboardError::TooLarge(content.len()));
         }
-        Ok(text)
+        Ok(content)
     }
 
-    pub(crate) fn apply_remote(&mut self, text: String) {
-        match self.backend.set_text(&text) {
-            Ok(()) => self.last_seen = Some(text),
-            Err(error) => tracing::warn!(%error, "the peer's clipboard text was not set"),
+    pub(crate) fn apply_remote(&mut self, content: ClipContent) {
+        match self.backend.set(&content) {
+            Ok(()) => self.last_seen = Some(content),
+            Err(error) => tracing::warn!(%error, "the peer's clipboard content was not set"),
         }
     }
 
-    /// Starting sync takes the current text as known: only later copies go.
+    /// Starting sync takes the current content as known: only later copies
+    /// go.
     pub(crate) fn watch(&mut self, changes: Option<Changes>) {
-        self.last_seen = self.backend.get_text().ok();
+        self.last_seen = self.backend.get().ok();
         self.changes = changes;
     }
 
     /// Reports the clipboard if it changed here since it was last seen.
     pub(crate) fn poll(&mut self) {
-        let Ok(text) = self.read() else { return };
-        if self.last_seen.as_ref() == Some(&text) {
+        let Ok(content) = self.read() else { return };
+        if self.last_seen.as_ref() == Some(&content) {
             return;
         }
-        self.last_seen = Some(text.clone());
+        self.last_seen = Some(content.clone());
         if let Some(changes) = &self.changes {
-            changes(text);
+            changes(content);
         }
     }
 }
@@ -172,25 +173,40 @@ mod tests {
     use super::*;
 
     /// An in-memory clipboard another "program" can write to.
-    #[derive(Clone, Default)]
-    struct Memory(Arc<Mutex<String>>);
+    #[derive(Clone)]
+    struct Memory(Arc<Mutex<ClipContent>>);
+
+    impl Memory {
+        fn copy(&self, content: ClipContent) {
+            *self.0.lock().unwrap() = content;
+        }
+        fn holds(&self) -> ClipContent {
+            self.0.lock().unwrap().clone()
+        }
+    }
 
     impl ClipboardBackend for Memory {
-        fn get_text(&mut self) -> Result<String, ClipboardError> {
-            Ok(self.0.lock().unwrap().clone())
+        fn get(&mut self) -> Result<ClipContent, ClipboardError> {
+            Ok(self.holds())
         }
-        fn set_text(&mut self, text: &str) -> Result<(), ClipboardError> {
-            *self.0.lock().unwrap() = text.to_owned();
+        fn set(&mut self, content: &ClipContent) -> Result<(), ClipboardError> {
+            self.copy(content.clone());
             Ok(())
         }
     }
 
-    fn synced() -> (Tracker, Memory, Arc<Mutex<Vec<String>>>) {
-        let memory = Memory::default();
+    fn text(text: &str) -> ClipContent {
+        ClipContent::Text(text.into())
+    }
+
+    fn synced() -> (Tracker, Memory, Arc<Mutex<Vec<ClipContent>>>) {
+        let memory = Memory(Arc::new(Mutex::new(text(""))));
         let sent = Arc::new(Mutex::new(Vec::new()));
         let mut sync = Tracker::new(Box::new(memory.clone()));
         let log = Arc::clone(&sent);
-        sync.watch(Some(Box::new(move |text| log.lock().unwrap().push(text))));
+        sync.watch(Some(Box::new(move |content| {
+            log.lock().unwrap().push(content)
+        })));
         (sync, memory, sent)
     }
 
@@ -199,35 +215,38 @@ mod tests {
         let (mut sync, memory, sent) = synced();
         sync.poll();
         assert!(sent.lock().unwrap().is_empty(), "nothing copied yet");
-        *memory.0.lock().unwrap() = "copied here".into();
+        memory.copy(text("copied here"));
         sync.poll();
         sync.poll();
-        assert_eq!(*sent.lock().unwrap(), ["copied here"]);
+        let image = ClipContent::Png(b"\x89PNG\r\n\x1a\nimage".to_vec());
+        memory.copy(image.clone());
+        sync.poll();
+        assert_eq!(*sent.lock().unwrap(), [text("copied here"), image]);
     }
 
     #[test]
-    fn the_peers_text_is_not_echoed_back() {
+    fn the_peers_content_is_not_echoed_back() {
         let (mut sync, memory, sent) = synced();
-        sync.apply_remote("from the peer".into());
-        assert_eq!(*memory.0.lock().unwrap(), "from the peer");
+        sync.apply_remote(text("from the peer"));
+        assert_eq!(memory.holds(), text("from the peer"));
         sync.poll();
         assert!(sent.lock().unwrap().is_empty(), "no ping-pong");
-        *memory.0.lock().unwrap() = "new here".into();
+        memory.copy(text("new here"));
         sync.poll();
-        assert_eq!(*sent.lock().unwrap(), ["new here"]);
+        assert_eq!(*sent.lock().unwrap(), [text("new here")]);
     }
 
     #[test]
-    fn oversized_and_empty_text_is_refused() {
+    fn oversized_and_empty_content_is_refused() {
         let (mut sync, memory, sent) = synced();
-        *memory.0.lock().unwrap() = "x".repeat(MAX_CLIPBOARD_BYTES + 1);
+        memory.copy(ClipContent::Png(vec![0; MAX_CLIP_BYTES + 1]));
         assert_eq!(
             sync.read(),
-            Err(ClipboardError::TooLarge(MAX_CLIPBOARD_BYTES + 1))
+            Err(ClipboardError::TooLarge(MAX_CLIP_BYTES + 1))
         );
         sync.poll();
         assert!(sent.lock().unwrap().is_empty());
-        memory.0.lock().unwrap().clear();
+        memory.copy(text(""));
         assert_eq!(sync.read(), Err(ClipboardError::Empty));
     }
 }

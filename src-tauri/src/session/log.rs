@@ -121,6 +121,9 @@ event_codes! {
     Incompatible => "incompatible",
     ClipboardSent => "clipboard_sent",
     ClipboardReceived => "clipboard_received",
+    /// A clipboard image; the detail is its size, `640×480`.
+    ClipboardImageSent => "clipboard_image_sent",
+    ClipboardImageReceived => "clipboard_image_received",
     RebootScheduled => "reboot_scheduled",
     RebootCancelled => "reboot_cancelled",
     Rebooting => "rebooting",

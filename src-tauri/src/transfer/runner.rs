@@ -28,9 +28,11 @@ use super::remote_fs::{FsError, Listing, RemoteFs};
 use super::send::{Item, plan};
 use super::wire::{FileMessage, FsOp};
 use super::writer::Writer;
+use crate::clipboard::content::ClipContent;
 use crate::peer::{self, Channel, RoundTrip};
 
 mod browse;
+mod clips;
 mod incoming;
 
 /// How often progress is published while bytes move.
@@ -54,6 +56,13 @@ pub enum Report {
     Listing(Listing),
     /// Expert: a file-browser request failed (`code`, `message`).
     BrowseFailed { code: String, message: String },
+    /// Clipboard content from the peer, checked, within `clipboard`.
+    Clip(ClipContent),
+    /// Clipboard content from the peer was refused (`code`, why); the
+    /// peer was told.
+    ClipRefused { code: String, message: String },
+    /// This side's clipboard content did not go, or the peer refused it.
+    ClipNotSent { code: String, message: String },
 }
 
 enum Request {
@@ -63,7 +72,9 @@ enum Request {
     },
     Cancel(u32),
     Allow(bool),
+    AllowClipboard(bool),
     Browse(FsOp),
+    Clip(ClipContent),
 }
 
 /// Where an incoming transfer's files go, and the one being written.
@@ -115,6 +126,7 @@ impl Transfers {
             },
             browsing: browse::Browsing::default(),
             allowed,
+            clips: clips::Clips::default(),
             report: Arc::new(report),
             views: Vec::new(),
             pumps: HashMap::new(),
@@ -147,6 +159,18 @@ impl Transfers {
     pub fn allow(&self, allowed: bool) {
         let _ = self.requests.try_send(Request::Allow(allowed));
     }
+
+    /// Sends clipboard content too large for the control channel, or an
+    /// image.
+    pub fn send_clip(&self, content: ClipContent) {
+        let _ = self.requests.try_send(Request::Clip(content));
+    }
+
+    /// Clipboard content goes and comes only while this is on (off at
+    /// the start).
+    pub fn allow_clipboard(&self, allowed: bool) {
+        let _ = self.requests.try_send(Request::AllowClipboard(allowed));
+    }
 }
 
 /// An outgoing transfer's pump and its mailbox for the peer's replies.
@@ -167,6 +191,8 @@ struct Runner {
     /// Expert: the file browser's requests in flight.
     browsing: browse::Browsing,
     allowed: bool,
+    /// Clipboard content on this channel, within `clipboard`.
+    clips: clips::Clips,
     report: Arc<dyn Fn(Report) + Send + Sync>,
     /// Every transfer of the session: written here only.
     views: Vec<TransferView>,
@@ -319,6 +345,8 @@ impl Runner {
                 self.say(FileMessage::Cancel { transfer: id }).await;
                 self.note(EventCode::TransferCancelled, id.to_string());
             }
+            Request::Clip(content) => self.send_clip(content),
+            Request::AllowClipboard(allowed) => self.allow_clipboard(allowed),
             Request::Allow(allowed) => {
                 self.allowed = allowed;
                 if !allowed {
@@ -436,6 +464,13 @@ impl Runner {
                     tracing::warn!(transfer, "a reply beyond the transfer's protocol dropped");
                 }
             }
+            FileMessage::Failed {
+                transfer,
+                code,
+                message,
+            } if self.clips.sending(transfer) => self.clip_refused(transfer, code, message),
+            FileMessage::Clip { clip, mime, bytes } => self.on_clip(clip, mime, bytes).await,
+            FileMessage::ClipDone { clip, sha256 } => self.on_clip_done(clip, sha256).await,
             FileMessage::Start {
                 transfer,
                 name,

@@ -120,6 +120,14 @@ pub enum FileMessage {
     },
     /// Either way: the user cancelled.
     Cancel { transfer: u32 },
+    /// Either way, within `clipboard`: clipboard content too large for the
+    /// control channel (text over 32 KiB, or a PNG image) follows as chunk
+    /// frames numbered `clip` (from the transfers' numbers), then
+    /// `clip_done`. `mime` is `text/plain;charset=utf-8` or `image/png`;
+    /// at most 32 MiB. A refusal comes back as `failed` with the number.
+    Clip { clip: u32, mime: String, bytes: u64 },
+    /// Sender → receiver: every byte of the clip was sent; their SHA-256.
+    ClipDone { clip: u32, sha256: String },
     /// Expert → client: a file-browser request, answered by `listing`
     /// pages, `fs_done` or `fs_failed` with the same `request`.
     Fs { request: u32, op: FsOp },

@@ -6,8 +6,8 @@
 use super::remote_fs::{Entry, EntryKind};
 use super::wire::{FileMessage, FsOp};
 
-/// Eleven messages besides `fs`, and six file-browser requests.
-const KINDS: usize = 11 + 6;
+/// Thirteen messages besides `fs`, and six file-browser requests.
+const KINDS: usize = 13 + 6;
 
 fn kind(message: &FileMessage) -> &'static str {
     match message {
@@ -19,6 +19,8 @@ fn kind(message: &FileMessage) -> &'static str {
         FileMessage::Verified { .. } => "verified",
         FileMessage::Failed { .. } => "failed",
         FileMessage::Cancel { .. } => "cancel",
+        FileMessage::Clip { .. } => "clip",
+        FileMessage::ClipDone { .. } => "clip_done",
         FileMessage::Fs { op, .. } => match op {
             FsOp::List { .. } => "fs list",
             FsOp::Mkdir { .. } => "fs mkdir",
@@ -98,6 +100,21 @@ fn transfers() -> Vec<(FileMessage, &'static str)> {
         (
             FileMessage::Cancel { transfer: 2 },
             r#"{"type":"cancel","transfer":2}"#,
+        ),
+        (
+            FileMessage::Clip {
+                clip: 4,
+                mime: "image/png".into(),
+                bytes: 81234,
+            },
+            r#"{"type":"clip","clip":4,"mime":"image/png","bytes":81234}"#,
+        ),
+        (
+            FileMessage::ClipDone {
+                clip: 4,
+                sha256: "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd".into(),
+            },
+            r#"{"type":"clip_done","clip":4,"sha256":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"}"#,
         ),
     ]
 }

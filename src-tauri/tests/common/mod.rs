@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lifeline_lib::clipboard::backend::{ClipboardBackend, ClipboardError};
+use lifeline_lib::clipboard::content::ClipContent;
 use lifeline_lib::desk::DeskStatus;
 use lifeline_lib::desk::link::{self, DeskLink};
 use lifeline_lib::input::event::MouseButton;
@@ -212,17 +213,29 @@ pub fn shared_of(transcripts: &std::path::Path) -> std::path::PathBuf {
 /// that counts how often the app has read it.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryClipboard {
-    text: Arc<Mutex<String>>,
+    content: Arc<Mutex<Option<ClipContent>>>,
     reads: Arc<AtomicUsize>,
 }
 
 impl MemoryClipboard {
+    /// Its text, or "" while it holds none.
     pub fn text(&self) -> String {
-        self.text.lock().unwrap().clone()
+        match self.content() {
+            Some(ClipContent::Text(text)) => text,
+            _ => String::new(),
+        }
+    }
+
+    pub fn content(&self) -> Option<ClipContent> {
+        self.content.lock().unwrap().clone()
     }
 
     pub fn copy(&self, text: &str) {
-        *self.text.lock().unwrap() = text.to_owned();
+        self.copy_content(ClipContent::Text(text.to_owned()));
+    }
+
+    pub fn copy_content(&self, content: ClipContent) {
+        *self.content.lock().unwrap() = Some(content);
     }
 
     /// How often the app has read this clipboard so far.
@@ -246,12 +259,12 @@ impl MemoryClipboard {
 }
 
 impl ClipboardBackend for MemoryClipboard {
-    fn get_text(&mut self) -> Result<String, ClipboardError> {
+    fn get(&mut self) -> Result<ClipContent, ClipboardError> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        Ok(self.text())
+        self.content().ok_or(ClipboardError::Empty)
     }
-    fn set_text(&mut self, text: &str) -> Result<(), ClipboardError> {
-        self.copy(text);
+    fn set(&mut self, content: &ClipContent) -> Result<(), ClipboardError> {
+        self.copy_content(content.clone());
         Ok(())
     }
 }

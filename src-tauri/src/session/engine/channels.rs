@@ -36,8 +36,8 @@ pub enum ChannelEvent {
     Control(ControlMessage),
     ControlClosed,
     Input(InputEvent),
-    /// Automatic sync saw new text on this side's clipboard.
-    LocalClipboard(String),
+    /// Automatic sync saw a new copy on this side's clipboard.
+    LocalClipboard(crate::clipboard::content::ClipContent),
     /// News from the file transfers.
     Transfer(Report),
     /// Expert: the screen's first frame went to the sink (Unix ms).

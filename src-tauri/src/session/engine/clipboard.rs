@@ -1,19 +1,38 @@
-//! Clipboard text in the engine, both ways, only within the `clipboard`
+//! The clipboard in the engine, both ways, only within the `clipboard`
 //! scope: sent on request ("Send clipboard") or, when the user opts in, on
 //! every local copy. One [`ClipboardOwner`] per session holds the clipboard.
+//!
+//! Text up to 32 KiB goes on the control channel, as it always has; larger
+//! text and images go on the files channel ([`crate::transfer::runner`]),
+//! which checks them the same way before they reach
+//! [`Engine::on_peer_clipboard`].
 
 use crate::session::log::EventCode;
 use std::sync::Arc;
-
-use lifeline_signaling::protocol::Role;
 
 use super::super::control::ControlMessage;
 use super::super::scopes::Scope;
 use super::channels::ChannelEvent;
 use super::{Engine, Live};
-use crate::clipboard::MAX_CLIPBOARD_BYTES;
+use crate::clipboard::content::{ClipContent, MAX_CLIP_BYTES, MAX_CONTROL_TEXT_BYTES};
 use crate::clipboard::owner::ClipboardOwner;
 use crate::session::notice::NoticeCode;
+
+/// Which way clipboard content went, for the log.
+enum Direction {
+    Sent,
+    Received,
+}
+
+/// The log's code for content that went `direction`.
+fn logged_as(content: &ClipContent, direction: Direction) -> EventCode {
+    match (content, direction) {
+        (ClipContent::Text(_), Direction::Sent) => EventCode::ClipboardSent,
+        (ClipContent::Text(_), Direction::Received) => EventCode::ClipboardReceived,
+        (ClipContent::Png(_), Direction::Sent) => EventCode::ClipboardImageSent,
+        (ClipContent::Png(_), Direction::Received) => EventCode::ClipboardImageReceived,
+    }
+}
 
 impl Live {
     /// The session's clipboard owner, started on first use.
@@ -30,7 +49,7 @@ impl Engine {
             .is_some_and(|l| l.grants.check(Scope::Clipboard).is_ok())
     }
 
-    /// Sends this side's clipboard text once.
+    /// Sends this side's clipboard content once.
     pub(super) async fn send_clipboard(&mut self) {
         if !self.clipboard_allowed() {
             self.notice(
@@ -42,15 +61,27 @@ impl Engine {
         let Some(live) = &mut self.live else { return };
         let read = live.clipboard(&self.backends).get().await;
         match read {
-            Ok(text) => self.share_clipboard(text).await,
+            Ok(content) => self.share_clipboard(content).await,
             Err(error) => self.notice(NoticeCode::ClipboardUnavailable, error.to_string()),
         }
     }
 
-    async fn share_clipboard(&mut self, text: String) {
-        let chars = text.chars().count();
-        self.tell_peer(ControlMessage::Clipboard { text }).await;
-        self.log_event(EventCode::ClipboardSent, chars.to_string());
+    async fn share_clipboard(&mut self, content: ClipContent) {
+        let (sent, size) = (logged_as(&content, Direction::Sent), content.describe());
+        match content {
+            ClipContent::Text(text) if text.len() <= MAX_CONTROL_TEXT_BYTES => {
+                self.tell_peer(ControlMessage::Clipboard { text }).await;
+            }
+            content => {
+                let Some(transfers) = self.live.as_ref().and_then(|l| l.transfers.as_ref()) else {
+                    let why =
+                        "the files channel, which carries large clipboard content, is not open yet";
+                    return self.notice(NoticeCode::ClipboardUnavailable, why);
+                };
+                transfers.send_clip(content);
+            }
+        }
+        self.log_event(sent, size);
     }
 
     /// Turns automatic sync on or off.
@@ -66,8 +97,8 @@ impl Engine {
         let Some(live) = &mut self.live else { return };
         let session = live.session.clone();
         let changes = on.then(|| {
-            Box::new(move |text: String| {
-                let report = (session.clone(), ChannelEvent::LocalClipboard(text));
+            Box::new(move |content: ClipContent| {
+                let report = (session.clone(), ChannelEvent::LocalClipboard(content));
                 if reports.try_send(report).is_err() {
                     tracing::debug!("a clipboard change was not reported");
                 }
@@ -89,27 +120,32 @@ impl Engine {
     }
 
     /// Automatic sync saw a local copy.
-    pub(super) async fn on_local_clipboard(&mut self, text: String) {
+    pub(super) async fn on_local_clipboard(&mut self, content: ClipContent) {
         let syncing = self.live.as_ref().is_some_and(|live| live.clipboard_sync);
         if self.clipboard_allowed() && syncing {
-            self.share_clipboard(text).await;
+            self.share_clipboard(content).await;
         }
     }
 
-    /// The peer's clipboard text. The client's check already ran in
-    /// `on_control`; the expert takes it only while the grant stands.
-    pub(super) fn on_peer_clipboard(&mut self, text: String) {
-        if self.role == Role::Expert && !self.clipboard_allowed() {
-            tracing::warn!("clipboard text outside the grant ignored");
+    /// The peer's clipboard content, from either channel; taken only while
+    /// the grant stands (the client's `on_control` checked the control
+    /// channel's already).
+    pub(super) fn on_peer_clipboard(&mut self, content: ClipContent) {
+        if !self.clipboard_allowed() {
+            tracing::warn!("clipboard content outside the grant ignored");
             return;
         }
-        if text.is_empty() || text.len() > MAX_CLIPBOARD_BYTES {
-            tracing::warn!(bytes = text.len(), "clipboard text from the peer refused");
+        if content.is_empty() || content.len() > MAX_CLIP_BYTES {
+            tracing::warn!(
+                bytes = content.len(),
+                "clipboard content from the peer refused"
+            );
             return;
         }
-        let chars = text.chars().count();
+        let code = logged_as(&content, Direction::Received);
+        let detail = content.describe();
         let Some(live) = &mut self.live else { return };
-        live.clipboard(&self.backends).set(text);
-        self.log_event(EventCode::ClipboardReceived, chars.to_string());
+        live.clipboard(&self.backends).set(content);
+        self.log_event(code, detail);
     }
 }

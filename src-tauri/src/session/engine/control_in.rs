@@ -2,6 +2,7 @@
 //! hello, and every incoming message checked against the client's grants
 //! before it does anything.
 
+use crate::clipboard::content::ClipContent;
 use crate::media::capture::CaptureProblem;
 use crate::session::log::EventCode;
 use crate::session::scopes::Scope;
@@ -62,7 +63,7 @@ impl Engine {
             }
             ChannelEvent::Control(message) => self.on_control(message).await,
             ChannelEvent::Input(event) => self.on_input(event).await,
-            ChannelEvent::LocalClipboard(text) => self.on_local_clipboard(text).await,
+            ChannelEvent::LocalClipboard(content) => self.on_local_clipboard(content).await,
             ChannelEvent::Transfer(report) => self.on_transfer(report),
             ChannelEvent::Path(path) => self.on_path(session.clone(), path).await,
             ChannelEvent::ScreenProblem(problem) => self.on_screen_problem(problem).await,
@@ -199,7 +200,9 @@ impl Engine {
                 .await;
             }
             (ControlMessage::Chat { text, .. }, _) => self.on_chat(text),
-            (ControlMessage::Clipboard { text }, _) => self.on_peer_clipboard(text),
+            (ControlMessage::Clipboard { text }, _) => {
+                self.on_peer_clipboard(ClipContent::Text(text))
+            }
             (ControlMessage::Reboot { reconnect }, Role::Client) => {
                 self.schedule_reboot(reconnect).await
             }

@@ -282,7 +282,7 @@ impl Engine {
                 if let Some(expert) = live.expert_mut() {
                     expert.input = Some(InputSender::start(opened.input));
                 }
-                let allowed = live.grants.check(Scope::Files).is_ok();
+                let allowed = live.grants.current();
                 let round_trip = live.peer.round_trip();
                 let transfers = self.start_transfers(&session, allowed, opened.files, round_trip);
                 live.transfers = Some(transfers);

@@ -6,9 +6,10 @@ use lifeline_signaling::protocol::Role;
 use lifeline_signaling::protocol::SessionId;
 use std::path::PathBuf;
 
-use super::super::scopes::Scope;
+use super::super::scopes::{Scope, Scopes};
 use super::Engine;
 use super::channels::ChannelEvent;
+use crate::session::log::EventCode;
 use crate::session::notice::NoticeCode;
 use crate::session::view::RemoteFolder;
 use crate::transfer::error::TransferError;
@@ -17,11 +18,11 @@ use crate::transfer::wire::FsOp;
 
 impl Engine {
     /// Starts the runner on the files channel (the expert's transfers are
-    /// numbered even, the client's odd).
+    /// numbered even, the client's odd), within the grants `allowed`.
     pub(super) fn start_transfers(
         &self,
         session: &SessionId,
-        allowed: bool,
+        allowed: Scopes,
         channel: crate::peer::Channel,
         round_trip: crate::peer::RoundTrip,
     ) -> Transfers {
@@ -31,13 +32,13 @@ impl Engine {
             Role::Expert => (0, None),
             Role::Client => (1, self.backends.shared.clone()),
         };
-        Transfers::start(
+        let transfers = Transfers::start(
             channel,
             round_trip,
             first_id,
             self.backends.downloads.clone(),
             shared,
-            allowed,
+            allowed.contains(Scope::Files),
             move |report| {
                 if reports
                     .try_send((session.clone(), ChannelEvent::Transfer(report)))
@@ -46,7 +47,9 @@ impl Engine {
                     tracing::debug!("a transfer report was dropped");
                 }
             },
-        )
+        );
+        transfers.allow_clipboard(allowed.contains(Scope::Clipboard));
+        transfers
     }
 
     pub(super) fn send_files(&mut self, path: PathBuf, into: Option<String>) {
@@ -92,9 +95,12 @@ impl Engine {
         }
     }
 
-    pub(super) fn allow_files(&self, allowed: bool) {
+    /// The files channel follows the grants: files, and clipboard content
+    /// too large for the control channel.
+    pub(super) fn allow_transfers(&self, allowed: Scopes) {
         if let Some(transfers) = self.live.as_ref().and_then(|l| l.transfers.as_ref()) {
-            transfers.allow(allowed);
+            transfers.allow(allowed.contains(Scope::Files));
+            transfers.allow_clipboard(allowed.contains(Scope::Clipboard));
         }
     }
 
@@ -113,6 +119,14 @@ impl Engine {
                     .get_or_insert_with(RemoteFolder::default)
                     .error = Some(TransferError::new(code, message))
             }),
+            Report::Clip(content) => self.on_peer_clipboard(content),
+            Report::ClipRefused { code, message } => self.log_event(
+                EventCode::Refused,
+                format!("clipboard content: {code}: {message}"),
+            ),
+            Report::ClipNotSent { message, .. } => {
+                self.notice(NoticeCode::ClipboardUnavailable, message)
+            }
         }
     }
 }

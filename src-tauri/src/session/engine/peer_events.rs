@@ -138,7 +138,7 @@ impl Engine {
             watch_control(reports, session, channel, false);
             self.announce_screen().await;
         } else if label == FILES_CHANNEL && live.transfers.is_none() {
-            let allowed = live.grants.check(Scope::Files).is_ok();
+            let allowed = live.grants.current();
             let round_trip = live.peer.round_trip();
             let transfers = self.start_transfers(&session, allowed, channel, round_trip);
             if let Some(live) = &mut self.live {

@@ -120,7 +120,7 @@ impl Engine {
         if change.withdrawn.contains(Scope::Shell) {
             self.close_shells();
         }
-        self.allow_files(current.contains(Scope::Files));
+        self.allow_transfers(current);
         let Some(live) = &mut self.live else { return };
         if change.withdrawn.contains(Scope::View)
             && let Some(client) = live.client_mut()
@@ -163,7 +163,7 @@ impl Engine {
         if withdrawn.contains(Scope::Clipboard) {
             self.stop_clipboard_sync();
         }
-        self.allow_files(scopes.contains(Scope::Files));
+        self.allow_transfers(scopes);
         self.show_scopes(scopes);
         if !withdrawn.is_empty() {
             self.log_event(EventCode::Withdrawn, scope_list(withdrawn));

@@ -152,6 +152,9 @@ impl Runner {
             Ok(chunk) => chunk,
             Err(error) => return tracing::warn!(%error, "chunk dropped"),
         };
+        if self.clips.arriving(chunk.transfer) {
+            return self.on_clip_chunk(chunk).await;
+        }
         let Some(receiving) = self.receiving.get_mut(&chunk.transfer) else {
             return; // cancelled or refused: late chunks are dropped
         };

@@ -102,6 +102,8 @@ export const EVENT_CODES = [
   "incompatible",
   "clipboard_sent",
   "clipboard_received",
+  "clipboard_image_sent",
+  "clipboard_image_received",
   "reboot_scheduled",
   "reboot_cancelled",
   "rebooting",
