@@ -1,23 +1,32 @@
 //! The expert's session tools between two real engines, through the real
 //! signaling server and real WebRTC, each only within its permission:
-//! system information, ending with the screen locked, the command shell
-//! and session recording. Each is refused without its permission (with a
+//! system information, ending with the screen locked, the command shell,
+//! session recording and reverse view. Each is refused without its permission (with a
 //! positive sign: the refusal in the expert's record), works with it, and
 //! leaves its trace in both records.
 
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Pair, has_event, pair, scopes, start_desk, wait_for, wait_log};
+use common::{
+    Pair, PatternScreen, chat_round_trip, establish, has_event, pair, pattern_backends, scopes,
+    spawn_side, start_desk, wait_for, wait_log,
+};
 use lifeline_e2e::host;
+use lifeline_lib::media::capture::{Capturer, TestPattern};
+use lifeline_lib::media::sink::CollectingSink;
+use lifeline_lib::recording::vp8_header::keyframe_size;
 use lifeline_lib::session::end_action::EndAction;
-use lifeline_lib::session::engine::{Command, ShellOutput};
+use lifeline_lib::session::engine::{Backends, Command, ShellOutput};
 use lifeline_lib::session::log::{EventCode, LogEntry};
+use lifeline_lib::session::notice::NoticeCode;
 use lifeline_lib::session::scopes::{Scope, Scopes};
 use lifeline_lib::session::transcript;
 use lifeline_lib::session::view::{Phase, SessionView, ShellState};
+use lifeline_signaling::protocol::Role;
 
 /// The client grants `scopes` now; returns once the expert sees it.
 async fn grant(pair: &Pair, scopes: Scopes) {
@@ -306,4 +315,111 @@ async fn the_expert_records_the_screen_and_the_client_is_told() {
         })
         .count();
     assert!(blue >= 280, "{blue} of 320 pixels are the pattern's blue");
+}
+
+/// The keyframe sizes among the frames `sink` was given.
+fn keyframe_sizes(sink: &CollectingSink) -> Vec<(u32, u32)> {
+    let frames = sink.frames.lock().unwrap();
+    frames
+        .iter()
+        .filter(|f| f.keyframe)
+        .filter_map(|f| keyframe_size(&f.data))
+        .collect()
+}
+
+fn frames_in(sink: &CollectingSink) -> usize {
+    sink.frames.lock().unwrap().len()
+}
+
+/// Reverse view: the expert shows its own screen (a 256×144 pattern) to
+/// the client, on the same transceiver that brings the client's (320×180)
+/// the other way. Refused before the grant (nothing shown); shown after,
+/// while the client's screen still reaches the expert; and when the client
+/// closes its window, the expert stops and is told, and nothing more is
+/// shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_expert_shows_its_screen_only_while_the_client_allows() {
+    let (_desk_dir, url, _stop_server, _server_task) = start_desk().await;
+    let screen = Arc::new(PatternScreen::default());
+    let (client_sink, expert_sink) = (
+        Arc::new(CollectingSink::default()),
+        Arc::new(CollectingSink::default()),
+    );
+    let (client_link, client) = spawn_side(
+        &url,
+        Role::Client,
+        pattern_backends(&screen, Arc::clone(&client_sink) as _),
+    );
+    let expert_backends = Backends {
+        capturers: Arc::new(|| Box::new(TestPattern::new(256, 144)) as Box<dyn Capturer>),
+        ..pattern_backends(&screen, Arc::clone(&expert_sink) as _)
+    };
+    let (expert_link, expert) = spawn_side(&url, Role::Expert, expert_backends);
+    let asked = scopes(&[Scope::View, Scope::ReverseView]);
+    let view = scopes(&[Scope::View]);
+    establish(&client_link, &client, &expert_link, &expert, asked, view).await;
+
+    // Not granted: refused on the expert's side, nothing shown.
+    expert.command(Command::ShowMyScreen(true)).await.unwrap();
+    wait_for(&mut expert.subscribe(), "the refusal", |v| {
+        v.notice
+            .as_ref()
+            .is_some_and(|n| n.code == NoticeCode::NotGranted)
+    })
+    .await;
+    assert!(!expert.view().reverse_view);
+
+    client.command(Command::SetGrants(asked)).await.unwrap();
+    wait_for(
+        &mut expert.subscribe(),
+        "the grant",
+        |v| matches!(&v.phase, Phase::Active { scopes: s, .. } if *s == asked),
+    )
+    .await;
+    expert.command(Command::ShowMyScreen(true)).await.unwrap();
+    wait_for(&mut client.subscribe(), "the client told", |v| {
+        v.reverse_view
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while keyframe_sizes(&client_sink).is_empty() || keyframe_sizes(&expert_sink).is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no picture: the client got {} frames, the expert {}",
+            frames_in(&client_sink),
+            frames_in(&expert_sink)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        keyframe_sizes(&client_sink)
+            .iter()
+            .all(|s| *s == (256, 144))
+    );
+    assert!(
+        keyframe_sizes(&expert_sink)
+            .iter()
+            .all(|s| *s == (320, 180))
+    );
+
+    // The client closes its window: the expert stops, and is told.
+    client.command(Command::CloseExpertScreen).await.unwrap();
+    wait_for(&mut expert.subscribe(), "the expert told", |v| {
+        !v.reverse_view
+            && v.notice
+                .as_ref()
+                .is_some_and(|n| n.code == NoticeCode::ReverseViewClosed)
+    })
+    .await;
+    let shown = frames_in(&client_sink);
+    // A chat line sent after the expert stopped arrives after any frame
+    // it sent before: none may show once it is in.
+    chat_round_trip(&expert, &client).await;
+    assert_eq!(frames_in(&client_sink), shown, "frames shown after closing");
+    for (side, handle) in [("client", &client), ("expert", &expert)] {
+        wait_log(handle, side, |items| {
+            has_event(items, "reverse_view_started") && has_event(items, "reverse_view_closed")
+        })
+        .await;
+    }
 }

@@ -134,7 +134,8 @@ async fn an_expert_reaches_a_client_who_consents_and_stops() {
         anyhow::ensure!(
             scopes
                 == "View the screen, Transfer files and folders, Transfer clipboard content, \
-                    See system information (hardware, disks, network, programs)",
+                    See system information (hardware, disks, network, programs), \
+                    Show you the expert's screen (a demonstration)",
             "control was unticked: {scopes:?}"
         );
         let with = client.full_text("#session-peer").await?;

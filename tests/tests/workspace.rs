@@ -10,7 +10,9 @@
 //! shell on the client, which follows the panel's size and ends with the
 //! permission. "Disconnect and lock the screen" runs the client's lock
 //! command. A recording the client's bar announces still plays after the
-//! expert's app is killed in the middle of it.
+//! expert's app is killed in the middle of it. The expert shows its own
+//! screen: its colour reaches a window on the client's side, and when the
+//! client closes that window the expert stops and is told.
 
 use std::path::PathBuf;
 
@@ -296,6 +298,7 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         check_shell(&client, &expert).await?;
         h.screenshot(&expert, "panel-shell").await?;
         record_briefly(&client, &expert).await?;
+        show_the_experts_screen(&h, &client, &expert).await?;
 
         // The toolbar's menus open under their buttons, inside the window.
         for menu in ["screen-menu", "tools-more"] {
@@ -493,6 +496,56 @@ async fn record_briefly(client: &AppInstance, expert: &AppInstance) -> anyhow::R
     anyhow::ensure!(
         shown == serde_json::Value::Bool(false),
         "the client's bar still says recorded"
+    );
+    Ok(())
+}
+
+/// The expert's own screen (its root window painted magenta, right of and
+/// below the app's window) in a window on the client's side; the client
+/// closes it, and the expert stops showing it and is told.
+async fn show_the_experts_screen(
+    h: &lifeline_e2e::Harness,
+    client: &AppInstance,
+    expert: &AppInstance,
+) -> anyhow::Result<()> {
+    const MAGENTA: lifeline_e2e::screen::Rgb = [255, 0, 255];
+    const BARE: (u32, u32) = (1200, 770);
+    expert.xvfb().run("xsetroot", &["-solid", "#ff00ff"])?;
+    let main = client.client().window().await?;
+    expert.open_menu("tools-more").await?;
+    expert.click("#tool-reverse").await?;
+    expert.wait_for("#reverse-indicator").await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let shown = loop {
+        let windows = client.client().windows().await?;
+        if let Some(other) = windows.into_iter().find(|w| *w != main) {
+            break other;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "no window with the expert's screen opened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    client.client().switch_to_window(shown).await?;
+    client.wait_for("#expert-screen #screen-canvas").await?;
+    lifeline_e2e::screen::wait_for_colours(client, &[(BARE, MAGENTA)]).await?;
+    h.screenshot(client, "client-expert-screen").await?;
+    client.click_closing_window("#expert-screen-close").await?;
+    client.client().switch_to_window(main).await?;
+    expert
+        .wait_for("#session-log .log-event[data-code='reverse_view_closed']")
+        .await?;
+    let gone = expert
+        .client()
+        .execute(
+            "return !document.getElementById('reverse-indicator');",
+            vec![],
+        )
+        .await?;
+    anyhow::ensure!(
+        gone == serde_json::Value::Bool(true),
+        "the expert still shows its screen"
     );
     Ok(())
 }

@@ -25,10 +25,13 @@ pub enum Scope {
     SystemInfo,
     /// Run commands in a terminal on the computer, as its user.
     Shell,
+    /// Show the client the expert's own screen, in a window the client can
+    /// close (Techinline's reverse view): view only, never control.
+    ReverseView,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::View,
         Scope::Control,
         Scope::Files,
@@ -36,6 +39,7 @@ impl Scope {
         Scope::Reboot,
         Scope::SystemInfo,
         Scope::Shell,
+        Scope::ReverseView,
     ];
 
     const fn bit(self) -> u8 {
@@ -53,6 +57,7 @@ impl fmt::Display for Scope {
             Scope::Reboot => "reboot",
             Scope::SystemInfo => "system_info",
             Scope::Shell => "shell",
+            Scope::ReverseView => "reverse_view",
         })
     }
 }

@@ -265,6 +265,18 @@ pub async fn panel_window(
     .map_err(AppError::from)
 }
 
+/// Client mode: opens (`open`) or closes the window with the expert's own
+/// screen (reverse view). Async, as for the panel window.
+#[tauri::command]
+pub async fn reverse_window(app: tauri::AppHandle, open: bool) -> Result<(), AppError> {
+    if open {
+        super::reverse_window::open(&app)
+    } else {
+        super::reverse_window::close(&app)
+    }
+    .map_err(AppError::from)
+}
+
 /// Expert mode: the webview's decoder needs a keyframe; `catch_up`: the
 /// view just opened and wants the frames kept since the newest keyframe
 /// first.

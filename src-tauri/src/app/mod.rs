@@ -7,6 +7,7 @@ pub mod error;
 mod events;
 mod keyboard_grab;
 mod panel_window;
+mod reverse_window;
 mod screen;
 mod session_commands;
 mod state;
@@ -56,6 +57,7 @@ pub fn run(config: AppConfig) {
             commands::screen_set_quality,
             commands::window_layout,
             commands::panel_window,
+            commands::reverse_window,
             session_commands::session_chat,
             session_commands::session_set_grants,
             session_commands::session_set_notes,
@@ -64,6 +66,7 @@ pub fn run(config: AppConfig) {
             session_commands::clipboard_send,
             session_commands::system_info_ask,
             session_commands::session_end_with,
+            session_commands::session_show_my_screen,
             session_commands::session_record,
             session_commands::recordings,
             session_commands::recording,

@@ -140,6 +140,20 @@ pub async fn session_record(
     Ok(state.session(tab)?.command(Command::Record(on)).await?)
 }
 
+/// Expert: starts (`on`) or stops showing this computer's screen to the
+/// client (reverse view), within `reverse_view`.
+#[tauri::command]
+pub async fn session_show_my_screen(
+    state: State<'_, AppState>,
+    tab: Option<TabId>,
+    on: bool,
+) -> Result<(), AppError> {
+    Ok(state
+        .session(tab)?
+        .command(Command::ShowMyScreen(on))
+        .await?)
+}
+
 /// Expert: ends the session with the client's screen locked or its user
 /// logged out (`lock` or `log_out`); the client confirms how it went.
 #[tauri::command]

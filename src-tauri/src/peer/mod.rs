@@ -343,8 +343,19 @@ impl Peer {
         Ok(())
     }
 
-    /// The screen's video track, once the answer that carries it is made
-    /// (answerer with `share_screen` only).
+    /// Offers one video track both ways (the expert, before its offer,
+    /// when it may show its own screen): its own, and the client's screen
+    /// on the same transceiver when the client shares it. Sends nothing
+    /// until frames are given to the returned sender.
+    pub async fn send_and_receive_video(&self) -> Result<Arc<video::VideoSender>, PeerError> {
+        let sender = Arc::new(video::VideoSender::add_to(self.pc.as_ref()).await?);
+        *self.video.lock().await = Some(Arc::clone(&sender));
+        Ok(sender)
+    }
+
+    /// This side's video track: the client's screen, once the answer that
+    /// carries it is made (answerer with `share_screen` only), or the
+    /// expert's own screen ([`Self::send_and_receive_video`]).
     pub async fn video_sender(&self) -> Option<Arc<video::VideoSender>> {
         self.video.lock().await.clone()
     }

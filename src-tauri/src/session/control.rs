@@ -62,6 +62,12 @@ pub enum ControlMessage {
     /// Expert → client: the expert started (or stopped) recording what it
     /// sees of the screen.
     Recording { on: bool },
+    /// Expert → client: the expert's own screen is shown (or no longer),
+    /// on the video track, within `reverse_view`.
+    ReverseView { on: bool },
+    /// Client → expert: the client closed the window with the expert's
+    /// screen; the expert stops sending it.
+    ReverseViewClosed,
     /// Expert → client: a snapshot of the computer, please.
     AskSystemInfo,
     /// Client → expert: the snapshot asked for.

@@ -10,7 +10,7 @@ use crate::media::capture::MonitorInfo;
 use crate::media::quality::Quality;
 use crate::peer::path::Reach;
 
-const KINDS: usize = 19;
+const KINDS: usize = 21;
 
 fn kind(message: &ControlMessage) -> &'static str {
     match message {
@@ -28,6 +28,8 @@ fn kind(message: &ControlMessage) -> &'static str {
         ControlMessage::ControlUnavailable { .. } => "control_unavailable",
         ControlMessage::Screen(_) => "screen",
         ControlMessage::Recording { .. } => "recording",
+        ControlMessage::ReverseView { .. } => "reverse_view",
+        ControlMessage::ReverseViewClosed => "reverse_view_closed",
         ControlMessage::AskSystemInfo => "ask_system_info",
         ControlMessage::SystemInfo(_) => "system_info",
         ControlMessage::SelectMonitor { .. } => "select_monitor",
@@ -76,6 +78,14 @@ fn golden() -> Vec<(ControlMessage, &'static str)> {
         (
             ControlMessage::RebootCancelled,
             r#"{"type":"reboot_cancelled"}"#,
+        ),
+        (
+            ControlMessage::ReverseView { on: true },
+            r#"{"type":"reverse_view","on":true}"#,
+        ),
+        (
+            ControlMessage::ReverseViewClosed,
+            r#"{"type":"reverse_view_closed"}"#,
         ),
         (
             ControlMessage::Refused {

@@ -87,12 +87,14 @@ pub fn needed_for(message: &ControlMessage) -> Option<Scope> {
         ControlMessage::Clipboard { .. } => Some(Scope::Clipboard),
         ControlMessage::Reboot { .. } => Some(Scope::Reboot),
         ControlMessage::AskSystemInfo => Some(Scope::SystemInfo),
+        ControlMessage::ReverseView { .. } => Some(Scope::ReverseView),
         ControlMessage::EndWith { .. } => Some(Scope::Control),
         ControlMessage::Hello { .. }
         | ControlMessage::Bye
         | ControlMessage::Chat { .. }
         | ControlMessage::Screen(_)
         | ControlMessage::Recording { .. }
+        | ControlMessage::ReverseViewClosed
         | ControlMessage::SystemInfo(_)
         | ControlMessage::EndedWith { .. }
         | ControlMessage::Grants { .. }

@@ -121,6 +121,12 @@ event_codes! {
     Incompatible => "incompatible",
     ClipboardSent => "clipboard_sent",
     ClipboardReceived => "clipboard_received",
+    /// The expert shows its own screen to the client (reverse view), or
+    /// stopped.
+    ReverseViewStarted => "reverse_view_started",
+    ReverseViewStopped => "reverse_view_stopped",
+    /// The client closed the window with the expert's screen.
+    ReverseViewClosed => "reverse_view_closed",
     /// A clipboard image; the detail is its size, `640×480`.
     ClipboardImageSent => "clipboard_image_sent",
     ClipboardImageReceived => "clipboard_image_received",

@@ -73,6 +73,8 @@ notice_codes! {
     Locked => "locked", Outcome;
     /// The session ended with the client's user logged out.
     LoggedOut => "logged_out", Outcome;
+    /// Expert: the client closed the window with the expert's screen.
+    ReverseViewClosed => "reverse_view_closed", Outcome;
 
     // Problems to act on.
     SignedOut => "signed_out", Problem;

@@ -51,6 +51,8 @@ pub struct SessionView {
     pub shells: Vec<ShellView>,
     /// The expert records the screen now (both sides see it).
     pub recording: bool,
+    /// The expert shows its own screen to the client now (both sides).
+    pub reverse_view: bool,
 }
 
 /// Expert: one command shell on the client, as its terminal shows it.
@@ -245,6 +247,7 @@ mod tests {
             }),
             shells: Vec::new(),
             recording: false,
+            reverse_view: false,
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -267,7 +270,8 @@ mod tests {
                 "reconnecting": true,
                 "systemInfo": {"snapshot": null, "asking": true},
                 "shells": [],
-                "recording": false
+                "recording": false,
+                "reverseView": false
             })
         );
     }

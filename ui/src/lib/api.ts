@@ -175,6 +175,10 @@ export const api = {
   recording: (name: string) => invoke<ArrayBuffer>("recording", { name }),
   /** Expert: starts or stops recording the client's screen (a WebM file beside the transcript). */
   sessionRecord: (on: boolean) => invoke<void>("session_record", about({ on })),
+  /** Expert: starts or stops showing this computer's screen to the client (reverse view). */
+  sessionShowMyScreen: (on: boolean) => invoke<void>("session_show_my_screen", about({ on })),
+  /** Client: opens or closes the window with the expert's screen. */
+  reverseWindow: (open: boolean) => invoke<void>("reverse_window", { open }),
   /** Expert: ends the session with the client's screen locked or its user logged out. */
   sessionEndWith: (action: "lock" | "log_out") => invoke<void>("session_end_with", about({ action })),
   /** Expert: asks for a new snapshot of the client's computer; it arrives in `systemInfo`. */

@@ -8,8 +8,17 @@ import type { ShellView } from "./shells";
 import type { SystemInfoView } from "./systemInfo";
 import type { TransferView } from "./transfers";
 
-export type Scope = "view" | "control" | "files" | "clipboard" | "reboot" | "system_info" | "shell";
-export const ALL_SCOPES: Scope[] = ["view", "control", "files", "clipboard", "reboot", "system_info", "shell"];
+export type Scope = "view" | "control" | "files" | "clipboard" | "reboot" | "system_info" | "shell" | "reverse_view";
+export const ALL_SCOPES: Scope[] = [
+  "view",
+  "control",
+  "files",
+  "clipboard",
+  "reboot",
+  "system_info",
+  "shell",
+  "reverse_view",
+];
 
 export type Phase =
   | { phase: "idle" }
@@ -97,6 +106,8 @@ export interface SessionView {
   shells: ShellView[];
   /** The expert records the screen now (both sides see it). */
   recording: boolean;
+  /** The expert shows its own screen to the client now (reverse view). */
+  reverseView: boolean;
 }
 
 /** How one end of the chosen ICE pair was found (src-tauri/src/peer/path.rs). */
@@ -156,6 +167,7 @@ export const IDLE_VIEW: SessionView = {
   systemInfo: null,
   shells: [],
   recording: false,
+  reverseView: false,
 };
 
 function known(key: string): key is MessageKey {

@@ -223,27 +223,13 @@ impl Engine {
                 self.ended_with(action, error).await
             }
             (ControlMessage::SystemInfo(snapshot), Role::Expert) => self.on_system_info(*snapshot),
-            (ControlMessage::SelectMonitor { monitor }, Role::Client) => {
-                if let Some(share) = self
-                    .live
-                    .as_mut()
-                    .and_then(Live::client_mut)
-                    .and_then(|c| c.share.as_mut())
-                {
-                    share.select_monitor(monitor);
-                    self.announce_screen().await;
-                }
-            }
-            (ControlMessage::SetQuality { quality }, Role::Client) => {
-                if let Some(share) = self
-                    .live
-                    .as_mut()
-                    .and_then(Live::client_mut)
-                    .and_then(|c| c.share.as_mut())
-                {
-                    share.set_quality(quality);
-                    self.announce_screen().await;
-                }
+            (
+                steer @ (ControlMessage::SelectMonitor { .. } | ControlMessage::SetQuality { .. }),
+                Role::Client,
+            ) => self.steer_screen(steer).await,
+            (ControlMessage::ReverseView { on }, Role::Client) => self.on_reverse_view(on),
+            (ControlMessage::ReverseViewClosed, Role::Expert) => {
+                self.on_reverse_view_closed().await
             }
             (ControlMessage::PathEnd { local }, _) => self.on_peer_end(local).await,
             (message, _) => {
@@ -252,12 +238,35 @@ impl Engine {
         }
     }
 
+    /// Client: the expert picked another monitor or quality.
+    async fn steer_screen(&mut self, steer: ControlMessage) {
+        let Some(share) = self
+            .live
+            .as_mut()
+            .and_then(Live::client_mut)
+            .and_then(|c| c.share.as_mut())
+        else {
+            return;
+        };
+        match steer {
+            ControlMessage::SelectMonitor { monitor } => share.select_monitor(monitor),
+            ControlMessage::SetQuality { quality } => share.set_quality(quality),
+            _ => return,
+        }
+        self.announce_screen().await;
+    }
+
     /// Expert: the client's grants changed. A recording of a screen no
-    /// longer shared ends with it.
+    /// longer shared ends with it, and so does showing this screen when
+    /// that is no longer allowed.
     async fn on_new_grants(&mut self, scopes: crate::session::scopes::Scopes) {
         self.on_grants(scopes);
         if !scopes.contains(Scope::View) {
             self.stop_recording().await;
+        }
+        if !scopes.contains(Scope::ReverseView) {
+            self.stop_showing(false, EventCode::ReverseViewStopped)
+                .await;
         }
     }
 
@@ -288,6 +297,7 @@ fn refused_what(scope: Scope) -> &'static str {
         Scope::Clipboard => "clipboard text",
         Scope::Reboot => "a restart",
         Scope::SystemInfo => "system information",
+        Scope::ReverseView => "the expert's screen",
         Scope::Control | Scope::Files | Scope::Shell => "a request",
     }
 }

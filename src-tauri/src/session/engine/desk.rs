@@ -371,14 +371,18 @@ struct Opened {
 }
 
 /// Expert: opens the session's channels (and asks for the screen when it
-/// may view), then makes the offer. The shell's channel is there whenever
+/// may view, or offers video both ways when it asked to show its own),
+/// then makes the offer. The shell's channel is there whenever
 /// the expert asked for `shell`, so that the client can grant it later.
 async fn open_channels(
     peer: &Peer,
     scopes: Scopes,
     asked: Scopes,
 ) -> Result<Opened, peer::PeerError> {
-    if scopes.contains(Scope::View) {
+    if asked.contains(Scope::ReverseView) {
+        // One transceiver both ways: the client's screen comes back on it.
+        peer.send_and_receive_video().await?;
+    } else if scopes.contains(Scope::View) {
         peer.receive_video().await?;
     }
     let control = peer

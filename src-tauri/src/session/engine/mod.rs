@@ -25,6 +25,7 @@ mod reboot;
 mod recording;
 mod recover;
 mod remote;
+mod reverse;
 mod shell;
 mod system_info;
 mod talk;
@@ -99,11 +100,12 @@ pub enum Command {
     SelectMonitor(usize),
     /// Expert: another quality preset.
     SetQuality(Quality),
-    /// Expert: the viewer's decoder needs a keyframe (it fell behind,
-    /// failed, or frames were lost on the way to it).
+    /// The viewer's decoder needs a keyframe (it fell behind, failed, or
+    /// frames were lost on the way to it): the expert's of the client's
+    /// screen, the client's of the expert's.
     RequestKeyframe,
-    /// Expert: a viewer opened: the frames since the newest keyframe at
-    /// once, then a keyframe.
+    /// A viewer opened: the frames since the newest keyframe at once, then
+    /// a keyframe.
     CatchUp,
     /// Either side: a chat line (already checked with `check_chat`).
     Chat(String),
@@ -138,6 +140,11 @@ pub enum Command {
     },
     /// Expert: starts (`true`) or stops recording the screen.
     Record(bool),
+    /// Expert: starts (`true`) or stops showing its own screen to the
+    /// client (reverse view).
+    ShowMyScreen(bool),
+    /// Client: the window with the expert's screen closed.
+    CloseExpertScreen,
     /// Expert: ends shell `shell`.
     ShellClose {
         shell: crate::shell::protocol::ShellId,
@@ -406,6 +413,8 @@ struct ClientLive {
     ended_with: Option<Notice>,
     /// The command shells, once the shell channel is there.
     shells: Option<crate::shell::host::ShellHost>,
+    /// The expert's own screen, when it shows it (reverse view).
+    expert_screen: reverse::ExpertScreen,
 }
 
 /// The expert's own part of a session: what it sends and what it shows.
@@ -428,6 +437,9 @@ struct ExpertLive {
     shell_outbox: Vec<crate::shell::ShellMessage>,
     shell_ready: bool,
     wants: Arc<screen_view::ViewerWants>,
+    /// This computer's screen, while shown to the client (reverse view;
+    /// boxed: it is large).
+    showing: Option<Box<ScreenShare>>,
 }
 
 impl Drop for ExpertLive {
@@ -685,15 +697,19 @@ impl Engine {
                 self.tell_peer(ControlMessage::SetQuality { quality }).await;
             }
             (Command::RequestKeyframe, _) => {
-                if let Some(expert) = self.live.as_ref().and_then(Live::expert) {
-                    expert.wants.keyframe();
+                if let Some(wants) = self.viewer_wants() {
+                    wants.keyframe();
                 }
             }
             (Command::CatchUp, _) => {
-                if let Some(expert) = self.live.as_ref().and_then(Live::expert) {
-                    expert.wants.catch_up();
+                if let Some(wants) = self.viewer_wants() {
+                    wants.catch_up();
                 }
             }
+            (Command::ShowMyScreen(on), Phase::Active { .. }) if self.role == Role::Expert => {
+                self.show_my_screen(on).await;
+            }
+            (Command::CloseExpertScreen, _) => self.close_expert_screen().await,
             (Command::Chat(text), Phase::Connecting { .. } | Phase::Active { .. }) => {
                 self.chat(text).await;
             }
@@ -834,6 +850,7 @@ impl Engine {
             view.system_info = None;
             view.shells.clear();
             view.recording = false;
+            view.reverse_view = false;
         });
         self.step(Input::Ended(notice));
     }

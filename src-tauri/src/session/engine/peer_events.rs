@@ -159,7 +159,12 @@ impl Engine {
     }
 
     /// Expert: the client's screen track, read only while view is granted.
+    /// Client: the expert's own screen (reverse view), shown only while
+    /// allowed.
     fn on_video(&mut self, session: SessionId, receiver: crate::peer::video::VideoReceiver) {
+        if self.role == Role::Client {
+            return self.read_expert_screen(receiver);
+        }
         let Some(live) = &mut self.live else { return };
         let may_view = live.grants.current().contains(Scope::View);
         // Only an expert the client let view gets a track at all;

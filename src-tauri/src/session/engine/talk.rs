@@ -120,6 +120,9 @@ impl Engine {
         if change.withdrawn.contains(Scope::Shell) {
             self.close_shells();
         }
+        if change.withdrawn.contains(Scope::ReverseView) {
+            self.on_reverse_view(false);
+        }
         self.allow_transfers(current);
         let Some(live) = &mut self.live else { return };
         if change.withdrawn.contains(Scope::View)
