@@ -53,15 +53,7 @@ pub fn decode_webm(path: &Path) -> anyhow::Result<Decoded> {
         .rev()
         .find(|l| l.contains("format=(string)RGBA"))
         .ok_or_else(|| anyhow::anyhow!("no decoded caps in {printed}"))?;
-    let number = |name: &str| -> anyhow::Result<usize> {
-        let after = caps
-            .split(&format!("{name}=(int)"))
-            .nth(1)
-            .ok_or_else(|| anyhow::anyhow!("no {name} in {caps}"))?;
-        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-        Ok(digits.parse()?)
-    };
-    let (width, height) = (number("width")?, number("height")?);
+    let (width, height) = (number(caps, "width")?, number(caps, "height")?);
     let bytes = std::fs::read(raw.path())?;
     let size = width * height * 4;
     anyhow::ensure!(size > 0 && !bytes.is_empty(), "no picture decoded");
@@ -71,4 +63,44 @@ pub fn decode_webm(path: &Path) -> anyhow::Result<Decoded> {
         height,
         frames,
     })
+}
+
+/// The picture sizes a player's decoder puts out for the WebM file at
+/// `path`, in order, each once per change.
+pub fn decoded_sizes(path: &Path) -> anyhow::Result<Vec<(usize, usize)>> {
+    let output = Command::new("gst-launch-1.0")
+        .arg("-v")
+        .arg("filesrc")
+        .arg(format!("location={}", path.display()))
+        .args(["!", "matroskademux", "!", "video/x-vp8", "!", "vp8dec"])
+        .args(["!", "video/x-raw", "!", "fakesink"])
+        .output()?;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "GStreamer could not play {}: {printed}{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut sizes = Vec::new();
+    for caps in printed
+        .lines()
+        .filter(|l| l.contains("fakesink") && l.contains("video/x-raw"))
+    {
+        let size = (number(caps, "width")?, number(caps, "height")?);
+        if sizes.last() != Some(&size) {
+            sizes.push(size);
+        }
+    }
+    Ok(sizes)
+}
+
+/// The integer field `name` of a caps line GStreamer printed.
+fn number(caps: &str, name: &str) -> anyhow::Result<usize> {
+    let after = caps
+        .split(&format!("{name}=(int)"))
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("no {name} in {caps}"))?;
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    Ok(digits.parse()?)
 }

@@ -184,13 +184,18 @@ mod tests {
     use crate::media::convert::{I420Frame, rgba_to_i420};
     use crate::media::sink::FrameTimes;
     use crate::media::vp8::{EncoderConfig, Vp8Encoder};
-    use lifeline_e2e::webm::decode_webm;
+    use lifeline_e2e::webm::{decode_webm, decoded_sizes};
 
     /// `count` frames of the moving test pattern, encoded, numbered from 0
     /// (a keyframe first and at `keyframes`).
     fn encoded(count: usize, keyframes: &[usize]) -> Vec<ScreenFrame> {
-        let mut pattern = TestPattern::new(320, 180);
-        let mut encoder = Vp8Encoder::new(EncoderConfig::new(320, 180)).unwrap();
+        encoded_at((320, 180), count, keyframes)
+    }
+
+    /// The same at `size`.
+    fn encoded_at(size: (u32, u32), count: usize, keyframes: &[usize]) -> Vec<ScreenFrame> {
+        let mut pattern = TestPattern::new(size.0, size.1);
+        let mut encoder = Vp8Encoder::new(EncoderConfig::new(size.0, size.1)).unwrap();
         let mut i420 = I420Frame::default();
         (0..count)
             .flat_map(|n| {
@@ -279,6 +284,20 @@ mod tests {
             "{} frames",
             decoded.frames.len()
         );
+    }
+
+    /// The client's screen changes size mid-recording (another monitor, a
+    /// new resolution): the stream goes on with a keyframe at the new size,
+    /// and a player's decoder follows it.
+    #[test]
+    fn a_size_change_plays_on_at_the_new_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.webm");
+        let mut frames = encoded_at((320, 180), 15, &[]);
+        frames.extend(encoded_at((640, 360), 15, &[]));
+        let recorded = record(&path, &frames);
+        assert_eq!(recorded.frames, 30);
+        assert_eq!(decoded_sizes(&path).unwrap(), [(320, 180), (640, 360)]);
     }
 
     #[test]
