@@ -279,6 +279,7 @@ impl Connection {
                 | AppMessage::Connected { .. }
                 | AppMessage::Path { .. }
                 | AppMessage::ScreenBackend { .. }
+                | AppMessage::Recorded { .. }
                 | AppMessage::Reattach { .. }),
                 role,
             ) => self.about_session(message, role).await,
@@ -316,6 +317,7 @@ impl Connection {
             AppMessage::ScreenBackend { session, backend } => {
                 hub.screen_backend(conn, session, backend).await
             }
+            AppMessage::Recorded { session, file } => hub.recorded(conn, session, file).await,
             AppMessage::Reattach { session, secret } => {
                 let done = hub.reattach(conn, role, session.clone(), secret).await;
                 self.audit_reattach(role, &session, &done);

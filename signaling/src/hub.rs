@@ -28,8 +28,8 @@ use crate::ids::{ClientId, IdRegistry, IssueError, LookupError, SystemIdSource};
 use crate::metrics::Metrics;
 use crate::pairings::{Pairing, PairingError, Pairings, Returns, Stage};
 use crate::protocol::{
-    CaptureBackend, ClientAbout, ComputerInfo, ErrorCode, LeaveReason, Role, Scopes, ServerMessage,
-    SessionId, SessionPath, Signal,
+    CaptureBackend, ClientAbout, ComputerInfo, ErrorCode, LeaveReason, RecordingName, Role, Scopes,
+    ServerMessage, SessionId, SessionPath, Signal,
 };
 use crate::random;
 use crate::reconnects::{self, Reconnect, Reconnects};
@@ -135,7 +135,7 @@ impl From<PairingError> for Refusal {
             PairingError::ClientBusy => ErrorCode::ClientBusy,
             PairingError::NoSuchSession | PairingError::AlreadyAnswered => ErrorCode::NoSuchSession,
             PairingError::NotAccepted => ErrorCode::NotAccepted,
-            PairingError::NotTheClient => ErrorCode::WrongRole,
+            PairingError::NotTheClient | PairingError::NotTheExpert => ErrorCode::WrongRole,
             PairingError::NoWayBack => ErrorCode::ReattachFailed,
         };
         Refusal::new(code, error.to_string())
@@ -221,6 +221,8 @@ enum SessionOp {
     Path(SessionPath),
     /// The client's screen capture backend.
     ScreenBackend(CaptureBackend),
+    /// A recording the expert saved.
+    Recorded(RecordingName),
     /// Whether the connection takes part (for the audit log).
     Member,
     Bye,
@@ -372,6 +374,17 @@ impl HubHandle {
         backend: CaptureBackend,
     ) -> Result<(), Refusal> {
         self.ask_about(conn, session, SessionOp::ScreenBackend(backend))
+            .await
+    }
+
+    /// The expert of the running `session` saved a recording of it.
+    pub async fn recorded(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        file: RecordingName,
+    ) -> Result<(), Refusal> {
+        self.ask_about(conn, session, SessionOp::Recorded(file))
             .await
     }
 
@@ -548,6 +561,7 @@ impl Hub {
             SessionOp::Connected => self.connected(conn, session),
             SessionOp::Path(path) => self.path(conn, session, path),
             SessionOp::ScreenBackend(backend) => self.screen_backend(conn, session, backend),
+            SessionOp::Recorded(file) => self.recorded(conn, session, file),
             SessionOp::Member => self.member(conn, &session),
             SessionOp::Bye => self.bye(conn, &session),
             SessionOp::HoldForReconnect => self.hold_for_reconnect(now, conn, &session),
@@ -989,6 +1003,24 @@ impl Hub {
         self.records.send(RecordEvent::ScreenBackend {
             session: session.to_string(),
             backend: backend.as_str(),
+        });
+        Ok(())
+    }
+
+    /// Only the expert records; a client's report is refused.
+    fn recorded(
+        &mut self,
+        conn: ConnId,
+        session: SessionId,
+        file: RecordingName,
+    ) -> Result<(), Refusal> {
+        let (role, _) = self.pairings.relay_target(conn, &session)?;
+        if role != Role::Expert {
+            return Err(PairingError::NotTheExpert.into());
+        }
+        self.records.send(RecordEvent::Recorded {
+            session: session.to_string(),
+            file: file.into(),
         });
         Ok(())
     }

@@ -144,6 +144,8 @@ pub enum PairingError {
     NotAccepted,
     #[error("only the client can answer a request")]
     NotTheClient,
+    #[error("only the expert reports that")]
+    NotTheExpert,
     #[error("the request has already been answered")]
     AlreadyAnswered,
     #[error("no running session of yours takes that secret")]

@@ -81,6 +81,11 @@ pub enum RecordEvent {
         session: String,
         backend: &'static str,
     },
+    /// A recording the expert saved, by name (a plain `.webm` name).
+    Recorded {
+        session: String,
+        file: String,
+    },
     /// `expert` ended a session the desk no longer pairs (it restarted
     /// since); answers whether an open row of theirs was ended.
     EndedByExpert {
@@ -214,6 +219,19 @@ async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
                 .bind(session)
                 .execute(pool)
                 .await?;
+        }
+        RecordEvent::Recorded { session, file } => {
+            // Space-separated, in order; a row keeps at most 4 KiB of names.
+            sqlx::query(
+                "UPDATE sessions SET recordings = CASE WHEN recordings IS NULL THEN $1
+                                                  ELSE recordings || ' ' || $1 END
+                 WHERE session_id = $2
+                   AND (recordings IS NULL OR length(recordings) < 4096)",
+            )
+            .bind(file)
+            .bind(session)
+            .execute(pool)
+            .await?;
         }
         RecordEvent::EndedByExpert {
             session,
@@ -379,6 +397,9 @@ pub struct SessionRecord {
     /// What captured the client's screen: `x11`, `wayland` (`None`: no
     /// screen was shared, or an app too old to say).
     pub client_screen: Option<String>,
+    /// The recordings the expert saved, their names space-separated, in
+    /// order (`None`: none).
+    pub recordings: Option<String>,
 }
 
 /// Rows requested in `[from_ms, to_ms)`, oldest first; only `expert`'s
@@ -395,7 +416,7 @@ pub async fn list(
                 "SELECT session_id, client_id, description, computer_name, computer_os,
                         computer_user, expert, notes, scopes_requested, scopes_granted,
                         requested_at, answered_at, started_at, ended_at, outcome, end_reason,
-                        expert_path, client_path, client_screen
+                        expert_path, client_path, client_screen, recordings
                  FROM sessions WHERE requested_at >= $1 AND requested_at < $2",
                 $filter,
                 " ORDER BY requested_at, session_id"
@@ -433,6 +454,7 @@ pub async fn list(
                 expert_path: row.try_get("expert_path")?,
                 client_path: row.try_get("client_path")?,
                 client_screen: row.try_get("client_screen")?,
+                recordings: row.try_get("recordings")?,
             })
         })
         .collect()

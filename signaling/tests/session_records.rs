@@ -1,5 +1,5 @@
 //! The Session Usage Report: every request becomes a row with its outcome
-//! and times, notes can be amended, `/api/sessions` serves JSON or CSV to
+//! and times, notes can be amended, the expert's recordings are named, `/api/sessions` serves JSON or CSV to
 //! signed-in experts only, and the rows survive a restart.
 
 mod common;
@@ -43,6 +43,27 @@ async fn requests_become_rows_that_survive_a_restart() {
     )
     .await;
     assert_eq!(saved["type"], "notes_saved", "{saved}");
+    // Two recordings the expert saved; the client cannot report one, and
+    // a name that is a path is not even a message.
+    for file in ["1-expert-s.recording-2.webm", "1-expert-s.recording-3.webm"] {
+        send(
+            &mut expert,
+            &format!(r#"{{"type":"recorded","session":"{accepted}","file":"{file}"}}"#),
+        )
+        .await;
+    }
+    let refused = exchange(
+        &mut client,
+        &format!(r#"{{"type":"recorded","session":"{accepted}","file":"x.webm"}}"#),
+    )
+    .await;
+    assert_eq!(refused["code"], "wrong_role", "{refused}");
+    let refused = exchange(
+        &mut expert,
+        &format!(r#"{{"type":"recorded","session":"{accepted}","file":"../../etc/x.webm"}}"#),
+    )
+    .await;
+    assert_eq!(refused["type"], "error", "{refused}");
     send(
         &mut expert,
         &format!(r#"{{"type":"bye","session":"{accepted}"}}"#),
@@ -80,6 +101,11 @@ async fn requests_become_rows_that_survive_a_restart() {
         assert_eq!(a["scopes_granted"], "view control");
         assert_eq!(a["notes"], "fixed the printer, \"quoted\"");
         assert_eq!(a["end_reason"], "expert_bye");
+        assert_eq!(
+            a["recordings"],
+            "1-expert-s.recording-2.webm 1-expert-s.recording-3.webm"
+        );
+        assert!(d["recordings"].is_null());
         let times: Vec<i64> = [
             "requested_at_ms",
             "answered_at_ms",

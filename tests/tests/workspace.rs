@@ -9,8 +9,8 @@
 //! is off when the client did not allow it. The Shell tab runs a real
 //! shell on the client, which follows the panel's size and ends with the
 //! permission. "Disconnect and lock the screen" runs the client's lock
-//! command. A recording the client's bar announces still plays after the
-//! expert's app is killed in the middle of it. The expert shows its own
+//! command. A recording the client's bar announces, and the desk's report
+//! names, still plays after the expert's app is killed in the middle of it. The expert shows its own
 //! screen: its colour reaches a window on the client's side, and when the
 //! client closes that window the expert stops and is told.
 
@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use lifeline_e2e::flows::{ask_for, expert_connects, loopback, new_id};
 use lifeline_e2e::screen::first_picture;
+use lifeline_e2e::signaling::SignalingServer;
 use lifeline_e2e::{AppInstance, e2e};
 use serde::Deserialize;
 
@@ -297,7 +298,7 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         h.screenshot(&expert, "panel-system").await?;
         check_shell(&client, &expert).await?;
         h.screenshot(&expert, "panel-shell").await?;
-        record_briefly(&client, &expert).await?;
+        record_briefly(&server, &client, &expert).await?;
         show_the_experts_screen(&h, &client, &expert).await?;
 
         // The toolbar's menus open under their buttons, inside the window.
@@ -479,9 +480,32 @@ fn recordings_in(dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 /// A short recording, stopped from the menu: the client's bar stops
-/// saying so, and the expert's log says how long it was.
-async fn record_briefly(client: &AppInstance, expert: &AppInstance) -> anyhow::Result<()> {
-    start_recording(client, expert).await?;
+/// saying so, the expert's log says how long it was, and the desk's
+/// Session Usage Report names the file.
+async fn record_briefly(
+    server: &SignalingServer,
+    client: &AppInstance,
+    expert: &AppInstance,
+) -> anyhow::Result<()> {
+    let file = start_recording(client, expert).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let token = server.report_token("ann", PASSWORD).await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let report = server.session_report_with(&token).await?;
+        let rows = report.as_array().cloned().unwrap_or_default();
+        if rows.iter().any(|row| row["recordings"] == name.as_str()) {
+            break;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the desk's record does not name {name}: {report}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     expert.open_menu("tools-more").await?;
     expert.click("#tool-record").await?;
     expert.open_menu("tools-more").await?;

@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod recording_name;
 pub mod scopes;
 pub mod session_id;
 pub mod signal;
 
+pub use recording_name::{BadRecordingName, RecordingName};
 pub use scopes::{Scope, Scopes};
 pub use session_id::{BadSessionId, MAX_SESSION_ID_CHARS, SessionId};
 pub use signal::Signal;
@@ -157,6 +159,12 @@ pub enum AppMessage {
         session: SessionId,
         backend: CaptureBackend,
     },
+    /// The expert saved a recording of the session, under `file` in its
+    /// session records: the session record names it (each one, in order).
+    Recorded {
+        session: SessionId,
+        file: RecordingName,
+    },
     /// The expert amends the notes of a session, during it or after.
     SetNotes {
         session: SessionId,
@@ -203,6 +211,7 @@ impl AppMessage {
             | AppMessage::Connected { session }
             | AppMessage::Path { session, .. }
             | AppMessage::ScreenBackend { session, .. }
+            | AppMessage::Recorded { session, .. }
             | AppMessage::SetNotes { session, .. }
             | AppMessage::Grants { session, .. }
             | AppMessage::HoldForReconnect { session }

@@ -1,9 +1,12 @@
 //! Recording in the engine. The expert starts and stops it (within
 //! `view`); the frames on their way to the view also go to a WebM file
-//! beside the session's transcript, which the log names. The client is
-//! told when a recording starts and stops, and its bar says so.
+//! beside the session's transcript, which the log and the desk's session
+//! record name. The client is told when a recording starts and stops, and
+//! its bar says so.
 
 use std::sync::Arc;
+
+use lifeline_signaling::protocol::{AppMessage, RecordingName};
 
 use super::{Engine, Live};
 use crate::clock::unix_ms;
@@ -69,6 +72,12 @@ impl Engine {
             expert.wants.keyframe();
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        // The desk's session record names it too.
+        let file = name.as_deref().and_then(|n| RecordingName::parse(n).ok());
+        if let (Some(file), Some(live)) = (file, &self.live) {
+            let session = live.session.clone();
+            self.send(AppMessage::Recorded { session, file }).await;
+        }
         self.log_event(EventCode::RecordingStarted, name.unwrap_or_default());
         self.view.send_modify(|view| view.recording = true);
         self.tell_peer(ControlMessage::Recording { on: true }).await;
