@@ -44,6 +44,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     pub limits: LimitsConfig,
     pub ice: IceConfig,
+    /// Every accepted session is recorded by its expert's app, and the
+    /// client is told so before it answers (desk policy; off by default).
+    pub record_sessions: bool,
 }
 
 /// File descriptors kept back from connections when `max_connections` is
@@ -93,6 +96,7 @@ impl Default for Config {
                 turn_ttl: Duration::from_secs(12 * 3600),
                 ..IceConfig::default()
             },
+            record_sessions: false,
         }
     }
 }
@@ -112,6 +116,7 @@ pub struct FileConfig {
     pub header_read_timeout_secs: Option<u64>,
     pub hello_timeout_secs: Option<u64>,
     pub metrics_token: Option<String>,
+    pub record_sessions: Option<bool>,
     pub limits: FileLimits,
     pub ice: FileIce,
 }
@@ -161,6 +166,9 @@ impl FileConfig {
         }
         if let Some(s) = self.consent_timeout_secs {
             config.consent_timeout = secs(s);
+        }
+        if let Some(on) = self.record_sessions {
+            config.record_sessions = on;
         }
         if let Some(s) = self.token_idle_secs {
             config.token_idle = secs(s);
@@ -226,6 +234,7 @@ mod tests {
             listen = "0.0.0.0:443"
             database_url = "postgres://desk@db/lifeline"
             consent_timeout_secs = 120
+            record_sessions = true
             header_read_timeout_secs = 4
             hello_timeout_secs = 5
             metrics_token = "prometheus-secret"
@@ -244,6 +253,7 @@ mod tests {
         let mut config = Config::default();
         file.apply(&mut config);
         assert_eq!(config.consent_timeout, Duration::from_secs(120));
+        assert!(config.record_sessions);
         assert_eq!(config.database_url, "postgres://desk@db/lifeline");
         assert_eq!(config.limits.max_connections_per_ip, 8);
         assert_eq!(config.header_read_timeout, Duration::from_secs(4));

@@ -69,6 +69,7 @@ impl Server {
                 max_ids: config.limits.max_ids,
                 gate: config.limits.gate(),
                 ice: config.ice.clone(),
+                record_sessions: config.record_sessions,
             },
             records.clone(),
             Arc::clone(&metrics),

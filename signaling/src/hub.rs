@@ -63,6 +63,8 @@ pub struct HubConfig {
     /// Back-off, desk-wide budget and per-ID limits for connects.
     pub gate: GateConfig,
     pub ice: IceConfig,
+    /// Desk policy: every session is recorded (both sides are told).
+    pub record_sessions: bool,
 }
 
 /// A request the hub refused, as the connection will report it.
@@ -758,6 +760,7 @@ impl Hub {
                 scopes: ask.scopes,
                 expires_in_secs: self.config.consent_timeout.as_secs(),
                 resumes: ask.resumes,
+                recorded: self.config.record_sessions,
             },
         );
         let (description, computer) = self
@@ -909,6 +912,7 @@ impl Hub {
                     ice_servers: ice_servers.clone(),
                     client,
                     reattach: Some(secret),
+                    recorded: self.config.record_sessions,
                 },
             );
         }

@@ -29,6 +29,10 @@ struct Args {
     /// Seconds a client has to answer a connect request [default: 300].
     #[arg(long, env = "LIFELINE_SIGNALING_CONSENT_TIMEOUT_SECS")]
     consent_timeout_secs: Option<u64>,
+    /// Record every session: each expert's app records what it sees of the
+    /// client's screen, and the client is told before it answers.
+    #[arg(long, env = "LIFELINE_SIGNALING_RECORD_SESSIONS")]
+    record_sessions: bool,
     /// Seconds a client ID stays valid [default and most: 3600]. Shorter
     /// only: for demonstrations and tests of expiry.
     #[arg(long, env = "LIFELINE_SIGNALING_ID_LIFETIME_SECS")]
@@ -72,6 +76,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(secs) = args.consent_timeout_secs {
         config.consent_timeout = std::time::Duration::from_secs(secs);
+    }
+    if args.record_sessions {
+        config.record_sessions = true;
     }
     if let Some(secs) = args.id_lifetime_secs {
         let asked = std::time::Duration::from_secs(secs.max(1));

@@ -98,6 +98,7 @@ fn started(name: &str, secret: &str) -> ServerMessage {
         ice_servers: Vec::new(),
         client: None,
         reattach: Some(secret.into()),
+        recorded: false,
     }
 }
 

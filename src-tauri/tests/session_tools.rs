@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{
     Pair, PatternScreen, chat_round_trip, establish, has_event, pair, pattern_backends, scopes,
-    spawn_side, start_desk, wait_for, wait_log,
+    spawn_side, start_desk, start_desk_with, wait_for, wait_log,
 };
 use lifeline_e2e::host;
 use lifeline_lib::media::capture::{Capturer, TestPattern};
@@ -422,4 +422,47 @@ async fn the_expert_shows_its_screen_only_while_the_client_allows() {
         })
         .await;
     }
+}
+
+/// A desk that records every session: the expert's app records from the
+/// client's first picture by itself, refuses to stop, stops when the
+/// screen is no longer shared and starts again when it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_the_desk_records_every_session_the_recording_cannot_stop() {
+    let (_desk_dir, url, _stop_server, _server_task) =
+        start_desk_with(|config| config.record_sessions = true).await;
+    let dir = tempfile::tempdir().unwrap();
+    let view = scopes(&[Scope::View]);
+    let pair = pair(&url, dir.path(), view, view).await;
+    let (client, expert) = (&pair.client, &pair.expert);
+    wait_for(&mut expert.subscribe(), "the recording", |v| {
+        v.recording && v.recording_required
+    })
+    .await;
+    wait_for(&mut client.subscribe(), "the client told", |v| v.recording).await;
+
+    expert.command(Command::Record(false)).await.unwrap();
+    wait_for(&mut expert.subscribe(), "the refusal", |v| {
+        v.notice
+            .as_ref()
+            .is_some_and(|n| n.code == NoticeCode::RecordingRequired)
+    })
+    .await;
+    assert!(expert.view().recording, "the recording stopped");
+
+    grant(&pair, Scopes::NONE).await;
+    wait_for(&mut expert.subscribe(), "the end with the screen", |v| {
+        !v.recording
+    })
+    .await;
+    grant(&pair, view).await;
+    wait_for(&mut expert.subscribe(), "a new recording", |v| v.recording).await;
+    wait_log(expert, "two recordings", |items| {
+        items
+            .iter()
+            .filter(|i| matches!(&i.entry, LogEntry::Event { code, .. } if *code == EventCode::RecordingStarted))
+            .count()
+            == 2
+    })
+    .await;
 }

@@ -1,7 +1,8 @@
 //! A request that never becomes a session, three ways, on a desk whose
 //! consent timeout is shortened to four seconds: the client declines, the
 //! expert cancels, nobody answers. Each side sees its own exact message and
-//! nothing is shared.
+//! nothing is shared. The desk records every session, and the consent
+//! dialog says so before the person answers.
 
 use std::time::Duration;
 
@@ -47,7 +48,9 @@ async fn no_session(client: &AppInstance, expert: &AppInstance) -> anyhow::Resul
 #[tokio::test(flavor = "multi_thread")]
 async fn a_request_is_declined_cancelled_or_times_out() {
     e2e("consent_outcomes", |h| async move {
-        let server = h.signaling_with(&["--consent-timeout-secs", "4"]).await?;
+        let server = h
+            .signaling_with(&["--consent-timeout-secs", "4", "--record-sessions"])
+            .await?;
         server.add_expert("ann", "Ann", PASSWORD).await?;
         let client = h.launch_app_with("client", &server, loopback()).await?;
         let expert = h.launch_app_with("expert", &server, loopback()).await?;
@@ -62,6 +65,13 @@ async fn a_request_is_declined_cancelled_or_times_out() {
             "Remote client located. Waiting for client's connection approval.",
         )
         .await?;
+        let told = client.text("#consent-recorded").await?;
+        anyhow::ensure!(
+            told == "This support desk records every session: what the expert sees of your \
+                     screen is recorded, and the bar shows it.",
+            "{told:?}"
+        );
+        h.screenshot(&client, "consent-recorded").await?;
         client.click("#consent-decline").await?;
         expect(&expert, "declined", "Client has declined the connection.").await?;
         // An answer, not a fault: no error style, no code.

@@ -348,6 +348,10 @@ pub enum ServerMessage {
         /// `rejoin`): the same expert, for the same permissions.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resumes: Option<SessionId>,
+        /// The desk records every session (its policy): the expert's app
+        /// will record what it sees of the screen.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        recorded: bool,
     },
     /// To the client: the token for its `rejoin` after the restart, valid
     /// for `expires_in_secs` and once.
@@ -378,6 +382,10 @@ pub enum ServerMessage {
         /// This side's secret for `reattach`, should its link drop.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reattach: Option<String>,
+        /// The desk records every session: the expert's app records from
+        /// the first picture, and cannot stop.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        recorded: bool,
     },
     /// This connection carries `session` again, after a `reattach`.
     Reattached {
@@ -592,6 +600,7 @@ mod tests {
                     },
                 }),
                 reattach: Some("5e".into()),
+                recorded: false,
             }),
             r#"{"type":"session_started","session":"s1","scopes":[],"ice_servers":[],"client":{"description":"printer","computer":{"name":"pc1","os":"Linux","user":"ann"}},"reattach":"5e"}"#
         );

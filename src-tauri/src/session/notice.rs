@@ -94,6 +94,8 @@ notice_codes! {
     RebootFailed => "reboot_failed", Problem;
     /// The session could not be recorded; the message says why.
     RecordingFailed => "recording_failed", Problem;
+    /// Expert: the desk records every session; the recording cannot stop.
+    RecordingRequired => "recording_required", Problem;
     /// Locking the client's screen or logging out at the end failed.
     EndActionFailed => "end_action_failed", Problem;
     PinTimeout => "pin_timeout", Problem;

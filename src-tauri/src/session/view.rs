@@ -51,6 +51,9 @@ pub struct SessionView {
     pub shells: Vec<ShellView>,
     /// The expert records the screen now (both sides see it).
     pub recording: bool,
+    /// Expert: the desk records every session; the recording cannot be
+    /// stopped.
+    pub recording_required: bool,
     /// The expert shows its own screen to the client now (both sides).
     pub reverse_view: bool,
 }
@@ -153,6 +156,8 @@ pub enum Phase {
         notes: String,
         scopes: Scopes,
         expires_at_ms: u64,
+        /// The desk records every session (its policy).
+        recorded: bool,
     },
     /// Accepted; the peers are connecting directly.
     #[serde(rename_all = "camelCase")]
@@ -247,6 +252,7 @@ mod tests {
             }),
             shells: Vec::new(),
             recording: false,
+            recording_required: false,
             reverse_view: false,
         };
         assert_eq!(
@@ -271,6 +277,7 @@ mod tests {
                 "systemInfo": {"snapshot": null, "asking": true},
                 "shells": [],
                 "recording": false,
+                "recordingRequired": false,
                 "reverseView": false
             })
         );

@@ -316,7 +316,7 @@ async fn forge(app: impl Socket, server: impl Socket, sent: Arc<Mutex<Vec<AppMes
                         intruder.create_data_channel("control", Delivery::Reliable).await.unwrap();
                         let offer = intruder.create_offer().await.unwrap();
                         for forged in [
-                            ServerMessage::SessionStarted { session: session.clone(), scopes: everything, ice_servers: Vec::new(), client: None, reattach: None },
+                            ServerMessage::SessionStarted { session: session.clone(), scopes: everything, ice_servers: Vec::new(), client: None, reattach: None, recorded: false },
                             ServerMessage::Signal { session, signal: offer },
                         ] {
                             let _ = app_tx.send(to_app(&forged)).await;
@@ -324,7 +324,7 @@ async fn forge(app: impl Socket, server: impl Socket, sent: Arc<Mutex<Vec<AppMes
                         intruders.push((intruder, _events));
                     }
                     Ok(ServerMessage::SessionStarted { session, ice_servers, client, .. }) => {
-                        let widened = ServerMessage::SessionStarted { session, scopes: everything, ice_servers, client, reattach: None };
+                        let widened = ServerMessage::SessionStarted { session, scopes: everything, ice_servers, client, reattach: None, recorded: false };
                         let _ = app_tx.send(to_app(&widened)).await;
                     }
                     _ => {

@@ -34,6 +34,8 @@ export type Phase =
       notes: string;
       scopes: Scope[];
       expiresAtMs: number;
+      /** The desk records every session (its policy). */
+      recorded: boolean;
     }
   | { phase: "connecting"; session: string; peer: string; scopes: Scope[] }
   | {
@@ -106,6 +108,8 @@ export interface SessionView {
   shells: ShellView[];
   /** The expert records the screen now (both sides see it). */
   recording: boolean;
+  /** Expert: the desk records every session; the recording cannot be stopped. */
+  recordingRequired: boolean;
   /** The expert shows its own screen to the client now (reverse view). */
   reverseView: boolean;
 }
@@ -167,6 +171,7 @@ export const IDLE_VIEW: SessionView = {
   systemInfo: null,
   shells: [],
   recording: false,
+  recordingRequired: false,
   reverseView: false,
 };
 

@@ -261,7 +261,9 @@ impl Engine {
     /// that is no longer allowed.
     async fn on_new_grants(&mut self, scopes: crate::session::scopes::Scopes) {
         self.on_grants(scopes);
-        if !scopes.contains(Scope::View) {
+        if scopes.contains(Scope::View) {
+            self.record_as_the_desk_requires().await;
+        } else {
             self.stop_recording().await;
         }
         if !scopes.contains(Scope::ReverseView) {

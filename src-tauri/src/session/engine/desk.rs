@@ -210,6 +210,7 @@ impl Engine {
             scopes,
             offered,
             peer: name,
+            recorded,
             ..
         } = start;
         let grants = Grants::new(offered, scopes);
@@ -227,6 +228,12 @@ impl Engine {
         if self.role == Role::Client {
             let grantable = grants.grantable();
             self.view.send_modify(|view| view.grantable = grantable);
+        }
+        let mut side = Side::new(self.role);
+        if let Side::Expert(expert) = &mut side {
+            expert.must_record = recorded;
+            self.view
+                .send_modify(|view| view.recording_required = recorded);
         }
         Live {
             session,
@@ -246,7 +253,7 @@ impl Engine {
             pin: None,
             held: Vec::new(),
             recovery: Default::default(),
-            side: Side::new(self.role),
+            side,
         }
     }
 

@@ -440,6 +440,9 @@ struct ExpertLive {
     /// This computer's screen, while shown to the client (reverse view;
     /// boxed: it is large).
     showing: Option<Box<ScreenShare>>,
+    /// The desk records every session: a recording runs whenever the
+    /// screen is shared, and cannot be stopped.
+    must_record: bool,
 }
 
 impl Drop for ExpertLive {
@@ -850,6 +853,7 @@ impl Engine {
             view.system_info = None;
             view.shells.clear();
             view.recording = false;
+            view.recording_required = false;
             view.reverse_view = false;
         });
         self.step(Input::Ended(notice));

@@ -100,7 +100,7 @@ impl Engine {
                 .await;
             }
             PeerEvent::DataChannel(channel) => self.on_data_channel(session, channel).await,
-            PeerEvent::Video(receiver) => self.on_video(session, receiver),
+            PeerEvent::Video(receiver) => self.on_video(session, receiver).await,
             PeerEvent::State(_) | PeerEvent::GatheringComplete => {}
         }
     }
@@ -158,10 +158,11 @@ impl Engine {
         }
     }
 
-    /// Expert: the client's screen track, read only while view is granted.
+    /// Expert: the client's screen track, read only while view is granted
+    /// (and recorded, where the desk records every session).
     /// Client: the expert's own screen (reverse view), shown only while
     /// allowed.
-    fn on_video(&mut self, session: SessionId, receiver: crate::peer::video::VideoReceiver) {
+    async fn on_video(&mut self, session: SessionId, receiver: crate::peer::video::VideoReceiver) {
         if self.role == Role::Client {
             return self.read_expert_screen(receiver);
         }
@@ -187,6 +188,7 @@ impl Engine {
                 return;
             };
             expert.viewer = Some(screen_view::spawn(receiver, sink, wants, Some(first_frame)));
+            self.record_as_the_desk_requires().await;
         } else {
             tracing::warn!("unexpected video track ignored");
         }

@@ -31,12 +31,36 @@ impl Engine {
         }
     }
 
-    /// Expert: starts or stops recording.
+    /// Expert: starts or stops recording. Where the desk records every
+    /// session, a recording cannot be stopped.
     pub(super) async fn record(&mut self, on: bool) {
         if on {
             self.start_recording().await;
+        } else if self.recording_required() {
+            self.notice(
+                NoticeCode::RecordingRequired,
+                "the support desk records every session",
+            );
         } else {
             self.stop_recording().await;
+        }
+    }
+
+    fn recording_required(&self) -> bool {
+        self.live
+            .as_ref()
+            .and_then(Live::expert)
+            .is_some_and(|e| e.must_record)
+    }
+
+    /// Expert: where the desk records every session, a recording runs
+    /// whenever the client's screen is shared (from its track, and again
+    /// after view is granted back).
+    pub(super) async fn record_as_the_desk_requires(&mut self) {
+        let Some(live) = &self.live else { return };
+        let recording = self.view.borrow().recording;
+        if self.recording_required() && !recording && live.grants.check(Scope::View).is_ok() {
+            self.start_recording().await;
         }
     }
 

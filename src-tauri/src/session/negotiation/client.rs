@@ -38,6 +38,7 @@ enum State {
         scopes: Scopes,
         expires_at: Instant,
         expires_at_ms: u64,
+        recorded: bool,
     },
     /// Accepted; the desk has yet to start the session.
     Accepted {
@@ -60,6 +61,7 @@ impl ClientNegotiation {
                 notes,
                 scopes,
                 expires_at_ms,
+                recorded,
                 ..
             } => Phase::Asked {
                 session: session.clone(),
@@ -67,6 +69,7 @@ impl ClientNegotiation {
                 notes: notes.clone(),
                 scopes: *scopes,
                 expires_at_ms: *expires_at_ms,
+                recorded: *recorded,
             },
             State::Accepted {
                 session,
@@ -188,6 +191,7 @@ impl ClientNegotiation {
                 notes,
                 scopes,
                 expires_in_secs,
+                recorded,
                 ..
             } if matches!(self.state, State::Idle) => {
                 let (expires_at, expires_at_ms) = now.in_secs(expires_in_secs);
@@ -198,6 +202,7 @@ impl ClientNegotiation {
                     scopes,
                     expires_at,
                     expires_at_ms,
+                    recorded,
                 };
                 vec![Effect::Phase(None)]
             }
@@ -254,6 +259,8 @@ impl ClientNegotiation {
             offered: *offered,
             peer: expert.clone(),
             ice_servers,
+            // The expert's app records; this side is only told.
+            recorded: false,
         };
         self.state = State::Running(Running::new(&start, now));
         vec![Effect::Phase(None), Effect::StartPeer(start)]
@@ -304,6 +311,11 @@ mod tests {
     }
 
     fn request(session: &str) -> Input {
+        request_recorded(session, false)
+    }
+
+    /// A request from a desk that records every session (`recorded`), or not.
+    fn request_recorded(session: &str, recorded: bool) -> Input {
         Input::Desk(ServerMessage::ConnectRequest {
             session: SessionId::parse(session).unwrap(),
             expert: "Ada".into(),
@@ -311,6 +323,7 @@ mod tests {
             scopes: view_and_control(),
             expires_in_secs: 300,
             resumes: None,
+            recorded,
         })
     }
 
@@ -321,6 +334,7 @@ mod tests {
             ice_servers: Vec::new(),
             client: None,
             reattach: None,
+            recorded: false,
         })
     }
 
@@ -360,6 +374,27 @@ mod tests {
         // A second start for the same session starts nothing more.
         let again = machine.handle(clock.now(), started("s1", view_and_control()));
         assert!(start_of(&again).is_none());
+    }
+
+    /// The desk's "every session is recorded" reaches the consent dialog.
+    #[test]
+    fn the_person_is_told_before_answering_that_the_desk_records() {
+        let clock = Clock::new();
+        let mut machine = client();
+        machine.handle(clock.now(), request("s1"));
+        assert!(matches!(
+            machine.phase(),
+            Phase::Asked {
+                recorded: false,
+                ..
+            }
+        ));
+        let mut recorded = client();
+        recorded.handle(clock.now(), request_recorded("s2", true));
+        assert!(matches!(
+            recorded.phase(),
+            Phase::Asked { recorded: true, .. }
+        ));
     }
 
     #[test]

@@ -181,6 +181,7 @@ impl ExpertNegotiation {
                 scopes,
                 ice_servers,
                 client,
+                recorded,
                 ..
             } if waiting_for(&session) => {
                 let start = Start {
@@ -191,6 +192,7 @@ impl ExpertNegotiation {
                         .map(|about| about.computer.display_name())
                         .unwrap_or_default(),
                     ice_servers,
+                    recorded,
                 };
                 self.state = State::Running(Running::new(&start, now));
                 let accepted = Notice::new(NoticeCode::Established, "the client accepted");
@@ -358,6 +360,7 @@ mod tests {
             ice_servers: Vec::new(),
             client: None,
             reattach: None,
+            recorded: false,
         })
     }
 

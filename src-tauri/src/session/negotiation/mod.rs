@@ -137,6 +137,9 @@ pub struct Start {
     /// Who is on the other side.
     pub peer: String,
     pub ice_servers: Vec<IceServer>,
+    /// Expert: the desk records every session; this one is recorded from
+    /// its first picture, and cannot be stopped.
+    pub recorded: bool,
 }
 
 /// The running session's part of the state, the same for both roles.

@@ -189,6 +189,7 @@ mod tests {
             ice_servers: Vec::new(),
             client: None,
             reattach: None,
+            recorded: false,
         };
         assert_eq!(routes.route(&started, now), Route::Tab(A));
         assert_eq!(routes.route(&refusal(Some("s2")), now), Route::Tab(B));

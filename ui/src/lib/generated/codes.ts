@@ -68,6 +68,7 @@ export const NOTICE_SEVERITY = {
   grant_refused: "problem",
   reboot_failed: "problem",
   recording_failed: "problem",
+  recording_required: "problem",
   end_action_failed: "problem",
   pin_timeout: "problem",
   bad_pin: "problem",
