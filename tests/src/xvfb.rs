@@ -71,4 +71,32 @@ impl Xvfb {
         );
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
+
+    /// Copies `text` to this display's CLIPBOARD selection, as a user would.
+    /// xclip forks to serve the selection; its output goes nowhere, so the
+    /// parent's exit is the end of the step.
+    pub fn copy_text(&self, text: &str) -> anyhow::Result<()> {
+        use std::io::Write;
+        let mut xclip = Command::new("xclip")
+            .args(["-selection", "clipboard", "-i"])
+            .env("DISPLAY", self.display())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        xclip
+            .stdin
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdin"))?
+            .write_all(text.as_bytes())?;
+        anyhow::ensure!(xclip.wait()?.success(), "xclip failed");
+        Ok(())
+    }
+
+    /// The CLIPBOARD selection's text on this display, or "" while it has
+    /// none.
+    pub fn clipboard_text(&self) -> String {
+        self.run("xclip", &["-selection", "clipboard", "-o"])
+            .unwrap_or_default()
+    }
 }

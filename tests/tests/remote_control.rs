@@ -53,28 +53,6 @@ fn pointer(xvfb: &Xvfb) -> anyhow::Result<(i64, i64)> {
     Ok((field("X=")?, field("Y=")?))
 }
 
-/// Copies `text` to the CLIPBOARD selection of `xvfb`, as a user would.
-/// xclip forks to serve the selection; its output goes nowhere, so the
-/// parent's exit is the end of the step.
-fn copy_on(xvfb: &Xvfb, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut xclip = Command::new("xclip")
-        .args(["-selection", "clipboard", "-i"])
-        .env("DISPLAY", xvfb.display())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    xclip
-        .stdin
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdin"))?
-        .write_all(text.as_bytes())?;
-    anyhow::ensure!(xclip.wait()?.success(), "xclip failed");
-    Ok(())
-}
-
 /// Copies a PNG image to the CLIPBOARD selection of `xvfb`, as an image
 /// viewer would: offered as `image/png` only.
 fn copy_png_on(xvfb: &Xvfb, png: &Path) -> anyhow::Result<()> {
@@ -97,12 +75,6 @@ fn png_on(xvfb: &Xvfb) -> Vec<u8> {
         .env("DISPLAY", xvfb.display())
         .output()
         .map(|out| out.stdout)
-        .unwrap_or_default()
-}
-
-/// The CLIPBOARD selection's text on `xvfb`, or "" while it has none.
-fn clipboard_on(xvfb: &Xvfb) -> String {
-    xvfb.run("xclip", &["-selection", "clipboard", "-o"])
         .unwrap_or_default()
 }
 
@@ -190,23 +162,23 @@ async fn the_expert_controls_and_chats_until_the_client_stops_control() {
         anyhow::ensure!(answer.text().await? == "Yes, thank you");
 
         // Clipboard text, by hand, both ways.
-        copy_on(expert.xvfb(), "ssh support@10.0.0.7")?;
+        expert.xvfb().copy_text("ssh support@10.0.0.7")?;
         expert.click("#clipboard-send").await?;
         wait_until("the client's clipboard", || {
-            Ok(clipboard_on(client.xvfb()) == "ssh support@10.0.0.7")
+            Ok(client.xvfb().clipboard_text() == "ssh support@10.0.0.7")
         })
         .await?;
-        copy_on(client.xvfb(), "Fehler 0x80070005 – Zugriff verweigert")?;
+        client.xvfb().copy_text("Fehler 0x80070005 – Zugriff verweigert")?;
         client.click("#clipboard-send").await?;
         wait_until("the expert's clipboard", || {
-            Ok(clipboard_on(expert.xvfb()) == "Fehler 0x80070005 – Zugriff verweigert")
+            Ok(expert.xvfb().clipboard_text() == "Fehler 0x80070005 – Zugriff verweigert")
         })
         .await?;
         // Past the control channel's 32 KiB: a long log, and a screenshot.
         let long: String = (0..3000).map(|n| format!("{n:05} error\n")).collect();
-        copy_on(expert.xvfb(), &long)?;
+        expert.xvfb().copy_text(&long)?;
         expert.click("#clipboard-send").await?;
-        wait_until("the long text", || Ok(clipboard_on(client.xvfb()) == long)).await?;
+        wait_until("the long text", || Ok(client.xvfb().clipboard_text() == long)).await?;
         let png = lifeline_e2e::images::noise_png(400, 300, 3);
         let png_file = marks.path().join("screenshot.png");
         std::fs::write(&png_file, &png)?;

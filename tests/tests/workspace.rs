@@ -178,6 +178,52 @@ async fn stty_size(expert: &AppInstance, mark: &str) -> anyhow::Result<(u32, u32
     }
 }
 
+/// The terminal's clipboard keys, as in desktop terminals, through the
+/// expert's own X clipboard: a word of output selected with a double click
+/// is copied with Ctrl+Shift+C, and a command copied elsewhere is pasted
+/// once with Ctrl+Shift+V and runs. (WebKitGTK turns both keys into the
+/// copy and paste that xterm.js answers; Ctrl+C stays the interrupt.)
+async fn copy_and_paste_in_the_shell(expert: &AppInstance) -> anyhow::Result<()> {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    // The output line (the command's own line holds `$((6*7))`).
+    let at = expert
+        .client()
+        .execute(
+            "const row = [...document.querySelectorAll('#shell-terminal .xterm-rows > div')]
+               .find((r) => r.innerText.trim() === 'lifeline-42');
+             const box = row.getBoundingClientRect();
+             return [box.left + 20, box.top + box.height / 2];",
+            vec![],
+        )
+        .await?;
+    let xy: Vec<f64> = serde_json::from_value(at)?;
+    let (x, y) = (xy[0].round(), xy[1].round());
+    let mut mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveTo {
+        duration: None,
+        x,
+        y,
+    });
+    for _ in 0..2 {
+        mouse = mouse
+            .then(PointerAction::Down { button: 0 })
+            .then(PointerAction::Up { button: 0 });
+    }
+    expert.client().perform_actions(mouse).await?;
+    let input = expert
+        .wait_for("#shell-terminal .xterm-helper-textarea")
+        .await?;
+    input.send_keys("\u{E009}\u{E008}c\u{E000}").await?;
+    lifeline_e2e::flows::wait_until("the copied word", || {
+        Ok(expert.xvfb().clipboard_text() == "lifeline-42")
+    })
+    .await?;
+    expert.xvfb().copy_text("echo pasted-$((5+5))")?;
+    input.send_keys("\u{E009}\u{E008}v\u{E000}").await?;
+    let text = shell_says(expert, "\u{E007}", "pasted-10").await?;
+    anyhow::ensure!(!text.contains("$((5+5))echo"), "pasted twice: {text:?}");
+    Ok(())
+}
+
 /// The Shell tab opens a real shell on the client: a command's output
 /// shows in the terminal, `stty size` follows the panel's width, and
 /// taking the permission back ends the shell's process. The client's
@@ -188,6 +234,7 @@ async fn check_shell(client: &AppInstance, expert: &AppInstance) -> anyhow::Resu
     let pid: u32 = state.attr("data-pid").await?.unwrap_or_default().parse()?;
     anyhow::ensure!(std::path::Path::new(&format!("/proc/{pid}")).exists());
     shell_says(expert, "echo lifeline-$((6*7))\u{E007}", "lifeline-42").await?;
+    copy_and_paste_in_the_shell(expert).await?;
     let before = stty_size(expert, "size1").await?;
     expert.click("#side-panel-handle").await?;
     expert.press("\u{E012}\u{E012}\u{E012}").await?; // ArrowLeft: wider

@@ -6,6 +6,7 @@ mod commands;
 pub mod error;
 mod events;
 mod keyboard_grab;
+mod local_clipboard;
 mod panel_window;
 mod reverse_window;
 mod screen;
@@ -27,6 +28,7 @@ pub fn run(config: AppConfig) {
         .manage(state)
         .manage(tray::SessionTray::default())
         .manage(window_layout::WindowLayouts::default())
+        .manage(local_clipboard::LocalClipboard::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::get_settings,
@@ -58,6 +60,7 @@ pub fn run(config: AppConfig) {
             commands::window_layout,
             commands::panel_window,
             commands::reverse_window,
+            local_clipboard::local_clipboard_write,
             session_commands::session_chat,
             session_commands::session_set_grants,
             session_commands::session_set_notes,

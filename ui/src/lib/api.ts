@@ -177,6 +177,8 @@ export const api = {
   sessionRecord: (on: boolean) => invoke<void>("session_record", about({ on })),
   /** Expert: starts or stops showing this computer's screen to the client (reverse view). */
   sessionShowMyScreen: (on: boolean) => invoke<void>("session_show_my_screen", about({ on })),
+  /** Puts text on this computer's own clipboard (the shell's copy). */
+  localClipboardWrite: (text: string) => invoke<void>("local_clipboard_write", { text }),
   /** Client: opens or closes the window with the expert's screen. */
   reverseWindow: (open: boolean) => invoke<void>("reverse_window", { open }),
   /** Expert: ends the session with the client's screen locked or its user logged out. */

@@ -52,6 +52,25 @@ export class TypingQueue {
   }
 }
 
+/**
+ * The terminal's copy keys, as in desktop terminals: Ctrl+Shift+C and
+ * Ctrl+Insert copy the selection (Ctrl+C stays the shell's interrupt).
+ * Pasting needs nothing here: WebKitGTK's own Ctrl+Shift+V and
+ * Shift+Insert paste into the terminal.
+ */
+export function isCopyKey(event: KeyboardEvent): boolean {
+  if (event.altKey || event.metaKey || !event.ctrlKey) return false;
+  return (event.shiftKey && event.code === "KeyC") || (!event.shiftKey && event.code === "Insert");
+}
+
+/** Copies the selection to this computer's clipboard; the key goes no further. */
+function copyKeys(terminal: Terminal, event: KeyboardEvent): boolean {
+  if (!isCopyKey(event)) return true;
+  const selected = terminal.getSelection();
+  if (event.type === "keydown" && selected) api.localClipboardWrite(selected).catch(() => {});
+  return false;
+}
+
 const held = new Map<string, Held>();
 const key = (tab: TabId | null, shell: number) => `${tab ?? ""}/${shell}`;
 
@@ -70,6 +89,7 @@ export function terminalFor(tab: TabId | null, shell: number): Held {
   terminal.loadAddon(fit);
   const typing = new TypingQueue((text) => api.shellInput(shell, text));
   terminal.onData((text) => typing.push(text));
+  terminal.attachCustomKeyEventHandler((event) => copyKeys(terminal, event));
   terminal.onResize(({ cols, rows }) => {
     api.shellResize(shell, cols, rows).catch(() => {});
   });

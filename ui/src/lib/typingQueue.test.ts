@@ -25,3 +25,21 @@ describe("the shell's typing queue", async () => {
     expect(most).toBe(1);
   });
 });
+
+describe("the terminal's copy keys", async () => {
+  const { isCopyKey } = await import("./shells");
+  const key = (code: string, mods: Partial<KeyboardEvent> = {}) =>
+    ({ code, ctrlKey: false, shiftKey: false, altKey: false, metaKey: false, ...mods }) as KeyboardEvent;
+
+  it("copies with the desktop terminals' keys", () => {
+    expect(isCopyKey(key("KeyC", { ctrlKey: true, shiftKey: true }))).toBe(true);
+    expect(isCopyKey(key("Insert", { ctrlKey: true }))).toBe(true);
+  });
+
+  it("leaves Ctrl+C, pasting and other keys to the shell and the webview", () => {
+    expect(isCopyKey(key("KeyC", { ctrlKey: true }))).toBe(false);
+    expect(isCopyKey(key("KeyV", { ctrlKey: true, shiftKey: true }))).toBe(false);
+    expect(isCopyKey(key("Insert", { shiftKey: true }))).toBe(false);
+    expect(isCopyKey(key("KeyC", { ctrlKey: true, shiftKey: true, altKey: true }))).toBe(false);
+  });
+});
