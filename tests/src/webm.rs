@@ -27,27 +27,18 @@ impl Decoded {
 /// is not WebM with a VP8 track, or holds no picture.
 pub fn decode_webm(path: &Path) -> anyhow::Result<Decoded> {
     let raw = tempfile::NamedTempFile::new()?;
-    let output = Command::new("gst-launch-1.0")
-        .arg("-v")
-        .arg("filesrc")
-        .arg(format!("location={}", path.display()))
-        .args(["!", "matroskademux", "!", "video/x-vp8", "!", "vp8dec", "!"])
-        .args([
+    let location = format!("location={}", raw.path().display());
+    let printed = play(
+        path,
+        &[
             "videoconvert",
             "!",
             "video/x-raw,format=RGBA",
             "!",
             "filesink",
-        ])
-        .arg(format!("location={}", raw.path().display()))
-        .output()?;
-    let printed = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(
-        output.status.success(),
-        "GStreamer could not play {}: {printed}{}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+            &location,
+        ],
+    )?;
     let caps = printed
         .lines()
         .rev()
@@ -68,20 +59,7 @@ pub fn decode_webm(path: &Path) -> anyhow::Result<Decoded> {
 /// The picture sizes a player's decoder puts out for the WebM file at
 /// `path`, in order, each once per change.
 pub fn decoded_sizes(path: &Path) -> anyhow::Result<Vec<(usize, usize)>> {
-    let output = Command::new("gst-launch-1.0")
-        .arg("-v")
-        .arg("filesrc")
-        .arg(format!("location={}", path.display()))
-        .args(["!", "matroskademux", "!", "video/x-vp8", "!", "vp8dec"])
-        .args(["!", "video/x-raw", "!", "fakesink"])
-        .output()?;
-    let printed = String::from_utf8_lossy(&output.stdout);
-    anyhow::ensure!(
-        output.status.success(),
-        "GStreamer could not play {}: {printed}{}",
-        path.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let printed = play(path, &["video/x-raw", "!", "fakesink"])?;
     let mut sizes = Vec::new();
     for caps in printed
         .lines()
@@ -93,6 +71,27 @@ pub fn decoded_sizes(path: &Path) -> anyhow::Result<Vec<(usize, usize)>> {
         }
     }
     Ok(sizes)
+}
+
+/// Plays the WebM file at `path` through GStreamer's Matroska demuxer and
+/// VP8 decoder into `sink` (the pipeline's end); what `-v` printed (every
+/// caps negotiated).
+fn play(path: &Path, sink: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new("gst-launch-1.0")
+        .arg("-v")
+        .arg("filesrc")
+        .arg(format!("location={}", path.display()))
+        .args(["!", "matroskademux", "!", "video/x-vp8", "!", "vp8dec", "!"])
+        .args(sink)
+        .output()?;
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    anyhow::ensure!(
+        output.status.success(),
+        "GStreamer could not play {}: {printed}{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(printed)
 }
 
 /// The integer field `name` of a caps line GStreamer printed.
