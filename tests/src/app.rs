@@ -256,6 +256,28 @@ impl AppInstance {
         .await
     }
 
+    /// Waits (up to 15 s) for a window of this app's besides `main`, and
+    /// returns it; `what` names it in the failure.
+    pub async fn another_window(
+        &self,
+        main: &fantoccini::wd::WindowHandle,
+        what: &str,
+    ) -> anyhow::Result<fantoccini::wd::WindowHandle> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let windows = self.client().windows().await?;
+            if let Some(other) = windows.into_iter().find(|w| w != main) {
+                return Ok(other);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "{}: {what} window never opened",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Clicks a control that closes the window it sits in (a pop-out's
     /// Dock button). WebKitWebDriver may answer the click with "no such
     /// window" when the window is gone before its reply; that is the click's

@@ -388,18 +388,7 @@ async fn the_remote_screen_fills_the_window_beside_the_side_panel() {
         expert.click("#tool-chat").await?;
         expert.click("#side-panel-popout").await?;
         let main = expert.client().window().await?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        let popped = loop {
-            let windows = expert.client().windows().await?;
-            if let Some(other) = windows.into_iter().find(|w| *w != main) {
-                break other;
-            }
-            anyhow::ensure!(
-                std::time::Instant::now() < deadline,
-                "no panel window opened"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        };
+        let popped = expert.another_window(&main, "the panel's").await?;
         expert.wait_for("#workspace").await?;
         let alone = layout(&expert).await?;
         anyhow::ensure!(alone.panel.is_none(), "the panel stayed beside the screen");
@@ -586,18 +575,9 @@ async fn show_the_experts_screen(
     expert.open_menu("tools-more").await?;
     expert.click("#tool-reverse").await?;
     expert.wait_for("#reverse-indicator").await?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let shown = loop {
-        let windows = client.client().windows().await?;
-        if let Some(other) = windows.into_iter().find(|w| *w != main) {
-            break other;
-        }
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "no window with the expert's screen opened"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let shown = client
+        .another_window(&main, "the expert's screen's")
+        .await?;
     client.client().switch_to_window(shown).await?;
     client.wait_for("#expert-screen #screen-canvas").await?;
     lifeline_e2e::screen::wait_for_colours(client, &[(BARE, MAGENTA)]).await?;
