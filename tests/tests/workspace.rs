@@ -587,6 +587,15 @@ async fn show_the_experts_screen(
     expert
         .wait_for("#session-log .log-event[data-code='reverse_view_closed']")
         .await?;
+    // Said over the workspace too, for a moment.
+    let told = expert
+        .text("#workspace-notice[data-code='reverse_view_closed'] p")
+        .await?;
+    anyhow::ensure!(
+        told == "The client closed the window with your screen.",
+        "{told:?}"
+    );
+    h.screenshot(expert, "notice-reverse-closed").await?;
     let gone = expert
         .client()
         .execute(

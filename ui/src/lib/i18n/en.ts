@@ -11,6 +11,7 @@ export const en = {
   "common.back": "Change mode",
   "common.language": "Language",
   "common.loading": "Loading…",
+  "common.close": "Close",
   "common.errorDetails": "Details: {code}",
   "client.title": "Get help",
   "client.intro":

@@ -13,6 +13,7 @@ export const it: Record<MessageKey, string> = {
   "common.back": "Cambia modalità",
   "common.language": "Lingua",
   "common.loading": "Caricamento…",
+  "common.close": "Chiudi",
   "common.errorDetails": "Dettagli: {code}",
   "client.title": "Ricevere assistenza",
   "client.intro":
