@@ -1000,15 +1000,11 @@ impl Hub {
         session: SessionId,
         backend: CaptureBackend,
     ) -> Result<(), Refusal> {
-        let (role, _) = self.pairings.relay_target(conn, &session)?;
-        if role != Role::Client {
-            return Err(PairingError::NotTheClient.into());
-        }
-        self.records.send(RecordEvent::ScreenBackend {
+        let event = RecordEvent::ScreenBackend {
             session: session.to_string(),
             backend: backend.as_str(),
-        });
-        Ok(())
+        };
+        self.record_from(conn, &session, Role::Client, event)
     }
 
     /// Only the expert records; a client's report is refused.
@@ -1018,14 +1014,31 @@ impl Hub {
         session: SessionId,
         file: RecordingName,
     ) -> Result<(), Refusal> {
-        let (role, _) = self.pairings.relay_target(conn, &session)?;
-        if role != Role::Expert {
-            return Err(PairingError::NotTheExpert.into());
-        }
-        self.records.send(RecordEvent::Recorded {
+        let event = RecordEvent::Recorded {
             session: session.to_string(),
             file: file.into(),
-        });
+        };
+        self.record_from(conn, &session, Role::Expert, event)
+    }
+
+    /// Keeps in the session record what only the `reporter` side of the
+    /// running `session` may report; the other side is refused.
+    fn record_from(
+        &mut self,
+        conn: ConnId,
+        session: &SessionId,
+        reporter: Role,
+        event: RecordEvent,
+    ) -> Result<(), Refusal> {
+        let (role, _) = self.pairings.relay_target(conn, session)?;
+        if role != reporter {
+            let wrong = match reporter {
+                Role::Client => PairingError::NotTheClient,
+                Role::Expert => PairingError::NotTheExpert,
+            };
+            return Err(wrong.into());
+        }
+        self.records.send(event);
         Ok(())
     }
 
