@@ -327,6 +327,8 @@ async fn open(addr: SocketAddr, source: Ipv4Addr, role: &str) -> anyhow::Result<
     )
     .await?;
     anyhow::ensure!(welcome["type"] == "welcome", "{welcome}");
+    let policy = recv(&mut ws).await?;
+    anyhow::ensure!(policy["type"] == "policy", "{policy}");
     Ok(ws)
 }
 

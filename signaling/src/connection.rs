@@ -16,14 +16,17 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::accounts::{AccountError, Expert};
-use crate::hub::{ConnId, Outbox, Refusal};
+use crate::hub::{Asking, ConnId, Outbox, Refusal};
 use crate::ids::{ClientId, IdFormatError};
 use crate::limits::{ConnectionSlot, RetryAfter};
+use crate::policy::DeskPolicy;
 use crate::protocol::{
-    AppMessage, ComputerInfo, ErrorCode, MAX_COMPUTER_FIELD_CHARS, MAX_DESCRIPTION_CHARS,
-    MAX_NOTES_CHARS, PROTOCOL_VERSION, Role, Scopes, ServerMessage, SessionId, SignOutReason,
-    Signal,
+    AppMessage, ComputerInfo, DeskPolicyInfo, ErrorCode, MAX_COMPUTER_FIELD_CHARS,
+    MAX_DESCRIPTION_CHARS, MAX_NOTES_CHARS, MAX_REASON_CHARS, PROTOCOL_VERSION, Role, Scopes,
+    ServerMessage, SessionId, SignOutReason, Signal,
 };
+use crate::records::RecordEvent;
+use crate::sign_in::{self, Refusal as SignIn};
 use crate::state::Shared;
 use crate::untrusted::Untrusted;
 
@@ -119,6 +122,55 @@ fn rate_limited(retry: RetryAfter) -> Option<ServerMessage> {
     })
 }
 
+/// A request under the desk's policy: the permissions it allows, and a
+/// reason when it requires one. Returns the reason, trimmed (`None` when
+/// blank).
+fn policy_check(
+    policy: &DeskPolicy,
+    reason: Option<String>,
+    scopes: Scopes,
+) -> Result<Option<String>, Box<ServerMessage>> {
+    let refused = |code, message: String| Err(Box::new(ServerMessage::error(code, message)));
+    if let Some(scope) = scopes.iter().find(|s| !policy.allowed_scopes.contains(*s)) {
+        return refused(
+            ErrorCode::ScopeNotAllowed,
+            format!("this desk does not let experts ask for the {scope} permission"),
+        );
+    }
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(text) = &reason
+        && (text.chars().count() > MAX_REASON_CHARS || text.chars().any(char::is_control))
+    {
+        return refused(
+            ErrorCode::ReasonInvalid,
+            format!("a reason is one line of at most {MAX_REASON_CHARS} characters"),
+        );
+    }
+    if reason.is_none() && policy.require_reason {
+        return refused(
+            ErrorCode::ReasonRequired,
+            "this desk requires a reason or ticket number with every request".into(),
+        );
+    }
+    Ok(reason)
+}
+
+/// The policy as the apps are told it.
+pub fn policy_message(policy: &DeskPolicy) -> ServerMessage {
+    ServerMessage::Policy {
+        policy: DeskPolicyInfo {
+            desk_name: policy.desk_name.clone(),
+            consent_timeout_secs: policy.consent_timeout.as_secs(),
+            require_pin: policy.require_pin,
+            record_sessions: policy.record_sessions,
+            require_reason: policy.require_reason,
+            allowed_scopes: policy.allowed_scopes,
+        },
+    }
+}
+
 fn wrong_role(what: &str) -> Option<ServerMessage> {
     Some(ServerMessage::error(ErrorCode::WrongRole, what))
 }
@@ -158,6 +210,8 @@ impl Connection {
         let mut last_heard = Instant::now();
         let hello_by = last_heard + self.shared.config.hello_timeout;
         let mut closing = self.shared.closing.clone();
+        let mut policy = self.shared.policy.watch();
+        policy.mark_unchanged();
         loop {
             let sign_out_at = self.sign_out_at();
             let reply = tokio::select! {
@@ -192,6 +246,9 @@ impl Connection {
                 () = async { let _ = closing.wait_for(|closing| *closing).await; } => {
                     say_going_away(socket).await;
                     break;
+                }
+                Ok(()) = policy.changed(), if self.role.is_some() => {
+                    Some(policy_message(&policy.borrow_and_update()))
                 }
                 () = sleep_until(sign_out_at), if self.signed_in.is_some() => {
                     self.signed_in = None;
@@ -260,13 +317,34 @@ impl Connection {
                 self.grants(session, scopes).await
             }
 
-            (AppMessage::Login { user, password }, Role::Expert) => {
-                self.login(&user, &password).await
-            }
+            (
+                AppMessage::Login {
+                    user,
+                    password,
+                    code,
+                },
+                Role::Expert,
+            ) => self.login(&user, &password, code.as_deref()).await,
             (AppMessage::Resume { token }, Role::Expert) => self.resume(token).await,
             (AppMessage::Logout, Role::Expert) => self.logout().await,
-            (AppMessage::Connect { id, notes, scopes }, Role::Expert) => {
-                self.connect(&id, notes, scopes).await
+            (
+                AppMessage::Connect {
+                    id,
+                    notes,
+                    scopes,
+                    reason,
+                },
+                Role::Expert,
+            ) => {
+                self.connect(
+                    &id,
+                    Asking {
+                        notes,
+                        reason,
+                        scopes,
+                    },
+                )
+                .await
             }
             (AppMessage::SetNotes { session, notes }, Role::Expert) => {
                 self.set_notes(session, notes).await
@@ -426,6 +504,10 @@ impl Connection {
     /// for the audit log.
     async fn grants(&self, session: SessionId, scopes: Scopes) -> Option<ServerMessage> {
         if self.shared.hub.is_member(self.conn, session.clone()).await {
+            self.shared.records.send(RecordEvent::Grants {
+                session: session.to_string(),
+                now: scopes,
+            });
             self.shared.audit.record(
                 "scopes",
                 "client",
@@ -485,6 +567,10 @@ impl Connection {
                     .hub
                     .register(self.conn, self.outbox.clone())
                     .await;
+                // The policy follows the welcome, through the outbox.
+                let _ = self
+                    .outbox
+                    .try_send(Box::new(policy_message(&self.shared.policy.current())));
                 Some(ServerMessage::Welcome {
                     version: PROTOCOL_VERSION,
                 })
@@ -496,37 +582,55 @@ impl Connection {
         }
     }
 
-    async fn login(&mut self, user: &str, password: &str) -> Option<ServerMessage> {
-        let limits = &self.shared.limits;
-        if let Err(retry) = limits.check_login(self.ip, user) {
-            self.shared
-                .audit
-                .record("sign_in", user, self.ip, None, "rate_limited");
-            self.shared
-                .metrics
-                .rate_limited_logins
-                .fetch_add(1, Ordering::Relaxed);
-            return rate_limited(retry);
-        }
-        match self.shared.accounts.login(user, password).await {
-            Ok((expert, token)) => {
-                tracing::info!(user = %Untrusted(&expert.username), ip = %self.ip, "expert signed in");
-                limits.login_succeeded(self.ip, &expert.username);
-                self.shared
-                    .audit
-                    .record("sign_in", &expert.username, self.ip, None, "ok");
-                Some(self.signed_in(expert, token))
+    async fn login(
+        &mut self,
+        user: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Option<ServerMessage> {
+        let refused = |code, message: &str| Some(ServerMessage::error(code, message));
+        let passed = match sign_in::check(&self.shared, self.ip, user, password, code).await {
+            Ok(passed) => passed,
+            Err(SignIn::RateLimited(retry)) => return rate_limited(retry),
+            Err(SignIn::BadCredentials) => {
+                return refused(ErrorCode::BadCredentials, "wrong user name or password");
             }
-            Err(AccountError::BadCredentials) => {
-                tracing::info!(user = %Untrusted(user), ip = %self.ip, "failed sign-in");
-                self.shared
-                    .audit
-                    .record("sign_in", user, self.ip, None, "bad_credentials");
-                limits.login_failed(self.ip, user);
-                Some(ServerMessage::error(
-                    ErrorCode::BadCredentials,
-                    "wrong user name or password",
-                ))
+            Err(SignIn::Disabled) => {
+                return refused(ErrorCode::AccountDisabled, "this account is disabled");
+            }
+            Err(SignIn::CodeRequired) => {
+                return refused(
+                    ErrorCode::CodeRequired,
+                    "enter the code from your authenticator app",
+                );
+            }
+            Err(SignIn::BadCode) => {
+                return refused(
+                    ErrorCode::BadCode,
+                    "the authentication code is wrong or was already used",
+                );
+            }
+            Err(SignIn::Unavailable(error)) => return unavailable(error),
+        };
+        // The console is where a password is changed and a second factor
+        // set up; the app only signs in.
+        if passed.standing.must_change_password {
+            return refused(
+                ErrorCode::PasswordChangeRequired,
+                "your password was reset: set a new one in the desk's console",
+            );
+        }
+        if passed.needs_enrollment(&self.shared) {
+            return refused(
+                ErrorCode::TwoFactorSetupRequired,
+                "the desk requires two-factor sign-in: set it up in the desk's console",
+            );
+        }
+        let username = passed.standing.expert.username.clone();
+        match self.shared.accounts.issue_token(&username).await {
+            Ok(token) => {
+                sign_in::succeeded(&self.shared, self.ip, &passed, "app");
+                Some(self.signed_in(passed.standing.expert, token))
             }
             Err(error) => unavailable(error),
         }
@@ -592,21 +696,24 @@ impl Connection {
         }
     }
 
-    async fn connect(
-        &mut self,
-        id: &str,
-        notes: String,
-        scopes: crate::protocol::Scopes,
-    ) -> Option<ServerMessage> {
+    async fn connect(&mut self, id: &str, mut asking: Asking) -> Option<ServerMessage> {
         let expert = match self.active_expert().await {
             Ok(expert) => expert,
             Err(reply) => return reply,
         };
-        if notes.chars().count() > MAX_NOTES_CHARS {
+        if asking.notes.chars().count() > MAX_NOTES_CHARS {
             return Some(ServerMessage::error(
                 ErrorCode::NotesTooLong,
                 format!("notes are limited to {MAX_NOTES_CHARS} characters"),
             ));
+        }
+        match policy_check(
+            &self.shared.policy.current(),
+            asking.reason.take(),
+            asking.scopes,
+        ) {
+            Ok(reason) => asking.reason = reason,
+            Err(refused) => return Some(*refused),
         }
         let id = match ClientId::try_from(id) {
             Ok(id) => id,
@@ -635,7 +742,7 @@ impl Connection {
             Ok(()) => {
                 self.shared
                     .hub
-                    .connect(self.conn, self.ip, expert, id, notes, scopes)
+                    .connect(self.conn, self.ip, expert, id, asking)
                     .await
             }
         };

@@ -24,8 +24,9 @@ use crate::hub::{self, ConnId, HubConfig};
 use crate::limits::Limits;
 use crate::listener::{Admission, Places};
 use crate::metrics::Metrics;
+use crate::policy::PolicyStore;
 use crate::state::Shared;
-use crate::{audit, connection, frames, listener, records, report};
+use crate::{audit, connection, console, frames, listener, records, report};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -58,6 +59,12 @@ impl Server {
     /// writer and the hub.
     pub async fn open(config: Config) -> Result<Self, ServeError> {
         let pool = db::open(&config.database_url).await?;
+        let policy = PolicyStore::load(pool.clone(), &config)
+            .await
+            .map_err(|source| DbError::Open {
+                url: config.database_url.clone(),
+                source,
+            })?;
         let metrics = Arc::new(Metrics::default());
         let records = records::spawn_writer(pool.clone(), Arc::clone(&metrics));
         let audit = audit::spawn_writer(pool.clone());
@@ -65,11 +72,10 @@ impl Server {
             HubConfig {
                 reconnect_grace: config.reconnect_grace,
                 id_lifetime: config.id_lifetime,
-                consent_timeout: config.consent_timeout,
                 max_ids: config.limits.max_ids,
                 gate: config.limits.gate(),
                 ice: config.ice.clone(),
-                record_sessions: config.record_sessions,
+                policy: policy.watch(),
             },
             records.clone(),
             Arc::clone(&metrics),
@@ -79,6 +85,8 @@ impl Server {
             closing: closing_rx,
             accounts: Accounts::new(pool.clone(), config.token_idle),
             limits: Limits::new(config.limits),
+            policy,
+            console_pending: Default::default(),
             config,
             pool,
             hub,
@@ -100,6 +108,7 @@ impl Server {
             .route("/api/sessions", get(sessions))
             .route("/api/audit", get(audit_log))
             .route("/ws", get(websocket))
+            .merge(console::routes())
             .with_state(Arc::clone(&self.shared));
         let closing = self.closing;
         let shutdown = async move {

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::accounts::Expert;
 use crate::connect_gate::{Closed, ConnectGate, GateConfig};
@@ -27,6 +27,7 @@ use crate::ice::IceConfig;
 use crate::ids::{ClientId, IdRegistry, IssueError, LookupError, SystemIdSource};
 use crate::metrics::Metrics;
 use crate::pairings::{Pairing, PairingError, Pairings, Returns, Stage};
+use crate::policy::DeskPolicy;
 use crate::protocol::{
     CaptureBackend, ClientAbout, ComputerInfo, ErrorCode, LeaveReason, RecordingName, Role, Scopes,
     ServerMessage, SessionId, SessionPath, Signal,
@@ -35,7 +36,10 @@ use crate::random;
 use crate::reconnects::{self, Reconnect, Reconnects};
 use crate::records::{NewRecord, Outcome, RecordEvent, RecordsHandle};
 
+mod live;
 mod returns;
+
+pub use live::{LiveSession, LiveView, WaitingId};
 
 /// Identifies one WebSocket connection for the lifetime of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,15 +60,22 @@ pub struct HubConfig {
     pub reconnect_grace: Duration,
     /// How long a client ID stays valid (an hour).
     pub id_lifetime: Duration,
-    /// How long a client has to answer a connect request.
-    pub consent_timeout: Duration,
     /// The most client IDs, live or held back, the desk keeps at once.
     pub max_ids: usize,
     /// Back-off, desk-wide budget and per-ID limits for connects.
     pub gate: GateConfig,
     pub ice: IceConfig,
-    /// Desk policy: every session is recorded (both sides are told).
-    pub record_sessions: bool,
+    /// Desk policy, as it is now: the consent timeout, recording, the
+    /// desk's name.
+    pub policy: watch::Receiver<DeskPolicy>,
+}
+
+/// What an expert's `connect` asks for.
+#[derive(Debug, Clone)]
+pub struct Asking {
+    pub notes: String,
+    pub reason: Option<String>,
+    pub scopes: Scopes,
 }
 
 /// A request the hub refused, as the connection will report it.
@@ -154,6 +165,7 @@ struct Ask {
     client: ConnId,
     client_id: ClientId,
     notes: String,
+    reason: Option<String>,
     scopes: Scopes,
     /// The session a `rejoin` resumes.
     resumes: Option<SessionId>,
@@ -186,8 +198,7 @@ enum Request {
         ip: IpAddr,
         expert: Expert,
         id: ClientId,
-        notes: String,
-        scopes: Scopes,
+        asking: Asking,
         reply: Reply,
     },
     Answer {
@@ -211,6 +222,15 @@ enum Request {
     },
     Disconnected {
         conn: ConnId,
+    },
+    /// The console's live view.
+    Live {
+        reply: oneshot::Sender<LiveView>,
+    },
+    /// An admin ends a request still waiting for its client.
+    AdminEnd {
+        session: SessionId,
+        reply: Reply,
     },
 }
 
@@ -267,6 +287,21 @@ impl HubHandle {
         .await
     }
 
+    /// The desk now, for the console (empty if the hub has stopped).
+    pub async fn live(&self) -> LiveView {
+        let (reply, answer) = oneshot::channel();
+        if self.requests.send(Request::Live { reply }).await.is_err() {
+            return LiveView::default();
+        }
+        answer.await.unwrap_or_default()
+    }
+
+    /// An admin ends a request still waiting for its client's answer.
+    pub async fn end_request(&self, session: SessionId) -> Result<(), Refusal> {
+        self.call(|reply| Request::AdminEnd { session, reply })
+            .await
+    }
+
     /// Gives the hub the connection's outbox; everything the hub says to it
     /// from now on goes there.
     pub async fn register(&self, conn: ConnId, outbox: Outbox) {
@@ -310,16 +345,14 @@ impl HubHandle {
         ip: IpAddr,
         expert: Expert,
         id: ClientId,
-        notes: String,
-        scopes: Scopes,
+        asking: Asking,
     ) -> Result<(), Refusal> {
         self.call(|reply| Request::Connect {
             conn,
             ip,
             expert,
             id,
-            notes,
-            scopes,
+            asking,
             reply,
         })
         .await
@@ -523,11 +556,10 @@ impl Hub {
                 ip,
                 expert,
                 id,
-                notes,
-                scopes,
+                asking,
                 reply,
             } => {
-                let result = self.gated_connect(now, ip, (conn, expert), id, notes, scopes);
+                let result = self.gated_connect(now, ip, (conn, expert), id, asking);
                 answer(reply, result);
             }
             Request::Answer {
@@ -546,6 +578,12 @@ impl Hub {
                 reply,
             } => answer(reply, self.about(now, conn, session, op)),
             Request::Disconnected { conn } => self.disconnected(now, conn),
+            Request::Live { reply } => {
+                let _ = reply.send(self.live_view(now));
+            }
+            Request::AdminEnd { session, reply } => {
+                answer(reply, self.end_by_admin(&session));
+            }
         }
     }
 
@@ -579,15 +617,14 @@ impl Hub {
         ip: IpAddr,
         (conn, expert): (ConnId, Expert),
         id: ClientId,
-        notes: String,
-        scopes: Scopes,
+        asking: Asking,
     ) -> Result<(), Refusal> {
         let username = expert.username.clone();
         let result = self
             .gate
             .admit(now, &username, ip)
             .map_err(Refusal::from)
-            .and_then(|()| self.connect(now, conn, expert, id, notes, scopes));
+            .and_then(|()| self.connect(now, conn, expert, id, asking));
         if result.as_ref().is_err_and(Refusal::is_miss) {
             self.gate.missed(now, &username, ip);
         }
@@ -703,8 +740,7 @@ impl Hub {
         conn: ConnId,
         expert: Expert,
         id: ClientId,
-        notes: String,
-        scopes: Scopes,
+        asking: Asking,
     ) -> Result<(), Refusal> {
         let client = self.ids.lookup(now, id)?;
         // A busy client is a miss, not a request: it takes no token.
@@ -718,8 +754,9 @@ impl Hub {
                 expert_name: expert.display_name,
                 client,
                 client_id: id,
-                notes,
-                scopes,
+                notes: asking.notes,
+                reason: asking.reason,
+                scopes: asking.scopes,
                 resumes: None,
             },
         )?;
@@ -727,7 +764,7 @@ impl Hub {
             conn,
             ServerMessage::Located {
                 session,
-                expires_in_secs: self.config.consent_timeout.as_secs(),
+                expires_in_secs: self.consent_timeout().as_secs(),
             },
         );
         Ok(())
@@ -736,6 +773,7 @@ impl Hub {
     /// Opens a request for `ask`, asks its client and records it.
     fn ask(&mut self, now: Instant, ask: Ask) -> Result<SessionId, Refusal> {
         let session = SessionId::from_desk(random::hex::<16>());
+        let policy = self.config.policy.borrow().clone();
         self.pairings.open(
             session.clone(),
             Pairing {
@@ -746,8 +784,10 @@ impl Hub {
                 client_id: ask.client_id,
                 requested: ask.scopes,
                 stage: Stage::Pending {
-                    deadline: now + self.config.consent_timeout,
+                    deadline: now + policy.consent_timeout,
                 },
+                opened: now,
+                recorded: policy.record_sessions,
                 returns: Returns::default(),
             },
         )?;
@@ -758,9 +798,11 @@ impl Hub {
                 expert: ask.expert_name,
                 notes: ask.notes.clone(),
                 scopes: ask.scopes,
-                expires_in_secs: self.config.consent_timeout.as_secs(),
+                expires_in_secs: policy.consent_timeout.as_secs(),
                 resumes: ask.resumes,
-                recorded: self.config.record_sessions,
+                recorded: policy.record_sessions,
+                reason: ask.reason.clone(),
+                desk: (!policy.desk_name.is_empty()).then(|| policy.desk_name.clone()),
             },
         );
         let (description, computer) = self
@@ -775,6 +817,7 @@ impl Hub {
             computer,
             expert: ask.expert_user,
             notes: ask.notes,
+            reason: ask.reason,
             requested: ask.scopes,
             at_ms: unix_ms(SystemTime::now()),
         }));
@@ -852,6 +895,7 @@ impl Hub {
                 client: conn,
                 client_id: reconnect.client_id,
                 notes: String::new(),
+                reason: None,
                 scopes: reconnect.scopes,
                 resumes: Some(previous.clone()),
             },
@@ -861,10 +905,15 @@ impl Hub {
             ServerMessage::Reconnecting {
                 previous,
                 session,
-                expires_in_secs: self.config.consent_timeout.as_secs(),
+                expires_in_secs: self.consent_timeout().as_secs(),
             },
         );
         Ok(())
+    }
+
+    /// How long a client has to answer, by the desk's policy now.
+    fn consent_timeout(&self) -> Duration {
+        self.config.policy.borrow().consent_timeout
     }
 
     fn answer(
@@ -912,7 +961,7 @@ impl Hub {
                     ice_servers: ice_servers.clone(),
                     client,
                     reattach: Some(secret),
-                    recorded: self.config.record_sessions,
+                    recorded: pairing.recorded,
                 },
             );
         }

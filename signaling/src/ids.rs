@@ -387,6 +387,20 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
         visited
     }
 
+    /// The live IDs: each with its owner, when it expires, and whether the
+    /// owner is disconnected (within its grace).
+    pub fn live(&self) -> impl Iterator<Item = (ClientId, O, Instant, bool)> + '_ {
+        self.entries.iter().filter_map(|(id, state)| match state {
+            State::Live {
+                owner,
+                expires_at,
+                offline_until,
+                ..
+            } => Some((*id, *owner, *expires_at, offline_until.is_some())),
+            State::Ended { .. } => None,
+        })
+    }
+
     /// The ID `owner` currently holds, if any.
     pub fn id_of(&self, owner: O) -> Option<ClientId> {
         self.by_owner.get(&owner).copied()

@@ -45,8 +45,10 @@ pub mod backoff;
 pub mod config;
 #[cfg(feature = "server")]
 pub mod connect_gate;
+
 #[cfg(feature = "server")]
 pub mod connection;
+pub mod console;
 #[cfg(feature = "server")]
 pub mod db;
 #[cfg(feature = "server")]
@@ -68,14 +70,20 @@ pub mod metrics;
 #[cfg(feature = "server")]
 pub mod pairings;
 #[cfg(feature = "server")]
-mod random;
+pub mod policy;
 #[cfg(feature = "server")]
+mod random;
+
 pub mod reconnects;
 #[cfg(feature = "server")]
 pub mod records;
 #[cfg(feature = "server")]
 pub mod report;
+
+pub mod report_pages;
 #[cfg(feature = "server")]
+pub mod sign_in;
+
 pub mod state;
 #[cfg(feature = "server")]
 pub mod untrusted;

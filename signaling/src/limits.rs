@@ -260,6 +260,17 @@ impl Limits {
         check_rates(&self.resumes, &[Key::Ip(ip)])
     }
 
+    /// Is `ip` backing off after wrong tokens? The console's check on each
+    /// page: a browser presents its cookie on every request, so only
+    /// failures are limited, not the pace.
+    pub fn check_resume_failures(&self, ip: IpAddr) -> Result<(), RetryAfter> {
+        self.resume_failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .check(Instant::now(), &ip)
+            .map_err(RetryAfter)
+    }
+
     pub fn resume_failed(&self, ip: IpAddr) {
         self.resume_failures
             .lock()

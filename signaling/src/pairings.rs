@@ -43,6 +43,10 @@ pub struct Pairing {
     pub client_id: ClientId,
     pub requested: Scopes,
     pub stage: Stage,
+    /// When the request was made.
+    pub opened: Instant,
+    /// The desk records this session (its policy when it was asked).
+    pub recorded: bool,
     /// Once accepted: each side's way back after its link drops.
     pub returns: Returns,
 }
@@ -346,6 +350,11 @@ impl Pairings {
             .min()
     }
 
+    /// Every request and session.
+    pub fn iter(&self) -> impl Iterator<Item = (&SessionId, &Pairing)> {
+        self.sessions.iter()
+    }
+
     pub fn len(&self) -> usize {
         self.sessions.len()
     }
@@ -400,6 +409,8 @@ mod tests {
             stage: Stage::Pending {
                 deadline: now + Duration::from_secs(300),
             },
+            opened: now,
+            recorded: false,
             returns: Returns::default(),
         }
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use serde::Serialize;
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
@@ -46,6 +47,7 @@ pub struct NewRecord {
     pub computer: ComputerInfo,
     pub expert: String,
     pub notes: String,
+    pub reason: Option<String>,
     pub requested: Scopes,
     pub at_ms: i64,
 }
@@ -80,6 +82,11 @@ pub enum RecordEvent {
     ScreenBackend {
         session: String,
         backend: &'static str,
+    },
+    /// What the client grants now, after withdrawing or granting again.
+    Grants {
+        session: String,
+        now: Scopes,
     },
     /// A recording the expert saved, by name (a plain `.webm` name).
     Recorded {
@@ -220,6 +227,7 @@ async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
                 .execute(pool)
                 .await?;
         }
+        RecordEvent::Grants { session, now } => withdrawn(pool, session, now).await?,
         RecordEvent::Recorded { session, file } => {
             // Space-separated, in order; a row keeps at most 4 KiB of names.
             sqlx::query(
@@ -258,8 +266,8 @@ async fn apply(pool: &AnyPool, event: RecordEvent) -> Result<(), sqlx::Error> {
 async fn requested(pool: &AnyPool, r: NewRecord) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sessions (session_id, client_id, description, computer_name,
-             computer_os, computer_user, expert, notes, scopes_requested, requested_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             computer_os, computer_user, expert, notes, scopes_requested, requested_at, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(r.session)
     .bind(r.client_id)
@@ -271,6 +279,7 @@ async fn requested(pool: &AnyPool, r: NewRecord) -> Result<(), sqlx::Error> {
     .bind(r.notes)
     .bind(scopes_text(r.requested))
     .bind(r.at_ms)
+    .bind(r.reason)
     .execute(pool)
     .await?;
     Ok(())
@@ -363,6 +372,40 @@ async fn save_notes(
         .map(|done| done.rows_affected() == 1)
 }
 
+/// Adds what the first grant held and `now` lacks to the row's withdrawn
+/// permissions. The writer is the rows' only writer, so reading first
+/// races nothing.
+async fn withdrawn(pool: &AnyPool, session: String, now: Scopes) -> Result<(), sqlx::Error> {
+    let Some(row) =
+        sqlx::query("SELECT scopes_granted, scopes_withdrawn FROM sessions WHERE session_id = $1")
+            .bind(&session)
+            .fetch_optional(pool)
+            .await?
+    else {
+        return Ok(());
+    };
+    let parse = |text: Option<String>| -> Scopes {
+        text.unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|s| serde_json::from_value(serde_json::Value::from(s)).ok())
+            .collect()
+    };
+    let granted = parse(row.try_get("scopes_granted")?);
+    let before = parse(row.try_get("scopes_withdrawn")?);
+    let after: Scopes = before
+        .iter()
+        .chain(granted.iter().filter(|s| !now.contains(*s)))
+        .collect();
+    if after != before {
+        sqlx::query("UPDATE sessions SET scopes_withdrawn = $1 WHERE session_id = $2")
+            .bind(scopes_text(after))
+            .bind(session)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
 fn scopes_text(scopes: Scopes) -> String {
     scopes
         .iter()
@@ -400,7 +443,19 @@ pub struct SessionRecord {
     /// The recordings the expert saved, their names space-separated, in
     /// order (`None`: none).
     pub recordings: Option<String>,
+    /// The reason or ticket number the expert gave (`None`: none).
+    pub reason: Option<String>,
+    /// Permissions the client granted and later withdrew, space-separated
+    /// (`None`: none).
+    pub scopes_withdrawn: Option<String>,
 }
+
+/// The columns a [`SessionRecord`] is read from, for every query that reads
+/// one.
+pub const RECORD_COLUMNS: &str = "session_id, client_id, description, computer_name, computer_os,
+    computer_user, expert, notes, scopes_requested, scopes_granted, requested_at, answered_at,
+    started_at, ended_at, outcome, end_reason, expert_path, client_path, client_screen,
+    recordings, reason, scopes_withdrawn";
 
 /// Rows requested in `[from_ms, to_ms)`, oldest first; only `expert`'s
 /// when given.
@@ -410,52 +465,51 @@ pub async fn list(
     to_ms: i64,
     expert: Option<&str>,
 ) -> Result<Vec<SessionRecord>, sqlx::Error> {
-    macro_rules! select_where {
-        ($filter:literal) => {
-            concat!(
-                "SELECT session_id, client_id, description, computer_name, computer_os,
-                        computer_user, expert, notes, scopes_requested, scopes_granted,
-                        requested_at, answered_at, started_at, ended_at, outcome, end_reason,
-                        expert_path, client_path, client_screen, recordings
-                 FROM sessions WHERE requested_at >= $1 AND requested_at < $2",
-                $filter,
-                " ORDER BY requested_at, session_id"
-            )
-        };
-    }
-    let sql = match expert {
-        None => select_where!(""),
-        Some(_) => select_where!(" AND expert = $3"),
+    let only = if expert.is_some() {
+        " AND expert = $3"
+    } else {
+        ""
     };
-    let mut query = sqlx::query(sql).bind(from_ms).bind(to_ms);
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM sessions WHERE requested_at >= $1 AND requested_at < $2{only}
+         ORDER BY requested_at, session_id"
+    );
+    let mut query = sqlx::query(&sql).bind(from_ms).bind(to_ms);
     if let Some(expert) = expert {
         query = query.bind(expert);
     }
-    let rows = query.fetch_all(pool).await?;
-    rows.iter()
-        .map(|row| {
-            Ok(SessionRecord {
-                session_id: row.try_get("session_id")?,
-                client_id: row.try_get("client_id")?,
-                description: row.try_get("description")?,
-                computer_name: row.try_get("computer_name")?,
-                computer_os: row.try_get("computer_os")?,
-                computer_user: row.try_get("computer_user")?,
-                expert: row.try_get("expert")?,
-                notes: row.try_get("notes")?,
-                scopes_requested: row.try_get("scopes_requested")?,
-                scopes_granted: row.try_get("scopes_granted")?,
-                requested_at_ms: row.try_get("requested_at")?,
-                answered_at_ms: row.try_get("answered_at")?,
-                started_at_ms: row.try_get("started_at")?,
-                ended_at_ms: row.try_get("ended_at")?,
-                outcome: row.try_get("outcome")?,
-                end_reason: row.try_get("end_reason")?,
-                expert_path: row.try_get("expert_path")?,
-                client_path: row.try_get("client_path")?,
-                client_screen: row.try_get("client_screen")?,
-                recordings: row.try_get("recordings")?,
-            })
-        })
+    query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(record_from_row)
         .collect()
+}
+
+/// A row selected with [`RECORD_COLUMNS`].
+pub fn record_from_row(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
+    Ok(SessionRecord {
+        session_id: row.try_get("session_id")?,
+        client_id: row.try_get("client_id")?,
+        description: row.try_get("description")?,
+        computer_name: row.try_get("computer_name")?,
+        computer_os: row.try_get("computer_os")?,
+        computer_user: row.try_get("computer_user")?,
+        expert: row.try_get("expert")?,
+        notes: row.try_get("notes")?,
+        scopes_requested: row.try_get("scopes_requested")?,
+        scopes_granted: row.try_get("scopes_granted")?,
+        requested_at_ms: row.try_get("requested_at")?,
+        answered_at_ms: row.try_get("answered_at")?,
+        started_at_ms: row.try_get("started_at")?,
+        ended_at_ms: row.try_get("ended_at")?,
+        outcome: row.try_get("outcome")?,
+        end_reason: row.try_get("end_reason")?,
+        expert_path: row.try_get("expert_path")?,
+        client_path: row.try_get("client_path")?,
+        client_screen: row.try_get("client_screen")?,
+        recordings: row.try_get("recordings")?,
+        reason: row.try_get("reason")?,
+        scopes_withdrawn: row.try_get("scopes_withdrawn")?,
+    })
 }

@@ -45,7 +45,7 @@ pub fn to_csv(rows: &[SessionRecord]) -> String {
     let mut out = String::from(
         "session_id,client_id,requested_at,answered_at,started_at,ended_at,outcome,end_reason,\
          expert,description,computer_name,computer_os,computer_user,scopes_requested,\
-         scopes_granted,notes,expert_path,client_path,client_screen,recordings\r\n",
+         scopes_granted,notes,expert_path,client_path,client_screen,recordings,reason,scopes_withdrawn\r\n",
     );
     let time = |ms: Option<i64>| ms.map(format_time).unwrap_or_default();
     for r in rows {
@@ -70,6 +70,8 @@ pub fn to_csv(rows: &[SessionRecord]) -> String {
             r.client_path.clone().unwrap_or_default(),
             r.client_screen.clone().unwrap_or_default(),
             r.recordings.clone().unwrap_or_default(),
+            r.reason.clone().unwrap_or_default(),
+            r.scopes_withdrawn.clone().unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         let _ = write!(out, "{}\r\n", line.join(","));
@@ -80,7 +82,7 @@ pub fn to_csv(rows: &[SessionRecord]) -> String {
 /// Quotes a field when needed. A leading `=`, `+`, `-` or `@` is prefixed
 /// with `'` so a spreadsheet does not run a client's description as a
 /// formula.
-fn csv_field(field: &str) -> String {
+pub(crate) fn csv_field(field: &str) -> String {
     let field = if field.starts_with(['=', '+', '-', '@']) {
         format!("'{field}")
     } else {

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::hub::HubHandle;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
+use crate::policy::PolicyStore;
 use crate::records::RecordsHandle;
 
 #[derive(Debug)]
@@ -22,6 +23,9 @@ pub struct Shared {
     pub records: RecordsHandle,
     pub audit: AuditHandle,
     pub limits: Limits,
+    pub policy: PolicyStore,
+    /// Console sign-ins between the password and the second factor.
+    pub console_pending: crate::console::PendingSignIns,
     pub metrics: Arc<Metrics>,
     /// Becomes true when the server shuts down: connections say goodbye
     /// (close code 1001) instead of holding the shutdown open.

@@ -15,6 +15,10 @@ async fn hello_then_ping() {
     assert_eq!(reply["code"], "unsupported_version");
     let reply = exchange(&mut ws, r#"{"type":"hello","version":1,"role":"client"}"#).await;
     assert_eq!(reply, serde_json::json!({"type":"welcome","version":1}));
+    // The desk's policy follows the welcome.
+    let policy = common::recv(&mut ws).await;
+    assert_eq!(policy["type"], "policy", "{policy}");
+    assert_eq!(policy["policy"]["consent_timeout_secs"], 300);
     let reply = exchange(&mut ws, "{not json").await;
     assert_eq!(reply["code"], "malformed_message");
     let reply = exchange(&mut ws, r#"{"type":"ping"}"#).await;

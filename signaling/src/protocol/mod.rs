@@ -21,6 +21,8 @@ pub const MAX_DESCRIPTION_CHARS: usize = 60;
 
 /// The longest notes an expert may attach to a request or a session record.
 pub const MAX_NOTES_CHARS: usize = 2000;
+/// The longest reason or ticket number an expert may give with a request.
+pub const MAX_REASON_CHARS: usize = 100;
 
 /// The client's computer, as shown to the expert and kept in the records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +112,10 @@ pub enum AppMessage {
     Login {
         user: String,
         password: String,
+        /// The second factor (a TOTP or recovery code), for an account that
+        /// has one; without it such an account gets `code_required`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
     },
     /// An expert signs in again with the token from an earlier `signed_in`.
     Resume {
@@ -124,6 +130,10 @@ pub enum AppMessage {
         #[serde(default)]
         notes: String,
         scopes: Scopes,
+        /// The reason or ticket number, shown to the client and kept in the
+        /// report; a desk may require one (its policy's `require_reason`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// Either side withdraws a request that is still waiting for an answer.
     Cancel {
@@ -300,12 +310,39 @@ pub enum LeaveReason {
     Disconnected,
 }
 
+/// The desk's policy as the apps are told it. The desk enforces it; the
+/// apps show it (and a client never relies on the desk alone for its own
+/// safety: its own settings can only add to it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskPolicyInfo {
+    /// The desk's name as its admin set it ("" if not set).
+    #[serde(default)]
+    pub desk_name: String,
+    pub consent_timeout_secs: u64,
+    /// Clients bind every session with a PIN.
+    #[serde(default)]
+    pub require_pin: bool,
+    /// Every session is recorded.
+    #[serde(default)]
+    pub record_sessions: bool,
+    /// Every request needs a reason or ticket number.
+    #[serde(default)]
+    pub require_reason: bool,
+    /// The permissions an expert may ask for.
+    pub allowed_scopes: Scopes,
+}
+
 /// Server → app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     Welcome {
         version: u32,
+    },
+    /// The desk's policy: after `welcome`, and again whenever an admin
+    /// changes it.
+    Policy {
+        policy: DeskPolicyInfo,
     },
     Pong,
     /// The client's new ID (six digits), how long it stays valid, and the
@@ -352,6 +389,12 @@ pub enum ServerMessage {
         /// will record what it sees of the screen.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         recorded: bool,
+        /// The reason or ticket number the expert gave.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// The desk's name as its admin set it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        desk: Option<String>,
     },
     /// To the client: the token for its `rejoin` after the restart, valid
     /// for `expires_in_secs` and once.
@@ -466,6 +509,12 @@ error_codes! {
     DescriptionTooLong => "description_too_long",
     /// The notes are over [`MAX_NOTES_CHARS`].
     NotesTooLong => "notes_too_long",
+    /// The desk requires a reason or ticket number with every request.
+    ReasonRequired => "reason_required",
+    /// The reason is too long or holds control characters.
+    ReasonInvalid => "reason_invalid",
+    /// The desk's policy does not let experts ask for one of the permissions.
+    ScopeNotAllowed => "scope_not_allowed",
     /// The server cannot take the request now; try again shortly.
     Unavailable => "unavailable",
     /// The ID or secret of a `reclaim` does not match a live ID.
@@ -477,6 +526,18 @@ error_codes! {
     ReattachFailed => "reattach_failed",
     /// Wrong user name or password (never says which).
     BadCredentials => "bad_credentials",
+    /// The password was right; the account signs in with a second factor:
+    /// send `login` again with its `code`.
+    CodeRequired => "code_required",
+    /// The authentication code is wrong, or was already used.
+    BadCode => "bad_code",
+    /// An admin disabled this account.
+    AccountDisabled => "account_disabled",
+    /// An admin reset the password: change it in the desk's console first.
+    PasswordChangeRequired => "password_change_required",
+    /// The desk requires two-factor sign-in and this account has none yet:
+    /// set it up in the desk's console first.
+    TwoFactorSetupRequired => "two_factor_setup_required",
     /// The token is unknown, revoked, or expired after inactivity.
     InvalidToken => "invalid_token",
     /// The message needs a signed-in expert.

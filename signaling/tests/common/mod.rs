@@ -5,6 +5,8 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod console;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -185,6 +187,8 @@ pub async fn hello(url: &str, role: &str) -> Socket {
     )
     .await;
     assert_eq!(reply["type"], "welcome");
+    let policy = recv(&mut ws).await;
+    assert_eq!(policy["type"], "policy", "{policy}");
     ws
 }
 
@@ -209,6 +213,8 @@ pub async fn hello_from(url: &str, source: [u8; 4], role: &str) -> Socket {
     )
     .await;
     assert_eq!(reply["type"], "welcome");
+    let policy = recv(&mut ws).await;
+    assert_eq!(policy["type"], "policy", "{policy}");
     ws
 }
 

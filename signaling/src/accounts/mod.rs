@@ -29,6 +29,12 @@ use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCa
 use crate::db::now_ms;
 use crate::random;
 
+mod standing;
+mod two_factor;
+
+pub use standing::Standing;
+pub use two_factor::{Enrollment, RECOVERY_CODES};
+
 /// The longest user name and display name accepted.
 const MAX_NAME_CHARS: usize = 64;
 /// The shortest password `expert add` and `expert passwd` accept.
@@ -66,7 +72,7 @@ impl AccountRole {
     }
 
     /// The stored text; anything unknown is the least privileged role.
-    fn from_stored(text: &str) -> Self {
+    pub(crate) fn from_stored(text: &str) -> Self {
         match text {
             "admin" => AccountRole::Admin,
             _ => AccountRole::Expert,
@@ -128,6 +134,14 @@ pub enum AccountError {
     BadCredentials,
     #[error("the token is unknown, revoked or expired")]
     InvalidToken,
+    #[error("the new password must differ from the current one")]
+    SamePassword,
+    #[error("this account is disabled")]
+    Disabled,
+    #[error("the authentication code is wrong or was already used")]
+    BadCode,
+    #[error("two-factor sign-in is not set up for this account")]
+    NoSecondFactor,
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error("database error: {0}")]
@@ -309,29 +323,50 @@ impl Accounts {
         self.revoke_all(username).await
     }
 
-    /// Checks the password and issues a token. An unknown user costs the
-    /// same hashing time as a wrong password, so timing tells nothing.
+    /// Checks the password and issues a token, for accounts that need no
+    /// second step: the command line's and the tests' sign-in. The desk's
+    /// own sign-ins go through [`crate::sign_in`], which also asks for the
+    /// second factor and refuses disabled accounts.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
     ) -> Result<(Expert, String), AccountError> {
-        let row =
-            sqlx::query("SELECT display_name, password_hash FROM experts WHERE username = $1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
-        let (display_name, stored) = match &row {
-            Some(row) => (
-                Some(row.try_get::<String, _>("display_name")?),
-                Some(row.try_get::<String, _>("password_hash")?),
-            ),
-            None => (None, None),
-        };
+        let standing = self.check_password(username, password).await?;
+        let token = self.issue_token(username).await?;
+        Ok((standing.expert, token))
+    }
+
+    /// Checks the password, and tells what the account may do next. An
+    /// unknown user costs the same hashing time as a wrong password, so
+    /// timing tells nothing.
+    pub async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Standing, AccountError> {
+        let row = sqlx::query(
+            "SELECT display_name, password_hash, role, disabled, must_change_password,
+                    totp_secret
+             FROM experts WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        let stored = row
+            .as_ref()
+            .map(|row| row.try_get::<String, _>("password_hash"))
+            .transpose()?;
         let matches = self.verify_password(password, stored).await?;
-        let Some(display_name) = display_name.filter(|_| matches) else {
-            return Err(AccountError::BadCredentials);
-        };
+        match row.filter(|_| matches) {
+            Some(row) => Standing::from_row(username, &row),
+            None => Err(AccountError::BadCredentials),
+        }
+    }
+
+    /// Issues a new random token for `username`; the database keeps its
+    /// hash.
+    pub async fn issue_token(&self, username: &str) -> Result<String, AccountError> {
         let token = random::hex::<32>();
         let now = now_ms();
         sqlx::query(
@@ -343,13 +378,7 @@ impl Accounts {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        Ok((
-            Expert {
-                username: username.to_owned(),
-                display_name,
-            },
-            token,
-        ))
+        Ok(token)
     }
 
     /// Checks a token and records its use. A token idle for longer than the
@@ -449,7 +478,7 @@ pub fn check_username(username: &str) -> Result<(), AccountError> {
     }
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(digest::digest(&digest::SHA256, token.as_bytes()))
 }
 

@@ -1,0 +1,326 @@
+//! The console's reports, a page at a time: session records and audit
+//! entries, newest first, filtered by date range, person and text.
+//!
+//! Pages are keyset pages (the last row's sort key, not an offset), so
+//! the hundredth page costs what the first does: sessions by
+//! `(requested_at, session_id)`, through the `requested_at` and
+//! `(expert, requested_at)` indexes; audit entries, which have no key of
+//! their own, by `at` and how many rows at that same millisecond were
+//! already shown. The text filter matches a case-folded substring.
+
+use futures_util::TryStreamExt;
+use sqlx::{AnyPool, Row};
+
+use crate::audit::AuditEntry;
+use crate::records::{RECORD_COLUMNS, SessionRecord, record_from_row};
+
+/// Rows on a page.
+pub const PAGE_ROWS: i64 = 50;
+
+/// What a report shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// `[from, to)` in Unix ms.
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Only this expert's sessions (or this actor's entries).
+    pub who: Option<String>,
+    /// A substring, matched case-insensitively.
+    pub text: Option<String>,
+}
+
+/// Where a page starts: after this row of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    Session {
+        requested_at: i64,
+        session_id: String,
+    },
+    Audit {
+        at: i64,
+        seen_at_that_ms: i64,
+    },
+}
+
+impl Cursor {
+    /// As a link carries it: `<ms>.<session or count>`.
+    pub fn to_param(&self) -> String {
+        match self {
+            Cursor::Session {
+                requested_at,
+                session_id,
+            } => format!("{requested_at}.{session_id}"),
+            Cursor::Audit {
+                at,
+                seen_at_that_ms,
+            } => format!("{at}.{seen_at_that_ms}"),
+        }
+    }
+
+    pub fn session_from_param(text: &str) -> Option<Self> {
+        let (ms, id) = text.split_once('.')?;
+        (id.len() <= 64).then_some(())?;
+        Some(Cursor::Session {
+            requested_at: ms.parse().ok()?,
+            session_id: id.to_owned(),
+        })
+    }
+
+    pub fn audit_from_param(text: &str) -> Option<Self> {
+        let (ms, seen) = text.split_once('.')?;
+        Some(Cursor::Audit {
+            at: ms.parse().ok()?,
+            seen_at_that_ms: seen.parse().ok().filter(|n: &i64| *n >= 0)?,
+        })
+    }
+}
+
+/// `%`, `_` and `\` match themselves.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The WHERE clause for sessions, its parameters from `$1`.
+fn session_where(filter: &Filter) -> (String, Vec<String>) {
+    let mut sql = String::from("requested_at >= $1 AND requested_at < $2");
+    let mut binds = Vec::new();
+    if let Some(who) = &filter.who {
+        binds.push(who.clone());
+        sql += &format!(" AND expert = ${}", binds.len() + 2);
+    }
+    if let Some(text) = &filter.text {
+        binds.push(like_pattern(text));
+        let n = binds.len() + 2;
+        let columns = [
+            "session_id",
+            "client_id",
+            "description",
+            "computer_name",
+            "computer_user",
+            "expert",
+            "notes",
+            "reason",
+            "recordings",
+        ];
+        let tests: Vec<String> = columns
+            .iter()
+            .map(|c| format!("LOWER(COALESCE({c}, '')) LIKE ${n} ESCAPE '\\'"))
+            .collect();
+        sql += &format!(" AND ({})", tests.join(" OR "));
+    }
+    (sql, binds)
+}
+
+/// One page of sessions, newest first, starting after `cursor`, and the
+/// cursor of the next page when there is one.
+pub async fn sessions(
+    pool: &AnyPool,
+    filter: &Filter,
+    cursor: Option<&Cursor>,
+) -> Result<(Vec<SessionRecord>, Option<Cursor>), sqlx::Error> {
+    let (mut clause, binds) = session_where(filter);
+    let mut after = None;
+    if let Some(Cursor::Session {
+        requested_at,
+        session_id,
+    }) = cursor
+    {
+        let n = binds.len() + 3;
+        clause += &format!(
+            " AND (requested_at < ${n} OR (requested_at = ${n} AND session_id < ${}))",
+            n + 1
+        );
+        after = Some((*requested_at, session_id.clone()));
+    }
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM sessions WHERE {clause}
+         ORDER BY requested_at DESC, session_id DESC LIMIT {}",
+        PAGE_ROWS + 1
+    );
+    let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
+    for bind in binds {
+        query = query.bind(bind);
+    }
+    if let Some((at, id)) = after {
+        query = query.bind(at).bind(id);
+    }
+    let mut rows: Vec<SessionRecord> = query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(record_from_row)
+        .collect::<Result<_, _>>()?;
+    let next = (rows.len() > PAGE_ROWS as usize).then(|| {
+        rows.truncate(PAGE_ROWS as usize);
+        let last = &rows[rows.len() - 1];
+        Cursor::Session {
+            requested_at: last.requested_at_ms,
+            session_id: last.session_id.clone(),
+        }
+    });
+    Ok((rows, next))
+}
+
+/// Every session the filter matches, newest first, handed to `each` as
+/// the database streams them: the CSV export, without holding them all.
+pub async fn each_session(
+    pool: &AnyPool,
+    filter: &Filter,
+    mut each: impl FnMut(SessionRecord),
+) -> Result<(), sqlx::Error> {
+    let (clause, binds) = session_where(filter);
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM sessions WHERE {clause}
+         ORDER BY requested_at DESC, session_id DESC"
+    );
+    let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
+    for bind in binds {
+        query = query.bind(bind);
+    }
+    let mut rows = query.fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        each(record_from_row(&row)?);
+    }
+    Ok(())
+}
+
+/// The WHERE clause for audit entries, its parameters from `$1`.
+fn audit_where(filter: &Filter) -> (String, Vec<String>) {
+    let mut sql = String::from("at >= $1 AND at < $2");
+    let mut binds = Vec::new();
+    if let Some(who) = &filter.who {
+        binds.push(who.clone());
+        sql += &format!(" AND actor = ${}", binds.len() + 2);
+    }
+    if let Some(text) = &filter.text {
+        binds.push(like_pattern(text));
+        let n = binds.len() + 2;
+        sql += &format!(
+            " AND (LOWER(event) LIKE ${n} ESCAPE '\\' OR LOWER(actor) LIKE ${n} ESCAPE '\\'
+                OR LOWER(detail) LIKE ${n} ESCAPE '\\' OR ip LIKE ${n} ESCAPE '\\'
+                OR LOWER(COALESCE(session_id, '')) LIKE ${n} ESCAPE '\\')"
+        );
+    }
+    (sql, binds)
+}
+
+/// The order among entries of one millisecond: every column, so a page
+/// boundary inside one millisecond neither repeats nor skips a row.
+const AUDIT_ORDER: &str = "at DESC, event, actor, ip, detail, session_id";
+
+fn audit_entry(row: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        at_ms: row.try_get("at")?,
+        event: row.try_get("event")?,
+        actor: row.try_get("actor")?,
+        ip: row.try_get("ip")?,
+        session_id: row.try_get("session_id")?,
+        detail: row.try_get("detail")?,
+    })
+}
+
+/// One page of audit entries, newest first.
+pub async fn audit(
+    pool: &AnyPool,
+    filter: &Filter,
+    cursor: Option<&Cursor>,
+) -> Result<(Vec<AuditEntry>, Option<Cursor>), sqlx::Error> {
+    let (mut clause, binds) = audit_where(filter);
+    let (mut skip, mut at) = (0, None);
+    if let Some(Cursor::Audit {
+        at: last,
+        seen_at_that_ms,
+    }) = cursor
+    {
+        clause += &format!(" AND at <= ${}", binds.len() + 3);
+        skip = *seen_at_that_ms;
+        at = Some(*last);
+    }
+    let sql = format!(
+        "SELECT at, event, actor, ip, session_id, detail FROM audit WHERE {clause}
+         ORDER BY {AUDIT_ORDER} LIMIT {} OFFSET {skip}",
+        PAGE_ROWS + 1
+    );
+    let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
+    for bind in binds {
+        query = query.bind(bind);
+    }
+    if let Some(at) = at {
+        query = query.bind(at);
+    }
+    let mut rows: Vec<AuditEntry> = query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(audit_entry)
+        .collect::<Result<_, _>>()?;
+    let next = (rows.len() > PAGE_ROWS as usize).then(|| {
+        rows.truncate(PAGE_ROWS as usize);
+        let last = rows[rows.len() - 1].at_ms;
+        let same = rows.iter().filter(|r| r.at_ms == last).count() as i64;
+        // Rows of that millisecond shown on earlier pages count too.
+        let before = if at == Some(last) { skip } else { 0 };
+        Cursor::Audit {
+            at: last,
+            seen_at_that_ms: before + same,
+        }
+    });
+    Ok((rows, next))
+}
+
+/// Every audit entry the filter matches, newest first, for the export.
+pub async fn each_audit(
+    pool: &AnyPool,
+    filter: &Filter,
+    mut each: impl FnMut(AuditEntry),
+) -> Result<(), sqlx::Error> {
+    let (clause, binds) = audit_where(filter);
+    let sql = format!(
+        "SELECT at, event, actor, ip, session_id, detail FROM audit WHERE {clause}
+         ORDER BY {AUDIT_ORDER}"
+    );
+    let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
+    for bind in binds {
+        query = query.bind(bind);
+    }
+    let mut rows = query.fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        each(audit_entry(&row)?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_match_their_text_only() {
+        assert_eq!(like_pattern("Ab"), "%ab%");
+        assert_eq!(like_pattern("50%_\\"), "%50\\%\\_\\\\%");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_junk() {
+        let c = Cursor::Session {
+            requested_at: 17,
+            session_id: "s-1.x".into(),
+        };
+        assert_eq!(Cursor::session_from_param(&c.to_param()), Some(c));
+        assert_eq!(Cursor::session_from_param("x.y"), None);
+        assert_eq!(Cursor::audit_from_param("5.-1"), None);
+        let a = Cursor::Audit {
+            at: 5,
+            seen_at_that_ms: 3,
+        };
+        assert_eq!(Cursor::audit_from_param(&a.to_param()), Some(a));
+    }
+}
