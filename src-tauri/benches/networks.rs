@@ -191,6 +191,7 @@ async fn first_picture(client: &Side, expert: &Side, frames: &CollectingSink) ->
         id,
         notes: String::new(),
         scopes,
+        reason: None,
         pin: None,
     };
     expert.1.command(connect).await.unwrap();

@@ -41,6 +41,7 @@ async fn a_garbage_offer_ends_the_attempt_with_bad_offer() {
     desk.send(AppMessage::Login {
         user: "ann".into(),
         password: PASSWORD.into(),
+        code: None,
     })
     .await
     .unwrap();
@@ -53,6 +54,7 @@ async fn a_garbage_offer_ends_the_attempt_with_bad_offer() {
         id,
         notes: String::new(),
         scopes: files,
+        reason: None,
     })
     .await
     .unwrap();

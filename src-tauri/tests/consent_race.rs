@@ -25,6 +25,7 @@ async fn connect(expert: &SessionHandle, id: &str, scopes: Scopes) {
             id: id.to_owned(),
             notes: String::new(),
             scopes,
+            reason: None,
             pin: None,
         })
         .await

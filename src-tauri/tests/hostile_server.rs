@@ -239,6 +239,7 @@ async fn a_server_cannot_start_a_session_or_widen_it_without_the_clients_consent
             id,
             notes: String::new(),
             scopes: asked,
+            reason: None,
             pin: None,
         })
         .await

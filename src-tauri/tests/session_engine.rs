@@ -45,6 +45,7 @@ async fn a_session_is_consented_connected_and_survives_the_desk() {
             id,
             notes: "ticket 4711".into(),
             scopes: asked,
+            reason: None,
             pin: None,
         })
         .await

@@ -34,6 +34,7 @@ async fn connect(tabs: &Tabs, tab: TabId, (link, client): (&DeskLink, &SessionHa
         id,
         notes: String::new(),
         scopes: view,
+        reason: None,
         pin: None,
     };
     tabs.connect(Some(tab), request).await.unwrap();

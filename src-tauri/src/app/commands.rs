@@ -99,7 +99,10 @@ pub async fn client_get_id(
 ) -> Result<NewId, AppError> {
     let desk = state.desk_client(Mode::Client.into())?;
     let issued = desk.request_id(description).await?;
-    let pin = state.config.require_pin.then(pin::new_pin);
+    // The desk's policy can ask for PIN binding; it cannot turn off what
+    // this installation requires.
+    let desk_wants_pin = desk.policy().is_some_and(|p| p.require_pin);
+    let pin = (state.config.require_pin || desk_wants_pin).then(pin::new_pin);
     state
         .session(tab)?
         .command(Command::UsePin(pin.clone()))
@@ -139,10 +142,16 @@ pub async fn expert_login(
     tab: Option<TabId>,
     user: String,
     password: String,
+    code: Option<String>,
 ) -> Result<(), AppError> {
+    let code = code.filter(|c| !c.trim().is_empty());
     Ok(state
         .session(tab)?
-        .command(Command::Login { user, password })
+        .command(Command::Login {
+            user,
+            password,
+            code,
+        })
         .await?)
 }
 
@@ -158,6 +167,7 @@ pub async fn expert_connect(
     tab: Option<TabId>,
     id: String,
     notes: String,
+    reason: Option<String>,
     scopes: Scopes,
     pin: Option<String>,
 ) -> Result<(), AppError> {
@@ -165,9 +175,13 @@ pub async fn expert_connect(
         Some(typed) => Some(pin::parse_pin(&typed)?),
         None => None,
     };
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
     let command = Command::Connect {
         id,
         notes,
+        reason,
         scopes,
         pin,
     };

@@ -94,6 +94,9 @@ pub struct AppInfo {
     pub shared_dir: String,
     pub default_shared_dir: String,
     pub data_dir: String,
+    /// The app trusts only the desk's pinned key (`LIFELINE_SERVER_PIN`)
+    /// over TLS: what the desk says of itself is the desk's own word.
+    pub desk_pinned: bool,
 }
 
 impl AppState {
@@ -127,6 +130,8 @@ impl AppState {
                 .display()
                 .to_string(),
             data_dir: self.config.data_dir().display().to_string(),
+            desk_pinned: self.config.server_pin.is_some()
+                && self.signaling_url().starts_with("wss://"),
         }
     }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
 use lifeline_signaling::protocol::{
-    AppMessage, ComputerInfo, ErrorCode, LeaveReason, MAX_COMPUTER_FIELD_CHARS,
+    AppMessage, ComputerInfo, DeskPolicyInfo, ErrorCode, LeaveReason, MAX_COMPUTER_FIELD_CHARS,
     MAX_SESSIONS_PER_EXPERT, PROTOCOL_VERSION, Role, ServerMessage, SessionId,
 };
 use tokio::sync::{mpsc, oneshot, watch};
@@ -82,6 +82,9 @@ struct Restore {
     /// The running sessions and this side's secret to take each back
     /// with on a new connection (an expert may run several).
     sessions: Vec<(SessionId, String)>,
+    /// The desk's policy as it last said it; not a thing to restore, but
+    /// kept where every message passes.
+    policy: watch::Sender<Option<DeskPolicyInfo>>,
 }
 
 impl Restore {
@@ -102,6 +105,7 @@ pub struct DeskLink {
 #[derive(Debug, Clone)]
 pub struct DeskClient {
     commands: mpsc::Sender<Command>,
+    policy: watch::Receiver<Option<DeskPolicyInfo>>,
 }
 
 impl DeskLink {
@@ -120,6 +124,11 @@ impl DeskLink {
 }
 
 impl DeskClient {
+    /// The desk's policy, once it said it.
+    pub fn policy(&self) -> Option<DeskPolicyInfo> {
+        self.policy.borrow().clone()
+    }
+
     /// Sends one message to the desk. Fails at once while offline.
     pub async fn send(&self, message: AppMessage) -> Result<(), DeskError> {
         let (reply, answer) = oneshot::channel();
@@ -193,10 +202,11 @@ pub fn spawn_with(
         rejoin,
         ..Restore::default()
     };
+    let policy = restore.policy.subscribe();
     let task = tokio::spawn(run(url, role, (tls, route, restore), tx, inbox, events));
     let link = DeskLink {
         status: rx,
-        client: DeskClient { commands },
+        client: DeskClient { commands, policy },
         task,
     };
     (link, events_rx)
@@ -510,6 +520,9 @@ fn remember(restore: &mut Restore, message: &ServerMessage) {
     match message {
         ServerMessage::SignedIn { token, .. } => restore.token = Some(token.clone()),
         ServerMessage::SignedOut { .. } => restore.token = None,
+        ServerMessage::Policy { policy } => {
+            restore.policy.send_replace(Some(policy.clone()));
+        }
         ServerMessage::IdIssued { id, secret, .. } => {
             restore.id = Some((id.clone(), secret.clone()));
         }

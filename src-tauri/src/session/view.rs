@@ -56,6 +56,8 @@ pub struct SessionView {
     pub recording_required: bool,
     /// The expert shows its own screen to the client now (both sides).
     pub reverse_view: bool,
+    /// The desk's policy, as it last said it.
+    pub desk_policy: Option<lifeline_signaling::protocol::DeskPolicyInfo>,
 }
 
 /// Expert: one command shell on the client, as its terminal shows it.
@@ -158,6 +160,10 @@ pub enum Phase {
         expires_at_ms: u64,
         /// The desk records every session (its policy).
         recorded: bool,
+        /// The reason or ticket number the expert gave.
+        reason: Option<String>,
+        /// The desk's name as its admin set it.
+        desk: Option<String>,
     },
     /// Accepted; the peers are connecting directly.
     #[serde(rename_all = "camelCase")]
@@ -254,6 +260,14 @@ mod tests {
             recording: false,
             recording_required: false,
             reverse_view: false,
+            desk_policy: Some(lifeline_signaling::protocol::DeskPolicyInfo {
+                desk_name: "Acme IT".into(),
+                consent_timeout_secs: 120,
+                require_pin: true,
+                record_sessions: false,
+                require_reason: true,
+                allowed_scopes: Scopes::NONE.with(lifeline_signaling::protocol::Scope::View),
+            }),
         };
         assert_eq!(
             serde_json::to_value(&view).unwrap(),
@@ -278,7 +292,10 @@ mod tests {
                 "shells": [],
                 "recording": false,
                 "recordingRequired": false,
-                "reverseView": false
+                "reverseView": false,
+                "deskPolicy": {"desk_name": "Acme IT", "consent_timeout_secs": 120,
+                               "require_pin": true, "record_sessions": false,
+                               "require_reason": true, "allowed_scopes": ["view"]}
             })
         );
     }

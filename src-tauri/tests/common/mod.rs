@@ -360,6 +360,7 @@ pub async fn sign_in(expert: &SessionHandle) {
         .command(Command::Login {
             user: "ann".into(),
             password: PASSWORD.into(),
+            code: None,
         })
         .await
         .unwrap();
@@ -387,6 +388,7 @@ pub async fn ask_and_accept(
             id,
             notes: String::new(),
             scopes: asked,
+            reason: None,
             pin: pins.expert.map(str::to_owned),
         })
         .await

@@ -28,6 +28,8 @@ export interface AppInfo {
   sharedDir: string;
   defaultSharedDir: string;
   dataDir: string;
+  /** The app trusts only the desk's pinned key, over TLS. */
+  deskPinned: boolean;
 }
 
 /** The Settings screen's values as stored (src-tauri/src/settings/preferences.rs). */
@@ -159,10 +161,11 @@ export const api = {
   /** Expert: closes a tab, ending its request or session. */
   closeTab: (tab: TabId) => invoke<void>("session_close_tab", { tab }),
   showTab: (tab: TabId) => invoke<void>("session_show_tab", { tab }),
-  expertLogin: (user: string, password: string) => invoke<void>("expert_login", about({ user, password })),
+  expertLogin: (user: string, password: string, code?: string) =>
+    invoke<void>("expert_login", about({ user, password, code: code ?? null })),
   expertLogout: () => invoke<void>("expert_logout", about()),
-  expertConnect: (id: string, notes: string, scopes: Scope[], pin: string | null = null) =>
-    invoke<void>("expert_connect", about({ id, notes, scopes, pin })),
+  expertConnect: (id: string, notes: string, scopes: Scope[], pin: string | null = null, reason: string | null = null) =>
+    invoke<void>("expert_connect", about({ id, notes, scopes, pin, reason })),
   sessionCancel: () => invoke<void>("session_cancel", about()),
   /** Client: answers the request for `session`, the one on screen. */
   clientAccept: (session: string, scopes: Scope[]) => invoke<void>("client_accept", about({ session, scopes })),

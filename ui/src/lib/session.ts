@@ -36,6 +36,10 @@ export type Phase =
       expiresAtMs: number;
       /** The desk records every session (its policy). */
       recorded: boolean;
+      /** The reason or ticket number the expert gave. */
+      reason: string | null;
+      /** The desk's name as its admin set it. */
+      desk: string | null;
     }
   | { phase: "connecting"; session: string; peer: string; scopes: Scope[] }
   | {
@@ -112,6 +116,18 @@ export interface SessionView {
   recordingRequired: boolean;
   /** The expert shows its own screen to the client now (reverse view). */
   reverseView: boolean;
+  /** The desk's policy, as it last said it. */
+  deskPolicy: DeskPolicy | null;
+}
+
+/** The desk's policy (signaling/src/protocol: DeskPolicyInfo). */
+export interface DeskPolicy {
+  desk_name: string;
+  consent_timeout_secs: number;
+  require_pin: boolean;
+  record_sessions: boolean;
+  require_reason: boolean;
+  allowed_scopes: Scope[];
 }
 
 /** How one end of the chosen ICE pair was found (src-tauri/src/peer/path.rs). */
@@ -173,6 +189,7 @@ export const IDLE_VIEW: SessionView = {
   recording: false,
   recordingRequired: false,
   reverseView: false,
+  deskPolicy: null,
 };
 
 function known(key: string): key is MessageKey {

@@ -42,6 +42,10 @@ impl Engine {
                 });
             }
             ServerMessage::SignedOut { reason } => self.signed_out(reason),
+            ServerMessage::Policy { policy } => {
+                self.view
+                    .send_modify(|view| view.desk_policy = Some(policy));
+            }
             ServerMessage::NotesSaved { session } if ours(&session) => {
                 let now = unix_ms();
                 self.view

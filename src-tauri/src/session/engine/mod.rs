@@ -73,11 +73,15 @@ pub enum Command {
     Login {
         user: String,
         password: String,
+        /// The second factor, once the desk asked for it.
+        code: Option<String>,
     },
     Logout,
     Connect {
         id: String,
         notes: String,
+        /// The reason or ticket number (a desk may require one).
+        reason: Option<String>,
         scopes: Scopes,
         /// The client's PIN, when its screen shows one.
         pin: Option<String>,
@@ -310,7 +314,11 @@ pub fn spawn(
 ) -> SessionHandle {
     // Input commands arrive as fast as the expert moves the mouse.
     let (commands, inbox) = mpsc::channel(256);
-    let (view, view_rx) = watch::channel(SessionView::default());
+    // A tab opened after the desk said its policy starts with it.
+    let (view, view_rx) = watch::channel(SessionView {
+        desk_policy: desk.policy(),
+        ..SessionView::default()
+    });
     let (channel_tx, channel_rx) = mpsc::channel(256);
     let (log, _) = broadcast::channel(256);
     let (shell, _) = broadcast::channel(1024);
@@ -630,8 +638,20 @@ impl Engine {
 
     async fn on_command(&mut self, command: Command) {
         match (command, self.phase()) {
-            (Command::Login { user, password }, _) => {
-                self.send(AppMessage::Login { user, password }).await;
+            (
+                Command::Login {
+                    user,
+                    password,
+                    code,
+                },
+                _,
+            ) => {
+                self.send(AppMessage::Login {
+                    user,
+                    password,
+                    code,
+                })
+                .await;
             }
             (Command::Logout, _) => {
                 self.send(AppMessage::Logout).await;
@@ -642,6 +662,7 @@ impl Engine {
                 Command::Connect {
                     id,
                     notes,
+                    reason,
                     scopes,
                     pin,
                 },
@@ -650,6 +671,7 @@ impl Engine {
                 let request = Input::Connect {
                     id,
                     notes,
+                    reason,
                     scopes,
                     pin,
                 };

@@ -39,6 +39,8 @@ enum State {
         expires_at: Instant,
         expires_at_ms: u64,
         recorded: bool,
+        reason: Option<String>,
+        desk: Option<String>,
     },
     /// Accepted; the desk has yet to start the session.
     Accepted {
@@ -62,6 +64,8 @@ impl ClientNegotiation {
                 scopes,
                 expires_at_ms,
                 recorded,
+                reason,
+                desk,
                 ..
             } => Phase::Asked {
                 session: session.clone(),
@@ -70,6 +74,8 @@ impl ClientNegotiation {
                 scopes: *scopes,
                 expires_at_ms: *expires_at_ms,
                 recorded: *recorded,
+                reason: reason.clone(),
+                desk: desk.clone(),
             },
             State::Accepted {
                 session,
@@ -192,6 +198,8 @@ impl ClientNegotiation {
                 scopes,
                 expires_in_secs,
                 recorded,
+                reason,
+                desk,
                 ..
             } if matches!(self.state, State::Idle) => {
                 let (expires_at, expires_at_ms) = now.in_secs(expires_in_secs);
@@ -203,6 +211,8 @@ impl ClientNegotiation {
                     expires_at,
                     expires_at_ms,
                     recorded,
+                    reason,
+                    desk,
                 };
                 vec![Effect::Phase(None)]
             }
@@ -324,6 +334,8 @@ mod tests {
             expires_in_secs: 300,
             resumes: None,
             recorded,
+            reason: Some("Ticket 4711".into()),
+            desk: Some("Acme IT".into()),
         })
     }
 
@@ -388,6 +400,11 @@ mod tests {
                 recorded: false,
                 ..
             }
+        ));
+        assert!(matches!(
+            machine.phase(),
+            Phase::Asked { reason: Some(reason), desk: Some(desk), .. }
+                if reason == "Ticket 4711" && desk == "Acme IT"
         ));
         let mut recorded = client();
         recorded.handle(clock.now(), request_recorded("s2", true));
@@ -620,6 +637,7 @@ mod tests {
                 id: "048213".into(),
                 notes: String::new(),
                 scopes: view_and_control(),
+                reason: None,
                 pin: None,
             },
         );

@@ -91,8 +91,9 @@ impl ExpertNegotiation {
                 id,
                 notes,
                 scopes,
+                reason,
                 pin,
-            } => self.connect(now, id, notes, scopes, pin),
+            } => self.connect(now, id, (notes, reason), scopes, pin),
             Input::Cancel => self.cancel(),
             Input::Answer { .. } => vec![Effect::Answered(Err(
                 crate::session::engine::SessionError::RequestChanged,
@@ -118,7 +119,7 @@ impl ExpertNegotiation {
         &mut self,
         now: Now,
         id: String,
-        notes: String,
+        (notes, reason): (String, Option<String>),
         scopes: lifeline_signaling::protocol::Scopes,
         pin: Option<String>,
     ) -> Vec<Effect> {
@@ -136,7 +137,12 @@ impl ExpertNegotiation {
                 pin,
                 notes: notes.clone(),
             },
-            Effect::Desk(AppMessage::Connect { id, notes, scopes }),
+            Effect::Desk(AppMessage::Connect {
+                id,
+                notes,
+                scopes,
+                reason,
+            }),
         ]
     }
 
@@ -342,6 +348,7 @@ mod tests {
             id: "048213".into(),
             notes: "printer".into(),
             scopes: Scopes::NONE.with(Scope::View),
+            reason: None,
             pin: None,
         }
     }

@@ -80,6 +80,8 @@ pub enum Input {
     Connect {
         id: String,
         notes: String,
+        /// The reason or ticket number, for the client and the report.
+        reason: Option<String>,
         scopes: Scopes,
         pin: Option<String>,
     },

@@ -111,6 +111,7 @@ impl Routes {
             | ServerMessage::ReconnectToken { session, .. }
             | ServerMessage::NotesSaved { session } => self.owner(session),
             ServerMessage::Welcome { .. }
+            | ServerMessage::Policy { .. }
             | ServerMessage::Pong
             | ServerMessage::IdIssued { .. }
             | ServerMessage::IdReclaimed { .. }
