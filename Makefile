@@ -78,6 +78,7 @@ codes:
 bench: setup ui
 	./scripts/bench-setup.sh
 	$(CARGO) bench -p lifeline-signaling --bench load
+	$(CARGO) bench -p lifeline-signaling --bench console_report
 	$(CARGO) bench -p lifeline --bench screen
 	$(CARGO) bench -p lifeline --bench input
 	$(CARGO) bench -p lifeline --bench files

@@ -31,6 +31,7 @@
 
 pub mod app;
 pub mod artifacts;
+pub mod browser;
 pub mod files;
 pub mod flows;
 pub mod host;
@@ -43,6 +44,7 @@ pub mod proxy;
 pub mod scene;
 pub mod screen;
 pub mod signaling;
+pub mod totp;
 pub mod wayland;
 pub mod webm;
 pub mod window;

@@ -110,6 +110,28 @@ impl SignalingServer {
         display_name: &str,
         password: &str,
     ) -> anyhow::Result<()> {
+        self.add_account(username, display_name, password, false)
+            .await
+    }
+
+    /// Adds a desk admin, as `expert add --admin` does.
+    pub async fn add_admin(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
+        self.add_account(username, display_name, password, true)
+            .await
+    }
+
+    async fn add_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        admin: bool,
+    ) -> anyhow::Result<()> {
         use std::io::Write;
         let mut command = Command::new(crate::paths::binary("lifeline-signaling")?);
         command
@@ -121,6 +143,7 @@ impl SignalingServer {
                 username,
             ])
             .args(["--display-name", display_name, "--password-stdin"])
+            .args(admin.then_some("--admin"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -170,9 +193,17 @@ impl SignalingServer {
             serde_json::json!({"type": "login", "user": user, "password": password}),
         ] {
             ws.send(Message::text(message.to_string())).await?;
-            let reply = match ws.next().await {
-                Some(Ok(Message::Text(text))) => serde_json::from_str::<serde_json::Value>(&text)?,
-                other => anyhow::bail!("unexpected reply from the desk: {other:?}"),
+            // The desk's policy follows its welcome; it answers nothing.
+            let reply = loop {
+                let reply = match ws.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        serde_json::from_str::<serde_json::Value>(&text)?
+                    }
+                    other => anyhow::bail!("unexpected reply from the desk: {other:?}"),
+                };
+                if reply["type"] != "policy" {
+                    break reply;
+                }
             };
             token = reply["token"].as_str().map(str::to_owned);
             replies.push(reply);

@@ -4,26 +4,20 @@
 //! X server of its own (so the bench can read what it shows, as it does
 //! for the expert app), that loads `chromium-expert.html` from the file
 //! system; the page speaks the desk's
-//! protocol itself (see its header). The [`Chromium`] owns the driver
-//! process, the WebDriver session and a throw-away profile.
+//! protocol itself (see its header). The browser is
+//! [`lifeline_e2e::browser::Browser`].
 //!
 //! `scripts/bench-setup.sh` installs Debian's `chromium` and
 //! `chromium-driver`; without them the bench prints why and goes on.
 
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
-use lifeline_e2e::process::ChildGuard;
+use fantoccini::Client;
+use lifeline_e2e::browser::Browser;
 use serde_json::{Value, json};
 
 pub struct Chromium {
-    client: Client,
-    // Dropped after the session ends (see `close`).
-    driver: ChildGuard,
-    _profile: tempfile::TempDir,
+    browser: Browser,
 }
 
 impl Chromium {
@@ -31,74 +25,40 @@ impl Chromium {
     /// on `display` when given (so the bench can read what it shows on
     /// screen), else headless.
     pub async fn launch(display: Option<&str>) -> anyhow::Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let mut command = Command::new("chromedriver");
-        if let Some(display) = display {
-            command.env("DISPLAY", display);
-        }
-        command
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let driver = ChildGuard::spawn("chromedriver", command)?;
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "chromedriver did not listen");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-
-        let profile = tempfile::Builder::new()
-            .prefix("lifeline-bench-chromium-")
-            .tempdir()?;
         let shown: &[&str] = if display.is_some() {
             &["--kiosk", "--window-position=0,0"]
         } else {
             &["--headless=new"]
         };
         let args = [
-            // As root (a CI container) Chromium needs this.
-            "--no-sandbox".to_owned(),
-            format!("--user-data-dir={}", profile.path().display()),
             // The client listens on loopback only (LIFELINE_UDP_ADDRS):
             // let Chromium offer loopback candidates, by address rather
             // than as an mDNS name the client could not resolve.
-            "--allow-loopback-in-peer-connection".to_owned(),
-            "--disable-features=WebRtcHideLocalIpsWithMdns".to_owned(),
-            "--autoplay-policy=no-user-gesture-required".to_owned(),
-            "--disable-background-timer-throttling".to_owned(),
-            "--disable-renderer-backgrounding".to_owned(),
-            "--window-size=1920,1080".to_owned(),
+            "--allow-loopback-in-peer-connection",
+            "--disable-features=WebRtcHideLocalIpsWithMdns",
+            "--autoplay-policy=no-user-gesture-required",
+            "--disable-background-timer-throttling",
+            "--disable-renderer-backgrounding",
+            "--window-size=1920,1080",
         ];
-        let args: Vec<String> = shown.iter().map(|a| (*a).to_owned()).chain(args).collect();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": "/usr/bin/chromium", "args": args }),
-        );
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .map_err(|e| anyhow::anyhow!("no Chromium session: {e}"))?;
+        let args: Vec<String> = shown.iter().chain(&args).map(|a| (*a).to_owned()).collect();
+        let browser = Browser::launch(display, &args).await?;
         let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("benches/screen_latency/chromium-expert.html");
-        client.goto(&format!("file://{}", page.display())).await?;
-        Ok(Self {
-            client,
-            driver,
-            _profile: profile,
-        })
+        browser
+            .client()
+            .goto(&format!("file://{}", page.display()))
+            .await?;
+        Ok(Self { browser })
     }
 
     pub fn client(&self) -> &Client {
-        &self.client
+        self.browser.client()
     }
 
     /// The chromedriver process: Chromium runs below it.
     pub fn driver_pid(&self) -> u32 {
-        self.driver.id()
+        self.browser.driver_pid()
     }
 
     /// Signs in on the desk at `url` and asks the client holding `id`.
@@ -109,7 +69,7 @@ impl Chromium {
         password: &str,
         id: &str,
     ) -> anyhow::Result<()> {
-        self.client
+        self.client()
             .execute(
                 "window.startExpert(arguments[0]); return true;",
                 vec![json!({ "url": url, "user": user, "password": password, "id": id })],
@@ -120,7 +80,10 @@ impl Chromium {
 
     /// The page's progress report (`window.expert`).
     pub async fn state(&self) -> anyhow::Result<Value> {
-        Ok(self.client.execute("return window.expert;", vec![]).await?)
+        Ok(self
+            .client()
+            .execute("return window.expert;", vec![])
+            .await?)
     }
 
     /// Waits until the page reports `field` (such as `"firstFrameAt"`),
@@ -146,7 +109,7 @@ impl Chromium {
     /// The receiver's inbound video counters (`RTCPeerConnection.getStats`).
     pub async fn stats(&self) -> anyhow::Result<Value> {
         Ok(self
-            .client
+            .client()
             .execute_async(
                 "const done = arguments[arguments.length - 1];\
                  window.expertStats().then(done, () => done(null));",
@@ -157,7 +120,6 @@ impl Chromium {
 
     /// Ends the WebDriver session (Chromium quits), then the driver.
     pub async fn close(self) {
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.client.clone().close()).await;
-        drop(self.driver);
+        self.browser.close().await;
     }
 }
