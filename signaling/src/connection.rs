@@ -191,6 +191,20 @@ fn unavailable(error: AccountError) -> Option<ServerMessage> {
 }
 
 impl Connection {
+    /// `user`'s sign-ins were revoked: if this connection is one, it ends.
+    fn revoked(&mut self, user: &str) -> Option<ServerMessage> {
+        let ours = self
+            .signed_in
+            .as_ref()
+            .is_some_and(|s| s.expert.username == user);
+        ours.then(|| {
+            self.signed_in = None;
+            ServerMessage::SignedOut {
+                reason: SignOutReason::Revoked,
+            }
+        })
+    }
+
     fn sign_out_at(&self) -> Instant {
         let idle = self.shared.accounts.idle_timeout();
         self.signed_in
@@ -212,6 +226,7 @@ impl Connection {
         let mut closing = self.shared.closing.clone();
         let mut policy = self.shared.policy.watch();
         policy.mark_unchanged();
+        let mut revoked = self.shared.accounts.revocations();
         loop {
             let sign_out_at = self.sign_out_at();
             let reply = tokio::select! {
@@ -250,6 +265,7 @@ impl Connection {
                 Ok(()) = policy.changed(), if self.role.is_some() => {
                     Some(policy_message(&policy.borrow_and_update()))
                 }
+                Ok(user) = revoked.recv(), if self.signed_in.is_some() => self.revoked(&user),
                 () = sleep_until(sign_out_at), if self.signed_in.is_some() => {
                     self.signed_in = None;
                     Some(ServerMessage::SignedOut { reason: SignOutReason::Inactivity })

@@ -45,9 +45,9 @@ pub mod backoff;
 pub mod config;
 #[cfg(feature = "server")]
 pub mod connect_gate;
-
 #[cfg(feature = "server")]
 pub mod connection;
+#[cfg(feature = "server")]
 pub mod console;
 #[cfg(feature = "server")]
 pub mod db;
@@ -73,17 +73,17 @@ pub mod pairings;
 pub mod policy;
 #[cfg(feature = "server")]
 mod random;
-
+#[cfg(feature = "server")]
 pub mod reconnects;
 #[cfg(feature = "server")]
 pub mod records;
 #[cfg(feature = "server")]
 pub mod report;
-
+#[cfg(feature = "server")]
 pub mod report_pages;
 #[cfg(feature = "server")]
 pub mod sign_in;
-
+#[cfg(feature = "server")]
 pub mod state;
 #[cfg(feature = "server")]
 pub mod untrusted;

@@ -276,7 +276,9 @@ async fn a_change_without_the_csrf_token_is_refused_and_nothing_is_stored() {
     assert!(!experts_listed(&mut boss).await.contains("eve"));
     // With the token, the same form works.
     let done = boss.post("/console/experts", &right).await;
-    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let shown = boss.get(done.header("location").unwrap()).await;
+    assert!(shown.body.contains("Added eve."), "{}", shown.body);
     assert!(experts_listed(&mut boss).await.contains("eve"));
 }
 
@@ -523,7 +525,7 @@ async fn policy_reaches_connected_apps_and_the_desk_enforces_it() {
             ],
         )
         .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.status, 303, "{}", saved.body);
     for side in [&mut expert, &mut client] {
         let told = recv(side).await;
         assert_eq!(told["type"], "policy", "{told}");
@@ -633,6 +635,7 @@ async fn a_disabled_account_cannot_sign_in_and_a_reset_one_must_change_its_passw
     let server = TestServer::start().await;
     server.add_admin("boss", "The Boss").await;
     server.add_expert("ann", "Ann").await;
+    let (mut working, _) = signed_in_expert(&server.url, "ann").await;
     let mut boss = signed_in(&server, "boss").await;
     let reply = boss
         .submit(
@@ -641,7 +644,17 @@ async fn a_disabled_account_cannot_sign_in_and_a_reset_one_must_change_its_passw
             &[("action", "disable"), ("user", "ann")],
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    // Signed out at once, not at the next check of the token.
+    let told = recv(&mut working).await;
+    assert_eq!(told["type"], "signed_out", "{told}");
+    assert_eq!(told["reason"], "revoked");
+    let refused = exchange(
+        &mut working,
+        r#"{"type":"connect","id":"123456","scopes":["view"]}"#,
+    )
+    .await;
+    assert_eq!(refused["code"], "not_signed_in", "{refused}");
     let mut app = hello(&server.url, "expert").await;
     assert_eq!(
         login(&mut app, "ann", PASSWORD).await["code"],
@@ -672,7 +685,7 @@ async fn a_disabled_account_cannot_sign_in_and_a_reset_one_must_change_its_passw
             ],
         )
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.status, 303, "{}", reply.body);
     assert_eq!(
         login(&mut app, "ann", "temporary1").await["code"],
         "password_change_required"

@@ -159,6 +159,9 @@ pub struct Accounts {
     /// [`RECHECK`].
     verified: Arc<Mutex<HashMap<String, Verified>>>,
     hashing: Arc<Hashing>,
+    /// The accounts whose sign-ins were all revoked, for the connections
+    /// signed in as them to end at once.
+    revoked: tokio::sync::broadcast::Sender<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -177,7 +180,15 @@ impl Accounts {
             idle,
             verified: Arc::default(),
             hashing: Arc::new(Hashing::new(hashing_permits())),
+            revoked: tokio::sync::broadcast::Sender::new(64),
         }
+    }
+
+    /// Hears each account whose sign-ins this server revoked (a revocation
+    /// by another process, the `expert` command, is not heard: its tokens
+    /// stop working within [`RECHECK`]).
+    pub fn revocations(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.revoked.subscribe()
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Verified>> {
@@ -453,6 +464,8 @@ impl Accounts {
             .bind(username)
             .execute(&self.pool)
             .await?;
+        // Nobody listening (the command line) is no error.
+        let _ = self.revoked.send(username.to_owned());
         Ok(())
     }
 }

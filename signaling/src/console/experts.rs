@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
@@ -18,9 +18,25 @@ use super::form::Fields;
 use super::guard::{Admin, Visitor};
 use super::page::{self, Flash, csrf_field};
 
-/// `GET /console/experts`.
-pub async fn page(State(shared): State<Arc<Shared>>, Admin(visitor): Admin) -> Response {
-    list_page(&shared, &visitor, None, StatusCode::OK).await
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+    user: Option<String>,
+}
+
+/// `GET /console/experts`, after a change `?done=<action>&user=<user>`.
+pub async fn page(
+    State(shared): State<Arc<Shared>>,
+    Admin(visitor): Admin,
+    Query(done): Query<Done>,
+) -> Response {
+    let flash = match (done.done, done.user) {
+        (Some(action), Some(user)) if crate::accounts::check_username(&user).is_ok() => {
+            done_text(&action, &user).map(|text| (Flash::Done, text))
+        }
+        _ => None,
+    };
+    list_page(&shared, &visitor, flash, StatusCode::OK).await
 }
 
 async fn list_page(
@@ -158,13 +174,17 @@ pub async fn change(
     if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
         return refused;
     }
-    let outcome = apply(&shared, &visitor, &fields).await;
-    let (flash, status) = match outcome {
-        Ok(done) => ((Flash::Done, done), StatusCode::OK),
-        Err(Refused::Bad(text)) => ((Flash::Error, text), StatusCode::BAD_REQUEST),
-        Err(Refused::Failed(error)) => return page::unavailable(&error),
-    };
-    list_page(&shared, &visitor, Some(flash), status).await
+    match apply(&shared, &visitor, &fields).await {
+        // Post, redirect, get: reloading the page changes nothing again.
+        Ok((action, user)) => {
+            Redirect::to(&format!("/console/experts?done={action}&user={user}")).into_response()
+        }
+        Err(Refused::Bad(text)) => {
+            let flash = Some((Flash::Error, text));
+            list_page(&shared, &visitor, flash, StatusCode::BAD_REQUEST).await
+        }
+        Err(Refused::Failed(error)) => page::unavailable(&error),
+    }
 }
 
 enum Refused {
@@ -189,7 +209,13 @@ impl From<super::form::FieldError> for Refused {
     }
 }
 
-async fn apply(shared: &Shared, visitor: &Visitor, fields: &Fields) -> Result<String, Refused> {
+/// Carries out the form's change; returns the action and the user, for the
+/// page the browser is sent to.
+async fn apply(
+    shared: &Shared,
+    visitor: &Visitor,
+    fields: &Fields,
+) -> Result<(String, String), Refused> {
     let action = fields.required("action", 32)?;
     let user = fields.required("user", 64)?;
     crate::accounts::check_username(&user)?;
@@ -200,7 +226,7 @@ async fn apply(shared: &Shared, visitor: &Visitor, fields: &Fields) -> Result<St
             "You cannot do that to your own account.".into(),
         ));
     }
-    let done = match action.as_str() {
+    match action.as_str() {
         "add" => {
             let display = fields.required("display_name", 64)?;
             let password = fields.password("password", 1024)?;
@@ -208,24 +234,19 @@ async fn apply(shared: &Shared, visitor: &Visitor, fields: &Fields) -> Result<St
             accounts
                 .add_with_role(&user, &display, &password, role)
                 .await?;
-            format!("Added {user}.")
         }
         "disable" => {
             accounts.set_disabled(&user, true).await?;
-            format!("{user} is disabled and signed out everywhere.")
         }
         "enable" => {
             accounts.set_disabled(&user, false).await?;
-            format!("{user} can sign in again.")
         }
         "reset_password" => {
             let password = fields.password("password", 1024)?;
             accounts.reset_password(&user, &password).await?;
-            format!("{user}'s password is reset; they must change it at their next sign-in.")
         }
         "reset_two_factor" => {
             accounts.clear_two_factor(&user).await?;
-            format!("{user}'s two-factor sign-in is off; they can set it up again.")
         }
         "make_admin" | "make_expert" => {
             let role = if action == "make_admin" {
@@ -234,14 +255,12 @@ async fn apply(shared: &Shared, visitor: &Visitor, fields: &Fields) -> Result<St
                 AccountRole::Expert
             };
             accounts.set_role(&user, role).await?;
-            format!("{user} is now {}.", role.as_str())
         }
         "remove" => {
             accounts.remove(&user).await?;
-            format!("Removed {user}.")
         }
         _ => return Err(Refused::Bad("Unknown action.".into())),
-    };
+    }
     shared.audit.record(
         "expert",
         visitor.username(),
@@ -249,5 +268,24 @@ async fn apply(shared: &Shared, visitor: &Visitor, fields: &Fields) -> Result<St
         None,
         format!("{action} {user}"),
     );
-    Ok(done)
+    Ok((action, user))
+}
+
+/// What the page says after `action` on `user` went through.
+fn done_text(action: &str, user: &str) -> Option<String> {
+    Some(match action {
+        "add" => format!("Added {user}."),
+        "disable" => format!("{user} is disabled and signed out everywhere."),
+        "enable" => format!("{user} can sign in again."),
+        "reset_password" => {
+            format!("{user}'s password is reset; they must change it at their next sign-in.")
+        }
+        "reset_two_factor" => {
+            format!("{user}'s two-factor sign-in is off; they can set it up again.")
+        }
+        "make_admin" => format!("{user} is now an admin."),
+        "make_expert" => format!("{user} is now an expert."),
+        "remove" => format!("Removed {user}."),
+        _ => return None,
+    })
 }

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
+use axum::extract::Query;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
 use crate::policy::{CONSENT_TIMEOUT_SECS, DeskPolicy};
@@ -16,15 +17,22 @@ use super::form::Fields;
 use super::guard::{Admin, Visitor};
 use super::page::{self, Flash, csrf_field};
 
-/// `GET /console/policy`.
-pub async fn page(State(shared): State<Arc<Shared>>, Admin(visitor): Admin) -> Response {
-    policy_page(
-        &shared,
-        &visitor,
-        &shared.policy.current(),
-        None,
-        StatusCode::OK,
-    )
+#[derive(Debug, serde::Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+/// `GET /console/policy` (`?saved=1` after a change: post, redirect, get).
+pub async fn page(
+    State(shared): State<Arc<Shared>>,
+    Admin(visitor): Admin,
+    Query(saved): Query<Saved>,
+) -> Response {
+    let flash = saved
+        .saved
+        .map(|_| (Flash::Done, "Saved. New requests follow it.".to_owned()));
+    let policy = shared.policy.current();
+    policy_page(&shared, &visitor, &policy, flash, StatusCode::OK)
 }
 
 fn scope_label(scope: Scope) -> &'static str {
@@ -120,13 +128,7 @@ pub async fn save(
                     format!("{name}={value}"),
                 );
             }
-            policy_page(
-                &shared,
-                &visitor,
-                &after,
-                Some((Flash::Done, "Saved. New requests follow it.".into())),
-                StatusCode::OK,
-            )
+            Redirect::to("/console/policy?saved=1").into_response()
         }
         Err(crate::policy::PolicyError::Database(error)) => page::unavailable(&error),
         Err(error) => policy_page(

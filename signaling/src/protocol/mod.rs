@@ -298,6 +298,9 @@ pub enum SignOutReason {
     Requested,
     /// No activity for the desk's idle limit (8 hours by default).
     Inactivity,
+    /// A desk admin disabled or removed the account or reset its password
+    /// (or its owner changed it elsewhere): every sign-in ends at once.
+    Revoked,
 }
 
 /// How the other side of a session went away.

@@ -78,6 +78,7 @@ notice_codes! {
 
     // Problems to act on.
     SignedOut => "signed_out", Problem;
+    SignedOutByDesk => "signed_out_by_desk", Problem;
     ConnectionFailed => "connection_failed", Problem;
     Incompatible => "incompatible", Problem;
     BadOffer => "bad_offer", Problem;

@@ -120,11 +120,16 @@ impl Engine {
 
     fn signed_out(&self, reason: SignOutReason) {
         self.view.send_modify(|view| view.signed_in_as = None);
-        if reason == SignOutReason::Inactivity {
-            self.notice(
+        match reason {
+            SignOutReason::Inactivity => self.notice(
                 NoticeCode::SignedOut,
                 "signed out after a long time without activity",
-            );
+            ),
+            SignOutReason::Revoked => self.notice(
+                NoticeCode::SignedOutByDesk,
+                "the desk ended this sign-in (account disabled, removed or its password changed)",
+            ),
+            SignOutReason::Requested => {}
         }
     }
 

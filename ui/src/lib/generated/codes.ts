@@ -61,6 +61,7 @@ export const NOTICE_SEVERITY = {
   logged_out: "outcome",
   reverse_view_closed: "outcome",
   signed_out: "problem",
+  signed_out_by_desk: "problem",
   connection_failed: "problem",
   incompatible: "problem",
   bad_offer: "problem",

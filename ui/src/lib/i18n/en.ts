@@ -184,6 +184,7 @@ export const en = {
   "notice.bad_offer": "The expert's computer sent connection details that cannot be used, so the connection was closed. Please try again.",
   "notice.bad_answer": "The client's computer sent connection details that cannot be used, so the connection was closed. Please try again.",
   "notice.signed_out": "You were signed out after 8 hours of inactivity. Please sign in again.",
+  "notice.signed_out_by_desk": "Your desk ended this sign-in: your account was disabled or removed, or its password changed. Ask your desk's administrator.",
   "error.id_empty": "Please enter the Client ID.",
   "error.id_invalid": "Wrong Client ID. A Client ID is a 6-digit number.",
   "error.id_unknown": "No client has this Client ID. Please check the number with the client.",

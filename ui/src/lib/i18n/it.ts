@@ -186,6 +186,7 @@ export const it: Record<MessageKey, string> = {
   "notice.bad_offer": "Il computer dell'esperto ha inviato dati di connessione non utilizzabili, quindi la connessione è stata chiusa. Riprovi.",
   "notice.bad_answer": "Il computer del cliente ha inviato dati di connessione non utilizzabili, quindi la connessione è stata chiusa. Riprovi.",
   "notice.signed_out": "È stato disconnesso dopo 8 ore di inattività. Acceda di nuovo.",
+  "notice.signed_out_by_desk": "Il suo centro di assistenza ha chiuso questo accesso: l'account è stato disattivato o rimosso, o la password è cambiata. Si rivolga all'amministratore.",
   "error.id_empty": "Inserisca l'ID cliente.",
   "error.id_invalid": "ID cliente errato. L'ID cliente è un numero di 6 cifre.",
   "error.id_unknown": "Nessun cliente ha questo ID. Verifichi il numero con il cliente.",
