@@ -122,6 +122,44 @@ fn rate_limited(retry: RetryAfter) -> Option<ServerMessage> {
     })
 }
 
+/// A `connect` as the desk takes it: notes within bounds, the desk's
+/// policy kept, a well-formed ID.
+fn checked_request(
+    message: AppMessage,
+    policy: &DeskPolicy,
+) -> Result<(ClientId, Asking), Box<ServerMessage>> {
+    let refused = |code, message: &str| Box::new(ServerMessage::error(code, message));
+    let AppMessage::Connect {
+        id,
+        notes,
+        scopes,
+        reason,
+    } = message
+    else {
+        return Err(refused(ErrorCode::MalformedMessage, "not a connect"));
+    };
+    if notes.chars().count() > MAX_NOTES_CHARS {
+        let limit = format!("notes are limited to {MAX_NOTES_CHARS} characters");
+        return Err(refused(ErrorCode::NotesTooLong, &limit));
+    }
+    let reason = policy_check(policy, reason, scopes)?;
+    let id = match ClientId::try_from(id.as_str()) {
+        Ok(id) => id,
+        Err(IdFormatError::Empty) => {
+            return Err(refused(ErrorCode::IdEmpty, "enter the client's ID"));
+        }
+        Err(IdFormatError::NotSixDigits) => {
+            return Err(refused(ErrorCode::IdInvalid, "a client ID is six digits"));
+        }
+    };
+    let asking = Asking {
+        notes,
+        reason,
+        scopes,
+    };
+    Ok((id, asking))
+}
+
 /// A request under the desk's policy: the permissions it allows, and a
 /// reason when it requires one. Returns the reason, trimmed (`None` when
 /// blank).
@@ -333,35 +371,10 @@ impl Connection {
                 self.grants(session, scopes).await
             }
 
-            (
-                AppMessage::Login {
-                    user,
-                    password,
-                    code,
-                },
-                Role::Expert,
-            ) => self.login(&user, &password, code.as_deref()).await,
+            (message @ AppMessage::Login { .. }, Role::Expert) => self.login(message).await,
             (AppMessage::Resume { token }, Role::Expert) => self.resume(token).await,
             (AppMessage::Logout, Role::Expert) => self.logout().await,
-            (
-                AppMessage::Connect {
-                    id,
-                    notes,
-                    scopes,
-                    reason,
-                },
-                Role::Expert,
-            ) => {
-                self.connect(
-                    &id,
-                    Asking {
-                        notes,
-                        reason,
-                        scopes,
-                    },
-                )
-                .await
-            }
+            (message @ AppMessage::Connect { .. }, Role::Expert) => self.connect(message).await,
             (AppMessage::SetNotes { session, notes }, Role::Expert) => {
                 self.set_notes(session, notes).await
             }
@@ -598,14 +611,19 @@ impl Connection {
         }
     }
 
-    async fn login(
-        &mut self,
-        user: &str,
-        password: &str,
-        code: Option<&str>,
-    ) -> Option<ServerMessage> {
+    /// `login`: the desk's sign-in flow, then a token.
+    async fn login(&mut self, message: AppMessage) -> Option<ServerMessage> {
+        let AppMessage::Login {
+            user,
+            password,
+            code,
+        } = message
+        else {
+            return None;
+        };
+        let (user, code) = (user.as_str(), code.as_deref());
         let refused = |code, message: &str| Some(ServerMessage::error(code, message));
-        let passed = match sign_in::check(&self.shared, self.ip, user, password, code).await {
+        let passed = match sign_in::check(&self.shared, self.ip, user, &password, code).await {
             Ok(passed) => passed,
             Err(SignIn::RateLimited(retry)) => return rate_limited(retry),
             Err(SignIn::BadCredentials) => {
@@ -712,39 +730,16 @@ impl Connection {
         }
     }
 
-    async fn connect(&mut self, id: &str, mut asking: Asking) -> Option<ServerMessage> {
+    /// `connect`: checked against the limits and the desk's policy, then
+    /// asked of the hub.
+    async fn connect(&mut self, message: AppMessage) -> Option<ServerMessage> {
         let expert = match self.active_expert().await {
             Ok(expert) => expert,
             Err(reply) => return reply,
         };
-        if asking.notes.chars().count() > MAX_NOTES_CHARS {
-            return Some(ServerMessage::error(
-                ErrorCode::NotesTooLong,
-                format!("notes are limited to {MAX_NOTES_CHARS} characters"),
-            ));
-        }
-        match policy_check(
-            &self.shared.policy.current(),
-            asking.reason.take(),
-            asking.scopes,
-        ) {
-            Ok(reason) => asking.reason = reason,
+        let (id, asking) = match checked_request(message, &self.shared.policy.current()) {
+            Ok(request) => request,
             Err(refused) => return Some(*refused),
-        }
-        let id = match ClientId::try_from(id) {
-            Ok(id) => id,
-            Err(IdFormatError::Empty) => {
-                return Some(ServerMessage::error(
-                    ErrorCode::IdEmpty,
-                    "enter the client's ID",
-                ));
-            }
-            Err(IdFormatError::NotSixDigits) => {
-                return Some(ServerMessage::error(
-                    ErrorCode::IdInvalid,
-                    "a client ID is six digits",
-                ));
-            }
         };
         let audit = &self.shared.audit;
         let asked = format!("ID {id}");
