@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use maud::{Markup, html};
@@ -12,8 +12,7 @@ use maud::{Markup, html};
 use crate::accounts::{AccountError, MIN_PASSWORD_CHARS};
 use crate::state::Shared;
 
-use super::form::Fields;
-use super::guard::{self, SESSION_COOKIE, Visitor};
+use super::guard::{self, Change, Visitor};
 use super::page::{self, Flash, csrf_field};
 
 fn respond(
@@ -58,13 +57,8 @@ fn password_page(
 /// `POST /console/password`.
 pub async fn change_password(
     State(shared): State<Arc<Shared>>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    fields: Fields,
+    Change { visitor, fields }: Change,
 ) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
     let bad = |text: &str| {
         password_page(
             &shared,
@@ -97,13 +91,7 @@ pub async fn change_password(
                 None,
                 "changed, console",
             );
-            let idle = shared.accounts.idle_timeout().as_secs();
-            let mut response = Redirect::to("/console").into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                guard::set_cookie(SESSION_COOKIE, &token, idle),
-            );
-            response
+            guard::enter(&shared, &token)
         }
         Err(AccountError::BadCredentials) => {
             shared
@@ -205,15 +193,7 @@ fn qr_data_url(text: &str) -> String {
 }
 
 /// `POST /console/two-factor/begin`.
-pub async fn begin(
-    State(shared): State<Arc<Shared>>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    fields: Fields,
-) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
+pub async fn begin(State(shared): State<Arc<Shared>>, Change { visitor, .. }: Change) -> Response {
     match shared
         .accounts
         .begin_two_factor(visitor.username(), &issuer(&shared))
@@ -228,13 +208,8 @@ pub async fn begin(
 /// codes, once.
 pub async fn confirm(
     State(shared): State<Arc<Shared>>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    fields: Fields,
+    Change { visitor, fields }: Change,
 ) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
     let ip = visitor.peer.ip();
     if let Err(retry) = shared.limits.check_login(ip, visitor.username()) {
         let text = format!("Too many attempts. Try again in {} s.", retry.secs());
@@ -284,13 +259,8 @@ pub async fn confirm(
 /// `POST /console/two-factor/off`: needs the password again.
 pub async fn turn_off(
     State(shared): State<Arc<Shared>>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    fields: Fields,
+    Change { visitor, fields }: Change,
 ) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
     if shared.policy.current().require_two_factor {
         return two_factor_page(
             &shared,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use crate::report::format_time;
 use crate::state::Shared;
 
 use super::form::Fields;
-use super::guard::{Admin, Visitor};
+use super::guard::{Admin, AdminChange, Change, Visitor};
 use super::page::{self, Flash, csrf_field};
 
 #[derive(Debug, Deserialize)]
@@ -167,13 +167,8 @@ pub async fn confirm_remove(
 /// `POST /console/experts`: one change, named by `action`.
 pub async fn change(
     State(shared): State<Arc<Shared>>,
-    Admin(visitor): Admin,
-    headers: HeaderMap,
-    fields: Fields,
+    AdminChange(Change { visitor, fields }): AdminChange,
 ) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
     match apply(&shared, &visitor, &fields).await {
         // Post, redirect, get: reloading the page changes nothing again.
         Ok((action, user)) => {

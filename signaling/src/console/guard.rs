@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,6 +21,7 @@ use ring::digest;
 use crate::accounts::{AccountError, AccountRole, Standing};
 use crate::state::Shared;
 
+use super::form::Fields;
 use super::page;
 
 /// The session cookie's name.
@@ -32,6 +33,17 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: u64) -> HeaderValue {
         "{name}={value}; Path=/console; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}"
     );
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Into the console with a fresh sign-in `token`: its cookie lives as long
+/// as the token stays valid without use.
+pub fn enter(shared: &Shared, token: &str) -> Response {
+    let idle = shared.accounts.idle_timeout().as_secs();
+    let mut response = Redirect::to("/console").into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, idle));
+    response
 }
 
 /// Removes a cookie.
@@ -194,6 +206,54 @@ impl FromRequestParts<Arc<Shared>> for Admin {
             format!("refused: not admin, {}", parts.uri.path()),
         );
         Err(page::forbidden(&visitor))
+    }
+}
+
+/// A change a signed-in visitor submits: their form, its CSRF token
+/// checked. A handler that takes one cannot forget the check.
+#[derive(Debug)]
+pub struct Change {
+    pub visitor: Visitor,
+    pub fields: Fields,
+}
+
+impl FromRequest<Arc<Shared>> for Change {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let visitor = Visitor::from_request_parts(&mut parts, shared).await?;
+        changed_by(visitor, parts, body, shared).await
+    }
+}
+
+/// A change only an admin may submit.
+#[derive(Debug)]
+pub struct AdminChange(pub Change);
+
+impl FromRequest<Arc<Shared>> for AdminChange {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Admin(visitor) = Admin::from_request_parts(&mut parts, shared).await?;
+        changed_by(visitor, parts, body, shared)
+            .await
+            .map(AdminChange)
+    }
+}
+
+async fn changed_by(
+    visitor: Visitor,
+    parts: Parts,
+    body: axum::body::Body,
+    shared: &Arc<Shared>,
+) -> Result<Change, Response> {
+    let headers = parts.headers.clone();
+    let fields = Fields::from_request(Request::from_parts(parts, body), shared).await?;
+    match visitor.refuse_without_csrf(&headers, fields.csrf()) {
+        Some(refused) => Err(refused),
+        None => Ok(Change { visitor, fields }),
     }
 }
 

@@ -7,15 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
 use crate::protocol::SessionId;
 use crate::state::Shared;
 
-use super::form::Fields;
-use super::guard::Admin;
+use super::guard::{Admin, AdminChange, Change};
 use super::page::{self, csrf_field};
 
 fn clock(d: Duration) -> String {
@@ -88,13 +87,8 @@ pub async fn page(State(shared): State<Arc<Shared>>, Admin(visitor): Admin) -> R
 /// `POST /console/live/end`.
 pub async fn end(
     State(shared): State<Arc<Shared>>,
-    Admin(visitor): Admin,
-    headers: HeaderMap,
-    fields: Fields,
+    AdminChange(Change { visitor, fields }): AdminChange,
 ) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
     let session = match fields.required("session", 64).map(SessionId::parse) {
         Ok(Ok(session)) => session,
         _ => return page::problem(StatusCode::BAD_REQUEST, "bad_session", "No such request."),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::Query;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
@@ -14,7 +14,7 @@ use crate::protocol::{Scope, Scopes};
 use crate::state::Shared;
 
 use super::form::Fields;
-use super::guard::{Admin, Visitor};
+use super::guard::{Admin, AdminChange, Change, Visitor};
 use super::page::{self, Flash, csrf_field};
 
 #[derive(Debug, serde::Deserialize)]
@@ -90,13 +90,8 @@ fn policy_page(
 /// `POST /console/policy`.
 pub async fn save(
     State(shared): State<Arc<Shared>>,
-    Admin(visitor): Admin,
-    headers: HeaderMap,
-    fields: Fields,
+    AdminChange(Change { visitor, fields }): AdminChange,
 ) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
     let before = shared.policy.current();
     let changes = match read(&fields) {
         Ok(changes) => changes,

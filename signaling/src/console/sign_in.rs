@@ -14,7 +14,7 @@ use crate::sign_in::{self, Passed, Refusal};
 use crate::state::Shared;
 
 use super::form::Fields;
-use super::guard::{self, SESSION_COOKIE, Visitor};
+use super::guard::{self, Change, SESSION_COOKIE};
 use super::page::{self, Flash};
 
 /// The sign-in form's own CSRF secret, before there is a session.
@@ -239,13 +239,7 @@ async fn signed_in(shared: &Shared, peer: SocketAddr, passed: &Passed) -> Respon
     {
         Ok(token) => {
             sign_in::succeeded(shared, peer.ip(), passed, "console");
-            let idle = shared.accounts.idle_timeout().as_secs();
-            let mut response = Redirect::to("/console").into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                guard::set_cookie(SESSION_COOKIE, &token, idle),
-            );
-            response
+            guard::enter(shared, &token)
         }
         Err(error) => page::unavailable(&error),
     }
@@ -286,13 +280,8 @@ fn refusal_text(refusal: &Refusal) -> (StatusCode, String) {
 /// `POST /console/sign-out`.
 pub async fn sign_out(
     State(shared): State<Arc<Shared>>,
-    visitor: Visitor,
-    headers: HeaderMap,
-    fields: Fields,
+    Change { visitor, .. }: Change,
 ) -> Response {
-    if let Some(refused) = visitor.refuse_without_csrf(&headers, fields.csrf()) {
-        return refused;
-    }
     if let Err(error) = shared.accounts.logout(&visitor.token).await {
         return page::unavailable(&error);
     }
