@@ -8,7 +8,6 @@
 //! their own, by `at` and how many rows at that same millisecond were
 //! already shown. The text filter matches a case-folded substring.
 
-use futures_util::TryStreamExt;
 use sqlx::{AnyPool, Row};
 
 use crate::audit::AuditEntry;
@@ -126,6 +125,16 @@ pub async fn sessions(
     filter: &Filter,
     cursor: Option<&Cursor>,
 ) -> Result<(Vec<SessionRecord>, Option<Cursor>), sqlx::Error> {
+    sessions_by(pool, filter, cursor, PAGE_ROWS).await
+}
+
+/// [`sessions`], `rows` at a time: the export's batches.
+pub async fn sessions_by(
+    pool: &AnyPool,
+    filter: &Filter,
+    cursor: Option<&Cursor>,
+    rows: i64,
+) -> Result<(Vec<SessionRecord>, Option<Cursor>), sqlx::Error> {
     let (mut clause, binds) = session_where(filter);
     let mut after = None;
     if let Some(Cursor::Session {
@@ -143,7 +152,7 @@ pub async fn sessions(
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM sessions WHERE {clause}
          ORDER BY requested_at DESC, session_id DESC LIMIT {}",
-        PAGE_ROWS + 1
+        rows + 1
     );
     let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
     for bind in binds {
@@ -152,14 +161,15 @@ pub async fn sessions(
     if let Some((at, id)) = after {
         query = query.bind(at).bind(id);
     }
+    let limit = rows;
     let mut rows: Vec<SessionRecord> = query
         .fetch_all(pool)
         .await?
         .iter()
         .map(record_from_row)
         .collect::<Result<_, _>>()?;
-    let next = (rows.len() > PAGE_ROWS as usize).then(|| {
-        rows.truncate(PAGE_ROWS as usize);
+    let next = (rows.len() > limit as usize).then(|| {
+        rows.truncate(limit as usize);
         let last = &rows[rows.len() - 1];
         Cursor::Session {
             requested_at: last.requested_at_ms,
@@ -167,29 +177,6 @@ pub async fn sessions(
         }
     });
     Ok((rows, next))
-}
-
-/// Every session the filter matches, newest first, handed to `each` as
-/// the database streams them: the CSV export, without holding them all.
-pub async fn each_session(
-    pool: &AnyPool,
-    filter: &Filter,
-    mut each: impl FnMut(SessionRecord),
-) -> Result<(), sqlx::Error> {
-    let (clause, binds) = session_where(filter);
-    let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM sessions WHERE {clause}
-         ORDER BY requested_at DESC, session_id DESC"
-    );
-    let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
-    for bind in binds {
-        query = query.bind(bind);
-    }
-    let mut rows = query.fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        each(record_from_row(&row)?);
-    }
-    Ok(())
 }
 
 /// The WHERE clause for audit entries, its parameters from `$1`.
@@ -233,6 +220,16 @@ pub async fn audit(
     filter: &Filter,
     cursor: Option<&Cursor>,
 ) -> Result<(Vec<AuditEntry>, Option<Cursor>), sqlx::Error> {
+    audit_by(pool, filter, cursor, PAGE_ROWS).await
+}
+
+/// [`audit`], `rows` at a time: the export's batches.
+pub async fn audit_by(
+    pool: &AnyPool,
+    filter: &Filter,
+    cursor: Option<&Cursor>,
+    rows: i64,
+) -> Result<(Vec<AuditEntry>, Option<Cursor>), sqlx::Error> {
     let (mut clause, binds) = audit_where(filter);
     let (mut skip, mut at) = (0, None);
     if let Some(Cursor::Audit {
@@ -247,7 +244,7 @@ pub async fn audit(
     let sql = format!(
         "SELECT at, event, actor, ip, session_id, detail FROM audit WHERE {clause}
          ORDER BY {AUDIT_ORDER} LIMIT {} OFFSET {skip}",
-        PAGE_ROWS + 1
+        rows + 1
     );
     let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
     for bind in binds {
@@ -256,14 +253,15 @@ pub async fn audit(
     if let Some(at) = at {
         query = query.bind(at);
     }
+    let limit = rows;
     let mut rows: Vec<AuditEntry> = query
         .fetch_all(pool)
         .await?
         .iter()
         .map(audit_entry)
         .collect::<Result<_, _>>()?;
-    let next = (rows.len() > PAGE_ROWS as usize).then(|| {
-        rows.truncate(PAGE_ROWS as usize);
+    let next = (rows.len() > limit as usize).then(|| {
+        rows.truncate(limit as usize);
         let last = rows[rows.len() - 1].at_ms;
         let same = rows.iter().filter(|r| r.at_ms == last).count() as i64;
         // Rows of that millisecond shown on earlier pages count too.
@@ -274,28 +272,6 @@ pub async fn audit(
         }
     });
     Ok((rows, next))
-}
-
-/// Every audit entry the filter matches, newest first, for the export.
-pub async fn each_audit(
-    pool: &AnyPool,
-    filter: &Filter,
-    mut each: impl FnMut(AuditEntry),
-) -> Result<(), sqlx::Error> {
-    let (clause, binds) = audit_where(filter);
-    let sql = format!(
-        "SELECT at, event, actor, ip, session_id, detail FROM audit WHERE {clause}
-         ORDER BY {AUDIT_ORDER}"
-    );
-    let mut query = sqlx::query(&sql).bind(filter.from_ms).bind(filter.to_ms);
-    for bind in binds {
-        query = query.bind(bind);
-    }
-    let mut rows = query.fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        each(audit_entry(&row)?);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

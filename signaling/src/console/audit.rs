@@ -14,10 +14,10 @@ use crate::report::format_time;
 use crate::report_pages::{self, Cursor};
 use crate::state::Shared;
 
+use super::export;
 use super::filters::{self, Params};
 use super::guard::Admin;
 use super::page::{self, Flash};
-use super::sessions::{csv_line, csv_response};
 
 type Cell = fn(&AuditEntry) -> String;
 
@@ -98,14 +98,6 @@ pub async fn export(
         Ok(filter) => filter,
         Err(text) => return page::problem(StatusCode::BAD_REQUEST, "bad_filter", &text),
     };
-    let mut out = csv_line(COLUMNS.iter().map(|(h, _)| (*h).to_owned()));
-    let written = report_pages::each_audit(&shared.pool, &filter, |row| {
-        out += &csv_line(COLUMNS.iter().map(|(_, cell)| cell(&row)));
-    })
-    .await;
-    if let Err(error) = written {
-        return page::unavailable(&error);
-    }
     shared.audit.record(
         "report",
         visitor.username(),
@@ -117,5 +109,9 @@ pub async fn export(
             &format_time(filter.to_ms - 1)[..10]
         ),
     );
-    csv_response("lifeline-audit.csv", out)
+    let pool = shared.pool.clone();
+    export::stream("lifeline-audit.csv", &COLUMNS, move |cursor| {
+        let (pool, filter) = (pool.clone(), filter.clone());
+        async move { report_pages::audit_by(&pool, &filter, cursor.as_ref(), export::BATCH).await }
+    })
 }

@@ -11,6 +11,7 @@
 mod account;
 mod audit;
 mod experts;
+mod export;
 mod filters;
 mod form;
 mod guard;

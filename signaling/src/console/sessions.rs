@@ -6,16 +6,17 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use maud::html;
 
 use crate::db::now_ms;
 use crate::records::SessionRecord;
-use crate::report::{csv_field, format_time};
+use crate::report::format_time;
 use crate::report_pages::{self, Cursor, Filter};
 use crate::state::Shared;
 
+use super::export;
 use super::filters::{self, Params};
 use super::guard::Visitor;
 use super::page::{self, Flash};
@@ -148,33 +149,12 @@ pub async fn export(
         Ok(filter) => filter,
         Err(text) => return page::problem(StatusCode::BAD_REQUEST, "bad_filter", &text),
     };
-    let mut out = csv_line(COLUMNS.iter().map(|(h, _)| (*h).to_owned()));
-    let written = report_pages::each_session(&shared.pool, &filter, |row| {
-        out += &csv_line(COLUMNS.iter().map(|(_, cell)| cell(&row)));
-    })
-    .await;
-    if let Err(error) = written {
-        return page::unavailable(&error);
-    }
     audit_read(&shared, &visitor, &filter, "csv");
-    csv_response("lifeline-sessions.csv", out)
-}
-
-pub fn csv_line(fields: impl Iterator<Item = String>) -> String {
-    let mut line = fields.map(|f| csv_field(&f)).collect::<Vec<_>>().join(",");
-    line += "\r\n";
-    line
-}
-
-pub fn csv_response(name: &str, body: String) -> Response {
-    let disposition = format!("attachment; filename=\"{name}\"");
-    let mut response = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
-    if let Ok(value) = disposition.parse() {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
+    let pool = shared.pool.clone();
+    export::stream("lifeline-sessions.csv", &COLUMNS, move |cursor| {
+        let (pool, filter) = (pool.clone(), filter.clone());
+        async move { report_pages::sessions_by(&pool, &filter, cursor.as_ref(), export::BATCH).await }
+    })
 }
 
 /// Each read of the report is in the audit log, as the API's are.
