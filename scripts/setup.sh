@@ -24,7 +24,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # coturn for sessions through a TURN relay, nftables for the routers and
 # firewalls of the tests' network namespaces (iproute2 makes them; ethtool
 # turns off the offloads a slow test cable cannot carry), Chromium and its
-# driver for the desk console's browser tests, and
+# driver for the desk console's browser tests, PostgreSQL for the desk's
+# tests on its second database, and
 # gsettings with GNOME's proxy schema for the system proxy's test, and a
 # headless Wayland desktops for the Wayland tests (sway with swaybg, PipeWire
 # with WirePlumber, the desktop portal and its wlroots backend; GNOME's
@@ -40,7 +41,7 @@ APT_PACKAGES=(
   dbus-daemon dbus-bin
   sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr wev wl-clipboard
   mutter xdg-desktop-portal-gnome
-  chromium chromium-driver
+  chromium chromium-driver postgresql
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
   gstreamer1.0-tools gstreamer1.0-x
   libclang-dev libvpx-dev libpipewire-0.3-dev libgbm-dev libegl-dev libwayland-dev

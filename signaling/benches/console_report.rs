@@ -219,7 +219,7 @@ async fn deep_queries(pool: &AnyPool) -> anyhow::Result<(String, String)> {
         async move {
             Ok(sqlx::query(
                 "SELECT * FROM sessions WHERE requested_at >= 0
-                 AND (requested_at < $1 OR (requested_at = $1 AND session_id < $2))
+                 AND requested_at <= $1 AND (requested_at < $1 OR session_id < $2)
                  ORDER BY requested_at DESC, session_id DESC LIMIT 51",
             )
             .bind(at)

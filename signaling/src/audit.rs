@@ -216,10 +216,10 @@ async fn write(pool: &AnyPool, entry: &AuditEntry) {
     )
     .bind(entry.at_ms)
     .bind(&entry.event)
-    .bind(&entry.actor)
+    .bind(crate::db::text(&entry.actor))
     .bind(&entry.ip)
-    .bind(&entry.session_id)
-    .bind(&entry.detail)
+    .bind(entry.session_id.as_deref().map(crate::db::text))
+    .bind(crate::db::text(&entry.detail))
     .execute(pool)
     .await;
     if let Err(error) = written {

@@ -67,6 +67,13 @@ pub fn now_ms() -> i64 {
     unix_ms(SystemTime::now())
 }
 
+/// Text as both databases store it. PostgreSQL refuses a NUL character in
+/// `TEXT` (SQLite keeps it), so a client's description with one would lose
+/// its whole row there: NUL becomes U+FFFD, as it shows anyway.
+pub fn text(value: &str) -> String {
+    value.replace('\0', "\u{FFFD}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

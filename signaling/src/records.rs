@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::db;
 use crate::metrics::Metrics;
 use crate::protocol::{ComputerInfo, Role, Scopes};
 
@@ -271,15 +272,15 @@ async fn requested(pool: &AnyPool, r: NewRecord) -> Result<(), sqlx::Error> {
     )
     .bind(r.session)
     .bind(r.client_id)
-    .bind(r.description)
-    .bind(r.computer.name)
-    .bind(r.computer.os)
-    .bind(r.computer.user)
+    .bind(db::text(&r.description))
+    .bind(db::text(&r.computer.name))
+    .bind(db::text(&r.computer.os))
+    .bind(db::text(&r.computer.user))
     .bind(r.expert)
-    .bind(r.notes)
+    .bind(db::text(&r.notes))
     .bind(scopes_text(r.requested))
     .bind(r.at_ms)
-    .bind(r.reason)
+    .bind(r.reason.as_deref().map(db::text))
     .execute(pool)
     .await?;
     Ok(())
@@ -364,7 +365,7 @@ async fn save_notes(
     notes: String,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query("UPDATE sessions SET notes = $1 WHERE session_id = $2 AND expert = $3")
-        .bind(notes)
+        .bind(db::text(&notes))
         .bind(session)
         .bind(expert)
         .execute(pool)

@@ -729,7 +729,7 @@ async fn a_disabled_account_cannot_sign_in_and_a_reset_one_must_change_its_passw
 async fn report_pages_neither_repeat_nor_skip_a_row() {
     use lifeline_signaling::report_pages::{self, Filter, PAGE_ROWS};
     let dir = tempfile::tempdir().unwrap();
-    let pool = lifeline_signaling::db::open(&sqlite_url(&dir.path().join("p.db")))
+    let pool = lifeline_signaling::db::open(&database::fresh_url(dir.path()).await)
         .await
         .unwrap();
     // 130 sessions, several in each millisecond; 130 audit entries, most in
@@ -806,4 +806,41 @@ async fn report_pages_neither_repeat_nor_skip_a_row() {
     let ids: Vec<&str> = rows.iter().map(|r| r.session_id.as_str()).collect();
     assert_eq!(ids, ["s129", "s127", "s125", "s123", "s121"]);
     assert!(next.is_none());
+}
+
+#[tokio::test]
+async fn a_nul_in_what_a_client_or_an_expert_types_loses_no_row() {
+    // PostgreSQL refuses NUL in text; the desk keeps the row, with U+FFFD.
+    let server = TestServer::start().await;
+    server.add_admin("boss", "The Boss").await;
+    server.add_expert("ann", "Ann").await;
+    let mut client = hello(&server.url, "client").await;
+    let issued = exchange(
+        &mut client,
+        r#"{"type":"request_id","description":"printer\u0000jam","computer":{"name":"pc\u0000","os":"x","user":"u"}}"#,
+    )
+    .await;
+    let id = issued["id"].as_str().unwrap().to_owned();
+    let (mut expert, _) = signed_in_expert(&server.url, "ann").await;
+    let located = exchange(
+        &mut expert,
+        &format!(r#"{{"type":"connect","id":"{id}","notes":"a\u0000b","scopes":["view"]}}"#),
+    )
+    .await;
+    assert_eq!(located["type"], "located", "{located}");
+    let session = located["session"].as_str().unwrap().to_owned();
+    let mut stranger = hello(&server.url, "expert").await;
+    let refused = login(&mut stranger, "ev\\u0000e", "whatever1").await;
+    assert_eq!(refused["code"], "bad_credentials", "{refused}");
+    let mut boss = signed_in(&server, "boss").await;
+    wait_for_rows(&mut boss, std::slice::from_ref(&session)).await;
+    let report = boss.get("/console/sessions.csv").await.body;
+    assert!(report.contains("printer\u{FFFD}jam"), "{report}");
+    assert!(report.contains("a\u{FFFD}b"), "{report}");
+    let (_, audit) = audit_entries(&server, &mut boss).await;
+    // The audit log writes control characters out as escapes.
+    assert!(
+        audit.contains(r"ev\u{0}e,127.0.0.1,,bad_credentials"),
+        "{audit}"
+    );
 }

@@ -95,7 +95,7 @@ async fn an_idle_sign_in_expires() {
 async fn accounts_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = lifeline_signaling::Config {
-        database_url: sqlite_url(&dir.path().join("desk.db")),
+        database_url: database::fresh_url(dir.path()).await,
         ..Default::default()
     };
     let mut first = TestServer::start_config(config.clone(), None).await;

@@ -33,7 +33,7 @@ async fn get_at(addr: SocketAddr, headers: &str) -> u16 {
 async fn desk(token: Option<&str>) -> (TestServer, SocketAddr, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
-        database_url: sqlite_url(&dir.path().join("desk.db")),
+        database_url: database::fresh_url(dir.path()).await,
         metrics_token: token.map(str::to_owned),
         ..Config::default()
     };

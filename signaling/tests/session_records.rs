@@ -13,7 +13,7 @@ use serde_json::Value;
 async fn requests_become_rows_that_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = lifeline_signaling::Config {
-        database_url: sqlite_url(&dir.path().join("desk.db")),
+        database_url: database::fresh_url(dir.path()).await,
         ..Default::default()
     };
     let mut server = TestServer::start_config(config.clone(), None).await;

@@ -110,8 +110,11 @@ pub async fn export(
         ),
     );
     let pool = shared.pool.clone();
-    export::stream("lifeline-audit.csv", &COLUMNS, move |cursor| {
-        let (pool, filter) = (pool.clone(), filter.clone());
-        async move { report_pages::audit_by(&pool, &filter, cursor.as_ref(), export::BATCH).await }
+    export::stream("lifeline-audit.csv", &COLUMNS, move |sink| async move {
+        report_pages::each_audit(&pool, &filter, export::BATCH, |rows| {
+            let sink = sink.clone();
+            async move { sink.send(rows).await }
+        })
+        .await
     })
 }

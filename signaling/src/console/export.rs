@@ -1,7 +1,7 @@
-//! The reports' CSV exports, streamed: every row the filter matches, a
-//! batch at a time by the same keyset as the pages. An export of 100,000
-//! sessions holds one batch in memory, the download starts at once, and a
-//! browser that goes away stops the reading.
+//! The reports' CSV exports, streamed: every row the filter matches, read
+//! by one query and sent a batch at a time. An export of 100,000 sessions
+//! holds one batch in memory, the download starts at once, and a browser
+//! that goes away stops the reading.
 
 use std::future::Future;
 
@@ -11,10 +11,9 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
 use crate::report::csv_field;
-use crate::report_pages::Cursor;
 
-/// Rows read per batch.
-pub const BATCH: i64 = 1_000;
+/// Rows per chunk.
+pub const BATCH: usize = 1_000;
 
 /// A report's columns: heading, and the cell for a row.
 pub type Columns<R> = [(&'static str, fn(&R) -> String)];
@@ -26,14 +25,31 @@ pub fn csv_line(fields: impl Iterator<Item = String>) -> String {
     line
 }
 
-/// Streams `columns`' headings, then the cells of every row `batch`
-/// yields, to a download named `name`. `batch` is called with the cursor
-/// the previous batch returned until it returns none.
-pub fn stream<R, F, Fut>(name: &str, columns: &'static Columns<R>, mut batch: F) -> Response
+/// Where a report's rows go: each batch becomes a chunk of the download.
+#[derive(Clone)]
+pub struct Sink<R: 'static> {
+    chunks: mpsc::Sender<Result<String, std::io::Error>>,
+    columns: &'static Columns<R>,
+}
+
+impl<R> Sink<R> {
+    /// Sends one batch; false once the browser has gone.
+    pub async fn send(&self, rows: Vec<R>) -> bool {
+        let chunk: String = rows
+            .iter()
+            .map(|row| csv_line(self.columns.iter().map(|(_, cell)| cell(row))))
+            .collect();
+        self.chunks.send(Ok(chunk)).await.is_ok()
+    }
+}
+
+/// Streams `columns`' headings, then the rows `produce` sends to its sink,
+/// to a download named `name`.
+pub fn stream<R, F, Fut>(name: &str, columns: &'static Columns<R>, produce: F) -> Response
 where
-    R: Send + 'static,
-    F: FnMut(Option<Cursor>) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<(Vec<R>, Option<Cursor>), sqlx::Error>> + Send,
+    R: Send + Sync + 'static,
+    F: FnOnce(Sink<R>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(), sqlx::Error>> + Send,
 {
     let (chunks, rx) = mpsc::channel::<Result<String, std::io::Error>>(4);
     tokio::spawn(async move {
@@ -41,28 +57,14 @@ where
         if chunks.send(Ok(headings)).await.is_err() {
             return;
         }
-        let mut cursor = None;
-        loop {
-            let (rows, next) = match batch(cursor.take()).await {
-                Ok(found) => found,
-                Err(error) => {
-                    // The status line has gone: the download ends short.
-                    tracing::error!(%error, "an export failed part way");
-                    let _ = chunks.send(Err(std::io::Error::other(error))).await;
-                    return;
-                }
-            };
-            let chunk: String = rows
-                .iter()
-                .map(|row| csv_line(columns.iter().map(|(_, cell)| cell(row))))
-                .collect();
-            if chunks.send(Ok(chunk)).await.is_err() {
-                return;
-            }
-            match next {
-                Some(next) => cursor = Some(next),
-                None => return,
-            }
+        let sink = Sink {
+            chunks: chunks.clone(),
+            columns,
+        };
+        if let Err(error) = produce(sink).await {
+            // The status line has gone: the download ends short.
+            tracing::error!(%error, "an export failed part way");
+            let _ = chunks.send(Err(std::io::Error::other(error))).await;
         }
     });
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {

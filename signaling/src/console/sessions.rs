@@ -151,9 +151,12 @@ pub async fn export(
     };
     audit_read(&shared, &visitor, &filter, "csv");
     let pool = shared.pool.clone();
-    export::stream("lifeline-sessions.csv", &COLUMNS, move |cursor| {
-        let (pool, filter) = (pool.clone(), filter.clone());
-        async move { report_pages::sessions_by(&pool, &filter, cursor.as_ref(), export::BATCH).await }
+    export::stream("lifeline-sessions.csv", &COLUMNS, move |sink| async move {
+        report_pages::each_session(&pool, &filter, export::BATCH, |rows| {
+            let sink = sink.clone();
+            async move { sink.send(rows).await }
+        })
+        .await
     })
 }
 

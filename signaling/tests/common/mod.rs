@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod database;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -46,7 +47,7 @@ impl TestServer {
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
-            database_url: sqlite_url(&dir.path().join("desk.db")),
+            database_url: database::fresh_url(dir.path()).await,
             ..Config::default()
         };
         tweak(&mut config);
