@@ -195,6 +195,20 @@ fn policy_check(
     Ok(reason)
 }
 
+/// What the app hears when the account owes something first.
+fn owed_message(owed: sign_in::Owed) -> ServerMessage {
+    match owed {
+        sign_in::Owed::NewPassword => ServerMessage::error(
+            ErrorCode::PasswordChangeRequired,
+            "your password was reset: set a new one in the desk's console",
+        ),
+        sign_in::Owed::SecondFactor => ServerMessage::error(
+            ErrorCode::TwoFactorSetupRequired,
+            "the desk requires two-factor sign-in: set it up in the desk's console",
+        ),
+    }
+}
+
 /// The policy as the apps are told it.
 pub fn policy_message(policy: &DeskPolicy) -> ServerMessage {
     ServerMessage::Policy {
@@ -648,17 +662,8 @@ impl Connection {
         };
         // The console is where a password is changed and a second factor
         // set up; the app only signs in.
-        if passed.standing.must_change_password {
-            return refused(
-                ErrorCode::PasswordChangeRequired,
-                "your password was reset: set a new one in the desk's console",
-            );
-        }
-        if passed.needs_enrollment(&self.shared) {
-            return refused(
-                ErrorCode::TwoFactorSetupRequired,
-                "the desk requires two-factor sign-in: set it up in the desk's console",
-            );
+        if let Some(owed) = sign_in::owed(&self.shared, &passed.standing) {
+            return Some(owed_message(owed));
         }
         let username = passed.standing.expert.username.clone();
         match self.shared.accounts.issue_token(&username).await {
@@ -676,8 +681,14 @@ impl Connection {
         if let Err(retry) = self.shared.limits.check_resume(self.ip) {
             return rate_limited(retry);
         }
-        match self.shared.accounts.resume(&token).await {
-            Ok(expert) => Some(self.signed_in(expert, token)),
+        let resumed = async {
+            let expert = self.shared.accounts.resume(&token).await?;
+            let standing = self.shared.accounts.standing(&expert.username).await?;
+            Ok::<_, AccountError>((expert, sign_in::owed(&self.shared, &standing)))
+        };
+        match resumed.await {
+            Ok((_, Some(owed))) => Some(owed_message(owed)),
+            Ok((expert, None)) => Some(self.signed_in(expert, token)),
             Err(AccountError::InvalidToken) => {
                 self.shared.limits.resume_failed(self.ip);
                 Some(ServerMessage::error(

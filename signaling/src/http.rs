@@ -87,6 +87,7 @@ impl Server {
             limits: Limits::new(config.limits),
             policy,
             console_pending: Default::default(),
+            console_exports: Arc::new(tokio::sync::Semaphore::new(console::MAX_EXPORTS)),
             config,
             pool,
             hub,
@@ -383,11 +384,15 @@ async fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<(Expert, Acco
     let token = bearer(headers).ok_or(Refused::NotSignedIn)?;
     let checked = async {
         let expert = shared.accounts.resume(token).await?;
-        let role = shared.accounts.role(&expert.username).await?;
-        Ok((expert, role))
+        let standing = shared.accounts.standing(&expert.username).await?;
+        Ok((expert, standing))
     };
     match checked.await {
-        Ok(found) => Ok(found),
+        // A token the console issued before a debt was paid reads nothing.
+        Ok((_, standing)) if crate::sign_in::owed(shared, &standing).is_some() => {
+            Err(Refused::InvalidToken)
+        }
+        Ok((expert, standing)) => Ok((expert, standing.role)),
         Err(AccountError::InvalidToken | AccountError::NoSuchExpert(_)) => {
             Err(Refused::InvalidToken)
         }

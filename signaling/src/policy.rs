@@ -129,6 +129,9 @@ pub enum PolicyError {
 pub struct PolicyStore {
     pool: AnyPool,
     current: watch::Sender<DeskPolicy>,
+    /// One change at a time: two admins saving at once must not leave the
+    /// database and the published policy apart.
+    changing: tokio::sync::Mutex<()>,
 }
 
 impl PolicyStore {
@@ -148,6 +151,7 @@ impl PolicyStore {
         Ok(Self {
             pool,
             current: watch::Sender::new(policy),
+            changing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -163,9 +167,14 @@ impl PolicyStore {
 
     /// Applies `changes` together: each is checked first, then all are
     /// stored, then the new policy is published. Nothing is stored when one
-    /// is refused.
-    pub async fn update(&self, changes: &[(&str, String)]) -> Result<DeskPolicy, PolicyError> {
-        let mut next = self.current();
+    /// is refused. Returns the policy before and after.
+    pub async fn update(
+        &self,
+        changes: &[(&str, String)],
+    ) -> Result<(DeskPolicy, DeskPolicy), PolicyError> {
+        let _one_at_a_time = self.changing.lock().await;
+        let before = self.current();
+        let mut next = before.clone();
         for (name, value) in changes {
             next.set(name, value)?;
         }
@@ -188,7 +197,7 @@ impl PolicyStore {
         }
         tx.commit().await?;
         self.current.send_replace(next.clone());
-        Ok(next)
+        Ok((before, next))
     }
 }
 

@@ -24,17 +24,34 @@ pub enum Refusal {
     Unavailable(AccountError),
 }
 
+/// What an account still owes before its sign-in may act anywhere but in
+/// the console's own pages for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owed {
+    /// An admin reset the password.
+    NewPassword,
+    /// The desk requires a second factor the account has not set up.
+    SecondFactor,
+}
+
+/// What `standing` still owes under the desk's policy now, if anything.
+/// Checked at every sign-in and every use of a token, so a token the
+/// console issued before the debt was paid, or a policy switched on
+/// later, cannot get round it.
+pub fn owed(shared: &Shared, standing: &Standing) -> Option<Owed> {
+    if standing.must_change_password {
+        Some(Owed::NewPassword)
+    } else if shared.policy.current().require_two_factor && !standing.two_factor {
+        Some(Owed::SecondFactor)
+    } else {
+        None
+    }
+}
+
 /// A password checked, and what the account still owes.
 #[derive(Debug)]
 pub struct Passed {
     pub standing: Standing,
-}
-
-impl Passed {
-    /// The desk's policy wants a second factor the account has not set up.
-    pub fn needs_enrollment(&self, shared: &Shared) -> bool {
-        shared.policy.current().require_two_factor && !self.standing.two_factor
-    }
 }
 
 /// The first step: limits, password, standing. A disabled account is told

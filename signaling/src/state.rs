@@ -26,6 +26,9 @@ pub struct Shared {
     pub policy: PolicyStore,
     /// Console sign-ins between the password and the second factor.
     pub console_pending: crate::console::PendingSignIns,
+    /// Exports running at once: each holds a database connection while
+    /// it streams, so a few slow downloads cannot take the pool.
+    pub console_exports: Arc<tokio::sync::Semaphore>,
     pub metrics: Arc<Metrics>,
     /// Becomes true when the server shuts down: connections say goodbye
     /// (close code 1001) instead of holding the shutdown open.

@@ -844,3 +844,81 @@ async fn a_nul_in_what_a_client_or_an_expert_types_loses_no_row() {
         "{audit}"
     );
 }
+
+#[tokio::test]
+async fn a_required_second_factor_can_be_set_up_and_no_token_gets_round_it() {
+    let server = TestServer::start_with(|c| c.limits.logins_per_minute = 100).await;
+    server.add_admin("boss", "The Boss").await;
+    server.add_expert("ann", "Ann").await;
+    let mut boss = signed_in(&server, "boss").await;
+    let saved = boss
+        .submit(
+            "/console/policy",
+            "/console/policy",
+            &[
+                ("consent_timeout_secs", "300"),
+                ("require_two_factor", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    // The console lets ann in only to set it up; her cookie's token is
+    // good for nothing else, in the app or the API.
+    let mut ann = signed_in(&server, "ann").await;
+    let token = ann.cookies["lifeline_console"].clone();
+    let elsewhere = ann.get("/console/sessions").await;
+    assert_eq!(elsewhere.header("location"), Some("/console/two-factor"));
+    let mut app = hello(&server.url, "expert").await;
+    let reply = exchange(
+        &mut app,
+        &format!(r#"{{"type":"resume","token":"{token}"}}"#),
+    )
+    .await;
+    assert_eq!(reply["code"], "two_factor_setup_required", "{reply}");
+    assert_eq!(
+        login(&mut app, "ann", PASSWORD).await["code"],
+        "two_factor_setup_required"
+    );
+    assert_eq!(server.get("/api/sessions", Some(&token)).await.0, 401);
+    let (secret, _) = enroll(&mut ann).await;
+    assert_eq!(ann.get("/console/sessions").await.status, 200);
+    let with_code = format!(
+        r#"{{"type":"login","user":"ann","password":"{PASSWORD}","code":"{}"}}"#,
+        totp(&secret, now_secs() + 30)
+    );
+    assert_eq!(exchange(&mut app, &with_code).await["type"], "signed_in");
+    // Moving to another phone takes the password again.
+    let moved = ann
+        .submit("/console/two-factor", "/console/two-factor/begin", &[])
+        .await;
+    assert_eq!(moved.status, 401, "{}", moved.body);
+    let moved = ann
+        .submit(
+            "/console/two-factor",
+            "/console/two-factor/begin",
+            &[("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.body);
+    // The admin who required it owes it too, and sets it up.
+    assert_eq!(
+        boss.get("/console/experts").await.header("location"),
+        Some("/console/two-factor")
+    );
+    enroll(&mut boss).await;
+    // A disabled account's tokens stop at once, wherever they are used.
+    boss.submit(
+        "/console/experts",
+        "/console/experts",
+        &[("action", "disable"), ("user", "ann")],
+    )
+    .await;
+    assert_eq!(
+        ann.get("/console/sessions").await.header("location"),
+        Some("/console/sign-in")
+    );
+    assert!(
+        !ann.cookies.contains_key("lifeline_console"),
+        "the stale cookie is cleared"
+    );
+}

@@ -299,6 +299,10 @@ impl Accounts {
         if deleted.rows_affected() == 0 {
             return Err(AccountError::NoSuchExpert(username.to_owned()));
         }
+        sqlx::query("DELETE FROM recovery_codes WHERE username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
         self.revoke_all(username).await
     }
 
@@ -416,7 +420,7 @@ impl Accounts {
         let row = sqlx::query(
             "SELECT t.last_used_at, e.username, e.display_name
              FROM tokens t JOIN experts e ON e.username = t.username
-             WHERE t.token_hash = $1",
+             WHERE t.token_hash = $1 AND e.disabled = 0",
         )
         .bind(&hash)
         .fetch_optional(&self.pool)

@@ -65,7 +65,7 @@ impl Accounts {
         self.require_password_change(username).await
     }
 
-    /// The next sign-in must change the password (a new account's first).
+    /// The next sign-in must change the password.
     async fn require_password_change(&self, username: &str) -> Result<(), AccountError> {
         self.update_flag("must_change_password", username, true)
             .await

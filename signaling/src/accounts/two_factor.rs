@@ -134,7 +134,7 @@ impl Accounts {
         let step = i64::try_from(step).unwrap_or(i64::MAX);
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let moved = sqlx::query(
             "UPDATE experts SET totp_secret = totp_pending, totp_pending = NULL,
                  totp_last_step = $1
              WHERE username = $2 AND totp_pending = $3",
@@ -144,6 +144,10 @@ impl Accounts {
         .bind(&secret)
         .execute(&mut *tx)
         .await?;
+        // Another enrollment replaced this one meanwhile: nothing changes.
+        if moved.rows_affected() != 1 {
+            return Err(AccountError::NoSecondFactor);
+        }
         sqlx::query("DELETE FROM recovery_codes WHERE username = $1")
             .bind(username)
             .execute(&mut *tx)

@@ -59,6 +59,18 @@ pub async fn change_password(
     State(shared): State<Arc<Shared>>,
     Change { visitor, fields }: Change,
 ) -> Response {
+    if let Err(retry) = shared
+        .limits
+        .check_login(visitor.peer.ip(), visitor.username())
+    {
+        let text = format!("Too many attempts. Try again in {} s.", retry.secs());
+        return password_page(
+            &shared,
+            &visitor,
+            Some((Flash::Error, &text)),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
     let bad = |text: &str| {
         password_page(
             &shared,
@@ -147,10 +159,14 @@ async fn two_factor_page(
                 button #confirm-submit type="submit" { "Turn on two-factor sign-in" }
             }
         } @else {
-            form method="post" action="/console/two-factor/begin" {
+            form.stack method="post" action="/console/two-factor/begin" {
                 (csrf_field(visitor))
-                button #begin-two-factor type="submit" {
-                    @if visitor.standing.two_factor { "Move to a new phone" } @else { "Set up two-factor sign-in" }
+                @if visitor.standing.two_factor {
+                    // Replacing a second factor takes the password again.
+                    label { "Password" input #move-password name="password" type="password" autocomplete="current-password" required; }
+                    button #begin-two-factor type="submit" { "Move to a new phone" }
+                } @else {
+                    button #begin-two-factor type="submit" { "Set up two-factor sign-in" }
                 }
             }
         }
@@ -193,7 +209,22 @@ fn qr_data_url(text: &str) -> String {
 }
 
 /// `POST /console/two-factor/begin`.
-pub async fn begin(State(shared): State<Arc<Shared>>, Change { visitor, .. }: Change) -> Response {
+pub async fn begin(
+    State(shared): State<Arc<Shared>>,
+    Change { visitor, fields }: Change,
+) -> Response {
+    // Someone holding only the cookie must not swap in their own phone.
+    if visitor.standing.two_factor {
+        let password = fields.password("password", 1024).unwrap_or_default();
+        let ip = visitor.peer.ip();
+        if crate::sign_in::check_password(&shared, ip, visitor.username(), &password)
+            .await
+            .is_err()
+        {
+            let wrong = Some((Flash::Error, "The password is wrong."));
+            return two_factor_page(&shared, &visitor, wrong, StatusCode::UNAUTHORIZED).await;
+        }
+    }
     match shared
         .accounts
         .begin_two_factor(visitor.username(), &issuer(&shared))

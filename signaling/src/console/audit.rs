@@ -98,6 +98,9 @@ pub async fn export(
         Ok(filter) => filter,
         Err(text) => return page::problem(StatusCode::BAD_REQUEST, "bad_filter", &text),
     };
+    let Some(place) = export::place(&shared) else {
+        return export::busy();
+    };
     shared.audit.record(
         "report",
         visitor.username(),
@@ -110,11 +113,16 @@ pub async fn export(
         ),
     );
     let pool = shared.pool.clone();
-    export::stream("lifeline-audit.csv", &COLUMNS, move |sink| async move {
-        report_pages::each_audit(&pool, &filter, export::BATCH, |rows| {
-            let sink = sink.clone();
-            async move { sink.send(rows).await }
-        })
-        .await
-    })
+    export::stream(
+        "lifeline-audit.csv",
+        &COLUMNS,
+        place,
+        move |sink| async move {
+            report_pages::each_audit(&pool, &filter, export::BATCH, |rows| {
+                let sink = sink.clone();
+                async move { sink.send(rows).await }
+            })
+            .await
+        },
+    )
 }

@@ -4,13 +4,18 @@
 //! that goes away stops the reading.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use crate::report::csv_field;
+use crate::state::Shared;
+
+use super::page;
 
 /// Rows per chunk.
 pub const BATCH: usize = 1_000;
@@ -43,9 +48,31 @@ impl<R> Sink<R> {
     }
 }
 
+/// The longest an export may take; a download slower than this ends short.
+const EXPORT_TIME: Duration = Duration::from_secs(300);
+
+/// A place for one more export, if one is free.
+pub fn place(shared: &Shared) -> Option<OwnedSemaphorePermit> {
+    Arc::clone(&shared.console_exports).try_acquire_owned().ok()
+}
+
+/// What an export gets when no place is free.
+pub fn busy() -> Response {
+    page::problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "Other exports are running; try again in a moment.",
+    )
+}
+
 /// Streams `columns`' headings, then the rows `produce` sends to its sink,
-/// to a download named `name`.
-pub fn stream<R, F, Fut>(name: &str, columns: &'static Columns<R>, produce: F) -> Response
+/// to a download named `name`, holding `place` until it ends.
+pub fn stream<R, F, Fut>(
+    name: &str,
+    columns: &'static Columns<R>,
+    place: OwnedSemaphorePermit,
+    produce: F,
+) -> Response
 where
     R: Send + Sync + 'static,
     F: FnOnce(Sink<R>) -> Fut + Send + 'static,
@@ -61,11 +88,17 @@ where
             chunks: chunks.clone(),
             columns,
         };
-        if let Err(error) = produce(sink).await {
+        let failed = match tokio::time::timeout(EXPORT_TIME, produce(sink)).await {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error.to_string()),
+            Err(_) => Some(format!("took over {} s", EXPORT_TIME.as_secs())),
+        };
+        if let Some(error) = failed {
             // The status line has gone: the download ends short.
             tracing::error!(%error, "an export failed part way");
             let _ = chunks.send(Err(std::io::Error::other(error))).await;
         }
+        drop(place);
     });
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))

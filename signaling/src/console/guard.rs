@@ -126,8 +126,8 @@ impl Visitor {
     }
 }
 
-/// Pages a visitor may see while the account still owes a password change
-/// or a second factor.
+/// Pages (and the forms under them) a visitor may use while the account
+/// still owes a password change or a second factor.
 const ALWAYS_OPEN: [&str; 3] = [
     "/console/password",
     "/console/two-factor",
@@ -158,7 +158,12 @@ impl FromRequestParts<Arc<Shared>> for Visitor {
             Ok(expert) => expert,
             Err(AccountError::InvalidToken) => {
                 shared.limits.resume_failed(peer.ip());
-                return Err(to_sign_in());
+                // A stale cookie goes, so it is not tried again on every page.
+                let mut response = to_sign_in();
+                response
+                    .headers_mut()
+                    .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
+                return Err(response);
             }
             Err(error) => return Err(page::unavailable(&error)),
         };
@@ -168,7 +173,13 @@ impl FromRequestParts<Arc<Shared>> for Visitor {
             Err(error) => return Err(page::unavailable(&error)),
         };
         let path = parts.uri.path();
-        if !ALWAYS_OPEN.contains(&path) {
+        let open = ALWAYS_OPEN.iter().any(|page| {
+            path == *page
+                || path
+                    .strip_prefix(page)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        });
+        if !open {
             if standing.must_change_password {
                 return Err(Redirect::to("/console/password").into_response());
             }

@@ -34,6 +34,9 @@ use crate::state::Shared;
 
 pub use pending::PendingSignIns;
 
+/// CSV exports that may stream at once (each holds a database connection).
+pub const MAX_EXPORTS: usize = 2;
+
 /// No script, no frames, no plugins; styles and images from the desk
 /// itself (and `data:` images, the QR code).
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \

@@ -106,7 +106,7 @@ pub async fn save(
         }
     };
     match shared.policy.update(&changes).await {
-        Ok(after) => {
+        Ok((before, after)) => {
             // One entry per setting changed: the log keeps 64 characters
             // of a detail.
             let changed = after

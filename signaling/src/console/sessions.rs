@@ -149,15 +149,23 @@ pub async fn export(
         Ok(filter) => filter,
         Err(text) => return page::problem(StatusCode::BAD_REQUEST, "bad_filter", &text),
     };
+    let Some(place) = export::place(&shared) else {
+        return export::busy();
+    };
     audit_read(&shared, &visitor, &filter, "csv");
     let pool = shared.pool.clone();
-    export::stream("lifeline-sessions.csv", &COLUMNS, move |sink| async move {
-        report_pages::each_session(&pool, &filter, export::BATCH, |rows| {
-            let sink = sink.clone();
-            async move { sink.send(rows).await }
-        })
-        .await
-    })
+    export::stream(
+        "lifeline-sessions.csv",
+        &COLUMNS,
+        place,
+        move |sink| async move {
+            report_pages::each_session(&pool, &filter, export::BATCH, |rows| {
+                let sink = sink.clone();
+                async move { sink.send(rows).await }
+            })
+            .await
+        },
+    )
 }
 
 /// Each read of the report is in the audit log, as the API's are.

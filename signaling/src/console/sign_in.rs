@@ -219,7 +219,13 @@ pub async fn submit_code(
         return code_form(&shared, &headers, Some(&message), status);
     }
     shared.console_pending.finish(&handle);
+    // Read again: an admin may have disabled the account since its
+    // password was checked.
     let passed = match shared.accounts.standing(&user).await {
+        Ok(standing) if standing.disabled => {
+            let (status, message) = refusal_text(&Refusal::Disabled);
+            return password_form(&shared, &headers, Some(&message), status);
+        }
         Ok(standing) => Passed { standing },
         Err(error) => return page::unavailable(&error),
     };
