@@ -12,8 +12,9 @@
 //! What is written is bounded three ways, since strangers cause most of it:
 //! - every text field is escaped and cut short ([`crate::untrusted`]);
 //! - an entry that repeats one written in the last minute (same event,
-//!   address and detail: a flood of rate-limited sign-ins, say) is only
-//!   counted, and one summary row per minute says how many there were;
+//!   address, detail and actor; for a refused sign-in whatever name it
+//!   claimed: a flood of rate-limited sign-ins, say) is only counted, and
+//!   one summary row per minute says how many there were;
 //! - the queue to the writer is bounded: when it is full the entry is
 //!   counted, and the next row written says how many were lost.
 //!
@@ -94,7 +95,7 @@ impl AuditHandle {
 }
 
 /// What makes two entries "the same" for counting repeats.
-type RepeatKey = (String, String, Option<String>, String);
+type RepeatKey = (String, String, Option<String>, String, Option<String>);
 
 #[derive(Debug)]
 struct Window {
@@ -112,12 +113,18 @@ struct Repeats {
 }
 
 impl Repeats {
+    /// A refused sign-in is the same whoever it claimed to be, so a spray
+    /// of names from one address is one row; anything else is also told
+    /// apart by who did it (two colleagues behind one office address each
+    /// sign in, each in the log).
     fn key(entry: &AuditEntry) -> RepeatKey {
+        let refused_sign_in = entry.event == "sign_in" && !entry.detail.starts_with("ok");
         (
             entry.event.clone(),
             entry.ip.clone(),
             entry.session_id.clone(),
             entry.detail.clone(),
+            (!refused_sign_in).then(|| entry.actor.clone()),
         )
     }
 
@@ -294,6 +301,22 @@ mod tests {
                 .is_some(),
             "a new minute writes again"
         );
+    }
+
+    #[test]
+    fn colleagues_behind_one_address_each_sign_in_but_a_spray_of_names_is_one_row() {
+        let mut repeats = Repeats::default();
+        assert!(repeats.admit(entry(0, "ann", "ok")).is_some());
+        assert!(
+            repeats.admit(entry(1, "bob", "ok")).is_some(),
+            "another person"
+        );
+        assert!(
+            repeats.admit(entry(2, "ann", "ok")).is_none(),
+            "the same again"
+        );
+        assert!(repeats.admit(entry(3, "x1", "bad_credentials")).is_some());
+        assert!(repeats.admit(entry(4, "x2", "bad_credentials")).is_none());
     }
 
     #[test]
