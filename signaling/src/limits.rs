@@ -26,6 +26,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
+
+use crate::code_lock::CodeLock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::backoff::{Backoff, BackoffPolicy};
@@ -190,6 +192,7 @@ pub struct Limits {
     config: LimitsConfig,
     logins: DefaultKeyedRateLimiter<Key>,
     login_failures: Mutex<LoginFailures>,
+    codes: Mutex<CodeLock>,
     resumes: DefaultKeyedRateLimiter<Key>,
     resume_failures: Mutex<Backoff<IpAddr>>,
     connects: DefaultKeyedRateLimiter<Key>,
@@ -203,6 +206,7 @@ impl Limits {
             config,
             logins: rate(config.logins_per_minute),
             login_failures: Mutex::new(LoginFailures::new(config.failures)),
+            codes: Mutex::default(),
             resumes: rate(config.logins_per_minute),
             resume_failures: Mutex::new(Backoff::new(config.failures)),
             connects: rate(config.connects_per_minute),
@@ -248,6 +252,30 @@ impl Limits {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .succeeded(user, ip);
+    }
+
+    /// May `user`'s second factor be tried now? (See [`CodeLock`].)
+    pub fn check_code(&self, user: &str) -> Result<(), RetryAfter> {
+        let codes = self.codes.lock().unwrap_or_else(PoisonError::into_inner);
+        match codes.locked_for(Instant::now(), user) {
+            Some(left) => Err(RetryAfter(left)),
+            None => Ok(()),
+        }
+    }
+
+    /// A wrong code for `user`; answers whether it locked the code step.
+    pub fn code_failed(&self, user: &str) -> bool {
+        self.codes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .missed(Instant::now(), user)
+    }
+
+    pub fn code_succeeded(&self, user: &str) {
+        self.codes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .passed(user);
     }
 
     /// May `ip` try a sign-in token now?

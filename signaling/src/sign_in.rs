@@ -91,11 +91,27 @@ pub async fn check_code(
 }
 
 async fn verify_code(shared: &Shared, ip: IpAddr, user: &str, code: &str) -> Result<(), Refusal> {
+    let limits = &shared.limits;
+    if let Err(retry) = limits.check_code(user) {
+        shared
+            .audit
+            .record("sign_in", user, ip, None, "code_locked");
+        return Err(Refusal::RateLimited(retry));
+    }
     match shared.accounts.verify_second_factor(user, code).await {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            limits.code_succeeded(user);
+            Ok(())
+        }
         Err(AccountError::BadCode | AccountError::NoSecondFactor) => {
             tracing::info!(user = %Untrusted(user), %ip, "wrong authentication code");
             failed(shared, ip, user, "bad_code");
+            if limits.code_failed(user) {
+                tracing::warn!(user = %Untrusted(user), "second factor locked after wrong codes");
+                shared
+                    .audit
+                    .record("two_factor", user, ip, None, "locked: too many wrong codes");
+            }
             Err(Refusal::BadCode)
         }
         Err(error) => Err(Refusal::Unavailable(error)),

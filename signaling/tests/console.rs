@@ -922,3 +922,34 @@ async fn a_required_second_factor_can_be_set_up_and_no_token_gets_round_it() {
         "the stale cookie is cleared"
     );
 }
+
+#[tokio::test]
+async fn five_wrong_codes_lock_the_second_factor_from_every_address() {
+    // Someone with the password guesses codes from a new address each
+    // time, under every address-keyed limit.
+    let server = TestServer::start_with(|c| c.limits.logins_per_minute = 100).await;
+    server.add_admin("boss", "The Boss").await;
+    let mut boss = signed_in(&server, "boss").await;
+    let (secret, _) = enroll(&mut boss).await;
+    let login = |code: &str| {
+        format!(r#"{{"type":"login","user":"boss","password":"{PASSWORD}","code":"{code}"}}"#)
+    };
+    for n in 0..5u8 {
+        let mut guesser = hello_from(&server.url, [127, 0, 9, n + 1], "expert").await;
+        let reply = exchange(
+            &mut guesser,
+            &login(&format!("{:06}", 111_111 * u32::from(n))),
+        )
+        .await;
+        assert_eq!(reply["code"], "bad_code", "{reply}");
+    }
+    // Now even the right code is refused, from anywhere.
+    let mut owner = hello_from(&server.url, [127, 0, 9, 99], "expert").await;
+    let right = totp(&secret, now_secs() + 30);
+    let reply = exchange(&mut owner, &login(&right)).await;
+    assert_eq!(reply["code"], "rate_limited", "{reply}");
+    assert!(reply["retry_after_secs"].as_u64().unwrap() > 800, "{reply}");
+    let (_, audit) = audit_entries(&server, &mut boss).await;
+    assert!(audit.contains("locked: too many wrong codes"), "{audit}");
+    assert!(audit.contains("code_locked"), "{audit}");
+}
