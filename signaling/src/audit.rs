@@ -248,18 +248,19 @@ pub async fn list(
     .bind(to_ms)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(AuditEntry {
-                at_ms: row.try_get("at")?,
-                event: row.try_get("event")?,
-                actor: row.try_get("actor")?,
-                ip: row.try_get("ip")?,
-                session_id: row.try_get("session_id")?,
-                detail: row.try_get("detail")?,
-            })
-        })
-        .collect()
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// A row selected as `at, event, actor, ip, session_id, detail`.
+pub fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        at_ms: row.try_get("at")?,
+        event: row.try_get("event")?,
+        actor: row.try_get("actor")?,
+        ip: row.try_get("ip")?,
+        session_id: row.try_get("session_id")?,
+        detail: row.try_get("detail")?,
+    })
 }
 
 #[cfg(test)]

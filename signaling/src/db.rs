@@ -67,6 +67,16 @@ pub fn now_ms() -> i64 {
     unix_ms(SystemTime::now())
 }
 
+/// Whether the database answers a trivial query within two seconds: the
+/// desk's health, as `/healthz` reports it.
+pub async fn healthy(pool: &AnyPool) -> bool {
+    let ping = sqlx::query("SELECT 1").fetch_one(pool);
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(2), ping).await,
+        Ok(Ok(_))
+    )
+}
+
 /// Text as both databases store it. PostgreSQL refuses a NUL character in
 /// `TEXT` (SQLite keeps it), so a client's description with one would lose
 /// its whole row there: NUL becomes U+FFFD, as it shows anyway.
@@ -85,5 +95,15 @@ mod tests {
             "postgres://desk:***@db:5432/lifeline"
         );
         assert_eq!(redact("sqlite://x.db?mode=rwc"), "sqlite://x.db?mode=rwc");
+    }
+
+    #[tokio::test]
+    async fn a_database_that_answers_is_healthy_and_a_closed_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
+        let pool = open(&url).await.unwrap();
+        assert!(healthy(&pool).await);
+        pool.close().await;
+        assert!(!healthy(&pool).await);
     }
 }

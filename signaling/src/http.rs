@@ -1,4 +1,5 @@
-//! The routes: `/ws` for the apps, `/healthz`, `/metrics` (loopback or
+//! The routes: `/ws` for the apps, `/healthz` (`ok` while the database
+//! answers, else 503), `/metrics` (loopback or
 //! the metrics token), and the signed-in reports `/api/sessions` (an expert
 //! reads their own sessions, an admin everyone's) and `/api/audit` (admins
 //! only). Every report read is itself audited. The accept loop and its caps
@@ -104,7 +105,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let app = Router::new()
-            .route("/healthz", get(|| async { "ok" }))
+            .route("/healthz", get(health))
             .route("/metrics", get(metrics_text))
             .route("/api/sessions", get(sessions))
             .route("/api/audit", get(audit_log))
@@ -118,6 +119,20 @@ impl Server {
         };
         listener::serve(listener, app, self.shared, shutdown).await;
         Ok(())
+    }
+}
+
+/// `GET /healthz`: `ok` while the desk's database answers, else 503, so a
+/// load balancer stops sending apps to a desk that cannot sign anyone in.
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    if db::healthy(&shared.pool).await {
+        "ok".into_response()
+    } else {
+        problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the desk's database does not answer",
+        )
     }
 }
 

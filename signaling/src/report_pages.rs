@@ -12,9 +12,9 @@ use std::future::Future;
 
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, entry_from_row};
 use crate::records::{RECORD_COLUMNS, SessionRecord, record_from_row};
 
 /// Rows on a page.
@@ -263,17 +263,6 @@ fn audit_where(filter: &Filter) -> (String, Vec<String>) {
 /// boundary inside one millisecond neither repeats nor skips a row.
 const AUDIT_ORDER: &str = "at DESC, event, actor, ip, detail, session_id";
 
-fn audit_entry(row: &AnyRow) -> Result<AuditEntry, sqlx::Error> {
-    Ok(AuditEntry {
-        at_ms: row.try_get("at")?,
-        event: row.try_get("event")?,
-        actor: row.try_get("actor")?,
-        ip: row.try_get("ip")?,
-        session_id: row.try_get("session_id")?,
-        detail: row.try_get("detail")?,
-    })
-}
-
 /// One page of audit entries, newest first.
 pub async fn audit(
     pool: &AnyPool,
@@ -318,7 +307,7 @@ pub async fn audit_by(
         .fetch_all(pool)
         .await?
         .iter()
-        .map(audit_entry)
+        .map(entry_from_row)
         .collect::<Result<_, _>>()?;
     let next = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);
@@ -350,7 +339,7 @@ where
         "SELECT at, event, actor, ip, session_id, detail FROM audit WHERE {clause}
          ORDER BY {AUDIT_ORDER}"
     );
-    each_row(pool, &sql, filter, binds, audit_entry, (batch, emit)).await
+    each_row(pool, &sql, filter, binds, entry_from_row, (batch, emit)).await
 }
 
 #[cfg(test)]
