@@ -11,8 +11,8 @@
 use std::future::Future;
 
 use futures_util::TryStreamExt;
-use sqlx::any::AnyRow;
 use sqlx::AnyPool;
+use sqlx::any::AnyRow;
 
 use crate::audit::{AuditEntry, entry_from_row};
 use crate::records::{RECORD_COLUMNS, SessionRecord, record_from_row};
