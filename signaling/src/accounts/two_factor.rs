@@ -40,6 +40,13 @@ fn authenticator(secret: &str, issuer: &str, account: &str) -> Result<Totp, Acco
         .map_err(|e| AccountError::Hash(format!("TOTP: {e}")))
 }
 
+/// The `otpauth://` URL an authenticator app takes for `secret`.
+fn otpauth_url(secret: &str, issuer: &str, account: &str) -> Result<String, AccountError> {
+    authenticator(secret, issuer, account)?
+        .to_url()
+        .map_err(|e| AccountError::Hash(format!("TOTP: {e}")))
+}
+
 fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -78,9 +85,7 @@ impl Accounts {
         issuer: &str,
     ) -> Result<Enrollment, AccountError> {
         let secret = Secret::from(random::bytes::<20>().to_vec()).to_base32();
-        let url = authenticator(&secret, issuer, username)?
-            .to_url()
-            .map_err(|e| AccountError::Hash(format!("TOTP: {e}")))?;
+        let url = otpauth_url(&secret, issuer, username)?;
         let updated = sqlx::query("UPDATE experts SET totp_pending = $1 WHERE username = $2")
             .bind(&secret)
             .bind(username)
@@ -98,18 +103,25 @@ impl Accounts {
         username: &str,
         issuer: &str,
     ) -> Result<Option<Enrollment>, AccountError> {
+        match self.pending_secret(username).await {
+            Ok(secret) => {
+                let url = otpauth_url(&secret, issuer, username)?;
+                Ok(Some(Enrollment { secret, url }))
+            }
+            Err(AccountError::NoSecondFactor | AccountError::NoSuchExpert(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The secret being enrolled, if any.
+    async fn pending_secret(&self, username: &str) -> Result<String, AccountError> {
         let row = sqlx::query("SELECT totp_pending FROM experts WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.pool)
-            .await?;
-        let Some(secret) = row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten())
-        else {
-            return Ok(None);
-        };
-        let url = authenticator(&secret, issuer, username)?
-            .to_url()
-            .map_err(|e| AccountError::Hash(format!("TOTP: {e}")))?;
-        Ok(Some(Enrollment { secret, url }))
+            .await?
+            .ok_or_else(|| AccountError::NoSuchExpert(username.to_owned()))?;
+        row.try_get::<Option<String>, _>(0)?
+            .ok_or(AccountError::NoSecondFactor)
     }
 
     /// Confirms the enrollment with a code from the new secret: the secret
@@ -120,14 +132,7 @@ impl Accounts {
         username: &str,
         code: &str,
     ) -> Result<Vec<String>, AccountError> {
-        let row = sqlx::query("SELECT totp_pending FROM experts WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| AccountError::NoSuchExpert(username.to_owned()))?;
-        let secret: String = row
-            .try_get::<Option<String>, _>(0)?
-            .ok_or(AccountError::NoSecondFactor)?;
+        let secret = self.pending_secret(username).await?;
         let step = authenticator(&secret, "-", username)?
             .check(&normalize(code), now_secs())
             .ok_or(AccountError::BadCode)?;
