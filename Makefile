@@ -58,14 +58,14 @@ test-ui:
 # resolve features differently and rebuild a hundred crates). The e2e tests
 # drive the `lifeline` and `lifeline-signaling` binaries this same command
 # builds, and each runs in its own test binary with its own X servers.
-# Then the desk's integration tests again, on PostgreSQL: each server gets
-# a fresh database in a throw-away cluster the test binary starts
-# (signaling/tests/common/database.rs). The same selection, so nothing
-# recompiles.
+# Then the desk's integration tests again, each server a node with Redis
+# and PostgreSQL: a fresh database in a throw-away cluster, and a Redis,
+# each started by the test binary (signaling/tests/common/database.rs and
+# redis.rs). The same selection, so nothing recompiles.
 DESK_TESTS := $(patsubst signaling/tests/%.rs,--test %,$(wildcard signaling/tests/*.rs))
 test-rust: ui
 	$(LINTED) $(CARGO) test --workspace
-	LIFELINE_TEST_DATABASE=postgres $(LINTED) $(CARGO) test --workspace $(DESK_TESTS)
+	LIFELINE_TEST_DATABASE=postgres LIFELINE_TEST_REDIS=1 $(LINTED) $(CARGO) test --workspace $(DESK_TESTS)
 
 ## Only the end-to-end tests, with the same selection (nothing recompiles).
 E2E_TESTS := $(patsubst tests/tests/%.rs,--test %,$(wildcard tests/tests/*.rs))

@@ -47,6 +47,34 @@ pub struct Config {
     /// Every accepted session is recorded by its expert's app, and the
     /// client is told so before it answers (desk policy; off by default).
     pub record_sessions: bool,
+    /// With this set, the node is one of several sharing IDs, requests and
+    /// limits through Redis (`docs/deploy-signaling.md`, *Several nodes*).
+    pub cluster: Option<ClusterConfig>,
+}
+
+/// How a node joins the others of its desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// `redis://host:port/db`, `rediss://…` for TLS, or
+    /// `redis+unix:///path/to/redis.sock`.
+    pub redis_url: String,
+    /// This node's name in logs and metrics. Each start adds a random
+    /// suffix: a restarted node is a new node, and nothing of its
+    /// predecessor's is mistaken for its own.
+    pub node_name: String,
+    /// Every key and channel of this desk starts with it, so several desks
+    /// (or test runs) can share one Redis.
+    pub key_prefix: String,
+}
+
+impl ClusterConfig {
+    pub fn new(redis_url: impl Into<String>) -> Self {
+        Self {
+            redis_url: redis_url.into(),
+            node_name: "node".into(),
+            key_prefix: "lifeline".into(),
+        }
+    }
 }
 
 /// File descriptors kept back from connections when `max_connections` is
@@ -97,6 +125,7 @@ impl Default for Config {
                 ..IceConfig::default()
             },
             record_sessions: false,
+            cluster: None,
         }
     }
 }
@@ -108,6 +137,10 @@ impl Default for Config {
 pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     pub database_url: Option<String>,
+    /// With this, the node shares its desk's state through Redis.
+    pub redis_url: Option<String>,
+    pub node_name: Option<String>,
+    pub redis_key_prefix: Option<String>,
     pub max_message_bytes: Option<usize>,
     pub reconnect_grace_secs: Option<u64>,
     pub consent_timeout_secs: Option<u64>,
@@ -157,6 +190,16 @@ impl FileConfig {
         let secs = Duration::from_secs;
         if let Some(url) = self.database_url {
             config.database_url = url;
+        }
+        if let Some(url) = self.redis_url.filter(|u| !u.is_empty()) {
+            let mut cluster = ClusterConfig::new(url);
+            if let Some(name) = self.node_name {
+                cluster.node_name = name;
+            }
+            if let Some(prefix) = self.redis_key_prefix {
+                cluster.key_prefix = prefix;
+            }
+            config.cluster = Some(cluster);
         }
         if let Some(bytes) = self.max_message_bytes {
             config.max_message_bytes = bytes;

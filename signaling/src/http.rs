@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -19,9 +19,10 @@ use ring::hmac;
 use serde::Deserialize;
 
 use crate::accounts::{AccountError, AccountRole, Accounts, Expert};
+use crate::cluster::{Announcement, Cluster, ClusterError};
 use crate::config::Config;
 use crate::db::{self, DbError};
-use crate::hub::{self, ConnId, HubConfig};
+use crate::hub::{self, ConnId, HubConfig, HubHandle};
 use crate::limits::Limits;
 use crate::listener::{Admission, Places};
 use crate::metrics::Metrics;
@@ -35,6 +36,8 @@ pub enum ServeError {
     Database(#[from] DbError),
     #[error("the listener failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
 }
 
 /// Serves the signaling endpoints on `listener` until `shutdown` completes,
@@ -69,22 +72,12 @@ impl Server {
         let metrics = Arc::new(Metrics::default());
         let records = records::spawn_writer(pool.clone(), Arc::clone(&metrics));
         let audit = audit::spawn_writer(pool.clone());
-        let hub = hub::spawn(
-            HubConfig {
-                reconnect_grace: config.reconnect_grace,
-                id_lifetime: config.id_lifetime,
-                max_ids: config.limits.max_ids,
-                gate: config.limits.gate(),
-                ice: config.ice.clone(),
-                policy: policy.watch(),
-            },
-            records.clone(),
-            Arc::clone(&metrics),
-        );
+        let hub = start_hub(&config, &policy, records.clone(), Arc::clone(&metrics)).await?;
+        let accounts = Accounts::new(pool.clone(), config.token_idle);
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let shared = Arc::new(Shared {
             closing: closing_rx,
-            accounts: Accounts::new(pool.clone(), config.token_idle),
+            accounts,
             limits: Limits::new(config.limits),
             policy,
             console_pending: Default::default(),
@@ -96,6 +89,9 @@ impl Server {
             audit,
             metrics,
         });
+        if let Some(cluster) = shared.hub.cluster() {
+            follow_the_cluster(cluster, &shared);
+        }
         Ok(Self { shared, closing })
     }
 
@@ -117,26 +113,122 @@ impl Server {
             shutdown.await;
             closing.send_replace(true);
         };
+        let cluster = self.shared.hub.cluster().cloned();
         listener::serve(listener, app, self.shared, shutdown).await;
+        if let Some(cluster) = cluster {
+            cluster.leave().await;
+        }
         Ok(())
     }
 }
 
-/// `GET /healthz`: `ok` while the desk's database answers, else 503, so a
-/// load balancer stops sending apps to a desk that cannot sign anyone in.
-async fn health(State(shared): State<Arc<Shared>>) -> Response {
-    if db::healthy(&shared.pool).await {
-        "ok".into_response()
-    } else {
-        problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the desk's database does not answer",
-        )
-    }
+/// The hub, and in a cluster the node's link to the others through it.
+async fn start_hub(
+    config: &Config,
+    policy: &PolicyStore,
+    records: records::RecordsHandle,
+    metrics: Arc<Metrics>,
+) -> Result<HubHandle, ServeError> {
+    let (events, heard) = tokio::sync::mpsc::unbounded_channel();
+    let clustered = config.cluster.is_some();
+    let hub = hub::spawn(
+        HubConfig {
+            reconnect_grace: config.reconnect_grace,
+            id_lifetime: config.id_lifetime,
+            max_ids: config.limits.max_ids,
+            gate: config.limits.gate(),
+            ice: config.ice.clone(),
+            policy: policy.watch(),
+            shared_gate: clustered,
+            events: clustered.then_some(events),
+        },
+        records,
+        metrics,
+    );
+    let Some(cluster) = &config.cluster else {
+        return Ok(hub);
+    };
+    let limits = (config.id_lifetime, config.limits.gate());
+    let cluster = Cluster::start(cluster, limits, hub.clone(), heard).await?;
+    Ok(hub.routed(cluster))
 }
 
-static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+/// Carries policy changes and revocations between this node and the
+/// others, each way.
+fn follow_the_cluster(cluster: &Arc<Cluster>, shared: &Arc<Shared>) {
+    let (relay, mut revoked_here) = tokio::sync::mpsc::unbounded_channel();
+    shared.accounts.relay_revocations(relay);
+    let outward = Arc::downgrade(cluster);
+    tokio::spawn(async move {
+        while let Some(account) = revoked_here.recv().await {
+            let Some(cluster) = outward.upgrade() else {
+                return;
+            };
+            cluster.announce(Announcement::Revoked(account)).await;
+        }
+    });
+    let mut heard = cluster.announcements();
+    let shared = Arc::downgrade(shared);
+    tokio::spawn(async move {
+        loop {
+            let announcement = match heard.recv().await {
+                Ok(announcement) => announcement,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    Announcement::PolicyChanged
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            match announcement {
+                Announcement::PolicyChanged => {
+                    if let Err(error) = shared.policy.reload(&shared.config).await {
+                        tracing::warn!(%error, "the desk's policy could not be read again");
+                    }
+                }
+                Announcement::Revoked(account) => shared.accounts.heard_revocation(&account),
+            }
+        }
+    });
+}
+
+/// `GET /healthz`: `ok` while the desk's database (and, on a desk of
+/// several nodes, Redis) answers, else 503 naming which does not, so a
+/// load balancer stops sending apps to a node that cannot serve them. A
+/// node of a cluster adds a line per backend.
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    let database = db::healthy(&shared.pool).await;
+    let Some(cluster) = shared.hub.cluster() else {
+        return match database {
+            true => "ok".into_response(),
+            false => problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the desk's database does not answer",
+            ),
+        };
+    };
+    let redis = cluster.health().await;
+    let mut body = match (database, &redis) {
+        (true, Ok(_)) => "ok\n".to_owned(),
+        _ => "unavailable\n".to_owned(),
+    };
+    body.push_str(&format!(
+        "node: {}\ndatabase: {}\n",
+        cluster.node(),
+        if database { "ok" } else { "no answer" }
+    ));
+    match &redis {
+        Ok(rtt) => body.push_str(&format!("redis: ok ({} µs)\n", rtt.as_micros())),
+        Err(error) => body.push_str(&format!("redis: {error}\n")),
+    }
+    let status = match (database, redis) {
+        (true, Ok(_)) => StatusCode::OK,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    (status, body).into_response()
+}
 
 async fn websocket(
     ws: WebSocketUpgrade,
@@ -167,7 +259,7 @@ async fn websocket(
         .metrics
         .connections_total
         .fetch_add(1, Ordering::Relaxed);
-    let conn = ConnId(NEXT_CONN.fetch_add(1, Ordering::Relaxed));
+    let conn = ConnId::next();
     let max = shared.config.max_message_bytes;
     frames::limited(ws, max).on_upgrade(move |socket| {
         places.hold_while(move |slot| connection::run(socket, conn, ip, shared, slot))
@@ -189,11 +281,11 @@ async fn metrics_text(
             "metrics are served to loopback, or with Authorization: Bearer <metrics_token>",
         );
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        shared.metrics.render(),
-    )
-        .into_response()
+    let mut text = shared.metrics.render();
+    if let Some(cluster) = shared.hub.cluster() {
+        text.push_str(&cluster.render_metrics());
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// Loopback (an IPv4 peer on a dual-stack socket counts by its IPv4

@@ -21,10 +21,11 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::accounts::Expert;
+use crate::cluster::Cluster;
 use crate::connect_gate::{Closed, ConnectGate, GateConfig};
 use crate::db::unix_ms;
 use crate::ice::IceConfig;
-use crate::ids::{ClientId, IdRegistry, IssueError, LookupError, SystemIdSource};
+use crate::ids::{ClientId, IdRegistry, IssueError, LookupError, Preset, SystemIdSource};
 use crate::metrics::Metrics;
 use crate::pairings::{Pairing, PairingError, Pairings, Returns, Stage};
 use crate::policy::DeskPolicy;
@@ -44,6 +45,25 @@ pub use live::{LiveSession, LiveView, WaitingId};
 /// Identifies one WebSocket connection for the lifetime of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ConnId(pub u64);
+
+impl ConnId {
+    /// A number no other connection of this process has had.
+    pub fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        ConnId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// What the hub tells the cluster layer, which keeps Redis up to date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubEvent {
+    /// A request was opened here: its session is held by this node.
+    Opened(SessionId),
+    /// A client ID ended here (used, superseded, given up).
+    IdEnded(ClientId, LookupError),
+    /// A client was given this reconnect token here.
+    RejoinToken(String),
+}
 
 /// Where the hub puts messages for one connection. Boxed, so that an
 /// idle connection's channel costs pointers rather than whole messages.
@@ -68,6 +88,11 @@ pub struct HubConfig {
     /// Desk policy, as it is now: the consent timeout, recording, the
     /// desk's name.
     pub policy: watch::Receiver<DeskPolicy>,
+    /// In a cluster, misses are counted in Redis by the node the expert
+    /// is on; the hub keeps only the per-ID request limit.
+    pub shared_gate: bool,
+    /// In a cluster, where the hub tells what Redis must know.
+    pub events: Option<mpsc::UnboundedSender<HubEvent>>,
 }
 
 /// What an expert's `connect` asks for.
@@ -181,6 +206,27 @@ enum Request {
         conn: ConnId,
         description: String,
         computer: ComputerInfo,
+        /// In a cluster, the number and secret already reserved in Redis.
+        preset: Option<Preset>,
+        reply: Reply,
+    },
+    /// A message for a connection, from another node.
+    Push {
+        conn: ConnId,
+        message: Box<ServerMessage>,
+    },
+    /// A client reclaimed on this node an ID another node issued.
+    Adopt {
+        conn: ConnId,
+        id: ClientId,
+        secret: String,
+        expires_in: Duration,
+        reply: Reply,
+    },
+    /// Another node's client proved it owns `id`: it is no longer here.
+    Surrender {
+        id: ClientId,
+        secret: String,
         reply: Reply,
     },
     Reclaim {
@@ -235,16 +281,25 @@ enum Request {
 }
 
 /// What a connection asks about one of its requests or sessions.
-#[derive(Debug)]
-enum SessionOp {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SessionOp {
     Cancel,
-    Relay(Signal),
+    Relay {
+        signal: Signal,
+    },
     Connected,
-    Path(SessionPath),
+    Path {
+        path: SessionPath,
+    },
     /// The client's screen capture backend.
-    ScreenBackend(CaptureBackend),
+    ScreenBackend {
+        backend: CaptureBackend,
+    },
     /// A recording the expert saved.
-    Recorded(RecordingName),
+    Recorded {
+        file: RecordingName,
+    },
     /// Whether the connection takes part (for the audit log).
     Member,
     Bye,
@@ -255,13 +310,83 @@ enum SessionOp {
     },
 }
 
-/// A connection's way to the hub.
+/// A connection's way to the hub. In a cluster, what concerns a client,
+/// request or session held by another node goes there through Redis.
 #[derive(Debug, Clone)]
 pub struct HubHandle {
     requests: mpsc::Sender<Request>,
+    cluster: Option<Arc<Cluster>>,
 }
 
 impl HubHandle {
+    /// This node's hub alone, which the cluster layer asks.
+    pub(crate) fn local(&self) -> HubHandle {
+        HubHandle {
+            requests: self.requests.clone(),
+            cluster: None,
+        }
+    }
+
+    /// The same hub, routing through `cluster`.
+    pub(crate) fn routed(&self, cluster: Arc<Cluster>) -> HubHandle {
+        HubHandle {
+            requests: self.requests.clone(),
+            cluster: Some(cluster),
+        }
+    }
+
+    pub fn cluster(&self) -> Option<&Arc<Cluster>> {
+        self.cluster.as_ref()
+    }
+
+    /// Puts a message from another node in a connection's outbox.
+    pub(crate) async fn push(&self, conn: ConnId, message: Box<ServerMessage>) {
+        let _ = self.requests.send(Request::Push { conn, message }).await;
+    }
+
+    /// Issues the ID and secret the cluster reserved.
+    pub(crate) async fn issue_preset(
+        &self,
+        conn: ConnId,
+        description: String,
+        computer: ComputerInfo,
+        preset: Preset,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::IssueId {
+            conn,
+            description,
+            computer,
+            preset: Some(preset),
+            reply,
+        })
+        .await
+    }
+
+    /// Takes over an ID another node issued, which its client reclaimed
+    /// here.
+    pub(crate) async fn adopt(
+        &self,
+        conn: ConnId,
+        id: ClientId,
+        secret: String,
+        expires_in: Duration,
+    ) -> Result<(), Refusal> {
+        self.call(|reply| Request::Adopt {
+            conn,
+            id,
+            secret,
+            expires_in,
+            reply,
+        })
+        .await
+    }
+
+    /// Gives up `id`, which its client reclaimed on another node.
+    pub(crate) async fn surrender(&self, id: ClientId, secret: String) -> Result<(), Refusal> {
+        self.call(|reply| Request::Surrender { id, secret, reply })
+            .await
+    }
+
     async fn call(&self, request: impl FnOnce(Reply) -> Request) -> Result<(), Refusal> {
         let (reply, answer) = oneshot::channel();
         let gone = || Refusal::new(ErrorCode::Unavailable, "the server is shutting down");
@@ -272,7 +397,20 @@ impl HubHandle {
         answer.await.map_err(|_| gone())?
     }
 
-    async fn ask_about(
+    pub(crate) async fn ask_about(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        op: SessionOp,
+    ) -> Result<(), Refusal> {
+        if let Some(cluster) = &self.cluster {
+            return cluster.session(&self.local(), conn, session, op).await;
+        }
+        self.ask_here(conn, session, op).await
+    }
+
+    /// As [`HubHandle::ask_about`], on this node alone.
+    pub(crate) async fn ask_here(
         &self,
         conn: ConnId,
         session: SessionId,
@@ -314,16 +452,34 @@ impl HubHandle {
         description: String,
         computer: ComputerInfo,
     ) -> Result<(), Refusal> {
+        if let Some(cluster) = &self.cluster {
+            return cluster
+                .issue_id(&self.local(), conn, description, computer)
+                .await;
+        }
         self.call(|reply| Request::IssueId {
             conn,
             description,
             computer,
+            preset: None,
             reply,
         })
         .await
     }
 
     pub async fn reclaim(&self, conn: ConnId, id: ClientId, secret: String) -> Result<(), Refusal> {
+        if let Some(cluster) = &self.cluster {
+            return cluster.reclaim(&self.local(), conn, id, secret).await;
+        }
+        self.reclaim_here(conn, id, secret).await
+    }
+
+    pub(crate) async fn reclaim_here(
+        &self,
+        conn: ConnId,
+        id: ClientId,
+        secret: String,
+    ) -> Result<(), Refusal> {
         self.call(|reply| Request::Reclaim {
             conn,
             id,
@@ -340,6 +496,22 @@ impl HubHandle {
     /// An expert at `ip` asks for the client holding `id`. The hub checks
     /// the connect limits and counts a miss in the same step.
     pub async fn connect(
+        &self,
+        conn: ConnId,
+        ip: IpAddr,
+        expert: Expert,
+        id: ClientId,
+        asking: Asking,
+    ) -> Result<(), Refusal> {
+        if let Some(cluster) = &self.cluster {
+            return cluster
+                .connect(&self.local(), (conn, ip), expert, id, asking)
+                .await;
+        }
+        self.connect_here(conn, ip, expert, id, asking).await
+    }
+
+    pub(crate) async fn connect_here(
         &self,
         conn: ConnId,
         ip: IpAddr,
@@ -364,6 +536,18 @@ impl HubHandle {
         session: SessionId,
         accept: Option<Scopes>,
     ) -> Result<(), Refusal> {
+        if let Some(cluster) = &self.cluster {
+            return cluster.answer(&self.local(), conn, session, accept).await;
+        }
+        self.answer_here(conn, session, accept).await
+    }
+
+    pub(crate) async fn answer_here(
+        &self,
+        conn: ConnId,
+        session: SessionId,
+        accept: Option<Scopes>,
+    ) -> Result<(), Refusal> {
         self.call(|reply| Request::Answer {
             conn,
             session,
@@ -383,7 +567,7 @@ impl HubHandle {
         session: SessionId,
         signal: Signal,
     ) -> Result<(), Refusal> {
-        self.ask_about(conn, session, SessionOp::Relay(signal))
+        self.ask_about(conn, session, SessionOp::Relay { signal })
             .await
     }
 
@@ -398,7 +582,8 @@ impl HubHandle {
         session: SessionId,
         path: SessionPath,
     ) -> Result<(), Refusal> {
-        self.ask_about(conn, session, SessionOp::Path(path)).await
+        self.ask_about(conn, session, SessionOp::Path { path })
+            .await
     }
 
     /// The client of the running `session` says what captures its screen.
@@ -408,7 +593,7 @@ impl HubHandle {
         session: SessionId,
         backend: CaptureBackend,
     ) -> Result<(), Refusal> {
-        self.ask_about(conn, session, SessionOp::ScreenBackend(backend))
+        self.ask_about(conn, session, SessionOp::ScreenBackend { backend })
             .await
     }
 
@@ -419,7 +604,7 @@ impl HubHandle {
         session: SessionId,
         file: RecordingName,
     ) -> Result<(), Refusal> {
-        self.ask_about(conn, session, SessionOp::Recorded(file))
+        self.ask_about(conn, session, SessionOp::Recorded { file })
             .await
     }
 
@@ -442,6 +627,13 @@ impl HubHandle {
 
     /// Client, after its restart: back to its expert with `token`.
     pub async fn rejoin(&self, conn: ConnId, token: String) -> Result<(), Refusal> {
+        if let Some(cluster) = &self.cluster {
+            return cluster.rejoin(&self.local(), conn, token).await;
+        }
+        self.rejoin_here(conn, token).await
+    }
+
+    pub(crate) async fn rejoin_here(&self, conn: ConnId, token: String) -> Result<(), Refusal> {
         self.call(|reply| Request::Rejoin { conn, token, reply })
             .await
     }
@@ -466,6 +658,9 @@ impl HubHandle {
     /// and the other side of its pairing is told.
     pub async fn disconnected(&self, conn: ConnId) {
         let _ = self.requests.send(Request::Disconnected { conn }).await;
+        if let Some(cluster) = &self.cluster {
+            cluster.disconnected(conn).await;
+        }
     }
 }
 
@@ -522,7 +717,10 @@ pub fn spawn(config: HubConfig, records: RecordsHandle, metrics: Arc<Metrics>) -
             }
         }
     });
-    HubHandle { requests }
+    HubHandle {
+        requests,
+        cluster: None,
+    }
 }
 
 fn answer(reply: Reply, result: Result<(), Refusal>) {
@@ -539,8 +737,23 @@ impl Hub {
                 conn,
                 description,
                 computer,
+                preset,
                 reply,
-            } => answer(reply, self.issue_id(now, conn, description, computer)),
+            } => answer(
+                reply,
+                self.issue_id(now, conn, (description, computer), preset),
+            ),
+            Request::Push { conn, message } => self.push(conn, *message),
+            Request::Adopt {
+                conn,
+                id,
+                secret,
+                expires_in,
+                reply,
+            } => answer(reply, self.adopt(now, conn, id, &secret, expires_in)),
+            Request::Surrender { id, secret, reply } => {
+                answer(reply, self.surrender(now, id, &secret));
+            }
             Request::Reclaim {
                 conn,
                 id,
@@ -597,11 +810,11 @@ impl Hub {
     ) -> Result<(), Refusal> {
         match op {
             SessionOp::Cancel => self.cancel(conn, &session),
-            SessionOp::Relay(signal) => self.relay(conn, session, signal),
+            SessionOp::Relay { signal } => self.relay(conn, session, signal),
             SessionOp::Connected => self.connected(conn, session),
-            SessionOp::Path(path) => self.path(conn, session, path),
-            SessionOp::ScreenBackend(backend) => self.screen_backend(conn, session, backend),
-            SessionOp::Recorded(file) => self.recorded(conn, session, file),
+            SessionOp::Path { path } => self.path(conn, session, path),
+            SessionOp::ScreenBackend { backend } => self.screen_backend(conn, session, backend),
+            SessionOp::Recorded { file } => self.recorded(conn, session, file),
             SessionOp::Member => self.member(conn, &session),
             SessionOp::Bye => self.bye(conn, &session),
             SessionOp::HoldForReconnect => self.hold_for_reconnect(now, conn, &session),
@@ -619,6 +832,9 @@ impl Hub {
         id: ClientId,
         asking: Asking,
     ) -> Result<(), Refusal> {
+        if self.config.shared_gate {
+            return self.connect(now, conn, expert, id, asking);
+        }
         let username = expert.username.clone();
         let result = self
             .gate
@@ -642,8 +858,18 @@ impl Hub {
         );
     }
 
+    /// Tells the cluster layer, if there is one.
+    fn tell(&self, event: HubEvent) {
+        if let Some(events) = &self.config.events {
+            let _ = events.send(event);
+        }
+    }
+
     /// A client gives up its ID and is told so.
     fn release_id(&mut self, now: Instant, conn: ConnId) {
+        if let Some(id) = self.ids.id_of(conn) {
+            self.tell(HubEvent::IdEnded(id, LookupError::Superseded));
+        }
         self.ids.owner_left(now, conn);
         self.push(conn, ServerMessage::IdReleased);
     }
@@ -677,8 +903,8 @@ impl Hub {
         &mut self,
         now: Instant,
         conn: ConnId,
-        description: String,
-        computer: ComputerInfo,
+        (description, computer): (String, ComputerInfo),
+        preset: Option<Preset>,
     ) -> Result<(), Refusal> {
         if !self.pairings.sessions_of(conn).is_empty() {
             return Err(Refusal::new(
@@ -686,17 +912,22 @@ impl Hub {
                 "a new ID cannot be issued during a request or session",
             ));
         }
-        let issued = self
-            .ids
-            .issue(now, conn, &mut self.source)
-            .map_err(|error| {
-                tracing::error!(held = self.ids.len(), %error, "no client ID issued");
-                let message = match error {
-                    IssueError::Full => "the desk holds too many client IDs; try again later",
-                    IssueError::Exhausted => "no client ID is available; try again shortly",
-                };
-                Refusal::new(ErrorCode::Unavailable, message)
-            })?;
+        let previous = self.ids.id_of(conn);
+        let issued = match preset {
+            Some(mut preset) => self.ids.issue(now, conn, &mut preset),
+            None => self.ids.issue(now, conn, &mut self.source),
+        };
+        if let Some(previous) = previous {
+            self.tell(HubEvent::IdEnded(previous, LookupError::Superseded));
+        }
+        let issued = issued.map_err(|error| {
+            tracing::error!(held = self.ids.len(), %error, "no client ID issued");
+            let message = match error {
+                IssueError::Full => "the desk holds too many client IDs; try again later",
+                IssueError::Exhausted => "no client ID is available; try again shortly",
+            };
+            Refusal::new(ErrorCode::Unavailable, message)
+        })?;
         if let Some(entry) = self.conns.get_mut(&conn) {
             entry.about = Some((description, computer));
         }
@@ -731,6 +962,45 @@ impl Hub {
                 expires_in_secs: expires_at.saturating_duration_since(now).as_secs(),
             },
         );
+        Ok(())
+    }
+
+    /// `conn`'s client reclaimed here an ID another node issued.
+    fn adopt(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        id: ClientId,
+        secret: &str,
+        expires_in: Duration,
+    ) -> Result<(), Refusal> {
+        if !self.ids.adopt(now, id, secret, conn, now + expires_in) {
+            return Err(Refusal::new(
+                ErrorCode::ReclaimFailed,
+                "this ID is live on this node for another connection",
+            ));
+        }
+        self.push(
+            conn,
+            ServerMessage::IdReclaimed {
+                id: id.to_string(),
+                expires_in_secs: expires_in.as_secs(),
+            },
+        );
+        Ok(())
+    }
+
+    /// `id`'s client proved, on another node, that it owns the ID: it is
+    /// no longer held here.
+    fn surrender(&mut self, now: Instant, id: ClientId, secret: &str) -> Result<(), Refusal> {
+        let moved = ConnId(u64::MAX);
+        if self.ids.reclaim(now, id, secret, moved).is_none() {
+            return Err(Refusal::new(
+                ErrorCode::ReclaimFailed,
+                "this ID is no longer live, or the secret does not match",
+            ));
+        }
+        self.ids.owner_left(now, moved);
         Ok(())
     }
 
@@ -823,6 +1093,7 @@ impl Hub {
         }));
         self.metrics.requests_total.fetch_add(1, Ordering::Relaxed);
         self.update_pairing_gauge();
+        self.tell(HubEvent::Opened(session.clone()));
         Ok(session)
     }
 
@@ -851,6 +1122,7 @@ impl Hub {
             about: self.conns.get(&conn).and_then(|c| c.about.clone()),
         };
         self.reconnects.hold(now, token.clone(), reconnect);
+        self.tell(HubEvent::RejoinToken(token.clone()));
         self.push(
             conn,
             ServerMessage::ReconnectToken {
@@ -939,6 +1211,7 @@ impl Hub {
         let granted = self.pairings.accept(conn, session, scopes)?;
         let pairing = self.pairings.get(conn, session)?.clone();
         self.ids.mark_used(Instant::now(), pairing.client_id);
+        self.tell(HubEvent::IdEnded(pairing.client_id, LookupError::Used));
         let ice_servers = self.config.ice.servers(SystemTime::now(), session);
         let about = self
             .conns

@@ -46,6 +46,11 @@ impl ClientId {
     pub fn new(value: u32) -> Option<Self> {
         (value < Self::SPACE).then_some(Self(value))
     }
+
+    /// The six-digit number.
+    pub fn value(self) -> u32 {
+        self.0
+    }
 }
 
 impl fmt::Display for ClientId {
@@ -107,6 +112,29 @@ impl IdSource for SystemIdSource {
 
     fn secret(&mut self) -> [u8; 16] {
         random::bytes()
+    }
+}
+
+/// A uniformly random ID number, from the system's CSPRNG.
+pub fn random_number() -> u32 {
+    SystemIdSource.id_number()
+}
+
+/// A number and secret chosen before the registry sees them: in a
+/// cluster, reserved in Redis first so that no other node takes them.
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    pub number: u32,
+    pub secret: [u8; 16],
+}
+
+impl IdSource for Preset {
+    fn id_number(&mut self) -> u32 {
+        self.number
+    }
+
+    fn secret(&mut self) -> [u8; 16] {
+        self.secret
     }
 }
 
@@ -336,6 +364,39 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
         Some(*expires_at)
     }
 
+    /// Takes in `id`, issued by another node, for `owner`, who proved it
+    /// with `secret` there. False (and nothing changes) if the ID is live
+    /// here for someone else.
+    pub fn adopt(
+        &mut self,
+        now: Instant,
+        id: ClientId,
+        secret: &str,
+        owner: O,
+        expires_at: Instant,
+    ) -> bool {
+        self.advance(now);
+        if let Some(State::Live { owner: holder, .. }) = self.entries.get(&id)
+            && *holder != owner
+        {
+            return false;
+        }
+        if self.by_owner.get(&owner) != Some(&id) {
+            self.end_owner(now, owner, LookupError::Superseded);
+        }
+        self.set(
+            id,
+            State::Live {
+                owner,
+                expires_at,
+                offline_until: None,
+                secret_hash: digest::digest(&digest::SHA256, secret.as_bytes()),
+            },
+        );
+        self.by_owner.insert(owner, id);
+        true
+    }
+
     /// Applies expiry, ends grace periods and forgets IDs that ended more
     /// than an hour ago: whatever is due by `now`, soonest first. Called by
     /// every entry point; the hub may also call it on a timer. Returns how
@@ -431,6 +492,24 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_adopted_id_is_found_and_reclaimable_but_never_taken_from_its_holder() {
+        let t0 = Instant::now();
+        let mut ids = IdRegistry::new(Duration::from_secs(30));
+        let id = ClientId(123_456);
+        assert!(ids.adopt(t0, id, "s3cret", 1u8, t0 + Duration::from_secs(600)));
+        assert_eq!(ids.lookup(t0, id), Ok(1));
+        ids.owner_disconnected(t0, 1);
+        assert_eq!(ids.reclaim(t0, id, "wrong", 2), None);
+        assert!(ids.reclaim(t0, id, "s3cret", 2).is_some());
+        assert!(!ids.adopt(t0, id, "s3cret", 3, t0), "live for owner 2");
+        assert_eq!(
+            ids.lookup(t0 + Duration::from_secs(601), id),
+            Err(LookupError::Expired),
+            "it keeps the issuing node's expiry"
+        );
+    }
 
     /// Hands out a scripted sequence of numbers, then counts upwards.
     struct Scripted(Vec<u32>, u32);

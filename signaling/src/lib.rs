@@ -42,6 +42,8 @@ pub mod audit;
 #[cfg(feature = "server")]
 pub mod backoff;
 #[cfg(feature = "server")]
+pub mod cluster;
+#[cfg(feature = "server")]
 mod code_lock;
 #[cfg(feature = "server")]
 pub mod config;

@@ -23,6 +23,13 @@ struct Args {
     /// Database for expert accounts and session records (sqlx URL).
     #[arg(long, env = "LIFELINE_SIGNALING_DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// Redis shared by this desk's nodes: set it to run several nodes
+    /// behind a load balancer (`docs/deploy-signaling.md`).
+    #[arg(long, env = "LIFELINE_SIGNALING_REDIS_URL", global = true)]
+    redis_url: Option<String>,
+    /// This node's name in logs and metrics [default: the host's name].
+    #[arg(long, env = "LIFELINE_SIGNALING_NODE_NAME")]
+    node_name: Option<String>,
     /// Address to listen on [default: 127.0.0.1:7890].
     #[arg(long, env = "LIFELINE_SIGNALING_LISTEN")]
     listen: Option<SocketAddr>,
@@ -89,6 +96,15 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(max) = args.max_connections_per_ip {
         config.limits.max_connections_per_ip = max;
+    }
+    if let Some(url) = args.redis_url.filter(|u| !u.is_empty()) {
+        let prefix = config.cluster.take().map(|c| c.key_prefix);
+        let mut cluster = lifeline_signaling::config::ClusterConfig::new(url);
+        cluster.key_prefix = prefix.unwrap_or(cluster.key_prefix);
+        config.cluster = Some(cluster);
+    }
+    if let (Some(cluster), Some(name)) = (config.cluster.as_mut(), args.node_name) {
+        cluster.node_name = name;
     }
     match args.command {
         Some(Command::Expert(command)) => admin::run(command, &config.database_url).await,

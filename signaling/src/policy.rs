@@ -138,21 +138,25 @@ impl PolicyStore {
     /// The configuration's policy with the stored settings on top. A stored
     /// setting this version cannot read is logged and skipped.
     pub async fn load(pool: AnyPool, config: &Config) -> Result<Self, sqlx::Error> {
-        let mut policy = DeskPolicy::from_config(config);
-        for row in sqlx::query("SELECT name, value FROM desk_policy")
-            .fetch_all(&pool)
-            .await?
-        {
-            let (name, value): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-            if let Err(error) = policy.set(&name, &value) {
-                tracing::warn!(%error, "a stored policy setting is ignored");
-            }
-        }
+        let policy = read(&pool, config).await?;
         Ok(Self {
             pool,
             current: watch::Sender::new(policy),
             changing: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Reads the stored settings again (another node of the desk changed
+    /// them) and publishes the policy if it changed.
+    pub async fn reload(&self, config: &Config) -> Result<(), sqlx::Error> {
+        let _one_at_a_time = self.changing.lock().await;
+        let policy = read(&self.pool, config).await?;
+        self.current.send_if_modified(|current| {
+            let changed = *current != policy;
+            *current = policy;
+            changed
+        });
+        Ok(())
     }
 
     /// The policy now.
@@ -199,6 +203,21 @@ impl PolicyStore {
         self.current.send_replace(next.clone());
         Ok((before, next))
     }
+}
+
+/// The configuration's policy with the stored settings on top.
+async fn read(pool: &AnyPool, config: &Config) -> Result<DeskPolicy, sqlx::Error> {
+    let mut policy = DeskPolicy::from_config(config);
+    for row in sqlx::query("SELECT name, value FROM desk_policy")
+        .fetch_all(pool)
+        .await?
+    {
+        let (name, value): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        if let Err(error) = policy.set(&name, &value) {
+            tracing::warn!(%error, "a stored policy setting is ignored");
+        }
+    }
+    Ok(policy)
 }
 
 #[cfg(test)]

@@ -162,6 +162,8 @@ pub struct Accounts {
     /// The accounts whose sign-ins were all revoked, for the connections
     /// signed in as them to end at once.
     revoked: tokio::sync::broadcast::Sender<String>,
+    /// In a cluster: this server's own revocations, for the other nodes.
+    relay: Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<String>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,7 +183,21 @@ impl Accounts {
             verified: Arc::default(),
             hashing: Arc::new(Hashing::new(hashing_permits())),
             revoked: tokio::sync::broadcast::Sender::new(64),
+            relay: Arc::default(),
         }
+    }
+
+    /// Sends this server's revocations to `relay` too, for the other nodes
+    /// of a cluster.
+    pub fn relay_revocations(&self, relay: tokio::sync::mpsc::UnboundedSender<String>) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// Another node revoked every sign-in of `account`: its connections
+    /// here end too, and no cached check outlives it.
+    pub fn heard_revocation(&self, account: &str) {
+        self.cache().retain(|_, v| v.expert.username != account);
+        let _ = self.revoked.send(account.to_owned());
     }
 
     /// Hears each account whose sign-ins this server revoked (a revocation
@@ -477,6 +493,9 @@ impl Accounts {
             .await?;
         // Nobody listening (the command line) is no error.
         let _ = self.revoked.send(username.to_owned());
+        if let Some(relay) = self.relay.get() {
+            let _ = relay.send(username.to_owned());
+        }
         Ok(())
     }
 }

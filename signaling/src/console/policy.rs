@@ -123,6 +123,11 @@ pub async fn save(
                     format!("{name}={value}"),
                 );
             }
+            if let Some(cluster) = shared.hub.cluster() {
+                cluster
+                    .announce(crate::cluster::Announcement::PolicyChanged)
+                    .await;
+            }
             Redirect::to("/console/policy?saved=1").into_response()
         }
         Err(crate::policy::PolicyError::Database(error)) => page::unavailable(&error),

@@ -5,8 +5,10 @@
 // Each test binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod console;
 pub mod database;
+pub mod redis;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,6 +50,7 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
             database_url: database::fresh_url(dir.path()).await,
+            cluster: redis::enabled().then(|| redis::node(&redis::fresh_desk(), "test")),
             ..Config::default()
         };
         tweak(&mut config);
