@@ -41,6 +41,7 @@ pub mod net;
 pub mod paths;
 pub mod process;
 pub mod proxy;
+pub mod redis;
 pub mod scene;
 pub mod screen;
 pub mod signaling;
@@ -116,6 +117,31 @@ impl Harness {
         let log = self.signaling_log()?;
         let args = args.iter().map(|a| a.to_string()).collect();
         SignalingServer::start_in(log, args, netns, ip).await
+    }
+
+    /// A desk of `nodes` signaling servers sharing one database and the
+    /// returned Redis, each on its own port.
+    pub async fn signaling_nodes(
+        &self,
+        nodes: usize,
+    ) -> anyhow::Result<(redis::RedisServer, Vec<SignalingServer>)> {
+        let redis = redis::RedisServer::start()?;
+        let node = |n: usize| {
+            let name = format!("node-{}", char::from(b'a' + n as u8));
+            vec![
+                "--redis-url".to_owned(),
+                redis.url(),
+                "--node-name".to_owned(),
+                name,
+            ]
+        };
+        let first = SignalingServer::start_with(self.signaling_log()?, node(0)).await?;
+        let mut all = vec![first];
+        for n in 1..nodes {
+            let next = all[0].another_node(self.signaling_log()?, node(n)).await?;
+            all.push(next);
+        }
+        Ok((redis, all))
     }
 
     /// A fresh log file for the next signaling server among the artifacts.

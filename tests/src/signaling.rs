@@ -81,6 +81,29 @@ impl SignalingServer {
         .await?
     }
 
+    /// Another node of this server's desk: the same database, its own
+    /// port, with `args` (`--redis-url` and `--node-name`; this server must
+    /// have been started with the same Redis).
+    pub async fn another_node(&self, log: PathBuf, args: Vec<String>) -> anyhow::Result<Self> {
+        let database_url = self.database_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let dir = tempfile::Builder::new()
+                .prefix("lifeline-signaling-")
+                .tempdir()?;
+            let (addr, guard) = launch(None, "127.0.0.1:0", &database_url, &log, &args)?;
+            Ok(Self {
+                addr,
+                database_url,
+                log,
+                args,
+                inside: None,
+                _dir: dir,
+                guard: Some(guard),
+            })
+        })
+        .await?
+    }
+
     /// Stops the server, as a crash or an outage would.
     pub fn stop(&mut self) {
         self.guard.take();
