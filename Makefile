@@ -85,6 +85,7 @@ bench: setup ui
 	./scripts/bench-setup.sh
 	$(CARGO) bench -p lifeline-signaling --bench load
 	$(CARGO) bench -p lifeline-signaling --bench console_report
+	$(CARGO) bench -p lifeline-signaling --bench cluster
 	$(CARGO) bench -p lifeline --bench screen
 	$(CARGO) bench -p lifeline --bench input
 	$(CARGO) bench -p lifeline --bench files

@@ -5,15 +5,16 @@
 #   - GStreamer's X, PipeWire, VP8 and RTP elements: the baseline
 #     pipelines (ximagesrc or pipewiresrc → vp8enc → rtpvp8pay → udpsink);
 #   - Xwayland: the screen bench's X clients on its Wayland desktop;
-#   - PostgreSQL: the console report bench's second database (a
-#     throw-away cluster; the installed service itself is not used).
+#   - PostgreSQL and Redis: the console report bench's second database,
+#     and the cluster bench's shared stores (throw-away servers the
+#     benches start; the installed services themselves are not used).
 # The tests never need these, so `make test` does not install them.
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-APT_PACKAGES=(chromium chromium-driver postgresql gstreamer1.0-tools gstreamer1.0-x
+APT_PACKAGES=(chromium chromium-driver postgresql redis-server gstreamer1.0-tools gstreamer1.0-x
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-pipewire
   xwayland xvfb x11-utils)
 

@@ -8,23 +8,20 @@
 //!
 //! Not a timed test: it asserts nothing about speed, it reports.
 
+#[path = "support/ws.rs"]
+mod ws;
+
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpSocket;
 use tokio::sync::Semaphore;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{WebSocketStream, client_async};
-
-type Ws = WebSocketStream<tokio::net::TcpStream>;
+use ws::{ServerProcess, exchange, login, open_many, pair, percentile, recv, send};
 
 const GOAL_IDLE: usize = 100_000;
 const PAIRS: usize = 1_000;
-const SIGNAL_ROUNDS: usize = 20;
 /// Connects, and then signals, in flight at the same moment.
 const CONNECTS_IN_FLIGHT: usize = 32;
 const SOURCES: u8 = 5;
@@ -43,27 +40,6 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?
         .block_on(run())
-}
-
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl ServerProcess {
-    fn rss_kib(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    }
 }
 
 /// The soft limit on open files, which bounds both processes.
@@ -138,7 +114,7 @@ async fn run() -> anyhow::Result<()> {
     // Idle connections: connect + hello, 256 in flight.
     let rss_before = server.rss_kib();
     let started = Instant::now();
-    let idle = open_many(addr, idle_target, "client").await?;
+    let idle = open_many(addr, idle_target, "client", SOURCES).await?;
     let elapsed = started.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_after = server.rss_kib();
@@ -164,9 +140,9 @@ async fn run() -> anyhow::Result<()> {
     );
 
     // 1k active pairs: clients with IDs, experts signed in with one token.
-    let token = login(addr).await?;
-    let clients = open_many(addr, PAIRS, "client").await?;
-    let experts = open_many(addr, PAIRS, "expert").await?;
+    let token = login(addr, PASSWORD).await?;
+    let clients = open_many(addr, PAIRS, "client", SOURCES).await?;
+    let experts = open_many(addr, PAIRS, "expert", SOURCES).await?;
     let gate = Arc::new(Semaphore::new(CONNECTS_IN_FLIGHT));
     let barrier = Arc::new(tokio::sync::Barrier::new(PAIRS));
     let mut tasks = Vec::new();
@@ -181,9 +157,9 @@ async fn run() -> anyhow::Result<()> {
     let mut connect_ms = Vec::new();
     let mut signal_ms = Vec::new();
     for task in tasks {
-        let (connect, signals) = task.await??;
-        connect_ms.push(connect);
-        signal_ms.extend(signals);
+        let paired = task.await??;
+        connect_ms.push(paired.connect_ms);
+        signal_ms.extend(paired.signals);
     }
     let quiet_p50 = percentile(&mut connect_ms, 50.0);
     let quiet_p99 = percentile(&mut connect_ms, 99.0);
@@ -234,9 +210,9 @@ async fn timed_connects(
 ) -> anyhow::Result<(Vec<f64>, f64, u64)> {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let total = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let clients = open_many(addr, FLOOD_PAIRS, "client").await?;
-    let experts = open_many(addr, FLOOD_PAIRS, "expert").await?;
-    let sockets = open_many(addr, flooders, "client").await?;
+    let clients = open_many(addr, FLOOD_PAIRS, "client", SOURCES).await?;
+    let experts = open_many(addr, FLOOD_PAIRS, "expert", SOURCES).await?;
+    let sockets = open_many(addr, flooders, "client", SOURCES).await?;
     let started = Instant::now();
     let mut floods = Vec::new();
     for mut ws in sockets {
@@ -294,138 +270,4 @@ async fn timed_connects(
         issued += flood.await??;
     }
     Ok((latencies, issued as f64 / elapsed, issued))
-}
-
-/// Opens `n` WebSockets with `hello` as `role`, spread over the source
-/// addresses, 256 at a time.
-async fn open_many(addr: SocketAddr, n: usize, role: &'static str) -> anyhow::Result<Vec<Ws>> {
-    let gate = Arc::new(Semaphore::new(256));
-    let mut tasks = Vec::with_capacity(n);
-    for i in 0..n {
-        let gate = Arc::clone(&gate);
-        let source = Ipv4Addr::new(127, 0, 0, 1 + (i % usize::from(SOURCES)) as u8);
-        tasks.push(tokio::spawn(async move {
-            let _permit = gate.acquire().await?;
-            open(addr, source, role).await
-        }));
-    }
-    let mut sockets = Vec::with_capacity(n);
-    for task in tasks {
-        sockets.push(task.await??);
-    }
-    Ok(sockets)
-}
-
-async fn open(addr: SocketAddr, source: Ipv4Addr, role: &str) -> anyhow::Result<Ws> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::from((source, 0)))?;
-    let stream = socket.connect(addr).await?;
-    let (mut ws, _) = client_async(format!("ws://{addr}/ws"), stream).await?;
-    let welcome = exchange(
-        &mut ws,
-        &format!(r#"{{"type":"hello","version":1,"role":"{role}"}}"#),
-    )
-    .await?;
-    anyhow::ensure!(welcome["type"] == "welcome", "{welcome}");
-    let policy = recv(&mut ws).await?;
-    anyhow::ensure!(policy["type"] == "policy", "{policy}");
-    Ok(ws)
-}
-
-async fn login(addr: SocketAddr) -> anyhow::Result<String> {
-    let mut ws = open(addr, Ipv4Addr::LOCALHOST, "expert").await?;
-    let reply = exchange(
-        &mut ws,
-        &format!(r#"{{"type":"login","user":"bench","password":"{PASSWORD}"}}"#),
-    )
-    .await?;
-    Ok(reply["token"].as_str().unwrap_or_default().to_owned())
-}
-
-/// One pair's work: sign in, get an ID, connect and time the request's
-/// arrival, accept, then time relayed signals.
-async fn pair(
-    i: usize,
-    mut client: Ws,
-    mut expert: Ws,
-    token: &str,
-    gate: &Semaphore,
-    phase: &tokio::sync::Barrier,
-) -> anyhow::Result<(f64, Vec<f64>)> {
-    let signed = exchange(
-        &mut expert,
-        &format!(r#"{{"type":"resume","token":"{token}"}}"#),
-    )
-    .await?;
-    anyhow::ensure!(signed["type"] == "signed_in", "pair {i}: {signed}");
-    let issued = exchange(&mut client, r#"{"type":"request_id"}"#).await?;
-    let id = issued["id"].as_str().unwrap_or_default().to_owned();
-    // Each phase starts when every pair has finished the one before.
-    phase.wait().await;
-
-    let permit = gate.acquire().await?;
-    let started = Instant::now();
-    send(
-        &mut expert,
-        &format!(r#"{{"type":"connect","id":"{id}","scopes":["view"]}}"#),
-    )
-    .await?;
-    let request = recv(&mut client).await?;
-    let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
-    drop(permit);
-    anyhow::ensure!(request["type"] == "connect_request", "pair {i}: {request}");
-    let located = recv(&mut expert).await?;
-    let session = located["session"].as_str().unwrap_or_default().to_owned();
-    send(
-        &mut client,
-        &format!(r#"{{"type":"accept","session":"{session}","scopes":["view"]}}"#),
-    )
-    .await?;
-    recv(&mut client).await?;
-    recv(&mut expert).await?;
-    phase.wait().await;
-
-    let signal = format!(
-        r#"{{"type":"signal","session":"{session}","signal":{{"kind":"ice","candidate":"candidate:1 1 udp 2122260223 192.0.2.{} 50000 typ host","sdpMid":"0","sdpMLineIndex":0}}}}"#,
-        i % 250
-    );
-    let mut signals = Vec::with_capacity(SIGNAL_ROUNDS);
-    for _ in 0..SIGNAL_ROUNDS {
-        let _permit = gate.acquire().await?;
-        let started = Instant::now();
-        send(&mut expert, &signal).await?;
-        let relayed = recv(&mut client).await?;
-        signals.push(started.elapsed().as_secs_f64() * 1000.0);
-        anyhow::ensure!(relayed["type"] == "signal", "pair {i}: {relayed}");
-    }
-    Ok((connect_ms, signals))
-}
-
-async fn send(ws: &mut Ws, text: &str) -> anyhow::Result<()> {
-    ws.send(Message::text(text)).await?;
-    Ok(())
-}
-
-async fn recv(ws: &mut Ws) -> anyhow::Result<serde_json::Value> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(30), ws.next()).await? {
-            Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text)?),
-            Some(Ok(_)) => continue,
-            other => anyhow::bail!("connection ended: {other:?}"),
-        }
-    }
-}
-
-async fn exchange(ws: &mut Ws, text: &str) -> anyhow::Result<serde_json::Value> {
-    send(ws, text).await?;
-    recv(ws).await
-}
-
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * (values.len() - 1) as f64).round() as usize;
-    values[rank]
 }

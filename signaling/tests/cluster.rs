@@ -392,3 +392,44 @@ async fn each_node_reports_its_backends_and_its_traffic() {
     assert_eq!(counter(&client_side, "lifeline_cluster_proxies"), 1);
     assert!(counter(&expert_side, "lifeline_cluster_delivered_total") >= 1);
 }
+
+#[tokio::test]
+async fn policy_and_revocations_made_on_one_node_reach_the_others() {
+    let desk = Desk::start(2).await;
+    desk.nodes[0].add_admin("boss", "The Boss").await;
+    desk.nodes[0].add_expert("ann", "Ann").await;
+    let (mut ann, _) = signed_in_expert(desk.url(1), "ann").await;
+    let (mut client, _) = client_with_id(desk.url(1)).await;
+
+    let mut boss = common::console::Console::new(desk.nodes[0].addr);
+    assert_eq!(boss.sign_in("boss", PASSWORD).await.status, 303);
+    let saved = boss
+        .submit(
+            "/console/policy",
+            "/console/policy",
+            &[
+                ("desk_name", "Acme IT Desk"),
+                ("consent_timeout_secs", "300"),
+                ("scope", "control"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    for side in [&mut ann, &mut client] {
+        let told = recv(side).await;
+        assert_eq!(told["type"], "policy", "{told}");
+        assert_eq!(told["policy"]["desk_name"], "Acme IT Desk");
+    }
+
+    let disabled = boss
+        .submit(
+            "/console/experts",
+            "/console/experts",
+            &[("action", "disable"), ("user", "ann")],
+        )
+        .await;
+    assert_eq!(disabled.status, 303, "{}", disabled.body);
+    let told = recv(&mut ann).await;
+    assert_eq!(told["type"], "signed_out", "{told}");
+    assert_eq!(told["reason"], "revoked");
+}

@@ -87,7 +87,7 @@ async fn handle(cluster: &Arc<Cluster>, Envelope { from, body }: Envelope) {
             let result = serve(cluster, &from, origin, op).await;
             let refusal = result.err().as_ref().map(WireRefusal::from);
             let reply = Body::Reply { call, refusal };
-            cluster.publish(&cluster.keys.inbox(&from), reply).await;
+            cluster.publish(&cluster.keys.inbox(&from), reply);
         }
         Body::Reply { call, refusal } => {
             if let Some(waiting) = lock(&cluster.calls).remove(&call) {
@@ -191,7 +191,7 @@ async fn proxy_for(cluster: &Arc<Cluster>, from: &str, origin: u64) -> ConnId {
                 conn: origin,
                 message,
             };
-            cluster.publish(&cluster.keys.inbox(&node), body).await;
+            cluster.publish(&cluster.keys.inbox(&node), body);
         }
     });
     proxy

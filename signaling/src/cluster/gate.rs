@@ -3,16 +3,18 @@
 //! On one node, [`ConnectGate`](crate::connect_gate::ConnectGate) checks an
 //! attempt and counts its miss in one step of the hub. A cluster keeps the
 //! same arithmetic in Redis, where each step is one Lua script and so
-//! atomic across nodes:
-//! - [`SharedGate::admit`] checks the account's and the address's back-off
-//!   and the desk's budget, and **charges the attempt as a miss** at once;
-//! - [`SharedGate::refund`] takes the charge back when the attempt reached
-//!   a client that could answer it.
+//! atomic across nodes. [`SharedGate::admit`], in one step:
+//! - checks the account's and the address's back-off and the desk's
+//!   budget;
+//! - looks the ID up: unknown, ended or expired is a miss, **counted in
+//!   the same step**, so twenty simultaneous guesses spread over nodes get
+//!   no more through than one connection would (each sees the misses of
+//!   those before it);
+//! - a live ID is let through, uncounted, with its home node.
 //!
-//! Charging first is what keeps twenty simultaneous guesses, spread over
-//! nodes, from all passing a check that allows four: each one sees the
-//! charges of those before it, as each sees the misses of those before
-//! it on one node. A refunded attempt leaves the streak as it found it.
+//! A live ID can still miss at its home (the client is offline, or busy
+//! with another request): [`SharedGate::missed`] counts it then. Only an
+//! attempt that found a real ID gets that far.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -22,10 +24,35 @@ use redis::aio::ConnectionManager;
 
 use super::keys::Keys;
 use crate::connect_gate::{Closed, GateConfig};
+use crate::ids::{ClientId, LookupError};
 
 /// The budget's window, as on one node.
 const WINDOW_MS: u64 = 3_600_000;
 
+/// Counts a miss: the account's and the address's streaks, and the
+/// desk's budget. KEYS: account, address, desk. ARGV: now, forget,
+/// budget, window, the attempt's name.
+const CHARGE: &str = r"
+local function charge(now, forget, budget, window, member)
+  for i = 1, 2 do
+    local v = redis.call('HMGET', KEYS[i], 'f', 'l')
+    local f = tonumber(v[1] or '0') or 0
+    local l = tonumber(v[2] or '0') or 0
+    if f > 0 and tonumber(now) - l >= forget then f = 0 end
+    redis.call('HSET', KEYS[i], 'f', f + 1, 'l', now)
+    redis.call('PEXPIRE', KEYS[i], forget)
+  end
+  redis.call('ZADD', KEYS[3], now, member)
+  local n = redis.call('ZCARD', KEYS[3])
+  if n > budget then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, n - budget - 1) end
+  redis.call('PEXPIRE', KEYS[3], window)
+end
+";
+
+/// KEYS: account, address, desk, the ID's record. ARGV: now, free, first
+/// wait, longest wait, forget, budget, window, the attempt's name.
+/// Returns {0, 0, home node}, {1, wait} (backing off), {2, wait} (the
+/// desk's budget), or {3, 0, how} (a miss, counted).
 const ADMIT: &str = r"
 local now = tonumber(ARGV[1])
 local free = tonumber(ARGV[2])
@@ -51,46 +78,33 @@ end
 local fa, la = streak(KEYS[1])
 local fi, li = streak(KEYS[2])
 local wait = math.max(left(fa, la), left(fi, li))
-if wait > 0 then return {1, math.ceil(wait), 0, 0} end
+if wait > 0 then return {1, math.ceil(wait), ''} end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
 if budget > 0 and redis.call('ZCARD', KEYS[3]) >= budget and (fa > 0 or fi > 0) then
   local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-  return {2, math.ceil(tonumber(oldest[2]) + window - now), 0, 0}
+  return {2, math.ceil(tonumber(oldest[2]) + window - now), ''}
 end
-redis.call('HSET', KEYS[1], 'f', fa + 1, 'l', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], forget)
-redis.call('HSET', KEYS[2], 'f', fi + 1, 'l', ARGV[1])
-redis.call('PEXPIRE', KEYS[2], forget)
-redis.call('ZADD', KEYS[3], now, ARGV[8])
-local n = redis.call('ZCARD', KEYS[3])
-if n > budget then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, n - budget - 1) end
-redis.call('PEXPIRE', KEYS[3], window)
-return {0, 0, la, li}";
-
-const REFUND: &str = r"
-local function refund(key, previous)
-  local v = redis.call('HMGET', key, 'f', 'l')
-  local f = tonumber(v[1] or '0') or 0
-  if f <= 1 then
-    redis.call('DEL', key)
-    return
-  end
-  redis.call('HINCRBY', key, 'f', -1)
-  if v[2] == ARGV[1] then redis.call('HSET', key, 'l', previous) end
+local id = redis.call('HMGET', KEYS[4], 'node', 'state', 'expires')
+local how = false
+if not id[1] then how = 'unknown'
+elseif id[2] ~= 'live' then how = id[2]
+elseif tonumber(id[3]) <= now then how = 'expired' end
+if how then
+  charge(ARGV[1], forget, budget, window, ARGV[8])
+  return {3, 0, how}
 end
-refund(KEYS[1], ARGV[2])
-refund(KEYS[2], ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[4])
-return 1";
+return {0, 0, id[1]}";
 
-/// An attempt charged as a miss, to be refunded if it was not one.
-#[derive(Debug)]
-pub struct Charge {
-    account: String,
-    ip: IpAddr,
-    at_ms: i64,
-    previous: (i64, i64),
-    member: String,
+/// What the gate says of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// The ID is live: ask its home node.
+    Go {
+        home: String,
+    },
+    /// A miss, already counted.
+    Missed(LookupError),
+    Closed(Closed),
 }
 
 #[derive(Debug)]
@@ -98,7 +112,7 @@ pub struct SharedGate {
     keys: Keys,
     config: GateConfig,
     admit: Script,
-    refund: Script,
+    charge: Script,
 }
 
 fn ms(duration: Duration) -> u64 {
@@ -110,26 +124,30 @@ impl SharedGate {
         Self {
             keys,
             config,
-            admit: Script::new(ADMIT),
-            refund: Script::new(REFUND),
+            admit: Script::new(&format!("{CHARGE}{ADMIT}")),
+            charge: Script::new(&format!(
+                "{CHARGE}charge(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])\nreturn 1"
+            )),
         }
     }
 
-    /// May `account` at `ip` try now? If so, the attempt is charged as a
-    /// miss until [`SharedGate::refund`]. `attempt` names it uniquely.
+    /// May `account` at `ip` look `id` up now, and where is it? A miss
+    /// found here is counted in the same step. `attempt` names the
+    /// attempt uniquely.
     pub async fn admit(
         &self,
         redis: &mut ConnectionManager,
         (account, ip): (&str, IpAddr),
-        now_ms: i64,
-        attempt: String,
-    ) -> Result<Result<Charge, Closed>, redis::RedisError> {
+        id: ClientId,
+        (now_ms, attempt): (i64, &str),
+    ) -> Result<Admission, redis::RedisError> {
         let misses = self.config.misses;
-        let (verdict, wait, la, li): (i64, i64, i64, i64) = self
+        let (verdict, wait, what): (i64, i64, String) = self
             .admit
             .key(self.keys.account_misses(account))
             .key(self.keys.address_misses(ip))
             .key(self.keys.desk_misses())
+            .key(self.keys.id(id))
             .arg(now_ms)
             .arg(misses.free_failures)
             .arg(ms(misses.first_wait))
@@ -137,38 +155,40 @@ impl SharedGate {
             .arg(ms(misses.forget_after).max(1))
             .arg(self.config.desk_misses_per_hour)
             .arg(WINDOW_MS)
-            .arg(&attempt)
+            .arg(attempt)
             .invoke_async(redis)
             .await?;
         let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(0));
         Ok(match verdict {
-            0 => Ok(Charge {
-                account: account.to_owned(),
-                ip,
-                at_ms: now_ms,
-                previous: (la, li),
-                member: attempt,
+            0 => Admission::Go { home: what },
+            1 => Admission::Closed(Closed::BackingOff(wait)),
+            2 => Admission::Closed(Closed::DeskBudget(wait)),
+            _ => Admission::Missed(match what.as_str() {
+                "unknown" => LookupError::Unknown,
+                "used" => LookupError::Used,
+                "expired" => LookupError::Expired,
+                _ => LookupError::Superseded,
             }),
-            1 => Err(Closed::BackingOff(wait)),
-            _ => Err(Closed::DeskBudget(wait)),
         })
     }
 
-    /// The charged attempt reached a client that could answer it.
-    pub async fn refund(
+    /// A live ID missed at its home (offline, busy): count it now.
+    pub async fn missed(
         &self,
         redis: &mut ConnectionManager,
-        charge: Charge,
+        (account, ip): (&str, IpAddr),
+        (now_ms, attempt): (i64, &str),
     ) -> Result<(), redis::RedisError> {
         let _: i64 = self
-            .refund
-            .key(self.keys.account_misses(&charge.account))
-            .key(self.keys.address_misses(charge.ip))
+            .charge
+            .key(self.keys.account_misses(account))
+            .key(self.keys.address_misses(ip))
             .key(self.keys.desk_misses())
-            .arg(charge.at_ms)
-            .arg(charge.previous.0)
-            .arg(charge.previous.1)
-            .arg(&charge.member)
+            .arg(now_ms)
+            .arg(ms(self.config.misses.forget_after).max(1))
+            .arg(self.config.desk_misses_per_hour)
+            .arg(WINDOW_MS)
+            .arg(attempt)
             .invoke_async(redis)
             .await?;
         Ok(())

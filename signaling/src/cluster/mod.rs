@@ -26,6 +26,7 @@ mod gate;
 mod ids;
 mod keys;
 mod liveness;
+mod outbound;
 mod routes;
 mod wire;
 
@@ -49,7 +50,7 @@ use crate::ids::{ClientId, LookupError, Preset};
 use crate::protocol::{ComputerInfo, ErrorCode, Scopes, SessionId};
 use crate::random;
 
-pub use gate::SharedGate;
+pub use gate::{Admission, SharedGate};
 pub use ids::{IdRecord, IdRecords};
 pub use keys::Keys;
 use routes::Routes;
@@ -104,6 +105,8 @@ pub struct Cluster {
     /// Home side: the proxy standing for each other node's connection.
     proxies: Mutex<HashMap<(String, u64), ConnId>>,
     announcements: tokio::sync::broadcast::Sender<Announcement>,
+    /// What this node publishes, in order (see [`outbound`]).
+    outbound: mpsc::UnboundedSender<outbound::Outgoing>,
     /// Becomes true when the node leaves: its tasks stop.
     leaving: tokio::sync::watch::Sender<bool>,
     stats: Stats,
@@ -163,7 +166,10 @@ impl Cluster {
         let redis = client.get_connection_manager().await.map_err(failed)?;
         let keys = Keys::new(&config.key_prefix);
         let node = format!("{}-{}", config.node_name, random::hex::<4>());
+        let (outbound, queue) = mpsc::unbounded_channel();
+        tokio::spawn(outbound::publish_in_order(redis.clone(), queue));
         let cluster = Arc::new(Self {
+            outbound,
             ids: IdRecords::new(keys.clone()),
             gate: SharedGate::new(keys.clone(), gate),
             node,
@@ -222,25 +228,36 @@ impl Cluster {
             Announcement::Revoked(account) => Body::Revoked { account },
         };
         let channel = self.keys.everyone();
-        self.publish(&channel, body).await;
+        self.publish(&channel, body);
+    }
+
+    /// Queues `body` for `channel`, behind everything queued before.
+    fn publish(&self, channel: &str, body: Body) {
+        self.queue(channel, body, None);
     }
 
     /// Publishes `body`; how many nodes heard it (none if Redis failed).
-    async fn publish(&self, channel: &str, body: Body) -> u64 {
+    async fn publish_heard(&self, channel: &str, body: Body) -> u64 {
+        let (heard, count) = oneshot::channel();
+        self.queue(channel, body, Some(heard));
+        count.await.unwrap_or(0)
+    }
+
+    fn queue(&self, channel: &str, body: Body, heard: Option<oneshot::Sender<u64>>) {
         let envelope = Envelope {
             from: self.node.clone(),
             body,
         };
-        let Ok(payload) = serde_json::to_vec(&envelope) else {
-            return 0;
-        };
-        let sent: Result<u64, _> = redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(payload)
-            .query_async(&mut self.redis())
-            .await;
-        sent.inspect_err(|error| tracing::warn!(%error, "publish failed"))
-            .unwrap_or(0)
+        match serde_json::to_vec(&envelope) {
+            Ok(payload) => {
+                let _ = self.outbound.send(outbound::Outgoing {
+                    channel: channel.to_owned(),
+                    payload,
+                    heard,
+                });
+            }
+            Err(error) => tracing::error!(%error, "a message between nodes did not encode"),
+        }
     }
 
     /// Asks `node` to carry out `op` for this node's connection `origin`.
@@ -257,7 +274,7 @@ impl Cluster {
         };
         // Nobody subscribed: the node is gone (a killed process's
         // connection to Redis closes at once), so no answer will come.
-        let heard = self.publish(&self.keys.inbox(node), body).await;
+        let heard = self.publish_heard(&self.keys.inbox(node), body).await;
         let answered = match heard {
             0 => None,
             _ => tokio::time::timeout(CALL_TIMEOUT, answer).await.ok(),
@@ -372,8 +389,8 @@ impl Cluster {
             .await
     }
 
-    /// An expert's connect: charged at the shared gate, then carried out
-    /// where the ID lives.
+    /// An expert's connect: past the shared gate, which finds the ID's
+    /// home and counts a miss in the same step, then carried out there.
     pub async fn connect(
         &self,
         local: &HubHandle,
@@ -385,50 +402,43 @@ impl Cluster {
         let mut redis = self.redis();
         let attempt = format!("{}:{}", self.node, random::hex::<8>());
         let now_ms = unix_ms(SystemTime::now());
-        let charge = self
+        let who = (expert.username.clone(), ip);
+        let admission = self
             .gate
-            .admit(&mut redis, (&expert.username, ip), now_ms, attempt)
+            .admit(&mut redis, (&who.0, ip), id, (now_ms, &attempt))
             .await
-            .map_err(|e| redis_down(&e))?
-            .map_err(Refusal::from)?;
+            .map_err(|e| redis_down(&e))?;
+        let home = match admission {
+            Admission::Go { home } => home,
+            Admission::Missed(how) => return Err(how.into()),
+            Admission::Closed(closed) => return Err(closed.into()),
+        };
         let result = self
-            .connect_at_home(local, (conn, ip), expert, id, asking)
+            .connect_at(local, &home, (conn, ip), expert, id, asking)
             .await;
-        if !result.as_ref().is_err_and(Refusal::is_miss)
-            && let Err(error) = self.gate.refund(&mut redis, charge).await
-        {
-            tracing::warn!(%error, "a connect's charge was not refunded");
+        if result.as_ref().is_err_and(Refusal::is_miss) {
+            let counted = self
+                .gate
+                .missed(&mut redis, (&who.0, who.1), (now_ms, &attempt))
+                .await;
+            if let Err(error) = counted {
+                tracing::warn!(%error, "a connect's miss was not counted");
+            }
         }
         result
     }
 
-    async fn connect_at_home(
+    async fn connect_at(
         &self,
         local: &HubHandle,
+        home: &str,
         (conn, ip): (ConnId, IpAddr),
         expert: Expert,
         id: ClientId,
         asking: Asking,
     ) -> Result<(), Refusal> {
-        let record = self
-            .ids
-            .get(&mut self.redis(), id)
-            .await
-            .map_err(|e| redis_down(&e))?;
-        let Some(record) = record else {
-            return Err(LookupError::Unknown.into());
-        };
-        if record.node == self.node {
+        if home == self.node {
             return local.connect_here(conn, ip, expert, id, asking).await;
-        }
-        if let Some(how) = record.ended {
-            return Err(how.into());
-        }
-        if record.expires_ms <= unix_ms(SystemTime::now()) {
-            return Err(LookupError::Expired.into());
-        }
-        if !self.alive(&record.node).await {
-            return Err(LookupError::Offline.into());
         }
         let op = RemoteOp::Connect {
             ip,
@@ -439,8 +449,9 @@ impl Cluster {
             reason: asking.reason,
             scopes: asking.scopes,
         };
-        // The home died since its last heartbeat: its client is away.
-        self.call(&record.node, conn, op)
+        // A home nobody hears (it died) or that does not answer: its
+        // client is away.
+        self.call(home, conn, op)
             .await
             .map_err(|refusal| match refusal.code {
                 ErrorCode::Unavailable => LookupError::Offline.into(),
@@ -514,8 +525,7 @@ impl Cluster {
     pub async fn disconnected(&self, conn: ConnId) {
         let nodes = lock(&self.routes).gone(conn);
         for node in nodes {
-            self.publish(&self.keys.inbox(&node), Body::Gone { origin: conn.0 })
-                .await;
+            self.publish(&self.keys.inbox(&node), Body::Gone { origin: conn.0 });
         }
     }
 
