@@ -113,7 +113,9 @@ async fn run() -> anyhow::Result<()> {
     let redis_dir = dir.path().join("redis");
     std::fs::create_dir_all(&redis_dir)?;
     let redis = redis::Redis::start(&redis_dir).map_err(anyhow::Error::msg)?;
-    add_expert(&database_url, dir.path())?;
+    let expert = dir.path().join("expert.toml");
+    std::fs::write(&expert, format!("database_url = \"{database_url}\"\n"))?;
+    ws::add_bench_expert(&expert, PASSWORD)?;
     println!("Lifeline desk: one node, and a cluster of nodes sharing Redis");
     println!(
         "  release binaries, each node its own process; {} shared; {PAIRS} pairs, {IN_FLIGHT} connects in flight; \
@@ -186,29 +188,6 @@ async fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn add_expert(database_url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
-    let binary = env!("CARGO_BIN_EXE_lifeline-signaling");
-    let _ = dir;
-    let mut add = Command::new(binary)
-        .args(["--database-url", database_url])
-        .args([
-            "expert",
-            "add",
-            "bench",
-            "--display-name",
-            "Bench",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()?;
-    if let Some(mut stdin) = add.stdin.take() {
-        stdin.write_all(format!("{PASSWORD}\n").as_bytes())?;
-    }
-    anyhow::ensure!(add.wait()?.success(), "expert add failed");
-    Ok(())
-}
-
 /// One desk: its node processes and their addresses.
 struct Desk {
     nodes: Vec<(ServerProcess, SocketAddr)>,
@@ -222,7 +201,6 @@ impl Desk {
         redis_url: Option<&String>,
         desk: usize,
     ) -> anyhow::Result<Self> {
-        let binary = env!("CARGO_BIN_EXE_lifeline-signaling");
         let mut started = Vec::new();
         for n in 0..nodes {
             let config = dir.join(format!("desk{desk}-node{n}.toml"));
@@ -242,21 +220,8 @@ impl Desk {
                      id_requests_per_minute = 1000000\nrequests_per_id = 1000\n"
                 ),
             )?;
-            let mut child = Command::new(binary)
-                .args(["--listen", "127.0.0.1:0", "--config"])
-                .arg(&config)
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::from(std::fs::File::create(
-                    dir.join(format!("desk{desk}-node{n}.log")),
-                )?))
-                .spawn()?;
-            let mut line = String::new();
-            if let Some(stdout) = child.stdout.take() {
-                BufReader::new(stdout).read_line(&mut line)?;
-            }
-            let addr: SocketAddr = line.trim().trim_start_matches("listening on ").parse()?;
-            started.push((ServerProcess(child), addr));
+            let log = dir.join(format!("desk{desk}-node{n}.log"));
+            started.push(ws::spawn_server(&config, &log)?);
         }
         Ok(Self { nodes: started })
     }

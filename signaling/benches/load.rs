@@ -11,14 +11,12 @@
 #[path = "support/ws.rs"]
 mod ws;
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
-use ws::{ServerProcess, exchange, login, open_many, pair, percentile, recv, send};
+use ws::{exchange, login, open_many, pair, percentile, recv, send};
 
 const GOAL_IDLE: usize = 100_000;
 const PAIRS: usize = 1_000;
@@ -54,7 +52,6 @@ fn open_file_limit() -> usize {
 }
 
 async fn run() -> anyhow::Result<()> {
-    let binary = env!("CARGO_BIN_EXE_lifeline-signaling");
     let dir = tempfile::tempdir()?;
     let config = dir.path().join("bench.toml");
     let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
@@ -67,39 +64,8 @@ async fn run() -> anyhow::Result<()> {
              id_requests_per_minute = 1000000\n"
         ),
     )?;
-    let mut add = Command::new(binary)
-        .args(["--config"])
-        .arg(&config)
-        .args([
-            "expert",
-            "add",
-            "bench",
-            "--display-name",
-            "Bench",
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()?;
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())?;
-    anyhow::ensure!(add.wait()?.success(), "expert add failed");
-
-    let mut child = Command::new(binary)
-        .args(["--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::File::create(
-            dir.path().join("server.log"),
-        )?))
-        .spawn()?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
-    let server = ServerProcess(child);
-    let addr: SocketAddr = line.trim().trim_start_matches("listening on ").parse()?;
+    ws::add_bench_expert(&config, PASSWORD)?;
+    let (server, addr) = ws::spawn_server(&config, &dir.path().join("server.log"))?;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let limit = open_file_limit();

@@ -200,6 +200,16 @@ enum State<O> {
 const HELD_AT_LEAST: Duration = Duration::from_secs(60);
 
 impl<O> State<O> {
+    /// A live ID of `owner`'s, whose client proves itself with `secret`.
+    fn live(owner: O, expires_at: Instant, secret: &str) -> Self {
+        State::Live {
+            owner,
+            expires_at,
+            offline_until: None,
+            secret_hash: digest::digest(&digest::SHA256, secret.as_bytes()),
+        }
+    }
+
     /// When this state changes by itself.
     fn due(&self, lifetime: Duration) -> Instant {
         match self {
@@ -269,15 +279,7 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
             .ok_or(IssueError::Exhausted)?;
         let secret = hex::encode(source.secret());
         let expires_at = now + self.lifetime;
-        self.set(
-            id,
-            State::Live {
-                owner,
-                expires_at,
-                offline_until: None,
-                secret_hash: digest::digest(&digest::SHA256, secret.as_bytes()),
-            },
-        );
+        self.set(id, State::live(owner, expires_at, &secret));
         self.by_owner.insert(owner, id);
         Ok(Issued {
             id,
@@ -384,15 +386,7 @@ impl<O: Copy + Eq + Hash + fmt::Debug> IdRegistry<O> {
         if self.by_owner.get(&owner) != Some(&id) {
             self.end_owner(now, owner, LookupError::Superseded);
         }
-        self.set(
-            id,
-            State::Live {
-                owner,
-                expires_at,
-                offline_until: None,
-                secret_hash: digest::digest(&digest::SHA256, secret.as_bytes()),
-            },
-        );
+        self.set(id, State::live(owner, expires_at, secret));
         self.by_owner.insert(owner, id);
         true
     }

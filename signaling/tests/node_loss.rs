@@ -3,7 +3,8 @@
 //! running session. The expert asking, on the other node, is told the
 //! request ended; the expert in the running session is told nothing (its
 //! peers go on peer to peer); and the clients, reconnecting through the
-//! other node, reclaim their IDs and can be asked again.
+//! other node, reclaim their IDs and can be asked again, while an answer
+//! to the dead node's request is refused.
 
 mod common;
 
@@ -157,6 +158,15 @@ async fn a_killed_node_ends_its_requests_and_its_clients_come_back_elsewhere() {
     // the next message it gets.
     let next = exchange(&mut bob, r#"{"type":"ping"}"#).await;
     assert_eq!(next["type"], "pong", "{next}");
+
+    // The client's answer to the request its dead node held is refused
+    // with a message the app shows, and nothing else happens.
+    let stale = exchange(
+        &mut back,
+        &format!(r#"{{"type":"accept","session":"{pending}","scopes":["view"]}}"#),
+    )
+    .await;
+    assert_eq!(stale["code"], "no_such_session", "{stale}");
 
     // The reclaimed ID is asked for again, through its new home.
     let session = request(&mut ann, &mut back, &asked_id, r#"["view"]"#).await;

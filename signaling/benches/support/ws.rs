@@ -5,8 +5,10 @@
 // Each bench uses its own subset.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::Child;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +19,51 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{WebSocketStream, client_async};
 
 pub type Ws = WebSocketStream<tokio::net::TcpStream>;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_lifeline-signaling");
+
+/// Starts the release server with the TOML file `config`, its log in
+/// `log`; returns once it listens.
+pub fn spawn_server(config: &Path, log: &Path) -> anyhow::Result<(ServerProcess, SocketAddr)> {
+    let mut child = Command::new(BINARY)
+        .args(["--listen", "127.0.0.1:0", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(std::fs::File::create(log)?))
+        .spawn()?;
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        BufReader::new(stdout).read_line(&mut line)?;
+    }
+    let server = ServerProcess(child);
+    let addr = line.trim().trim_start_matches("listening on ").parse()?;
+    Ok((server, addr))
+}
+
+/// Adds the expert `bench` with `password` to the desk `config` names,
+/// with the server's own `expert add`.
+pub fn add_bench_expert(config: &Path, password: &str) -> anyhow::Result<()> {
+    let mut add = Command::new(BINARY)
+        .arg("--config")
+        .arg(config)
+        .args([
+            "expert",
+            "add",
+            "bench",
+            "--display-name",
+            "Bench",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = add.stdin.take() {
+        stdin.write_all(format!("{password}\n").as_bytes())?;
+    }
+    anyhow::ensure!(add.wait()?.success(), "expert add failed");
+    Ok(())
+}
 
 /// Signals each pair relays and times.
 pub const SIGNAL_ROUNDS: usize = 20;
