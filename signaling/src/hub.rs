@@ -122,6 +122,14 @@ impl Refusal {
         }
     }
 
+    /// A reclaim with a wrong secret, or of an ID that is no longer live.
+    pub(crate) fn reclaim_failed() -> Self {
+        Self::new(
+            ErrorCode::ReclaimFailed,
+            "this ID is no longer live, or the secret does not match",
+        )
+    }
+
     /// Whether this refusal of a connect counts as a miss: the attempt
     /// reached no client that could answer it.
     pub fn is_miss(&self) -> bool {
@@ -597,10 +605,7 @@ impl Hub {
         secret: &str,
     ) -> Result<(), Refusal> {
         let Some(expires_at) = self.ids.reclaim(now, id, secret, conn) else {
-            return Err(Refusal::new(
-                ErrorCode::ReclaimFailed,
-                "this ID is no longer live, or the secret does not match",
-            ));
+            return Err(Refusal::reclaim_failed());
         };
         self.push(
             conn,
@@ -642,10 +647,7 @@ impl Hub {
     fn surrender(&mut self, now: Instant, id: ClientId, secret: &str) -> Result<(), Refusal> {
         let moved = ConnId(u64::MAX);
         if self.ids.reclaim(now, id, secret, moved).is_none() {
-            return Err(Refusal::new(
-                ErrorCode::ReclaimFailed,
-                "this ID is no longer live, or the secret does not match",
-            ));
+            return Err(Refusal::reclaim_failed());
         }
         self.ids.owner_left(now, moved);
         Ok(())

@@ -141,14 +141,6 @@ fn sha256_hex(text: &str) -> String {
     hex::encode(digest::digest(&digest::SHA256, text.as_bytes()))
 }
 
-fn reclaim_failed() -> Refusal {
-    Refusal {
-        code: ErrorCode::ReclaimFailed,
-        message: "this ID is no longer live, or the secret does not match".into(),
-        retry_after: None,
-    }
-}
-
 impl Cluster {
     /// Connects to Redis, joins the desk's channels and starts the
     /// heartbeat. `hub` is this node's own hub; `events` what it tells.
@@ -381,7 +373,7 @@ impl Cluster {
             .await
             .map_err(|e| redis_down(&e))?;
         if !moved {
-            return Err(reclaim_failed());
+            return Err(Refusal::reclaim_failed());
         }
         let left = u64::try_from(record.expires_ms - now_ms).unwrap_or(0);
         local
