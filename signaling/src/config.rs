@@ -50,6 +50,26 @@ pub struct Config {
     /// With this set, the node is one of several sharing IDs, requests and
     /// limits through Redis (`docs/deploy-signaling.md`, *Several nodes*).
     pub cluster: Option<ClusterConfig>,
+    /// What the desk tells its clients of itself (`/client-config`,
+    /// `/get-help`, `/downloads/…`).
+    pub client: ClientSettings,
+}
+
+/// The `[client]` section: how clients reach this desk, the key they pin,
+/// the logo they show and the installers the desk offers. The desk's name
+/// is its policy's (the console's Policy page).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSettings {
+    /// The desk's public web address (`https://help.example.com`); the
+    /// request's host when not set.
+    pub url: Option<String>,
+    /// The verification code of the TLS key in front of the desk.
+    pub pin: Option<String>,
+    /// A PNG, JPEG or SVG file of at most 256 KiB.
+    pub logo: Option<std::path::PathBuf>,
+    /// The folder of installers `/get-help` offers.
+    pub downloads: Option<std::path::PathBuf>,
 }
 
 /// How a node joins the others of its desk.
@@ -126,6 +146,7 @@ impl Default for Config {
             },
             record_sessions: false,
             cluster: None,
+            client: ClientSettings::default(),
         }
     }
 }
@@ -152,6 +173,7 @@ pub struct FileConfig {
     pub record_sessions: Option<bool>,
     pub limits: FileLimits,
     pub ice: FileIce,
+    pub client: ClientSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -258,6 +280,7 @@ impl FileConfig {
         *free_failures = file.free_failures.unwrap_or(*free_failures);
         *first_wait = file.first_backoff_secs.map_or(*first_wait, secs);
         *max_wait = file.max_backoff_secs.map_or(*max_wait, secs);
+        config.client = self.client;
         let ice = &mut config.ice;
         ice.stun_urls = self.ice.stun_urls;
         ice.turn_urls = self.ice.turn_urls;
@@ -289,6 +312,9 @@ mod tests {
             stun_urls = ["stun:stun.example.org:3478"]
             turn_urls = ["turn:turn.example.org:3478?transport=udp"]
             turn_secret = "north"
+            [client]
+            url = "https://help.example.org"
+            downloads = "/var/lib/lifeline-signaling/downloads"
             "#,
         )
         .unwrap();
@@ -306,6 +332,11 @@ mod tests {
         assert_eq!(config.limits.failures.first_wait, Duration::from_secs(2));
         assert_eq!(config.limits.logins_per_minute, 10, "untouched default");
         assert_eq!(config.ice.turn_secret.as_deref(), Some("north"));
+        assert_eq!(
+            config.client.url.as_deref(),
+            Some("https://help.example.org")
+        );
+        assert_eq!(config.client.pin, None);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! answers, else 503), `/metrics` (loopback or
 //! the metrics token), and the signed-in reports `/api/sessions` (an expert
 //! reads their own sessions, an admin everyone's) and `/api/audit` (admins
-//! only). Every report read is itself audited. The accept loop and its caps
+//! only), and what the desk offers its clients (`/client-config`,
+//! `/get-help`, `/downloads/…`, in [`get_help`](crate::get_help)). Every
+//! report read is itself audited. The accept loop and its caps
 //! are in [`listener`](crate::listener).
 
 use std::future::Future;
@@ -38,6 +40,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    Front(#[from] crate::get_help::card::FrontError),
 }
 
 /// Serves the signaling endpoints on `listener` until `shutdown` completes,
@@ -62,6 +66,7 @@ impl Server {
     /// Opens the database (applying migrations) and starts the records
     /// writer and the hub.
     pub async fn open(config: Config) -> Result<Self, ServeError> {
+        let front = crate::get_help::card::Front::load(&config.client)?;
         let pool = db::open(&config.database_url).await?;
         let policy = PolicyStore::load(pool.clone(), &config)
             .await
@@ -80,6 +85,7 @@ impl Server {
             accounts,
             limits: Limits::new(config.limits),
             policy,
+            front,
             console_pending: Default::default(),
             console_exports: Arc::new(tokio::sync::Semaphore::new(console::MAX_EXPORTS)),
             config,
@@ -107,6 +113,7 @@ impl Server {
             .route("/api/audit", get(audit_log))
             .route("/ws", get(websocket))
             .merge(console::routes())
+            .merge(crate::get_help::routes())
             .with_state(Arc::clone(&self.shared));
         let closing = self.closing;
         let shutdown = async move {

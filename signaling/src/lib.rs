@@ -20,6 +20,8 @@
 //!   address) at accept, hyper with a header-read timeout, shutdown.
 //! - [`http`]: the routes: `/ws`, `/healthz`, `/metrics`, `/api/sessions`,
 //!   `/api/audit`, and who may read each.
+//! - [`get_help`]: `/client-config`, `/get-help` and `/downloads/…`: the
+//!   desk's card for a branded client, and its installers.
 //! - [`frames`]: the WebSocket size limit and its close code 1009.
 //!
 //! # Run loop
@@ -57,6 +59,8 @@ pub mod console;
 pub mod db;
 #[cfg(feature = "server")]
 pub mod frames;
+#[cfg(feature = "server")]
+pub mod get_help;
 #[cfg(feature = "server")]
 pub mod http;
 #[cfg(feature = "server")]

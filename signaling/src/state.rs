@@ -24,6 +24,8 @@ pub struct Shared {
     pub audit: AuditHandle,
     pub limits: Limits,
     pub policy: PolicyStore,
+    /// What `/client-config` and `/get-help` say of the desk.
+    pub front: crate::get_help::card::Front,
     /// Console sign-ins between the password and the second factor.
     pub console_pending: crate::console::PendingSignIns,
     /// Exports running at once: each holds a database connection while

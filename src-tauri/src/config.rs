@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::desk::tls::ServerPin;
+use crate::launch::Launch;
 use crate::session::end_action::EndActions;
 use crate::session::reboot::RebootPlan;
 
@@ -47,6 +48,8 @@ pub struct AppConfig {
     /// (`LIFELINE_ICE_RELAY_ONLY=1`): the other side never learns this
     /// computer's addresses.
     pub relay_only: bool,
+    /// What the command line and the desk files decided for this run.
+    pub launch: Launch,
 }
 
 impl AppConfig {
@@ -70,6 +73,11 @@ impl AppConfig {
         .with_require_pin(std::env::var("LIFELINE_REQUIRE_PIN").ok())
         .with_server_pin(std::env::var("LIFELINE_SERVER_PIN").ok())
         .with_relay_only(std::env::var("LIFELINE_ICE_RELAY_ONLY").ok())
+    }
+
+    pub fn with_launch(mut self, launch: Launch) -> Self {
+        self.launch = launch;
+        self
     }
 
     fn with_relay_only(mut self, value: Option<String>) -> Self {
@@ -153,6 +161,7 @@ impl AppConfig {
             require_pin: false,
             server_pin: None,
             relay_only: false,
+            launch: Launch::default(),
         }
     }
 

@@ -39,6 +39,8 @@
 //!   owns the WebSocket, reconnects with back-off and publishes its status.
 //! - [`platform`]: what differs by OS (computer name, OS name, opening a
 //!   file without following a link).
+//! - [`launch`]: how this run starts: the command line, a desk file
+//!   (a branded client), or a `lifeline://get-help` link.
 //! - [`config`]: where the app's files live and which signaling server it
 //!   uses, resolved once at start-up.
 //! - [`settings`]: the user's remembered choices, owned by one store.
@@ -63,6 +65,7 @@ pub mod desk;
 pub mod fuzzing;
 pub mod hex;
 pub mod input;
+pub mod launch;
 pub mod local_view;
 pub mod logging;
 pub mod media;
@@ -78,8 +81,14 @@ pub mod transfer;
 mod ui_contract;
 
 /// Starts the app and blocks until its last window closes.
+///
+/// `--help` and `--version` print and return before anything starts; so
+/// does a command line that makes no sense, with its reason.
 pub fn run() {
-    let config = config::AppConfig::from_env();
+    use clap::Parser;
+    let cli = launch::cli::Cli::parse();
+    let launch = launch::Launch::decide(cli, &launch::desk_file::candidates());
+    let config = config::AppConfig::from_env().with_launch(launch);
     // Keep the guard alive for the whole run so the log file is flushed.
     let _log_guard = logging::init(&config.log_dir());
     tracing::info!(

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod client_card;
 pub mod recording_name;
 pub mod scopes;
 pub mod session_id;

@@ -18,6 +18,37 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     state.info()
 }
 
+/// Asks the waiting link's desk who it is, over TLS to the link's key.
+#[tauri::command]
+pub async fn link_check(state: State<'_, AppState>) -> Result<DeskCard, AppError> {
+    let route = state.desk_route();
+    let brand = state.held.check(&route).await?;
+    Ok(DeskCard {
+        name: brand.name,
+        logo: brand.logo,
+    })
+}
+
+/// The user trusts the checked link's desk.
+#[tauri::command]
+pub fn link_trust(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
+    state.trust_link()
+}
+
+/// The user does not follow the link.
+#[tauri::command]
+pub fn link_dismiss(state: State<'_, AppState>) -> AppInfo {
+    state.held.dismiss();
+    state.info()
+}
+
+/// What a link's desk says of itself.
+#[derive(Debug, serde::Serialize)]
+pub struct DeskCard {
+    name: String,
+    logo: Option<String>,
+}
+
 #[tauri::command]
 pub fn get_settings(state: State<'_, AppState>) -> SettingsView {
     SettingsView::from(&state.settings.get())

@@ -6,6 +6,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::desk::DeskError;
 use crate::input::event::BadInput;
+use crate::launch::held::LaunchError;
 use crate::local_view::socket::ViewSocketError;
 use crate::recording::library::LibraryError;
 use crate::session::engine::SessionError;
@@ -45,6 +46,8 @@ pub enum AppError {
     Tabs(#[from] TabsError),
     #[error(transparent)]
     Recording(#[from] LibraryError),
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
 }
 
 impl AppError {
@@ -80,6 +83,7 @@ impl AppError {
             AppError::Tabs(TabsError::LastTab) => "last_tab",
             AppError::Tabs(TabsError::RequestInFlight) => "request_in_flight",
             AppError::Recording(error) => error.code(),
+            AppError::Launch(error) => error.code(),
         }
     }
 }

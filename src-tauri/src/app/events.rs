@@ -21,6 +21,9 @@ pub const SESSION_SHELL: &str = "session-shell";
 /// [`crate::session::tabs::TabList`].
 pub const SESSION_TABS: &str = "session-tabs";
 
+/// A `lifeline://get-help` link arrived while the app runs.
+pub const LAUNCH_LINK: &str = "launch-link";
+
 /// Forwards each value a watch channel takes to the webview as `event`,
 /// as `wrap` makes it, until the sender is dropped or the returned task is
 /// aborted.

@@ -25,12 +25,20 @@ pub fn run(config: AppConfig) {
     let state = AppState::new(config);
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_deep_link::init())
+        .setup(|app| {
+            follow_links(app.handle());
+            Ok(())
+        })
         .manage(state)
         .manage(tray::SessionTray::default())
         .manage(window_layout::WindowLayouts::default())
         .manage(local_clipboard::LocalClipboard::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::link_check,
+            commands::link_trust,
+            commands::link_dismiss,
             commands::get_settings,
             commands::set_mode,
             commands::set_language,
@@ -92,4 +100,26 @@ pub fn run(config: AppConfig) {
         tracing::error!(%error, "the app could not start");
         std::process::exit(1);
     }
+}
+
+/// A `lifeline://` link the desktop hands the running app (macOS sends
+/// even the first one this way): it waits for the user's word, and the UI
+/// is told to show it.
+fn follow_links(app: &tauri::AppHandle) {
+    use tauri::{Emitter, Manager};
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        let Some(url) = event
+            .urls()
+            .into_iter()
+            .find(|u| crate::launch::link::is_link(u.as_str()))
+        else {
+            return;
+        };
+        handle.state::<AppState>().held.offer(url.as_str());
+        if let Err(error) = handle.emit(events::LAUNCH_LINK, ()) {
+            tracing::warn!(%error, "could not tell the UI of a link");
+        }
+    });
 }

@@ -13,7 +13,9 @@ use crate::config::AppConfig;
 use crate::cursor::PointerBackends;
 use crate::desk::link::{self, DeskClient, DeskLink};
 use crate::desk::proxy::{Credentials, Proxy, ProxyKind, Route};
+use crate::desk::tls::ServerPin;
 use crate::desk::{DeskError, DeskStatus};
+use crate::launch::held::{HeldDesk, LaunchView};
 use crate::local_view::socket::ViewSocket;
 use crate::peer::PeerSettings;
 use crate::platform::autostart::XdgAutostart;
@@ -48,6 +50,8 @@ impl Drop for Desk {
 pub struct AppState {
     pub config: AppConfig,
     pub settings: SettingsStore,
+    /// The mode and desk this run is held to, and a link waiting.
+    pub held: HeldDesk,
     // A std Mutex: held only to swap the handle, never across an await.
     desk: Mutex<Option<Desk>>,
     /// Where the expert's received screen frames go: the view's loopback
@@ -97,6 +101,8 @@ pub struct AppInfo {
     /// The app trusts only the desk's pinned key (`LIFELINE_SERVER_PIN`)
     /// over TLS: what the desk says of itself is the desk's own word.
     pub desk_pinned: bool,
+    /// How this run started: a desk it is held to, a link waiting.
+    pub launch: LaunchView,
 }
 
 impl AppState {
@@ -104,6 +110,7 @@ impl AppState {
         let settings = SettingsStore::load(config.settings_path());
         Self {
             settings,
+            held: HeldDesk::new(config.launch.clone()),
             desk: Mutex::new(None),
             screen: Arc::new(WebviewSink::default()),
             socket: Arc::new(ViewSocket::default()),
@@ -130,17 +137,45 @@ impl AppState {
                 .display()
                 .to_string(),
             data_dir: self.config.data_dir().display().to_string(),
-            desk_pinned: self.config.server_pin.is_some()
-                && self.signaling_url().starts_with("wss://"),
+            desk_pinned: self.server_pin().is_some() && self.signaling_url().starts_with("wss://"),
+            launch: self.held.view(),
         }
     }
 
-    /// The desk to link to: the user's choice, else the installation's.
+    /// The desk to link to: the one this run is held to, else the user's
+    /// choice, else the installation's.
     fn signaling_url(&self) -> String {
-        let preferences = self.settings.get().preferences;
-        preferences
-            .signaling_url
-            .unwrap_or_else(|| self.config.signaling_url.clone())
+        self.signaling_url_with(&self.settings.get().preferences)
+    }
+
+    fn signaling_url_with(&self, preferences: &Preferences) -> String {
+        match self.held.desk() {
+            Some(desk) => desk.address.websocket().to_owned(),
+            None => preferences
+                .signaling_url
+                .clone()
+                .unwrap_or_else(|| self.config.signaling_url.clone()),
+        }
+    }
+
+    /// The desk's verification code: the held desk's, else the installation's.
+    fn server_pin(&self) -> Option<ServerPin> {
+        match self.held.desk() {
+            Some(desk) => desk.pin,
+            None => self.config.server_pin,
+        }
+    }
+
+    /// The user trusts the waiting link's desk: this run becomes its
+    /// client, on a fresh link (refused while a request or session is open).
+    pub fn trust_link(&self) -> Result<AppInfo, super::AppError> {
+        if self.tabs().is_ok_and(|tabs| tabs.any_open()) {
+            return Err(super::AppError::Busy);
+        }
+        let desk = self.held.trust()?;
+        tracing::info!(desk = %desk.address, "the user trusts the link's desk");
+        self.disconnect_desk();
+        Ok(self.info())
     }
 
     fn downloads(&self) -> std::path::PathBuf {
@@ -159,7 +194,7 @@ impl AppState {
     }
 
     /// How to reach the desk: the Settings' proxy, else the system's.
-    fn route(&self) -> Route {
+    pub fn desk_route(&self) -> Route {
         proxy_route(&self.settings.get().preferences.proxy)
     }
 
@@ -174,11 +209,8 @@ impl AppState {
     ) -> Result<SettingsView, super::AppError> {
         let next: Preferences = self.settings.check(update)?;
         let old_url = self.signaling_url();
-        let new_url = next
-            .signaling_url
-            .clone()
-            .unwrap_or_else(|| self.config.signaling_url.clone());
-        let relink = new_url != old_url || proxy_route(&next.proxy) != self.route();
+        let new_url = self.signaling_url_with(&next);
+        let relink = new_url != old_url || proxy_route(&next.proxy) != self.desk_route();
         if relink && self.tabs().is_ok_and(|tabs| tabs.any_open()) {
             return Err(super::AppError::Busy);
         }
@@ -215,8 +247,8 @@ impl AppState {
         let (link, events) = link::spawn_with(
             self.signaling_url(),
             role,
-            self.config.server_pin,
-            self.route(),
+            self.server_pin(),
+            self.desk_route(),
             rejoin,
         );
         let settings = PeerSettings {
@@ -224,8 +256,8 @@ impl AppState {
             relay_only: self.config.relay_only,
             // TURN over TCP and TLS goes the desk's way: the same proxy,
             // and the same pinned key or public CAs.
-            turn_route: self.route(),
-            turn_tls: crate::desk::tls::client_config(self.config.server_pin),
+            turn_route: self.desk_route(),
+            turn_tls: crate::desk::tls::client_config(self.server_pin()),
             ..PeerSettings::default()
         };
         let backends = Backends {

@@ -32,3 +32,9 @@ pub fn computer() -> Computer {
             .unwrap_or_default(),
     }
 }
+
+/// The installation's desk file (`launch::desk_file`), if this platform has
+/// a place for one.
+pub fn system_desk_file() -> Option<std::path::PathBuf> {
+    backend::system_desk_file()
+}

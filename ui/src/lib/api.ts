@@ -30,7 +30,43 @@ export interface AppInfo {
   dataDir: string;
   /** The app trusts only the desk's pinned key, over TLS. */
   deskPinned: boolean;
+  /** How this run started (src-tauri/src/launch/held.rs). */
+  launch: LaunchView;
 }
+
+/** The mode and desk this run is held to, and a link waiting for the user. */
+export interface LaunchView {
+  mode: Mode | null;
+  desk: HeldDesk | null;
+  link: WaitingLink | null;
+  /** Why the desk file found cannot be used. */
+  badDeskFile: string | null;
+}
+
+/** A desk named by a desk file, the command line or a trusted link. */
+export interface HeldDesk {
+  name: string | null;
+  /** A `data:` URL. */
+  logo: string | null;
+  address: string;
+  code: string | null;
+  source: "file" | "command_line" | "link";
+  file: string | null;
+}
+
+/** A `lifeline://get-help` link: its desk and code, or why it was refused. */
+export interface WaitingLink {
+  desk: string | null;
+  code: string | null;
+  error: ApiError | null;
+}
+
+/** What a link's desk says of itself, over TLS to the link's key. */
+export interface DeskCard {
+  name: string;
+  logo: string | null;
+}
+
 
 /** The Settings screen's values as stored (src-tauri/src/settings/preferences.rs). */
 export interface Preferences {
@@ -139,6 +175,10 @@ function about<T extends object>(args?: T): T & { tab: TabId | null } {
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   getSettings: () => invoke<Settings>("get_settings"),
+  linkCheck: () => invoke<DeskCard>("link_check"),
+  linkTrust: () => invoke<AppInfo>("link_trust"),
+  linkDismiss: () => invoke<AppInfo>("link_dismiss"),
+  onLaunchLink: (handler: () => void): Promise<UnlistenFn> => listen("launch-link", () => handler()),
   setMode: (mode: Mode | null) => invoke<Settings>("set_mode", { mode }),
   setLanguage: (language: string) => invoke<Settings>("set_language", { language }),
   savePreferences: (preferences: PreferencesUpdate) =>
