@@ -37,6 +37,11 @@ pub struct AppOptions {
     /// such as a site of [`crate::net::netns::Network`]; the test's own
     /// when `None`.
     pub netns: Option<String>,
+    /// The app's executable: the test build's when `None`, or a copy
+    /// elsewhere (with a desk file beside it, say).
+    pub binary: Option<PathBuf>,
+    /// Its arguments, as the desktop passes a link.
+    pub args: Vec<String>,
 }
 
 /// Where an instance's `XDG_*` folders live.
@@ -71,7 +76,10 @@ impl AppInstance {
         server: &SignalingServer,
         options: AppOptions,
     ) -> anyhow::Result<Self> {
-        let app_binary = crate::paths::binary("lifeline")?;
+        let app_binary = match &options.binary {
+            Some(path) => path.clone(),
+            None => crate::paths::binary("lifeline")?,
+        };
         let xvfb = Xvfb::start_sized(options.screen.unwrap_or(crate::xvfb::SCREEN))?;
         let home = match &options.home {
             Some(path) => Home::Given(path.clone()),
@@ -132,7 +140,10 @@ impl AppInstance {
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("wry"));
-        capabilities.insert("tauri:options".into(), json!({ "application": app_binary }));
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": app_binary, "args": options.args }),
+        );
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{webdriver_port}"))

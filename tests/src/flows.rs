@@ -24,9 +24,7 @@ where
 pub fn loopback() -> AppOptions {
     AppOptions {
         env: vec![("LIFELINE_UDP_ADDRS".into(), "127.0.0.1:0".into())],
-        screen: None,
-        home: None,
-        netns: None,
+        ..AppOptions::default()
     }
 }
 

@@ -45,6 +45,7 @@ pub mod redis;
 pub mod scene;
 pub mod screen;
 pub mod signaling;
+pub mod tls_front;
 pub mod totp;
 pub mod wayland;
 pub mod webm;

@@ -28,3 +28,20 @@ pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
     );
     Ok(path)
 }
+
+/// A copy of the app's executable in a folder of its own under `target/`
+/// (a hard link where it can be), as an installation would put it, so a
+/// test can put files beside it. Removed with the returned folder.
+pub fn installed_copy(name: &str) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let built = binary(name)?;
+    let parent = target_dir().join("e2e-installs");
+    std::fs::create_dir_all(&parent)?;
+    let dir = tempfile::Builder::new()
+        .prefix("install-")
+        .tempdir_in(&parent)?;
+    let copy = dir.path().join(name);
+    if std::fs::hard_link(&built, &copy).is_err() {
+        std::fs::copy(&built, &copy)?;
+    }
+    Ok((dir, copy))
+}

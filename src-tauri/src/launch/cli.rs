@@ -30,9 +30,13 @@ use crate::desk::tls::ServerPin;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// A lifeline://get-help?desk=…&pin=… link, as the desktop passes it.
-    /// The app shows the desk it names and asks before trusting it.
-    #[arg(value_name = "LINK")]
+    /// A lifeline://get-help?desk=…&pin=… link, as the desktop passes it
+    #[arg(
+        value_name = "LINK",
+        value_parser = parse_link,
+        long_help = "A lifeline://get-help?desk=…&pin=… link, as the desktop passes it.\n\
+            The app shows the desk it names and asks before trusting it."
+    )]
     pub link: Option<String>,
 }
 
@@ -57,6 +61,16 @@ pub struct DeskArgs {
 
 fn parse_desk(text: &str) -> Result<DeskAddress, String> {
     text.parse().map_err(|e| format!("{e}"))
+}
+
+/// Only the scheme is checked here: a flawed `lifeline://` link is shown,
+/// with its flaw, by the app (the desktop gives a user no terminal).
+fn parse_link(text: &str) -> Result<String, String> {
+    if super::link::is_link(text) {
+        Ok(text.to_owned())
+    } else {
+        Err("not a command, and not a lifeline:// link".into())
+    }
 }
 
 fn parse_pin(text: &str) -> Result<ServerPin, String> {
@@ -103,5 +117,6 @@ mod tests {
         assert!(parse(&["client", "--desk", "ftp://x"]).is_err());
         assert!(parse(&["expert", "--desk", "https://x", "--pin", "123"]).is_err());
         assert!(parse(&["client", "--desk", "https://x", "lifeline://get-help"]).is_err());
+        assert!(parse(&["share"]).is_err());
     }
 }

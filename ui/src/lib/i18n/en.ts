@@ -508,7 +508,7 @@ export const en = {
   "link.trust": "Trust this desk",
   "link.cancel": "Cancel",
   "link.close": "Close",
-  "link.nothingSaved": "Nothing was saved, and no desk was contacted on the link's behalf.",
+  "link.nothingSaved": "Nothing was saved, and Lifeline is not linked to that desk.",
   "error.link_malformed": "This is not a Lifeline link, or it is damaged. Open the support desk's page again.",
   "error.link_no_desk": "The link does not say which support desk to use.",
   "error.link_bad_desk": "The link's support desk address is not a secure https:// address.",

@@ -510,7 +510,7 @@ export const it: Record<MessageKey, string> = {
   "link.trust": "Considera affidabile",
   "link.cancel": "Annulla",
   "link.close": "Chiudi",
-  "link.nothingSaved": "Non è stato salvato nulla e nessun servizio di assistenza è stato contattato per conto del link.",
+  "link.nothingSaved": "Non è stato salvato nulla e Lifeline non è collegato a quel servizio di assistenza.",
   "error.link_malformed": "Questo non è un link di Lifeline, oppure è danneggiato. Apra di nuovo la pagina del servizio di assistenza.",
   "error.link_no_desk": "Il link non indica quale servizio di assistenza usare.",
   "error.link_bad_desk": "L'indirizzo del servizio di assistenza nel link non è un indirizzo sicuro https://.",
