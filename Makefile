@@ -7,7 +7,7 @@ NPM   ?= npm
 # A private Node.js, when setup.sh had to fetch one (Debian 12's is too old).
 export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
-.PHONY: run demo test setup ui build check lint codes test-rust test-ui test-e2e bench fuzz clean
+.PHONY: run demo test setup ui build check lint codes test-rust test-ui test-e2e bench fuzz clean package test-package
 
 ## Set up what is missing, build, start a local signaling server, open the app.
 run: setup build
@@ -66,6 +66,17 @@ DESK_TESTS := $(patsubst signaling/tests/%.rs,--test %,$(wildcard signaling/test
 test-rust: ui
 	$(LINTED) $(CARGO) test --workspace
 	LIFELINE_TEST_DATABASE=postgres LIFELINE_TEST_REDIS=1 $(LINTED) $(CARGO) test --workspace $(DESK_TESTS)
+
+## The app as .deb and .rpm and the desk's server as .deb, from release
+## builds, in target/packages/ (scripts/package.sh).
+package: setup ui
+	./scripts/package.sh
+
+## Installs the packages on a clean Debian 12 made by debootstrap, and
+## checks that the app starts and the server answers (scripts/test-package.sh).
+## Long (a release build, and a Debian to download once): not in `make test`.
+test-package: package
+	$(LINTED) ./scripts/test-package.sh
 
 ## Only the end-to-end tests, with the same selection (nothing recompiles).
 E2E_TESTS := $(patsubst tests/tests/%.rs,--test %,$(wildcard tests/tests/*.rs))

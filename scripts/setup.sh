@@ -41,7 +41,7 @@ APT_PACKAGES=(
   dbus-daemon dbus-bin
   sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr wev wl-clipboard
   mutter xdg-desktop-portal-gnome
-  chromium chromium-driver postgresql redis-server
+  chromium chromium-driver postgresql redis-server debootstrap
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
   gstreamer1.0-tools gstreamer1.0-x
   libclang-dev libvpx-dev libpipewire-0.3-dev libgbm-dev libegl-dev libwayland-dev
