@@ -20,7 +20,7 @@ pub struct Brand {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BadBrand {
     #[error(
-        "the desk's name is empty, longer than {MAX_NAME} characters, or has control characters"
+        "the desk's name is empty, longer than {MAX_NAME} characters, or has control or invisible characters"
     )]
     Name,
     #[error("the logo is not a PNG, JPEG or SVG image of at most 256 KiB")]
@@ -32,7 +32,9 @@ impl Brand {
     pub fn new(name: &str, logo: Option<String>) -> Result<Self, BadBrand> {
         let name = name.trim();
         let fits = !name.is_empty() && name.chars().count() <= MAX_NAME;
-        if !fits || name.chars().any(char::is_control) {
+        // A desk names itself: nothing that hides or reorders what is shown.
+        let hidden = |c: char| c.is_control() || crate::transfer::lookalike::is_invisible(c);
+        if !fits || name.chars().any(hidden) {
             return Err(BadBrand::Name);
         }
         if let Some(logo) = &logo {
@@ -97,6 +99,11 @@ mod tests {
         assert_eq!(Brand::new(" ", None), Err(BadBrand::Name));
         assert_eq!(Brand::new(&"x".repeat(61), None), Err(BadBrand::Name));
         assert_eq!(Brand::new("Acme\u{1b}[31m", None), Err(BadBrand::Name));
+        assert_eq!(
+            Brand::new("Acme \u{202e}kseD pleH", None),
+            Err(BadBrand::Name)
+        );
+        assert_eq!(Brand::new("Ac\u{200b}me", None), Err(BadBrand::Name));
         assert_eq!(logo_data_url(b"<html><script>"), Err(BadBrand::Logo));
         let mut big = PNG.to_vec();
         big.resize(MAX_LOGO_BYTES + 1, 0);

@@ -21,7 +21,7 @@
 //!   receiving within the `files` permission, with progress.
 
 pub mod error;
-mod lookalike;
+pub(crate) mod lookalike;
 mod pace;
 mod paced;
 mod partial;
