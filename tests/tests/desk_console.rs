@@ -84,6 +84,14 @@ impl Console {
         Ok(())
     }
 
+    /// Signs out, and waits for the sign-in page the desk answers with:
+    /// a page asked for before the sign-out's answer came would cancel it.
+    async fn sign_out(&self) -> anyhow::Result<()> {
+        self.click("#sign-out").await?;
+        self.wait_for("#sign-in").await?;
+        Ok(())
+    }
+
     async fn sign_in(&self, user: &str, password: &str) -> anyhow::Result<()> {
         self.goto("/console").await?;
         self.type_into("#user", user).await?;
@@ -244,7 +252,7 @@ async fn a_support_manager_runs_the_desk_from_a_browser() {
 
         // Out and in again: the password, then the code.
         web.goto("/console/sessions").await?;
-        web.click("#sign-out").await?;
+        web.sign_out().await?;
         web.sign_in("boss", ADMIN_PASSWORD).await?;
         web.wait_for("#code-form").await?;
         web.shoot("sign-in-code").await?;
@@ -275,13 +283,13 @@ async fn a_support_manager_runs_the_desk_from_a_browser() {
         // The expert turns on two-factor sign-in too; the admin comes back
         // with a recovery code (the TOTP steps near now are spent).
         let mut boss_recovery = codes.split_whitespace().map(str::to_owned);
-        web.click("#sign-out").await?;
+        web.sign_out().await?;
         web.sign_in("ann", ANN_PASSWORD).await?;
         web.wait_for("#sessions").await?;
         let ann_secret = enrol(&mut web, None).await?;
         let ann_codes = web.text("#recovery-codes").await?;
         web.goto("/console/sessions").await?;
-        web.click("#sign-out").await?;
+        web.sign_out().await?;
         web.sign_in("boss", ADMIN_PASSWORD).await?;
         web.type_into("#code", &boss_recovery.next().unwrap_or_default()).await?;
         web.click("#code-submit").await?;
@@ -366,7 +374,7 @@ async fn a_support_manager_runs_the_desk_from_a_browser() {
 
         // The expert in the console: their own sessions, no admin page.
         web.goto("/console/sessions").await?;
-        web.click("#sign-out").await?;
+        web.sign_out().await?;
         web.sign_in("ann", ANN_PASSWORD).await?;
         let ann_recovery = ann_codes.split_whitespace().next().unwrap_or_default().to_owned();
         web.type_into("#code", &ann_recovery).await?;
@@ -388,7 +396,7 @@ async fn a_support_manager_runs_the_desk_from_a_browser() {
 
         // Every page again at a phone's width.
         web.goto("/console/sessions").await?;
-        web.click("#sign-out").await?;
+        web.sign_out().await?;
         web.browser.client().set_window_size(390, 844).await?;
         web.sign_in("boss", ADMIN_PASSWORD).await?;
         web.type_into("#code", &boss_recovery.next().unwrap_or_default()).await?;

@@ -117,7 +117,9 @@ fn follow_links(app: &tauri::AppHandle) {
         else {
             return;
         };
-        handle.state::<AppState>().held.offer(url.as_str());
+        if !handle.state::<AppState>().held.offer(url.as_str()) {
+            return;
+        }
         if let Err(error) = handle.emit(events::LAUNCH_LINK, ()) {
             tracing::warn!(%error, "could not tell the UI of a link");
         }

@@ -162,11 +162,18 @@ impl HeldDesk {
         }
     }
 
-    /// A link that arrived while the app runs (the desktop's event).
-    pub fn offer(&self, text: &str) {
+    /// A link that arrived while the app runs (the desktop's event). The
+    /// link already waiting, delivered again, changes nothing (a check
+    /// under way still counts): `false`.
+    pub fn offer(&self, text: &str) -> bool {
+        let link = HelpLink::parse(text);
         let mut held = self.lock();
-        held.link = Some(HelpLink::parse(text));
+        if held.link.as_ref() == Some(&link) {
+            return false;
+        }
+        held.link = Some(link);
         held.checked = None;
+        true
     }
 
     /// Asks the waiting link's desk who it is, over TLS to the link's key.
@@ -231,7 +238,8 @@ mod tests {
     async fn an_unchecked_link_cannot_be_trusted() {
         let held = HeldDesk::new(Launch::default());
         assert_eq!(held.trust(), Err(LaunchError::NoLink));
-        held.offer(LINK);
+        assert!(held.offer(LINK));
+        assert!(!held.offer(LINK), "the same link again changes nothing");
         assert_eq!(held.trust(), Err(LaunchError::NotChecked));
         // Nothing listens on port 9: the check fails, and trust still does.
         let error = held.check(&Route::System).await.unwrap_err();
@@ -245,7 +253,7 @@ mod tests {
         assert_eq!((view.mode, view.desk), (None, None));
         held.dismiss();
         assert!(held.view().link.is_none());
-        held.offer("lifeline://get-help?desk=https://x.example&pin=12");
+        assert!(held.offer("lifeline://get-help?desk=https://x.example&pin=12"));
         assert_eq!(
             held.check(&Route::System).await.unwrap_err().code(),
             "link_bad_pin"
