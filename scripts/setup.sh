@@ -25,7 +25,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # firewalls of the tests' network namespaces (iproute2 makes them; ethtool
 # turns off the offloads a slow test cable cannot carry), Chromium and its
 # driver for the desk console's browser tests, PostgreSQL for the desk's
-# tests on its second database, and
+# tests on its second database, debootstrap and systemd-analyze for
+# `make test-package`'s clean Debian 12, and
 # gsettings with GNOME's proxy schema for the system proxy's test, and a
 # headless Wayland desktops for the Wayland tests (sway with swaybg, PipeWire
 # with WirePlumber, the desktop portal and its wlroots backend; GNOME's
@@ -41,7 +42,7 @@ APT_PACKAGES=(
   dbus-daemon dbus-bin
   sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr wev wl-clipboard
   mutter xdg-desktop-portal-gnome
-  chromium chromium-driver postgresql redis-server debootstrap
+  chromium chromium-driver postgresql redis-server debootstrap systemd procps
   gstreamer1.0-libav gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-gl
   gstreamer1.0-tools gstreamer1.0-x
   libclang-dev libvpx-dev libpipewire-0.3-dev libgbm-dev libegl-dev libwayland-dev
