@@ -43,7 +43,7 @@ clock() { date +%s%3N; }
 took() { local ms=$(( $(clock) - $1 )); printf '%d.%d s' $((ms / 1000)) $((ms % 1000 / 100)); }
 
 # 1. A clean Debian 12.
-mkdir -p "$CACHE"
+mkdir -p "$CACHE" "$WORK"
 start=$(clock)
 BASE_MADE="from the cached tarball"
 if [ ! -f "$BASE" ]; then
