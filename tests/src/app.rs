@@ -2,7 +2,7 @@
 //! `tauri-driver` (and through it `WebKitWebDriver` and the app), its own
 //! data and config dirs, and a WebDriver client connected to it.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -91,8 +91,7 @@ impl AppInstance {
         };
         let driver_log = home.path().join(format!("tauri-driver-{name}.log"));
 
-        let port = free_port()?;
-        let native_port = free_port()?;
+        let [port, native_port] = crate::ports::free()?;
         let mut command = crate::net::netns::command_in(options.netns.as_deref(), "tauri-driver");
         command
             .args([
@@ -626,11 +625,6 @@ fn tail_of(path: &Path, who: &str) -> String {
         Ok(text) => tail(&text, who),
         Err(error) => format!("e2e: {who}: no log at {} ({error})\n", path.display()),
     }
-}
-
-/// A loopback port that was free a moment ago.
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn local(port: u16) -> SocketAddr {

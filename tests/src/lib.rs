@@ -39,6 +39,7 @@ pub mod images;
 pub mod keys;
 pub mod net;
 pub mod paths;
+pub mod ports;
 pub mod process;
 pub mod proxy;
 pub mod redis;

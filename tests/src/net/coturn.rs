@@ -8,7 +8,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use super::netns::{self, Netns};
-use super::proxies::free_port;
 
 /// The secret the desk and coturn share for TURN credentials.
 pub const TURN_SECRET: &str = "lifeline-test-turn-secret";
@@ -47,12 +46,13 @@ impl Coturn {
     }
 
     fn launch(dir: &Path, tls: Option<(&Path, &Path)>, inside: Option<&Netns>) -> Self {
-        let (ip, port, relays) = match inside {
-            Some(_) => (netns::INTERNET, 3478, 50_000),
-            None => ("127.0.0.1", free_port(), free_port()),
+        let [port, relays, tls_free] = crate::ports::free().expect("free loopback ports");
+        let (ip, port, relays, tls_port) = match inside {
+            Some(_) => (netns::INTERNET, 3478, 50_000, 5349),
+            None => ("127.0.0.1", port, relays, tls_free),
         };
         let log = dir.join("turnserver.log");
-        let tls_port = tls.map(|_| if inside.is_some() { 5349 } else { free_port() });
+        let tls_port = tls.map(|_| tls_port);
         let mut command = match inside {
             Some(internet) => internet.command("turnserver"),
             None => Command::new("turnserver"),

@@ -23,8 +23,8 @@ impl Drop for Running {
 }
 
 pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    let [port] = crate::ports::free().expect("a free loopback port");
+    port
 }
 
 /// Starts `program` with `args`, and waits until `port` takes connections.
