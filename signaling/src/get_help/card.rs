@@ -30,18 +30,8 @@ pub enum FrontError {
 
 impl Front {
     pub fn load(settings: &ClientSettings) -> Result<Self, FrontError> {
-        let url = settings
-            .url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty());
-        let url = url.map(checked_url).transpose()?;
-        let pin = settings
-            .pin
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty());
-        let pin = pin.map(checked_pin).transpose()?;
+        let url = given(&settings.url).map(checked_url).transpose()?;
+        let pin = given(&settings.pin).map(checked_pin).transpose()?;
         let logo = settings.logo.as_deref().map(logo_url).transpose()?;
         Ok(Self {
             url,
@@ -70,6 +60,11 @@ impl Front {
             logo: self.logo.clone(),
         }
     }
+}
+
+/// A setting's text, trimmed; none when it is missing or blank.
+fn given(setting: &Option<String>) -> Option<&str> {
+    setting.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// The link the app follows for `card`'s desk; only with a pin, as the app

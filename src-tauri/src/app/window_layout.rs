@@ -125,8 +125,10 @@ async fn settle(
             }
         }
     }
-    // Under the lock, so a bar applied meanwhile never gets this minimum.
-    if lock(&saved).generation == mine {
+    // Under the lock (held to the end of the function, not only for the
+    // comparison), so a bar applied meanwhile never gets this minimum.
+    let saved = lock(&saved);
+    if saved.generation == mine {
         let _ = window.set_min_size(Some(NORMAL_MIN));
     }
 }
